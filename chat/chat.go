@@ -1,0 +1,104 @@
+// Package chat holds kefu's domain: users, conversations, messages, the rules
+// that govern them and the typed errors every other package speaks. It does no I/O.
+package chat
+
+import "time"
+
+// UserKind tells members, who sign in with a password, from visitors, who
+// reach kefu only through the widget.
+type UserKind string
+
+// User kinds.
+const (
+	KindMember  UserKind = "member"
+	KindVisitor UserKind = "visitor"
+)
+
+// User is anyone who can take part in a conversation.
+type User struct {
+	ID         int64
+	Kind       UserKind
+	Email      string
+	Name       string
+	IsAdmin    bool
+	DisabledAt *time.Time
+}
+
+// DisplayName is the name shown beside the user's messages.
+func (u User) DisplayName() string {
+	switch {
+	case u.Name != "":
+		return u.Name
+	case u.Kind == KindVisitor:
+		return VisitorName(u.ID)
+	default:
+		return u.Email
+	}
+}
+
+// Disabled reports whether an admin has disabled the user.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
+
+// ConversationKind is direct (two people), group, or support (a visitor and the agents).
+type ConversationKind string
+
+// Conversation kinds.
+const (
+	Direct  ConversationKind = "direct"
+	Group   ConversationKind = "group"
+	Support ConversationKind = "support"
+)
+
+// Status is where a support conversation stands.
+type Status string
+
+// Support conversation states.
+const (
+	Queued   Status = "queued"
+	Assigned Status = "assigned"
+	Resolved Status = "resolved"
+)
+
+// Conversation is a thread of messages.
+type Conversation struct {
+	ID            int64
+	Kind          ConversationKind
+	Title         string
+	VisitorID     int64
+	Status        Status
+	LastSeq       int64
+	LastMessageAt *time.Time
+	CreatedAt     time.Time
+}
+
+// MessageType tells what a message's body holds.
+type MessageType string
+
+// Message types.
+const (
+	Text   MessageType = "text"
+	System MessageType = "system"
+)
+
+// Message is one entry in a conversation. Seq numbers a conversation's
+// messages 1, 2, 3… with no gap.
+type Message struct {
+	ID             int64
+	ConversationID int64
+	Seq            int64
+	SenderID       int64
+	SenderName     string
+	ClientMsgID    string
+	Type           MessageType
+	Body           string
+	CreatedAt      time.Time
+}
+
+// Summary is a conversation as one viewer sees it in a list: with the last
+// message and the viewer's unread count.
+type Summary struct {
+	Conversation
+	Title       string
+	LastMessage *Message
+	Unread      int64
+}

@@ -1,0 +1,27 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors, wrapped with context by the packages that return them.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	ErrNotAllowed   = errors.New("not allowed")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrRateLimited  = errors.New("too many attempts")
+)
+
+// ValidationError is bad input: Field names it, Message says what is wrong
+// in a sentence a user can read.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
+
+// Invalid returns a ValidationError for field.
+func Invalid(field, message string) error { return &ValidationError{Field: field, Message: message} }

@@ -1,0 +1,29 @@
+package chat
+
+// Event is what one instance tells every instance through the bus after a
+// change commits. It carries ids only: receivers load what they show from the
+// database, so an event never holds anything the database does not.
+type Event struct {
+	Type           EventType `json:"t"`
+	ConversationID int64     `json:"c,omitempty"`
+	MessageID      int64     `json:"m,omitempty"`
+	Seq            int64     `json:"s,omitempty"`
+	UserID         int64     `json:"u,omitempty"`
+}
+
+// EventType names a change.
+type EventType string
+
+// Event types.
+const (
+	// EventMessage: a message was stored.
+	EventMessage EventType = "message"
+	// EventRead: UserID read ConversationID up to Seq.
+	EventRead EventType = "read"
+)
+
+// Viewer is who is asking to see something: access rules depend on it.
+type Viewer struct {
+	UserID  int64
+	IsAgent bool
+}

@@ -1,0 +1,53 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Message body limits, in characters after trimming.
+const (
+	MaxBodyChars = 4000
+	// MaxClientMsgIDLen bounds the id a client picks for a message it sends.
+	MaxClientMsgIDLen = 64
+	// PageSize is how many messages a history page holds.
+	PageSize = 50
+)
+
+// ValidateBody trims body and checks it is UTF-8 text of 1 to MaxBodyChars
+// characters. It returns the trimmed body.
+func ValidateBody(body string) (string, error) {
+	if !utf8.ValidString(body) {
+		return "", Invalid("body", "The message is not valid UTF-8 text.")
+	}
+	if strings.ContainsRune(body, 0) {
+		return "", Invalid("body", "The message contains a NUL character.")
+	}
+	body = strings.TrimSpace(body)
+	n := utf8.RuneCountInString(body)
+	switch {
+	case n == 0:
+		return "", Invalid("body", "The message is empty.")
+	case n > MaxBodyChars:
+		return "", Invalid("body", fmt.Sprintf("The message is %d characters long; the limit is %d.", n, MaxBodyChars))
+	}
+	return body, nil
+}
+
+// ValidateClientMsgID checks the id a client gave a message so that a resend
+// can be recognised. It may be empty (no idempotency asked for).
+func ValidateClientMsgID(id string) error {
+	if len(id) > MaxClientMsgIDLen {
+		return Invalid("client_msg_id", fmt.Sprintf("The message id is longer than %d bytes.", MaxClientMsgIDLen))
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return Invalid("client_msg_id", "The message id may hold only letters, digits, '-' and '_'.")
+		}
+	}
+	return nil
+}
+
+// VisitorName is the name shown for a visitor who has not given one.
+func VisitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }

@@ -1,0 +1,122 @@
+// Package config reads kefu's configuration from the environment and checks
+// it, so that a bad value stops start-up with one line naming the variable.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Config is kefu's validated configuration.
+type Config struct {
+	// Addr is the host:port to listen on (KEFU_ADDR).
+	Addr string
+	// DatabaseURL names an external PostgreSQL (DATABASE_URL); empty means the embedded one.
+	DatabaseURL string
+	// DataDir holds the embedded PostgreSQL's files (KEFU_DATA_DIR), absolute.
+	DataDir string
+	// BaseURL is where browsers reach kefu (KEFU_BASE_URL): it goes into widget.js
+	// and decides which origin may open WebSockets.
+	BaseURL *url.URL
+	// AdminEmail and AdminPassword create the first admin on the first start.
+	AdminEmail    string
+	AdminPassword string
+}
+
+// Error is a configuration error: Var names the variable.
+type Error struct {
+	Var, Problem string
+}
+
+func (e *Error) Error() string { return e.Var + ": " + e.Problem }
+
+// MinPasswordLen is the shortest password kefu accepts.
+const MinPasswordLen = 8
+
+// Load builds a Config from getenv and validates every value.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:          or(getenv("KEFU_ADDR"), "127.0.0.1:8080"),
+		DatabaseURL:   strings.TrimSpace(getenv("DATABASE_URL")),
+		AdminEmail:    strings.TrimSpace(getenv("KEFU_ADMIN_EMAIL")),
+		AdminPassword: getenv("KEFU_ADMIN_PASSWORD"),
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return c, &Error{"KEFU_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8080)", c.Addr)}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return c, &Error{"KEFU_ADDR", fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	}
+	if c.DatabaseURL != "" {
+		if _, err := pgx.ParseConfig(c.DatabaseURL); err != nil {
+			return c, &Error{"DATABASE_URL", "is not a PostgreSQL connection string (postgres://user:pass@host:5432/db)"}
+		}
+	}
+	dir := or(getenv("KEFU_DATA_DIR"), "data")
+	if c.DataDir, err = filepath.Abs(dir); err != nil {
+		return c, &Error{"KEFU_DATA_DIR", fmt.Sprintf("%q cannot be made absolute", dir)}
+	}
+	base := getenv("KEFU_BASE_URL")
+	if base == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	if c.BaseURL, err = parseBaseURL(base); err != nil {
+		return c, &Error{"KEFU_BASE_URL", err.Error()}
+	}
+	if c.AdminEmail != "" {
+		if a, err := mail.ParseAddress(c.AdminEmail); err != nil || a.Address != c.AdminEmail {
+			return c, &Error{"KEFU_ADMIN_EMAIL", fmt.Sprintf("%q is not an email address", c.AdminEmail)}
+		}
+	}
+	if c.AdminPassword != "" {
+		if c.AdminEmail == "" {
+			return c, &Error{"KEFU_ADMIN_PASSWORD", "is set but KEFU_ADMIN_EMAIL is not; set both"}
+		}
+		if len([]rune(c.AdminPassword)) < MinPasswordLen {
+			return c, &Error{"KEFU_ADMIN_PASSWORD", fmt.Sprintf("is shorter than %d characters", MinPasswordLen)}
+		}
+	}
+	return c, nil
+}
+
+// Redacted describes c for the log, without secrets.
+func (c Config) Redacted() []any {
+	db := "embedded"
+	if c.DatabaseURL != "" {
+		db = "external"
+		if cc, err := pgx.ParseConfig(c.DatabaseURL); err == nil {
+			db = fmt.Sprintf("%s:%d/%s", cc.Host, cc.Port, cc.Database)
+		}
+	}
+	return []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir}
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http or https URL", s)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q must be an origin only, without a path (for example https://help.example.com)", s)
+	}
+	u.Path = ""
+	return u, nil
+}
+
+func or(s, def string) string {
+	if s = strings.TrimSpace(s); s != "" {
+		return s
+	}
+	return def
+}

@@ -1,0 +1,68 @@
+package config
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("data")
+	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "" || c.DataDir != abs || c.BaseURL.String() != "http://127.0.0.1:8080" {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"KEFU_ADDR":           "0.0.0.0:9000",
+		"DATABASE_URL":        "postgres://kefu:pw@db:5432/kefu",
+		"KEFU_DATA_DIR":       "/var/lib/kefu",
+		"KEFU_ADMIN_EMAIL":    "ops@example.com",
+		"KEFU_ADMIN_PASSWORD": "correct horse",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL.String() != "http://127.0.0.1:9000" || c.DataDir != "/var/lib/kefu" || c.AdminEmail != "ops@example.com" {
+		t.Fatalf("got %+v", c)
+	}
+	c, err = Load(env(map[string]string{"KEFU_BASE_URL": "https://help.example.com/"}))
+	if err != nil || c.BaseURL.String() != "https://help.example.com" {
+		t.Fatalf("base url = %v, %v", c.BaseURL, err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name, wantVar string
+		env           map[string]string
+	}{
+		{"addr without port", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "localhost"}},
+		{"addr bad port", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "127.0.0.1:http"}},
+		{"addr port too big", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "127.0.0.1:70000"}},
+		{"database url", "DATABASE_URL", map[string]string{"DATABASE_URL": "postgres://%zz"}},
+		{"base url scheme", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "ftp://example.com"}},
+		{"base url relative", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "/kefu"}},
+		{"base url with path", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "https://example.com/help"}},
+		{"admin email", "KEFU_ADMIN_EMAIL", map[string]string{"KEFU_ADMIN_EMAIL": "not-an-email"}},
+		{"admin email with name", "KEFU_ADMIN_EMAIL", map[string]string{"KEFU_ADMIN_EMAIL": "Ops <ops@example.com>"}},
+		{"password without email", "KEFU_ADMIN_PASSWORD", map[string]string{"KEFU_ADMIN_PASSWORD": "long enough"}},
+		{"short password", "KEFU_ADMIN_PASSWORD", map[string]string{"KEFU_ADMIN_EMAIL": "a@b.co", "KEFU_ADMIN_PASSWORD": "short"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Var != tt.wantVar || ce.Problem == "" {
+				t.Fatalf("Load() error = %v, want a config error naming %s", err, tt.wantVar)
+			}
+		})
+	}
+}
