@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+const conversationColumns = "c.id, c.kind, c.title, coalesce(c.visitor_id, 0), c.status, c.last_seq, c.last_message_at, c.created_at"
+
+func scanConversation(row pgx.Row) (chat.Conversation, error) {
+	var c chat.Conversation
+	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt)
+	return c, err
+}
+
+// visibleTo is the access rule: a viewer sees conversations they belong to,
+// a visitor's own support conversations, and, for agents, every support conversation.
+// $1 is the viewer's id and $2 whether they are an agent.
+const visibleTo = `(c.visitor_id = $1 OR ($2 AND c.kind = 'support')
+	OR EXISTS (SELECT 1 FROM conversation_members x WHERE x.conversation_id = c.id AND x.user_id = $1))`
+
+// ConversationFor returns conversation id if viewer may see it, and ErrNotFound otherwise.
+func (db *DB) ConversationFor(ctx context.Context, id int64, v chat.Viewer) (chat.Conversation, error) {
+	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+
+		" FROM conversations c WHERE "+visibleTo+" AND c.id = $3", v.UserID, v.IsAgent, id))
+	if err != nil {
+		return c, fmt.Errorf("store: conversation %d for user %d: %w", id, v.UserID, mapErr(err))
+	}
+	return c, nil
+}
+
+// VisitorConversation returns the visitor's newest support conversation.
+func (db *DB) VisitorConversation(ctx context.Context, visitorID int64) (chat.Conversation, error) {
+	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+
+		" FROM conversations c WHERE c.kind = 'support' AND c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1", visitorID))
+	if err != nil {
+		return c, fmt.Errorf("store: conversation of visitor %d: %w", visitorID, mapErr(err))
+	}
+	return c, nil
+}
+
+// openSupportConversation returns the visitor's open support conversation,
+// starting a queued one if there is none. Concurrent first messages meet at
+// the partial unique index and end up in one conversation.
+func openSupportConversation(ctx context.Context, tx pgx.Tx, visitorID int64) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status) VALUES ('support', $1, 'queued')
+		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`, visitorID).Scan(&id)
+	if err == pgx.ErrNoRows {
+		err = tx.QueryRow(ctx, `SELECT id FROM conversations
+			WHERE visitor_id = $1 AND kind = 'support' AND status <> 'resolved'`, visitorID).Scan(&id)
+		return id, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)", id, visitorID)
+	return id, err
+}
+
+const summaryQuery = "SELECT " + conversationColumns + `, coalesce(cm.last_read_seq, 0),
+	coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
+	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at
+	FROM conversations c
+	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
+	LEFT JOIN users vu ON vu.id = c.visitor_id
+	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+	WHERE c.last_seq > 0 AND ($3 OR ` + visibleTo + ")"
+
+func scanSummary(row pgx.Row) (chat.Summary, error) {
+	var s chat.Summary
+	c := &s.Conversation
+	var read int64
+	var visitor chat.User
+	var lastID, lastSeq, lastSender *int64
+	var lastType, lastBody *string
+	var lastAt *time.Time
+	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt, &read,
+		&visitor.Kind, &visitor.Name, &visitor.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
+	if err != nil {
+		return s, err
+	}
+	s.Unread = max(c.LastSeq-read, 0)
+	s.Title = c.Title
+	if c.Kind == chat.Support {
+		visitor.ID = c.VisitorID
+		s.Title = visitor.DisplayName()
+	}
+	if lastID != nil {
+		s.LastMessage = &chat.Message{ID: *lastID, ConversationID: c.ID, Seq: *lastSeq, SenderID: *lastSender,
+			Type: chat.MessageType(*lastType), Body: *lastBody, CreatedAt: *lastAt}
+	}
+	return s, nil
+}
+
+// Summaries returns the conversations viewer sees, newest activity first, at most limit.
+func (db *DB) Summaries(ctx context.Context, v chat.Viewer, limit int) ([]chat.Summary, error) {
+	rows, err := db.pool.Query(ctx, summaryQuery+" ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4",
+		v.UserID, v.IsAgent, false, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: summaries for user %d: %w", v.UserID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Summary, error) { return scanSummary(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: summaries for user %d: %w", v.UserID, err)
+	}
+	return out, nil
+}
+
+// Summary returns one conversation as viewer sees it in a list.
+func (db *DB) Summary(ctx context.Context, id int64, v chat.Viewer) (chat.Summary, error) {
+	s, err := scanSummary(db.pool.QueryRow(ctx, summaryQuery+" AND c.id = $4", v.UserID, v.IsAgent, false, id))
+	if err != nil {
+		return s, fmt.Errorf("store: summary of conversation %d for user %d: %w", id, v.UserID, mapErr(err))
+	}
+	return s, nil
+}
+
+// SummaryOf returns conversation id for a list, whoever asks, with every
+// message counted unread: for fan-out, where each recipient's read state is applied after.
+func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
+	s, err := scanSummary(db.pool.QueryRow(ctx, summaryQuery+" AND c.id = $4", 0, false, true, id))
+	if err != nil {
+		return s, fmt.Errorf("store: summary of conversation %d: %w", id, mapErr(err))
+	}
+	return s, nil
+}
+
+// ReadSeqs returns how far each of userIDs has read conversation id (absent: nothing read).
+func (db *DB) ReadSeqs(ctx context.Context, id int64, userIDs []int64) (map[int64]int64, error) {
+	rows, err := db.pool.Query(ctx, `SELECT user_id, last_read_seq FROM conversation_members
+		WHERE conversation_id = $1 AND user_id = ANY($2)`, id, userIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: read seqs of conversation %d: %w", id, err)
+	}
+	out := make(map[int64]int64, len(userIDs))
+	var uid, seq int64
+	_, err = pgx.ForEachRow(rows, []any{&uid, &seq}, func() error { out[uid] = seq; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("store: read seqs of conversation %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// MarkRead records that userID has read conversation id up to seq (never
+// backwards, never past the last message) and announces it when it moved.
+func (db *DB) MarkRead(ctx context.Context, id, userID, seq int64) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var last int64
+		if err := tx.QueryRow(ctx, "SELECT last_seq FROM conversations WHERE id = $1", id).Scan(&last); err != nil {
+			return err
+		}
+		seq = min(seq, last)
+		var moved bool
+		err := tx.QueryRow(ctx, `INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3)
+			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq
+			WHERE cm.last_read_seq < excluded.last_read_seq RETURNING true`, id, userID, seq).Scan(&moved)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventRead, ConversationID: id, UserID: userID, Seq: seq})
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark conversation %d read for user %d: %w", id, userID, mapErr(err))
+	}
+	return nil
+}
+
+func markRead(ctx context.Context, q querier, id, userID, seq int64) error {
+	_, err := q.Exec(ctx, `INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3)
+		ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq)`,
+		id, userID, seq)
+	return err
+}
+
+// Conversation returns conversation id, whoever asks: for fan-out, not for answering a user.
+func (db *DB) Conversation(ctx context.Context, id int64) (chat.Conversation, error) {
+	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+" FROM conversations c WHERE c.id = $1", id))
+	if err != nil {
+		return c, fmt.Errorf("store: conversation %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
+// MemberIDs returns the ids of conversation id's members.
+func (db *DB) MemberIDs(ctx context.Context, id int64) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, "SELECT user_id FROM conversation_members WHERE conversation_id = $1", id)
+	if err != nil {
+		return nil, fmt.Errorf("store: members of conversation %d: %w", id, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: members of conversation %d: %w", id, err)
+	}
+	return ids, nil
+}

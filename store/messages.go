@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// errDuplicate rolls back a send whose client message id was already stored.
+var errDuplicate = errors.New("duplicate client message id")
+
+const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, m.created_at,
+	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, '')`
+
+const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id "
+
+func scanMessage(row pgx.Row) (chat.Message, error) {
+	var m chat.Message
+	var sender chat.User
+	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.CreatedAt,
+		&sender.Kind, &sender.Name, &sender.Email)
+	if m.SenderID != 0 {
+		sender.ID = m.SenderID
+		m.SenderName = sender.DisplayName()
+	}
+	return m, err
+}
+
+func collectMessages(rows pgx.Rows, err error) ([]chat.Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Message, error) { return scanMessage(r) })
+}
+
+// Send is a message to store. The body must already be validated.
+type Send struct {
+	ConversationID int64
+	SenderID       int64
+	ClientMsgID    string
+	Type           chat.MessageType
+	Body           string
+}
+
+// SendMessage stores a message in one transaction: it takes the next seq,
+// marks the conversation read for the sender and announces the message on
+// the bus at commit. A send whose (sender, client message id) is already
+// stored returns the stored message and created == false.
+func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		msg, err = insertMessage(ctx, tx, s)
+		return err
+	})
+	return db.sent(ctx, s, msg, err)
+}
+
+// SendFromVisitor stores a visitor's message in their open support
+// conversation, starting one (queued) if they have none.
+func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if s.ClientMsgID != "" {
+			var found bool
+			if err := tx.QueryRow(ctx, "SELECT true FROM messages WHERE sender_id = $1 AND client_msg_id = $2",
+				s.SenderID, s.ClientMsgID).Scan(&found); err == nil {
+				return errDuplicate
+			} else if err != pgx.ErrNoRows {
+				return err
+			}
+		}
+		if s.ConversationID, err = openSupportConversation(ctx, tx, s.SenderID); err != nil {
+			return err
+		}
+		msg, err = insertMessage(ctx, tx, s)
+		return err
+	})
+	return db.sent(ctx, s, msg, err)
+}
+
+// sent finishes a send: a duplicate becomes the stored message.
+func (db *DB) sent(ctx context.Context, s Send, msg chat.Message, err error) (chat.Message, bool, error) {
+	switch {
+	case errors.Is(err, errDuplicate):
+		msg, err = scanMessage(db.pool.QueryRow(ctx, "SELECT "+messageColumns+messageFrom+
+			"WHERE m.sender_id = $1 AND m.client_msg_id = $2", s.SenderID, s.ClientMsgID))
+		if err != nil {
+			return msg, false, fmt.Errorf("store: send to conversation %d: resend: %w", s.ConversationID, mapErr(err))
+		}
+		if s.ConversationID != 0 && msg.ConversationID != s.ConversationID {
+			return msg, false, fmt.Errorf("store: send to conversation %d: client message id used in another conversation: %w",
+				s.ConversationID, chat.ErrConflict)
+		}
+		return msg, false, nil
+	case err != nil:
+		return msg, false, fmt.Errorf("store: send to conversation %d: %w", s.ConversationID, mapErr(err))
+	}
+	return msg, true, nil
+}
+
+func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error) {
+	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body}
+	if m.Type == "" {
+		m.Type = chat.Text
+	}
+	// The row lock taken here serialises senders in one conversation, which is
+	// what keeps seq gap-free: a rolled-back send also rolls back its seq.
+	if err := tx.QueryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now()
+		WHERE id = $1 RETURNING last_seq`, s.ConversationID).Scan(&m.Seq); err != nil {
+		return m, err
+	}
+	var clientMsgID *string
+	if s.ClientMsgID != "" {
+		clientMsgID = &s.ClientMsgID
+	}
+	var sender *int64
+	if s.SenderID != 0 {
+		sender = &s.SenderID
+	}
+	err := tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+		RETURNING id, created_at`, m.ConversationID, m.Seq, sender, clientMsgID, m.Type, m.Body).Scan(&m.ID, &m.CreatedAt)
+	if err == pgx.ErrNoRows {
+		return m, errDuplicate
+	}
+	if err != nil {
+		return m, err
+	}
+	if s.SenderID != 0 {
+		u, err := scanUser(tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", s.SenderID))
+		if err != nil {
+			return m, err
+		}
+		m.SenderName = u.DisplayName()
+		if err := markRead(ctx, tx, m.ConversationID, s.SenderID, m.Seq); err != nil {
+			return m, err
+		}
+	}
+	return m, notify(ctx, tx, chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq})
+}
+
+// Message returns the message with id.
+func (db *DB) Message(ctx context.Context, id int64) (chat.Message, error) {
+	m, err := scanMessage(db.pool.QueryRow(ctx, "SELECT "+messageColumns+messageFrom+"WHERE m.id = $1", id))
+	if err != nil {
+		return m, fmt.Errorf("store: message %d: %w", id, mapErr(err))
+	}
+	return m, nil
+}
+
+// History returns up to limit messages of a conversation older than
+// beforeSeq (0: the newest), oldest first, and whether older ones remain.
+func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limit int) ([]chat.Message, bool, error) {
+	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
+		"WHERE m.conversation_id = $1 AND ($2 = 0 OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3",
+		conversationID, beforeSeq, limit+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("store: history of conversation %d: %w", conversationID, err)
+	}
+	more := len(msgs) > limit
+	if more {
+		msgs = msgs[:limit]
+	}
+	slices.Reverse(msgs)
+	return msgs, more, nil
+}
+
+// MessagesAfter returns up to limit messages of a conversation newer than afterSeq, oldest first.
+func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int) ([]chat.Message, error) {
+	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
+		"WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3", conversationID, afterSeq, limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: messages of conversation %d after %d: %w", conversationID, afterSeq, err)
+	}
+	return msgs, nil
+}

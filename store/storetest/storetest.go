@@ -1,0 +1,118 @@
+// Package storetest gives tests real PostgreSQL databases: one private server
+// per test package (started by Main) and one fresh database per test, cloned
+// from a migrated template so tests run in parallel and leave nothing behind.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/localpg"
+)
+
+const template = "kefu_template"
+
+var (
+	server  *localpg.Server
+	cloneMu sync.Mutex // CREATE DATABASE … TEMPLATE refuses concurrent use of the template
+	counter atomic.Int64
+)
+
+// Main starts the package's PostgreSQL, migrates the template database, runs
+// the tests and stops the server. Call it from TestMain.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "kefu-test-")
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	// The server may run as the postgres user, which must be able to enter dir.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		log.Print(err)
+		return 1
+	}
+	server, err = localpg.Start(ctx, localpg.Options{DataDir: dir + "/pg", Fast: true})
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	defer server.Stop()
+	if err := migrateTemplate(ctx); err != nil {
+		log.Print(err)
+		return 1
+	}
+	return m.Run()
+}
+
+func migrateTemplate(ctx context.Context) error {
+	if err := server.EnsureDatabase(ctx, template); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, server.ConnString(template))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
+}
+
+// URL creates a fresh migrated database for t and returns its connection string.
+// The database is dropped when t ends.
+func URL(t testing.TB) string {
+	t.Helper()
+	if server == nil {
+		t.Fatal("storetest: call storetest.Main from TestMain")
+	}
+	ctx := context.Background()
+	name := fmt.Sprintf("kefu_test_%d_%d", os.Getpid(), counter.Add(1))
+	admin, err := pgx.Connect(ctx, server.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	cloneMu.Lock()
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+template)
+	cloneMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, server.ConnString("postgres"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Error(err)
+		}
+	})
+	return server.ConnString(name)
+}
+
+// DB opens a fresh migrated database for t, closed and dropped when t ends.
+func DB(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}

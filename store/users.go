@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+const userColumns = "id, kind, coalesce(email, ''), name, is_admin, disabled_at"
+
+func scanUser(row pgx.Row) (chat.User, error) {
+	var u chat.User
+	err := row.Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt)
+	return u, err
+}
+
+// User returns the user with id.
+func (db *DB) User(ctx context.Context, id int64) (chat.User, error) {
+	u, err := scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
+	if err != nil {
+		return u, fmt.Errorf("store: user %d: %w", id, mapErr(err))
+	}
+	return u, nil
+}
+
+// MemberByEmail returns the member with email and their password hash.
+func (db *DB) MemberByEmail(ctx context.Context, email string) (chat.User, string, error) {
+	var hash string
+	row := db.pool.QueryRow(ctx, "SELECT "+userColumns+", coalesce(password_hash, '') FROM users WHERE kind = 'member' AND lower(email) = lower($1)", email)
+	var u chat.User
+	err := row.Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &hash)
+	if err != nil {
+		return u, "", fmt.Errorf("store: member by email: %w", mapErr(err))
+	}
+	return u, hash, nil
+}
+
+// NewMember is what CreateMember needs.
+type NewMember struct {
+	Email, Name, PasswordHash string
+	IsAdmin                   bool
+}
+
+// CreateMember adds a member who signs in with a password.
+func (db *DB) CreateMember(ctx context.Context, m NewMember) (chat.User, error) {
+	u, err := createMember(ctx, db.pool, m)
+	if err != nil {
+		return u, fmt.Errorf("store: create member: %w", mapErr(err))
+	}
+	return u, nil
+}
+
+func createMember(ctx context.Context, q querier, m NewMember) (chat.User, error) {
+	return scanUser(q.QueryRow(ctx, `INSERT INTO users (kind, email, name, password_hash, is_admin)
+		VALUES ('member', $1, $2, $3, $4) RETURNING `+userColumns, strings.TrimSpace(m.Email), m.Name, m.PasswordHash, m.IsAdmin))
+}
+
+// CreateVisitor adds a widget visitor identified by the hash of their token.
+func (db *DB) CreateVisitor(ctx context.Context, tokenHash []byte) (chat.User, error) {
+	u, err := scanUser(db.pool.QueryRow(ctx, `INSERT INTO users (kind, visitor_token_hash)
+		VALUES ('visitor', $1) RETURNING `+userColumns, tokenHash))
+	if err != nil {
+		return u, fmt.Errorf("store: create visitor: %w", mapErr(err))
+	}
+	return u, nil
+}
+
+// VisitorByToken returns the visitor whose token hashes to tokenHash.
+func (db *DB) VisitorByToken(ctx context.Context, tokenHash []byte) (chat.User, error) {
+	u, err := scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE kind = 'visitor' AND visitor_token_hash = $1", tokenHash))
+	if err != nil {
+		return u, fmt.Errorf("store: visitor by token: %w", mapErr(err))
+	}
+	return u, nil
+}
+
+// EnsureAdmin creates the first admin, and lists them as customer service,
+// unless an admin exists already. It reports whether it created one.
+// Replicas starting together are serialised by a transaction-scoped lock.
+func (db *DB) EnsureAdmin(ctx context.Context, m NewMember) (chat.User, bool, error) {
+	var u chat.User
+	var created bool
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock+1); err != nil {
+			return err
+		}
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE is_admin ORDER BY id LIMIT 1"))
+		if err == nil {
+			return nil
+		}
+		if err != pgx.ErrNoRows {
+			return err
+		}
+		m.IsAdmin = true
+		if u, err = createMember(ctx, tx, m); err != nil {
+			return err
+		}
+		agents, err := agentList(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !agents.Unrestricted {
+			next := chat.AgentList{IDs: append(agents.IDs, u.ID)}
+			if err := putSetting(ctx, tx, &u.ID, SettingAgents, agents, next); err != nil {
+				return err
+			}
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return u, false, fmt.Errorf("store: ensure admin: %w", mapErr(err))
+	}
+	return u, created, nil
+}
