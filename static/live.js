@@ -1,0 +1,225 @@
+// live.js: kefu's page runtime, shared by the console and the widget.
+// The server pushes HTML fragments over one WebSocket; this file applies them,
+// sends what the person types, reconnects with backoff and resumes, so every
+// message is shown once, in order. No dependencies.
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var face = body.dataset.face;
+  var livePath = body.dataset.live;
+  var widget = face === "widget";
+  var outbox = new Map(); // client_msg_id → frame, until the server acknowledges it
+  var socket = null;
+  var attempts = 0;
+  var memoryToken = null;
+
+  // --- visitor token (widget only): kept in the iframe's storage ---
+  var storageKey = "kefu.visitor";
+  function loadToken() {
+    try { return localStorage.getItem(storageKey) || memoryToken; } catch (e) { return memoryToken; }
+  }
+  function saveToken(t) {
+    memoryToken = t;
+    try { localStorage.setItem(storageKey, t); } catch (e) { /* storage blocked: the token lives as long as the page */ }
+  }
+  function ensureToken() {
+    var t = loadToken();
+    if (t) return Promise.resolve(t);
+    return fetch("/widget/visitors", { method: "POST", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("visitor"); return r.json(); })
+      .then(function (j) { saveToken(j.token); return j.token; });
+  }
+
+  // --- applying fragments ---
+  function apply(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    var added = [];
+    holder.content.querySelectorAll(":scope > template").forEach(function (t) {
+      if (t.dataset.ack !== undefined) { outbox.delete(t.dataset.ack); return; }
+      var target = document.querySelector(t.dataset.target);
+      if (!target) return;
+      var frag = t.content;
+      // A node added next to others is never shown twice (same id, already on the page).
+      if (t.dataset.swap === "beforeend" || t.dataset.swap === "afterbegin") {
+        Array.prototype.slice.call(frag.children).forEach(function (el) {
+          if (el.id && document.getElementById(el.id)) el.remove();
+        });
+      }
+      Array.prototype.push.apply(added, Array.prototype.slice.call(frag.querySelectorAll(".msg")));
+      switch (t.dataset.swap) {
+        case "beforeend": target.append(frag); break;
+        case "afterbegin": target.prepend(frag); break;
+        case "innerHTML": target.replaceChildren(frag); break;
+        case "outerHTML": target.replaceWith(frag); break;
+        case "remove": target.remove(); break;
+      }
+    });
+    if (added.length) afterMessages(added);
+  }
+
+  function thread() { return document.getElementById("messages"); }
+
+  function afterMessages(added) {
+    var list = thread();
+    if (list) list.scrollTop = list.scrollHeight;
+    var last = added[added.length - 1];
+    if (!widget && document.visibilityState === "visible" && last.dataset.seq) {
+      send({ type: "read", conversation_id: +last.dataset.conversation, seq: +last.dataset.seq });
+    }
+    if (widget && window.parent !== window && added.some(function (m) { return !m.classList.contains("mine"); })) {
+      window.parent.postMessage({ kefu: "message" }, "*");
+    }
+    refreshTimes();
+  }
+
+  // Where the thread stands: its conversation and newest seq, for resume.
+  function position() {
+    var list = thread();
+    var msgs = list ? list.querySelectorAll(".msg[data-seq]") : [];
+    var last = msgs[msgs.length - 1];
+    var cid = list && list.dataset.conversation ? +list.dataset.conversation : 0;
+    if (last) return { conversation_id: +last.dataset.conversation, seq: +last.dataset.seq };
+    return { conversation_id: cid, seq: 0 };
+  }
+
+  // --- the socket ---
+  function status(text, state) {
+    var el = document.getElementById("status");
+    if (el) { el.textContent = text; el.dataset.state = state; }
+    body.dataset.liveState = state;
+  }
+
+  function connect() {
+    if (!livePath) return;
+    var protocols = ["kefu.v1"];
+    if (widget) {
+      var t = loadToken();
+      if (!t) { status("Online", "idle"); return; }
+      protocols.push("kefu.token." + t);
+    }
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + livePath;
+    var ws = new WebSocket(url, protocols);
+    socket = ws;
+    status("Connecting…", "connecting");
+    ws.onopen = function () {
+      attempts = 0;
+      status("Connected", "open");
+      var p = position();
+      ws.send(JSON.stringify({ type: "resume", conversation_id: p.conversation_id, seq: p.seq }));
+      outbox.forEach(function (frame) { ws.send(JSON.stringify(frame)); });
+    };
+    ws.onmessage = function (e) { apply(e.data); };
+    ws.onclose = function () {
+      if (socket !== ws) return;
+      socket = null;
+      status("Reconnecting…", "closed");
+      // Exponential backoff with full jitter, capped at 30 s.
+      var delay = Math.min(30000, 500 * Math.pow(2, attempts++));
+      setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+    };
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  // --- the composer ---
+  function newID() {
+    var a = new Uint8Array(12);
+    crypto.getRandomValues(a);
+    return "c" + Array.prototype.map.call(a, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function showError(text) {
+    var el = document.getElementById("composer-error");
+    if (el) el.textContent = text;
+  }
+
+  function submit(form) {
+    var box = form.querySelector("textarea");
+    var text = box.value.trim();
+    if (!text) { showError("The message is empty."); return; }
+    if (Array.from(text).length > 4000) { showError("The message is longer than 4000 characters."); return; }
+    showError("");
+    var id = newID();
+    var frame = { type: "send", client_msg_id: id, body: text };
+    if (!widget) frame.conversation_id = +form.dataset.liveSend;
+    var pending = document.createElement("li");
+    pending.id = "pending-" + id;
+    pending.className = "msg mine pending";
+    var p = document.createElement("p");
+    p.className = "body";
+    p.textContent = text;
+    pending.append(p);
+    var list = thread();
+    list.append(pending);
+    list.scrollTop = list.scrollHeight;
+    box.value = "";
+    outbox.set(id, frame);
+    if (widget && !socket) {
+      ensureToken().then(connect, function () { showError("Could not reach the server. Your message will be sent when it is back."); });
+    } else {
+      send(frame);
+    }
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches("form[data-live-send]")) return;
+    e.preventDefault();
+    submit(form);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.target.matches("form[data-live-send] textarea")) {
+      e.preventDefault();
+      submit(e.target.form);
+    }
+  });
+
+  // "Load earlier messages" and other fetch-and-apply buttons.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("button[data-get]");
+    if (btn) {
+      btn.disabled = true;
+      var headers = {};
+      if (widget && loadToken()) headers.Authorization = "Bearer " + loadToken();
+      fetch(btn.dataset.get, { headers: headers })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(apply, function () { btn.disabled = false; showError("Could not load earlier messages. Try again."); });
+      return;
+    }
+    if (e.target.closest("[data-widget-close]") && window.parent !== window) {
+      window.parent.postMessage({ kefu: "close" }, "*");
+    }
+  });
+
+  // One timer keeps every relative time current.
+  function ago(t) {
+    var s = (Date.now() - t) / 1000;
+    if (s < 45) return "just now";
+    if (s < 3600) return Math.round(s / 60) + " min ago";
+    if (s < 86400) return Math.floor(s / 3600) + " h ago";
+    if (s < 172800) return "yesterday";
+    return new Date(t).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  }
+  function refreshTimes() {
+    document.querySelectorAll("time[data-rel]").forEach(function (el) {
+      el.textContent = ago(Date.parse(el.getAttribute("datetime")));
+    });
+  }
+  setInterval(refreshTimes, 15000);
+
+  document.addEventListener("visibilitychange", function () {
+    var p = position();
+    if (!widget && document.visibilityState === "visible" && p.seq) {
+      send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
+    }
+  });
+
+  var list = thread();
+  if (list) list.scrollTop = list.scrollHeight;
+  refreshTimes();
+  connect();
+})();
