@@ -1,0 +1,181 @@
+// Command kefu serves the kefu helpdesk: the agents' console, the embeddable
+// widget and their live sockets, on PostgreSQL (a private one when
+// DATABASE_URL is unset).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/config"
+	"github.com/kefu-im/kefu/handlers"
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/localpg"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "kefu:", err)
+		os.Exit(1)
+	}
+}
+
+// defaultAdminEmail names the first admin when KEFU_ADMIN_EMAIL is unset.
+const defaultAdminEmail = "admin@kefu.localhost"
+
+// run starts kefu and serves until ctx ends, then shuts down in order:
+// stop accepting, close sockets with 1001, stop the bus, close the pool,
+// stop the private PostgreSQL.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(args) == 1 && args[0] == "healthcheck":
+		return healthcheck(ctx, cfg)
+	case len(args) > 0:
+		return fmt.Errorf("unknown command %q: kefu serves with no arguments, or checks a running kefu with 'healthcheck'", args[0])
+	}
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+	logger.Info("starting", cfg.Redacted()...)
+
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		pg, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.DataDir, Logger: logger})
+		if err != nil {
+			return err
+		}
+		defer pg.Stop()
+		if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
+			return err
+		}
+		dbURL = pg.ConnString("kefu")
+	}
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
+		return err
+	}
+
+	sessions, stopSessions := handlers.NewSessions(db, cfg.BaseURL.Scheme == "https")
+	defer stopSessions()
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base})
+
+	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
+	busDone := make(chan struct{})
+	go func() { bus.Run(base); close(busDone) }()
+	select {
+	case <-bus.Ready():
+	case <-ctx.Done():
+		cancelBase()
+		<-busDone
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("the bus did not start listening within 30s")
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("KEFU_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "kefu: serving on http://%s (console: %s/console)\n", ln.Addr(), cfg.BaseURL)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		cancelBase()
+		return err
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	cancelBase()
+	if !h.WaitSockets(5 * time.Second) {
+		logger.Warn("some sockets did not close in time")
+	}
+	<-busDone
+	logger.Info("stopped")
+	return err
+}
+
+// ensureAdmin creates the first admin on the first start. Without
+// KEFU_ADMIN_PASSWORD it generates a password and prints it, once.
+func ensureAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout io.Writer) error {
+	email, password := cfg.AdminEmail, cfg.AdminPassword
+	if email == "" {
+		email = defaultAdminEmail
+	}
+	generated := password == ""
+	if generated {
+		password = auth.RandomPassword()
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u, created, err := db.EnsureAdmin(ctx, store.NewMember{Email: email, Name: "Admin", PasswordHash: hash})
+	if err != nil || !created {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(stdout, "kefu: created the admin %s with the password %s (shown only this once)\n", u.Email, password)
+	} else {
+		fmt.Fprintf(stdout, "kefu: created the admin %s\n", u.Email)
+	}
+	return nil
+}
+
+// healthcheck asks the kefu listening on KEFU_ADDR whether it is healthy,
+// for container HEALTHCHECKs where no curl exists.
+func healthcheck(ctx context.Context, cfg config.Config) error {
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/views/console"
+	"github.com/kefu-im/kefu/views/thread"
+)
+
+// listLimit is how many conversations the console's list shows.
+const listLimit = 100
+
+// consoleShow renders the console, with conversation {id} open when given.
+func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	acct := accountFrom(ctx)
+	p := console.Props{User: acct.User, CSRF: h.csrfToken(r)}
+	if chi.URLParam(r, "id") != "" {
+		id, err := pathID(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		c, err := h.DB.ConversationFor(ctx, id, acct.viewer())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		// Opening a conversation reads it, as in every chat app.
+		if err := h.DB.MarkRead(ctx, c.ID, acct.ID, c.LastSeq); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		open, err := h.DB.Summary(ctx, c.ID, acct.viewer())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Open = &open
+		p.History = thread.PageProps{Messages: msgs, More: more, ViewerID: acct.ID, OlderURL: historyURL(c.ID)}
+	}
+	var err error
+	if p.Conversations, err = h.DB.Summaries(ctx, acct.viewer(), listLimit); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, console.Page(p))
+}
+
+func historyURL(id int64) string { return "/console/c/" + strconv.FormatInt(id, 10) + "/history" }
+
+// historyShow answers "load earlier messages" with the page before ?before=<seq>.
+func (h *Handler) historyShow(w http.ResponseWriter, r *http.Request) {
+	acct := accountFrom(r.Context())
+	h.olderPage(w, r, acct.viewer(), historyURL)
+}
+
+// olderPage writes the history page before ?before= of conversation {id}, if v may see it.
+func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewer, url func(int64) string) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	before, err := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	if err != nil || before < 1 {
+		h.fail(w, r, chat.Invalid("before", "before must be a message number."))
+		return
+	}
+	c, err := h.DB.ConversationFor(r.Context(), id, v)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msgs, more, err := h.DB.History(r.Context(), c.ID, before, chat.PageSize)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, thread.Older(thread.PageProps{Messages: msgs, More: more, ViewerID: v.UserID, OlderURL: url(c.ID)}))
+}
+
+// messageCreate is the composer without JavaScript: store, then back to the conversation.
+func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	acct := accountFrom(ctx)
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	body, err := chat.ValidateBody(r.PostFormValue("body"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	clientMsgID := r.PostFormValue("client_msg_id")
+	if err := chat.ValidateClientMsgID(clientMsgID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	c, err := h.DB.ConversationFor(ctx, id, acct.viewer())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, _, err := h.DB.SendMessage(ctx, store.Send{ConversationID: c.ID, SenderID: acct.ID, ClientMsgID: clientMsgID, Body: body}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/c/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, errNoPage
+	}
+	return id, nil
+}

@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/views/layout"
+)
+
+var errNoPage = errors.New("no such page")
+
+// publicError is what a person is told about err, and the status that goes with it.
+// Internal detail stays in the log.
+func publicError(err error) (int, string, string) {
+	var ve *chat.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return http.StatusBadRequest, "invalid", ve.Message
+	case errors.Is(err, errBadCSRF):
+		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
+	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
+		return http.StatusNotFound, "not_found", "There is nothing here."
+	case errors.Is(err, chat.ErrUnauthorized):
+		return http.StatusUnauthorized, "unauthorized", "Please sign in first."
+	case errors.Is(err, chat.ErrNotAllowed):
+		return http.StatusForbidden, "not_allowed", "You are not allowed to do that."
+	case errors.Is(err, chat.ErrConflict):
+		return http.StatusConflict, "conflict", "That clashes with something that already exists."
+	case errors.Is(err, chat.ErrRateLimited):
+		return http.StatusTooManyRequests, "rate_limited", "Too many attempts. Wait a few minutes and try again."
+	}
+	return http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."
+}
+
+// fail answers a request that went wrong: JSON for API-style callers, a page
+// for people. A 500 is logged once here, with the request's attributes.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := publicError(err)
+	if status == http.StatusInternalServerError {
+		h.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, status, map[string]string{"error": code, "message": msg})
+		return
+	}
+	h.render(w, r, status, layout.ErrorPage(status, msg))
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json") || r.Header.Get("Authorization") != ""
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// render writes c with status; it renders into a buffer first so that a
+// failed render becomes a real 500 rather than half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		h.Logger.Error("render failed", "path", r.URL.Path, "err", err)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}

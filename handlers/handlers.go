@@ -1,0 +1,76 @@
+// Package handlers is kefu's HTTP edge: routes, middleware, pages, the
+// WebSocket endpoints, and the turning of bus events into HTML fragments for
+// each local connection.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/store"
+)
+
+// Deps is what the handlers need.
+type Deps struct {
+	DB       *store.DB
+	Sessions *scs.SessionManager
+	Logger   *slog.Logger
+	// BaseURL is where browsers reach kefu; WebSocket handshakes must come from its origin.
+	BaseURL *url.URL
+	// Base is the server's base context: long-lived sockets end when it does.
+	Base context.Context
+	// Live tunes every WebSocket; zero means live.DefaultOptions.
+	Live live.Options
+}
+
+// Handler serves kefu over HTTP.
+type Handler struct {
+	Deps
+	clients *live.Registry[*client]
+	sockets sync.WaitGroup
+}
+
+// New returns kefu's handler.
+func New(d Deps) *Handler {
+	if d.Live == (live.Options{}) {
+		d.Live = live.DefaultOptions
+	}
+	return &Handler{Deps: d, clients: live.NewRegistry[*client]()}
+}
+
+// WaitSockets waits, up to limit, for every WebSocket to finish closing
+// after the base context ended.
+func (h *Handler) WaitSockets(limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() { h.sockets.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+// NewSessions returns the session manager kefu uses: sessions in PostgreSQL,
+// an HttpOnly SameSite=Lax cookie, Secure when kefu is served over https.
+// stop ends the expired-session clean-up.
+func NewSessions(db *store.DB, secure bool) (m *scs.SessionManager, stop func()) {
+	st := pgxstore.NewWithCleanupInterval(db.Pool(), 10*time.Minute)
+	m = scs.New()
+	m.Store = st
+	m.Lifetime = 7 * 24 * time.Hour
+	m.IdleTimeout = 24 * time.Hour
+	m.Cookie.Name = "kefu_session"
+	m.Cookie.HttpOnly = true
+	m.Cookie.SameSite = http.SameSiteLaxMode
+	m.Cookie.Secure = secure
+	return m, st.StopCleanup
+}

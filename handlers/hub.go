@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// OnEvent turns one bus event into jobs for this instance's sockets. It runs
+// on the bus goroutine: it loads what every recipient shares once, and
+// leaves per-screen rendering to each socket's own writer.
+func (h *Handler) OnEvent(ctx context.Context, payload string) {
+	var ev chat.Event
+	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
+		h.Logger.Error("bad bus event", "err", err)
+		return
+	}
+	var err error
+	switch ev.Type {
+	case chat.EventMessage:
+		err = h.onMessage(ctx, ev)
+	case chat.EventRead:
+		for _, c := range h.clients.ForUser(ev.UserID) {
+			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		h.Logger.Error("bus event failed", "type", ev.Type, "conversation_id", ev.ConversationID, "err", err)
+	}
+}
+
+func (h *Handler) onMessage(ctx context.Context, ev chat.Event) error {
+	msg, err := h.DB.Message(ctx, ev.MessageID)
+	if err != nil {
+		return err
+	}
+	conv, err := h.DB.Conversation(ctx, msg.ConversationID)
+	if err != nil {
+		return err
+	}
+	recipients, err := h.DB.MemberIDs(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	if conv.Kind == chat.Support {
+		agents, err := h.DB.AgentList(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range h.clients.Users() {
+			if agents.Has(id) {
+				recipients = append(recipients, id)
+			}
+		}
+	}
+	local := make(map[int64][]*client)
+	var localIDs []int64
+	for _, id := range recipients {
+		if cs := h.clients.ForUser(id); len(cs) > 0 && local[id] == nil {
+			local[id] = cs
+			localIDs = append(localIDs, id)
+		}
+	}
+	if len(local) == 0 {
+		return nil
+	}
+	// One summary and one read-state query serve every local recipient.
+	sum, err := h.DB.SummaryOf(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	reads, err := h.DB.ReadSeqs(ctx, conv.ID, localIDs)
+	if err != nil {
+		return err
+	}
+	for id, cs := range local {
+		s := sum
+		s.Unread = max(s.LastSeq-reads[id], 0)
+		for _, c := range cs {
+			c.conn.Enqueue(c.deliver(msg, &s))
+		}
+	}
+	return nil
+}
+
+// Resync asks every local socket to rebuild its view from the database,
+// after the bus may have missed events.
+func (h *Handler) Resync(ctx context.Context) {
+	for _, c := range h.clients.All() {
+		c.conn.Enqueue(c.resync())
+	}
+}
+
+func isNotFound(err error) bool { return errors.Is(err, chat.ErrNotFound) }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,277 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/a-h/templ"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/views/console"
+	"github.com/kefu-im/kefu/views/thread"
+)
+
+// replayLimit is the most messages replayed after a reconnect; a larger gap
+// replaces the thread with its newest page.
+const replayLimit = 200
+
+// send validates and stores a message, then acknowledges it. The bubble
+// itself reaches every screen, this one included, through the bus.
+func (c *client) send(ctx context.Context, f inFrame) error {
+	if err := chat.ValidateClientMsgID(f.ClientMsgID); err != nil {
+		return err
+	}
+	body, err := chat.ValidateBody(f.Body)
+	if err != nil {
+		return err
+	}
+	s := store.Send{SenderID: c.user.ID, ClientMsgID: f.ClientMsgID, Body: body}
+	var msg chat.Message
+	var created bool
+	if c.widget {
+		msg, created, err = c.h.DB.SendFromVisitor(ctx, s)
+	} else {
+		v, verr := c.viewer(ctx)
+		if verr != nil {
+			return verr
+		}
+		conv, cerr := c.h.DB.ConversationFor(ctx, f.ConversationID, v)
+		if cerr != nil {
+			return cerr
+		}
+		s.ConversationID = conv.ID
+		msg, created, err = c.h.DB.SendMessage(ctx, s)
+	}
+	if err != nil {
+		return err
+	}
+	if !created {
+		// A resent frame: the message may never have reached this screen.
+		c.conn.Enqueue(c.deliver(msg, nil))
+	}
+	c.conn.Enqueue(frameJob(thread.Ack(f.ClientMsgID)))
+	return nil
+}
+
+func (c *client) read(ctx context.Context, f inFrame) error {
+	v, err := c.viewer(ctx)
+	if err != nil {
+		return err
+	}
+	conv, err := c.h.DB.ConversationFor(ctx, f.ConversationID, v)
+	if err != nil {
+		return err
+	}
+	return c.h.DB.MarkRead(ctx, conv.ID, c.user.ID, f.Seq)
+}
+
+// deliver shows msg (and any messages this screen missed before it) if the
+// browser shows its thread, then moves the conversation up the console's list.
+func (c *client) deliver(msg chat.Message, sum *chat.Summary) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		if err := c.catchUp(ctx, &buf, msg.ConversationID, msg.Seq, &msg); err != nil {
+			return nil, err
+		}
+		if sum != nil && !c.widget {
+			if err := console.Moved(*sum, sum.ID == c.openID).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
+	}
+}
+
+// catchUp writes the messages of conversation id up to upTo that this
+// screen has not been sent, in order, each once. known is message upTo when
+// the caller has it already.
+func (c *client) catchUp(ctx context.Context, buf *bytes.Buffer, id, upTo int64, known *chat.Message) error {
+	sent, ok := c.followed[id]
+	if !ok && !c.widget {
+		return nil // the console shows only its open conversation's thread
+	}
+	if upTo <= sent {
+		return nil
+	}
+	var msgs []chat.Message
+	if known != nil && upTo == sent+1 {
+		msgs = []chat.Message{*known}
+	} else {
+		var err error
+		if msgs, err = c.h.DB.MessagesAfter(ctx, id, sent, replayLimit+1); err != nil {
+			return err
+		}
+		if len(msgs) > replayLimit {
+			return c.replace(ctx, buf, id)
+		}
+	}
+	for _, m := range msgs {
+		if err := thread.Appended(m, m.SenderID == c.user.ID).Render(ctx, buf); err != nil {
+			return err
+		}
+		c.followed[id] = m.Seq
+	}
+	return nil
+}
+
+// replace fills the browser's thread with conversation id's newest page.
+func (c *client) replace(ctx context.Context, buf *bytes.Buffer, id int64) error {
+	msgs, more, err := c.h.DB.History(ctx, id, 0, chat.PageSize)
+	if err != nil {
+		return err
+	}
+	url := historyURL(id)
+	if c.widget {
+		url = "/widget/c/" + itoa(id) + "/history"
+	}
+	clear(c.followed)
+	c.followed[id] = 0
+	if n := len(msgs); n > 0 {
+		c.followed[id] = msgs[n-1].Seq
+	}
+	return thread.Replaced(thread.PageProps{Messages: msgs, More: more, ViewerID: c.user.ID, OlderURL: url}).Render(ctx, buf)
+}
+
+// resume rebuilds what the browser shows after it (re)connects: the thread
+// of conversation id from afterSeq on (the widget with id 0: its newest
+// conversation from the start) and the console's list.
+func (c *client) resume(id, afterSeq int64) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		v, err := c.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		clear(c.followed)
+		c.openID = 0
+		var conv chat.Conversation
+		switch {
+		case id != 0:
+			conv, err = c.h.DB.ConversationFor(ctx, id, v)
+		case c.widget:
+			conv, err = c.h.DB.VisitorConversation(ctx, c.user.ID)
+		}
+		switch {
+		case err == nil && conv.ID != 0 && id == 0:
+			err = c.replace(ctx, &buf, conv.ID)
+		case err == nil && conv.ID != 0:
+			c.openID = conv.ID
+			c.followed[conv.ID] = afterSeq
+			err = c.catchUp(ctx, &buf, conv.ID, conv.LastSeq, nil)
+		}
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		if !c.widget {
+			list, err := c.h.DB.Summaries(ctx, v, listLimit)
+			if err != nil {
+				return nil, err
+			}
+			if err := console.List(list, c.openID).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
+	}
+}
+
+// listUpdate re-renders the console's list item for conversation id.
+func (c *client) listUpdate(id int64) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		if c.widget {
+			return nil, nil
+		}
+		v, err := c.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s, err := c.h.DB.Summary(ctx, id, v)
+		if isNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return render(ctx, console.Updated(s, s.ID == c.openID))
+	}
+}
+
+func (c *client) refused(clientMsgID, reason string) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		if err := thread.Refused(clientMsgID, reason).Render(ctx, &buf); err != nil {
+			return nil, err
+		}
+		if clientMsgID != "" {
+			if err := thread.Ack(clientMsgID).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		return buf.Bytes(), nil
+	}
+}
+
+func frameJob(comp templ.Component) live.Job {
+	return func(ctx context.Context) ([]byte, error) { return render(ctx, comp) }
+}
+
+func render(ctx context.Context, comp templ.Component) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := comp.Render(ctx, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func frameBytes(buf *bytes.Buffer) []byte {
+	if buf.Len() == 0 {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// resync catches the browser up after the bus may have missed events: every
+// thread it shows, a newer conversation of a widget visitor, and the console's list.
+func (c *client) resync() live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		ids := make([]int64, 0, len(c.followed)+1)
+		for id := range c.followed {
+			ids = append(ids, id)
+		}
+		if c.widget {
+			conv, err := c.h.DB.VisitorConversation(ctx, c.user.ID)
+			if err != nil && !isNotFound(err) {
+				return nil, err
+			}
+			if _, ok := c.followed[conv.ID]; err == nil && !ok {
+				ids = append(ids, conv.ID)
+			}
+		}
+		for _, id := range ids {
+			conv, err := c.h.DB.Conversation(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if err := c.catchUp(ctx, &buf, id, conv.LastSeq, nil); err != nil {
+				return nil, err
+			}
+		}
+		if !c.widget {
+			v, err := c.viewer(ctx)
+			if err != nil {
+				return nil, err
+			}
+			list, err := c.h.DB.Summaries(ctx, v, listLimit)
+			if err != nil {
+				return nil, err
+			}
+			if err := console.List(list, c.openID).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
+	}
+}

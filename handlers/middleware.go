@@ -1,0 +1,140 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+)
+
+// The CSP allows no inline script and no third-party anything. Pages are not
+// framed, except the widget, which is framed by host sites.
+const (
+	cspBase    = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
+	cspConsole = cspBase + "; frame-ancestors 'none'"
+	cspWidget  = cspBase + "; frame-ancestors *"
+)
+
+func (h *Handler) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", cspConsole)
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if h.BaseURL.Scheme == "https" {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// framable lets host sites frame the widget.
+func (h *Handler) framable(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", cspWidget)
+		w.Header().Del("X-Frame-Options")
+		next.ServeHTTP(w, r)
+	})
+}
+
+const (
+	sessionUserID = "user_id"
+	sessionCSRF   = "csrf"
+)
+
+var errBadCSRF = errors.New("csrf token mismatch")
+
+// csrf guards cookie-authenticated unsafe requests twice: the browser's own
+// cross-origin signals (Sec-Fetch-Site, Origin) and a per-session token that
+// every form carries.
+func (h *Handler) csrf(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	check := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		want := h.Sessions.GetString(r.Context(), sessionCSRF)
+		got := r.Header.Get("X-CSRF-Token")
+		if got == "" {
+			got = r.PostFormValue("_csrf")
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			h.fail(w, r, errBadCSRF)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errBadCSRF) }))
+	return cop.Handler(check)
+}
+
+// csrfToken returns the session's CSRF token, creating it on first use.
+func (h *Handler) csrfToken(r *http.Request) string {
+	t := h.Sessions.GetString(r.Context(), sessionCSRF)
+	if t == "" {
+		t = auth.NewToken()
+		h.Sessions.Put(r.Context(), sessionCSRF, t)
+	}
+	return t
+}
+
+type ctxKey int
+
+const viewerKey ctxKey = iota
+
+// account is the signed-in member and whether they are customer service.
+type account struct {
+	chat.User
+	Agent bool
+}
+
+func (a account) viewer() chat.Viewer { return chat.Viewer{UserID: a.ID, IsAgent: a.Agent} }
+
+// signedIn lets through members with a live session; a disabled member's
+// session is destroyed on their next request.
+func (h *Handler) signedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		acct, err := h.account(r.Context(), h.Sessions.GetInt64(r.Context(), sessionUserID))
+		if errors.Is(err, chat.ErrUnauthorized) {
+			_ = h.Sessions.Destroy(r.Context())
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey, acct)))
+	})
+}
+
+// account loads the member with id, refusing a missing, disabled or non-member one.
+func (h *Handler) account(ctx context.Context, id int64) (account, error) {
+	if id == 0 {
+		return account{}, chat.ErrUnauthorized
+	}
+	u, err := h.DB.User(ctx, id)
+	if errors.Is(err, chat.ErrNotFound) || (err == nil && (u.Disabled() || u.Kind != chat.KindMember)) {
+		return account{}, chat.ErrUnauthorized
+	}
+	if err != nil {
+		return account{}, err
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return account{}, err
+	}
+	return account{User: u, Agent: agents.Has(u.ID)}, nil
+}
+
+func accountFrom(ctx context.Context) account {
+	a, _ := ctx.Value(viewerKey).(account)
+	return a
+}

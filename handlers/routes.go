@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/kefu-im/kefu/static"
+)
+
+// Routes lists every route kefu serves.
+func (h *Handler) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, h.securityHeaders)
+
+	// Public, no session.
+	r.Get("/healthz", h.healthShow)
+	r.Handle("/static/*", static.Handler())
+	r.Get("/widget.js", h.widgetScript)
+
+	// WebSockets load their session themselves: scs's LoadAndSave would
+	// buffer and time out a connection that lives for hours.
+	r.Get("/console/live", h.consoleLive)
+	r.Get("/widget/live", h.widgetLive)
+
+	// The widget authenticates with the visitor token from the iframe's storage.
+	r.Group(func(r chi.Router) {
+		r.Use(h.framable)
+		r.Get("/widget", h.widgetShow)
+		r.Post("/widget/visitors", h.visitorCreate)
+		r.Get("/widget/c/{id}/history", h.widgetHistoryShow)
+	})
+
+	// Cookie sessions, with CSRF checks on every unsafe method.
+	r.Group(func(r chi.Router) {
+		r.Use(h.Sessions.LoadAndSave, h.csrf)
+		r.Get("/", http.RedirectHandler("/console", http.StatusSeeOther).ServeHTTP)
+		r.Get("/login", h.loginShow)
+		r.Post("/login", h.loginCreate)
+		r.Post("/logout", h.logout)
+		r.Group(func(r chi.Router) {
+			r.Use(h.signedIn)
+			r.Get("/console", h.consoleShow)
+			r.Get("/console/c/{id}", h.consoleShow)
+			r.Get("/console/c/{id}/history", h.historyShow)
+			r.Post("/console/c/{id}/messages", h.messageCreate)
+		})
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })
+	return r
+}

@@ -1,0 +1,148 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/live"
+)
+
+// Subprotocols: every live socket speaks kefu.v1; the widget also offers
+// "kefu.token.<visitor token>", because a browser cannot set headers on a
+// WebSocket handshake and a token in the URL would end up in access logs.
+const (
+	protocol      = "kefu.v1"
+	tokenProtocol = "kefu.token."
+)
+
+// consoleLive is the console's socket, authenticated by the session cookie.
+func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if c, err := r.Cookie(h.Sessions.Cookie.Name); err == nil {
+		if ctx, err = h.Sessions.Load(ctx, c.Value); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	acct, err := h.account(ctx, h.Sessions.GetInt64(ctx, sessionUserID))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.serveSocket(w, r, &client{user: acct.User})
+}
+
+// widgetLive is the widget's socket, authenticated by the visitor token.
+func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
+	var token string
+	for _, p := range strings.Split(r.Header.Get("Sec-WebSocket-Protocol"), ",") {
+		if t, ok := strings.CutPrefix(strings.TrimSpace(p), tokenProtocol); ok {
+			token = t
+		}
+	}
+	v, err := h.visitor(r, token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.serveSocket(w, r, &client{user: v, widget: true})
+}
+
+// serveSocket upgrades the request, registers c and runs it until it ends.
+func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client) {
+	// The server's read and write timeouts are for requests, not for a socket
+	// that lives for hours; live.Conn bounds every write itself.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols: []string{protocol},
+		// The origin check stays on: only pages served by kefu itself may open a socket.
+		OriginPatterns: []string{h.BaseURL.Host},
+	})
+	if err != nil {
+		return // Accept has answered the request.
+	}
+	h.sockets.Add(1)
+	defer h.sockets.Done()
+	c.h = h
+	c.conn = live.NewConn(ws, h.Live)
+	c.followed = make(map[int64]int64)
+	h.clients.Add(c.user.ID, c)
+	defer h.clients.Remove(c.user.ID, c)
+	// The socket outlives the request: it ends with the server's base context.
+	_ = c.conn.Run(h.Base, c.onFrame)
+}
+
+// inFrame is a frame from the browser.
+type inFrame struct {
+	Type           string `json:"type"` // send, read, resume
+	ConversationID int64  `json:"conversation_id"`
+	ClientMsgID    string `json:"client_msg_id"`
+	Body           string `json:"body"`
+	Seq            int64  `json:"seq"`
+}
+
+// client is one live socket and what its browser shows.
+type client struct {
+	h      *Handler
+	conn   *live.Conn
+	user   chat.User
+	widget bool
+
+	// followed maps each conversation whose thread the browser shows to the
+	// newest seq sent to it. Only jobs touch it, on the writer goroutine.
+	followed map[int64]int64
+	// openID is the conversation open in the console's pane.
+	openID int64
+}
+
+// onFrame handles one frame on the reader goroutine. Sends are stored here,
+// in arrival order; what goes back to the browser goes through the queue.
+func (c *client) onFrame(ctx context.Context, data []byte) {
+	var f inFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.refuse("", chat.Invalid("frame", "That message could not be read. Reload the page."))
+		return
+	}
+	var err error
+	switch f.Type {
+	case "send":
+		err = c.send(ctx, f)
+	case "read":
+		err = c.read(ctx, f)
+	case "resume":
+		c.conn.Enqueue(c.resume(f.ConversationID, f.Seq))
+	default:
+		err = chat.Invalid("type", "Unknown frame type.")
+	}
+	if err != nil {
+		c.refuse(f.ClientMsgID, err)
+	}
+}
+
+// refuse tells the browser why a frame was refused; internal errors are logged, not shown.
+func (c *client) refuse(clientMsgID string, err error) {
+	if _, _, msg := publicError(err); msg != "" {
+		var ve *chat.ValidationError
+		if !errors.As(err, &ve) && !errors.Is(err, chat.ErrNotFound) && !errors.Is(err, chat.ErrNotAllowed) && !errors.Is(err, chat.ErrConflict) {
+			c.h.Logger.Error("live frame failed", "user_id", c.user.ID, "err", err)
+		}
+		c.conn.Enqueue(c.refused(clientMsgID, msg))
+	}
+}
+
+func (c *client) viewer(ctx context.Context) (chat.Viewer, error) {
+	if c.widget {
+		return chat.Viewer{UserID: c.user.ID}, nil
+	}
+	agents, err := c.h.DB.AgentList(ctx)
+	return chat.Viewer{UserID: c.user.ID, IsAgent: agents.Has(c.user.ID)}, err
+}
