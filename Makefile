@@ -1,0 +1,54 @@
+# kefu's two everyday commands: `make run` and `make test`.
+GO ?= go
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: run test deps generate check-generated vet lint bench build
+
+## run: serve kefu on http://127.0.0.1:8080 with a private PostgreSQL in ./data
+run: deps-postgres
+	$(GO) run ./cmd/kefu
+
+## test: install what the tests need, check generated code, vet, and run every test with the race detector
+test: deps check-generated vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## build: a static binary in ./bin
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kefu ./cmd/kefu
+
+## generate: regenerate templ output
+generate:
+	$(GO) tool templ generate
+
+check-generated: generate
+	@git diff --exit-code -- '*_templ.go' || { echo "templ output is stale: run 'make generate' and commit the result"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- '*_templ.go'); \
+	 if [ -n "$$untracked" ]; then echo "uncommitted templ output: $$untracked"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## lint: formatting and vet
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## bench: end-to-end throughput benchmarks
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./handlers/ ./store/
+
+.PHONY: deps-postgres deps-chromium
+deps: deps-postgres deps-chromium
+
+# PostgreSQL server binaries, for the embedded database and the tests.
+deps-postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || $(call apt,postgresql)
+
+# Debian's chromium, for the browser tests.
+deps-chromium:
+	@command -v chromium >/dev/null 2>&1 || $(call apt,chromium)
+
+define apt
+	{ echo "installing $(1) with apt-get"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(1) >/dev/null; }
+endef
