@@ -61,16 +61,16 @@ func (h *Handler) WaitSockets(limit time.Duration) bool {
 
 // NewSessions returns the session manager kefu uses: sessions in PostgreSQL,
 // an HttpOnly SameSite=Lax cookie, Secure when kefu is served over https.
-// stop ends the expired-session clean-up.
-func NewSessions(db *store.DB, secure bool) (m *scs.SessionManager, stop func()) {
-	st := pgxstore.NewWithCleanupInterval(db.Pool(), 10*time.Minute)
-	m = scs.New()
-	m.Store = st
+// Expired sessions are purged by store.DB.PurgeSessions, not by pgxstore's
+// own clean-up goroutine, whose stop races with its start.
+func NewSessions(db *store.DB, secure bool) *scs.SessionManager {
+	m := scs.New()
+	m.Store = pgxstore.NewWithCleanupInterval(db.Pool(), 0)
 	m.Lifetime = 7 * 24 * time.Hour
 	m.IdleTimeout = 24 * time.Hour
 	m.Cookie.Name = "kefu_session"
 	m.Cookie.HttpOnly = true
 	m.Cookie.SameSite = http.SameSiteLaxMode
 	m.Cookie.Secure = secure
-	return m, st.StopCleanup
+	return m
 }

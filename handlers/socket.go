@@ -24,12 +24,15 @@ const (
 
 // consoleLive is the console's socket, authenticated by the session cookie.
 func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if c, err := r.Cookie(h.Sessions.Cookie.Name); err == nil {
-		if ctx, err = h.Sessions.Load(ctx, c.Value); err != nil {
-			h.fail(w, r, err)
-			return
-		}
+	cookie, err := r.Cookie(h.Sessions.Cookie.Name)
+	if err != nil {
+		h.fail(w, r, chat.ErrUnauthorized)
+		return
+	}
+	ctx, err := h.Sessions.Load(r.Context(), cookie.Value)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	acct, err := h.account(ctx, h.Sessions.GetInt64(ctx, sessionUserID))
 	if err != nil {

@@ -19,10 +19,9 @@ func (db *DB) LoginFailures(ctx context.Context, email, address string, since ti
 	return byEmail, byAddress, nil
 }
 
-// RecordLoginFailure notes a failed sign-in, and forgets failures older than a day.
+// RecordLoginFailure notes a failed sign-in.
 func (db *DB) RecordLoginFailure(ctx context.Context, email, address string) error {
-	_, err := db.pool.Exec(ctx, `WITH gone AS (DELETE FROM login_failures WHERE created_at < now() - interval '1 day')
-		INSERT INTO login_failures (email, address) VALUES ($1, $2)`, email, address)
+	_, err := db.pool.Exec(ctx, "INSERT INTO login_failures (email, address) VALUES ($1, $2)", email, address)
 	if err != nil {
 		return fmt.Errorf("store: record login failure: %w", err)
 	}
@@ -33,6 +32,17 @@ func (db *DB) RecordLoginFailure(ctx context.Context, email, address string) err
 func (db *DB) ClearLoginFailures(ctx context.Context, email string) error {
 	if _, err := db.pool.Exec(ctx, "DELETE FROM login_failures WHERE lower(email) = lower($1)", email); err != nil {
 		return fmt.Errorf("store: clear login failures: %w", err)
+	}
+	return nil
+}
+
+// PurgeExpired deletes expired sessions and sign-in failures older than a day.
+func (db *DB) PurgeExpired(ctx context.Context) error {
+	if _, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil {
+		return fmt.Errorf("store: purge sessions: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, "DELETE FROM login_failures WHERE created_at < now() - interval '1 day'"); err != nil {
+		return fmt.Errorf("store: purge login failures: %w", err)
 	}
 	return nil
 }

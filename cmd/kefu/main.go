@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -77,10 +78,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	sessions, stopSessions := handlers.NewSessions(db, cfg.BaseURL.Scheme == "https")
-	defer stopSessions()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("KEFU_ADDR: %w", err)
+	}
+	defer ln.Close()
+	if getenv("KEFU_BASE_URL") == "" {
+		// With port 0 the port is known only now.
+		cfg.BaseURL.Host = net.JoinHostPort(cfg.BaseURL.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+
+	sessions := handlers.NewSessions(db, cfg.BaseURL.Scheme == "https")
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
+	janitorDone := make(chan struct{})
+	go func() { janitor(base, db, logger); close(janitorDone) }()
 	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base})
 
 	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
@@ -96,10 +108,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return errors.New("the bus did not start listening within 30s")
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("KEFU_ADDR: %w", err)
-	}
 	srv := &http.Server{
 		Handler:           h.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -128,6 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		logger.Warn("some sockets did not close in time")
 	}
 	<-busDone
+	<-janitorDone
 	logger.Info("stopped")
 	return err
 }
@@ -178,4 +187,20 @@ func healthcheck(ctx context.Context, cfg config.Config) error {
 		return fmt.Errorf("healthcheck: %s", resp.Status)
 	}
 	return nil
+}
+
+// janitor purges expired sessions and old sign-in failures every few minutes until ctx ends.
+func janitor(ctx context.Context, db *store.DB, logger *slog.Logger) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := db.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("purge failed", "err", err)
+			}
+		}
+	}
 }

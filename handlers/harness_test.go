@@ -1,0 +1,265 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/handlers"
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+const (
+	agentEmail    = "agent@example.com"
+	agentPassword = "agent password"
+)
+
+// instance is one kefu (handlers, bus and HTTP server) on a database.
+type instance struct {
+	t      *testing.T
+	db     *store.DB
+	srv    *httptest.Server
+	h      *handlers.Handler
+	cancel context.CancelFunc
+}
+
+// start runs a kefu instance on the database at dbURL until t ends.
+func start(t *testing.T, dbURL string) *instance {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	base, cancel := context.WithCancel(ctx)
+	sessions := handlers.NewSessions(db, false)
+	u, _ := url.Parse(srv.URL)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: u, Base: base})
+	srv.Config.Handler = h.Routes()
+	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
+	busDone := make(chan struct{})
+	go func() { bus.Run(base); close(busDone) }()
+	t.Cleanup(func() { cancel(); <-busDone })
+	select {
+	case <-bus.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("bus did not start listening")
+	}
+	return &instance{t: t, db: db, srv: srv, h: h, cancel: cancel}
+}
+
+// newKefu starts one instance on a fresh database with an admin agent.
+func newKefu(t *testing.T) *instance {
+	t.Helper()
+	k := start(t, storetest.URL(t))
+	k.ensureAgent()
+	return k
+}
+
+func (k *instance) ensureAgent() {
+	hash, err := auth.HashPassword(agentPassword)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	if _, _, err := k.db.EnsureAdmin(context.Background(), store.NewMember{Email: agentEmail, Name: "Alex", PasswordHash: hash}); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// browser is an HTTP client with a cookie jar that sends the Origin a browser would.
+type browser struct {
+	k      *instance
+	client *http.Client
+}
+
+func (k *instance) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{k: k, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) get(path string) (*http.Response, string) {
+	b.k.t.Helper()
+	resp, err := b.client.Get(b.k.srv.URL + path)
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// csrf returns the CSRF token of the form on path.
+func (b *browser) csrf(path string) string {
+	b.k.t.Helper()
+	_, body := b.get(path)
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		b.k.t.Fatalf("no CSRF field on %s", path)
+	}
+	return m[1]
+}
+
+func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+	b.k.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.k.srv.URL)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (b *browser) signIn(email, password string) *http.Response {
+	b.k.t.Helper()
+	resp, _ := b.post("/login", url.Values{"email": {email}, "password": {password}, "_csrf": {b.csrf("/login")}})
+	return resp
+}
+
+// agent signs the agent in and returns their browser.
+func (k *instance) agent() *browser {
+	b := k.browser()
+	if resp := b.signIn(agentEmail, agentPassword); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console" {
+		k.t.Fatalf("sign-in answered %s, want 303 to /console", resp.Status)
+	}
+	return b
+}
+
+// visitorToken creates a widget visitor and returns their token.
+func (k *instance) visitorToken() string {
+	k.t.Helper()
+	resp, err := http.Post(k.srv.URL+"/widget/visitors", "", nil)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusCreated || v.Token == "" {
+		k.t.Fatalf("POST /widget/visitors = %s, %v", resp.Status, err)
+	}
+	return v.Token
+}
+
+// socket is a test client's WebSocket and every frame it has read.
+type socket struct {
+	t      *testing.T
+	ws     *websocket.Conn
+	frames []string
+	used   map[int]bool // frames already returned by waitFor
+}
+
+func (k *instance) wsURL(path string) string { return "ws" + strings.TrimPrefix(k.srv.URL, "http") + path }
+
+func (k *instance) dial(path string, opts *websocket.DialOptions) (*socket, *http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, resp, err := websocket.Dial(ctx, k.wsURL(path), opts)
+	if err != nil {
+		return nil, resp, err
+	}
+	k.t.Cleanup(func() { ws.CloseNow() })
+	return &socket{t: k.t, ws: ws, used: map[int]bool{}}, resp, nil
+}
+
+// widget opens the widget socket for the visitor holding token.
+func (k *instance) widget(token string) *socket {
+	k.t.Helper()
+	s, _, err := k.dial("/widget/live", &websocket.DialOptions{
+		HTTPHeader:   http.Header{"Origin": {k.srv.URL}},
+		Subprotocols: []string{"kefu.v1", "kefu.token." + token},
+	})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	return s
+}
+
+// console opens the console socket with b's session.
+func (b *browser) console() *socket {
+	b.k.t.Helper()
+	u, _ := url.Parse(b.k.srv.URL)
+	var cookies []string
+	for _, c := range b.client.Jar.Cookies(u) {
+		cookies = append(cookies, c.String())
+	}
+	s, _, err := b.k.dial("/console/live", &websocket.DialOptions{
+		HTTPHeader:   http.Header{"Origin": {b.k.srv.URL}, "Cookie": {strings.Join(cookies, "; ")}},
+		Subprotocols: []string{"kefu.v1"},
+	})
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	return s
+}
+
+func (s *socket) send(frame map[string]any) {
+	s.t.Helper()
+	b, _ := json.Marshal(frame)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitFor returns the first frame, read before or now, that contains want
+// and was not returned before. Frames may arrive in any order: acks and
+// bubbles travel separate paths.
+func (s *socket) waitFor(want string) string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		for i, f := range s.frames {
+			if !s.used[i] && strings.Contains(f, want) {
+				s.used[i] = true
+				return f
+			}
+		}
+		_, b, err := s.ws.Read(ctx)
+		if err != nil {
+			s.t.Fatalf("waiting for %q: %v; frames so far:\n%s", want, err, strings.Join(s.frames, "\n"))
+		}
+		s.frames = append(s.frames, string(b))
+	}
+}
+
+// all returns every frame read so far.
+func (s *socket) all() string { return strings.Join(s.frames, "\n") }
+
+var msgIDRe = regexp.MustCompile(`<li id="msg-(\d+)"`)
+
+// bubbles lists the message ids of the bubbles in text, in order, repeats included.
+func bubbles(text string) []string {
+	var ids []string
+	for _, m := range msgIDRe.FindAllStringSubmatch(text, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
