@@ -35,6 +35,10 @@ type Deps struct {
 type Handler struct {
 	Deps
 	clients *live.Registry[*client]
+
+	// mu orders sockets.Add before sockets.Wait, and closing stops new sockets.
+	mu      sync.Mutex
+	closing bool
 	sockets sync.WaitGroup
 }
 
@@ -49,6 +53,9 @@ func New(d Deps) *Handler {
 // WaitSockets waits, up to limit, for every WebSocket to finish closing
 // after the base context ended.
 func (h *Handler) WaitSockets(limit time.Duration) bool {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
 	done := make(chan struct{})
 	go func() { h.sockets.Wait(); close(done) }()
 	select {

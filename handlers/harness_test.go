@@ -174,7 +174,9 @@ type socket struct {
 	used   map[int]bool // frames already returned by waitFor
 }
 
-func (k *instance) wsURL(path string) string { return "ws" + strings.TrimPrefix(k.srv.URL, "http") + path }
+func (k *instance) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(k.srv.URL, "http") + path
+}
 
 func (k *instance) dial(path string, opts *websocket.DialOptions) (*socket, *http.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -262,4 +264,13 @@ func bubbles(text string) []string {
 		ids = append(ids, m[1])
 	}
 	return ids
+}
+
+func mustHash(t *testing.T, password string) string {
+	t.Helper()
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -73,7 +73,14 @@ func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client)
 	if err != nil {
 		return // Accept has answered the request.
 	}
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
 	h.sockets.Add(1)
+	h.mu.Unlock()
 	defer h.sockets.Done()
 	c.h = h
 	c.conn = live.NewConn(ws, h.Live)

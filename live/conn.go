@@ -83,6 +83,15 @@ func (c *Conn) Close(code websocket.StatusCode, reason string) {
 	})
 }
 
+func (c *Conn) closing() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Done is closed when the connection is closing.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
@@ -140,7 +149,7 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 				c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 				continue
 			}
-			if frame == nil {
+			if frame == nil || c.closing() {
 				continue
 			}
 			wctx, wcancel := context.WithTimeout(ctx, c.opts.WriteTimeout)

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	// Re-executed by TestBadConfigExits as the real command.
+	if os.Getenv("KEFU_TEST_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	storetest.Main(m)
+}
+
+func TestBadConfigExits(t *testing.T) {
+	tests := []struct{ env, want string }{
+		{"KEFU_ADDR=nonsense", "kefu: KEFU_ADDR: \"nonsense\" is not host:port"},
+		{"KEFU_BASE_URL=ftp://x", "kefu: KEFU_BASE_URL: \"ftp://x\" is not an http or https URL"},
+		{"KEFU_ADMIN_PASSWORD=long enough", "kefu: KEFU_ADMIN_PASSWORD: is set but KEFU_ADMIN_EMAIL is not"},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "KEFU_TEST_RUN_MAIN=1", tt.env)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Fatalf("%s: exit %v, want a non-zero exit", tt.env, err)
+		}
+		if got := strings.TrimSpace(stderr.String()); strings.Count(got, "\n") != 0 || !strings.HasPrefix(got, tt.want) {
+			t.Fatalf("%s: stderr %q, want one line starting %q", tt.env, got, tt.want)
+		}
+	}
+}
+
+var servingRe = regexp.MustCompile(`kefu: serving on (http://\S+)`)
+
+func TestRunServesAndShutsDownGracefully(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_ADDR": "127.0.0.1:0",
+		"KEFU_ADMIN_EMAIL": "ops@example.com", "KEFU_ADMIN_PASSWORD": "a long password"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	runErr := make(chan error, 1)
+	go func() { runErr <- run(ctx, nil, func(k string) string { return env[k] }, pw); pw.Close() }()
+
+	lines := bufio.NewScanner(pr)
+	var base string
+	for base == "" && lines.Scan() {
+		if m := servingRe.FindStringSubmatch(lines.Text()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("run never said it was serving: %v", <-runErr)
+	}
+	go io.Copy(io.Discard, pr)
+
+	resp, err := http.Get(base + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = http.Post(base+"/widget/visitors", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&v)
+	resp.Body.Close()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/widget/live", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {base}}, Subprotocols: []string{"kefu.v1", "kefu.token." + v.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.Read(context.Background()); err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
+
+	cancel() // what SIGTERM and Ctrl-C do
+	select {
+	case err := <-readErr:
+		if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+			t.Fatalf("socket ended with %v, want close 1001", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the socket was not closed on shutdown")
+	}
+	select {
+	case err := <-runErr:
+		if err != nil {
+			t.Fatalf("run returned %v after shutdown", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after shutdown")
+	}
+}
