@@ -32,7 +32,7 @@ const (
 
 // instance is one kefu (handlers, bus and HTTP server) on a database.
 type instance struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *httptest.Server
 	h      *handlers.Handler
@@ -40,7 +40,7 @@ type instance struct {
 }
 
 // start runs a kefu instance on the database at dbURL until t ends.
-func start(t *testing.T, dbURL string) *instance {
+func start(t testing.TB, dbURL string) *instance {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbURL)
@@ -70,7 +70,7 @@ func start(t *testing.T, dbURL string) *instance {
 }
 
 // newKefu starts one instance on a fresh database with an admin agent.
-func newKefu(t *testing.T) *instance {
+func newKefu(t testing.TB) *instance {
 	t.Helper()
 	k := start(t, storetest.URL(t))
 	k.ensureAgent()
@@ -168,7 +168,7 @@ func (k *instance) visitorToken() string {
 
 // socket is a test client's WebSocket and every frame it has read.
 type socket struct {
-	t      *testing.T
+	t      testing.TB
 	ws     *websocket.Conn
 	frames []string
 	used   map[int]bool // frames already returned by waitFor
@@ -222,12 +222,17 @@ func (b *browser) console() *socket {
 
 func (s *socket) send(frame map[string]any) {
 	s.t.Helper()
+	if err := s.trySend(frame); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// trySend is send for goroutines other than the test's, which must not call Fatal.
+func (s *socket) trySend(frame map[string]any) error {
 	b, _ := json.Marshal(frame)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.ws.Write(ctx, websocket.MessageText, b); err != nil {
-		s.t.Fatal(err)
-	}
+	return s.ws.Write(ctx, websocket.MessageText, b)
 }
 
 // waitFor returns the first frame, read before or now, that contains want
@@ -266,7 +271,7 @@ func bubbles(text string) []string {
 	return ids
 }
 
-func mustHash(t *testing.T, password string) string {
+func mustHash(t testing.TB, password string) string {
 	t.Helper()
 	h, err := auth.HashPassword(password)
 	if err != nil {
