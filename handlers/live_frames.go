@@ -164,14 +164,8 @@ func (c *client) resume(id, afterSeq int64) live.Job {
 		if err != nil && !isNotFound(err) {
 			return nil, err
 		}
-		if !c.widget {
-			list, err := c.h.DB.Summaries(ctx, v, listLimit)
-			if err != nil {
-				return nil, err
-			}
-			if err := console.List(list, c.openID).Render(ctx, &buf); err != nil {
-				return nil, err
-			}
+		if err := c.renderList(ctx, &buf, v); err != nil {
+			return nil, err
 		}
 		return frameBytes(&buf), nil
 	}
@@ -259,19 +253,25 @@ func (c *client) resync() live.Job {
 				return nil, err
 			}
 		}
-		if !c.widget {
-			v, err := c.viewer(ctx)
-			if err != nil {
-				return nil, err
-			}
-			list, err := c.h.DB.Summaries(ctx, v, listLimit)
-			if err != nil {
-				return nil, err
-			}
-			if err := console.List(list, c.openID).Render(ctx, &buf); err != nil {
-				return nil, err
-			}
+		v, err := c.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.renderList(ctx, &buf, v); err != nil {
+			return nil, err
 		}
 		return frameBytes(&buf), nil
 	}
+}
+
+// renderList writes the console's whole conversation list, as v sees it.
+func (c *client) renderList(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	if c.widget {
+		return nil
+	}
+	list, err := c.h.DB.Summaries(ctx, v, listLimit)
+	if err != nil {
+		return err
+	}
+	return console.List(list, c.openID).Render(ctx, buf)
 }

@@ -22,11 +22,7 @@ import (
 // visitorConversation returns the visitor's conversation once their first message is stored.
 func visitorConversation(t *testing.T, db *store.DB, token string) chat.Conversation {
 	t.Helper()
-	v, err := db.VisitorByToken(context.Background(), auth.TokenHash(token))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.VisitorConversation(context.Background(), v.ID)
+	c, err := db.VisitorConversation(context.Background(), mustVisitor(t, db, token).ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +174,7 @@ func TestRefusedFrames(t *testing.T) {
 	v.waitFor("The message id may hold only")
 	v.send(map[string]any{"type": "dance"})
 	v.waitFor("Unknown frame type.")
-	if _, err := k.db.VisitorConversation(context.Background(), mustVisitor(t, k, token).ID); !errors.Is(err, chat.ErrNotFound) {
+	if _, err := k.db.VisitorConversation(context.Background(), mustVisitor(t, k.db, token).ID); !errors.Is(err, chat.ErrNotFound) {
 		t.Fatalf("refused frames stored something: %v", err)
 	}
 
@@ -195,14 +191,14 @@ func TestRefusedFrames(t *testing.T) {
 			break
 		}
 	}
-	if _, err := k.db.VisitorConversation(context.Background(), mustVisitor(t, k, token).ID); !errors.Is(err, chat.ErrNotFound) {
+	if _, err := k.db.VisitorConversation(context.Background(), mustVisitor(t, k.db, token).ID); !errors.Is(err, chat.ErrNotFound) {
 		t.Fatalf("an oversize frame stored something: %v", err)
 	}
 }
 
-func mustVisitor(t *testing.T, k *instance, token string) chat.User {
+func mustVisitor(t *testing.T, db *store.DB, token string) chat.User {
 	t.Helper()
-	v, err := k.db.VisitorByToken(context.Background(), auth.TokenHash(token))
+	v, err := db.VisitorByToken(context.Background(), auth.TokenHash(token))
 	if err != nil {
 		t.Fatal(err)
 	}
