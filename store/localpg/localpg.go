@@ -84,7 +84,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := prepareDataDir(dataDir, cred); err != nil {
+	if err := prepareDataDir(dataDir, cred, logger); err != nil {
 		return nil, err
 	}
 	sockDir, err := prepareSockDir(dataDir, cred)
@@ -363,7 +363,12 @@ func serverCredential() (*syscall.Credential, error) {
 
 // prepareDataDir creates the data dir with the ownership and mode postgres
 // insists on, and makes sure the server user can reach it.
-func prepareDataDir(dataDir string, cred *syscall.Credential) error {
+//
+// As root, a parent the postgres user cannot pass through (a home directory
+// of mode 0700, say, where `make run` was started) gets the search bit for
+// others, o+x: that lets postgres reach the data dir by its path without
+// letting anyone list the directory. It is logged.
+func prepareDataDir(dataDir string, cred *syscall.Credential, logger *slog.Logger) error {
 	var created []string
 	for d := dataDir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
@@ -403,8 +408,11 @@ func prepareDataDir(dataDir string, cred *syscall.Credential) error {
 			return fmt.Errorf("localpg: data dir parent: %w", err)
 		}
 		if !traversable(fi, cred) {
-			return fmt.Errorf("localpg: the postgres user (uid %d) cannot enter %s (mode %v), which holds the data dir; allow it (chmod o+x) or choose another data dir",
-				cred.Uid, d, fi.Mode())
+			if err := os.Chmod(d, fi.Mode().Perm()|0o001); err != nil {
+				return fmt.Errorf("localpg: the postgres user (uid %d) cannot enter %s (mode %v), which holds the data dir; allow it (chmod o+x) or choose another data dir: %w",
+					cred.Uid, d, fi.Mode(), err)
+			}
+			logger.Warn("localpg: let the postgres user pass through a directory on the way to the data dir (chmod o+x)", "dir", d)
 		}
 		if d == filepath.Dir(d) {
 			return nil

@@ -245,3 +245,38 @@ func TestKillParent(t *testing.T) {
 		t.Fatalf("Stop: %v", err)
 	}
 }
+
+// TestStartUnderPrivateParent: `make run` started as root in a 0700 home
+// directory still works; the parent gains only the search bit for others.
+func TestStartUnderPrivateParent(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Log("not root: postgres runs as this user, so there is no other user to let through")
+	}
+	parent, err := os.MkdirTemp("", "kefu-private-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	if err := os.Chmod(parent, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := Start(ctx, Options{DataDir: filepath.Join(parent, "data"), Fast: true, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	queryOne(t, ctx, srv.ConnString("postgres"))
+	fi, err := os.Stat(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := os.FileMode(0o700)
+	if os.Geteuid() == 0 {
+		want = 0o701
+	}
+	if fi.Mode().Perm() != want {
+		t.Fatalf("parent mode %v, want %v", fi.Mode().Perm(), want)
+	}
+}
