@@ -36,7 +36,8 @@
     var holder = document.createElement("template");
     holder.innerHTML = html;
     var added = [];
-    holder.content.querySelectorAll(":scope > template").forEach(function (t) {
+    // The frame's top-level templates, in order (":scope >" matches nothing on a fragment).
+    Array.prototype.filter.call(holder.content.children, function (el) { return el.localName === "template"; }).forEach(function (t) {
       if (t.dataset.ack !== undefined) { outbox.delete(t.dataset.ack); return; }
       var target = document.querySelector(t.dataset.target);
       if (!target) return;

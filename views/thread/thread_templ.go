@@ -230,7 +230,7 @@ func Appended(m chat.Message, mine bool) templ.Component {
 			templ_7745c5c3_Var11 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		if m.ClientMsgID != "" {
+		if mine && m.ClientMsgID != "" {
 			templ_7745c5c3_Err = components.Swap("#pending-"+m.ClientMsgID, "remove").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
