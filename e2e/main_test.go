@@ -1,0 +1,251 @@
+// Package e2e tests kefu end to end: the real binary, with its own
+// PostgreSQL, driven by a real browser, as a visitor and an agent see it.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	agentEmail    = "agent@example.com"
+	agentPassword = "correct horse battery"
+)
+
+var (
+	// kefuURL is kefu's own origin. The agent's browser uses it.
+	kefuURL string
+	// widgetProxy stands between the visitor's browser and kefu, so that
+	// the test can drop the visitor's connections. KEFU_BASE_URL is its origin.
+	widgetProxy *proxy
+	// kefuLog holds what kefu printed, for failing tests.
+	kefuLog lockedBuffer
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+// run builds and starts kefu behind widgetProxy, runs the tests and stops kefu.
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "kefu-e2e-")
+	if err == nil {
+		// The embedded PostgreSQL runs as the postgres user and must traverse dir.
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+
+	bin := filepath.Join(dir, "kefu")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/kefu")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/kefu: %v\n%s", err, out)
+		return 1
+	}
+	// The proxy's port goes into KEFU_BASE_URL, so it listens before kefu starts.
+	if widgetProxy, err = listenProxy(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer widgetProxy.Close()
+	stop, addr, err := startKefu(bin, filepath.Join(dir, "data"), widgetProxy.URL())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\nkefu's output:\n%s", err, kefuLog.String())
+		return 1
+	}
+	kefuURL = "http://" + addr
+	widgetProxy.Serve(addr)
+
+	code := m.Run()
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: stopping kefu:", err)
+		code = 1
+	}
+	return code
+}
+
+// startKefu starts bin and returns the address it serves on, read from its
+// output, and a func that stops it with SIGTERM.
+func startKefu(bin, dataDir, baseURL string) (stop func() error, addr string, err error) {
+	cmd := exec.Command(bin)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KEFU_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "KEFU_ADDR=127.0.0.1:0", "KEFU_DATA_DIR="+dataDir, "KEFU_BASE_URL="+baseURL,
+		"KEFU_ADMIN_EMAIL="+agentEmail, "KEFU_ADMIN_PASSWORD="+agentPassword)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd.Stderr = &kefuLog
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	exited := make(chan error, 1)
+	found := make(chan string, 1)
+	go func() {
+		// Keep reading to the end, so that kefu never blocks on a full pipe.
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(&kefuLog, line)
+			if rest, ok := strings.CutPrefix(line, "kefu: serving on http://"); ok {
+				addr, _, _ := strings.Cut(rest, " ")
+				select {
+				case found <- addr:
+				default:
+				}
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	stop = func() error {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("kefu did not stop within 20s of SIGTERM: %v", <-exited)
+		}
+	}
+	select {
+	case addr = <-found:
+		return stop, addr, nil
+	case err := <-exited:
+		return nil, "", fmt.Errorf("kefu exited before serving: %v", err)
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		return nil, "", fmt.Errorf("kefu did not print its address within 60s")
+	}
+}
+
+// proxy forwards TCP connections to kefu. Cut drops every connection and
+// refuses new ones, like a network that went away, until Restore.
+type proxy struct {
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	cut   bool
+	conns map[net.Conn]bool
+}
+
+func listenProxy() (*proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return &proxy{ln: ln, conns: make(map[net.Conn]bool)}, nil
+}
+
+// URL is the proxy's origin.
+func (p *proxy) URL() string { return "http://" + p.ln.Addr().String() }
+
+// Serve starts forwarding every accepted connection to target.
+func (p *proxy) Serve(target string) {
+	p.target = target
+	go func() {
+		for {
+			c, err := p.ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.forward(c)
+		}
+	}()
+}
+
+func (p *proxy) forward(down net.Conn) {
+	defer p.drop(down)
+	if !p.track(down) {
+		return // cut: accept, then close
+	}
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer p.drop(up)
+	if !p.track(up) {
+		return
+	}
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(up, down); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(down, up); done <- struct{}{} }()
+	<-done // either side ending ends both
+}
+
+// track registers c, unless the proxy is cut.
+func (p *proxy) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.cut {
+		p.conns[c] = true
+	}
+	return !p.cut
+}
+
+func (p *proxy) drop(c net.Conn) {
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+	c.Close()
+}
+
+// Cut closes every open connection and refuses new ones until Restore.
+func (p *proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for c := range p.conns {
+		c.Close()
+		delete(p.conns, c)
+	}
+}
+
+// Restore lets connections through again.
+func (p *proxy) Restore() {
+	p.mu.Lock()
+	p.cut = false
+	p.mu.Unlock()
+}
+
+// Close stops the proxy and its connections.
+func (p *proxy) Close() {
+	p.ln.Close()
+	p.Cut()
+}
+
+// lockedBuffer is a bytes.Buffer that several goroutines may write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
