@@ -69,6 +69,9 @@ type Conversation struct {
 	LastSeq       int64
 	LastMessageAt *time.Time
 	CreatedAt     time.Time
+	// Support routing: when it joined the queue (its place), and who has it.
+	QueuedAt        *time.Time
+	AssignedAgentID int64
 }
 
 // MessageType tells what a message's body holds.
@@ -78,6 +81,8 @@ type MessageType string
 const (
 	Text   MessageType = "text"
 	System MessageType = "system"
+	// Note is a private note between agents; visitors never see it.
+	Note MessageType = "note"
 )
 
 // Message is one entry in a conversation. Seq numbers a conversation's
@@ -101,4 +106,33 @@ type Summary struct {
 	Title       string
 	LastMessage *Message
 	Unread      int64
+}
+
+// AgentState is what an agent says of themselves: available for new chats, or away.
+type AgentState string
+
+// Agent states. Offline is not stored: it is the absence of a live console.
+const (
+	Available AgentState = "available"
+	Away      AgentState = "away"
+)
+
+// Agent is an agent's routing profile.
+type Agent struct {
+	UserID   int64
+	Name     string
+	State    AgentState
+	Capacity int
+	Online   bool
+	Open     int
+}
+
+// QueueEntry is a chat waiting in the queue, with its place (1 = next).
+type QueueEntry struct {
+	ConversationID int64
+	VisitorID      int64
+	Position       int
+	QueuedAt       time.Time
+	FirstMessage   string
+	TargetID       int64
 }

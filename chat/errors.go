@@ -12,6 +12,10 @@ var (
 	ErrNotAllowed   = errors.New("not allowed")
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrRateLimited  = errors.New("too many attempts")
+	// ErrAlreadyAssigned: someone else took the chat first.
+	ErrAlreadyAssigned = errors.New("already assigned")
+	// ErrAtCapacity: the agent already has as many open chats as they may.
+	ErrAtCapacity = errors.New("at capacity")
 )
 
 // ValidationError is bad input: Field names it, Message says what is wrong

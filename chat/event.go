@@ -20,6 +20,11 @@ const (
 	EventMessage EventType = "message"
 	// EventRead: UserID read ConversationID up to Seq.
 	EventRead EventType = "read"
+	// EventQueue: the queue changed: a chat joined, was assigned (to UserID),
+	// handed back or resolved, or an agent's availability changed. Dispatchers wake.
+	EventQueue EventType = "queue"
+	// EventAssigned: ConversationID was assigned to UserID.
+	EventAssigned EventType = "assigned"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -10,11 +10,13 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-const conversationColumns = "c.id, c.kind, c.title, coalesce(c.visitor_id, 0), c.status, c.last_seq, c.last_message_at, c.created_at"
+const conversationColumns = `c.id, c.kind, c.title, coalesce(c.visitor_id, 0), c.status, c.last_seq, c.last_message_at, c.created_at,
+	c.queued_at, coalesce(c.assigned_agent_id, 0)`
 
 func scanConversation(row pgx.Row) (chat.Conversation, error) {
 	var c chat.Conversation
-	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt)
+	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
+		&c.QueuedAt, &c.AssignedAgentID)
 	return c, err
 }
 
@@ -44,23 +46,39 @@ func (db *DB) VisitorConversation(ctx context.Context, visitorID int64) (chat.Co
 	return c, nil
 }
 
-// openSupportConversation returns the visitor's open support conversation,
-// starting a queued one if there is none. Concurrent first messages meet at
-// the partial unique index and end up in one conversation.
-func openSupportConversation(ctx context.Context, tx pgx.Tx, visitorID int64) (int64, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status) VALUES ('support', $1, 'queued')
+// openSupportConversation returns the visitor's open support conversation.
+// Without one, it reopens their last conversation if it was resolved (offered
+// first to the agent who had it) or starts a new one; joined reports that the
+// chat (re)joined the queue. Concurrent first messages meet at the partial
+// unique index and end up in one conversation.
+func openSupportConversation(ctx context.Context, tx pgx.Tx, visitorID int64) (id int64, joined bool, err error) {
+	var status chat.Status
+	var lastAgent *int64
+	err = tx.QueryRow(ctx, `SELECT id, status, assigned_agent_id FROM conversations
+		WHERE kind = 'support' AND visitor_id = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE`, visitorID).Scan(&id, &status, &lastAgent)
+	switch {
+	case err == nil && status != chat.Resolved:
+		return id, false, nil
+	case err == nil:
+		_, err = tx.Exec(ctx, `UPDATE conversations SET status = 'queued', queued_at = now(), resolved_at = NULL,
+			assigned_agent_id = NULL, assigned_at = NULL, first_response_at = NULL,
+			target_user_id = $2, target_until = now(), target_released_at = now() WHERE id = $1`, id, lastAgent)
+		return id, err == nil, err
+	case err != pgx.ErrNoRows:
+		return 0, false, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status, queued_at) VALUES ('support', $1, 'queued', now())
 		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`, visitorID).Scan(&id)
 	if err == pgx.ErrNoRows {
 		err = tx.QueryRow(ctx, `SELECT id FROM conversations
 			WHERE visitor_id = $1 AND kind = 'support' AND status <> 'resolved'`, visitorID).Scan(&id)
-		return id, err
+		return id, false, err
 	}
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	_, err = tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)", id, visitorID)
-	return id, err
+	return id, err == nil, err
 }
 
 const summaryQuery = "SELECT " + conversationColumns + `, coalesce(cm.last_read_seq, 0),
@@ -80,7 +98,8 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var lastID, lastSeq, lastSender *int64
 	var lastType, lastBody *string
 	var lastAt *time.Time
-	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt, &read,
+	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
+		&c.QueuedAt, &c.AssignedAgentID, &read,
 		&visitor.Kind, &visitor.Name, &visitor.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
 	if err != nil {
 		return s, err

@@ -72,11 +72,17 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 				return err
 			}
 		}
-		if s.ConversationID, err = openSupportConversation(ctx, tx, s.SenderID); err != nil {
+		var joined bool
+		if s.ConversationID, joined, err = openSupportConversation(ctx, tx, s.SenderID); err != nil {
 			return err
 		}
-		msg, err = insertMessage(ctx, tx, s)
-		return err
+		if msg, err = insertMessage(ctx, tx, s); err != nil {
+			return err
+		}
+		if joined {
+			return notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: s.ConversationID})
+		}
+		return nil
 	})
 	return db.sent(ctx, s, msg, err)
 }
@@ -108,8 +114,10 @@ func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error)
 	}
 	// The row lock taken here serialises senders in one conversation, which is
 	// what keeps seq gap-free: a rolled-back send also rolls back its seq.
-	if err := tx.QueryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now()
-		WHERE id = $1 RETURNING last_seq`, s.ConversationID).Scan(&m.Seq); err != nil {
+	// A reply from the assigned agent is the first response that keeps the chat theirs.
+	if err := tx.QueryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
+		first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
+		WHERE id = $1 RETURNING last_seq`, s.ConversationID, s.SenderID, m.Type == chat.Text).Scan(&m.Seq); err != nil {
 		return m, err
 	}
 	var clientMsgID *string

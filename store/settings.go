@@ -56,3 +56,21 @@ func putSetting(ctx context.Context, q querier, actorID *int64, key string, old,
 		VALUES ($1, 'setting.update', $2, $3, $4)`, actorID, key, oldJSON, newJSON)
 	return err
 }
+
+// SetAgentList replaces customer_service_uids, recording actorID in the audit log.
+func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentList) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock+1); err != nil {
+			return err
+		}
+		old, err := agentList(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return putSetting(ctx, tx, &actorID, SettingAgents, old, next)
+	})
+	if err != nil {
+		return fmt.Errorf("store: set customer_service_uids: %w", mapErr(err))
+	}
+	return nil
+}

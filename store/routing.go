@@ -1,0 +1,470 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// Routing's clock is the caller's: every time comparison uses the now it is
+// given, so tests control time and instances agree on it.
+
+// AgentLoad is an agent as routing sees them at one moment.
+type AgentLoad struct {
+	ID             int64
+	Online         bool
+	Available      bool
+	Open           int
+	Capacity       int
+	LastAssignedAt time.Time
+}
+
+// QueuedChat is a chat waiting for an agent.
+type QueuedChat struct {
+	ID          int64
+	QueuedAt    time.Time
+	TargetID    int64
+	TargetUntil time.Time
+}
+
+// PickFunc decides who gets chat; it must be pure: it may run more than once per transaction.
+type PickFunc func(chat QueuedChat, agents []AgentLoad) (agentID int64, ok bool)
+
+// Assignment is a chat given to an agent.
+type Assignment struct {
+	ConversationID int64
+	AgentID        int64
+}
+
+// routingLock is the advisory lock assignments take turns on.
+const routingLock = migrationLock + 2
+
+// queueScan is how many of the oldest queued chats one assignment looks at,
+// so that chats waiting for a busy target do not block the rest.
+const queueScan = 20
+
+// AssignNext gives the oldest assignable queued chat to the agent pick
+// chooses among agentIDs, in one transaction. Assignments on every instance
+// take turns on a transaction-scoped advisory lock, so each one sees the
+// previous one's result: the oldest chats go first and no agent passes their
+// capacity. Chats held by a manual take are skipped (SKIP LOCKED), and the
+// chosen agent's row is locked and their open chats recounted, so a take or
+// transfer racing this never double-books either.
+// It reports false when nothing could be assigned.
+func (db *DB) AssignNext(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, pick PickFunc) (Assignment, bool, error) {
+	var a Assignment
+	var done bool
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, queued_at, coalesce(target_user_id, 0), coalesce(target_until, queued_at)
+			FROM conversations WHERE kind = 'support' AND status = 'queued'
+			ORDER BY queued_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`, queueScan)
+		if err != nil {
+			return err
+		}
+		chats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueuedChat, error) {
+			var c QueuedChat
+			return c, r.Scan(&c.ID, &c.QueuedAt, &c.TargetID, &c.TargetUntil)
+		})
+		if err != nil || len(chats) == 0 {
+			return err
+		}
+		agents, err := agentLoads(ctx, tx, now, grace, agentIDs)
+		if err != nil {
+			return err
+		}
+		for _, c := range chats {
+			for {
+				id, ok := pick(c, agents)
+				if !ok {
+					break
+				}
+				free, err := lockAgentUnderCapacity(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if !free {
+					// Filled by a take or transfer since we looked.
+					for i := range agents {
+						if agents[i].ID == id {
+							agents[i].Open = agents[i].Capacity
+						}
+					}
+					continue
+				}
+				a = Assignment{ConversationID: c.ID, AgentID: id}
+				done = true
+				return assign(ctx, tx, c.ID, id, now)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return a, false, fmt.Errorf("store: assign next chat: %w", err)
+	}
+	return a, done, nil
+}
+
+func agentLoads(ctx context.Context, q querier, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
+	rows, err := q.Query(ctx, `SELECT a.user_id, a.state = 'available', a.capacity, coalesce(a.last_assigned_at, 'epoch'),
+		EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = a.user_id AND p.seen_at > $2),
+		(SELECT count(*) FROM conversations c WHERE c.assigned_agent_id = a.user_id AND c.status = 'assigned')
+		FROM agents a JOIN users u ON u.id = a.user_id
+		WHERE a.user_id = ANY($1) AND u.disabled_at IS NULL`, ids, now.Add(-grace))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AgentLoad, error) {
+		var a AgentLoad
+		return a, r.Scan(&a.ID, &a.Available, &a.Capacity, &a.LastAssignedAt, &a.Online, &a.Open)
+	})
+}
+
+// lockAgentUnderCapacity locks the agent's row and then counts their open
+// chats afresh: every assignment takes this lock, so the count cannot grow
+// underneath us.
+func lockAgentUnderCapacity(ctx context.Context, tx pgx.Tx, agentID int64) (bool, error) {
+	var capacity int
+	err := tx.QueryRow(ctx, "SELECT capacity FROM agents WHERE user_id = $1 FOR UPDATE", agentID).Scan(&capacity)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var open int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM conversations WHERE assigned_agent_id = $1 AND status = 'assigned'",
+		agentID).Scan(&open); err != nil {
+		return false, err
+	}
+	return open < capacity, nil
+}
+
+// assign gives conversation id to agentID and says so in the conversation.
+func assign(ctx context.Context, tx pgx.Tx, id, agentID int64, now time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'assigned', assigned_agent_id = $2, assigned_at = $3,
+		first_response_at = NULL, target_released_at = coalesce(target_released_at, $3) WHERE id = $1`, id, agentID, now); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "UPDATE agents SET last_assigned_at = $2 WHERE user_id = $1", agentID, now); err != nil {
+		return err
+	}
+	name, err := displayName(ctx, tx, agentID)
+	if err != nil {
+		return err
+	}
+	if err := systemLine(ctx, tx, id, name+" joined the chat."); err != nil {
+		return err
+	}
+	return notify(ctx, tx, chat.Event{Type: chat.EventAssigned, ConversationID: id, UserID: agentID})
+}
+
+func displayName(ctx context.Context, q querier, id int64) (string, error) {
+	u, err := scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
+	return u.DisplayName(), err
+}
+
+func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, text string) error {
+	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Body: text})
+	return err
+}
+
+// Take gives a queued chat to agentID by hand. When someone got it first it
+// returns chat.ErrAlreadyAssigned; when the agent is full, chat.ErrAtCapacity.
+func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var status chat.Status
+		// Waits for a dispatcher holding the row, then sees what it did.
+		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
+			return err
+		}
+		if status != chat.Queued {
+			return chat.ErrAlreadyAssigned
+		}
+		free, err := lockAgentUnderCapacity(ctx, tx, agentID)
+		if err != nil {
+			return err
+		}
+		if !free {
+			return chat.ErrAtCapacity
+		}
+		return assign(ctx, tx, id, agentID, now)
+	})
+	if err != nil {
+		return fmt.Errorf("store: take chat %d for agent %d: %w", id, agentID, mapErr(err))
+	}
+	return nil
+}
+
+// HandBack is a chat returned to the queue, and why.
+type HandBack struct {
+	ConversationID int64
+	AgentID        int64
+	Reason         string // "no_answer" or "offline"
+}
+
+// Sweep applies routing's timers at now, in one transaction: assigned chats
+// without an agent reply after answerTimeout (0: never) or whose agent has
+// been offline for grace go back to the queue at their original place, and
+// chats that waited for their target until target_until join the general
+// queue. Each move is a system line in the conversation.
+func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]HandBack, error) {
+	var out []HandBack
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT c.id, c.assigned_agent_id,
+			CASE WHEN NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1)
+			     THEN 'offline' ELSE 'no_answer' END
+			FROM conversations c
+			WHERE c.status = 'assigned' AND c.kind = 'support' AND c.first_response_at IS NULL
+			  AND (($2 AND c.assigned_at <= $3)
+			       OR NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1))
+			ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`, now.Add(-grace), answerTimeout > 0, now.Add(-answerTimeout))
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (HandBack, error) {
+			var h HandBack
+			return h, r.Scan(&h.ConversationID, &h.AgentID, &h.Reason)
+		}); err != nil {
+			return err
+		}
+		for _, h := range out {
+			if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL
+				WHERE id = $1`, h.ConversationID); err != nil {
+				return err
+			}
+			name, err := displayName(ctx, tx, h.AgentID)
+			if err != nil {
+				return err
+			}
+			line := name + " did not answer in time, so the chat is back in the queue."
+			if h.Reason == "offline" {
+				line = name + " went offline, so the chat is back in the queue."
+			}
+			if err := systemLine(ctx, tx, h.ConversationID, line); err != nil {
+				return err
+			}
+		}
+		released, err := tx.Query(ctx, `UPDATE conversations c SET target_released_at = $1
+			WHERE c.status = 'queued' AND c.kind = 'support' AND c.target_user_id IS NOT NULL
+			  AND c.target_until <= $1 AND c.target_released_at IS NULL
+			RETURNING c.id, c.target_user_id`, now)
+		if err != nil {
+			return err
+		}
+		type release struct{ id, target int64 }
+		rs, err := pgx.CollectRows(released, func(r pgx.CollectableRow) (release, error) {
+			var x release
+			return x, r.Scan(&x.id, &x.target)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			name, err := displayName(ctx, tx, r.target)
+			if err != nil {
+				return err
+			}
+			if err := systemLine(ctx, tx, r.id, name+" is not available right now, so the chat joined the general queue."); err != nil {
+				return err
+			}
+		}
+		if len(out) > 0 || len(rs) > 0 {
+			return notify(ctx, tx, chat.Event{Type: chat.EventQueue})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: sweep: %w", err)
+	}
+	return out, nil
+}
+
+// Queue returns every queued support chat in order, with its position (1 =
+// next) and its first message, from one snapshot: positions are 1..N.
+func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
+	rows, err := db.pool.Query(ctx, `SELECT c.id, c.visitor_id, row_number() OVER (ORDER BY c.queued_at, c.id), c.queued_at,
+		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' ORDER BY m.seq LIMIT 1), ''),
+		coalesce(c.target_user_id, 0)
+		FROM conversations c WHERE c.kind = 'support' AND c.status = 'queued' ORDER BY c.queued_at, c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: queue: %w", err)
+	}
+	q, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.QueueEntry, error) {
+		var e chat.QueueEntry
+		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.FirstMessage, &e.TargetID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: queue: %w", err)
+	}
+	return q, nil
+}
+
+// RecentAssignments returns the times of the last n assignments.
+func (db *DB) RecentAssignments(ctx context.Context, n int) ([]time.Time, error) {
+	rows, err := db.pool.Query(ctx, `SELECT assigned_at FROM conversations WHERE assigned_at IS NOT NULL
+		ORDER BY assigned_at DESC LIMIT $1`, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent assignments: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, fmt.Errorf("store: recent assignments: %w", err)
+	}
+	return ts, nil
+}
+
+// EnsureAgent gives userID a routing profile (available, with capacity) if they have none.
+func (db *DB) EnsureAgent(ctx context.Context, userID int64, capacity int) error {
+	if _, err := db.pool.Exec(ctx, "INSERT INTO agents (user_id, capacity) VALUES ($1, $2) ON CONFLICT DO NOTHING", userID, capacity); err != nil {
+		return fmt.Errorf("store: ensure agent %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// Agents returns the routing profiles of ids, with who is online at now and their open chats.
+func (db *DB) Agents(ctx context.Context, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
+	a, err := agentLoads(ctx, db.pool, now, grace, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: agents: %w", err)
+	}
+	return a, nil
+}
+
+// SetAgentState sets an agent's state and wakes the dispatchers.
+func (db *DB) SetAgentState(ctx context.Context, userID int64, state chat.AgentState) error {
+	if state != chat.Available && state != chat.Away {
+		return chat.Invalid("state", "Choose available or away.")
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE agents SET state = $2 WHERE user_id = $1", userID, state)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return chat.ErrNotFound
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: userID})
+	})
+	if err != nil {
+		return fmt.Errorf("store: set agent %d state: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// AgentState returns an agent's own state.
+func (db *DB) AgentState(ctx context.Context, userID int64) (chat.AgentState, error) {
+	var s chat.AgentState
+	err := db.pool.QueryRow(ctx, "SELECT state FROM agents WHERE user_id = $1", userID).Scan(&s)
+	if err != nil {
+		return s, fmt.Errorf("store: agent %d state: %w", userID, mapErr(err))
+	}
+	return s, nil
+}
+
+// TouchPresence records that a console socket of agentID is live at now.
+// The first touch of a socket wakes the dispatchers: an agent may have come online.
+func (db *DB) TouchPresence(ctx context.Context, socketID string, agentID int64, now time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var inserted bool
+		if err := tx.QueryRow(ctx, `INSERT INTO agent_presence (socket_id, agent_id, seen_at) VALUES ($1, $2, $3)
+			ON CONFLICT (socket_id) DO UPDATE SET seen_at = excluded.seen_at RETURNING xmax = 0`, socketID, agentID, now).Scan(&inserted); err != nil {
+			return err
+		}
+		if inserted {
+			return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: agentID})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: presence of agent %d: %w", agentID, err)
+	}
+	return nil
+}
+
+// PurgePresence forgets sockets not seen since before.
+func (db *DB) PurgePresence(ctx context.Context, before time.Time) error {
+	if _, err := db.pool.Exec(ctx, "DELETE FROM agent_presence WHERE seen_at < $1", before); err != nil {
+		return fmt.Errorf("store: purge presence: %w", err)
+	}
+	return nil
+}
+
+// Resolve marks a support chat resolved by agentID.
+func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = $2,
+			assigned_agent_id = coalesce(assigned_agent_id, $3)
+			WHERE id = $1 AND kind = 'support' AND status <> 'resolved'`, id, now, agentID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return chat.ErrConflict
+		}
+		name, err := displayName(ctx, tx, agentID)
+		if err != nil {
+			return err
+		}
+		if err := systemLine(ctx, tx, id, name+" marked the chat resolved."); err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: id})
+	})
+	if err != nil {
+		return fmt.Errorf("store: resolve chat %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// Transfer hands an assigned chat from whoever has it to agent to, with an
+// optional private note for agents.
+func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var status chat.Status
+		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
+			return err
+		}
+		if status == chat.Resolved {
+			return chat.ErrConflict
+		}
+		free, err := lockAgentUnderCapacity(ctx, tx, to)
+		if err != nil {
+			return err
+		}
+		if !free {
+			return chat.ErrAtCapacity
+		}
+		by, err := displayName(ctx, tx, byID)
+		if err != nil {
+			return err
+		}
+		toName, err := displayName(ctx, tx, to)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			if _, err := insertMessage(ctx, tx, Send{ConversationID: id, SenderID: byID, Type: chat.Note, Body: note}); err != nil {
+				return err
+			}
+		}
+		if err := systemLine(ctx, tx, id, by+" transferred the chat to "+toName+"."); err != nil {
+			return err
+		}
+		return assign(ctx, tx, id, to, now)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = chat.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: transfer chat %d to %d: %w", id, to, mapErr(err))
+	}
+	return nil
+}
