@@ -141,7 +141,8 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 	do(t, agent, "agent sends after the reconnect", chromedp.SendKeys(chromedp.CSS(composer), "welcome back\n"), hasText(stored, "welcome back"))
 	do(t, widget, "widget gets the live message", hasText(stored, "welcome back"))
 
-	want := append(append([]string{"Hello from the visitor", "Hi, this is the agent"}, missed...), "welcome back")
+	// The admin is the only agent online, so routing gives them the chat at once, and says so.
+	want := append(append([]string{"Hello from the visitor", "Admin joined the chat.", "Hi, this is the agent"}, missed...), "welcome back")
 	if got := texts(t, widget, `#messages li[data-testid=message] .body`); !slices.Equal(got, want) {
 		t.Errorf("the widget's thread is\n%q\nwant each message once, in order:\n%q", got, want)
 	}

@@ -41,7 +41,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize)
+		msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize, acct.Agent)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -53,6 +53,12 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 	if p.Conversations, err = h.DB.Summaries(ctx, acct.viewer(), listLimit); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if acct.Agent {
+		if err := h.agentPanel(r, acct, &p); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, console.Page(p))
 }
@@ -82,7 +88,7 @@ func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewe
 		h.fail(w, r, err)
 		return
 	}
-	msgs, more, err := h.DB.History(r.Context(), c.ID, before, chat.PageSize)
+	msgs, more, err := h.DB.History(r.Context(), c.ID, before, chat.PageSize, v.IsAgent)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -127,4 +133,38 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, errNoPage
 	}
 	return id, nil
+}
+
+// agentPanel fills what only agents see: their state, the queue, the agents
+// a chat can be transferred to, and who has the open chat.
+func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) error {
+	ctx := r.Context()
+	if err := h.DB.EnsureAgent(ctx, acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+		return err
+	}
+	var err error
+	p.IsAgent = true
+	if p.State, err = h.DB.AgentState(ctx, acct.ID); err != nil {
+		return err
+	}
+	if p.Queue, err = h.DB.Queue(ctx); err != nil {
+		return err
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := h.DB.Users(ctx, agents.IDs)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if p.Open != nil && u.ID == p.Open.AssignedAgentID {
+			p.Assignee = u.DisplayName()
+		}
+		if u.ID != acct.ID && !u.Disabled() {
+			p.Agents = append(p.Agents, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
+		}
+	}
+	return nil
 }

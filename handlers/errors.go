@@ -30,6 +30,10 @@ func publicError(err error) (int, string, string) {
 		return http.StatusUnauthorized, "unauthorized", "Please sign in first."
 	case errors.Is(err, chat.ErrNotAllowed):
 		return http.StatusForbidden, "not_allowed", "You are not allowed to do that."
+	case errors.Is(err, chat.ErrAlreadyAssigned):
+		return http.StatusConflict, "already_assigned", "Another agent took this chat first."
+	case errors.Is(err, chat.ErrAtCapacity):
+		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows. Resolve one first."
 	case errors.Is(err, chat.ErrConflict):
 		return http.StatusConflict, "conflict", "That clashes with something that already exists."
 	case errors.Is(err, chat.ErrRateLimited):

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -29,6 +30,8 @@ type Deps struct {
 	Base context.Context
 	// Live tunes every WebSocket; zero means live.DefaultOptions.
 	Live live.Options
+	// Dispatcher routes queued chats; the handlers wake it and share its clock and times.
+	Dispatcher *queue.Dispatcher
 }
 
 // Handler serves kefu over HTTP.
@@ -49,6 +52,8 @@ func New(d Deps) *Handler {
 	}
 	return &Handler{Deps: d, clients: live.NewRegistry[*client]()}
 }
+
+func (h *Handler) now() time.Time { return h.Dispatcher.Config().Now() }
 
 // WaitSockets waits, up to limit, for every WebSocket to finish closing
 // after the base context ended.

@@ -19,6 +19,7 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
@@ -55,12 +56,15 @@ func start(t testing.TB, dbURL string) *instance {
 	sessions := handlers.NewSessions(db, false)
 	u, _ := url.Parse(srv.URL)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: u, Base: base})
+	dispatcher := queue.NewDispatcher(db, queue.DefaultConfig, logger)
+	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: u, Base: base, Dispatcher: dispatcher})
 	srv.Config.Handler = h.Routes()
 	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
 	busDone := make(chan struct{})
 	go func() { bus.Run(base); close(busDone) }()
-	t.Cleanup(func() { cancel(); <-busDone })
+	dispatcherDone := make(chan struct{})
+	go func() { dispatcher.Run(base); close(dispatcherDone) }()
+	t.Cleanup(func() { cancel(); <-busDone; <-dispatcherDone })
 	select {
 	case <-bus.Ready():
 	case <-time.After(10 * time.Second):

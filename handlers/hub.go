@@ -5,8 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/queue"
+	"github.com/kefu-im/kefu/views/console"
+	"github.com/kefu-im/kefu/views/widget"
 )
 
 // OnEvent turns one bus event into jobs for this instance's sockets. It runs
@@ -22,6 +28,9 @@ func (h *Handler) OnEvent(ctx context.Context, payload string) {
 	switch ev.Type {
 	case chat.EventMessage:
 		err = h.onMessage(ctx, ev)
+	case chat.EventQueue, chat.EventAssigned:
+		h.Dispatcher.Wake()
+		err = h.onQueue(ctx, ev)
 	case chat.EventRead:
 		for _, c := range h.clients.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
@@ -97,3 +106,83 @@ func (h *Handler) Resync(ctx context.Context) {
 func isNotFound(err error) bool { return errors.Is(err, chat.ErrNotFound) }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// queueView is the queue as waiting visitors and agents see it, loaded once per change.
+type queueView struct {
+	entries []chat.QueueEntry
+	recent  []time.Time
+	anyone  bool
+}
+
+func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
+	var v queueView
+	var err error
+	if v.entries, err = h.DB.Queue(ctx); err != nil {
+		return v, err
+	}
+	if v.recent, err = h.DB.RecentAssignments(ctx, 20); err != nil {
+		return v, err
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return v, err
+	}
+	cfg := h.Dispatcher.Config()
+	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, agents.IDs)
+	if err != nil {
+		return v, err
+	}
+	for _, l := range loads {
+		v.anyone = v.anyone || (l.Online && l.Available && l.Capacity > 0)
+	}
+	return v, nil
+}
+
+// waitFor is what the visitor sees of the queue.
+func (v queueView) waitFor(visitorID int64) widget.Wait {
+	for _, e := range v.entries {
+		if e.VisitorID == visitorID {
+			d, ok := queue.EstimateWait(e.Position, v.recent)
+			return widget.Wait{Position: e.Position, Estimate: d, Known: ok, Anyone: v.anyone}
+		}
+	}
+	return widget.Wait{}
+}
+
+// onQueue shows a changed queue: the queue panel in agents' consoles, a cue
+// for the agent who got a chat, and each waiting visitor's place in line.
+func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
+	clients := h.clients.All()
+	if len(clients) == 0 {
+		return nil
+	}
+	view, err := h.loadQueueView(ctx)
+	if err != nil {
+		return err
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return err
+	}
+	var assignedTitle string
+	if ev.Type == chat.EventAssigned && len(h.clients.ForUser(ev.UserID)) > 0 {
+		s, err := h.DB.SummaryOf(ctx, ev.ConversationID)
+		if err != nil {
+			return err
+		}
+		assignedTitle = s.Title
+	}
+	for _, c := range clients {
+		switch {
+		case c.widget:
+			c.conn.Enqueue(c.waitUpdate(view.waitFor(c.user.ID)))
+		case agents.Has(c.user.ID):
+			comps := []templ.Component{console.Queue(view.entries, c.csrf)}
+			if ev.Type == chat.EventAssigned && ev.UserID == c.user.ID {
+				comps = append(comps, console.Assigned(ev.ConversationID, assignedTitle))
+			}
+			c.conn.Enqueue(frameJob(comps...))
+		}
+	}
+	return nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
 	"github.com/kefu-im/kefu/views/thread"
+	"github.com/kefu-im/kefu/views/widget"
 )
 
 // replayLimit is the most messages replayed after a reconnect; a larger gap
@@ -72,8 +73,12 @@ func (c *client) read(ctx context.Context, f inFrame) error {
 func (c *client) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		var buf bytes.Buffer
-		if err := c.catchUp(ctx, &buf, msg.ConversationID, msg.Seq, &msg); err != nil {
-			return nil, err
+		// Agents' private notes never reach a visitor; the gap they leave in
+		// seq is filled from the database without them.
+		if !(c.widget && msg.Type == chat.Note) {
+			if err := c.catchUp(ctx, &buf, msg.ConversationID, msg.Seq, &msg); err != nil {
+				return nil, err
+			}
 		}
 		if sum != nil && !c.widget {
 			if err := console.Moved(*sum, sum.ID == c.openID).Render(ctx, &buf); err != nil {
@@ -100,7 +105,7 @@ func (c *client) catchUp(ctx context.Context, buf *bytes.Buffer, id, upTo int64,
 		msgs = []chat.Message{*known}
 	} else {
 		var err error
-		if msgs, err = c.h.DB.MessagesAfter(ctx, id, sent, replayLimit+1); err != nil {
+		if msgs, err = c.h.DB.MessagesAfter(ctx, id, sent, replayLimit+1, !c.widget); err != nil {
 			return err
 		}
 		if len(msgs) > replayLimit {
@@ -118,7 +123,7 @@ func (c *client) catchUp(ctx context.Context, buf *bytes.Buffer, id, upTo int64,
 
 // replace fills the browser's thread with conversation id's newest page.
 func (c *client) replace(ctx context.Context, buf *bytes.Buffer, id int64) error {
-	msgs, more, err := c.h.DB.History(ctx, id, 0, chat.PageSize)
+	msgs, more, err := c.h.DB.History(ctx, id, 0, chat.PageSize, !c.widget)
 	if err != nil {
 		return err
 	}
@@ -167,6 +172,17 @@ func (c *client) resume(id, afterSeq int64) live.Job {
 		if err := c.renderList(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if c.widget {
+			view, err := c.h.loadQueueView(ctx)
+			if err != nil {
+				return nil, err
+			}
+			w := view.waitFor(c.user.ID)
+			c.wait = &w
+			if err := widget.WaitStatus(w).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
 		return frameBytes(&buf), nil
 	}
 }
@@ -207,16 +223,29 @@ func (c *client) refused(clientMsgID, reason string) live.Job {
 	}
 }
 
-func frameJob(comp templ.Component) live.Job {
-	return func(ctx context.Context) ([]byte, error) { return render(ctx, comp) }
+func frameJob(comps ...templ.Component) live.Job {
+	return func(ctx context.Context) ([]byte, error) { return render(ctx, comps...) }
 }
 
-func render(ctx context.Context, comp templ.Component) ([]byte, error) {
+func render(ctx context.Context, comps ...templ.Component) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := comp.Render(ctx, &buf); err != nil {
-		return nil, err
+	for _, comp := range comps {
+		if err := comp.Render(ctx, &buf); err != nil {
+			return nil, err
+		}
 	}
 	return buf.Bytes(), nil
+}
+
+// waitUpdate shows the visitor their place in the queue, when it changed.
+func (c *client) waitUpdate(w widget.Wait) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		if c.wait != nil && *c.wait == w {
+			return nil, nil
+		}
+		c.wait = &w
+		return render(ctx, widget.WaitStatus(w))
+	}
 }
 
 func frameBytes(buf *bytes.Buffer) []byte {

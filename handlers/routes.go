@@ -45,6 +45,13 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/c/{id}", h.consoleShow)
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
+			r.Group(func(r chi.Router) {
+				r.Use(h.agentOnly)
+				r.Post("/console/state", h.stateUpdate)
+				r.Post("/console/queue/{id}/take", h.queueTake)
+				r.Post("/console/c/{id}/resolve", h.conversationResolve)
+				r.Post("/console/c/{id}/transfer", h.conversationTransfer)
+			})
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })

@@ -10,8 +10,11 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kefu-im/kefu/auth"
+
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/views/widget"
 )
 
 // Subprotocols: every live socket speaks kefu.v1; the widget also offers
@@ -39,7 +42,7 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.serveSocket(w, r, &client{user: acct.User})
+	h.serveSocket(w, r, &client{user: acct.User, agent: acct.Agent, csrf: h.Sessions.GetString(ctx, sessionCSRF)})
 }
 
 // widgetLive is the widget's socket, authenticated by the visitor token.
@@ -87,6 +90,9 @@ func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client)
 	c.followed = make(map[int64]int64)
 	h.clients.Add(c.user.ID, c)
 	defer h.clients.Remove(c.user.ID, c)
+	if c.agent {
+		defer h.keepPresence(c)()
+	}
 	// The socket outlives the request: it ends with the server's base context.
 	_ = c.conn.Run(h.Base, c.onFrame)
 }
@@ -106,12 +112,16 @@ type client struct {
 	conn   *live.Conn
 	user   chat.User
 	widget bool
+	agent  bool   // customer service when the socket opened: keeps the agent online
+	csrf   string // the session's CSRF token, for forms in pushed fragments
 
 	// followed maps each conversation whose thread the browser shows to the
 	// newest seq sent to it. Only jobs touch it, on the writer goroutine.
 	followed map[int64]int64
 	// openID is the conversation open in the console's pane.
 	openID int64
+	// wait is the queue status the widget shows now.
+	wait *widget.Wait
 }
 
 // onFrame handles one frame on the reader goroutine. Sends are stored here,
@@ -155,4 +165,44 @@ func (c *client) viewer(ctx context.Context) (chat.Viewer, error) {
 	}
 	agents, err := c.h.DB.AgentList(ctx)
 	return chat.Viewer{UserID: c.user.ID, IsAgent: agents.Has(c.user.ID)}, err
+}
+
+// keepPresence marks the agent online while c lives: the socket's presence
+// row is refreshed three times per grace period, and its last refresh, at
+// close, starts the grace period. It returns the function that ends it.
+func (h *Handler) keepPresence(c *client) (stop func()) {
+	cfg := h.Dispatcher.Config()
+	socketID := auth.NewToken()
+	touch := func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
+		defer cancel()
+		if err := h.DB.EnsureAgent(ctx, c.user.ID, cfg.Capacity); err != nil {
+			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
+			return
+		}
+		if err := h.DB.TouchPresence(ctx, socketID, c.user.ID, cfg.Now()); err != nil {
+			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
+		}
+	}
+	touch()
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(cfg.Grace / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				touch()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+		touch()
+	}
 }

@@ -351,7 +351,7 @@ func TestAnswerTimeoutHandsBack(t *testing.T) {
 	if len(q) != 1 || q[0].ConversationID != w.chats[0] || q[0].Position != 1 {
 		t.Fatalf("queue after hand-back: %+v", q)
 	}
-	msgs, _ := w.db.MessagesAfter(context.Background(), w.chats[0], 0, 10)
+	msgs, _ := w.db.MessagesAfter(context.Background(), w.chats[0], 0, 10, true)
 	if last := msgs[len(msgs)-1]; last.Type != chat.System || last.Body != "Agent 0 did not answer in time, so the chat is back in the queue." {
 		t.Fatalf("last line %q, want the hand-back said in the conversation", last.Body)
 	}

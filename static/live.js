@@ -58,6 +58,24 @@
       }
     });
     if (added.length) afterMessages(added);
+    if (holder.content.querySelector("template[data-target]") && /data-cue=/.test(html)) cue();
+  }
+
+  // A short two-tone chime for "a chat is yours now".
+  var audio = null;
+  function cue() {
+    try {
+      audio = audio || new AudioContext();
+      [660, 880].forEach(function (f, i) {
+        var o = audio.createOscillator(), g = audio.createGain(), t = audio.currentTime + i * 0.15;
+        o.frequency.value = f;
+        g.gain.setValueAtTime(0.15, t);
+        g.gain.exponentialRampToValueAtTime(0.001, t + 0.14);
+        o.connect(g).connect(audio.destination);
+        o.start(t);
+        o.stop(t + 0.15);
+      });
+    } catch (e) { /* no sound available: the toast still shows */ }
   }
 
   function thread() { return document.getElementById("messages"); }

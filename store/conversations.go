@@ -87,7 +87,8 @@ const summaryQuery = "SELECT " + conversationColumns + `, coalesce(cm.last_read_
 	FROM conversations c
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 	LEFT JOIN users vu ON vu.id = c.visitor_id
-	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+	LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text'
+		ORDER BY m.seq DESC LIMIT 1) lm ON true
 	WHERE c.last_seq > 0 AND ($3 OR ` + visibleTo + ")"
 
 func scanSummary(row pgx.Row) (chat.Summary, error) {
@@ -116,6 +117,9 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	}
 	return s, nil
 }
+
+// A summary's last message is the last text message: system lines and
+// private notes are not what a list should preview.
 
 // Summaries returns the conversations viewer sees, newest activity first, at most limit.
 func (db *DB) Summaries(ctx context.Context, v chat.Viewer, limit int) ([]chat.Summary, error) {

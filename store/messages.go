@@ -162,10 +162,11 @@ func (db *DB) Message(ctx context.Context, id int64) (chat.Message, error) {
 
 // History returns up to limit messages of a conversation older than
 // beforeSeq (0: the newest), oldest first, and whether older ones remain.
-func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limit int) ([]chat.Message, bool, error) {
+// Agents' private notes are included only when notes is set.
+func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limit int, notes bool) ([]chat.Message, bool, error) {
 	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
-		"WHERE m.conversation_id = $1 AND ($2 = 0 OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3",
-		conversationID, beforeSeq, limit+1))
+		"WHERE m.conversation_id = $1 AND ($2 = 0 OR m.seq < $2) AND ($4 OR m.type <> 'note') ORDER BY m.seq DESC LIMIT $3",
+		conversationID, beforeSeq, limit+1, notes))
 	if err != nil {
 		return nil, false, fmt.Errorf("store: history of conversation %d: %w", conversationID, err)
 	}
@@ -177,10 +178,12 @@ func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limi
 	return msgs, more, nil
 }
 
-// MessagesAfter returns up to limit messages of a conversation newer than afterSeq, oldest first.
-func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int) ([]chat.Message, error) {
+// MessagesAfter returns up to limit messages of a conversation newer than
+// afterSeq, oldest first; agents' private notes only when notes is set.
+func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int, notes bool) ([]chat.Message, error) {
 	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
-		"WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3", conversationID, afterSeq, limit))
+		"WHERE m.conversation_id = $1 AND m.seq > $2 AND ($4 OR m.type <> 'note') ORDER BY m.seq LIMIT $3",
+		conversationID, afterSeq, limit, notes))
 	if err != nil {
 		return nil, fmt.Errorf("store: messages of conversation %d after %d: %w", conversationID, afterSeq, err)
 	}

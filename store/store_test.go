@@ -75,7 +75,7 @@ func TestSeqGapFreeUnderConcurrentSenders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs, err := f.db.MessagesAfter(ctx, f.conv.ID, 0, 1000)
+	msgs, err := f.db.MessagesAfter(ctx, f.conv.ID, 0, 1000, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestDuplicateClientMsgIDUnderConcurrency(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d sends reported creating the message, want 1", created)
 	}
-	msgs, _ := f.db.MessagesAfter(ctx, f.conv.ID, 0, 100)
+	msgs, _ := f.db.MessagesAfter(ctx, f.conv.ID, 0, 100, true)
 	if len(msgs) != 2 || msgs[1].Seq != 2 {
 		t.Fatalf("conversation holds %d messages, want the first and one more with seq 2", len(msgs))
 	}
@@ -188,7 +188,7 @@ func TestConcurrentFirstVisitorMessagesShareOneConversation(t *testing.T) {
 		}
 		first = c
 	}
-	msgs, _ := db.MessagesAfter(ctx, first, 0, 100)
+	msgs, _ := db.MessagesAfter(ctx, first, 0, 100, true)
 	if len(msgs) != 6 {
 		t.Fatalf("stored %d messages, want 6 (5 distinct + 1 deduplicated)", len(msgs))
 	}
@@ -219,7 +219,7 @@ func TestHistoryPaging(t *testing.T) {
 		{before: 500, wantFirst: 71, wantLen: 50, wantMore: true},
 	}
 	for _, tt := range tests {
-		msgs, more, err := f.db.History(ctx, f.conv.ID, tt.before, chat.PageSize)
+		msgs, more, err := f.db.History(ctx, f.conv.ID, tt.before, chat.PageSize, true)
 		if err != nil {
 			t.Fatal(err)
 		}

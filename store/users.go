@@ -118,3 +118,16 @@ func (db *DB) EnsureAdmin(ctx context.Context, m NewMember) (chat.User, bool, er
 	}
 	return u, created, nil
 }
+
+// Users returns the users with ids, in id order.
+func (db *DB) Users(ctx context.Context, ids []int64) ([]chat.User, error) {
+	rows, err := db.pool.Query(ctx, "SELECT "+userColumns+" FROM users WHERE id = ANY($1) ORDER BY id", ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	return users, nil
+}

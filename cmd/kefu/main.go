@@ -21,6 +21,7 @@ import (
 	"github.com/kefu-im/kefu/config"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
 )
@@ -93,7 +94,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer cancelBase()
 	janitorDone := make(chan struct{})
 	go func() { janitor(base, db, logger); close(janitorDone) }()
-	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base})
+	dispatcher := queue.NewDispatcher(db, queue.DefaultConfig, logger)
+	dispatcherDone := make(chan struct{})
+	go func() { dispatcher.Run(base); close(dispatcherDone) }()
+	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base, Dispatcher: dispatcher})
 
 	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
 	busDone := make(chan struct{})
@@ -103,6 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case <-ctx.Done():
 		cancelBase()
 		<-busDone
+		<-dispatcherDone
 		return nil
 	case <-time.After(30 * time.Second):
 		return errors.New("the bus did not start listening within 30s")
@@ -137,6 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	<-busDone
 	<-janitorDone
+	<-dispatcherDone
 	logger.Info("stopped")
 	return err
 }

@@ -38,7 +38,7 @@ func Bubble(m chat.Message, mine bool) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		var templ_7745c5c3_Var2 = []any{"msg", templ.KV("mine", mine), templ.KV("system", m.Type == chat.System)}
+		var templ_7745c5c3_Var2 = []any{"msg", templ.KV("mine", mine), templ.KV("system", m.Type == chat.System), templ.KV("note", m.Type == chat.Note)}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var2...)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -8,7 +8,13 @@ package widget
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "github.com/kefu-im/kefu/views/layout"
+import (
+	"fmt"
+	"time"
+
+	"github.com/kefu-im/kefu/views/components"
+	"github.com/kefu-im/kefu/views/layout"
+)
 
 // Page is the widget's iframe: a greeting, the thread and a composer. The
 // visitor's token lives in the iframe's storage, so the thread arrives over
@@ -46,7 +52,7 @@ func Page() templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<header class=\"widget-head\"><strong>Chat with us</strong> <span id=\"status\" class=\"status\" data-testid=\"status\">Connecting…</span> <button type=\"button\" class=\"close\" data-widget-close aria-label=\"Close chat\">×</button></header><p class=\"greeting\">Hi! Ask us anything — we usually answer within a few minutes.</p><ol id=\"messages\" class=\"thread\" data-testid=\"thread\"></ol><p id=\"composer-error\" class=\"error\" role=\"alert\" data-testid=\"composer-error\"></p><form id=\"composer\" class=\"composer\" data-live-send=\"visitor\"><textarea name=\"body\" rows=\"2\" maxlength=\"4000\" placeholder=\"Type your message…\" required data-testid=\"composer\"></textarea> <button type=\"submit\" data-testid=\"send\">Send</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<header class=\"widget-head\"><strong>Chat with us</strong> <span id=\"status\" class=\"status\" data-testid=\"status\">Connecting…</span> <button type=\"button\" class=\"close\" data-widget-close aria-label=\"Close chat\">×</button></header><p class=\"greeting\">Hi! Ask us anything — we usually answer within a few minutes.</p><p id=\"queue-status\" class=\"queue-status\" role=\"status\" data-testid=\"queue-status\"></p><ol id=\"messages\" class=\"thread\" data-testid=\"thread\"></ol><p id=\"composer-error\" class=\"error\" role=\"alert\" data-testid=\"composer-error\"></p><form id=\"composer\" class=\"composer\" data-live-send=\"visitor\"><textarea name=\"body\" rows=\"2\" maxlength=\"4000\" placeholder=\"Type your message…\" required data-testid=\"composer\"></textarea> <button type=\"submit\" data-testid=\"send\">Send</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -58,6 +64,102 @@ func Page() templ.Component {
 		}
 		return nil
 	})
+}
+
+// Wait tells a waiting visitor where they stand: their place in line and an
+// estimate, or that nobody is there to answer; empty once an agent has them.
+type Wait struct {
+	Position int // 0: not waiting
+	Estimate time.Duration
+	Known    bool // whether Estimate means anything
+	Anyone   bool // whether any agent is online and available
+}
+
+// WaitStatus replaces the visitor's queue status line.
+func WaitStatus(w Wait) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var3 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var3 == nil {
+			templ_7745c5c3_Var3 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Var4 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+			if !templ_7745c5c3_IsBuffer {
+				defer func() {
+					templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+					if templ_7745c5c3_Err == nil {
+						templ_7745c5c3_Err = templ_7745c5c3_BufErr
+					}
+				}()
+			}
+			ctx = templ.InitializeContext(ctx)
+			if w.Position > 0 && !w.Anyone {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "No one is available right now. Leave your message here and we will answer as soon as someone is back.")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else if w.Position > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<span data-testid=\"position\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var5 string
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("You are number %d in line.", w.Position))
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/widget/widget.templ`, Line: 47, Col: 87}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</span> ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if w.Known {
+					var templ_7745c5c3_Var6 string
+					templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(" Estimated wait: " + estimate(w.Estimate) + ".")
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/widget/widget.templ`, Line: 49, Col: 54}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+			}
+			return nil
+		})
+		templ_7745c5c3_Err = components.Swap("#queue-status", "innerHTML").Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+func estimate(d time.Duration) string {
+	m := int((d + 59*time.Second) / time.Minute)
+	if m <= 1 {
+		return "about a minute"
+	}
+	return fmt.Sprintf("about %d minutes", m)
 }
 
 var _ = templruntime.GeneratedTemplate
