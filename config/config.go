@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -28,6 +29,13 @@ type Config struct {
 	// AdminEmail and AdminPassword create the first admin on the first start.
 	AdminEmail    string
 	AdminPassword string
+	// Routing's times: how long an agent without a live console stays online
+	// (KEFU_OFFLINE_GRACE), how long an assigned chat may go unanswered before it
+	// returns to the queue (KEFU_ANSWER_TIMEOUT, 0 = never), and how long a chat
+	// waits for the agent it names (KEFU_TARGET_WAIT).
+	OfflineGrace  time.Duration
+	AnswerTimeout time.Duration
+	TargetWait    time.Duration
 }
 
 // Error is a configuration error: Var names the variable.
@@ -77,6 +85,25 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.AdminEmail != "" {
 		if a, err := mail.ParseAddress(c.AdminEmail); err != nil || a.Address != c.AdminEmail {
 			return c, &Error{"KEFU_ADMIN_EMAIL", fmt.Sprintf("%q is not an email address", c.AdminEmail)}
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+		min  time.Duration
+	}{
+		{"KEFU_OFFLINE_GRACE", &c.OfflineGrace, 30 * time.Second, time.Second},
+		{"KEFU_ANSWER_TIMEOUT", &c.AnswerTimeout, 3 * time.Minute, 0},
+		{"KEFU_TARGET_WAIT", &c.TargetWait, 2 * time.Minute, 0},
+	} {
+		*d.dst = d.def
+		if v := strings.TrimSpace(getenv(d.name)); v != "" {
+			n, err := time.ParseDuration(v)
+			if err != nil || n < d.min || n > 24*time.Hour {
+				return c, &Error{d.name, fmt.Sprintf("%q is not a duration from %v to 24h (for example 30s or 3m)", v, d.min)}
+			}
+			*d.dst = n
 		}
 	}
 	if c.AdminPassword != "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -14,7 +15,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	abs, _ := filepath.Abs("data")
-	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "" || c.DataDir != abs || c.BaseURL.String() != "http://127.0.0.1:8080" {
+	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "" || c.DataDir != abs || c.BaseURL.String() != "http://127.0.0.1:8080" ||
+		c.OfflineGrace != 30*time.Second || c.AnswerTimeout != 3*time.Minute || c.TargetWait != 2*time.Minute {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -32,6 +34,10 @@ func TestLoadValues(t *testing.T) {
 	}
 	if c.BaseURL.String() != "http://127.0.0.1:9000" || c.DataDir != "/var/lib/kefu" || c.AdminEmail != "ops@example.com" {
 		t.Fatalf("got %+v", c)
+	}
+	c, err = Load(env(map[string]string{"KEFU_ANSWER_TIMEOUT": "0", "KEFU_OFFLINE_GRACE": "2s"}))
+	if err != nil || c.AnswerTimeout != 0 || c.OfflineGrace != 2*time.Second {
+		t.Fatalf("routing times = %v, %v, %v", c.AnswerTimeout, c.OfflineGrace, err)
 	}
 	c, err = Load(env(map[string]string{"KEFU_BASE_URL": "https://help.example.com/"}))
 	if err != nil || c.BaseURL.String() != "https://help.example.com" {
@@ -55,6 +61,10 @@ func TestLoadErrors(t *testing.T) {
 		{"admin email with name", "KEFU_ADMIN_EMAIL", map[string]string{"KEFU_ADMIN_EMAIL": "Ops <ops@example.com>"}},
 		{"password without email", "KEFU_ADMIN_PASSWORD", map[string]string{"KEFU_ADMIN_PASSWORD": "long enough"}},
 		{"short password", "KEFU_ADMIN_PASSWORD", map[string]string{"KEFU_ADMIN_EMAIL": "a@b.co", "KEFU_ADMIN_PASSWORD": "short"}},
+		{"grace not a duration", "KEFU_OFFLINE_GRACE", map[string]string{"KEFU_OFFLINE_GRACE": "30"}},
+		{"grace too short", "KEFU_OFFLINE_GRACE", map[string]string{"KEFU_OFFLINE_GRACE": "10ms"}},
+		{"negative answer timeout", "KEFU_ANSWER_TIMEOUT", map[string]string{"KEFU_ANSWER_TIMEOUT": "-1m"}},
+		{"target wait too long", "KEFU_TARGET_WAIT", map[string]string{"KEFU_TARGET_WAIT": "48h"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

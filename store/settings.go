@@ -57,7 +57,7 @@ func putSetting(ctx context.Context, q querier, actorID *int64, key string, old,
 	return err
 }
 
-// SetAgentList replaces customer_service_uids, recording actorID in the audit log.
+// SetAgentList replaces customer_service_uids, recording actorID (0: none) in the audit log.
 func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentList) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock+1); err != nil {
@@ -67,7 +67,11 @@ func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentLi
 		if err != nil {
 			return err
 		}
-		return putSetting(ctx, tx, &actorID, SettingAgents, old, next)
+		var actor *int64 // nil: the command line, not a person in kefu
+		if actorID != 0 {
+			actor = &actorID
+		}
+		return putSetting(ctx, tx, actor, SettingAgents, old, next)
 	})
 	if err != nil {
 		return fmt.Errorf("store: set customer_service_uids: %w", mapErr(err))

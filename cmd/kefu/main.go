@@ -46,35 +46,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	switch {
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(ctx, cfg)
+	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
+		return userAdd(ctx, cfg, args[2:], getenv, stdout)
 	case len(args) > 0:
-		return fmt.Errorf("unknown command %q: kefu serves with no arguments, or checks a running kefu with 'healthcheck'", args[0])
+		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add'", args[0])
 	}
-	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	logger.Info("starting", cfg.Redacted()...)
 
-	dbURL := cfg.DatabaseURL
-	if dbURL == "" {
-		pg, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.DataDir, Logger: logger})
-		if err != nil {
-			return err
-		}
-		defer pg.Stop()
-		if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
-			return err
-		}
-		dbURL = pg.ConnString("kefu")
-	}
-	db, err := store.Open(ctx, dbURL)
+	db, dbURL, stopDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer stopDB()
 	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
@@ -94,7 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer cancelBase()
 	janitorDone := make(chan struct{})
 	go func() { janitor(base, db, logger); close(janitorDone) }()
-	dispatcher := queue.NewDispatcher(db, queue.DefaultConfig, logger)
+	routing := queue.DefaultConfig
+	routing.Grace, routing.AnswerTimeout, routing.TargetWait = cfg.OfflineGrace, cfg.AnswerTimeout, cfg.TargetWait
+	routing.Sweep = min(routing.Sweep, cfg.OfflineGrace/2)
+	dispatcher := queue.NewDispatcher(db, routing, logger)
 	dispatcherDone := make(chan struct{})
 	go func() { dispatcher.Run(base); close(dispatcherDone) }()
 	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base, Dispatcher: dispatcher})
@@ -209,4 +199,33 @@ func janitor(ctx context.Context, db *store.DB, logger *slog.Logger) {
 			}
 		}
 	}
+}
+
+// openDB opens the database, starting the private PostgreSQL when
+// DATABASE_URL is unset, and migrates it. stop closes both.
+func openDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (db *store.DB, url string, stop func(), err error) {
+	url = cfg.DatabaseURL
+	stopPG := func() {}
+	if url == "" {
+		pg, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.DataDir, Logger: logger})
+		if err != nil {
+			return nil, "", nil, err
+		}
+		stopPG = func() { pg.Stop() }
+		if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
+			stopPG()
+			return nil, "", nil, err
+		}
+		url = pg.ConnString("kefu")
+	}
+	if db, err = store.Open(ctx, url); err != nil {
+		stopPG()
+		return nil, "", nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		stopPG()
+		return nil, "", nil, err
+	}
+	return db, url, func() { db.Close(); stopPG() }, nil
 }

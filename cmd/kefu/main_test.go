@@ -17,6 +17,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
@@ -118,5 +120,37 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return after shutdown")
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_USER_PASSWORD": "sam's password"}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"user", "add", "-email", "sam@example.com", "-name", "Sam", "-agent"}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "(sam@example.com), an agent") || strings.Contains(out.String(), "password") {
+		t.Fatalf("output %q", out.String())
+	}
+	db, err := store.Open(context.Background(), env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, hash, err := db.MemberByEmail(context.Background(), "sam@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := auth.CheckPassword(hash, "sam's password"); !ok || u.Name != "Sam" {
+		t.Fatalf("stored user %+v does not sign in with the given password", u)
+	}
+	if list, err := db.AgentList(context.Background()); err != nil || !list.Has(u.ID) {
+		t.Fatalf("customer_service_uids = %+v, %v; want Sam listed", list, err)
+	}
+	for _, args := range [][]string{{"user", "add"}, {"user", "add", "-email", "nope"}, {"user", "add", "-email", "sam@example.com"}} {
+		if err := run(context.Background(), args, getenv, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
 	}
 }

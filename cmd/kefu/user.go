@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/config"
+	"github.com/kefu-im/kefu/store"
+)
+
+// userAdd is `kefu user add -email … [-name …] [-agent]`: it creates a member
+// who signs in with a password (KEFU_USER_PASSWORD, or generated and printed
+// once) and, with -agent, lists them in customer_service_uids. With the
+// private PostgreSQL it runs while kefu is stopped; with DATABASE_URL, any time.
+func userAdd(ctx context.Context, cfg config.Config, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("kefu user add", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	email := fs.String("email", "", "the user's email, which they sign in with")
+	name := fs.String("name", "", "the name shown beside their messages")
+	agent := fs.Bool("agent", false, "make them customer service (an agent)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email {
+		return fmt.Errorf("user add: -email %q is not an email address", *email)
+	}
+	password, generated := getenv("KEFU_USER_PASSWORD"), false
+	if password == "" {
+		password, generated = auth.RandomPassword(), true
+	}
+	if len([]rune(password)) < config.MinPasswordLen {
+		return fmt.Errorf("user add: KEFU_USER_PASSWORD is shorter than %d characters", config.MinPasswordLen)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	db, _, stop, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	u, err := db.CreateMember(ctx, store.NewMember{Email: *email, Name: *name, PasswordHash: hash})
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	if *agent {
+		list, err := db.AgentList(ctx)
+		if err != nil {
+			return err
+		}
+		if !list.Unrestricted {
+			if err := db.SetAgentList(ctx, 0, chat.AgentList{IDs: append(list.IDs, u.ID)}); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "kefu: created user %d (%s)", u.ID, u.Email)
+	if *agent {
+		fmt.Fprint(stdout, ", an agent")
+	}
+	if generated {
+		fmt.Fprintf(stdout, ", with the password %s (shown only this once)", password)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
