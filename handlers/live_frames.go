@@ -32,6 +32,18 @@ func (c *client) send(ctx context.Context, f inFrame) error {
 	var msg chat.Message
 	var created bool
 	if c.widget {
+		if f.To != 0 {
+			// "Contact the author": an agent named by the page gets the chat
+			// first. Anyone else would be a direct conversation, which the
+			// widget does not start.
+			agents, err := c.h.DB.AgentList(ctx)
+			if err != nil {
+				return err
+			}
+			if agents.Has(f.To) {
+				s.TargetID, s.TargetUntil = f.To, c.h.now().Add(c.h.Dispatcher.Config().TargetWait)
+			}
+		}
 		msg, created, err = c.h.DB.SendFromVisitor(ctx, s)
 	} else {
 		v, verr := c.viewer(ctx)

@@ -104,6 +104,7 @@ type inFrame struct {
 	ClientMsgID    string `json:"client_msg_id"`
 	Body           string `json:"body"`
 	Seq            int64  `json:"seq"`
+	To             int64  `json:"to"` // widget only: the agent a new chat asks for
 }
 
 // client is one live socket and what its browser shows.

@@ -13,8 +13,10 @@ import (
 )
 
 // widgetShow renders the widget's iframe page.
+// ?to=<user id> names the agent a new chat asks for ("contact the author").
 func (h *Handler) widgetShow(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, widget.Page())
+	to, _ := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64)
+	h.render(w, r, http.StatusOK, widget.Page(max(to, 0)))
 }
 
 // widgetScript serves the one-line embed at a stable URL; host pages are

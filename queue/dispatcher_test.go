@@ -384,3 +384,87 @@ func TestOfflineAgentHandsBackUnanswered(t *testing.T) {
 		t.Fatalf("after coming back: Drain = %d, %v; assignments %v", n, err, w.assignments())
 	}
 }
+
+func TestChatWaitsForItsTargetThenJoinsTheQueue(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, 5, 0)
+	ctx := context.Background()
+	target, other := w.agents[1], w.agents[0]
+	if err := w.db.SetAgentState(ctx, target, chat.Away); err != nil {
+		t.Fatal(err)
+	}
+	newTargeted := func() int64 {
+		v, err := w.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _, err := w.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "for the author",
+			TargetID: target, TargetUntil: w.clock.Now().Add(2 * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.ConversationID
+	}
+	first := newTargeted()
+	d := w.dispatcher()
+	if n, err := d.Drain(ctx); err != nil || n != 0 {
+		t.Fatalf("while waiting for an away target: Drain = %d, %v; want nothing assigned", n, err)
+	}
+	// The wait ends: the chat joins the general queue, and the visitor is told.
+	w.clock.Advance(2*time.Minute + time.Second)
+	w.online(other)
+	w.online(target)
+	if _, err := d.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[first] != other {
+		t.Fatalf("after the wait: Drain = %d, %v, assignments %v; want the other agent", n, err, w.assignments())
+	}
+	msgs, _ := w.db.MessagesAfter(ctx, first, 0, 10, false)
+	var lines []string
+	for _, m := range msgs {
+		if m.Type == chat.System {
+			lines = append(lines, m.Body)
+		}
+	}
+	if !slices.Equal(lines, []string{"Agent 1 is not available right now, so the chat joined the general queue.", "Agent 0 joined the chat."}) {
+		t.Fatalf("system lines %q", lines)
+	}
+	// An eligible target gets the chat even though the other agent is less busy.
+	if err := w.db.SetAgentState(ctx, target, chat.Available); err != nil {
+		t.Fatal(err)
+	}
+	second := newTargeted()
+	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[second] != target {
+		t.Fatalf("eligible target: Drain = %d, %v, assignments %v; want the target", n, err, w.assignments())
+	}
+}
+
+func TestResolvedChatReopensToTheSameAgent(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, 5, 1)
+	ctx := context.Background()
+	d := w.dispatcher()
+	if n, err := d.Drain(ctx); err != nil || n != 1 {
+		t.Fatalf("Drain = %d, %v", n, err)
+	}
+	agent := w.assignments()[w.chats[0]]
+	if err := w.db.Resolve(ctx, w.chats[0], agent, w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.Resolve(ctx, w.chats[0], agent, w.clock.Now()); !errors.Is(err, chat.ErrConflict) {
+		t.Fatalf("resolving twice: %v, want ErrConflict", err)
+	}
+	// Give the other agent fewer chats' worth of fairness: the previous agent still wins.
+	conv, err := w.db.Conversation(ctx, w.chats[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := w.db.SendFromVisitor(ctx, store.Send{SenderID: conv.VisitorID, Body: "one more question"})
+	if err != nil || m.ConversationID != w.chats[0] {
+		t.Fatalf("message after resolve went to %d (%v), want the same conversation %d reopened", m.ConversationID, err, w.chats[0])
+	}
+	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[w.chats[0]] != agent {
+		t.Fatalf("reopened: Drain = %d, %v, assignments %v; want agent %d again", n, err, w.assignments(), agent)
+	}
+}

@@ -165,6 +165,7 @@
     var id = newID();
     var frame = { type: "send", client_msg_id: id, body: text };
     if (!widget) frame.conversation_id = +form.dataset.liveSend;
+    if (widget && +form.dataset.to) frame.to = +form.dataset.to;
     var pending = document.createElement("li");
     pending.id = "pending-" + id;
     pending.className = "msg mine pending";

@@ -51,7 +51,13 @@ func (db *DB) VisitorConversation(ctx context.Context, visitorID int64) (chat.Co
 // first to the agent who had it) or starts a new one; joined reports that the
 // chat (re)joined the queue. Concurrent first messages meet at the partial
 // unique index and end up in one conversation.
-func openSupportConversation(ctx context.Context, tx pgx.Tx, visitorID int64) (id int64, joined bool, err error) {
+func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, joined bool, err error) {
+	visitorID := s.SenderID
+	var target *int64
+	var until *time.Time
+	if s.TargetID != 0 {
+		target, until = &s.TargetID, &s.TargetUntil
+	}
 	var status chat.Status
 	var lastAgent *int64
 	err = tx.QueryRow(ctx, `SELECT id, status, assigned_agent_id FROM conversations
@@ -67,8 +73,9 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, visitorID int64) (i
 	case err != pgx.ErrNoRows:
 		return 0, false, err
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status, queued_at) VALUES ('support', $1, 'queued', now())
-		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`, visitorID).Scan(&id)
+	err = tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status, queued_at, target_user_id, target_until)
+		VALUES ('support', $1, 'queued', now(), $2, $3)
+		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`, visitorID, target, until).Scan(&id)
 	if err == pgx.ErrNoRows {
 		err = tx.QueryRow(ctx, `SELECT id FROM conversations
 			WHERE visitor_id = $1 AND kind = 'support' AND status <> 'resolved'`, visitorID).Scan(&id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -45,6 +46,10 @@ type Send struct {
 	ClientMsgID    string
 	Type           chat.MessageType
 	Body           string
+	// TargetID names the agent a visitor's new chat asks for ("contact the
+	// author"), who has it to themselves until TargetUntil.
+	TargetID    int64
+	TargetUntil time.Time
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -73,7 +78,7 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 			}
 		}
 		var joined bool
-		if s.ConversationID, joined, err = openSupportConversation(ctx, tx, s.SenderID); err != nil {
+		if s.ConversationID, joined, err = openSupportConversation(ctx, tx, s); err != nil {
 			return err
 		}
 		if msg, err = insertMessage(ctx, tx, s); err != nil {
