@@ -206,6 +206,16 @@ func (k *instance) widget(token string) *socket {
 	return s
 }
 
+// liveWidget opens the widget socket and says, as live.js does on open,
+// that the browser shows nothing yet; it returns once that is handled.
+func (k *instance) liveWidget(token string) *socket {
+	k.t.Helper()
+	s := k.widget(token)
+	s.send(map[string]any{"type": "resume"})
+	s.waitFor(`data-target="#queue-status"`)
+	return s
+}
+
 // console opens the console socket with b's session.
 func (b *browser) console() *socket {
 	b.k.t.Helper()

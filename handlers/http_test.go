@@ -150,7 +150,7 @@ func TestConsolePagesAndHistory(t *testing.T) {
 	k := newKefu(t)
 	agent := k.agent()
 	token := k.visitorToken()
-	v := k.widget(token)
+	v := k.liveWidget(token)
 	for i := range 60 {
 		v.send(map[string]any{"type": "send", "client_msg_id": fmt.Sprint("m", i), "body": fmt.Sprint("message number ", i)})
 	}

@@ -106,8 +106,8 @@ func (c *client) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 // the caller has it already.
 func (c *client) catchUp(ctx context.Context, buf *bytes.Buffer, id, upTo int64, known *chat.Message) error {
 	sent, ok := c.followed[id]
-	if !ok && !c.widget {
-		return nil // the console shows only its open conversation's thread
+	if !c.resumed || (!ok && !c.widget) {
+		return nil // not yet told what the browser shows; the console shows only its open thread
 	}
 	if upTo <= sent {
 		return nil
@@ -163,6 +163,7 @@ func (c *client) resume(id, afterSeq int64) live.Job {
 		}
 		clear(c.followed)
 		c.openID = 0
+		c.resumed = true
 		var conv chat.Conversation
 		switch {
 		case id != 0:

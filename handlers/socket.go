@@ -119,6 +119,10 @@ type client struct {
 	// followed maps each conversation whose thread the browser shows to the
 	// newest seq sent to it. Only jobs touch it, on the writer goroutine.
 	followed map[int64]int64
+	// resumed is set by the browser's first resume frame, which says what it
+	// shows. Until then no thread message is sent: an event handled before it
+	// would be sent again by the resume's catch-up.
+	resumed bool
 	// openID is the conversation open in the console's pane.
 	openID int64
 	// wait is the queue status the widget shows now.

@@ -40,7 +40,7 @@ func TestTwoClientsChatLive(t *testing.T) {
 	agent.send(map[string]any{"type": "resume"})
 	agent.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`) // the resumed (empty) list
 	token := k.visitorToken()
-	visitor := k.widget(token)
+	visitor := k.liveWidget(token)
 	visitor.send(map[string]any{"type": "send", "client_msg_id": "v1", "body": "  Hello, is anyone there?  "})
 	visitor.waitFor(`data-ack="v1"`)
 	// The agent's list moves the conversation to the top, live.
@@ -270,7 +270,7 @@ func TestTwoInstancesShareMessages(t *testing.T) {
 
 	agentOnB := b.agent().console()
 	token := a.visitorToken()
-	visitorOnA := a.widget(token)
+	visitorOnA := a.liveWidget(token)
 	visitorOnA.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "sent through instance A"})
 	agentOnB.waitFor("sent through instance A")
 
