@@ -468,3 +468,21 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 	}
 	return nil
 }
+
+// SetCapacity sets how many open chats an agent may have, and wakes the dispatchers.
+func (db *DB) SetCapacity(ctx context.Context, userID int64, capacity int) error {
+	if capacity < 0 || capacity > 1000 {
+		return chat.Invalid("capacity", "Capacity is a number of chats from 0 to 1000.")
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO agents (user_id, capacity) VALUES ($1, $2)
+			ON CONFLICT (user_id) DO UPDATE SET capacity = excluded.capacity`, userID, capacity); err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: userID})
+	})
+	if err != nil {
+		return fmt.Errorf("store: set agent %d capacity: %w", userID, mapErr(err))
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+)
+
+// addAgent creates a second agent, Sam, and returns their id.
+func (k *instance) addAgent(email, name, password string) int64 {
+	k.t.Helper()
+	ctx := context.Background()
+	u, err := k.db.CreateMember(ctx, store.NewMember{Email: email, Name: name, PasswordHash: mustHash(k.t, password)})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	list, err := k.db.AgentList(ctx)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	if err := k.db.SetAgentList(ctx, 0, chat.AgentList{IDs: append(list.IDs, u.ID)}); err != nil {
+		k.t.Fatal(err)
+	}
+	return u.ID
+}
+
+func (b *browser) setState(state string) {
+	b.k.t.Helper()
+	if resp, _ := b.post("/console/state", url.Values{"state": {state}, "_csrf": {b.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		b.k.t.Fatalf("set %s: %s", state, resp.Status)
+	}
+}
+
+func TestTakeRaceOverHTTP(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	k.addAgent("sam@example.com", "Sam", "sam password")
+	alex, sam := k.agent(), k.browser()
+	if resp := sam.signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam signs in: %s", resp.Status)
+	}
+	// Both away: the dispatcher leaves the chat for them to take by hand.
+	alex.setState("away")
+	sam.setState("away")
+	token := k.visitorToken()
+	v := k.liveWidget(token)
+	v.send(map[string]any{"type": "send", "client_msg_id": "q1", "body": "who will take me?"})
+	v.waitFor(`data-ack="q1"`)
+	conv := visitorConversation(t, k.db, token)
+
+	_, page := alex.get("/console")
+	if !strings.Contains(page, fmt.Sprintf(`action="/console/queue/%d/take"`, conv.ID)) || !strings.Contains(page, "who will take me?") {
+		t.Fatal("the queue panel does not show the waiting chat")
+	}
+	path := fmt.Sprintf("/console/queue/%d/take", conv.ID)
+	forms := []url.Values{{"_csrf": {alex.csrf("/console")}}, {"_csrf": {sam.csrf("/console")}}}
+	type result struct {
+		status int
+		body   string
+	}
+	results := make([]result, 2)
+	var wg sync.WaitGroup
+	for i, b := range []*browser{alex, sam} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, body := b.post(path, forms[i])
+			results[i] = result{resp.StatusCode, body}
+		}()
+	}
+	wg.Wait()
+	won, lost := 0, 0
+	for _, r := range results {
+		switch {
+		case r.status == http.StatusSeeOther:
+			won++
+		case r.status == http.StatusConflict && strings.Contains(r.body, "Another agent took this chat first."):
+			lost++
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Fatalf("takes answered %d and %d: want one winner and one told it was taken", results[0].status, results[1].status)
+	}
+	v.waitFor("joined the chat.")
+	if c, _ := k.db.Conversation(context.Background(), conv.ID); c.Status != chat.Assigned || c.AssignedAgentID == 0 {
+		t.Fatalf("after the takes: %+v", c)
+	}
+}
+
+func TestWaitingVisitorSeesTheQueueMove(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	alex, _, err := k.db.MemberByEmail(context.Background(), agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.db.SetCapacity(context.Background(), alex.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody is online: the visitor is told so plainly and may still write.
+	firstToken := k.visitorToken()
+	first := k.liveWidget(firstToken)
+	first.send(map[string]any{"type": "send", "client_msg_id": "a", "body": "first in line"})
+	first.waitFor("No one is available right now.")
+	second := k.liveWidget(k.visitorToken())
+	second.send(map[string]any{"type": "send", "client_msg_id": "b", "body": "second in line"})
+	second.waitFor("No one is available right now.")
+
+	// The agent opens the console: online and available, they get the oldest chat.
+	agent := k.agent()
+	console := agent.console()
+	console.send(map[string]any{"type": "resume"})
+	console.waitFor(`data-cue="assigned"`)
+	first.waitFor("Alex joined the chat.")
+	second.waitFor("You are number 1 in line.")
+
+	third := k.liveWidget(k.visitorToken())
+	third.send(map[string]any{"type": "send", "client_msg_id": "c", "body": "third"})
+	third.waitFor("You are number 2 in line.")
+
+	// Resolving frees a place: the queue moves up by one.
+	conv := visitorConversation(t, k.db, firstToken)
+	if resp, _ := agent.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {agent.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resolve: %s", resp.Status)
+	}
+	second.waitFor("Alex joined the chat.")
+	third.waitFor("You are number 1 in line.")
+}
+
+func TestTransferNoteStaysWithAgents(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	samID := k.addAgent("sam@example.com", "Sam", "sam password")
+	alex := k.agent()
+	alex.setState("away")
+	token := k.visitorToken()
+	v := k.liveWidget(token)
+	v.send(map[string]any{"type": "send", "client_msg_id": "n1", "body": "I need the billing team"})
+	v.waitFor(`data-ack="n1"`)
+	conv := visitorConversation(t, k.db, token)
+	if resp, body := alex.post(fmt.Sprintf("/console/queue/%d/take", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("take: %s %s", resp.Status, body)
+	}
+	resp, _ := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{
+		"to": {fmt.Sprint(samID)}, "note": {"VIP customer, be kind"}, "_csrf": {alex.csrf("/console")}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("transfer: %s", resp.Status)
+	}
+	v.waitFor("Sam joined the chat.")
+	if strings.Contains(v.all(), "VIP customer") {
+		t.Fatal("the visitor received the agents' private note")
+	}
+	// History for the visitor leaves the note out; the console shows it.
+	reload := k.widget(token)
+	reload.send(map[string]any{"type": "resume"})
+	page := reload.waitFor(`data-target="#messages" data-swap="innerHTML"`)
+	if strings.Contains(page, "VIP customer") || !strings.Contains(page, "Alex transferred the chat to Sam.") {
+		t.Fatalf("visitor's thread after reload:\n%s", page)
+	}
+	if _, body := alex.get(fmt.Sprintf("/console/c/%d", conv.ID)); !strings.Contains(body, "VIP customer, be kind") || !strings.Contains(body, "With Sam") {
+		t.Fatal("the console does not show the note or the new assignee")
+	}
+	if c, _ := k.db.Conversation(context.Background(), conv.ID); c.AssignedAgentID != samID {
+		t.Fatalf("assigned to %d, want Sam (%d)", c.AssignedAgentID, samID)
+	}
+	// Refusals are plain: an unknown agent, a resolved chat.
+	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{"to": {"999999"}, "_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "only be transferred to an agent") {
+		t.Fatalf("transfer to a non-agent: %s", resp.Status)
+	}
+	if resp, _ := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resolve: %s", resp.Status)
+	}
+	v.waitFor("Alex marked the chat resolved.")
+	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "clashes") {
+		t.Fatalf("resolving twice: %s", resp.Status)
+	}
+}
