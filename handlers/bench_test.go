@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,4 +58,50 @@ func BenchmarkMessageEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 		})
 	}
+}
+
+// BenchmarkFirstMessageToAssignment measures, for each of b.N visitors in
+// turn, the time from their first message leaving the widget's socket to the
+// assignment notice arriving on the agent's console socket: store, bus,
+// dispatcher, bus again, render and push. It reports p50 and p99.
+func BenchmarkFirstMessageToAssignment(b *testing.B) {
+	k := newKefu(b)
+	alex, _, err := k.db.MemberByEmail(context.Background(), agentEmail)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := k.db.SetCapacity(context.Background(), alex.ID, b.N+1); err != nil {
+		b.Fatal(err)
+	}
+	agent := k.agent().console()
+	agent.send(map[string]any{"type": "resume"})
+	agent.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	visitors := make([]*socket, b.N)
+	for i := range visitors {
+		visitors[i] = k.widget(k.visitorToken())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i, v := range visitors {
+		start := time.Now()
+		if err := v.trySend(map[string]any{"type": "send", "client_msg_id": fmt.Sprint("f", i), "body": "hello"}); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, f, err := agent.ws.Read(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if strings.Contains(string(f), `data-cue="assigned"`) {
+				break
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 }

@@ -32,7 +32,7 @@ func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // world is a database with agents and queued chats.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	url    string
 	clock  *clock
@@ -40,7 +40,7 @@ type world struct {
 	chats  []int64 // in queue order
 }
 
-func newWorld(t *testing.T, agents, capacity, chats int) *world {
+func newWorld(t testing.TB, agents, capacity, chats int) *world {
 	t.Helper()
 	ctx := context.Background()
 	url := storetest.URL(t)

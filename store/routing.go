@@ -52,7 +52,8 @@ const queueScan = 20
 // chooses among agentIDs, in one transaction. Assignments on every instance
 // take turns on a transaction-scoped advisory lock, so each one sees the
 // previous one's result: the oldest chats go first and no agent passes their
-// capacity. Chats held by a manual take are skipped (SKIP LOCKED), and the
+// capacity. The chosen chat is locked with SKIP LOCKED (a manual take may
+// hold it, in which case the next one is tried), and the
 // chosen agent's row is locked and their open chats recounted, so a take or
 // transfer racing this never double-books either.
 // It reports false when nothing could be assigned.
@@ -63,9 +64,11 @@ func (db *DB) AssignNext(ctx context.Context, now time.Time, grace time.Duration
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
 			return err
 		}
+		// Read without locking: the advisory lock already orders dispatchers,
+		// and locking every scanned row would write to each of them.
 		rows, err := tx.Query(ctx, `SELECT id, queued_at, coalesce(target_user_id, 0), coalesce(target_until, queued_at)
 			FROM conversations WHERE kind = 'support' AND status = 'queued'
-			ORDER BY queued_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`, queueScan)
+			ORDER BY queued_at, id LIMIT $1`, queueScan)
 		if err != nil {
 			return err
 		}
@@ -85,6 +88,16 @@ func (db *DB) AssignNext(ctx context.Context, now time.Time, grace time.Duration
 				id, ok := pick(c, agents)
 				if !ok {
 					break
+				}
+				// A manual take may hold the chat, or have just taken it.
+				var still bool
+				err := tx.QueryRow(ctx, `SELECT true FROM conversations WHERE id = $1 AND status = 'queued'
+					FOR UPDATE SKIP LOCKED`, c.ID).Scan(&still)
+				if err == pgx.ErrNoRows {
+					break
+				}
+				if err != nil {
+					return err
 				}
 				free, err := lockAgentUnderCapacity(ctx, tx, id)
 				if err != nil {
