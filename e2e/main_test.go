@@ -31,6 +31,8 @@ var (
 	widgetProxy *proxy
 	// kefuLog holds what kefu printed, for failing tests.
 	kefuLog lockedBuffer
+	// kefuBin is the kefu binary TestMain built, for tests that start their own instance.
+	kefuBin string
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -49,6 +51,7 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 
 	bin := filepath.Join(dir, "kefu")
+	kefuBin = bin
 	build := exec.Command("go", "build", "-o", bin, "./cmd/kefu")
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
@@ -78,8 +81,9 @@ func run(m *testing.M) int {
 }
 
 // startKefu starts bin and returns the address it serves on, read from its
-// output, and a func that stops it with SIGTERM.
-func startKefu(bin, dataDir, baseURL string) (stop func() error, addr string, err error) {
+// output, and a func that stops it with SIGTERM. extraEnv ("KEY=value") comes
+// last, so it may override the defaults.
+func startKefu(bin, dataDir, baseURL string, extraEnv ...string) (stop func() error, addr string, err error) {
 	cmd := exec.Command(bin)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "KEFU_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
@@ -88,6 +92,7 @@ func startKefu(bin, dataDir, baseURL string) (stop func() error, addr string, er
 	}
 	cmd.Env = append(cmd.Env, "KEFU_ADDR=127.0.0.1:0", "KEFU_DATA_DIR="+dataDir, "KEFU_BASE_URL="+baseURL,
 		"KEFU_ADMIN_EMAIL="+agentEmail, "KEFU_ADMIN_PASSWORD="+agentPassword)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -185,6 +186,9 @@ func (c *client) resume(id, afterSeq int64) live.Job {
 		if err := c.renderList(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := c.renderMissedNotices(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		if c.widget {
 			view, err := c.h.loadQueueView(ctx)
 			if err != nil {
@@ -316,4 +320,30 @@ func (c *client) renderList(ctx context.Context, buf *bytes.Buffer, v chat.Viewe
 		return err
 	}
 	return console.List(list, c.openID).Render(ctx, buf)
+}
+
+// noticeWindow is how far back a (re)connecting console looks for
+// assignment notices it may have missed, such as one made while its page
+// reloaded after the agent set themselves available.
+const noticeWindow = 15 * time.Second
+
+// renderMissedNotices writes the notices for chats newly assigned to an agent and not yet answered.
+func (c *client) renderMissedNotices(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	if c.widget || !v.IsAgent {
+		return nil
+	}
+	ids, err := c.h.DB.NewlyAssigned(ctx, c.user.ID, c.h.now().Add(-noticeWindow))
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		s, err := c.h.DB.SummaryOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := console.Assigned(id, s.Title).Render(ctx, buf); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -59,6 +59,11 @@
     });
     if (added.length) afterMessages(added);
     if (holder.content.querySelector("template[data-target]") && /data-cue=/.test(html)) cue();
+    // Notices fade after a while; the chat stays in the list.
+    document.querySelectorAll(".toast:not([data-timed])").forEach(function (t) {
+      t.dataset.timed = "1";
+      setTimeout(function () { t.remove(); }, 12000);
+    });
   }
 
   // A short two-tone chime for "a chat is yours now".

@@ -499,3 +499,19 @@ func (db *DB) SetCapacity(ctx context.Context, userID int64, capacity int) error
 	}
 	return nil
 }
+
+// NewlyAssigned returns the chats assigned to agentID since since that they
+// have not answered yet, newest first: the notices a console that just
+// (re)connected may have missed.
+func (db *DB) NewlyAssigned(ctx context.Context, agentID int64, since time.Time) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id FROM conversations WHERE assigned_agent_id = $1 AND status = 'assigned'
+		AND first_response_at IS NULL AND assigned_at > $2 ORDER BY assigned_at DESC`, agentID, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: newly assigned to %d: %w", agentID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: newly assigned to %d: %w", agentID, err)
+	}
+	return ids, nil
+}
