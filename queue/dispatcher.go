@@ -82,15 +82,19 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		now := d.cfg.Now()
-		_, ok, err := d.db.AssignNext(ctx, now, d.cfg.Grace, agents.IDs, func(c store.QueuedChat, loads []store.AgentLoad) (int64, bool) {
+		batch, err := d.db.AssignBatch(ctx, now, d.cfg.Grace, agents.IDs, batchSize, func(c store.QueuedChat, loads []store.AgentLoad) (int64, bool) {
 			return Pick(chatOf(c), agentsOf(loads), now)
 		})
-		if err != nil || !ok {
+		n += len(batch)
+		if err != nil || len(batch) == 0 {
 			return n, err
 		}
-		n++
 	}
 }
+
+// batchSize is how many chats one transaction may assign: a backlog drains
+// in few transactions, while each holds the routing lock only briefly.
+const batchSize = 10
 
 // Sweep applies the answer timeout, the offline hand-back and the end of
 // target waits, and forgets long-gone console sockets.

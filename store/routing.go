@@ -44,23 +44,23 @@ type Assignment struct {
 // routingLock is the advisory lock assignments take turns on.
 const routingLock = migrationLock + 2
 
-// queueScan is how many of the oldest queued chats one assignment looks at,
-// so that chats waiting for a busy target do not block the rest.
+// queueScan is how many of the oldest queued chats one batch looks at, so
+// that chats waiting for a busy target do not block the rest.
 const queueScan = 20
 
-// AssignNext gives the oldest assignable queued chat to the agent pick
-// chooses among agentIDs, in one transaction. Assignments on every instance
-// take turns on a transaction-scoped advisory lock, so each one sees the
-// previous one's result: the oldest chats go first and no agent passes their
-// capacity. The chosen chat is locked with SKIP LOCKED (a manual take may
-// hold it, in which case the next one is tried), and the
-// chosen agent's row is locked and their open chats recounted, so a take or
-// transfer racing this never double-books either.
-// It reports false when nothing could be assigned.
-func (db *DB) AssignNext(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, pick PickFunc) (Assignment, bool, error) {
-	var a Assignment
-	var done bool
+// AssignBatch assigns up to max of the oldest assignable queued chats, each
+// to the agent pick chooses among agentIDs, in one transaction. Assignments on
+// every instance take turns on a transaction-scoped advisory lock, so each
+// batch sees the previous one's result: the oldest chats go first and no agent
+// passes their capacity. Each chosen chat is locked with SKIP LOCKED (a manual
+// take may hold it, in which case the next one is tried), and the chosen
+// agent's row is locked and their open chats recounted, so a take or transfer
+// racing this never double-books either. Within the batch, the agents' loads
+// are updated as chats are given out, so pick sees each assignment.
+func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int, pick PickFunc) ([]Assignment, error) {
+	var out []Assignment
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		out = out[:0]
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
 			return err
 		}
@@ -83,7 +83,18 @@ func (db *DB) AssignNext(ctx context.Context, now time.Time, grace time.Duration
 		if err != nil {
 			return err
 		}
+		load := func(id int64) *AgentLoad {
+			for i := range agents {
+				if agents[i].ID == id {
+					return &agents[i]
+				}
+			}
+			return &AgentLoad{}
+		}
 		for _, c := range chats {
+			if len(out) == max {
+				break
+			}
 			for {
 				id, ok := pick(c, agents)
 				if !ok {
@@ -103,26 +114,25 @@ func (db *DB) AssignNext(ctx context.Context, now time.Time, grace time.Duration
 				if err != nil {
 					return err
 				}
-				if !free {
-					// Filled by a take or transfer since we looked.
-					for i := range agents {
-						if agents[i].ID == id {
-							agents[i].Open = agents[i].Capacity
-						}
-					}
+				if !free { // filled by a take or transfer since we looked
+					load(id).Open = load(id).Capacity
 					continue
 				}
-				a = Assignment{ConversationID: c.ID, AgentID: id}
-				done = true
-				return assign(ctx, tx, c.ID, id, now)
+				if err := assign(ctx, tx, c.ID, id, now); err != nil {
+					return err
+				}
+				load(id).Open++
+				load(id).LastAssignedAt = now
+				out = append(out, Assignment{ConversationID: c.ID, AgentID: id})
+				break
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return a, false, fmt.Errorf("store: assign next chat: %w", err)
+		return nil, fmt.Errorf("store: assign queued chats: %w", err)
 	}
-	return a, done, nil
+	return out, nil
 }
 
 func agentLoads(ctx context.Context, q querier, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
