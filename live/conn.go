@@ -99,8 +99,10 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // frames, until the peer leaves, a write fails, ctx ends (close 1001) or
 // Close is called. onFrame runs on the reader goroutine.
 func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame []byte)) error {
-	// The reader's context is not ctx: cancelling a read tears the socket down
-	// without a close frame, and on shutdown the peer must see 1001.
+	// Socket I/O does not use ctx: an operation whose context is cancelled
+	// tears the socket down without a close frame, and on shutdown the peer
+	// must see 1001. Reads end with the socket; writes and pings are bounded by
+	// WriteTimeout.
 	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer rcancel()
 	readErr := make(chan error, 1)
@@ -137,7 +139,7 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 			}
 			return nil
 		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(ctx, c.opts.WriteTimeout)
+			pctx, pcancel := context.WithTimeout(rctx, c.opts.WriteTimeout)
 			err := c.ws.Ping(pctx)
 			pcancel()
 			if err != nil {
@@ -152,7 +154,7 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 			if frame == nil || c.closing() {
 				continue
 			}
-			wctx, wcancel := context.WithTimeout(ctx, c.opts.WriteTimeout)
+			wctx, wcancel := context.WithTimeout(rctx, c.opts.WriteTimeout)
 			err = c.ws.Write(wctx, websocket.MessageText, frame)
 			wcancel()
 			if err != nil {

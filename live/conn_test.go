@@ -93,7 +93,7 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 	select {
 	case err := <-readErr:
 		if websocket.CloseStatus(err) != websocket.StatusGoingAway {
-			t.Fatalf("client saw %v, want close 1001", err)
+			t.Fatalf("client saw %v, want close 1001; run: %v", err, <-done)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the socket did not close on shutdown")
