@@ -76,18 +76,18 @@ func (h *Handler) onMessage(ctx context.Context, ev chat.Event) error {
 	if len(local) == 0 {
 		return nil
 	}
-	// One summary and one read-state query serve every local recipient.
+	// One summary and one unread query serve every local recipient.
 	sum, err := h.DB.SummaryOf(ctx, conv.ID)
 	if err != nil {
 		return err
 	}
-	reads, err := h.DB.ReadSeqs(ctx, conv.ID, localIDs)
+	unread, err := h.DB.Unread(ctx, conv.ID, localIDs)
 	if err != nil {
 		return err
 	}
 	for id, cs := range local {
 		s := sum
-		s.Unread = max(s.LastSeq-reads[id], 0)
+		s.Unread = unread[id]
 		for _, c := range cs {
 			c.conn.Enqueue(c.deliver(msg, &s))
 		}

@@ -88,7 +88,12 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 	return id, err == nil, err
 }
 
-const summaryQuery = "SELECT " + conversationColumns + `, coalesce(cm.last_read_seq, 0),
+// unreadCount counts what $1 has not read in c: other people's text
+// messages after their read mark. System lines and notes are not "unread".
+const unreadCount = `(SELECT count(*) FROM messages um WHERE um.conversation_id = c.id
+	AND um.seq > coalesce(cm.last_read_seq, 0) AND um.type = 'text' AND um.sender_id IS DISTINCT FROM $1)`
+
+const summaryQuery = "SELECT " + conversationColumns + ", " + unreadCount + `,
 	coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at
 	FROM conversations c
@@ -101,18 +106,18 @@ const summaryQuery = "SELECT " + conversationColumns + `, coalesce(cm.last_read_
 func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var s chat.Summary
 	c := &s.Conversation
-	var read int64
+	var unread int64
 	var visitor chat.User
 	var lastID, lastSeq, lastSender *int64
 	var lastType, lastBody *string
 	var lastAt *time.Time
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
-		&c.QueuedAt, &c.AssignedAgentID, &read,
+		&c.QueuedAt, &c.AssignedAgentID, &unread,
 		&visitor.Kind, &visitor.Name, &visitor.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
 	if err != nil {
 		return s, err
 	}
-	s.Unread = max(c.LastSeq-read, 0)
+	s.Unread = unread
 	s.Title = c.Title
 	if c.Kind == chat.Support {
 		visitor.ID = c.VisitorID
@@ -151,8 +156,8 @@ func (db *DB) Summary(ctx context.Context, id int64, v chat.Viewer) (chat.Summar
 	return s, nil
 }
 
-// SummaryOf returns conversation id for a list, whoever asks, with every
-// message counted unread: for fan-out, where each recipient's read state is applied after.
+// SummaryOf returns conversation id for a list, whoever asks: for fan-out,
+// where each recipient's unread count is applied after (see Unread).
 func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
 	s, err := scanSummary(db.pool.QueryRow(ctx, summaryQuery+" AND c.id = $4", 0, false, true, id))
 	if err != nil {
@@ -161,18 +166,20 @@ func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
 	return s, nil
 }
 
-// ReadSeqs returns how far each of userIDs has read conversation id (absent: nothing read).
-func (db *DB) ReadSeqs(ctx context.Context, id int64, userIDs []int64) (map[int64]int64, error) {
-	rows, err := db.pool.Query(ctx, `SELECT user_id, last_read_seq FROM conversation_members
-		WHERE conversation_id = $1 AND user_id = ANY($2)`, id, userIDs)
+// Unread returns, for each of userIDs, how many of other people's text
+// messages in conversation id they have not read.
+func (db *DB) Unread(ctx context.Context, id int64, userIDs []int64) (map[int64]int64, error) {
+	rows, err := db.pool.Query(ctx, `SELECT u.id, (SELECT count(*) FROM messages m WHERE m.conversation_id = $1
+		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.type = 'text' AND m.sender_id IS DISTINCT FROM u.id)
+		FROM unnest($2::bigint[]) u(id)
+		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs)
 	if err != nil {
-		return nil, fmt.Errorf("store: read seqs of conversation %d: %w", id, err)
+		return nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
 	}
 	out := make(map[int64]int64, len(userIDs))
-	var uid, seq int64
-	_, err = pgx.ForEachRow(rows, []any{&uid, &seq}, func() error { out[uid] = seq; return nil })
-	if err != nil {
-		return nil, fmt.Errorf("store: read seqs of conversation %d: %w", id, err)
+	var uid, n int64
+	if _, err := pgx.ForEachRow(rows, []any{&uid, &n}, func() error { out[uid] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -259,9 +260,23 @@ func TestAccessAndUnread(t *testing.T) {
 	if err := f.db.MarkRead(ctx, f.conv.ID, f.agent.ID, 99); err != nil {
 		t.Fatal(err)
 	}
-	seqs, err := f.db.ReadSeqs(ctx, f.conv.ID, []int64{f.agent.ID, f.visitor.ID, stranger.ID})
-	if err != nil || seqs[f.agent.ID] != 1 || seqs[f.visitor.ID] != 1 || len(seqs) != 2 {
-		t.Fatalf("ReadSeqs = %v, %v; want agent and visitor at 1 (capped at the last message)", seqs, err)
+	unread, err := f.db.Unread(ctx, f.conv.ID, []int64{f.agent.ID, f.visitor.ID, stranger.ID})
+	if err != nil || unread[f.agent.ID] != 0 || unread[f.visitor.ID] != 0 || unread[stranger.ID] != 1 {
+		t.Fatalf("Unread = %v, %v; want the agent and the visitor at 0, a non-member at 1", unread, err)
+	}
+	// The agent's reply is unread for the visitor; routing's system lines are unread for nobody.
+	if _, _, err := f.db.SendMessage(ctx, store.Send{ConversationID: f.conv.ID, SenderID: f.agent.ID, Body: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Resolve(ctx, f.conv.ID, f.agent.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	unread, err = f.db.Unread(ctx, f.conv.ID, []int64{f.agent.ID, f.visitor.ID})
+	if err != nil || unread[f.agent.ID] != 0 || unread[f.visitor.ID] != 1 {
+		t.Fatalf("after a reply and a resolve: Unread = %v, %v; want agent 0, visitor 1", unread, err)
+	}
+	if s, err := f.db.Summary(ctx, f.conv.ID, chat.Viewer{UserID: f.visitor.ID}); err != nil || s.Unread != 1 || s.LastMessage.Body != "hi" {
+		t.Fatalf("visitor's summary: %+v, %v; want 1 unread and the reply as the preview", s, err)
 	}
 	if _, _, err := f.db.SendMessage(ctx, store.Send{ConversationID: 1 << 40, SenderID: f.agent.ID, Body: "x"}); !errors.Is(err, chat.ErrNotFound) {
 		t.Fatalf("send to a missing conversation: %v, want ErrNotFound", err)
