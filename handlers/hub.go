@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/views/console"
 	"github.com/kefu-im/kefu/views/widget"
@@ -164,6 +165,22 @@ func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
 	if err != nil {
 		return err
 	}
+	var badge templ.Component // the open chat's new status, for consoles showing it
+	if ev.ConversationID != 0 {
+		conv, err := h.DB.Conversation(ctx, ev.ConversationID)
+		if err != nil {
+			return err
+		}
+		var assignee string
+		if conv.AssignedAgentID != 0 {
+			u, err := h.DB.User(ctx, conv.AssignedAgentID)
+			if err != nil {
+				return err
+			}
+			assignee = u.DisplayName()
+		}
+		badge = console.StatusChanged(conv.Status, assignee)
+	}
 	var assignedTitle string
 	if ev.Type == chat.EventAssigned && len(h.clients.ForUser(ev.UserID)) > 0 {
 		s, err := h.DB.SummaryOf(ctx, ev.ConversationID)
@@ -181,8 +198,18 @@ func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
 			if ev.Type == chat.EventAssigned && ev.UserID == c.user.ID {
 				comps = append(comps, console.Assigned(ev.ConversationID, assignedTitle))
 			}
-			c.conn.Enqueue(frameJob(comps...))
+			c.conn.Enqueue(c.queueUpdate(ev.ConversationID, badge, comps))
 		}
 	}
 	return nil
+}
+
+// queueUpdate sends comps, and badge when this console has conversation id open.
+func (c *client) queueUpdate(id int64, badge templ.Component, comps []templ.Component) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		if badge != nil && id == c.openID {
+			comps = append(comps, badge)
+		}
+		return render(ctx, comps...)
+	}
 }

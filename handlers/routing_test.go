@@ -148,12 +148,19 @@ func TestTransferNoteStaysWithAgents(t *testing.T) {
 	if resp, body := alex.post(fmt.Sprintf("/console/queue/%d/take", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("take: %s %s", resp.Status, body)
 	}
+	// Alex's console shows the chat; its badge follows the transfer live.
+	open := alex.console()
+	open.send(map[string]any{"type": "resume", "conversation_id": conv.ID, "seq": 0})
+	open.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
 	resp, _ := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{
 		"to": {fmt.Sprint(samID)}, "note": {"VIP customer, be kind"}, "_csrf": {alex.csrf("/console")}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("transfer: %s", resp.Status)
 	}
 	v.waitFor("Sam joined the chat.")
+	if badge := open.waitFor("With Sam"); !strings.Contains(badge, `data-target="#conv-status" data-swap="outerHTML"`) {
+		t.Fatalf("the open chat's badge after the transfer:\n%s", badge)
+	}
 	if strings.Contains(v.all(), "VIP customer") {
 		t.Fatal("the visitor received the agents' private note")
 	}

@@ -274,6 +274,9 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			if err := systemLine(ctx, tx, h.ConversationID, line); err != nil {
 				return err
 			}
+			if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: h.ConversationID}); err != nil {
+				return err
+			}
 		}
 		released, err := tx.Query(ctx, `UPDATE conversations c SET target_released_at = $1
 			WHERE c.status = 'queued' AND c.kind = 'support' AND c.target_user_id IS NOT NULL
@@ -299,7 +302,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 				return err
 			}
 		}
-		if len(out) > 0 || len(rs) > 0 {
+		if len(rs) > 0 {
 			return notify(ctx, tx, chat.Event{Type: chat.EventQueue})
 		}
 		return nil
