@@ -25,6 +25,8 @@ const (
 	EventQueue EventType = "queue"
 	// EventAssigned: ConversationID was assigned to UserID.
 	EventAssigned EventType = "assigned"
+	// EventUserDisabled: UserID was disabled; their sockets close everywhere.
+	EventUserDisabled EventType = "user_disabled"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

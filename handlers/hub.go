@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
@@ -32,6 +33,10 @@ func (h *Handler) OnEvent(ctx context.Context, payload string) {
 	case chat.EventQueue, chat.EventAssigned:
 		h.Dispatcher.Wake()
 		err = h.onQueue(ctx, ev)
+	case chat.EventUserDisabled:
+		for _, c := range h.clients.ForUser(ev.UserID) {
+			c.conn.Close(statusDisabled, "account disabled")
+		}
 	case chat.EventRead:
 		for _, c := range h.clients.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
@@ -213,3 +218,7 @@ func (c *client) queueUpdate(id int64, badge templ.Component, comps []templ.Comp
 		return render(ctx, comps...)
 	}
 }
+
+// statusDisabled closes the sockets of a disabled user: live.js does not
+// reconnect after it, and the page's next request asks them to sign in.
+const statusDisabled websocket.StatusCode = 4403

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
@@ -187,5 +190,49 @@ func TestTransferNoteStaysWithAgents(t *testing.T) {
 	v.waitFor("Alex marked the chat resolved.")
 	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "clashes") {
 		t.Fatalf("resolving twice: %s", resp.Status)
+	}
+}
+
+func TestDisablingAUserCutsTheirSocketAndSession(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	samID := k.addAgent("sam@example.com", "Sam", "sam password")
+	sam := k.browser()
+	if resp := sam.signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam signs in: %s", resp.Status)
+	}
+	live := sam.console()
+	live.send(map[string]any{"type": "resume"})
+	live.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	cookie := sessionCookie(t, sam)
+
+	if err := k.db.SetDisabled(context.Background(), 0, samID, true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := live.ws.Read(ctx); err != nil {
+			if websocket.CloseStatus(err) != 4403 {
+				t.Fatalf("Sam's socket ended with %v, want close 4403", err)
+			}
+			break
+		}
+	}
+	if _, _, err := k.dial("/console/live", &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {k.srv.URL}, "Cookie": {cookie}}}); err == nil {
+		t.Fatal("a disabled user's old cookie opened a socket")
+	}
+	if resp, _ := sam.get("/console"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Fatalf("Sam's session after disabling: %s, want a redirect to sign in", resp.Status)
+	}
+	if resp := k.browser().signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a disabled user signs in: %s", resp.Status)
+	}
+	// Enabled again, they can sign in.
+	if err := k.db.SetDisabled(context.Background(), 0, samID, false); err != nil {
+		t.Fatal(err)
+	}
+	if resp := k.browser().signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("re-enabled user signs in: %s", resp.Status)
 	}
 }

@@ -135,9 +135,14 @@
       outbox.forEach(function (frame) { ws.send(JSON.stringify(frame)); });
     };
     ws.onmessage = function (e) { apply(e.data); };
-    ws.onclose = function () {
+    ws.onclose = function (e) {
       if (socket !== ws) return;
       socket = null;
+      if (e.code === 4403) { // the account was disabled: reconnecting would be refused
+        status("Signed out", "closed");
+        if (!widget) location.assign("/login");
+        return;
+      }
       status("Reconnecting…", "closed");
       // Exponential backoff with full jitter, capped at 30 s.
       var delay = Math.min(30000, 500 * Math.pow(2, attempts++));

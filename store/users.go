@@ -131,3 +131,40 @@ func (db *DB) Users(ctx context.Context, ids []int64) ([]chat.User, error) {
 	}
 	return users, nil
 }
+
+// SetDisabled disables (or enables) a user, recording actorID (0: none) in the
+// audit log. Disabling is announced on the bus so that every instance closes
+// the user's sockets at once; their session cookies stop working at their next
+// request, because every request loads the user.
+func (db *DB) SetDisabled(ctx context.Context, actorID, userID int64, disabled bool) error {
+	var actor *int64
+	if actorID != 0 {
+		actor = &actorID
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END
+			WHERE id = $1`, userID, disabled)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return chat.ErrNotFound
+		}
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject) VALUES ($1, $2, $3)`,
+			actor, action, fmt.Sprintf("user %d", userID)); err != nil {
+			return err
+		}
+		if disabled {
+			return notify(ctx, tx, chat.Event{Type: chat.EventUserDisabled, UserID: userID})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: set user %d disabled %v: %w", userID, disabled, mapErr(err))
+	}
+	return nil
+}

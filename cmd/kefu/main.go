@@ -52,8 +52,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return healthcheck(ctx, cfg)
 	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
 		return userAdd(ctx, cfg, args[2:], getenv, stdout)
+	case len(args) >= 2 && args[0] == "user" && (args[1] == "disable" || args[1] == "enable"):
+		return userSetDisabled(ctx, cfg, args[2:], args[1] == "disable", stdout)
 	case len(args) > 0:
-		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add'", args[0])
+		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add', 'user disable', 'user enable'", args[0])
 	}
 	logger.Info("starting", cfg.Redacted()...)
 

@@ -148,7 +148,15 @@ func TestUserAdd(t *testing.T) {
 	if list, err := db.AgentList(context.Background()); err != nil || !list.Has(u.ID) {
 		t.Fatalf("customer_service_uids = %+v, %v; want Sam listed", list, err)
 	}
-	for _, args := range [][]string{{"user", "add"}, {"user", "add", "-email", "nope"}, {"user", "add", "-email", "sam@example.com"}} {
+	out.Reset()
+	if err := run(context.Background(), []string{"user", "disable", "-email", "sam@example.com"}, getenv, &out); err != nil || !strings.Contains(out.String(), "disabled") {
+		t.Fatalf("user disable: %v, %q", err, out.String())
+	}
+	if u, err := db.User(context.Background(), u.ID); err != nil || !u.Disabled() {
+		t.Fatalf("after user disable: %+v, %v", u, err)
+	}
+	for _, args := range [][]string{{"user", "add"}, {"user", "add", "-email", "nope"}, {"user", "add", "-email", "sam@example.com"},
+		{"user", "disable", "-email", "nobody@example.com"}} {
 		if err := run(context.Background(), args, getenv, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}

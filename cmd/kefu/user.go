@@ -71,3 +71,32 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, getenv func(
 	fmt.Fprintln(stdout)
 	return nil
 }
+
+// userSetDisabled is `kefu user disable -email …` and `kefu user enable -email …`.
+// Disabling closes the user's sockets on every instance and ends their sessions.
+func userSetDisabled(ctx context.Context, cfg config.Config, args []string, disabled bool, stdout io.Writer) error {
+	verb := "enable"
+	if disabled {
+		verb = "disable"
+	}
+	fs := flag.NewFlagSet("kefu user "+verb, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	email := fs.String("email", "", "the user's email")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, _, stop, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	u, _, err := db.MemberByEmail(ctx, *email)
+	if err != nil {
+		return fmt.Errorf("user %s: no member with the email %q", verb, *email)
+	}
+	if err := db.SetDisabled(ctx, 0, u.ID, disabled); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "kefu: user %d (%s) %sd\n", u.ID, u.Email, verb)
+	return nil
+}
