@@ -40,10 +40,9 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 	defer cancel()
 	host := hostPage(t, widgetProxy.URL())
 	browser := startBrowser(t, ctx)
-	agent, visitor := newTab(t, browser), newTab(t, browser)
+	agent := newTab(t, browser)
 	// Screenshots are saved whether the test passes or fails, while the browser still runs.
 	defer screenshot(t, agent, "console.png")
-	defer screenshot(t, visitor, "widget.png")
 
 	// The agent signs in and waits on the console, its socket open.
 	do(t, agent, "agent signs in",
@@ -60,15 +59,8 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 	}
 
 	// The visitor opens the host page and the widget, and writes.
-	do(t, visitor, "visitor opens the host page",
-		chromedp.Navigate(host),
-		chromedp.WaitVisible(chromedp.CSS(`h1`)),
-		chromedp.WaitVisible(chromedp.CSS(`button[data-kefu-launcher]`)))
-	// The widget's iframe is cross-site, so Chrome runs it as a target of its own.
-	attached := get(t, visitor, "visitor opens the widget", chromedp.WaitEvent(target.AttachedToTarget,
-		func(ev target.EventAttachedToTarget) bool { return ev.TargetInfo.Type == "iframe" },
-		chromedp.Click(chromedp.CSS(`button[data-kefu-launcher]`))))
-	widget := attachFrame(t, visitor, attached.TargetInfo.TargetID)
+	visitor, widget := openWidget(t, browser, host)
+	defer screenshot(t, visitor, "widget.png")
 	var frames lockedBuffer // what the widget's socket carried, for a failing test
 	if err := chromedp.Listen(widget, func(ev any) {
 		switch ev := ev.(type) {

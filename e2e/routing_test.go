@@ -338,6 +338,7 @@ func openWidget(t *testing.T, browser context.Context, host string) (tab, widget
 	attached := get(t, tab, "visitor opens the widget", chromedp.WaitEvent(target.AttachedToTarget,
 		func(ev target.EventAttachedToTarget) bool { return ev.TargetInfo.Type == "iframe" },
 		chromedp.Click(chromedp.CSS(`button[data-kefu-launcher]`))))
+	// The widget's iframe is cross-site, so Chrome runs it as a target of its own.
 	widget = attachFrame(t, tab, attached.TargetInfo.TargetID)
 	do(t, widget, "the widget is ready",
 		chromedp.WaitVisible(chromedp.CSS(composer)),
