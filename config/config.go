@@ -26,9 +26,14 @@ type Config struct {
 	// BaseURL is where browsers reach kefu (KEFU_BASE_URL): it goes into widget.js
 	// and decides which origin may open WebSockets.
 	BaseURL *url.URL
+	// BaseURLFromAddr reports that KEFU_BASE_URL was unset and BaseURL was
+	// derived from Addr, so that it follows the port actually bound.
+	BaseURLFromAddr bool
 	// AdminEmail and AdminPassword create the first admin on the first start.
 	AdminEmail    string
 	AdminPassword string
+	// UserPassword is the password `kefu user add` gives (KEFU_USER_PASSWORD).
+	UserPassword string
 	// Routing's times: how long an agent without a live console stays online
 	// (KEFU_OFFLINE_GRACE), how long an assigned chat may go unanswered before it
 	// returns to the queue (KEFU_ANSWER_TIMEOUT, 0 = never), and how long a chat
@@ -74,6 +79,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	base := getenv("KEFU_BASE_URL")
 	if base == "" {
+		c.BaseURLFromAddr = true
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "127.0.0.1"
 		}
@@ -105,6 +111,9 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = n
 		}
+	}
+	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < MinPasswordLen {
+		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", MinPasswordLen)}
 	}
 	if c.AdminPassword != "" {
 		if c.AdminEmail == "" {

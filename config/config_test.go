@@ -61,6 +61,7 @@ func TestLoadErrors(t *testing.T) {
 		{"admin email with name", "KEFU_ADMIN_EMAIL", map[string]string{"KEFU_ADMIN_EMAIL": "Ops <ops@example.com>"}},
 		{"password without email", "KEFU_ADMIN_PASSWORD", map[string]string{"KEFU_ADMIN_PASSWORD": "long enough"}},
 		{"short password", "KEFU_ADMIN_PASSWORD", map[string]string{"KEFU_ADMIN_EMAIL": "a@b.co", "KEFU_ADMIN_PASSWORD": "short"}},
+		{"short user password", "KEFU_USER_PASSWORD", map[string]string{"KEFU_USER_PASSWORD": "short"}},
 		{"grace not a duration", "KEFU_OFFLINE_GRACE", map[string]string{"KEFU_OFFLINE_GRACE": "30"}},
 		{"grace too short", "KEFU_OFFLINE_GRACE", map[string]string{"KEFU_OFFLINE_GRACE": "10ms"}},
 		{"negative answer timeout", "KEFU_ANSWER_TIMEOUT", map[string]string{"KEFU_ANSWER_TIMEOUT": "-1m"}},

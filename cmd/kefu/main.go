@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(ctx, cfg)
 	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
-		return userAdd(ctx, cfg, args[2:], getenv, stdout)
+		return userAdd(ctx, cfg, args[2:], stdout)
 	case len(args) >= 2 && args[0] == "user" && (args[1] == "disable" || args[1] == "enable"):
 		return userSetDisabled(ctx, cfg, args[2:], args[1] == "disable", stdout)
 	case len(args) > 0:
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("KEFU_ADDR: %w", err)
 	}
 	defer ln.Close()
-	if getenv("KEFU_BASE_URL") == "" {
+	if cfg.BaseURLFromAddr {
 		// With port 0 the port is known only now.
 		cfg.BaseURL.Host = net.JoinHostPort(cfg.BaseURL.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}

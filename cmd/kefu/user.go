@@ -18,7 +18,7 @@ import (
 // who signs in with a password (KEFU_USER_PASSWORD, or generated and printed
 // once) and, with -agent, lists them in customer_service_uids. With the
 // private PostgreSQL it runs while kefu is stopped; with DATABASE_URL, any time.
-func userAdd(ctx context.Context, cfg config.Config, args []string, getenv func(string) string, stdout io.Writer) error {
+func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("kefu user add", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	email := fs.String("email", "", "the user's email, which they sign in with")
@@ -30,12 +30,9 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, getenv func(
 	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email {
 		return fmt.Errorf("user add: -email %q is not an email address", *email)
 	}
-	password, generated := getenv("KEFU_USER_PASSWORD"), false
+	password, generated := cfg.UserPassword, false
 	if password == "" {
 		password, generated = auth.RandomPassword(), true
-	}
-	if len([]rune(password)) < config.MinPasswordLen {
-		return fmt.Errorf("user add: KEFU_USER_PASSWORD is shorter than %d characters", config.MinPasswordLen)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
