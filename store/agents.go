@@ -1,0 +1,122 @@
+package store
+
+// Agents' routing profiles (state, capacity) and their presence.
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// EnsureAgent gives userID a routing profile (available, with capacity) if they have none.
+func (db *DB) EnsureAgent(ctx context.Context, userID int64, capacity int) error {
+	if _, err := db.pool.Exec(ctx, "INSERT INTO agents (user_id, capacity) VALUES ($1, $2) ON CONFLICT DO NOTHING", userID, capacity); err != nil {
+		return fmt.Errorf("store: ensure agent %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// Agents returns the routing profiles of ids, with who is online at now and their open chats.
+func (db *DB) Agents(ctx context.Context, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
+	a, err := agentLoads(ctx, db.pool, now, grace, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: agents: %w", err)
+	}
+	return a, nil
+}
+
+// SetAgentState sets an agent's state and wakes the dispatchers.
+func (db *DB) SetAgentState(ctx context.Context, userID int64, state chat.AgentState) error {
+	if state != chat.Available && state != chat.Away {
+		return chat.Invalid("state", "Choose available or away.")
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE agents SET state = $2 WHERE user_id = $1", userID, state)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return chat.ErrNotFound
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: userID})
+	})
+	if err != nil {
+		return fmt.Errorf("store: set agent %d state: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// AgentState returns an agent's own state.
+func (db *DB) AgentState(ctx context.Context, userID int64) (chat.AgentState, error) {
+	var s chat.AgentState
+	err := db.pool.QueryRow(ctx, "SELECT state FROM agents WHERE user_id = $1", userID).Scan(&s)
+	if err != nil {
+		return s, fmt.Errorf("store: agent %d state: %w", userID, mapErr(err))
+	}
+	return s, nil
+}
+
+// TouchPresence records that a console socket of agentID is live at now.
+// The first touch of a socket wakes the dispatchers: an agent may have come online.
+func (db *DB) TouchPresence(ctx context.Context, socketID string, agentID int64, now time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var inserted bool
+		if err := tx.QueryRow(ctx, `INSERT INTO agent_presence (socket_id, agent_id, seen_at) VALUES ($1, $2, $3)
+			ON CONFLICT (socket_id) DO UPDATE SET seen_at = excluded.seen_at RETURNING xmax = 0`, socketID, agentID, now).Scan(&inserted); err != nil {
+			return err
+		}
+		if inserted {
+			return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: agentID})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: presence of agent %d: %w", agentID, err)
+	}
+	return nil
+}
+
+// PurgePresence forgets sockets not seen since before.
+func (db *DB) PurgePresence(ctx context.Context, before time.Time) error {
+	if _, err := db.pool.Exec(ctx, "DELETE FROM agent_presence WHERE seen_at < $1", before); err != nil {
+		return fmt.Errorf("store: purge presence: %w", err)
+	}
+	return nil
+}
+
+// SetCapacity sets how many open chats an agent may have, and wakes the dispatchers.
+func (db *DB) SetCapacity(ctx context.Context, userID int64, capacity int) error {
+	if capacity < 0 || capacity > 1000 {
+		return chat.Invalid("capacity", "Capacity is a number of chats from 0 to 1000.")
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO agents (user_id, capacity) VALUES ($1, $2)
+			ON CONFLICT (user_id) DO UPDATE SET capacity = excluded.capacity`, userID, capacity); err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: userID})
+	})
+	if err != nil {
+		return fmt.Errorf("store: set agent %d capacity: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+func agentLoads(ctx context.Context, q querier, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
+	rows, err := q.Query(ctx, `SELECT a.user_id, a.state = 'available', a.capacity, coalesce(a.last_assigned_at, 'epoch'),
+		EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = a.user_id AND p.seen_at > $2),
+		(SELECT count(*) FROM conversations c WHERE c.assigned_agent_id = a.user_id AND c.status = 'assigned')
+		FROM agents a JOIN users u ON u.id = a.user_id
+		WHERE a.user_id = ANY($1) AND u.disabled_at IS NULL`, ids, now.Add(-grace))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AgentLoad, error) {
+		var a AgentLoad
+		return a, r.Scan(&a.ID, &a.Available, &a.Capacity, &a.LastAssignedAt, &a.Online, &a.Open)
+	})
+}
