@@ -99,6 +99,9 @@ type Message struct {
 	CreatedAt      time.Time
 }
 
+// UnreadCap is where unread counting stops; lists show "99+" from there.
+const UnreadCap = 100
+
 // Summary is a conversation as one viewer sees it in a list: with the last
 // message and the viewer's unread count.
 type Summary struct {

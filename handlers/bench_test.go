@@ -3,7 +3,9 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +62,8 @@ func BenchmarkMessageEndToEnd(b *testing.B) {
 	}
 }
 
+var toastRe = regexp.MustCompile(`id="toast-(\d+)"`)
+
 // BenchmarkFirstMessageToAssignment measures, for each of b.N visitors in
 // turn, the time from their first message leaving the widget's socket to the
 // assignment notice arriving on the agent's console socket: store, bus,
@@ -68,9 +72,6 @@ func BenchmarkFirstMessageToAssignment(b *testing.B) {
 	k := newKefu(b)
 	alex, _, err := k.db.MemberByEmail(context.Background(), agentEmail)
 	if err != nil {
-		b.Fatal(err)
-	}
-	if err := k.db.SetCapacity(context.Background(), alex.ID, b.N+1); err != nil {
 		b.Fatal(err)
 	}
 	agent := k.agent().console()
@@ -95,10 +96,15 @@ func BenchmarkFirstMessageToAssignment(b *testing.B) {
 				b.Fatal(err)
 			}
 			if strings.Contains(string(f), `data-cue="assigned"`) {
+				lat = append(lat, time.Since(start))
+				// The agent resolves it, as agents do, so capacity never runs out.
+				id, _ := strconv.ParseInt(toastRe.FindStringSubmatch(string(f))[1], 10, 64)
+				if err := k.db.Resolve(ctx, id, alex.ID, time.Now()); err != nil {
+					b.Fatal(err)
+				}
 				break
 			}
 		}
-		lat = append(lat, time.Since(start))
 	}
 	b.StopTimer()
 	slices.Sort(lat)

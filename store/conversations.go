@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -90,10 +91,12 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 
 // unreadCount counts what $1 has not read in c: other people's text
 // messages after their read mark. System lines and notes are not "unread".
-const unreadCount = `(SELECT count(*) FROM messages um WHERE um.conversation_id = c.id
-	AND um.seq > coalesce(cm.last_read_seq, 0) AND um.type = 'text' AND um.sender_id IS DISTINCT FROM $1)`
+// Counting stops at chat.UnreadCap, so a long unread thread costs no more than a short one.
+var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.conversation_id = c.id
+	AND um.seq > coalesce(cm.last_read_seq, 0) AND um.type = 'text' AND um.sender_id IS DISTINCT FROM $1
+	LIMIT ` + strconv.Itoa(chat.UnreadCap) + `) capped)`
 
-const summaryQuery = "SELECT " + conversationColumns + ", " + unreadCount + `,
+var summaryQuery = "SELECT " + conversationColumns + ", " + unreadCount + `,
 	coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at
 	FROM conversations c
@@ -167,12 +170,12 @@ func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
 }
 
 // Unread returns, for each of userIDs, how many of other people's text
-// messages in conversation id they have not read.
+// messages in conversation id they have not read, up to chat.UnreadCap.
 func (db *DB) Unread(ctx context.Context, id int64, userIDs []int64) (map[int64]int64, error) {
-	rows, err := db.pool.Query(ctx, `SELECT u.id, (SELECT count(*) FROM messages m WHERE m.conversation_id = $1
-		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.type = 'text' AND m.sender_id IS DISTINCT FROM u.id)
+	rows, err := db.pool.Query(ctx, `SELECT u.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = $1
+		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.type = 'text' AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped)
 		FROM unnest($2::bigint[]) u(id)
-		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs)
+		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs, chat.UnreadCap)
 	if err != nil {
 		return nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
 	}
