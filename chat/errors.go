@@ -16,6 +16,8 @@ var (
 	ErrAlreadyAssigned = errors.New("already assigned")
 	// ErrAtCapacity: the agent already has as many open chats as they may.
 	ErrAtCapacity = errors.New("at capacity")
+	// ErrResolved: the chat is resolved, so it cannot be resolved or transferred again.
+	ErrResolved = errors.New("already resolved")
 )
 
 // ValidationError is bad input: Field names it, Message says what is wrong

@@ -13,7 +13,10 @@ import (
 	"github.com/kefu-im/kefu/views/layout"
 )
 
-var errNoPage = errors.New("no such page")
+var (
+	errNoPage = errors.New("no such page")
+	errMethod = errors.New("method not allowed")
+)
 
 // publicError is what a person is told about err, and the status that goes with it.
 // Internal detail stays in the log.
@@ -34,6 +37,10 @@ func publicError(err error) (int, string, string) {
 		return http.StatusConflict, "already_assigned", "Another agent took this chat first."
 	case errors.Is(err, chat.ErrAtCapacity):
 		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows. Resolve one first."
+	case errors.Is(err, chat.ErrResolved):
+		return http.StatusConflict, "resolved", "This chat is already resolved."
+	case errors.Is(err, errMethod):
+		return http.StatusMethodNotAllowed, "method_not_allowed", "That page does not take that kind of request."
 	case errors.Is(err, chat.ErrConflict):
 		return http.StatusConflict, "conflict", "That clashes with something that already exists."
 	case errors.Is(err, chat.ErrRateLimited):

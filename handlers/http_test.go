@@ -228,4 +228,13 @@ func TestWidgetPages(t *testing.T) {
 	if resp, _ := b.get("/no/such/page"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown page: %s", resp.Status)
 	}
+	req, _ := http.NewRequest(http.MethodDelete, k.srv.URL+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("wrong method: %s %s, want a 405 page", resp.Status, resp.Header.Get("Content-Type"))
+	}
 }

@@ -225,25 +225,21 @@ func (c *client) listUpdate(id int64) live.Job {
 	}
 }
 
+// refused tells the browser why a frame was refused, and acknowledges a
+// refused send so that it is not retried.
 func (c *client) refused(clientMsgID, reason string) live.Job {
-	return func(ctx context.Context) ([]byte, error) {
-		var buf bytes.Buffer
-		if err := thread.Refused(clientMsgID, reason).Render(ctx, &buf); err != nil {
-			return nil, err
-		}
-		if clientMsgID != "" {
-			if err := thread.Ack(clientMsgID).Render(ctx, &buf); err != nil {
-				return nil, err
-			}
-		}
-		return buf.Bytes(), nil
+	comps := []templ.Component{thread.Refused(clientMsgID, reason)}
+	if clientMsgID != "" {
+		comps = append(comps, thread.Ack(clientMsgID))
 	}
+	return frameJob(comps...)
 }
 
 func frameJob(comps ...templ.Component) live.Job {
 	return func(ctx context.Context) ([]byte, error) { return render(ctx, comps...) }
 }
 
+// render writes comps into one frame; nil when they wrote nothing.
 func render(ctx context.Context, comps ...templ.Component) ([]byte, error) {
 	var buf bytes.Buffer
 	for _, comp := range comps {
@@ -251,7 +247,7 @@ func render(ctx context.Context, comps ...templ.Component) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return buf.Bytes(), nil
+	return frameBytes(&buf), nil
 }
 
 // waitUpdate shows the visitor their place in the queue, when it changed.

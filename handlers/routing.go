@@ -75,8 +75,9 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if !agents.Has(to) {
-		h.fail(w, r, chat.Invalid("to", "The chat can only be transferred to an agent."))
+	target, err := h.DB.User(ctx, to)
+	if !agents.Has(to) || err != nil || target.Disabled() {
+		h.fail(w, r, chat.Invalid("to", "The chat can only be transferred to an active agent."))
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))

@@ -181,15 +181,25 @@ func TestTransferNoteStaysWithAgents(t *testing.T) {
 		t.Fatalf("assigned to %d, want Sam (%d)", c.AssignedAgentID, samID)
 	}
 	// Refusals are plain: an unknown agent, a resolved chat.
-	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{"to": {"999999"}, "_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "only be transferred to an agent") {
+	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{"to": {"999999"}, "_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "only be transferred to an active agent") {
 		t.Fatalf("transfer to a non-agent: %s", resp.Status)
 	}
 	if resp, _ := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("resolve: %s", resp.Status)
 	}
 	v.waitFor("Alex marked the chat resolved.")
-	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "clashes") {
+	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This chat is already resolved.") {
 		t.Fatalf("resolving twice: %s", resp.Status)
+	}
+	if resp, _ := alex.post("/console/c/999999/resolve", url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("resolving a missing chat: %s, want 404", resp.Status)
+	}
+	// Transfer to a disabled agent is refused plainly.
+	if err := k.db.SetDisabled(context.Background(), 0, samID, true); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{"to": {fmt.Sprint(samID)}, "_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "active agent") {
+		t.Fatalf("transfer to a disabled agent: %s", resp.Status)
 	}
 }
 

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/auth"
-
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/views/widget"
@@ -155,13 +153,11 @@ func (c *client) onFrame(ctx context.Context, data []byte) {
 
 // refuse tells the browser why a frame was refused; internal errors are logged, not shown.
 func (c *client) refuse(clientMsgID string, err error) {
-	if _, _, msg := publicError(err); msg != "" {
-		var ve *chat.ValidationError
-		if !errors.As(err, &ve) && !errors.Is(err, chat.ErrNotFound) && !errors.Is(err, chat.ErrNotAllowed) && !errors.Is(err, chat.ErrConflict) {
-			c.h.Logger.Error("live frame failed", "user_id", c.user.ID, "err", err)
-		}
-		c.conn.Enqueue(c.refused(clientMsgID, msg))
+	status, _, msg := publicError(err)
+	if status == http.StatusInternalServerError {
+		c.h.Logger.Error("live frame failed", "user_id", c.user.ID, "err", err)
 	}
+	c.conn.Enqueue(c.refused(clientMsgID, msg))
 }
 
 func (c *client) viewer(ctx context.Context) (chat.Viewer, error) {
@@ -181,13 +177,13 @@ func (h *Handler) keepPresence(c *client) (stop func()) {
 	touch := func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()
-		if err := h.DB.EnsureAgent(ctx, c.user.ID, cfg.Capacity); err != nil {
-			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
-			return
-		}
 		if err := h.DB.TouchPresence(ctx, socketID, c.user.ID, cfg.Now()); err != nil {
 			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
 		}
+	}
+	// A routing profile first: presence without one would not make them eligible.
+	if err := h.DB.EnsureAgent(h.Base, c.user.ID, cfg.Capacity); err != nil {
+		h.Logger.Warn("agent profile failed", "user_id", c.user.ID, "err", err)
 	}
 	touch()
 	done := make(chan struct{})

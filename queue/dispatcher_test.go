@@ -210,7 +210,7 @@ func TestDispatchersWhileAgentsComeAndGo(t *testing.T) {
 		w.checkCapacity(assigned, 3)
 		for id, agent := range assigned {
 			if rng.IntN(8) == 0 {
-				if err := w.db.Resolve(ctx, id, agent, w.clock.Now()); err != nil && !errors.Is(err, chat.ErrConflict) {
+				if err := w.db.Resolve(ctx, id, agent, w.clock.Now()); err != nil && !errors.Is(err, chat.ErrResolved) {
 					t.Fatal(err)
 				}
 			}
@@ -452,8 +452,8 @@ func TestResolvedChatReopensToTheSameAgent(t *testing.T) {
 	if err := w.db.Resolve(ctx, w.chats[0], agent, w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.db.Resolve(ctx, w.chats[0], agent, w.clock.Now()); !errors.Is(err, chat.ErrConflict) {
-		t.Fatalf("resolving twice: %v, want ErrConflict", err)
+	if err := w.db.Resolve(ctx, w.chats[0], agent, w.clock.Now()); !errors.Is(err, chat.ErrResolved) {
+		t.Fatalf("resolving twice: %v, want ErrResolved", err)
 	}
 	// Give the other agent fewer chats' worth of fairness: the previous agent still wins.
 	conv, err := w.db.Conversation(ctx, w.chats[0])

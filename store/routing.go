@@ -332,17 +332,19 @@ func (db *DB) RecentAssignments(ctx context.Context, n int) ([]time.Time, error)
 	return ts, nil
 }
 
-// Resolve marks a support chat resolved by agentID.
+// Resolve marks a support chat resolved by agentID; chat.ErrResolved when it already is.
 func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = $2,
-			assigned_agent_id = coalesce(assigned_agent_id, $3)
-			WHERE id = $1 AND kind = 'support' AND status <> 'resolved'`, id, now, agentID)
-		if err != nil {
+		var status chat.Status
+		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return chat.ErrConflict
+		if status == chat.Resolved {
+			return chat.ErrResolved
+		}
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = $2,
+			assigned_agent_id = coalesce(assigned_agent_id, $3) WHERE id = $1`, id, now, agentID); err != nil {
+			return err
 		}
 		name, err := displayName(ctx, tx, agentID)
 		if err != nil {
@@ -368,7 +370,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 			return err
 		}
 		if status == chat.Resolved {
-			return chat.ErrConflict
+			return chat.ErrResolved
 		}
 		free, err := lockAgentUnderCapacity(ctx, tx, to)
 		if err != nil {
