@@ -18,6 +18,8 @@ var (
 	ErrAtCapacity = errors.New("at capacity")
 	// ErrResolved: the chat is resolved, so it cannot be resolved or transferred again.
 	ErrResolved = errors.New("already resolved")
+	// ErrConversationNotAllowed: the conversation grade does not let these two talk.
+	ErrConversationNotAllowed = errors.New("conversation not allowed")
 )
 
 // ValidationError is bad input: Field names it, Message says what is wrong

@@ -27,6 +27,11 @@ const (
 	EventAssigned EventType = "assigned"
 	// EventUserDisabled: UserID was disabled; their sockets close everywhere.
 	EventUserDisabled EventType = "user_disabled"
+	// EventSettings: an admin changed the settings.
+	EventSettings EventType = "settings"
+	// EventMembers: UserID joined or left ConversationID (a group), or it was
+	// started with them; their screens update the conversation's list item.
+	EventMembers EventType = "members"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -45,6 +45,7 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/c/{id}", h.consoleShow)
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
+			r.Route("/admin", h.adminRoutes)
 			r.Group(func(r chi.Router) {
 				r.Use(h.agentOnly)
 				r.Post("/console/state", h.stateUpdate)

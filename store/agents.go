@@ -12,9 +12,12 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-// EnsureAgent gives userID a routing profile (available, with capacity) if they have none.
+// EnsureAgent gives userID a routing profile if they have none: available,
+// with the default_capacity setting, or capacity when that is unset.
 func (db *DB) EnsureAgent(ctx context.Context, userID int64, capacity int) error {
-	if _, err := db.pool.Exec(ctx, "INSERT INTO agents (user_id, capacity) VALUES ($1, $2) ON CONFLICT DO NOTHING", userID, capacity); err != nil {
+	if _, err := db.pool.Exec(ctx, `INSERT INTO agents (user_id, capacity)
+		VALUES ($1, coalesce((SELECT (value #>> '{}')::int FROM settings WHERE key = $3), $2))
+		ON CONFLICT DO NOTHING`, userID, capacity, SettingCapacity); err != nil {
 		return fmt.Errorf("store: ensure agent %d: %w", userID, mapErr(err))
 	}
 	return nil

@@ -4,46 +4,84 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
 )
 
-// Setting keys, in uni-im's names.
+// Setting keys, in uni-im's names where uni-im has one.
 const (
-	SettingAgents = "customer_service_uids"
-	SettingGrade  = "conversation_grade"
+	SettingAgents   = "customer_service_uids"
+	SettingGrade    = "conversation_grade"
+	SettingCapacity = "default_capacity"
 )
 
-// AgentList returns the customer_service_uids setting (an empty list when unset).
+// settingsLock serialises changes to settings (and the first admin's creation).
+const settingsLock = migrationLock + 1
+
+// Settings returns the admin's rules. Every instance reads them from the
+// database when it needs them, so a change holds everywhere at once.
+// An unset customer_service_uids means no restriction, as false does.
+func (db *DB) Settings(ctx context.Context) (chat.Settings, error) {
+	s, err := loadSettings(ctx, db.pool)
+	if err != nil {
+		return s, fmt.Errorf("store: settings: %w", err)
+	}
+	return s, nil
+}
+
+func loadSettings(ctx context.Context, q querier) (chat.Settings, error) {
+	s := chat.DefaultSettings()
+	s.Agents = chat.AgentList{Unrestricted: true}
+	rows, err := q.Query(ctx, "SELECT key, value FROM settings WHERE key = ANY($1)",
+		[]string{SettingAgents, SettingGrade, SettingCapacity})
+	if err != nil {
+		return s, err
+	}
+	var key string
+	var raw []byte
+	_, err = pgx.ForEachRow(rows, []any{&key, &raw}, func() error {
+		switch key {
+		case SettingAgents:
+			return json.Unmarshal(raw, &s.Agents)
+		case SettingGrade:
+			return json.Unmarshal(raw, &s.Grade)
+		case SettingCapacity:
+			return json.Unmarshal(raw, &s.DefaultCapacity)
+		}
+		return nil
+	})
+	return s, err
+}
+
+// AgentList returns the customer_service_uids setting.
 func (db *DB) AgentList(ctx context.Context) (chat.AgentList, error) {
-	l, err := agentList(ctx, db.pool)
+	l, _, err := agentList(ctx, db.pool)
 	if err != nil {
 		return l, fmt.Errorf("store: agent list: %w", err)
 	}
 	return l, nil
 }
 
-func agentList(ctx context.Context, q querier) (chat.AgentList, error) {
+// agentList returns customer_service_uids and whether it is set; unset reads as false.
+func agentList(ctx context.Context, q querier) (chat.AgentList, bool, error) {
 	var l chat.AgentList
 	var raw []byte
 	err := q.QueryRow(ctx, "SELECT value FROM settings WHERE key = $1", SettingAgents).Scan(&raw)
 	if err == pgx.ErrNoRows {
-		return l, nil
+		return chat.AgentList{Unrestricted: true}, false, nil
 	}
 	if err != nil {
-		return l, err
+		return l, false, err
 	}
-	return l, json.Unmarshal(raw, &l)
+	return l, true, json.Unmarshal(raw, &l)
 }
 
-// putSetting stores key's new value and records the change in the audit log.
+// putSetting stores key's new value, records the change in the audit log
+// and tells every instance.
 func putSetting(ctx context.Context, q querier, actorID *int64, key string, old, new any) error {
-	oldJSON, err := json.Marshal(old)
-	if err != nil {
-		return err
-	}
 	newJSON, err := json.Marshal(new)
 	if err != nil {
 		return err
@@ -52,29 +90,161 @@ func putSetting(ctx context.Context, q querier, actorID *int64, key string, old,
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, key, newJSON); err != nil {
 		return err
 	}
+	if err := audit(ctx, q, actorID, "setting.update", key, old, new); err != nil {
+		return err
+	}
+	return notify(ctx, q, chat.Event{Type: chat.EventSettings})
+}
+
+// audit records one change: who (nil: the command line or kefu itself),
+// what, and the old and new values (nil: none).
+func audit(ctx context.Context, q querier, actorID *int64, action, subject string, old, new any) error {
+	var oldJSON, newJSON []byte
+	var err error
+	if old != nil {
+		if oldJSON, err = json.Marshal(old); err != nil {
+			return err
+		}
+	}
+	if new != nil {
+		if newJSON, err = json.Marshal(new); err != nil {
+			return err
+		}
+	}
 	_, err = q.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, old_value, new_value)
-		VALUES ($1, 'setting.update', $2, $3, $4)`, actorID, key, oldJSON, newJSON)
+		VALUES ($1, $2, $3, $4, $5)`, actorID, action, subject, oldJSON, newJSON)
 	return err
 }
 
-// SetAgentList replaces customer_service_uids, recording actorID (0: none) in the audit log.
-func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentList) error {
+func actorRef(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// changeSettings runs change on the current settings under the settings lock.
+func (db *DB) changeSettings(ctx context.Context, what string, change func(tx pgx.Tx, cur chat.Settings) error) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock+1); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
 			return err
 		}
-		old, err := agentList(ctx, tx)
+		cur, err := loadSettings(ctx, tx)
 		if err != nil {
 			return err
 		}
-		var actor *int64 // nil: the command line, not a person in kefu
-		if actorID != 0 {
-			actor = &actorID
-		}
-		return putSetting(ctx, tx, actor, SettingAgents, old, next)
+		return change(tx, cur)
 	})
 	if err != nil {
-		return fmt.Errorf("store: set customer_service_uids: %w", mapErr(err))
+		return fmt.Errorf("store: set %s: %w", what, mapErr(err))
 	}
 	return nil
+}
+
+// SetAgentList replaces customer_service_uids, recording actorID (0: none)
+// in the audit log. Every listed id must be a member.
+func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentList) error {
+	return db.changeSettings(ctx, SettingAgents, func(tx pgx.Tx, cur chat.Settings) error {
+		if !next.Unrestricted {
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT count(*) FROM users WHERE kind = 'member' AND id = ANY($1)", next.IDs).Scan(&n); err != nil {
+				return err
+			}
+			if n != len(next.IDs) {
+				return chat.Invalid("customer_service_uids", "Customer service can only be chosen among registered users.")
+			}
+		}
+		if cur.Agents.Unrestricted == next.Unrestricted && slices.Equal(cur.Agents.IDs, next.IDs) {
+			return nil
+		}
+		return putSetting(ctx, tx, actorRef(actorID), SettingAgents, cur.Agents, next)
+	})
+}
+
+// SetGrade sets conversation_grade, recording actorID (0: none) in the audit log.
+func (db *DB) SetGrade(ctx context.Context, actorID int64, grade int) error {
+	if err := chat.ValidateGrade(grade); err != nil {
+		return err
+	}
+	return db.changeSettings(ctx, SettingGrade, func(tx pgx.Tx, cur chat.Settings) error {
+		if cur.Grade == grade {
+			return nil
+		}
+		return putSetting(ctx, tx, actorRef(actorID), SettingGrade, cur.Grade, grade)
+	})
+}
+
+// SetDefaultCapacity sets how many open chats a new agent takes.
+func (db *DB) SetDefaultCapacity(ctx context.Context, actorID int64, capacity int) error {
+	if err := chat.ValidateCapacity(capacity); err != nil {
+		return err
+	}
+	return db.changeSettings(ctx, SettingCapacity, func(tx pgx.Tx, cur chat.Settings) error {
+		if cur.DefaultCapacity == capacity {
+			return nil
+		}
+		return putSetting(ctx, tx, actorRef(actorID), SettingCapacity, cur.DefaultCapacity, capacity)
+	})
+}
+
+// SeedSettings stores s for every setting that has never been set: on the
+// very first start, from KEFU_CONFIG or the defaults. After that the admin
+// pages are the source of truth, and it reports the keys it left alone.
+func (db *DB) SeedSettings(ctx context.Context, s chat.Settings) (kept []string, err error) {
+	err = db.changeSettings(ctx, "initial settings", func(tx pgx.Tx, _ chat.Settings) error {
+		for _, kv := range []struct {
+			key   string
+			value any
+		}{{SettingAgents, s.Agents}, {SettingGrade, s.Grade}, {SettingCapacity, s.DefaultCapacity}} {
+			raw, err := json.Marshal(kv.value)
+			if err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING", kv.key, raw)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				kept = append(kept, kv.key)
+				continue
+			}
+			if err := audit(ctx, tx, nil, "setting.seed", kv.key, nil, kv.value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return kept, err
+}
+
+// errNoAgentList: customer_service_uids is false, so nobody can be added to it.
+var errNoAgentList = chat.Invalid("customer_service_uids",
+	"customer_service_uids is false (no restriction), so nobody is listed as customer service. Choose the customer service list in the settings first.")
+
+// SetAgent adds userID to customer_service_uids (or takes them off it),
+// recording actorID (0: none) in the audit log.
+func (db *DB) SetAgent(ctx context.Context, actorID, userID int64, agent bool) error {
+	return db.changeSettings(ctx, SettingAgents, func(tx pgx.Tx, cur chat.Settings) error {
+		if cur.Agents.Unrestricted {
+			if !agent {
+				return nil
+			}
+			return errNoAgentList
+		}
+		if cur.Agents.Has(userID) == agent {
+			return nil
+		}
+		var member bool
+		if err := tx.QueryRow(ctx, "SELECT kind = 'member' FROM users WHERE id = $1", userID).Scan(&member); err != nil {
+			return err
+		}
+		if !member {
+			return chat.Invalid("customer_service_uids", "Customer service can only be chosen among registered users.")
+		}
+		next := chat.AgentList{IDs: slices.DeleteFunc(slices.Clone(cur.Agents.IDs), func(id int64) bool { return id == userID })}
+		if agent {
+			next.IDs = append(next.IDs, userID)
+		}
+		return putSetting(ctx, tx, actorRef(actorID), SettingAgents, cur.Agents, next)
+	})
 }

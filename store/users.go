@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -85,7 +86,7 @@ func (db *DB) EnsureAdmin(ctx context.Context, m NewMember) (chat.User, bool, er
 	var u chat.User
 	var created bool
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock+1); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
 			return err
 		}
 		var err error
@@ -100,12 +101,12 @@ func (db *DB) EnsureAdmin(ctx context.Context, m NewMember) (chat.User, bool, er
 		if u, err = createMember(ctx, tx, m); err != nil {
 			return err
 		}
-		agents, err := agentList(ctx, tx)
+		agents, set, err := agentList(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if !agents.Unrestricted {
-			next := chat.AgentList{IDs: append(agents.IDs, u.ID)}
+		if !set || !agents.Unrestricted {
+			next := chat.AgentList{IDs: append(slices.Clip(agents.IDs), u.ID)}
 			if err := putSetting(ctx, tx, &u.ID, SettingAgents, agents, next); err != nil {
 				return err
 			}

@@ -9,7 +9,6 @@ import (
 	"net/mail"
 
 	"github.com/kefu-im/kefu/auth"
-	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/config"
 	"github.com/kefu-im/kefu/store"
 )
@@ -48,14 +47,8 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 		return fmt.Errorf("user add: %w", err)
 	}
 	if *agent {
-		list, err := db.AgentList(ctx)
-		if err != nil {
-			return err
-		}
-		if !list.Unrestricted {
-			if err := db.SetAgentList(ctx, 0, chat.AgentList{IDs: append(list.IDs, u.ID)}); err != nil {
-				return err
-			}
+		if err := db.SetAgent(ctx, 0, u.ID, true); err != nil {
+			return fmt.Errorf("user add: created user %d, but could not make them an agent: %w", u.ID, err)
 		}
 	}
 	fmt.Fprintf(stdout, "kefu: created user %d (%s)", u.ID, u.Email)

@@ -1,0 +1,126 @@
+package chat
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Settings are the admin's rules, in uni-im's shape: who is customer
+// service, who may start a conversation with whom, and how many open chats a
+// new agent takes.
+type Settings struct {
+	Agents          AgentList `json:"customer_service_uids"`
+	Grade           int       `json:"conversation_grade"`
+	DefaultCapacity int       `json:"default_capacity"`
+}
+
+// DefaultSettings apply until an admin or KEFU_CONFIG says otherwise: no
+// grade restriction, nobody listed yet (the first admin is added at their
+// creation), five open chats per agent.
+func DefaultSettings() Settings {
+	return Settings{Agents: AgentList{IDs: []int64{}}, Grade: GradeAnyone, DefaultCapacity: 5}
+}
+
+// ParseSettings reads a uni-im style config.json. Keys it does not know are
+// ignored, so uni-im's own file can be given as it is; missing keys keep
+// their defaults.
+func ParseSettings(b []byte) (Settings, error) {
+	var raw struct {
+		Agents          *AgentList `json:"customer_service_uids"`
+		Grade           *int       `json:"conversation_grade"`
+		DefaultCapacity *int       `json:"default_capacity"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Settings{}, fmt.Errorf("not a JSON object with customer_service_uids and conversation_grade: %w", err)
+	}
+	s := DefaultSettings()
+	if raw.Agents != nil {
+		s.Agents = *raw.Agents
+	}
+	if raw.Grade != nil {
+		s.Grade = *raw.Grade
+	}
+	if raw.DefaultCapacity != nil {
+		s.DefaultCapacity = *raw.DefaultCapacity
+	}
+	if err := ValidateGrade(s.Grade); err != nil {
+		return s, err
+	}
+	if err := ValidateCapacity(s.DefaultCapacity); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// ValidateGrade accepts the three grades uni-im defines.
+func ValidateGrade(g int) error {
+	switch g {
+	case GradeAnyone, GradeServiceOrKin, GradeKinOnly:
+		return nil
+	}
+	return Invalid("conversation_grade", "The conversation grade is 0, 100 or 200.")
+}
+
+// ValidateCapacity accepts a number of open chats from 0 to 1000.
+func ValidateCapacity(n int) error {
+	if n < 0 || n > 1000 {
+		return Invalid("capacity", "Capacity is a number of chats from 0 to 1000.")
+	}
+	return nil
+}
+
+// Ties are what two users share, which grades 100 and 200 consult.
+type Ties struct {
+	Friends     bool
+	SharedGroup bool
+}
+
+// Team stands for customer service as a whole: the other side of a support
+// chat that names no one.
+const Team int64 = 0
+
+// MayStart decides whether from may start (or go on with) a one-to-one
+// conversation with to, which may be Team. It is the table of the
+// developers' brief, grade by grade:
+//
+//	0    anyone
+//	100  customer service, friends, or members of a group they share; with
+//	     customer_service_uids false, anyone. Either side being customer
+//	     service is enough: agents may start a conversation with any user.
+//	200  only friends or members of a group they share
+//
+// A refusal is a *RefusedError saying why in a sentence.
+func (s Settings) MayStart(from, to int64, t Ties) error {
+	kin := t.Friends || t.SharedGroup
+	switch s.Grade {
+	case GradeAnyone:
+		return nil
+	case GradeServiceOrKin:
+		if kin || s.Agents.Unrestricted || s.Agents.Has(from) || to == Team || s.Agents.Has(to) {
+			return nil
+		}
+		return &RefusedError{Grade: s.Grade, Reason: "Here you can only start a conversation with customer service, your friends, or people in a group with you."}
+	default: // GradeKinOnly, and anything stricter
+		if kin {
+			return nil
+		}
+		if to == Team {
+			return &RefusedError{Grade: s.Grade, Reason: "This site only allows conversations between friends and group members, so new chats with customer service are closed."}
+		}
+		return &RefusedError{Grade: s.Grade, Reason: "Here you can only start a conversation with your friends or people in a group with you."}
+	}
+}
+
+// RefusedError is a conversation the grade does not allow. It wraps
+// ErrConversationNotAllowed.
+type RefusedError struct {
+	Grade  int
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("conversation not allowed at grade %d", e.Grade)
+}
+
+// Unwrap makes errors.Is(err, ErrConversationNotAllowed) hold.
+func (e *RefusedError) Unwrap() error { return ErrConversationNotAllowed }
