@@ -107,6 +107,7 @@ const UnreadCap = 100
 type Summary struct {
 	Conversation
 	Title       string
+	PeerID      int64 // the visitor of a support chat, the other person of a direct one
 	LastMessage *Message
 	Unread      int64
 }

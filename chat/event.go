@@ -27,11 +27,15 @@ const (
 	EventAssigned EventType = "assigned"
 	// EventUserDisabled: UserID was disabled; their sockets close everywhere.
 	EventUserDisabled EventType = "user_disabled"
+	// EventSignedOut: UserID's sessions ended (their password was reset); their sockets close everywhere.
+	EventSignedOut EventType = "signed_out"
 	// EventSettings: an admin changed the settings.
 	EventSettings EventType = "settings"
 	// EventMembers: UserID joined or left ConversationID (a group), or it was
 	// started with them; their screens update the conversation's list item.
 	EventMembers EventType = "members"
+	// EventFriends: UserID's friends or invitations changed.
+	EventFriends EventType = "friends"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -3,10 +3,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,6 +43,10 @@ type Config struct {
 	OfflineGrace  time.Duration
 	AnswerTimeout time.Duration
 	TargetWait    time.Duration
+	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
+	// uni-im style settings (customer_service_uids, conversation_grade,
+	// default_capacity) stored on the very first start.
+	Settings []byte
 }
 
 // Error is a configuration error: Var names the variable.
@@ -114,6 +120,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < MinPasswordLen {
 		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", MinPasswordLen)}
+	}
+	if path := getenv("KEFU_CONFIG"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, &Error{"KEFU_CONFIG", fmt.Sprintf("%q cannot be read: %v", path, errors.Unwrap(err))}
+		}
+		c.Settings = b
 	}
 	if c.AdminPassword != "" {
 		if c.AdminEmail == "" {

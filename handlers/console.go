@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -19,7 +20,12 @@ const listLimit = 100
 func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	acct := accountFrom(ctx)
-	p := console.Props{User: acct.User, CSRF: h.csrfToken(r)}
+	nav, err := h.nav(r, "conversations")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := console.Props{User: acct.User, CSRF: nav.CSRF, Invites: nav.Invites}
 	if chi.URLParam(r, "id") != "" {
 		id, err := pathID(r)
 		if err != nil {
@@ -47,9 +53,14 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Open = &open
+		if c.Kind == chat.Group {
+			if p.Group, err = h.groupPanel(r, c.ID); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
 		p.History = thread.PageProps{Messages: msgs, More: more, ViewerID: acct.ID, OlderURL: historyURL(c.ID)}
 	}
-	var err error
 	if p.Conversations, err = h.DB.Summaries(ctx, acct.viewer(), listLimit); err != nil {
 		h.fail(w, r, err)
 		return
@@ -167,4 +178,26 @@ func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) er
 		}
 	}
 	return nil
+}
+
+// groupPanel loads group id's members, and the people its owner could add.
+func (h *Handler) groupPanel(r *http.Request, id int64) (*console.GroupPanel, error) {
+	acct := accountFrom(r.Context())
+	g, err := h.DB.GroupOf(r.Context(), id, acct.ID)
+	if err != nil {
+		return nil, err
+	}
+	panel := &console.GroupPanel{OwnerID: g.OwnerID, Members: g.Members}
+	if g.OwnerID == acct.ID {
+		people, err := h.DB.People(r.Context(), acct.ID, "", peopleLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range people {
+			if !slices.ContainsFunc(g.Members, func(m chat.User) bool { return m.ID == u.ID }) {
+				panel.Candidates = append(panel.Candidates, u)
+			}
+		}
+	}
+	return panel, nil
 }

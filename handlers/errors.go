@@ -22,15 +22,20 @@ var (
 // Internal detail stays in the log.
 func publicError(err error) (int, string, string) {
 	var ve *chat.ValidationError
+	var refused *chat.RefusedError
 	switch {
 	case errors.As(err, &ve):
 		return http.StatusBadRequest, "invalid", ve.Message
+	case errors.As(err, &refused):
+		return http.StatusForbidden, "conversation_not_allowed", refused.Reason
 	case errors.Is(err, errBadCSRF):
 		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
 		return http.StatusNotFound, "not_found", "There is nothing here."
 	case errors.Is(err, chat.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized", "Please sign in first."
+	case errors.Is(err, errAdminOnly):
+		return http.StatusForbidden, "admin_only", "Only admins can see the admin pages."
 	case errors.Is(err, chat.ErrNotAllowed):
 		return http.StatusForbidden, "not_allowed", "You are not allowed to do that."
 	case errors.Is(err, chat.ErrAlreadyAssigned):

@@ -33,14 +33,18 @@ func (h *Handler) OnEvent(ctx context.Context, payload string) {
 	case chat.EventQueue, chat.EventAssigned:
 		h.Dispatcher.Wake()
 		err = h.onQueue(ctx, ev)
-	case chat.EventUserDisabled:
+	case chat.EventUserDisabled, chat.EventSignedOut:
 		for _, c := range h.clients.ForUser(ev.UserID) {
-			c.conn.Close(statusDisabled, "account disabled")
+			c.conn.Close(statusDisabled, "signed out")
 		}
-	case chat.EventRead:
+	case chat.EventSettings:
+		err = h.onSettings(ctx)
+	case chat.EventRead, chat.EventMembers:
 		for _, c := range h.clients.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
 		}
+	case chat.EventFriends:
+		err = h.onFriends(ctx, ev.UserID)
 	}
 	if err != nil && ctx.Err() == nil {
 		h.Logger.Error("bus event failed", "type", ev.Type, "conversation_id", ev.ConversationID, "err", err)
@@ -94,6 +98,12 @@ func (h *Handler) onMessage(ctx context.Context, ev chat.Event) error {
 	for id, cs := range local {
 		s := sum
 		s.Unread = unread[id]
+		if conv.Kind == chat.Direct {
+			// Its title is the other person's name, which depends on who looks.
+			if s, err = h.DB.Summary(ctx, conv.ID, chat.Viewer{UserID: id}); err != nil {
+				return err
+			}
+		}
 		for _, c := range cs {
 			c.conn.Enqueue(c.deliver(msg, &s))
 		}
@@ -219,6 +229,44 @@ func (c *client) queueUpdate(id int64, badge templ.Component, comps []templ.Comp
 	}
 }
 
-// statusDisabled closes the sockets of a disabled user: live.js does not
-// reconnect after it, and the page's next request asks them to sign in.
+// statusDisabled closes the sockets of a user who was disabled or whose
+// sessions ended: live.js does not reconnect after it, and the page's next
+// request asks them to sign in.
 const statusDisabled websocket.StatusCode = 4403
+
+// statusReload closes a console socket whose user became, or stopped being,
+// customer service: live.js reloads the page, which then shows (or no
+// longer shows) the queue, and the new socket keeps them online (or not).
+const statusReload websocket.StatusCode = 4001
+
+// onSettings reloads the consoles of users whose role changed.
+func (h *Handler) onSettings(ctx context.Context) error {
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range h.clients.All() {
+		if !c.widget && agents.Has(c.user.ID) != c.agent {
+			c.conn.Close(statusReload, "role changed")
+		}
+	}
+	return nil
+}
+
+// onFriends updates the count of invitations waiting in userID's consoles.
+func (h *Handler) onFriends(ctx context.Context, userID int64) error {
+	cs := h.clients.ForUser(userID)
+	if len(cs) == 0 {
+		return nil
+	}
+	n, err := h.DB.InviteCount(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if !c.widget {
+			c.conn.Enqueue(frameJob(console.InvitesChanged(n)))
+		}
+	}
+	return nil
+}

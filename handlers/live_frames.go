@@ -33,19 +33,25 @@ func (c *client) send(ctx context.Context, f inFrame) error {
 	var msg chat.Message
 	var created bool
 	if c.widget {
-		if f.To != 0 {
-			// "Contact the author": an agent named by the page gets the chat
-			// first. Anyone else would be a direct conversation, which the
-			// widget does not start.
-			agents, err := c.h.DB.AgentList(ctx)
-			if err != nil {
-				return err
-			}
-			if agents.Has(f.To) {
+		// "Contact the author": an agent named by the page gets a support
+		// chat first; anyone else, a direct conversation. Either way the
+		// conversation_grade policy decides, in the store's transaction.
+		direct, err := c.h.directTarget(ctx, f.To)
+		if err != nil {
+			return err
+		}
+		switch {
+		case direct:
+			msg, created, err = c.h.DB.SendDirect(ctx, s, f.To)
+		default:
+			if f.To != 0 {
 				s.TargetID, s.TargetUntil = f.To, c.h.now().Add(c.h.Dispatcher.Config().TargetWait)
 			}
+			msg, created, err = c.h.DB.SendFromVisitor(ctx, s)
 		}
-		msg, created, err = c.h.DB.SendFromVisitor(ctx, s)
+		if err != nil {
+			return err
+		}
 	} else {
 		v, verr := c.viewer(ctx)
 		if verr != nil {
@@ -152,10 +158,20 @@ func (c *client) replace(ctx context.Context, buf *bytes.Buffer, id int64) error
 	return thread.Replaced(thread.PageProps{Messages: msgs, More: more, ViewerID: c.user.ID, OlderURL: url}).Render(ctx, buf)
 }
 
+// directTarget reports whether a widget chat aimed at to (0: nobody) is a
+// direct conversation with that person, rather than a support chat.
+func (h *Handler) directTarget(ctx context.Context, to int64) (bool, error) {
+	if to == 0 {
+		return false, nil
+	}
+	agents, err := h.DB.AgentList(ctx)
+	return !agents.Has(to), err
+}
+
 // resume rebuilds what the browser shows after it (re)connects: the thread
 // of conversation id from afterSeq on (the widget with id 0: its newest
-// conversation from the start) and the console's list.
-func (c *client) resume(id, afterSeq int64) live.Job {
+// conversation from the start, or its conversation with to) and the console's list.
+func (c *client) resume(id, afterSeq, to int64) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		var buf bytes.Buffer
 		v, err := c.viewer(ctx)
@@ -170,7 +186,12 @@ func (c *client) resume(id, afterSeq int64) live.Job {
 		case id != 0:
 			conv, err = c.h.DB.ConversationFor(ctx, id, v)
 		case c.widget:
-			conv, err = c.h.DB.VisitorConversation(ctx, c.user.ID)
+			var direct bool
+			if direct, err = c.h.directTarget(ctx, to); err == nil && direct {
+				conv, err = c.h.DB.DirectConversation(ctx, c.user.ID, to)
+			} else if err == nil {
+				conv, err = c.h.DB.VisitorConversation(ctx, c.user.ID)
+			}
 		}
 		switch {
 		case err == nil && conv.ID != 0 && id == 0:
@@ -216,7 +237,8 @@ func (c *client) listUpdate(id int64) live.Job {
 		}
 		s, err := c.h.DB.Summary(ctx, id, v)
 		if isNotFound(err) {
-			return nil, nil
+			// No longer theirs to see: they left or were removed from a group.
+			return render(ctx, console.Gone(id))
 		}
 		if err != nil {
 			return nil, err

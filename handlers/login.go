@@ -48,7 +48,8 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusTooManyRequests, "Too many failed sign-ins. Wait 15 minutes and try again.")
 		return
 	}
-	u, hash, err := h.DB.MemberByEmail(ctx, email)
+	cred, err := h.DB.CredentialsByEmail(ctx, email)
+	u, hash := cred.User, cred.PasswordHash
 	if errors.Is(err, chat.ErrNotFound) {
 		hash = dummyHash
 	} else if err != nil {
@@ -78,6 +79,7 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Sessions.Put(ctx, sessionUserID, u.ID)
+	h.Sessions.Put(ctx, sessionEpoch, cred.SessionEpoch)
 	h.Sessions.Put(ctx, sessionCSRF, auth.NewToken())
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }

@@ -45,6 +45,8 @@ func (h *Handler) framable(next http.Handler) http.Handler {
 const (
 	sessionUserID = "user_id"
 	sessionCSRF   = "csrf"
+	// sessionEpoch is the user's session epoch at sign-in; a password reset bumps theirs.
+	sessionEpoch = "epoch"
 )
 
 var errBadCSRF = errors.New("csrf token mismatch")
@@ -97,11 +99,12 @@ type account struct {
 
 func (a account) viewer() chat.Viewer { return chat.Viewer{UserID: a.ID, IsAgent: a.Agent} }
 
-// signedIn lets through members with a live session; a disabled member's
-// session is destroyed on their next request.
+// signedIn lets through members with a live session; the session of a
+// disabled member, or one from before their password was reset, is
+// destroyed on their next request.
 func (h *Handler) signedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		acct, err := h.account(r.Context(), h.Sessions.GetInt64(r.Context(), sessionUserID))
+		acct, err := h.account(r.Context())
 		if errors.Is(err, chat.ErrUnauthorized) {
 			_ = h.Sessions.Destroy(r.Context())
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -115,17 +118,23 @@ func (h *Handler) signedIn(next http.Handler) http.Handler {
 	})
 }
 
-// account loads the member with id, refusing a missing, disabled or non-member one.
-func (h *Handler) account(ctx context.Context, id int64) (account, error) {
+// account loads the member signed in to the session in ctx, refusing a
+// missing, disabled or non-member one, and a session signed in before the
+// member's password was last reset.
+func (h *Handler) account(ctx context.Context) (account, error) {
+	id := h.Sessions.GetInt64(ctx, sessionUserID)
 	if id == 0 {
 		return account{}, chat.ErrUnauthorized
 	}
-	u, err := h.DB.User(ctx, id)
-	if errors.Is(err, chat.ErrNotFound) || (err == nil && (u.Disabled() || u.Kind != chat.KindMember)) {
+	u, epoch, err := h.DB.SessionUser(ctx, id)
+	if errors.Is(err, chat.ErrNotFound) {
 		return account{}, chat.ErrUnauthorized
 	}
 	if err != nil {
 		return account{}, err
+	}
+	if u.Disabled() || u.Kind != chat.KindMember || epoch != h.Sessions.GetInt(ctx, sessionEpoch) {
+		return account{}, chat.ErrUnauthorized
 	}
 	agents, err := h.DB.AgentList(ctx)
 	if err != nil {

@@ -35,7 +35,7 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	acct, err := h.account(ctx, h.Sessions.GetInt64(ctx, sessionUserID))
+	acct, err := h.account(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -102,7 +102,7 @@ type inFrame struct {
 	ClientMsgID    string `json:"client_msg_id"`
 	Body           string `json:"body"`
 	Seq            int64  `json:"seq"`
-	To             int64  `json:"to"` // widget only: the agent a new chat asks for
+	To             int64  `json:"to"` // widget only: the person a new chat asks for
 }
 
 // client is one live socket and what its browser shows.
@@ -142,7 +142,7 @@ func (c *client) onFrame(ctx context.Context, data []byte) {
 	case "read":
 		err = c.read(ctx, f)
 	case "resume":
-		c.conn.Enqueue(c.resume(f.ConversationID, f.Seq))
+		c.conn.Enqueue(c.resume(f.ConversationID, f.Seq, f.To))
 	default:
 		err = chat.Invalid("type", "Unknown frame type.")
 	}

@@ -131,16 +131,23 @@
       attempts = 0;
       status("Connected", "open");
       var p = position();
-      ws.send(JSON.stringify({ type: "resume", conversation_id: p.conversation_id, seq: p.seq }));
+      var resume = { type: "resume", conversation_id: p.conversation_id, seq: p.seq };
+      var to = document.getElementById("composer");
+      if (widget && to && +to.dataset.to) resume.to = +to.dataset.to;
+      ws.send(JSON.stringify(resume));
       outbox.forEach(function (frame) { ws.send(JSON.stringify(frame)); });
     };
     ws.onmessage = function (e) { apply(e.data); };
     ws.onclose = function (e) {
       if (socket !== ws) return;
       socket = null;
-      if (e.code === 4403) { // the account was disabled: reconnecting would be refused
+      if (e.code === 4403) { // disabled or signed out everywhere: reconnecting would be refused
         status("Signed out", "closed");
         if (!widget) location.assign("/login");
+        return;
+      }
+      if (e.code === 4001 && !widget) { // the user's role changed: the page must be rebuilt
+        location.reload();
         return;
       }
       status("Reconnecting…", "closed");

@@ -91,14 +91,45 @@ func (db *DB) PurgePresence(ctx context.Context, before time.Time) error {
 	return nil
 }
 
-// SetCapacity sets how many open chats an agent may have, and wakes the dispatchers.
+// SetCapacity sets how many open chats an agent may have, with no actor
+// in the audit log, and wakes the dispatchers.
 func (db *DB) SetCapacity(ctx context.Context, userID int64, capacity int) error {
-	if capacity < 0 || capacity > 1000 {
-		return chat.Invalid("capacity", "Capacity is a number of chats from 0 to 1000.")
+	return db.SetAgentCapacity(ctx, 0, userID, capacity)
+}
+
+// SetAgentCapacity sets how many open chats a member may have as an agent,
+// recording actorID (0: none) and the old and new capacity in the audit
+// log, and wakes the dispatchers.
+func (db *DB) SetAgentCapacity(ctx context.Context, actorID, userID int64, capacity int) error {
+	if err := chat.ValidateCapacity(capacity); err != nil {
+		return err
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The user's row lock orders concurrent changes, so each audits the value it replaced.
+		var member bool
+		if err := tx.QueryRow(ctx, "SELECT kind = 'member' FROM users WHERE id = $1 FOR NO KEY UPDATE", userID).Scan(&member); err != nil {
+			return err
+		}
+		if !member {
+			return chat.Invalid("capacity", "Only registered users can be agents.")
+		}
+		var old *int
+		err := tx.QueryRow(ctx, "SELECT capacity FROM agents WHERE user_id = $1", userID).Scan(&old)
+		if err != nil && err != pgx.ErrNoRows {
+			return err
+		}
+		if old != nil && *old == capacity {
+			return nil
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO agents (user_id, capacity) VALUES ($1, $2)
 			ON CONFLICT (user_id) DO UPDATE SET capacity = excluded.capacity`, userID, capacity); err != nil {
+			return err
+		}
+		var was any // none: the agent had no routing profile yet
+		if old != nil {
+			was = *old
+		}
+		if err := audit(ctx, tx, actorRef(actorID), "agent.capacity", userSubject(userID), was, capacity); err != nil {
 			return err
 		}
 		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, UserID: userID})

@@ -14,18 +14,20 @@ import (
 const conversationColumns = `c.id, c.kind, c.title, coalesce(c.visitor_id, 0), c.status, c.last_seq, c.last_message_at, c.created_at,
 	c.queued_at, coalesce(c.assigned_agent_id, 0)`
 
-func scanConversation(row pgx.Row) (chat.Conversation, error) {
+// scanConversation scans conversationColumns, then extra.
+func scanConversation(row pgx.Row, extra ...any) (chat.Conversation, error) {
 	var c chat.Conversation
-	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
-		&c.QueuedAt, &c.AssignedAgentID)
+	err := row.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
+		&c.QueuedAt, &c.AssignedAgentID}, extra...)...)
 	return c, err
 }
 
-// visibleTo is the access rule: a viewer sees conversations they belong to,
-// a visitor's own support conversations, and, for agents, every support conversation.
+// visibleTo is the access rule: a viewer sees the direct and group
+// conversations they are a member of, a visitor their own support
+// conversations, and agents (while they are agents) every support conversation.
 // $1 is the viewer's id and $2 whether they are an agent.
 const visibleTo = `(c.visitor_id = $1 OR ($2 AND c.kind = 'support')
-	OR EXISTS (SELECT 1 FROM conversation_members x WHERE x.conversation_id = c.id AND x.user_id = $1))`
+	OR (c.kind <> 'support' AND EXISTS (SELECT 1 FROM conversation_members x WHERE x.conversation_id = c.id AND x.user_id = $1)))`
 
 // ConversationFor returns conversation id if viewer may see it, and ErrNotFound otherwise.
 func (db *DB) ConversationFor(ctx context.Context, id int64, v chat.Viewer) (chat.Conversation, error) {
@@ -97,34 +99,38 @@ var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.con
 	LIMIT ` + strconv.Itoa(chat.UnreadCap) + `) capped)`
 
 var summaryQuery = "SELECT " + conversationColumns + ", " + unreadCount + `,
-	coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
+	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at
 	FROM conversations c
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
-	LEFT JOIN users vu ON vu.id = c.visitor_id
+	LEFT JOIN LATERAL (SELECT u.id, u.kind, u.name, u.email FROM users u WHERE u.id = c.visitor_id
+		UNION ALL
+		SELECT u.id, u.kind, u.name, u.email FROM conversation_members om JOIN users u ON u.id = om.user_id
+		WHERE c.kind = 'direct' AND om.conversation_id = c.id AND om.user_id <> $1
+		LIMIT 1) vu ON true
 	LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text'
 		ORDER BY m.seq DESC LIMIT 1) lm ON true
-	WHERE c.last_seq > 0 AND ($3 OR ` + visibleTo + ")"
+	WHERE ($3 OR ` + visibleTo + ")"
 
 func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var s chat.Summary
 	c := &s.Conversation
 	var unread int64
-	var visitor chat.User
+	var peer chat.User // the visitor of a support chat, the other person in a direct one
 	var lastID, lastSeq, lastSender *int64
 	var lastType, lastBody *string
 	var lastAt *time.Time
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
 		&c.QueuedAt, &c.AssignedAgentID, &unread,
-		&visitor.Kind, &visitor.Name, &visitor.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
+		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
 	if err != nil {
 		return s, err
 	}
 	s.Unread = unread
 	s.Title = c.Title
-	if c.Kind == chat.Support {
-		visitor.ID = c.VisitorID
-		s.Title = visitor.DisplayName()
+	if c.Kind != chat.Group && peer.ID != 0 {
+		s.Title = peer.DisplayName()
+		s.PeerID = peer.ID
 	}
 	if lastID != nil {
 		s.LastMessage = &chat.Message{ID: *lastID, ConversationID: c.ID, Seq: *lastSeq, SenderID: *lastSender,
@@ -138,7 +144,8 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 
 // Summaries returns the conversations viewer sees, newest activity first, at most limit.
 func (db *DB) Summaries(ctx context.Context, v chat.Viewer, limit int) ([]chat.Summary, error) {
-	rows, err := db.pool.Query(ctx, summaryQuery+" ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4",
+	// A conversation started but not yet written in is not listed.
+	rows, err := db.pool.Query(ctx, summaryQuery+" AND c.last_seq > 0 ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4",
 		v.UserID, v.IsAgent, false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: summaries for user %d: %w", v.UserID, err)
@@ -160,7 +167,8 @@ func (db *DB) Summary(ctx context.Context, id int64, v chat.Viewer) (chat.Summar
 }
 
 // SummaryOf returns conversation id for a list, whoever asks: for fan-out,
-// where each recipient's unread count is applied after (see Unread).
+// where each recipient's unread count is applied after (see Unread). A
+// direct conversation's title depends on who asks: use Summary for it.
 func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
 	s, err := scanSummary(db.pool.QueryRow(ctx, summaryQuery+" AND c.id = $4", 0, false, true, id))
 	if err != nil {

@@ -56,26 +56,58 @@ type Send struct {
 // marks the conversation read for the sender and announces the message on
 // the bus at commit. A send whose (sender, client message id) is already
 // stored returns the stored message and created == false.
+//
+// In a one-to-one conversation the conversation_grade policy is applied to
+// every message, so a removed friend or a raised grade takes effect at once:
+// a refusal is a *chat.RefusedError and stores nothing.
 func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := resent(ctx, tx, s); err != nil {
+			return err
+		}
+		if err := maySend(ctx, tx, s); err != nil {
+			return err
+		}
 		msg, err = insertMessage(ctx, tx, s)
 		return err
 	})
 	return db.sent(ctx, s, msg, err)
 }
 
+// resent returns errDuplicate when s's (sender, client message id) is
+// stored already: a resent frame is answered with what was stored, whatever
+// changed since.
+func resent(ctx context.Context, tx pgx.Tx, s Send) error {
+	if s.ClientMsgID == "" || s.SenderID == 0 {
+		return nil
+	}
+	var found bool
+	err := tx.QueryRow(ctx, "SELECT true FROM messages WHERE sender_id = $1 AND client_msg_id = $2",
+		s.SenderID, s.ClientMsgID).Scan(&found)
+	switch {
+	case err == nil:
+		return errDuplicate
+	case err == pgx.ErrNoRows:
+		return nil
+	}
+	return err
+}
+
 // SendFromVisitor stores a visitor's message in their open support
-// conversation, starting one (queued) if they have none.
+// conversation, starting one (queued) if they have none. The
+// conversation_grade policy decides whether the visitor may write to
+// customer service (or to the agent named by s.TargetID) at all.
 func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if s.ClientMsgID != "" {
-			var found bool
-			if err := tx.QueryRow(ctx, "SELECT true FROM messages WHERE sender_id = $1 AND client_msg_id = $2",
-				s.SenderID, s.ClientMsgID).Scan(&found); err == nil {
-				return errDuplicate
-			} else if err != pgx.ErrNoRows {
-				return err
-			}
+		if err := resent(ctx, tx, s); err != nil {
+			return err
+		}
+		to := chat.Team
+		if s.TargetID != 0 {
+			to = s.TargetID
+		}
+		if err := mayStart(ctx, tx, s.SenderID, to); err != nil {
+			return err
 		}
 		var joined bool
 		if s.ConversationID, joined, err = openSupportConversation(ctx, tx, s); err != nil {

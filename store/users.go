@@ -30,25 +30,61 @@ func (db *DB) User(ctx context.Context, id int64) (chat.User, error) {
 
 // MemberByEmail returns the member with email and their password hash.
 func (db *DB) MemberByEmail(ctx context.Context, email string) (chat.User, string, error) {
-	var hash string
-	row := db.pool.QueryRow(ctx, "SELECT "+userColumns+", coalesce(password_hash, '') FROM users WHERE kind = 'member' AND lower(email) = lower($1)", email)
-	var u chat.User
-	err := row.Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &hash)
+	c, err := db.CredentialsByEmail(ctx, email)
+	return c.User, c.PasswordHash, err
+}
+
+// Credentials are what signing in checks and what the session remembers.
+type Credentials struct {
+	User         chat.User
+	PasswordHash string
+	// SessionEpoch is bumped by a password reset: a session signed in under
+	// an older epoch no longer counts.
+	SessionEpoch int
+}
+
+// CredentialsByEmail returns the member with email, their password hash and session epoch.
+func (db *DB) CredentialsByEmail(ctx context.Context, email string) (Credentials, error) {
+	var c Credentials
+	u := &c.User
+	err := db.pool.QueryRow(ctx, "SELECT "+userColumns+", coalesce(password_hash, ''), session_epoch FROM users WHERE kind = 'member' AND lower(email) = lower($1)", email).
+		Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &c.PasswordHash, &c.SessionEpoch)
 	if err != nil {
-		return u, "", fmt.Errorf("store: member by email: %w", mapErr(err))
+		return c, fmt.Errorf("store: member by email: %w", mapErr(err))
 	}
-	return u, hash, nil
+	return c, nil
+}
+
+// SessionUser returns the user with id and their session epoch, in one
+// lookup: every signed-in request checks both.
+func (db *DB) SessionUser(ctx context.Context, id int64) (chat.User, int, error) {
+	var u chat.User
+	var epoch int
+	err := db.pool.QueryRow(ctx, "SELECT "+userColumns+", session_epoch FROM users WHERE id = $1", id).
+		Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &epoch)
+	if err != nil {
+		return u, 0, fmt.Errorf("store: session user %d: %w", id, mapErr(err))
+	}
+	return u, epoch, nil
 }
 
 // NewMember is what CreateMember needs.
 type NewMember struct {
 	Email, Name, PasswordHash string
 	IsAdmin                   bool
+	// ActorID is the admin who adds the member, for the audit log (0: the
+	// command line or kefu itself).
+	ActorID int64
 }
 
-// CreateMember adds a member who signs in with a password.
+// CreateMember adds a member who signs in with a password, and records it in the audit log.
 func (db *DB) CreateMember(ctx context.Context, m NewMember) (chat.User, error) {
-	u, err := createMember(ctx, db.pool, m)
+	var u chat.User
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		u, err = createMember(ctx, tx, m)
+		return err
+	})
 	if err != nil {
 		return u, fmt.Errorf("store: create member: %w", mapErr(err))
 	}
@@ -56,8 +92,13 @@ func (db *DB) CreateMember(ctx context.Context, m NewMember) (chat.User, error) 
 }
 
 func createMember(ctx context.Context, q querier, m NewMember) (chat.User, error) {
-	return scanUser(q.QueryRow(ctx, `INSERT INTO users (kind, email, name, password_hash, is_admin)
+	u, err := scanUser(q.QueryRow(ctx, `INSERT INTO users (kind, email, name, password_hash, is_admin)
 		VALUES ('member', $1, $2, $3, $4) RETURNING `+userColumns, strings.TrimSpace(m.Email), m.Name, m.PasswordHash, m.IsAdmin))
+	if err != nil {
+		return u, err
+	}
+	created := map[string]any{"email": u.Email, "name": u.Name, "admin": u.IsAdmin}
+	return u, audit(ctx, q, actorRef(m.ActorID), "user.create", userSubject(u.ID), nil, created)
 }
 
 // CreateVisitor adds a widget visitor identified by the hash of their token.

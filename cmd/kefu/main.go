@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/config"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
@@ -44,6 +46,9 @@ const defaultAdminEmail = "admin@kefu.localhost"
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
+		return err
+	}
+	if _, err := initialSettings(cfg); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
@@ -166,6 +171,18 @@ func ensureAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout io
 	return nil
 }
 
+// initialSettings are the settings of KEFU_CONFIG, or the defaults.
+func initialSettings(cfg config.Config) (chat.Settings, error) {
+	if cfg.Settings == nil {
+		return chat.DefaultSettings(), nil
+	}
+	s, err := chat.ParseSettings(cfg.Settings)
+	if err != nil {
+		return s, &config.Error{Var: "KEFU_CONFIG", Problem: err.Error()}
+	}
+	return s, nil
+}
+
 // healthcheck asks the kefu listening on KEFU_ADDR whether it is healthy,
 // for container HEALTHCHECKs where no curl exists.
 func healthcheck(ctx context.Context, cfg config.Config) error {
@@ -229,5 +246,36 @@ func openDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (db *st
 		stopPG()
 		return nil, "", nil, err
 	}
+	if err := seedSettings(ctx, db, cfg, logger); err != nil {
+		db.Close()
+		stopPG()
+		return nil, "", nil, err
+	}
 	return db, url, func() { db.Close(); stopPG() }, nil
+}
+
+// seedSettings stores the settings on the very first start: from the file
+// named by KEFU_CONFIG, or the defaults. Later, the admin pages rule, and a
+// KEFU_CONFIG that differs is reported and left alone.
+func seedSettings(ctx context.Context, db *store.DB, cfg config.Config, logger *slog.Logger) error {
+	s, err := initialSettings(cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := db.SeedSettings(ctx, s); err != nil {
+		return err
+	}
+	if cfg.Settings == nil {
+		return nil
+	}
+	cur, err := db.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	// The first admin joins the list on the first start: more ids than the file's is no difference.
+	if cur.Grade != s.Grade || cur.DefaultCapacity != s.DefaultCapacity || cur.Agents.Unrestricted != s.Agents.Unrestricted ||
+		slices.ContainsFunc(s.Agents.IDs, func(id int64) bool { return !cur.Agents.Has(id) }) {
+		logger.Info("KEFU_CONFIG differs from the stored settings and is not applied: it seeds them on the first start only, then the admin pages hold them")
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,8 +33,14 @@ func TestMain(m *testing.M) {
 }
 
 func TestBadConfigExits(t *testing.T) {
+	badGrade := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(badGrade, []byte(`{"conversation_grade": 50}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct{ env, want string }{
 		{"KEFU_ADDR=nonsense", "kefu: KEFU_ADDR: \"nonsense\" is not host:port"},
+		{"KEFU_CONFIG=/nonexistent/kefu.json", "kefu: KEFU_CONFIG: \"/nonexistent/kefu.json\" cannot be read: no such file or directory"},
+		{"KEFU_CONFIG=" + badGrade, "kefu: KEFU_CONFIG: conversation_grade: The conversation grade is 0, 100 or 200."},
 		{"KEFU_BASE_URL=ftp://x", "kefu: KEFU_BASE_URL: \"ftp://x\" is not an http or https URL"},
 		{"KEFU_ADMIN_PASSWORD=long enough", "kefu: KEFU_ADMIN_PASSWORD: is set but KEFU_ADMIN_EMAIL is not"},
 	}
@@ -160,5 +167,40 @@ func TestUserAdd(t *testing.T) {
 		if err := run(context.Background(), args, getenv, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// TestConfigSeedsFirstStartOnly: KEFU_CONFIG sets the settings on the very
+// first start; after that the admin pages hold them and a changed file is
+// left alone.
+func TestConfigSeedsFirstStartOnly(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.json"), filepath.Join(dir, "second.json")
+	if err := os.WriteFile(first, []byte(`{"customer_service_uids": false, "conversation_grade": 100, "default_capacity": 2, "other": "ignored"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(second, []byte(`{"customer_service_uids": ["1"], "conversation_grade": 200}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_USER_PASSWORD": "sam's password", "KEFU_CONFIG": first}
+	getenv := func(k string) string { return env[k] }
+	if err := run(context.Background(), []string{"user", "add", "-email", "sam@example.com"}, getenv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	env["KEFU_CONFIG"] = second
+	if err := run(context.Background(), []string{"user", "add", "-email", "kim@example.com"}, getenv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := db.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Grade != 100 || !s.Agents.Unrestricted || s.DefaultCapacity != 2 {
+		t.Fatalf("settings after two starts = %+v; want the first file's: grade 100, customer_service_uids false, capacity 2", s)
 	}
 }

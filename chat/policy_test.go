@@ -1,0 +1,102 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// TestPolicyMatrix walks the whole table of the developers' brief: every
+// grade, with customer_service_uids as a list (each side listed or not) and
+// as false, and every combination of friendship and shared group.
+//
+// Each want string gives, for one grade, whether a start is allowed ('y')
+// for the rows in this order: from listed, to listed, friends, shared group,
+// counted as binary digits 0000, 0001, … 1111.
+func TestPolicyMatrix(t *testing.T) {
+	const from, to = 10, 20
+	tests := []struct {
+		grade      int
+		list, none string // customer_service_uids a list, or false (16 and 4 rows)
+	}{
+		{GradeAnyone, "yyyyyyyyyyyyyyyy", "yyyy"},
+		{GradeServiceOrKin, "nyyyyyyyyyyyyyyy", "yyyy"},
+		{GradeKinOnly, "nyyynyyynyyynyyy", "nyyy"},
+	}
+	for _, tt := range tests {
+		for i, want := range tt.list {
+			fromCS, toCS, friends, group := i&8 != 0, i&4 != 0, i&2 != 0, i&1 != 0
+			agents := AgentList{IDs: []int64{}}
+			if fromCS {
+				agents.IDs = append(agents.IDs, from)
+			}
+			if toCS {
+				agents.IDs = append(agents.IDs, to)
+			}
+			name := fmt.Sprintf("grade %d/from cs %v/to cs %v/friends %v/group %v", tt.grade, fromCS, toCS, friends, group)
+			check(t, name, Settings{Grade: tt.grade, Agents: agents}, from, to, Ties{Friends: friends, SharedGroup: group}, want == 'y')
+		}
+		for i, want := range tt.none {
+			friends, group := i&2 != 0, i&1 != 0
+			name := fmt.Sprintf("grade %d/uids false/friends %v/group %v", tt.grade, friends, group)
+			check(t, name, Settings{Grade: tt.grade, Agents: AgentList{Unrestricted: true}}, from, to, Ties{Friends: friends, SharedGroup: group}, want == 'y')
+		}
+	}
+}
+
+// TestPolicyTeam covers support chats: a visitor writing to customer service as a whole.
+func TestPolicyTeam(t *testing.T) {
+	listed := AgentList{IDs: []int64{1}}
+	check(t, "grade 0", Settings{Grade: GradeAnyone, Agents: listed}, 50, Team, Ties{}, true)
+	check(t, "grade 100", Settings{Grade: GradeServiceOrKin, Agents: listed}, 50, Team, Ties{}, true)
+	check(t, "grade 100, nobody listed", Settings{Grade: GradeServiceOrKin, Agents: AgentList{IDs: []int64{}}}, 50, Team, Ties{}, true)
+	check(t, "grade 200", Settings{Grade: GradeKinOnly, Agents: listed}, 50, Team, Ties{}, false)
+}
+
+func check(t *testing.T, name string, s Settings, from, to int64, ties Ties, want bool) {
+	t.Helper()
+	err := s.MayStart(from, to, ties)
+	if got := err == nil; got != want {
+		t.Errorf("%s: allowed = %v, want %v", name, got, want)
+		return
+	}
+	if err == nil {
+		return
+	}
+	var refused *RefusedError
+	if !errors.As(err, &refused) || !errors.Is(err, ErrConversationNotAllowed) || refused.Reason == "" || refused.Grade != s.Grade {
+		t.Errorf("%s: refusal %#v is not a RefusedError wrapping ErrConversationNotAllowed with a reason", name, err)
+	}
+}
+
+func TestParseSettings(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     Settings
+		wantErr  bool
+	}{
+		{name: "uni-im shape", in: `{"customer_service_uids": ["3", "4"], "conversation_grade": 100}`,
+			want: Settings{Agents: AgentList{IDs: []int64{3, 4}}, Grade: 100, DefaultCapacity: 5}},
+		{name: "false", in: `{"customer_service_uids": false, "conversation_grade": 200, "default_capacity": 2}`,
+			want: Settings{Agents: AgentList{Unrestricted: true}, Grade: 200, DefaultCapacity: 2}},
+		{name: "unknown keys ignored, defaults kept", in: `{"push": {"x": 1}}`, want: DefaultSettings()},
+		{name: "bad grade", in: `{"conversation_grade": 50}`, wantErr: true},
+		{name: "bad capacity", in: `{"default_capacity": -1}`, wantErr: true},
+		{name: "true uids", in: `{"customer_service_uids": true}`, wantErr: true},
+		{name: "not json", in: `grade: 100`, wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseSettings([]byte(tt.in))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tt.name, err, tt.wantErr)
+			continue
+		}
+		if tt.wantErr {
+			continue
+		}
+		if got.Grade != tt.want.Grade || got.DefaultCapacity != tt.want.DefaultCapacity ||
+			got.Agents.Unrestricted != tt.want.Agents.Unrestricted || fmt.Sprint(got.Agents.IDs) != fmt.Sprint(tt.want.Agents.IDs) {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package store
+
+// The conversation_grade policy, checked inside the transaction that would
+// store what it allows, so that a refusal stores nothing and a change of
+// settings, friendship or group takes effect on the very next message.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// ties returns what users a and b share.
+func ties(ctx context.Context, q querier, a, b int64) (chat.Ties, error) {
+	var t chat.Ties
+	err := q.QueryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2),
+		EXISTS (SELECT 1 FROM conversation_members ma
+			JOIN conversation_members mb ON mb.conversation_id = ma.conversation_id AND mb.user_id = $2
+			JOIN conversations g ON g.id = ma.conversation_id AND g.kind = 'group'
+			WHERE ma.user_id = $1)`, a, b).Scan(&t.Friends, &t.SharedGroup)
+	return t, err
+}
+
+// mayStart returns nil when the settings let from start a conversation with
+// to (chat.Team: customer service as a whole), and the refusal otherwise.
+func mayStart(ctx context.Context, q querier, from, to int64) error {
+	s, err := loadSettings(ctx, q)
+	if err != nil {
+		return err
+	}
+	var t chat.Ties
+	if to != chat.Team && s.Grade != chat.GradeAnyone {
+		if t, err = ties(ctx, q, from, to); err != nil {
+			return err
+		}
+	}
+	return s.MayStart(from, to, t)
+}
+
+// MayStart reports whether from may start a conversation with to now: nil,
+// or a *chat.RefusedError saying why not.
+func (db *DB) MayStart(ctx context.Context, from, to int64) error {
+	if err := mayStart(ctx, db.pool, from, to); err != nil {
+		return fmt.Errorf("store: may %d start a conversation with %d: %w", from, to, err)
+	}
+	return nil
+}
+
+// maySend applies the policy to a message in a one-to-one conversation: a
+// direct one with its other member, a support chat between its visitor and
+// customer service. Group messages, notes and system lines are not checked:
+// a group's members are kin, and notes never reach the visitor.
+func maySend(ctx context.Context, tx pgx.Tx, s Send) error {
+	if s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
+		return nil
+	}
+	var kind chat.ConversationKind
+	var visitorID, other int64
+	err := tx.QueryRow(ctx, `SELECT c.kind, coalesce(c.visitor_id, 0),
+		coalesce((SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id <> $2 LIMIT 1), 0)
+		FROM conversations c WHERE c.id = $1`, s.ConversationID, s.SenderID).Scan(&kind, &visitorID, &other)
+	if err != nil {
+		return err
+	}
+	switch {
+	case kind == chat.Direct:
+		return mayStart(ctx, tx, s.SenderID, other)
+	case kind == chat.Support && s.SenderID == visitorID:
+		return mayStart(ctx, tx, s.SenderID, chat.Team)
+	case kind == chat.Support:
+		return mayStart(ctx, tx, s.SenderID, visitorID)
+	}
+	return nil
+}
