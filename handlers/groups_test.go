@@ -130,6 +130,18 @@ func TestGroupPolicy(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a group of friends at grade 200 answered %s", resp.Status)
 	}
+	var id int64
+	fmt.Sscanf(resp.Header.Get("Location"), "/console/c/%d", &id)
+	members := func() int { return k.count("SELECT count(*) FROM conversation_members WHERE conversation_id = $1", id) }
+	resp, body = ann.b.post(fmt.Sprintf("/console/groups/%d/members", id), url.Values{"member": {fmt.Sprint(cat.ID)}, "_csrf": {ann.b.csrf("/console/people")}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "You cannot add Cat") || members() != 2 {
+		t.Fatalf("adding a stranger to a group at grade 200 answered %s with %d members", resp.Status, members())
+	}
+	k.setGrade(chat.GradeAnyone)
+	resp, _ = ann.b.post(fmt.Sprintf("/console/groups/%d/members", id), url.Values{"member": {fmt.Sprint(cat.ID)}, "_csrf": {ann.b.csrf("/console/people")}})
+	if resp.StatusCode != http.StatusSeeOther || members() != 3 {
+		t.Fatalf("adding Cat at grade 0 answered %s with %d members", resp.Status, members())
+	}
 }
 
 // TestFriends: invite with a message (the invitee's console counts it live),

@@ -32,8 +32,14 @@ func mayStart(ctx context.Context, q querier, from, to int64) error {
 	if err != nil {
 		return err
 	}
+	return mayStartUnder(ctx, q, s, from, to)
+}
+
+// mayStartUnder is mayStart under settings s already loaded.
+func mayStartUnder(ctx context.Context, q querier, s chat.Settings, from, to int64) error {
 	var t chat.Ties
 	if to != chat.Team && s.Grade != chat.GradeAnyone {
+		var err error
 		if t, err = ties(ctx, q, from, to); err != nil {
 			return err
 		}
@@ -58,9 +64,13 @@ func maySend(ctx context.Context, tx pgx.Tx, s Send) error {
 	if s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
 		return nil
 	}
+	settings, err := loadSettings(ctx, tx)
+	if err != nil || settings.Grade == chat.GradeAnyone {
+		return err // grade 0 allows every message, in every conversation
+	}
 	var kind chat.ConversationKind
 	var visitorID, other int64
-	err := tx.QueryRow(ctx, `SELECT c.kind, coalesce(c.visitor_id, 0),
+	err = tx.QueryRow(ctx, `SELECT c.kind, coalesce(c.visitor_id, 0),
 		coalesce((SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id <> $2 LIMIT 1), 0)
 		FROM conversations c WHERE c.id = $1`, s.ConversationID, s.SenderID).Scan(&kind, &visitorID, &other)
 	if err != nil {
@@ -68,11 +78,11 @@ func maySend(ctx context.Context, tx pgx.Tx, s Send) error {
 	}
 	switch {
 	case kind == chat.Direct:
-		return mayStart(ctx, tx, s.SenderID, other)
+		return mayStartUnder(ctx, tx, settings, s.SenderID, other)
 	case kind == chat.Support && s.SenderID == visitorID:
-		return mayStart(ctx, tx, s.SenderID, chat.Team)
+		return mayStartUnder(ctx, tx, settings, s.SenderID, chat.Team)
 	case kind == chat.Support:
-		return mayStart(ctx, tx, s.SenderID, visitorID)
+		return mayStartUnder(ctx, tx, settings, s.SenderID, visitorID)
 	}
 	return nil
 }
