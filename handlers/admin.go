@@ -46,6 +46,8 @@ func (h *Handler) adminRoutes(r chi.Router) {
 	r.Post("/settings/agents", h.adminAgentsUpdate)
 	r.Post("/settings/capacity", h.adminDefaultCapacityUpdate)
 	r.Get("/audit", h.adminAuditShow)
+	h.adminSiteRoutes(r)
+	h.adminAPIRoutes(r)
 }
 
 // adminOnly lets through admins only, on every method.

@@ -24,6 +24,9 @@ func (h *Handler) Routes() http.Handler {
 	r.Get("/console/live", h.consoleLive)
 	r.Get("/widget/live", h.widgetLive)
 
+	// The host API authenticates with API keys, not sessions.
+	r.Route("/api/v1", h.apiRoutes)
+
 	// The widget authenticates with the visitor token from the iframe's storage.
 	r.Group(func(r chi.Router) {
 		r.Use(h.framable)
