@@ -22,6 +22,10 @@ type User struct {
 	Name       string
 	IsAdmin    bool
 	DisabledAt *time.Time
+	// A verified visitor: the site that vouched for them and their id there.
+	SiteID     int64
+	ExternalID string
+	Avatar     string
 }
 
 // DisplayName is the name shown beside the user's messages.

@@ -28,7 +28,7 @@ type Member struct {
 // Members returns every member (not visitors) whose name or email contains
 // q, ignoring case; all of them when q is empty. They come by name.
 func (db *DB) Members(ctx context.Context, q string) ([]Member, error) {
-	rows, err := db.pool.Query(ctx, `SELECT u.id, u.kind, coalesce(u.email, ''), u.name, u.is_admin, u.disabled_at, a.capacity
+	rows, err := db.pool.Query(ctx, `SELECT `+userColumnsOf("u")+`, a.capacity
 		FROM users u LEFT JOIN agents a ON a.user_id = u.id
 		WHERE u.kind = 'member'
 		AND ($1 = '' OR strpos(lower(u.name), lower($1)) > 0 OR strpos(lower(u.email), lower($1)) > 0)
@@ -38,7 +38,7 @@ func (db *DB) Members(ctx context.Context, q string) ([]Member, error) {
 	}
 	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member, error) {
 		var m Member
-		err := r.Scan(&m.ID, &m.Kind, &m.Email, &m.Name, &m.IsAdmin, &m.DisabledAt, &m.Capacity)
+		err := r.Scan(append(userFields(&m.User), &m.Capacity)...)
 		return m, err
 	})
 	if err != nil {

@@ -76,9 +76,18 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 	case err != pgx.ErrNoRows:
 		return 0, false, err
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status, queued_at, target_user_id, target_until)
-		VALUES ('support', $1, 'queued', now(), $2, $3)
-		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`, visitorID, target, until).Scan(&id)
+	var site *int64
+	if s.SiteID != 0 {
+		site = &s.SiteID
+	}
+	visitorContext := s.Context
+	if visitorContext == nil {
+		visitorContext = map[string]string{}
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status, queued_at, target_user_id, target_until, site_id, context)
+		VALUES ('support', $1, 'queued', now(), $2, $3, $4, $5)
+		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`,
+		visitorID, target, until, site, visitorContext).Scan(&id)
 	if err == pgx.ErrNoRows {
 		err = tx.QueryRow(ctx, `SELECT id FROM conversations
 			WHERE visitor_id = $1 AND kind = 'support' AND status <> 'resolved'`, visitorID).Scan(&id)

@@ -149,10 +149,8 @@ func (db *DB) Invites(ctx context.Context, userID int64) (received, sent []Invit
 		return nil, nil, fmt.Errorf("store: invitations of %d: %w", userID, err)
 	}
 	var in Invite
-	f, t := &in.From, &in.To
-	_, err = pgx.ForEachRow(rows, []any{&in.ID, &in.Message, &in.CreatedAt,
-		&f.ID, &f.Kind, &f.Email, &f.Name, &f.IsAdmin, &f.DisabledAt,
-		&t.ID, &t.Kind, &t.Email, &t.Name, &t.IsAdmin, &t.DisabledAt}, func() error {
+	fields := append(append([]any{&in.ID, &in.Message, &in.CreatedAt}, userFields(&in.From)...), userFields(&in.To)...)
+	_, err = pgx.ForEachRow(rows, fields, func() error {
 		if in.To.ID == userID {
 			received = append(received, in)
 		} else {
@@ -195,9 +193,4 @@ func (db *DB) userList(ctx context.Context, what, sql string, args ...any) ([]ch
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return users, nil
-}
-
-// userColumnsOf is userColumns for the users table under alias t.
-func userColumnsOf(t string) string {
-	return fmt.Sprintf("%[1]s.id, %[1]s.kind, coalesce(%[1]s.email, ''), %[1]s.name, %[1]s.is_admin, %[1]s.disabled_at", t)
 }

@@ -50,6 +50,10 @@ type Send struct {
 	// author"), who has it to themselves until TargetUntil.
 	TargetID    int64
 	TargetUntil time.Time
+	// A visitor's new chat: the site it came from (0: none) and what the
+	// visitor's browser said of itself (page, referrer, language, …).
+	SiteID  int64
+	Context map[string]string
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,

@@ -11,12 +11,23 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-const userColumns = "id, kind, coalesce(email, ''), name, is_admin, disabled_at"
+var userColumns = userColumnsOf("users")
 
-func scanUser(row pgx.Row) (chat.User, error) {
+// userColumnsOf is the column list scanUser reads, from the users table under alias t.
+func userColumnsOf(t string) string {
+	return fmt.Sprintf("%[1]s.id, %[1]s.kind, coalesce(%[1]s.email, ''), %[1]s.name, %[1]s.is_admin, %[1]s.disabled_at, "+
+		"coalesce(%[1]s.site_id, 0), coalesce(%[1]s.external_id, ''), %[1]s.avatar", t)
+}
+
+// scanUser scans userColumns, then extra.
+func scanUser(row pgx.Row, extra ...any) (chat.User, error) {
 	var u chat.User
-	err := row.Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt)
+	err := row.Scan(append(userFields(&u), extra...)...)
 	return u, err
+}
+
+func userFields(u *chat.User) []any {
+	return []any{&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &u.SiteID, &u.ExternalID, &u.Avatar}
 }
 
 // User returns the user with id.
@@ -46,9 +57,9 @@ type Credentials struct {
 // CredentialsByEmail returns the member with email, their password hash and session epoch.
 func (db *DB) CredentialsByEmail(ctx context.Context, email string) (Credentials, error) {
 	var c Credentials
-	u := &c.User
-	err := db.pool.QueryRow(ctx, "SELECT "+userColumns+", coalesce(password_hash, ''), session_epoch FROM users WHERE kind = 'member' AND lower(email) = lower($1)", email).
-		Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &c.PasswordHash, &c.SessionEpoch)
+	var err error
+	c.User, err = scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumns+", coalesce(password_hash, ''), session_epoch FROM users WHERE kind = 'member' AND lower(email) = lower($1)", email),
+		&c.PasswordHash, &c.SessionEpoch)
 	if err != nil {
 		return c, fmt.Errorf("store: member by email: %w", mapErr(err))
 	}
@@ -58,10 +69,8 @@ func (db *DB) CredentialsByEmail(ctx context.Context, email string) (Credentials
 // SessionUser returns the user with id and their session epoch, in one
 // lookup: every signed-in request checks both.
 func (db *DB) SessionUser(ctx context.Context, id int64) (chat.User, int, error) {
-	var u chat.User
 	var epoch int
-	err := db.pool.QueryRow(ctx, "SELECT "+userColumns+", session_epoch FROM users WHERE id = $1", id).
-		Scan(&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &epoch)
+	u, err := scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumns+", session_epoch FROM users WHERE id = $1", id), &epoch)
 	if err != nil {
 		return u, 0, fmt.Errorf("store: session user %d: %w", id, mapErr(err))
 	}
