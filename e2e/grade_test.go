@@ -120,9 +120,9 @@ func TestGradeSwitch(t *testing.T) {
 	}
 }
 
-// userAdd runs `kefu user add` on data dir data, before kefu serves from it;
-// extraEnv ("KEY=value") is added to its environment.
-func userAdd(t *testing.T, ctx context.Context, data, email, name, password string, extraEnv ...string) {
+// userAdd runs `kefu user add` on data dir data, before kefu serves from it,
+// and returns the new user's id; extraEnv ("KEY=value") is added to its environment.
+func userAdd(t *testing.T, ctx context.Context, data, email, name, password string, extraEnv ...string) string {
 	t.Helper()
 	add := exec.CommandContext(ctx, kefuBin, "user", "add", "-email", email, "-name", name)
 	for _, kv := range os.Environ() {
@@ -132,9 +132,12 @@ func userAdd(t *testing.T, ctx context.Context, data, email, name, password stri
 	}
 	add.Env = append(add.Env, "KEFU_DATA_DIR="+data, "KEFU_USER_PASSWORD="+password)
 	add.Env = append(add.Env, extraEnv...)
-	if out, err := add.CombinedOutput(); err != nil {
+	out, err := add.CombinedOutput()
+	m := createdRe.FindSubmatch(out)
+	if err != nil || m == nil {
 		t.Fatalf("kefu user add %s: %v\n%s", email, err, out)
 	}
+	return string(m[1])
 }
 
 // signIn signs a member in and waits for the console, its socket open.

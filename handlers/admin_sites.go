@@ -1,6 +1,93 @@
 package handlers
 
-import "github.com/go-chi/chi/v5"
+// The admin's sites page: the websites that embed the widget.
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/views/admin"
+)
 
 // adminSiteRoutes are the admin's pages for the sites that embed the widget.
-func (h *Handler) adminSiteRoutes(r chi.Router) {}
+func (h *Handler) adminSiteRoutes(r chi.Router) {
+	r.Get("/sites", h.adminSitesShow)
+	r.Post("/sites", h.adminSiteCreate)
+	r.Post("/sites/{id}", h.adminSiteUpdate)
+	r.Post("/sites/{id}/secret", h.adminSiteSecretRotate)
+}
+
+func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sites, err := h.DB.Sites(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := admin.SitesProps{Frame: h.adminFrame(r)}
+	for _, s := range sites {
+		secret, err := h.DB.SiteSecret(ctx, s.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Sites = append(p.Sites, admin.SiteRow{Site: s, Secret: secret,
+			Embed: fmt.Sprintf(`<script src="%s/widget.js" data-site="%d" async></script>`, h.BaseURL.String(), s.ID)})
+	}
+	h.render(w, r, http.StatusOK, admin.SitesPage(p))
+}
+
+// siteFromForm reads the site form.
+func siteFromForm(r *http.Request) chat.Site {
+	return chat.Site{
+		Name:           r.PostFormValue("name"),
+		Origins:        strings.Fields(r.PostFormValue("origins")),
+		Greeting:       strings.TrimSpace(r.PostFormValue("greeting")),
+		Colour:         r.PostFormValue("colour"),
+		PrechatName:    chat.FieldRule(r.PostFormValue("prechat_name")),
+		PrechatEmail:   chat.FieldRule(r.PostFormValue("prechat_email")),
+		OfflineMessage: strings.TrimSpace(r.PostFormValue("offline_message")),
+	}
+}
+
+func (h *Handler) adminSiteCreate(w http.ResponseWriter, r *http.Request) {
+	s, err := h.DB.CreateSite(r.Context(), accountFrom(r.Context()).ID, siteFromForm(r), auth.NewToken())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.adminDone(w, r, s.Name+" is added. Paste its line into the site's pages.", "/admin/sites")
+}
+
+func (h *Handler) adminSiteUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	s := siteFromForm(r)
+	s.ID = id
+	if s, err = h.DB.UpdateSite(r.Context(), accountFrom(r.Context()).ID, s); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.adminDone(w, r, s.Name+" is saved.", "/admin/sites")
+}
+
+func (h *Handler) adminSiteSecretRotate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.DB.RotateSiteSecret(r.Context(), accountFrom(r.Context()).ID, id, auth.NewToken()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.adminDone(w, r, "The identity secret is rotated: tokens signed with the old one are refused from now on.", "/admin/sites")
+}

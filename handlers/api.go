@@ -1,6 +1,444 @@
 package handlers
 
-import "github.com/go-chi/chi/v5"
+// The host API: JSON over HTTP for host sites' backends, authenticated with
+// an API key (Authorization: Bearer <key>). A host key manages its site's
+// users and may reach any conversation of that site; a member's key acts as
+// its member only. A member's key is refused (403 not_allowed) on every
+// /users/… route and on system messages, whatever the user or conversation;
+// a conversation its member is not in is not found (404), so that its
+// existence does not leak.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+)
+
+// Host API limits.
+const (
+	maxAPIBody = 64 << 10
+	// apiPageSize and apiMaxPage bound GET …/messages?limit=.
+	apiPageSize = 50
+	apiMaxPage  = 200
+	// apiConversationsLimit is how many of a user's conversations are listed, newest activity first.
+	apiConversationsLimit = 200
+)
+
+// apiKeyCtx is where a request's authenticated key is kept.
+type apiKeyCtx struct{}
 
 // apiRoutes is the host API, for host sites' backends.
-func (h *Handler) apiRoutes(r chi.Router) {}
+func (h *Handler) apiRoutes(r chi.Router) {
+	r.Use(h.apiAuth)
+	r.Put("/users/{external_id}", h.apiUserUpdate)
+	r.Get("/users/{external_id}/conversations", h.apiUserConversations)
+	r.Post("/users/{external_id}/messages", h.apiUserMessageCreate)
+	r.Get("/conversations/{id}/messages", h.apiMessagesShow)
+	r.Post("/conversations/{id}/messages", h.apiMessageCreate)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.apiFail(w, r, errNoPage) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.apiFail(w, r, errMethod) })
+}
+
+// apiAuth lets through requests that carry a live API key. A revoked key,
+// or a member's key whose member is disabled, stops working at once.
+func (h *Handler) apiAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, key, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if key = strings.TrimSpace(key); !strings.EqualFold(scheme, "Bearer") || key == "" {
+			h.apiFail(w, r, chat.ErrUnauthorized)
+			return
+		}
+		k, err := h.DB.AuthenticateAPIKey(r.Context(), auth.TokenHash(key), h.now())
+		if errors.Is(err, chat.ErrNotFound) {
+			err = chat.ErrUnauthorized
+		}
+		if err != nil {
+			h.apiFail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiKeyCtx{}, k)))
+	})
+}
+
+func apiKeyFrom(ctx context.Context) store.APIKey {
+	k, _ := ctx.Value(apiKeyCtx{}).(store.APIKey)
+	return k
+}
+
+// apiFail answers an API request that went wrong, always in JSON: bad input
+// names its field; everything else is what fail says.
+func (h *Handler) apiFail(w http.ResponseWriter, r *http.Request, err error) {
+	var ve *chat.ValidationError
+	if errors.As(err, &ve) {
+		status, code, msg := publicError(err)
+		writeJSON(w, status, map[string]string{"error": code, "message": msg, "field": ve.Field})
+		return
+	}
+	if !wantsJSON(r) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept", "application/json")
+	}
+	h.fail(w, r, err)
+}
+
+// apiUser is a user as the API shows them.
+type apiUser struct {
+	ID         int64  `json:"id"`
+	ExternalID string `json:"external_id"`
+	Name       string `json:"name"`
+	Email      string `json:"email"`
+	Avatar     string `json:"avatar"`
+}
+
+// apiConversation is one of a user's conversations.
+type apiConversation struct {
+	ID   int64                 `json:"id"`
+	Kind chat.ConversationKind `json:"kind"`
+	// Status is a support chat's: queued, assigned or resolved.
+	Status        chat.Status `json:"status,omitempty"`
+	LastSeq       int64       `json:"last_seq"`
+	LastMessageAt *time.Time  `json:"last_message_at"`
+	Unread        int64       `json:"unread"`
+}
+
+// apiMessage is a message as the API shows it.
+type apiMessage struct {
+	ID             int64            `json:"id"`
+	ConversationID int64            `json:"conversation_id"`
+	Seq            int64            `json:"seq"`
+	SenderID       *int64           `json:"sender_id"` // null: a system line
+	SenderName     string           `json:"sender_name,omitempty"`
+	ClientMsgID    string           `json:"client_msg_id,omitempty"`
+	Type           chat.MessageType `json:"type"`
+	Body           string           `json:"body"`
+	CreatedAt      time.Time        `json:"created_at"`
+}
+
+func apiMessageOf(m chat.Message) apiMessage {
+	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
+		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Body, CreatedAt: m.CreatedAt}
+	if m.SenderID != 0 {
+		out.SenderID = &m.SenderID
+	}
+	return out
+}
+
+// readJSON decodes the request's body, one JSON object of at most
+// maxAPIBody bytes with only the fields of dst, into dst.
+func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	if err == nil {
+		if _, err = dec.Token(); err == io.EOF {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("more than one value")
+		}
+	}
+	var tooBig *http.MaxBytesError
+	var wrongType *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return chat.Invalid("request", fmt.Sprintf("The request body is larger than %d KiB.", maxAPIBody>>10))
+	case errors.As(err, &wrongType) && wrongType.Field != "":
+		return chat.Invalid(wrongType.Field, fmt.Sprintf("%q must be a JSON %s.", wrongType.Field, jsonType(wrongType.Type)))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return chat.Invalid(field, fmt.Sprintf("%q is not a field of this request.", field))
+	case err == io.EOF:
+		return chat.Invalid("request", "The request body is empty: send a JSON object.")
+	}
+	return chat.Invalid("request", "The request body is not valid JSON: send one JSON object.")
+}
+
+// jsonType names the JSON type that decodes into t.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return "value"
+}
+
+// externalID is the {external_id} in the path, decoded once.
+func externalID(r *http.Request) string {
+	id := chi.URLParam(r, "external_id")
+	if r.URL.RawPath != "" { // the path held escapes (such as %2F), so chi matched it raw
+		if un, err := url.PathUnescape(id); err == nil {
+			id = un
+		}
+	}
+	return id
+}
+
+// hostKey refuses a member's key: it acts as its member and nobody else.
+func hostKey(k store.APIKey) error {
+	if k.UserID != 0 {
+		return fmt.Errorf("a member's key (%d) on a host key's route: %w", k.ID, chat.ErrNotAllowed)
+	}
+	return nil
+}
+
+// validExternalUser checks what the host sent of a user, naming the field at fault.
+func validExternalUser(e store.ExternalUser) error {
+	if e.Email != "" {
+		if a, err := mail.ParseAddress(e.Email); err != nil || a.Address != e.Email {
+			return chat.Invalid("email", "The email is not an address, such as sam@example.com.")
+		}
+	}
+	err := store.ValidateExternalUser(e)
+	var ve *chat.ValidationError
+	if errors.As(err, &ve) && ve.Field == "sub" {
+		return chat.Invalid("external_id", ve.Message)
+	}
+	return err
+}
+
+// apiExternalUser returns the user {external_id} of the key's site.
+func (h *Handler) apiExternalUser(r *http.Request) (chat.User, error) {
+	k := apiKeyFrom(r.Context())
+	if err := hostKey(k); err != nil {
+		return chat.User{}, err
+	}
+	ext := externalID(r)
+	if err := validExternalUser(store.ExternalUser{ExternalID: ext}); err != nil {
+		return chat.User{}, err
+	}
+	return h.DB.ExternalUserByID(r.Context(), k.SiteID, ext)
+}
+
+// apiUserUpdate creates the user {external_id} of the key's site, or
+// replaces their name, email and avatar.
+func (h *Handler) apiUserUpdate(w http.ResponseWriter, r *http.Request) {
+	k := apiKeyFrom(r.Context())
+	if err := hostKey(k); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	var in struct {
+		Name   string `json:"name"`
+		Email  string `json:"email"`
+		Avatar string `json:"avatar"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	e := store.ExternalUser{SiteID: k.SiteID, ExternalID: externalID(r), Name: strings.TrimSpace(in.Name),
+		Email: strings.TrimSpace(in.Email), Avatar: strings.TrimSpace(in.Avatar)}
+	if err := validExternalUser(e); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	u, err := h.DB.UpsertExternalUser(r.Context(), e)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiUser{ID: u.ID, ExternalID: u.ExternalID, Name: u.Name, Email: u.Email, Avatar: u.Avatar})
+}
+
+// apiUserConversations lists the user's support chats and direct
+// conversations, newest activity first, with what they have not read.
+func (h *Handler) apiUserConversations(w http.ResponseWriter, r *http.Request) {
+	u, err := h.apiExternalUser(r)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	sums, err := h.DB.Summaries(r.Context(), chat.Viewer{UserID: u.ID}, apiConversationsLimit)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	out := []apiConversation{}
+	for _, s := range sums {
+		c := apiConversation{ID: s.ID, Kind: s.Kind, LastSeq: s.LastSeq, LastMessageAt: s.LastMessageAt, Unread: s.Unread}
+		switch s.Kind {
+		case chat.Support:
+			c.Status = s.Status
+		case chat.Direct:
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
+}
+
+// apiUserMessageCreate sends a message as the user into their support chat,
+// starting one (queued) if they have none. A resent client_msg_id answers
+// 200 with the message stored the first time; a new message is 201.
+func (h *Handler) apiUserMessageCreate(w http.ResponseWriter, r *http.Request) {
+	k := apiKeyFrom(r.Context())
+	if err := hostKey(k); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	var in struct {
+		Body        string `json:"body"`
+		ClientMsgID string `json:"client_msg_id"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	body, err := chat.ValidateBody(in.Body)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	if err := chat.ValidateClientMsgID(in.ClientMsgID); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	u, err := h.apiExternalUser(r)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	if u.Disabled() {
+		h.apiFail(w, r, fmt.Errorf("user %d is disabled: %w", u.ID, chat.ErrNotAllowed))
+		return
+	}
+	msg, created, err := h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: u.ID, ClientMsgID: in.ClientMsgID, Body: body, SiteID: k.SiteID})
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, sentStatus(created), apiMessageOf(msg))
+}
+
+func sentStatus(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+// apiMessagesShow returns a conversation's messages after after_seq, oldest
+// first, at most limit; agents' private notes are never among them.
+func (h *Handler) apiMessagesShow(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	after, limit := int64(0), apiPageSize
+	if s := q.Get("after_seq"); s != "" {
+		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after < 0 {
+			h.apiFail(w, r, chat.Invalid("after_seq", "after_seq is the seq of the last message you have: a whole number, 0 or more."))
+			return
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > apiMaxPage {
+			h.apiFail(w, r, chat.Invalid("limit", fmt.Sprintf("limit is a number of messages from 1 to %d.", apiMaxPage)))
+			return
+		}
+	}
+	c, err := h.DB.ConversationForKey(r.Context(), id, apiKeyFrom(r.Context()))
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	msgs, err := h.DB.MessagesAfter(r.Context(), c.ID, after, limit+1, false)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	more := len(msgs) > limit
+	if more {
+		msgs = msgs[:limit]
+	}
+	out := make([]apiMessage, 0, len(msgs))
+	next := after
+	for _, m := range msgs {
+		out = append(out, apiMessageOf(m))
+		next = m.Seq
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "next_after_seq": next, "has_more": more})
+}
+
+// apiMessageCreate sends into a conversation: a host key sends a system
+// line ("type":"system"); a member's key sends a text message as its member
+// (idempotent by client_msg_id, like a user's message).
+func (h *Handler) apiMessageCreate(w http.ResponseWriter, r *http.Request) {
+	k := apiKeyFrom(r.Context())
+	id, err := pathID(r)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	var in struct {
+		Body        string           `json:"body"`
+		Type        chat.MessageType `json:"type"`
+		ClientMsgID string           `json:"client_msg_id"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	s := store.Send{ConversationID: id, ClientMsgID: in.ClientMsgID}
+	switch {
+	case k.UserID == 0 && in.Type == chat.System:
+		if in.ClientMsgID != "" {
+			h.apiFail(w, r, chat.Invalid("client_msg_id", "System messages are sent once each and take no client_msg_id."))
+			return
+		}
+		s.Type = chat.System
+	case k.UserID == 0:
+		h.apiFail(w, r, chat.Invalid("type", `A host key sends system messages: "type": "system". To write as a user, use POST /api/v1/users/{external_id}/messages.`))
+		return
+	case in.Type == chat.System:
+		h.apiFail(w, r, fmt.Errorf("a member's key (%d) sending a system message: %w", k.ID, chat.ErrNotAllowed))
+		return
+	case in.Type == "" || in.Type == chat.Text:
+		s.SenderID = k.UserID
+	default:
+		h.apiFail(w, r, chat.Invalid("type", `type is "text" (or left out) for a member's key.`))
+		return
+	}
+	if s.Body, err = chat.ValidateBody(in.Body); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	if err := chat.ValidateClientMsgID(in.ClientMsgID); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	c, err := h.DB.ConversationForKey(r.Context(), id, k)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	s.ConversationID = c.ID
+	msg, created, err := h.DB.SendMessage(r.Context(), s)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, sentStatus(created), apiMessageOf(msg))
+}

@@ -53,6 +53,12 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Open = &open
+		if c.Kind == chat.Support && acct.Agent {
+			if p.Visitor, err = h.visitorInfo(r, c.ID); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
 		if c.Kind == chat.Group {
 			if p.Group, err = h.groupPanel(r, c.ID); err != nil {
 				h.fail(w, r, err)
@@ -200,4 +206,18 @@ func (h *Handler) groupPanel(r *http.Request, id int64) (*console.GroupPanel, er
 		}
 	}
 	return panel, nil
+}
+
+// visitorInfo loads what agents see of support chat id's visitor.
+func (h *Handler) visitorInfo(r *http.Request, id int64) (*console.VisitorInfo, error) {
+	d, err := h.DB.SupportDetailsOf(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	v := &console.VisitorInfo{Name: d.Visitor.DisplayName(), Verified: d.Visitor.ExternalID != "", Email: d.Visitor.Email,
+		Site: d.SiteName, Context: d.Context, Rating: d.Rating, Comment: d.Comment}
+	if v.Email == "" {
+		v.Email = d.Context["email"]
+	}
+	return v, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/views/layout"
 )
@@ -23,11 +24,14 @@ var (
 func publicError(err error) (int, string, string) {
 	var ve *chat.ValidationError
 	var refused *chat.RefusedError
+	var identity *auth.IdentityError
 	switch {
 	case errors.As(err, &ve):
 		return http.StatusBadRequest, "invalid", ve.Message
 	case errors.As(err, &refused):
 		return http.StatusForbidden, "conversation_not_allowed", refused.Reason
+	case errors.As(err, &identity):
+		return http.StatusUnauthorized, "identity_refused", identity.Reason
 	case errors.Is(err, errBadCSRF):
 		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
@@ -66,6 +70,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h.render(w, r, status, layout.ErrorPage(status, msg))
+}
+
+// failJSON is fail for endpoints that speak only JSON.
+func (h *Handler) failJSON(w http.ResponseWriter, r *http.Request, err error) {
+	r.Header.Set("Accept", "application/json")
+	h.fail(w, r, err)
 }
 
 func wantsJSON(r *http.Request) bool {

@@ -208,6 +208,9 @@ func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
 		switch {
 		case c.widget:
 			c.conn.Enqueue(c.waitUpdate(view.waitFor(c.user.ID)))
+			if ev.ConversationID != 0 {
+				c.conn.Enqueue(c.ratingUpdate(ev.ConversationID))
+			}
 		case agents.Has(c.user.ID):
 			comps := []templ.Component{console.Queue(view.entries, c.csrf)}
 			if ev.Type == chat.EventAssigned && ev.UserID == c.user.ID {

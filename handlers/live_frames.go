@@ -3,7 +3,10 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"net/mail"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -46,6 +49,9 @@ func (c *client) send(ctx context.Context, f inFrame) error {
 		default:
 			if f.To != 0 {
 				s.TargetID, s.TargetUntil = f.To, c.h.now().Add(c.h.Dispatcher.Config().TargetWait)
+			}
+			if err := c.startingChat(ctx, f, &s); err != nil {
+				return err
 			}
 			msg, created, err = c.h.DB.SendFromVisitor(ctx, s)
 		}
@@ -92,6 +98,12 @@ func (c *client) read(ctx context.Context, f inFrame) error {
 func (c *client) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		var buf bytes.Buffer
+		if c.widget && !c.wants(msg.ConversationID, sum) {
+			return nil, nil
+		}
+		if c.widget && c.openID == 0 {
+			c.openID = msg.ConversationID // the widget's first message started it
+		}
 		// Agents' private notes never reach a visitor; the gap they leave in
 		// seq is filled from the database without them.
 		if !(c.widget && msg.Type == chat.Note) {
@@ -158,6 +170,79 @@ func (c *client) replace(ctx context.Context, buf *bytes.Buffer, id int64) error
 	return thread.Replaced(thread.PageProps{Messages: msgs, More: more, ViewerID: c.user.ID, OlderURL: url}).Render(ctx, buf)
 }
 
+// startingChat checks and records, when this message starts a support chat,
+// what the visitor gives with it: the pre-chat fields the site asks for and
+// the page's context.
+func (c *client) startingChat(ctx context.Context, f inFrame, s *store.Send) error {
+	conv, err := c.h.DB.VisitorConversation(ctx, c.user.ID)
+	if err == nil && conv.Status != chat.Resolved {
+		return nil // it goes on
+	}
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	view, err := c.h.loadQueueView(ctx)
+	if err != nil {
+		return err
+	}
+	rules := prechatRules(c.site, c.user, view.anyone)
+	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
+	switch {
+	case rules.Name == "required" && name == "":
+		return chat.Invalid("name", "Please tell us your name.")
+	case rules.Email == "required" && email == "":
+		return chat.Invalid("email", "Please give your email, so that we can answer you.")
+	case utf8.RuneCountInString(name) > 100:
+		return chat.Invalid("name", "Your name is at most 100 characters.")
+	case email != "" && !validEmail(email):
+		return chat.Invalid("email", "That email address does not look right.")
+	}
+	if rules.Name != "off" && name != "" {
+		if err := c.h.DB.SetVisitorName(ctx, c.user.ID, name); err != nil {
+			return err
+		}
+	}
+	s.SiteID = c.site.ID
+	s.Context = visitorContext(f.Context, c.userAgent)
+	if rules.Email != "off" && email != "" {
+		s.Context["email"] = email
+	}
+	if rules.Name != "off" && name != "" {
+		s.Context["name"] = name
+	}
+	return nil
+}
+
+// contextKeys are what the widget may say of the visitor's browser.
+var contextKeys = []string{"page", "referrer", "language", "timezone"}
+
+// visitorContext keeps the known keys of what the widget sent, each cut to
+// a sane length, and the browser's user agent.
+func visitorContext(in map[string]string, userAgent string) map[string]string {
+	out := map[string]string{}
+	for _, k := range contextKeys {
+		if v := strings.TrimSpace(in[k]); v != "" && utf8.ValidString(v) {
+			out[k] = truncate(v, 2000)
+		}
+	}
+	if userAgent != "" {
+		out["user_agent"] = truncate(userAgent, 500)
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
+}
+
 // directTarget reports whether a widget chat aimed at to (0: nobody) is a
 // direct conversation with that person, rather than a support chat.
 func (h *Handler) directTarget(ctx context.Context, to int64) (bool, error) {
@@ -169,9 +254,12 @@ func (h *Handler) directTarget(ctx context.Context, to int64) (bool, error) {
 }
 
 // resume rebuilds what the browser shows after it (re)connects: the thread
-// of conversation id from afterSeq on (the widget with id 0: its newest
-// conversation from the start, or its conversation with to) and the console's list.
-func (c *client) resume(id, afterSeq, to int64) live.Job {
+// of conversation f.ConversationID from f.Seq on and the console's list. The
+// widget, with no conversation id, gets its conversation from the start: the
+// direct one with f.To when that person is not customer service, else its
+// newest support chat; and what goes with it (pre-chat fields, a rating).
+func (c *client) resume(f inFrame) live.Job {
+	id, afterSeq := f.ConversationID, f.Seq
 	return func(ctx context.Context) ([]byte, error) {
 		var buf bytes.Buffer
 		v, err := c.viewer(ctx)
@@ -186,15 +274,13 @@ func (c *client) resume(id, afterSeq, to int64) live.Job {
 		case id != 0:
 			conv, err = c.h.DB.ConversationFor(ctx, id, v)
 		case c.widget:
-			var direct bool
-			if direct, err = c.h.directTarget(ctx, to); err == nil && direct {
-				conv, err = c.h.DB.DirectConversation(ctx, c.user.ID, to)
-			} else if err == nil {
-				conv, err = c.h.DB.VisitorConversation(ctx, c.user.ID)
+			if err = c.aim(ctx, f); err == nil {
+				conv, err = c.widgetConversation(ctx)
 			}
 		}
 		switch {
 		case err == nil && conv.ID != 0 && id == 0:
+			c.openID = conv.ID
 			err = c.replace(ctx, &buf, conv.ID)
 		case err == nil && conv.ID != 0:
 			c.openID = conv.ID
@@ -211,18 +297,127 @@ func (c *client) resume(id, afterSeq, to int64) live.Job {
 			return nil, err
 		}
 		if c.widget {
-			view, err := c.h.loadQueueView(ctx)
-			if err != nil {
-				return nil, err
-			}
-			w := view.waitFor(c.user.ID)
-			c.wait = &w
-			if err := widget.WaitStatus(w).Render(ctx, &buf); err != nil {
+			if err := c.renderWidgetState(ctx, &buf, conv); err != nil {
 				return nil, err
 			}
 		}
 		return frameBytes(&buf), nil
 	}
+}
+
+// aim records what the widget is for: its site and the person it is aimed at.
+func (c *client) aim(ctx context.Context, f inFrame) error {
+	c.site = chat.Site{}
+	siteID := f.Site
+	if c.user.SiteID != 0 {
+		siteID = c.user.SiteID // a verified visitor belongs to the site that vouched for them
+	}
+	if siteID != 0 {
+		site, err := c.h.DB.Site(ctx, siteID)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		c.site = site
+	}
+	c.to = max(f.To, 0)
+	var err error
+	c.direct, err = c.h.directTarget(ctx, c.to)
+	return err
+}
+
+// widgetConversation returns the conversation the widget shows, if it exists yet.
+func (c *client) widgetConversation(ctx context.Context) (chat.Conversation, error) {
+	if c.direct {
+		return c.h.DB.DirectConversation(ctx, c.user.ID, c.to)
+	}
+	return c.h.DB.VisitorConversation(ctx, c.user.ID)
+}
+
+// renderWidgetState writes the widget's queue status, the pre-chat fields
+// for a visitor about to start a chat, and the rating form for a resolved,
+// unrated chat.
+func (c *client) renderWidgetState(ctx context.Context, buf *bytes.Buffer, conv chat.Conversation) error {
+	view, err := c.h.loadQueueView(ctx)
+	if err != nil {
+		return err
+	}
+	w := view.waitFor(c.user.ID)
+	w.Offline = c.site.OfflineMessage
+	c.wait = &w
+	if err := widget.WaitStatus(w).Render(ctx, buf); err != nil {
+		return err
+	}
+	rules := widget.PrechatRules{Name: "off", Email: "off"}
+	if !c.direct && (conv.ID == 0 || conv.Status == chat.Resolved) {
+		rules = prechatRules(c.site, c.user, view.anyone)
+	}
+	if err := widget.Prechat(rules).Render(ctx, buf); err != nil {
+		return err
+	}
+	if conv.Kind == chat.Support && conv.Status == chat.Resolved {
+		unrated, err := c.h.DB.Unrated(ctx, conv.ID)
+		if err != nil || !unrated {
+			return err
+		}
+		return widget.RatingPrompt(conv.ID).Render(ctx, buf)
+	}
+	return nil
+}
+
+// prechatRules is what a visitor starting a support chat on site is asked:
+// the site's pre-chat fields; when nobody is available (the offline form), an
+// email too, so that the answer can reach them. A verified visitor's host
+// site has said who they are already.
+func prechatRules(site chat.Site, visitor chat.User, anyone bool) widget.PrechatRules {
+	r := widget.PrechatRules{Name: "off", Email: "off"}
+	if visitor.ExternalID != "" || site.ID == 0 {
+		return r
+	}
+	r.Name, r.Email = string(site.PrechatName), string(site.PrechatEmail)
+	if !anyone {
+		r.Email = "required"
+	}
+	return r
+}
+
+// wants reports whether a message of the conversation summed up by sum
+// belongs in this widget: the widget shows one conversation.
+func (c *client) wants(id int64, sum *chat.Summary) bool {
+	switch {
+	case c.openID != 0:
+		return id == c.openID
+	case sum == nil:
+		return true // the visitor's own message, resent
+	case c.direct:
+		return sum.Kind == chat.Direct && sum.PeerID == c.to
+	}
+	return sum.Kind == chat.Support
+}
+
+// ratingUpdate offers the rating form when the widget's chat, id, was just resolved.
+func (c *client) ratingUpdate(id int64) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		if id != c.openID {
+			return nil, nil
+		}
+		unrated, err := c.h.DB.Unrated(ctx, id)
+		if err != nil || !unrated {
+			return nil, err
+		}
+		return render(ctx, widget.RatingPrompt(id))
+	}
+}
+
+// rate stores the visitor's rating of their resolved chat and thanks them.
+func (c *client) rate(ctx context.Context, f inFrame) error {
+	if !c.widget {
+		return chat.Invalid("type", "Unknown frame type.")
+	}
+	if err := c.h.DB.RateConversation(ctx, c.user.ID, f.ConversationID, f.Rating, f.Comment); err != nil {
+		return err
+	}
+	c.conn.Enqueue(frameJob(widget.Rated()))
+	return nil
 }
 
 // listUpdate re-renders the console's list item for conversation id.
@@ -275,6 +470,7 @@ func render(ctx context.Context, comps ...templ.Component) ([]byte, error) {
 // waitUpdate shows the visitor their place in the queue, when it changed.
 func (c *client) waitUpdate(w widget.Wait) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
+		w.Offline = c.site.OfflineMessage
 		if c.wait != nil && *c.wait == w {
 			return nil, nil
 		}
@@ -299,8 +495,8 @@ func (c *client) resync() live.Job {
 		for id := range c.followed {
 			ids = append(ids, id)
 		}
-		if c.widget {
-			conv, err := c.h.DB.VisitorConversation(ctx, c.user.ID)
+		if c.widget && c.resumed {
+			conv, err := c.widgetConversation(ctx)
 			if err != nil && !isNotFound(err) {
 				return nil, err
 			}

@@ -16,8 +16,11 @@ func (h *Handler) Routes() http.Handler {
 
 	// Public, no session.
 	r.Get("/healthz", h.healthShow)
-	r.Handle("/static/*", static.Handler())
-	r.Get("/widget.js", h.widgetScript)
+	// Text assets travel gzipped to browsers that take it (every one does).
+	gz := middleware.Compress(5, "text/css", "text/javascript", "application/javascript", "text/html")
+	r.With(gz).Handle("/static/*", static.Handler())
+	r.With(gz).Get("/widget.js", h.widgetScript)
+	r.Get("/widget/sites/{id}/theme.css", h.widgetTheme)
 
 	// WebSockets load their session themselves: scs's LoadAndSave would
 	// buffer and time out a connection that lives for hours.
@@ -30,8 +33,10 @@ func (h *Handler) Routes() http.Handler {
 	// The widget authenticates with the visitor token from the iframe's storage.
 	r.Group(func(r chi.Router) {
 		r.Use(h.framable)
-		r.Get("/widget", h.widgetShow)
+		r.With(gz).Get("/widget", h.widgetShow)
+		r.Get("/widget/aim", h.widgetAim)
 		r.Post("/widget/visitors", h.visitorCreate)
+		r.Post("/widget/identify", h.identifyCreate)
 		r.Get("/widget/c/{id}/history", h.widgetHistoryShow)
 	})
 

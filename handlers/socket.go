@@ -56,7 +56,7 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.serveSocket(w, r, &client{user: v, widget: true})
+	h.serveSocket(w, r, &client{user: v, widget: true, userAgent: r.UserAgent()})
 }
 
 // serveSocket upgrades the request, registers c and runs it until it ends.
@@ -103,6 +103,15 @@ type inFrame struct {
 	Body           string `json:"body"`
 	Seq            int64  `json:"seq"`
 	To             int64  `json:"to"` // widget only: the person a new chat asks for
+
+	// Widget only: the site embedding it, what a visitor starting a chat
+	// gives (pre-chat fields, the page's context), and a rating.
+	Site    int64             `json:"site"`
+	Name    string            `json:"name"`
+	Email   string            `json:"email"`
+	Context map[string]string `json:"context"`
+	Rating  int               `json:"rating"`
+	Comment string            `json:"comment"`
 }
 
 // client is one live socket and what its browser shows.
@@ -125,6 +134,14 @@ type client struct {
 	openID int64
 	// wait is the queue status the widget shows now.
 	wait *widget.Wait
+
+	// Widget only, set by resume: the site embedding it (zero: none), the
+	// person it is aimed at (0: customer service) and whether that is a
+	// direct conversation; userAgent is the browser's, from the handshake.
+	site      chat.Site
+	to        int64
+	direct    bool
+	userAgent string
 }
 
 // onFrame handles one frame on the reader goroutine. Sends are stored here,
@@ -142,7 +159,9 @@ func (c *client) onFrame(ctx context.Context, data []byte) {
 	case "read":
 		err = c.read(ctx, f)
 	case "resume":
-		c.conn.Enqueue(c.resume(f.ConversationID, f.Seq, f.To))
+		c.conn.Enqueue(c.resume(f))
+	case "rate":
+		err = c.rate(ctx, f)
 	default:
 		err = chat.Invalid("type", "Unknown frame type.")
 	}

@@ -1,22 +1,131 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/static"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
-// widgetShow renders the widget's iframe page.
-// ?to=<user id> names the agent a new chat asks for ("contact the author").
+// widgetShow renders the widget's iframe page. ?site=<id> names the site
+// embedding it: only that site's origins may frame it, and it takes the
+// site's greeting and colours. ?to=<user id> names the person a new chat is
+// for ("contact the author").
 func (h *Handler) widgetShow(w http.ResponseWriter, r *http.Request) {
-	to, _ := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64)
-	h.render(w, r, http.StatusOK, widget.Page(max(to, 0)))
+	p, ok := h.widgetProps(w, r, true)
+	if ok {
+		h.render(w, r, http.StatusOK, widget.Page(p))
+	}
+}
+
+// widgetAim answers the widget switching to another person (?to=) without
+// reloading: the new title and pre-chat fields.
+func (h *Handler) widgetAim(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.widgetProps(w, r, false)
+	if ok {
+		h.render(w, r, http.StatusOK, widget.Aimed(p))
+	}
+}
+
+// widgetProps reads ?site= and ?to= into what the widget shows; framed
+// requests are checked against the site's origins. It reports whether it
+// has not answered the request already.
+func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed bool) (widget.Props, bool) {
+	ctx := r.Context()
+	p := widget.Props{Prechat: widget.PrechatRules{Name: "off", Email: "off"}}
+	if v := r.URL.Query().Get("site"); v != "" && v != "0" {
+		site, err := h.widgetSite(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return p, false
+		}
+		if origin, ok := framedBy(r); framed && ok && !site.Allows(origin) {
+			// Said in the frame, which anyone may show: it holds nothing.
+			h.render(w, r, http.StatusForbidden, widget.Refused(origin))
+			return p, false
+		}
+		// Browsers that send no Referer are held back by the CSP alone.
+		w.Header().Set("Content-Security-Policy", cspBase+"; frame-ancestors "+frameAncestors(site.Origins))
+		p.SiteID, p.Greeting, p.Theme = site.ID, site.Greeting, themeURL(site)
+		view, err := h.loadQueueView(ctx)
+		if err != nil {
+			h.fail(w, r, err)
+			return p, false
+		}
+		// As a new visitor sees it; a returning one's socket says otherwise.
+		p.Prechat = prechatRules(site, chat.User{}, view.anyone)
+	}
+	if to, err := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64); err == nil && to > 0 {
+		u, err := h.DB.User(ctx, to)
+		if err == nil && u.Kind == chat.KindMember && !u.Disabled() {
+			p.To, p.ToName = u.ID, u.DisplayName()
+		}
+		if direct, err := h.directTarget(ctx, p.To); err != nil || direct {
+			p.Prechat = widget.PrechatRules{Name: "off", Email: "off"} // asked of support chats only
+		}
+	}
+	return p, true
+}
+
+// widgetSite returns the site named by ?site=.
+func (h *Handler) widgetSite(r *http.Request) (chat.Site, error) {
+	id, err := strconv.ParseInt(r.URL.Query().Get("site"), 10, 64)
+	if err != nil || id < 1 {
+		return chat.Site{}, errNoPage
+	}
+	return h.DB.Site(r.Context(), id)
+}
+
+// framedBy returns the origin of the page framing the widget, when the
+// browser says it: a frame's request carries the embedding page's origin as
+// its Referer.
+func framedBy(r *http.Request) (string, bool) {
+	if r.Header.Get("Sec-Fetch-Dest") != "iframe" {
+		return "", false
+	}
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host == "" {
+		return "", false
+	}
+	return ref.Scheme + "://" + ref.Host, true
+}
+
+func frameAncestors(origins []string) string {
+	if len(origins) == 0 {
+		return "'none'"
+	}
+	return strings.Join(origins, " ")
+}
+
+func themeURL(s chat.Site) string {
+	return "/widget/sites/" + itoa(s.ID) + "/theme.css?c=" + strings.TrimPrefix(s.Colour, "#")
+}
+
+// widgetTheme serves a site's colours as a stylesheet: the CSP allows no inline style.
+func (h *Handler) widgetTheme(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	site, err := h.DB.Site(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	// The colour is #rrggbb: checked when stored, and by the database.
+	fmt.Fprintf(w, ":root { --accent: %[1]s; --mine: %[1]s; }\n", site.Colour)
 }
 
 // widgetScript serves the one-line embed at a stable URL; host pages are
@@ -58,4 +167,47 @@ func (h *Handler) visitor(r *http.Request, token string) (chat.User, error) {
 		return u, chat.ErrUnauthorized
 	}
 	return u, err
+}
+
+// identifyCreate exchanges a host site's identity token for a widget session
+// of the verified visitor, carrying the anonymous visitor's conversation over.
+// Body: {"site": id, "token": "<JWT>", "visitor_token": "<the anonymous token, if any>"}.
+func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Site         int64  `json:"site"`
+		Token        string `json:"token"`
+		VisitorToken string `json:"visitor_token"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&in); err != nil {
+		h.failJSON(w, r, chat.Invalid("body", "The request is not the JSON kefu expects."))
+		return
+	}
+	secret, err := h.DB.SiteSecret(r.Context(), in.Site)
+	if errors.Is(err, chat.ErrNotFound) {
+		h.failJSON(w, r, chat.Invalid("site", "There is no such site."))
+		return
+	}
+	if err != nil {
+		h.failJSON(w, r, err)
+		return
+	}
+	id, err := auth.VerifyIdentity(in.Token, secret, h.now())
+	if err != nil {
+		h.failJSON(w, r, err)
+		return
+	}
+	var anonID int64
+	if in.VisitorToken != "" {
+		if anon, err := h.visitor(r, in.VisitorToken); err == nil && anon.ExternalID == "" {
+			anonID = anon.ID
+		}
+	}
+	token := auth.NewToken()
+	u, err := h.DB.Identify(r.Context(), store.ExternalUser{SiteID: in.Site, ExternalID: id.Subject, Name: id.Name, Email: id.Email, Avatar: id.Avatar},
+		auth.TokenHash(token), id.Expires, anonID)
+	if err != nil {
+		h.failJSON(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "visitor_id": u.ID, "name": u.DisplayName()})
 }

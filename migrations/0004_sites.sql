@@ -28,6 +28,19 @@ ALTER TABLE users DROP CONSTRAINT users_check1;
 ALTER TABLE users ADD CONSTRAINT users_visitor_identity_check
     CHECK (kind <> 'visitor' OR visitor_token_hash IS NOT NULL OR external_id IS NOT NULL);
 CREATE UNIQUE INDEX users_external_key ON users (coalesce(site_id, 0), external_id) WHERE external_id IS NOT NULL;
+-- An email signs a member in, so it is unique among members; visitors' emails
+-- are what host sites or the visitors themselves said, and may repeat.
+DROP INDEX users_email_key;
+CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE kind = 'member' AND email IS NOT NULL;
+
+-- A verified visitor's widget sessions: a random token per identification,
+-- valid until the identity token it was exchanged for expires.
+CREATE TABLE visitor_tokens (
+    token_hash bytea PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users (id),
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX visitor_tokens_expiry_idx ON visitor_tokens (expires_at);
 
 -- Where a support chat came from, what the visitor's browser said of itself,
 -- and how the visitor rated it once resolved.

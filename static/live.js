@@ -23,6 +23,9 @@
     memoryToken = t;
     try { localStorage.setItem(storageKey, t); } catch (e) { /* storage blocked: the token lives as long as the page */ }
   }
+  function storageWorks() {
+    try { localStorage.setItem(storageKey + ".probe", "1"); localStorage.removeItem(storageKey + ".probe"); return true; } catch (e) { return false; }
+  }
   function ensureToken() {
     var t = loadToken();
     if (t) return Promise.resolve(t);
@@ -132,8 +135,11 @@
       status("Connected", "open");
       var p = position();
       var resume = { type: "resume", conversation_id: p.conversation_id, seq: p.seq };
-      var to = document.getElementById("composer");
-      if (widget && to && +to.dataset.to) resume.to = +to.dataset.to;
+      var composer = document.getElementById("composer");
+      if (widget && composer) {
+        if (+composer.dataset.to) resume.to = +composer.dataset.to;
+        if (+composer.dataset.site) resume.site = +composer.dataset.site;
+      }
       ws.send(JSON.stringify(resume));
       outbox.forEach(function (frame) { ws.send(JSON.stringify(frame)); });
     };
@@ -182,7 +188,12 @@
     var id = newID();
     var frame = { type: "send", client_msg_id: id, body: text };
     if (!widget) frame.conversation_id = +form.dataset.liveSend;
-    if (widget && +form.dataset.to) frame.to = +form.dataset.to;
+    if (widget) {
+      if (+form.dataset.to) frame.to = +form.dataset.to;
+      if (+form.dataset.site) frame.site = +form.dataset.site;
+      ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
+      frame.context = hostContext;
+    }
     var pending = document.createElement("li");
     pending.id = "pending-" + id;
     pending.className = "msg mine pending";
@@ -204,10 +215,75 @@
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
+    if (form.matches("form[data-live-rate]")) {
+      e.preventDefault();
+      var rating = form.querySelector("input[name=rating]:checked");
+      send({ type: "rate", conversation_id: +form.dataset.liveRate, rating: rating ? +rating.value : 0, comment: form.elements.comment.value });
+      return;
+    }
     if (!form.matches("form[data-live-send]")) return;
     e.preventDefault();
     submit(form);
   });
+
+  // --- the widget and its host page ---
+  // The host page (widget.js) tells the iframe where it is, and who the
+  // visitor is when the host site vouches for them with an identity token.
+  var hostContext = {};
+  if (widget) {
+    try { hostContext.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* unknown */ }
+    hostContext.language = navigator.language || "";
+    if (!storageWorks()) document.getElementById("storage-note").hidden = false;
+    window.addEventListener("message", function (e) {
+      if (e.source !== window.parent || !e.data) return;
+      if (e.data.kefu === "context") {
+        hostContext.page = String(e.data.page || "");
+        hostContext.referrer = String(e.data.referrer || "");
+        if (e.data.identity) identify(String(e.data.identity));
+      }
+      if (e.data.kefu === "identify") identify(String(e.data.token || ""));
+      if (e.data.kefu === "aim") aim(+e.data.to || 0);
+    });
+    if (window.parent !== window) window.parent.postMessage({ kefu: "ready" }, "*");
+  }
+
+  // aim switches the widget to the conversation with person (0: customer
+  // service): its title and pre-chat fields come from the server, its thread
+  // from the socket's resume.
+  function aim(person) {
+    var composer = document.getElementById("composer");
+    composer.dataset.to = String(person);
+    var list = thread();
+    list.innerHTML = "";
+    delete list.dataset.conversation;
+    document.getElementById("rating").innerHTML = "";
+    fetch("/widget/aim?site=" + (+composer.dataset.site) + "&to=" + person)
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        apply(html);
+        if (socket && socket.readyState === WebSocket.OPEN) {
+          send({ type: "resume", conversation_id: 0, seq: 0, to: person, site: +composer.dataset.site });
+        }
+      }, function () { showError("Could not reach the server. Try again in a moment."); });
+  }
+
+  // identify exchanges the host site's token for this visitor's session,
+  // carrying an anonymous conversation over, and reconnects as them.
+  function identify(token) {
+    var composer = document.getElementById("composer");
+    fetch("/widget/identify", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ site: +composer.dataset.site, token: token, visitor_token: loadToken() || "" })
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.message || "refused"); return j; });
+    }).then(function (j) {
+      saveToken(j.token);
+      body.dataset.identified = j.name;
+      if (socket) { var old = socket; socket = null; old.close(1000, "identified"); }
+      connect();
+    }, function (err) { showError(err.message); });
+  }
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.target.matches("form[data-live-send] textarea")) {
       e.preventDefault();

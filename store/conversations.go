@@ -70,8 +70,12 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 		return id, false, nil
 	case err == nil:
 		_, err = tx.Exec(ctx, `UPDATE conversations SET status = 'queued', queued_at = now(), resolved_at = NULL,
+			rating = NULL, rating_comment = '', rated_at = NULL,
 			assigned_agent_id = NULL, assigned_at = NULL, first_response_at = NULL,
 			target_user_id = $2, target_until = now(), target_released_at = now() WHERE id = $1`, id, lastAgent)
+		if err == nil {
+			err = enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: id, VisitorID: visitorID, Reason: "reopened"})
+		}
 		return id, err == nil, err
 	case err != pgx.ErrNoRows:
 		return 0, false, err
@@ -97,6 +101,9 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 		return 0, false, err
 	}
 	_, err = tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)", id, visitorID)
+	if err == nil {
+		err = enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: id, VisitorID: visitorID, Reason: "new"})
+	}
 	return id, err == nil, err
 }
 

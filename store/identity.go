@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
 )
@@ -73,4 +76,100 @@ func (db *DB) ExternalUserByID(ctx context.Context, siteID int64, externalID str
 		return u, fmt.Errorf("store: external user: %w", mapErr(err))
 	}
 	return u, nil
+}
+
+// Identify exchanges a verified identity for a widget session: the visitor
+// (siteID, e.ExternalID) is created on first sight, tokenHash becomes theirs
+// until expires, and the anonymous visitor anonID (0: none) hands over their
+// conversations and is retired, so the chat goes on under the verified name.
+func (db *DB) Identify(ctx context.Context, e ExternalUser, tokenHash []byte, expires time.Time, anonID int64) (chat.User, error) {
+	var u chat.User
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		if u, err = upsertExternalUser(ctx, tx, e); err != nil {
+			return err
+		}
+		if u.Disabled() {
+			return chat.ErrUnauthorized
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO visitor_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+			tokenHash, u.ID, expires); err != nil {
+			return err
+		}
+		if anonID == 0 || anonID == u.ID {
+			return nil
+		}
+		return carryOver(ctx, tx, anonID, u.ID)
+	})
+	if err != nil {
+		return u, fmt.Errorf("store: identify %q of site %d: %w", e.ExternalID, e.SiteID, mapErr(err))
+	}
+	return u, nil
+}
+
+// carryOver moves anonymous visitor anon's conversations to the verified
+// visitor to, then retires anon. A support chat moves unless to has an open
+// one already (that one goes on); a direct conversation moves unless to has
+// one with the same person.
+func carryOver(ctx context.Context, tx pgx.Tx, anon, to int64) error {
+	var anonymous bool
+	err := tx.QueryRow(ctx, `SELECT external_id IS NULL FROM users WHERE id = $1 AND kind = 'visitor' FOR UPDATE`, anon).Scan(&anonymous)
+	if err == pgx.ErrNoRows || (err == nil && !anonymous) {
+		return nil // not an anonymous visitor: nothing of theirs to take
+	}
+	if err != nil {
+		return err
+	}
+	var moved []int64
+	rows, err := tx.Query(ctx, `UPDATE conversations c SET visitor_id = $2 WHERE c.visitor_id = $1 AND c.kind = 'support'
+		AND (c.status = 'resolved' OR NOT EXISTS (SELECT 1 FROM conversations o
+			WHERE o.visitor_id = $2 AND o.kind = 'support' AND o.status <> 'resolved'))
+		RETURNING c.id`, anon, to)
+	if err != nil {
+		return err
+	}
+	if moved, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		return err
+	}
+	// Direct conversations: their key names both people.
+	rows, err = tx.Query(ctx, `SELECT c.id, m.user_id FROM conversations c
+		JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id <> $1
+		JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = $1
+		WHERE c.kind = 'direct'`, anon)
+	if err != nil {
+		return err
+	}
+	type direct struct{ id, other int64 }
+	directs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[direct])
+	if err != nil {
+		return err
+	}
+	for _, d := range directs {
+		tag, err := tx.Exec(ctx, `UPDATE conversations SET direct_key = $2 WHERE id = $1
+			AND NOT EXISTS (SELECT 1 FROM conversations WHERE direct_key = $2)`, d.id, directKey(to, d.other))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			moved = append(moved, d.id)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE conversation_members SET user_id = $2 WHERE user_id = $1 AND conversation_id = ANY($3)`,
+		anon, to, moved); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE messages SET sender_id = $2 WHERE sender_id = $1 AND conversation_id = ANY($3)`,
+		anon, to, moved); err != nil {
+		return err
+	}
+	// The anonymous token stops working: the widget now holds the verified session.
+	if _, err := tx.Exec(ctx, "UPDATE users SET disabled_at = now() WHERE id = $1", anon); err != nil {
+		return err
+	}
+	for _, id := range moved {
+		if err := notify(ctx, tx, chat.Event{Type: chat.EventMembers, ConversationID: id, UserID: to}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -44,5 +44,8 @@ func (db *DB) PurgeExpired(ctx context.Context) error {
 	if _, err := db.pool.Exec(ctx, "DELETE FROM login_failures WHERE created_at < now() - interval '1 day'"); err != nil {
 		return fmt.Errorf("store: purge login failures: %w", err)
 	}
+	if _, err := db.pool.Exec(ctx, "DELETE FROM visitor_tokens WHERE expires_at < now()"); err != nil {
+		return fmt.Errorf("store: purge visitor tokens: %w", err)
+	}
 	return nil
 }

@@ -171,6 +171,9 @@ func assign(ctx context.Context, tx pgx.Tx, id, agentID int64, now time.Time) er
 	if err := systemLine(ctx, tx, id, name+" joined the chat."); err != nil {
 		return err
 	}
+	if err := enqueueEvent(ctx, tx, EventConversationAssigned, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
+		return err
+	}
 	return notify(ctx, tx, chat.Event{Type: chat.EventAssigned, ConversationID: id, UserID: agentID})
 }
 
@@ -257,6 +260,9 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 				line = name + " went offline, so the chat is back in the queue."
 			}
 			if err := systemLine(ctx, tx, h.ConversationID, line); err != nil {
+				return err
+			}
+			if err := enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: h.ConversationID, PreviousAgentID: h.AgentID, Reason: h.Reason}); err != nil {
 				return err
 			}
 			if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: h.ConversationID}); err != nil {
@@ -351,6 +357,9 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 			return err
 		}
 		if err := systemLine(ctx, tx, id, name+" marked the chat resolved."); err != nil {
+			return err
+		}
+		if err := enqueueEvent(ctx, tx, EventConversationResolved, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
 			return err
 		}
 		return notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: id})

@@ -122,7 +122,9 @@ func (db *DB) CreateVisitor(ctx context.Context, tokenHash []byte) (chat.User, e
 
 // VisitorByToken returns the visitor whose token hashes to tokenHash.
 func (db *DB) VisitorByToken(ctx context.Context, tokenHash []byte) (chat.User, error) {
-	u, err := scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE kind = 'visitor' AND visitor_token_hash = $1", tokenHash))
+	// An anonymous visitor's own token, or a verified visitor's widget session.
+	u, err := scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumns+` FROM users WHERE kind = 'visitor' AND (visitor_token_hash = $1
+		OR id = (SELECT user_id FROM visitor_tokens WHERE token_hash = $1 AND expires_at > now()))`, tokenHash))
 	if err != nil {
 		return u, fmt.Errorf("store: visitor by token: %w", mapErr(err))
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
+	"github.com/kefu-im/kefu/webhook"
 )
 
 func main() {
@@ -41,8 +42,8 @@ func main() {
 const defaultAdminEmail = "admin@kefu.localhost"
 
 // run starts kefu and serves until ctx ends, then shuts down in order:
-// stop accepting, close sockets with 1001, stop the bus, close the pool,
-// stop the private PostgreSQL.
+// stop accepting, close sockets with 1001, stop the bus and the workers
+// (routing, webhooks), close the pool, stop the private PostgreSQL.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -94,6 +95,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	dispatcher := queue.NewDispatcher(db, routing, logger)
 	dispatcherDone := make(chan struct{})
 	go func() { dispatcher.Run(base); close(dispatcherDone) }()
+	hooks := webhook.NewWorker(db, webhook.DefaultConfig, logger)
+	hooksDone := make(chan struct{})
+	go func() { hooks.Run(base); close(hooksDone) }()
 	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base, Dispatcher: dispatcher})
 
 	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
@@ -105,6 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cancelBase()
 		<-busDone
 		<-dispatcherDone
+		<-hooksDone
 		return nil
 	case <-time.After(30 * time.Second):
 		return errors.New("the bus did not start listening within 30s")
@@ -140,6 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	<-busDone
 	<-janitorDone
 	<-dispatcherDone
+	<-hooksDone
 	logger.Info("stopped")
 	return err
 }

@@ -1,0 +1,93 @@
+package chat
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// FieldRule says whether the widget asks for a pre-chat field.
+type FieldRule string
+
+// Pre-chat field rules.
+const (
+	FieldOff      FieldRule = "off"
+	FieldOptional FieldRule = "optional"
+	FieldRequired FieldRule = "required"
+)
+
+// Site is a site that embeds the widget, as its admin set it up.
+type Site struct {
+	ID   int64
+	Name string
+	// Origins may frame the widget ("https://shop.example.com").
+	Origins        []string
+	Greeting       string
+	Colour         string // #rrggbb
+	PrechatName    FieldRule
+	PrechatEmail   FieldRule
+	OfflineMessage string
+}
+
+// Allows reports whether origin may frame the site's widget.
+func (s Site) Allows(origin string) bool { return slices.Contains(s.Origins, origin) }
+
+var colourRe = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+
+// ValidateSite checks and normalises what an admin typed: origins become
+// scheme://host[:port], the colour lower-case.
+func ValidateSite(s Site) (Site, error) {
+	s.Name = strings.TrimSpace(s.Name)
+	if s.Name == "" || utf8.RuneCountInString(s.Name) > 100 {
+		return s, Invalid("name", "A site's name is 1 to 100 characters.")
+	}
+	origins := make([]string, 0, len(s.Origins))
+	for _, o := range s.Origins {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		n, err := NormalOrigin(o)
+		if err != nil {
+			return s, err
+		}
+		if !slices.Contains(origins, n) {
+			origins = append(origins, n)
+		}
+	}
+	if len(origins) > 50 {
+		return s, Invalid("origins", "A site has at most 50 origins.")
+	}
+	s.Origins = origins
+	if utf8.RuneCountInString(s.Greeting) > 500 || utf8.RuneCountInString(s.OfflineMessage) > 500 {
+		return s, Invalid("greeting", "The greeting and the offline message are at most 500 characters each.")
+	}
+	if s.Colour = strings.ToLower(strings.TrimSpace(s.Colour)); s.Colour == "" {
+		s.Colour = "#2563eb"
+	}
+	if !colourRe.MatchString(s.Colour) {
+		return s, Invalid("colour", "The colour is a hex colour such as #2563eb.")
+	}
+	for _, r := range []*FieldRule{&s.PrechatName, &s.PrechatEmail} {
+		switch *r {
+		case "":
+			*r = FieldOff
+		case FieldOff, FieldOptional, FieldRequired:
+		default:
+			return s, Invalid("prechat", "Each pre-chat field is off, optional or required.")
+		}
+	}
+	return s, nil
+}
+
+// NormalOrigin turns "https://Shop.example.com/" into "https://shop.example.com".
+func NormalOrigin(o string) (string, error) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, " *;'") {
+		return "", Invalid("origins", fmt.Sprintf("%q is not an origin such as https://shop.example.com.", o))
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}

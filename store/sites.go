@@ -1,0 +1,118 @@
+package store
+
+// Sites that embed the widget, and the identity secrets they sign with.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+const siteColumns = "id, name, origins, greeting, colour, prechat_name, prechat_email, offline_message"
+
+func scanSite(row pgx.Row, extra ...any) (chat.Site, error) {
+	var s chat.Site
+	err := row.Scan(append([]any{&s.ID, &s.Name, &s.Origins, &s.Greeting, &s.Colour, &s.PrechatName, &s.PrechatEmail, &s.OfflineMessage}, extra...)...)
+	return s, err
+}
+
+func siteSubject(id int64) string { return fmt.Sprintf("site %d", id) }
+
+// CreateSite adds a site whose identity secret is secret.
+func (db *DB) CreateSite(ctx context.Context, actorID int64, s chat.Site, secret string) (chat.Site, error) {
+	s, err := chat.ValidateSite(s)
+	if err != nil {
+		return s, err
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		s, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (name, origins, greeting, colour, prechat_name, prechat_email, offline_message, identity_secret)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+siteColumns,
+			s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName, s.PrechatEmail, s.OfflineMessage, secret))
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actorRef(actorID), "site.create", siteSubject(s.ID), nil, s)
+	})
+	if err != nil {
+		return s, fmt.Errorf("store: create site: %w", mapErr(err))
+	}
+	return s, nil
+}
+
+// UpdateSite replaces site s.ID's settings (not its secret).
+func (db *DB) UpdateSite(ctx context.Context, actorID int64, s chat.Site) (chat.Site, error) {
+	s, err := chat.ValidateSite(s)
+	if err != nil {
+		return s, err
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		old, err := scanSite(tx.QueryRow(ctx, "SELECT "+siteColumns+" FROM sites WHERE id = $1 FOR UPDATE", s.ID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sites SET name = $2, origins = $3, greeting = $4, colour = $5, prechat_name = $6,
+			prechat_email = $7, offline_message = $8 WHERE id = $1`,
+			s.ID, s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName, s.PrechatEmail, s.OfflineMessage); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actorRef(actorID), "site.update", siteSubject(s.ID), old, s)
+	})
+	if err != nil {
+		return s, fmt.Errorf("store: update site %d: %w", s.ID, mapErr(err))
+	}
+	return s, nil
+}
+
+// RotateSiteSecret gives site id the new identity secret: every token
+// signed with the old one is refused from now on.
+func (db *DB) RotateSiteSecret(ctx context.Context, actorID, id int64, secret string) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE sites SET identity_secret = $2 WHERE id = $1", id, secret)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return chat.ErrNotFound
+		}
+		return audit(ctx, tx, actorRef(actorID), "site.rotate_secret", siteSubject(id), nil, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("store: rotate secret of site %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// Site returns site id.
+func (db *DB) Site(ctx context.Context, id int64) (chat.Site, error) {
+	s, err := scanSite(db.pool.QueryRow(ctx, "SELECT "+siteColumns+" FROM sites WHERE id = $1", id))
+	if err != nil {
+		return s, fmt.Errorf("store: site %d: %w", id, mapErr(err))
+	}
+	return s, nil
+}
+
+// SiteSecret returns site id's identity secret, for the admin page and for verifying tokens.
+func (db *DB) SiteSecret(ctx context.Context, id int64) (string, error) {
+	var secret string
+	if err := db.pool.QueryRow(ctx, "SELECT identity_secret FROM sites WHERE id = $1", id).Scan(&secret); err != nil {
+		return "", fmt.Errorf("store: secret of site %d: %w", id, mapErr(err))
+	}
+	return secret, nil
+}
+
+// Sites returns every site, by name.
+func (db *DB) Sites(ctx context.Context) ([]chat.Site, error) {
+	rows, err := db.pool.Query(ctx, "SELECT "+siteColumns+" FROM sites ORDER BY lower(name), id")
+	if err != nil {
+		return nil, fmt.Errorf("store: sites: %w", err)
+	}
+	sites, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Site, error) { return scanSite(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: sites: %w", err)
+	}
+	return sites, nil
+}

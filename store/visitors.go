@@ -1,0 +1,106 @@
+package store
+
+// What widget visitors tell about themselves: their name, their browser's
+// context, and their rating of a resolved chat.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// SetVisitorName records the name an anonymous visitor gave; a verified
+// visitor's name is their host site's to say.
+func (db *DB) SetVisitorName(ctx context.Context, visitorID int64, name string) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE users SET name = $2 WHERE id = $1 AND kind = 'visitor' AND external_id IS NULL`,
+		visitorID, name); err != nil {
+		return fmt.Errorf("store: name of visitor %d: %w", visitorID, err)
+	}
+	return nil
+}
+
+// RateConversation records the visitor's rating (1–5) and comment of their
+// resolved support chat, once per resolution, and tells the agents in a
+// private note.
+func (db *DB) RateConversation(ctx context.Context, visitorID, id int64, rating int, comment string) error {
+	comment = strings.TrimSpace(comment)
+	switch {
+	case rating < 1 || rating > 5:
+		return chat.Invalid("rating", "Choose a rating from 1 to 5.")
+	case utf8.RuneCountInString(comment) > 1000 || !utf8.ValidString(comment) || strings.ContainsRune(comment, 0):
+		return chat.Invalid("comment", "The comment is at most 1000 characters.")
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var status chat.Status
+		var rated *time.Time
+		err := tx.QueryRow(ctx, `SELECT status, rated_at FROM conversations WHERE id = $1 AND visitor_id = $2 AND kind = 'support'
+			FOR UPDATE`, id, visitorID).Scan(&status, &rated)
+		switch {
+		case err != nil:
+			return err
+		case status != chat.Resolved:
+			return chat.Invalid("rating", "You can rate the chat once it is resolved.")
+		case rated != nil:
+			return chat.Invalid("rating", "You have rated this chat already. Thank you!")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET rating = $2, rating_comment = $3, rated_at = now() WHERE id = $1`,
+			id, rating, comment); err != nil {
+			return err
+		}
+		note := fmt.Sprintf("The visitor rated this chat %d out of 5.", rating)
+		if comment != "" {
+			note = fmt.Sprintf("The visitor rated this chat %d out of 5: %s", rating, comment)
+		}
+		_, err = insertMessage(ctx, tx, Send{ConversationID: id, Type: chat.Note, Body: note})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: rate conversation %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// SupportDetails is what the console's sidebar shows of a support chat's visitor.
+type SupportDetails struct {
+	Visitor  chat.User
+	SiteName string
+	Context  map[string]string
+	Rating   int // 0: not rated
+	Comment  string
+	Resolved bool
+}
+
+// SupportDetailsOf returns support conversation id's details.
+func (db *DB) SupportDetailsOf(ctx context.Context, id int64) (SupportDetails, error) {
+	var d SupportDetails
+	var rating *int16
+	var err error
+	d.Visitor, err = scanUser(db.pool.QueryRow(ctx, "SELECT "+userColumnsOf("u")+`, coalesce(s.name, ''), c.context, c.rating,
+		c.rating_comment, c.status = 'resolved'
+		FROM conversations c JOIN users u ON u.id = c.visitor_id LEFT JOIN sites s ON s.id = c.site_id
+		WHERE c.id = $1 AND c.kind = 'support'`, id), &d.SiteName, &d.Context, &rating, &d.Comment, &d.Resolved)
+	if err != nil {
+		return d, fmt.Errorf("store: details of conversation %d: %w", id, mapErr(err))
+	}
+	if rating != nil {
+		d.Rating = int(*rating)
+	}
+	return d, nil
+}
+
+// Unrated reports whether the visitor's support conversation id is resolved and not yet rated.
+func (db *DB) Unrated(ctx context.Context, id int64) (bool, error) {
+	var unrated bool
+	err := db.pool.QueryRow(ctx, `SELECT status = 'resolved' AND rated_at IS NULL FROM conversations WHERE id = $1 AND kind = 'support'`,
+		id).Scan(&unrated)
+	if err != nil {
+		return false, fmt.Errorf("store: rating of conversation %d: %w", id, mapErr(err))
+	}
+	return unrated, nil
+}

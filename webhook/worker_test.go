@@ -1,0 +1,307 @@
+package webhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/storetest"
+	"github.com/kefu-im/kefu/webhook"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// clock is real time moved forward by what a test advances it.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// hit is one request a receiver got.
+type hit struct {
+	id, event string
+	body      []byte
+	verified  error
+	status    int
+}
+
+// receiver is a host site's webhook endpoint. It answers each request with
+// the next of its statuses (200 once they run out); a status of 0 means no
+// answer at all: the request hangs until the sender gives up on it.
+type receiver struct {
+	t        *testing.T
+	srv      *httptest.Server
+	clock    *clock
+	mu       sync.Mutex
+	secret   string
+	statuses []int
+	hits     []hit
+	arrived  chan struct{} // one value per request, as it arrives
+}
+
+func newReceiver(t *testing.T, clk *clock, statuses ...int) *receiver {
+	rc := &receiver{t: t, clock: clk, statuses: statuses, arrived: make(chan struct{}, 100)}
+	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	status := http.StatusOK
+	if len(rc.statuses) > 0 {
+		status, rc.statuses = rc.statuses[0], rc.statuses[1:]
+	}
+	rc.hits = append(rc.hits, hit{
+		id:       r.Header.Get(webhook.HeaderID),
+		event:    r.Header.Get(webhook.HeaderEvent),
+		body:     body,
+		verified: webhook.Verify(rc.secret, r.Header, body, rc.clock.Now(), 5*time.Minute),
+		status:   status,
+	})
+	rc.mu.Unlock()
+	rc.arrived <- struct{}{}
+	if status == 0 {
+		<-r.Context().Done()
+		return
+	}
+	w.WriteHeader(status)
+}
+
+func (rc *receiver) got() []hit {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]hit(nil), rc.hits...)
+}
+
+// setup is a database with a webhook for message.created pointing at rc,
+// and one message sent, so one delivery waits in the outbox.
+func setup(t *testing.T, rc *receiver) (*store.DB, store.Webhook) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.DB(t)
+	w, err := db.CreateWebhook(ctx, 0, store.NewWebhook{URL: rc.srv.URL + "/kefu-events",
+		Events: []string{store.EventMessageCreated}, Secret: "whsec_" + auth.NewToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.mu.Lock()
+	rc.secret = w.Secret
+	rc.mu.Unlock()
+	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	return db, w
+}
+
+// delivery returns the webhook's only delivery as it stands.
+func delivery(t *testing.T, db *store.DB, w store.Webhook) store.Delivery {
+	t.Helper()
+	all, err := db.RecentDeliveries(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all[w.ID]) != 1 {
+		t.Fatalf("webhook %d has %d deliveries, want 1", w.ID, len(all[w.ID]))
+	}
+	return all[w.ID][0]
+}
+
+// waitFor waits until the delivery satisfies cond.
+func waitFor(t *testing.T, db *store.DB, w store.Webhook, what string, cond func(store.Delivery) bool) store.Delivery {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		d := delivery(t, db, w)
+		if cond(d) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for the delivery to be %s: it is %+v", what, d)
+		}
+		<-tick.C
+	}
+}
+
+// run starts a worker until the returned stop is called; stop waits for it to end.
+func run(t *testing.T, db *store.DB, cfg webhook.Config) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	w := webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler))
+	go func() { w.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func noWait(int) time.Duration { return 0 }
+
+func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	rc := newReceiver(t, clk, 500, 500)
+	db, w := setup(t, rc)
+	cfg := webhook.Config{Poll: 10 * time.Millisecond, Backoff: noWait, Now: clk.Now}
+	run(t, db, cfg)
+
+	d := waitFor(t, db, w, "delivered", func(d store.Delivery) bool { return d.Status == store.DeliveryDelivered })
+	if d.Attempts != 3 || d.LastStatus != 200 || d.LastError != "" {
+		t.Fatalf("delivered after %d attempts, last status %d, error %q; want 3, 200, none", d.Attempts, d.LastStatus, d.LastError)
+	}
+	hits := rc.got()
+	if len(hits) != 3 {
+		t.Fatalf("the receiver got %d requests, want 3", len(hits))
+	}
+	for i, h := range hits {
+		if h.id != d.DeliveryID || h.event != store.EventMessageCreated || string(h.body) != string(hits[0].body) || h.verified != nil {
+			t.Fatalf("request %d: id %q, event %q, verified %v; want %q, message.created, the same body, a good signature",
+				i+1, h.id, h.event, h.verified, d.DeliveryID)
+		}
+	}
+	var env struct {
+		ID        string    `json:"id"`
+		Event     string    `json:"event"`
+		CreatedAt time.Time `json:"created_at"`
+		Data      struct {
+			Body string `json:"body"`
+			Type string `json:"type"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(hits[0].body, &env); err != nil || env.ID != d.DeliveryID || env.Event != store.EventMessageCreated ||
+		env.CreatedAt.IsZero() || env.Data.Body != "hello" || env.Data.Type != "text" {
+		t.Fatalf("body %s: %+v, %v", hits[0].body, env, err)
+	}
+
+	// Long after any retry would have been due, nothing is claimed or sent again.
+	clk.Advance(2 * time.Hour)
+	n, err := webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler)).Round(context.Background())
+	if err != nil || n != 0 {
+		t.Fatalf("a round after delivery claimed %d, %v; want nothing", n, err)
+	}
+	if d := delivery(t, db, w); d.Status != store.DeliveryDelivered || d.Attempts != 3 || len(rc.got()) != 3 {
+		t.Fatalf("after delivery: %+v and %d requests", d, len(rc.got()))
+	}
+}
+
+func TestRestartBetweenAttemptsDeliversOnce(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	rc := newReceiver(t, clk, 503)
+	db, w := setup(t, rc)
+	// The first kefu retries a minute later; it is stopped before then.
+	stop := run(t, db, webhook.Config{Poll: 10 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute }, Now: clk.Now})
+	d := waitFor(t, db, w, "failed once", func(d store.Delivery) bool { return d.Attempts == 1 && d.LastStatus == 503 })
+	stop()
+	if d.Status != store.DeliveryPending || d.LastError != "HTTP 503 Service Unavailable" {
+		t.Fatalf("after the first attempt: %+v", d)
+	}
+
+	// kefu starts again, two minutes later, on the same database.
+	clk.Advance(2 * time.Minute)
+	run(t, db, webhook.Config{Poll: 10 * time.Millisecond, Backoff: noWait, Now: clk.Now})
+	d = waitFor(t, db, w, "delivered", func(d store.Delivery) bool { return d.Status == store.DeliveryDelivered })
+	hits := rc.got()
+	if d.Attempts != 2 || len(hits) != 2 || hits[1].status != 200 || hits[0].id != hits[1].id || hits[1].verified != nil {
+		t.Fatalf("%d attempts, requests %+v; want one refused and one accepted, with one id", d.Attempts, hits)
+	}
+	n, err := webhook.NewWorker(db, webhook.Config{Now: clk.Now}, slog.New(slog.DiscardHandler)).Round(context.Background())
+	if err != nil || n != 0 || len(rc.got()) != 2 {
+		t.Fatalf("a round after delivery claimed %d, %v, and the receiver has %d requests", n, err, len(rc.got()))
+	}
+}
+
+func TestCrashMidAttemptIsRetriedWhenTheLeaseExpires(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	rc := newReceiver(t, clk, 0) // the first request gets no answer
+	db, w := setup(t, rc)
+	cfg := webhook.Config{Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Backoff: noWait, Now: clk.Now}
+	stop := run(t, db, cfg)
+	<-rc.arrived
+	stop() // the worker dies while the receiver holds its request
+	d := delivery(t, db, w)
+	if d.Status != store.DeliveryPending || d.Attempts != 1 || d.LastStatus != 0 || d.LastError != "" {
+		t.Fatalf("after the crash: %+v, want pending with one unrecorded attempt", d)
+	}
+
+	other := webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	if n, err := other.Round(ctx); err != nil || n != 0 {
+		t.Fatalf("claimed %d, %v while the dead worker's lease holds; want nothing", n, err)
+	}
+	clk.Advance(31 * time.Second)
+	if n, err := other.Round(ctx); err != nil || n != 1 {
+		t.Fatalf("claimed %d, %v after the lease expired; want the delivery", n, err)
+	}
+	d = delivery(t, db, w)
+	hits := rc.got()
+	if d.Status != store.DeliveryDelivered || d.Attempts != 2 || len(hits) != 2 || hits[0].id != hits[1].id || hits[1].status != 200 {
+		t.Fatalf("delivery %+v, requests %+v; want delivered on the second attempt, with one id", d, hits)
+	}
+}
+
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	rc := newReceiver(t, clk, 500, 500, 500, 500)
+	db, w := setup(t, rc)
+	run(t, db, webhook.Config{Poll: 10 * time.Millisecond, MaxAttempts: 3, Backoff: noWait, Now: clk.Now})
+	d := waitFor(t, db, w, "failed", func(d store.Delivery) bool { return d.Status == store.DeliveryFailed })
+	if d.Attempts != 3 || d.LastStatus != 500 || d.LastError != "HTTP 500 Internal Server Error" || d.FinishedAt == nil {
+		t.Fatalf("failed delivery = %+v", d)
+	}
+	clk.Advance(24 * time.Hour)
+	if n, err := webhook.NewWorker(db, webhook.Config{Now: clk.Now}, slog.New(slog.DiscardHandler)).Round(context.Background()); err != nil || n != 0 {
+		t.Fatalf("a round after giving up claimed %d, %v", n, err)
+	}
+	if got := len(rc.got()); got != 3 {
+		t.Fatalf("the receiver got %d requests, want 3", got)
+	}
+}
+
+func TestNoAnswerInTimeIsAFailedAttempt(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	rc := newReceiver(t, clk, 0)
+	db, w := setup(t, rc)
+	worker := webhook.NewWorker(db, webhook.Config{Timeout: 100 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute },
+		Now: clk.Now}, slog.New(slog.DiscardHandler))
+	if n, err := worker.Round(context.Background()); err != nil || n != 1 {
+		t.Fatalf("round = %d, %v", n, err)
+	}
+	d := delivery(t, db, w)
+	if d.Status != store.DeliveryPending || d.Attempts != 1 || d.LastError != "no answer within 100ms" ||
+		d.NextAttemptAt.Before(clk.Now().Add(50*time.Second)) {
+		t.Fatalf("after a timeout: %+v, want a retry in a minute", d)
+	}
+}
+
+func TestBackoffGrowsToAnHour(t *testing.T) {
+	t.Parallel()
+	for n, base := range map[int]time.Duration{1: 5 * time.Second, 2: 10 * time.Second, 3: 20 * time.Second, 10: 2560 * time.Second,
+		11: time.Hour, 15: time.Hour, 100: time.Hour} {
+		for range 20 {
+			if d := webhook.Backoff(n); d < base*8/10 || d > base*12/10 {
+				t.Fatalf("Backoff(%d) = %s, want %s ± 20%%", n, d, base)
+			}
+		}
+	}
+}
