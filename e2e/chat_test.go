@@ -97,9 +97,12 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 	}
 	convID := get(t, agent, "conversation id", chromedp.Evaluate[string](
 		`document.querySelector("#conversation-list li[data-testid=conversation]").id`))
+	// The list item may be re-rendered by a live update at any moment, so
+	// the agent follows its link rather than clicking a node that may go.
+	href := get(t, agent, "conversation link", chromedp.Evaluate[string](`document.querySelector("#`+convID+` a").getAttribute("href")`))
 	rctx, rcancel := context.WithTimeout(agent, stepTimeout)
 	defer rcancel()
-	if _, err := chromedp.RunResponse(rctx, chromedp.Click(chromedp.CSS("#"+convID+" a"))); err != nil {
+	if _, err := chromedp.RunResponse(rctx, chromedp.Navigate(kefuURL+href)); err != nil {
 		t.Fatalf("agent opens %s: %v", convID, err)
 	}
 	do(t, agent, "agent reads and replies",

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,8 +168,19 @@ func submit(t *testing.T, tab context.Context, what, sel string, status int64) {
 	}
 }
 
-// submitLink clicks the link sel and waits for the page it leads to.
+// submitLink follows the link sel and waits for the page it leads to. It
+// reads the link and navigates, because a live update may replace the link's
+// node between finding it and clicking it.
 func submitLink(t *testing.T, tab context.Context, what, sel string) {
 	t.Helper()
-	submit(t, tab, what, sel, 200)
+	href := get(t, tab, what+": the link", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).href`, sel)))
+	sctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(sctx, chromedp.Navigate(href))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("%s: the page is %d %s (%s)", what, resp.Status, resp.StatusText, resp.URL)
+	}
 }
