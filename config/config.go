@@ -43,6 +43,9 @@ type Config struct {
 	OfflineGrace  time.Duration
 	AnswerTimeout time.Duration
 	TargetWait    time.Duration
+	// PushQuiet is how long a web push notification waits before it is sent,
+	// so that a message read meanwhile sends none (KEFU_PUSH_QUIET, 0 = none).
+	PushQuiet time.Duration
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -108,6 +111,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{"KEFU_OFFLINE_GRACE", &c.OfflineGrace, 30 * time.Second, time.Second},
 		{"KEFU_ANSWER_TIMEOUT", &c.AnswerTimeout, 3 * time.Minute, 0},
 		{"KEFU_TARGET_WAIT", &c.TargetWait, 2 * time.Minute, 0},
+		{"KEFU_PUSH_QUIET", &c.PushQuiet, 5 * time.Second, 0},
 	} {
 		*d.dst = d.def
 		if v := strings.TrimSpace(getenv(d.name)); v != "" {

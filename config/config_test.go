@@ -16,7 +16,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	abs, _ := filepath.Abs("data")
 	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "" || c.DataDir != abs || c.BaseURL.String() != "http://127.0.0.1:8080" ||
-		c.OfflineGrace != 30*time.Second || c.AnswerTimeout != 3*time.Minute || c.TargetWait != 2*time.Minute {
+		c.OfflineGrace != 30*time.Second || c.AnswerTimeout != 3*time.Minute || c.TargetWait != 2*time.Minute || c.PushQuiet != 5*time.Second {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -38,6 +38,14 @@ func TestLoadValues(t *testing.T) {
 	c, err = Load(env(map[string]string{"KEFU_ANSWER_TIMEOUT": "0", "KEFU_OFFLINE_GRACE": "2s"}))
 	if err != nil || c.AnswerTimeout != 0 || c.OfflineGrace != 2*time.Second {
 		t.Fatalf("routing times = %v, %v, %v", c.AnswerTimeout, c.OfflineGrace, err)
+	}
+	c, err = Load(env(map[string]string{"KEFU_PUSH_QUIET": "0"}))
+	if err != nil || c.PushQuiet != 0 {
+		t.Fatalf("push quiet 0 = %v, %v", c.PushQuiet, err)
+	}
+	c, err = Load(env(map[string]string{"KEFU_PUSH_QUIET": "30s"}))
+	if err != nil || c.PushQuiet != 30*time.Second {
+		t.Fatalf("push quiet 30s = %v, %v", c.PushQuiet, err)
 	}
 	c, err = Load(env(map[string]string{"KEFU_BASE_URL": "https://help.example.com/"}))
 	if err != nil || c.BaseURL.String() != "https://help.example.com" {
@@ -66,6 +74,9 @@ func TestLoadErrors(t *testing.T) {
 		{"grace too short", "KEFU_OFFLINE_GRACE", map[string]string{"KEFU_OFFLINE_GRACE": "10ms"}},
 		{"negative answer timeout", "KEFU_ANSWER_TIMEOUT", map[string]string{"KEFU_ANSWER_TIMEOUT": "-1m"}},
 		{"target wait too long", "KEFU_TARGET_WAIT", map[string]string{"KEFU_TARGET_WAIT": "48h"}},
+		{"push quiet not a duration", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "5"}},
+		{"negative push quiet", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "-1s"}},
+		{"push quiet too long", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "25h"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

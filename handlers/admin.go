@@ -45,6 +45,8 @@ func (h *Handler) adminRoutes(r chi.Router) {
 	r.Post("/settings/grade", h.adminGradeUpdate)
 	r.Post("/settings/agents", h.adminAgentsUpdate)
 	r.Post("/settings/capacity", h.adminDefaultCapacityUpdate)
+	r.Post("/settings/push", h.adminPushUpdate)
+	r.Post("/settings/vapid", h.adminVAPIDRotate)
 	r.Get("/audit", h.adminAuditShow)
 	h.adminSiteRoutes(r)
 	h.adminAPIRoutes(r)

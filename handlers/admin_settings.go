@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/admin"
 )
@@ -29,10 +30,37 @@ func (h *Handler) adminSettingsShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := admin.SettingsProps{Frame: h.adminFrame(r), Settings: settings}
+	if p.HidePushText, err = h.DB.PushHideText(ctx); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, m := range members {
 		p.Members = append(p.Members, m.User)
 	}
 	h.render(w, r, http.StatusOK, admin.SettingsPage(p))
+}
+
+// adminPushUpdate sets whether notifications leave message text out.
+func (h *Handler) adminPushUpdate(w http.ResponseWriter, r *http.Request) {
+	hide := r.PostFormValue("hide") == "1"
+	if err := h.DB.SetPushHideText(r.Context(), accountFrom(r.Context()).ID, hide); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	notice := "Notifications show a preview of the message."
+	if hide {
+		notice = "Notifications no longer show message text."
+	}
+	h.adminDone(w, r, notice, "/admin/settings")
+}
+
+// adminVAPIDRotate replaces the push keys; every device must subscribe again.
+func (h *Handler) adminVAPIDRotate(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.DB.RotateVAPID(r.Context(), accountFrom(r.Context()).ID, push.GenerateVAPID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.adminDone(w, r, "The push keys are new. Every device must enable notifications again.", "/admin/settings")
 }
 
 // adminGradeUpdate sets conversation_grade.

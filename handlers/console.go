@@ -53,6 +53,10 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Open = &open
+		if p.Muted, err = h.DB.Muted(ctx, acct.ID, c.ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		if c.Kind == chat.Support && acct.Agent {
 			if p.Visitor, err = h.visitorInfo(r, c.ID); err != nil {
 				h.fail(w, r, err)

@@ -20,6 +20,7 @@ func (h *Handler) Routes() http.Handler {
 	gz := middleware.Compress(5, "text/css", "text/javascript", "application/javascript", "text/html")
 	r.With(gz).Handle("/static/*", static.Handler())
 	r.With(gz).Get("/widget.js", h.widgetScript)
+	r.Get("/sw.js", h.serviceWorker)
 	r.Get("/widget/sites/{id}/theme.css", h.widgetTheme)
 
 	// WebSockets load their session themselves: scs's LoadAndSave would
@@ -53,6 +54,11 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/c/{id}", h.consoleShow)
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
+			r.Get("/console/notifications", h.notificationsShow)
+			r.Post("/console/push/subscriptions", h.pushSubscriptionCreate)
+			r.Post("/console/push/subscriptions/{id}/revoke", h.pushSubscriptionRevoke)
+			r.Post("/console/push/queue", h.pushQueueUpdate)
+			r.Post("/console/c/{id}/mute", h.conversationMute)
 			r.Get("/console/people", h.peopleShow)
 			r.Post("/console/direct", h.directCreate)
 			r.Get("/console/friends", h.friendsShow)

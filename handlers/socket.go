@@ -88,7 +88,9 @@ func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client)
 	c.followed = make(map[int64]int64)
 	h.clients.Add(c.user.ID, c)
 	defer h.clients.Remove(c.user.ID, c)
-	if c.agent {
+	if !c.widget {
+		// An agent's presence keeps them online for routing; anyone's open
+		// console holds back their web push notifications.
 		defer h.keepPresence(c)()
 	}
 	// The socket outlives the request: it ends with the server's base context.
@@ -187,9 +189,9 @@ func (c *client) viewer(ctx context.Context) (chat.Viewer, error) {
 	return chat.Viewer{UserID: c.user.ID, IsAgent: agents.Has(c.user.ID)}, err
 }
 
-// keepPresence marks the agent online while c lives: the socket's presence
-// row is refreshed three times per grace period, and its last refresh, at
-// close, starts the grace period. It returns the function that ends it.
+// keepPresence records c's console socket while it lives: the presence row
+// is refreshed three times per grace period and marked closed at the end,
+// which starts an agent's grace period. It returns the function that ends it.
 func (h *Handler) keepPresence(c *client) (stop func()) {
 	cfg := h.Dispatcher.Config()
 	socketID := auth.NewToken()
@@ -200,9 +202,11 @@ func (h *Handler) keepPresence(c *client) (stop func()) {
 			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
 		}
 	}
-	// A routing profile first: presence without one would not make them eligible.
-	if err := h.DB.EnsureAgent(h.Base, c.user.ID, cfg.Capacity); err != nil {
-		h.Logger.Warn("agent profile failed", "user_id", c.user.ID, "err", err)
+	// A routing profile first: presence without one would not make an agent eligible.
+	if c.agent {
+		if err := h.DB.EnsureAgent(h.Base, c.user.ID, cfg.Capacity); err != nil {
+			h.Logger.Warn("agent profile failed", "user_id", c.user.ID, "err", err)
+		}
 	}
 	touch()
 	done := make(chan struct{})
@@ -223,6 +227,11 @@ func (h *Handler) keepPresence(c *client) (stop func()) {
 	return func() {
 		close(done)
 		<-stopped
-		touch()
+		// The grace period starts now; the socket no longer holds back pushes.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
+		defer cancel()
+		if err := h.DB.ClosePresence(ctx, socketID, cfg.Now()); err != nil {
+			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
+		}
 	}
 }

@@ -303,10 +303,36 @@
         .then(apply, function () { btn.disabled = false; showError("Could not load earlier messages. Try again."); });
       return;
     }
+    var enable = e.target.closest("button[data-push-enable]");
+    if (enable) { enablePush(enable); return; }
     if (e.target.closest("[data-widget-close]") && window.parent !== window) {
       window.parent.postMessage({ kefu: "close" }, "*");
     }
   });
+
+  // --- notifications (console): this device subscribes to web push ---
+  function enablePush(btn) {
+    var say = function (text) { document.getElementById("push-status").textContent = text; };
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say("This browser cannot receive notifications."); return; }
+    btn.disabled = true;
+    var key = Uint8Array.from(atob(btn.dataset.pushEnable.replace(/-/g, "+").replace(/_/g, "/")), function (c) { return c.charCodeAt(0); });
+    Notification.requestPermission().then(function (p) {
+      if (p !== "granted") throw new Error("Notifications are blocked for this site in the browser's settings.");
+      return navigator.serviceWorker.register("/sw.js");
+    }).then(function () { return navigator.serviceWorker.ready; })
+      .then(function (reg) { return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }); })
+      .then(function (sub) {
+        var csrf = document.querySelector("input[name=_csrf]");
+        return fetch("/console/push/subscriptions", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf ? csrf.value : "" },
+          body: JSON.stringify(sub.toJSON())
+        });
+      }).then(function (r) {
+        if (!r.ok) throw new Error("The server did not take this device. Try again.");
+        location.reload();
+      }).catch(function (err) { btn.disabled = false; say(err.message); });
+  }
 
   // One timer keeps every relative time current.
   function ago(t) {

@@ -83,6 +83,16 @@ func (db *DB) TouchPresence(ctx context.Context, socketID string, agentID int64,
 	return nil
 }
 
+// ClosePresence records that console socket socketID closed at now. For
+// routing it counts as seen then, so its grace period starts; for web push
+// its agent is no longer looking at the console, and is notified at once.
+func (db *DB) ClosePresence(ctx context.Context, socketID string, now time.Time) error {
+	if _, err := db.pool.Exec(ctx, "UPDATE agent_presence SET seen_at = $2, closed_at = $2 WHERE socket_id = $1", socketID, now); err != nil {
+		return fmt.Errorf("store: close presence: %w", err)
+	}
+	return nil
+}
+
 // PurgePresence forgets sockets not seen since before.
 func (db *DB) PurgePresence(ctx context.Context, before time.Time) error {
 	if _, err := db.pool.Exec(ctx, "DELETE FROM agent_presence WHERE seen_at < $1", before); err != nil {

@@ -192,6 +192,9 @@ func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error)
 	if err := enqueueMessageCreated(ctx, tx, m); err != nil {
 		return m, err
 	}
+	if err := enqueuePush(ctx, tx, messagePush(m)); err != nil {
+		return m, err
+	}
 	return m, notify(ctx, tx, chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq})
 }
 

@@ -174,6 +174,9 @@ func assign(ctx context.Context, tx pgx.Tx, id, agentID int64, now time.Time) er
 	if err := enqueueEvent(ctx, tx, EventConversationAssigned, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
 		return err
 	}
+	if err := enqueuePush(ctx, tx, pushNote{kind: PushAssigned, conversationID: id}); err != nil {
+		return err
+	}
 	return notify(ctx, tx, chat.Event{Type: chat.EventAssigned, ConversationID: id, UserID: agentID})
 }
 

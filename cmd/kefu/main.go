@@ -23,6 +23,7 @@ import (
 	"github.com/kefu-im/kefu/config"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
@@ -43,7 +44,7 @@ const defaultAdminEmail = "admin@kefu.localhost"
 
 // run starts kefu and serves until ctx ends, then shuts down in order:
 // stop accepting, close sockets with 1001, stop the bus and the workers
-// (routing, webhooks), close the pool, stop the private PostgreSQL.
+// (routing, webhooks, web push), close the pool, stop the private PostgreSQL.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -73,6 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
+	pushCfg := push.DefaultConfig
+	pushCfg.Grace, pushCfg.Quiet, pushCfg.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
+	pushes := push.NewWorker(db, pushCfg, logger)
+	// The VAPID keys are generated on the very first start, before any browser can subscribe.
+	if err := pushes.Prepare(ctx); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -98,9 +106,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	hooks := webhook.NewWorker(db, webhook.DefaultConfig, logger)
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(base); close(hooksDone) }()
+	pushesDone := make(chan struct{})
+	go func() { pushes.Run(base); close(pushesDone) }()
 	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base, Dispatcher: dispatcher})
 
-	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
+	onEvent := func(ctx context.Context, payload string) {
+		pushes.Wake() // a change may have enqueued a notification
+		h.OnEvent(ctx, payload)
+	}
+	bus := live.NewBus(dbURL, store.BusChannel, logger, onEvent, h.Resync)
 	busDone := make(chan struct{})
 	go func() { bus.Run(base); close(busDone) }()
 	select {
@@ -110,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		<-busDone
 		<-dispatcherDone
 		<-hooksDone
+		<-pushesDone
 		return nil
 	case <-time.After(30 * time.Second):
 		return errors.New("the bus did not start listening within 30s")
@@ -146,6 +161,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	<-janitorDone
 	<-dispatcherDone
 	<-hooksDone
+	<-pushesDone
 	logger.Info("stopped")
 	return err
 }

@@ -1,0 +1,557 @@
+package store_test
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+var b64 = base64.RawURLEncoding
+
+// vapidPair generates a VAPID key pair as a browser-facing server would.
+func vapidPair() (public, private string, err error) {
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	return b64.EncodeToString(k.PublicKey().Bytes()), b64.EncodeToString(k.Bytes()), nil
+}
+
+// browserKeys are a subscription's p256dh and auth, as a browser makes them.
+func browserKeys(t *testing.T) (p256dh, authSecret string) {
+	t.Helper()
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	return b64.EncodeToString(k.PublicKey().Bytes()), b64.EncodeToString(secret)
+}
+
+// subscribe saves a browser for userID and returns its id.
+func subscribe(t *testing.T, db *store.DB, userID int64, endpoint string) int64 {
+	t.Helper()
+	p, a := browserKeys(t)
+	id, err := db.SavePushSubscription(context.Background(), userID, endpoint, p, a, "Firefox on Linux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// payload is what a notification shows.
+type payload struct {
+	Title, Body, URL, Tag, Kind string
+}
+
+func decodePayload(t *testing.T, p store.Push) payload {
+	t.Helper()
+	var out payload
+	if err := json.Unmarshal(p.Payload, &out); err != nil {
+		t.Fatalf("payload %s: %v", p.Payload, err)
+	}
+	if len(p.Payload) > 3000 {
+		t.Fatalf("payload of %d bytes", len(p.Payload))
+	}
+	return out
+}
+
+// pending returns userID's pending notifications, newest first.
+func pending(t *testing.T, db *store.DB, userID int64) []store.Push {
+	t.Helper()
+	all, err := db.Pushes(context.Background(), userID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Push
+	for _, p := range all {
+		if p.SentAt == nil && p.CancelledAt == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func TestVAPIDGeneratedOnceThenRotated(t *testing.T) {
+	t.Parallel()
+	db, alex := newAdmin(t)
+	ctx := context.Background()
+	if _, err := db.EnsureVAPID(ctx, nil); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("EnsureVAPID(nil) before any keys = %v, want ErrNotFound", err)
+	}
+	if _, err := db.EnsureVAPID(ctx, func() (string, string, error) {
+		pub, _, _ := vapidPair()
+		_, priv, _ := vapidPair()
+		return pub, priv, nil
+	}); err == nil {
+		t.Fatal("EnsureVAPID accepted keys that do not form a pair")
+	}
+
+	// Instances starting together: one pair is generated, and all get it.
+	var calls atomic.Int32
+	gen := func() (string, string, error) { calls.Add(1); return vapidPair() }
+	keys := make([]store.VAPID, 8)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() {
+			v, err := db.EnsureVAPID(ctx, gen)
+			if err != nil {
+				t.Error(err)
+			}
+			keys[i] = v
+		})
+	}
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Fatalf("generated %d times, want once", calls.Load())
+	}
+	for _, k := range keys {
+		if k != keys[0] || k.Public == "" || k.Private == "" {
+			t.Fatalf("instances got different keys: %v", keys)
+		}
+	}
+	if v, err := db.EnsureVAPID(ctx, nil); err != nil || v != keys[0] {
+		t.Fatalf("EnsureVAPID later = %v, %v", v, err)
+	}
+	if s := fmt.Sprint(keys[0]); strings.Contains(s, keys[0].Private) {
+		t.Fatalf("printing the keys shows the private one: %s", s)
+	}
+
+	subscribe(t, db, alex.ID, "https://push.example.net/a")
+	rotated, err := db.RotateVAPID(ctx, alex.ID, vapidPair)
+	if err != nil || rotated.Public == keys[0].Public {
+		t.Fatalf("RotateVAPID = %v, %v", rotated, err)
+	}
+	if v, _ := db.EnsureVAPID(ctx, gen); v != rotated || calls.Load() != 1 {
+		t.Fatalf("after rotation EnsureVAPID = %v (generated %d times)", v, calls.Load())
+	}
+	if subs, err := db.PushSubscriptions(ctx, alex.ID); err != nil || len(subs) != 0 {
+		t.Fatalf("subscriptions after rotation = %v, %v; want none", subs, err)
+	}
+	entries, _, err := db.AuditLog(ctx, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, e := range entries {
+		if e.Subject != store.SettingVAPID {
+			continue
+		}
+		seen = append(seen, e.Action)
+		for _, priv := range []string{keys[0].Private, rotated.Private} {
+			if strings.Contains(string(e.Old)+string(e.New), priv) {
+				t.Fatalf("the audit log holds a private key: %s", e.Action)
+			}
+		}
+		if e.Action == "vapid.rotate" && (*e.ActorID != alex.ID || !strings.Contains(string(e.New), rotated.Public) ||
+			!strings.Contains(string(e.New), `"subscriptions_removed": 1`)) {
+			t.Fatalf("rotation audited as %s by %v", e.New, e.ActorID)
+		}
+	}
+	if strings.Join(seen, ",") != "vapid.rotate,setting.seed" {
+		t.Fatalf("vapid audit entries = %v", seen)
+	}
+}
+
+func TestSavePushSubscriptionValidatesAndMoves(t *testing.T) {
+	t.Parallel()
+	db, alex := newAdmin(t)
+	ctx := context.Background()
+	sam, err := db.CreateMember(ctx, store.NewMember{Email: "sam@example.com", Name: "Sam", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, a := browserKeys(t)
+	short := b64.EncodeToString(make([]byte, 15))
+	offCurve := b64.EncodeToString(append([]byte{4}, make([]byte, 64)...))
+	for _, c := range []struct{ name, endpoint, p256dh, auth, field string }{
+		{"http endpoint", "http://push.example.net/x", p, a, "endpoint"},
+		{"no endpoint", "", p, a, "endpoint"},
+		{"not a URL", "push service", p, a, "endpoint"},
+		{"credentials", "https://u:pw@push.example.net/x", p, a, "endpoint"},
+		{"p256dh not base64url", "https://push.example.net/x", "not base64!", a, "p256dh"},
+		{"p256dh too short", "https://push.example.net/x", p[:40], a, "p256dh"},
+		{"p256dh off the curve", "https://push.example.net/x", offCurve, a, "p256dh"},
+		{"auth too short", "https://push.example.net/x", p, short, "auth"},
+		{"no auth", "https://push.example.net/x", p, "", "auth"},
+	} {
+		_, err := db.SavePushSubscription(ctx, alex.ID, c.endpoint, c.p256dh, c.auth, "Chrome on Linux")
+		var ve *chat.ValidationError
+		if !errors.As(err, &ve) || ve.Field != c.field {
+			t.Errorf("%s: SavePushSubscription = %v, want a validation error on %s", c.name, err, c.field)
+		}
+	}
+	for _, endpoint := range []string{"http://127.0.0.1:8443/push/1", "http://localhost/push/2"} {
+		if _, err := db.SavePushSubscription(ctx, alex.ID, endpoint, p, a, "Test"); err != nil {
+			t.Errorf("local endpoint %s refused: %v", endpoint, err)
+		}
+	}
+	// Keys with padding are the same keys.
+	id, err := db.SavePushSubscription(ctx, alex.ID, "https://push.example.net/phone", p+"=", a+"==", strings.Repeat("x", 300))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := db.PushSubscriptions(ctx, alex.ID)
+	if err != nil || len(subs) != 3 || subs[2].ID != id || len([]rune(subs[2].Label)) != 100 || subs[2].LastSentAt != nil {
+		t.Fatalf("PushSubscriptions = %+v, %v", subs, err)
+	}
+	// The same browser, now signed in as Sam: the subscription moves to Sam.
+	again, err := db.SavePushSubscription(ctx, sam.ID, "https://push.example.net/phone", p, a, "Safari on iPhone")
+	if err != nil || again != id {
+		t.Fatalf("re-saved endpoint = %d, %v; want id %d", again, err, id)
+	}
+	if subs, _ := db.PushSubscriptions(ctx, alex.ID); len(subs) != 2 {
+		t.Fatalf("alex keeps %d subscriptions, want 2", len(subs))
+	}
+	if subs, _ := db.PushSubscriptions(ctx, sam.ID); len(subs) != 1 || subs[0].Label != "Safari on iPhone" {
+		t.Fatalf("sam's subscriptions = %+v", subs)
+	}
+	if err := db.DeletePushSubscription(ctx, alex.ID, id); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("deleting someone else's subscription = %v, want ErrNotFound", err)
+	}
+	if err := db.DeletePushSubscription(ctx, sam.ID, id); err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := db.PushSubscriptions(ctx, sam.ID); len(subs) != 0 {
+		t.Fatalf("after delete: %+v", subs)
+	}
+}
+
+// pushWorld is an admin agent (Alex), a second agent (Kim), a member who
+// is not customer service (Sam), each with a browser subscribed, and no
+// quiet period.
+type pushWorld struct {
+	db             *store.DB
+	alex, kim, sam chat.User
+	subs           map[int64]int64 // user id → subscription id
+}
+
+func newPushWorld(t *testing.T) pushWorld {
+	t.Helper()
+	ctx := context.Background()
+	db, alex := newAdmin(t)
+	w := pushWorld{db: db, alex: alex, subs: map[int64]int64{}}
+	var err error
+	if w.kim, err = db.CreateMember(ctx, store.NewMember{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if w.sam, err = db.CreateMember(ctx, store.NewMember{Email: "sam@example.com", Name: "Sam", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetAgent(ctx, alex.ID, w.kim.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []chat.User{alex, w.kim} {
+		if err := db.EnsureAgent(ctx, u.ID, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, u := range []chat.User{alex, w.kim, w.sam} {
+		w.subs[u.ID] = subscribe(t, db, u.ID, fmt.Sprintf("https://push.example.net/%d", i))
+	}
+	if err := db.SetPushQuiet(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// visitorSays has a new visitor write body, starting a queued chat.
+func (w pushWorld) visitorSays(t *testing.T, body string) (chat.User, chat.Message) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := w.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := w.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, m
+}
+
+func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
+	t.Parallel()
+	w := newPushWorld(t)
+	db := w.db
+	ctx := context.Background()
+	if err := db.SetPushQueue(ctx, w.kim.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := db.PushQueue(ctx, w.kim.ID); err != nil || !on {
+		t.Fatalf("PushQueue = %v, %v", on, err)
+	}
+	if on, err := db.PushQueue(ctx, w.sam.ID); err != nil || on {
+		t.Fatalf("PushQueue of a member without a profile = %v, %v", on, err)
+	}
+
+	// A chat joins the queue: only Kim asked to hear of it.
+	v, m := w.visitorSays(t, "  Where is\n my   order?  ")
+	conv := m.ConversationID
+	if len(pending(t, db, w.alex.ID)) != 0 || len(pending(t, db, w.sam.ID)) != 0 {
+		t.Fatal("a queued chat notified someone who did not ask")
+	}
+	got := pending(t, db, w.kim.ID)
+	if len(got) != 1 || got[0].Kind != store.PushQueued || got[0].Urgency != "high" || got[0].SubscriptionID != w.subs[w.kim.ID] ||
+		got[0].ConversationID != conv || got[0].Seq != 0 {
+		t.Fatalf("kim's notifications = %+v", got)
+	}
+	tag := fmt.Sprintf("c%d", conv)
+	if p := decodePayload(t, got[0]); p != (payload{Title: "A chat is waiting", Body: "Where is my order?",
+		URL: fmt.Sprintf("/console/c/%d", conv), Tag: tag, Kind: "queued"}) {
+		t.Fatalf("queued payload = %+v", p)
+	}
+
+	// Alex takes it: the assignment notifies Alex.
+	if err := db.Take(ctx, conv, w.alex.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got = pending(t, db, w.alex.ID)
+	visitor := chat.VisitorName(v.ID)
+	if len(got) != 1 || got[0].Kind != store.PushAssigned || got[0].Urgency != "high" ||
+		decodePayload(t, got[0]) != (payload{Title: "New chat for you: " + visitor, Body: "Where is my order?",
+			URL: fmt.Sprintf("/console/c/%d", conv), Tag: tag, Kind: "assigned"}) {
+		t.Fatalf("alex's notifications after the take = %+v", got)
+	}
+
+	// The visitor writes again: Alex's one notification for the chat is updated.
+	long := strings.Repeat("é", 130)
+	m2, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got2 := pending(t, db, w.alex.ID)
+	p := decodePayload(t, got2[0])
+	if len(got2) != 1 || got2[0].ID != got[0].ID || got2[0].Kind != store.PushMessage || got2[0].Seq != m2.Seq ||
+		got2[0].Urgency != "normal" || got2[0].Revision != 1 || p.Title != visitor+" wrote" ||
+		p.Body != strings.Repeat("é", 119)+"…" {
+		t.Fatalf("after a second message: %+v, payload %+v", got2, p)
+	}
+	// Alex's reply notifies nobody: not its sender, and visitors have no browsers here.
+	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: conv, SenderID: w.alex.ID, Body: "Let me look"}); err != nil {
+		t.Fatal(err)
+	}
+	if got3 := pending(t, db, w.alex.ID); len(got3) != 1 || got3[0].Revision != 1 {
+		t.Fatalf("alex's own reply changed his notifications: %+v", got3)
+	}
+
+	// A direct conversation: the other member is told, the sender never.
+	d, err := db.StartDirect(ctx, w.sam.ID, w.alex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: d.ID, SenderID: w.sam.ID, Body: "lunch?"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, db, w.sam.ID); len(got) != 0 {
+		t.Fatalf("the sender was notified: %+v", got)
+	}
+	got = pending(t, db, w.alex.ID)
+	if len(got) != 2 || got[0].ConversationID != d.ID || decodePayload(t, got[0]).Title != "Sam wrote" ||
+		decodePayload(t, got[0]).Body != "lunch?" {
+		t.Fatalf("alex's notifications = %+v", got)
+	}
+
+	// With message text hidden, the body says only that there is a message.
+	if err := db.SetPushHideText(ctx, w.alex.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if hide, err := db.PushHideText(ctx); err != nil || !hide {
+		t.Fatalf("PushHideText = %v, %v", hide, err)
+	}
+	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: d.ID, SenderID: w.alex.ID, Body: "sure, 12:30"}); err != nil {
+		t.Fatal(err)
+	}
+	got = pending(t, db, w.sam.ID)
+	if len(got) != 1 || decodePayload(t, got[0]).Body != "New message" || strings.Contains(string(got[0].Payload), "12:30") {
+		t.Fatalf("hidden text: %+v", got)
+	}
+	entries, _, _ := db.AuditLog(ctx, 0, 1)
+	if entries[0].Subject != store.SettingPushHideText || string(entries[0].Old) != "false" || string(entries[0].New) != "true" {
+		t.Fatalf("audit = %+v", entries[0])
+	}
+}
+
+func TestNoNotificationsForAwayOrMuted(t *testing.T) {
+	t.Parallel()
+	w := newPushWorld(t)
+	db := w.db
+	ctx := context.Background()
+	if err := db.SetPushQueue(ctx, w.kim.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetAgentState(ctx, w.kim.ID, chat.Away); err != nil {
+		t.Fatal(err)
+	}
+	_, m := w.visitorSays(t, "hello")
+	if got := pending(t, db, w.kim.ID); len(got) != 0 {
+		t.Fatalf("an agent who is away was notified: %+v", got)
+	}
+
+	g, err := db.CreateGroup(ctx, w.alex.ID, "Ops", []int64{w.sam.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sam may not mute a support chat (not customer service) nor anything he cannot see.
+	if err := db.SetMuted(ctx, w.sam.ID, m.ConversationID, true); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("SetMuted on a chat sam cannot see = %v", err)
+	}
+	if err := db.SetMuted(ctx, w.kim.ID, g, true); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("SetMuted on a group kim is not in = %v", err)
+	}
+	// An agent may mute a support chat they never opened.
+	if err := db.SetMuted(ctx, w.kim.ID, m.ConversationID, true); err != nil {
+		t.Fatal(err)
+	}
+	if muted, err := db.Muted(ctx, w.kim.ID, m.ConversationID); err != nil || !muted {
+		t.Fatalf("Muted = %v, %v", muted, err)
+	}
+	if err := db.SetMuted(ctx, w.sam.ID, g, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: g, SenderID: w.alex.ID, Body: "standup"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, db, w.sam.ID); len(got) != 0 {
+		t.Fatalf("a muted group notified: %+v", got)
+	}
+	if err := db.SetMuted(ctx, w.sam.ID, g, false); err != nil {
+		t.Fatal(err)
+	}
+	if muted, _ := db.Muted(ctx, w.sam.ID, g); muted {
+		t.Fatal("still muted")
+	}
+	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: g, SenderID: w.alex.ID, Body: "standup now"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, db, w.sam.ID); len(got) != 1 || decodePayload(t, got[0]).Body != "standup now" {
+		t.Fatalf("unmuted group: %+v", got)
+	}
+}
+
+func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
+	t.Parallel()
+	w := newPushWorld(t)
+	db := w.db
+	ctx := context.Background()
+	v, m := w.visitorSays(t, "hello")
+	if err := db.Take(ctx, m.ConversationID, w.alex.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	const grace = 30 * time.Second
+	if err := db.TouchPresence(ctx, "sock-1", w.alex.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.ClaimPushes(ctx, now, grace, time.Minute, 10)
+	if err != nil || len(due) != 1 || !due[0].Live || due[0].Stale || due[0].Read || due[0].Endpoint != "https://push.example.net/0" {
+		t.Fatalf("claim with the console open = %+v, %v", due, err)
+	}
+	// Leased: nobody else claims it.
+	if again, err := db.ClaimPushes(ctx, now, grace, time.Minute, 10); err != nil || len(again) != 0 {
+		t.Fatalf("claimed a leased notification: %+v, %v", again, err)
+	}
+	// The console closes: routing still counts Alex online, push does not.
+	if err := db.ClosePresence(ctx, "sock-1", now); err != nil {
+		t.Fatal(err)
+	}
+	loads, err := db.Agents(ctx, now.Add(time.Second), grace, []int64{w.alex.ID})
+	if err != nil || len(loads) != 1 || !loads[0].Online {
+		t.Fatalf("after close, routing sees %+v, %v", loads, err)
+	}
+	// The visitor writes while the first attempt is under way.
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "are you there?"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishPush(ctx, due[0], store.PushOutcome{At: now, Sent: true}); err != nil {
+		t.Fatal(err)
+	}
+	got := pending(t, db, w.alex.ID)
+	if len(got) != 1 || got[0].Revision != 1 || decodePayload(t, got[0]).Body != "are you there?" {
+		t.Fatalf("an update made mid-attempt was lost: %+v", got)
+	}
+	due, err = db.ClaimPushes(ctx, time.Now(), grace, time.Minute, 10)
+	if err != nil || len(due) != 1 || due[0].Live || due[0].Kind != store.PushMessage || due[0].Attempts != 2 {
+		t.Fatalf("claim after close = %+v, %v", due, err)
+	}
+	if err := db.FinishPush(ctx, due[0], store.PushOutcome{At: now, Sent: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, db, w.alex.ID); len(got) != 0 {
+		t.Fatalf("still pending after it was sent: %+v", got)
+	}
+	subs, _ := db.PushSubscriptions(ctx, w.alex.ID)
+	if subs[0].LastSentAt == nil {
+		t.Fatal("last_sent_at not recorded")
+	}
+	// Sent and cancelled notifications are purged once old.
+	if err := db.PurgePushes(ctx, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := db.Pushes(ctx, w.alex.ID, 10); len(all) != 0 {
+		t.Fatalf("after purge: %+v", all)
+	}
+	// A new message after one was sent is a new notification.
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hello?"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, db, w.alex.ID); len(got) != 1 || got[0].Revision != 0 {
+		t.Fatalf("after a sent one: %+v", got)
+	}
+}
+
+func TestQuietPeriodDelaysNotifications(t *testing.T) {
+	t.Parallel()
+	w := newPushWorld(t)
+	ctx := context.Background()
+	if err := w.db.SetPushQuiet(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, m := w.visitorSays(t, "hello")
+	start := time.Now()
+	if err := w.db.Take(ctx, m.ConversationID, w.alex.ID, start); err != nil {
+		t.Fatal(err)
+	}
+	got := pending(t, w.db, w.alex.ID)
+	if len(got) != 1 || got[0].NotBefore.Before(start.Add(50*time.Second)) || !got[0].NextAttemptAt.Equal(got[0].NotBefore) {
+		t.Fatalf("with a minute's quiet: %+v", got)
+	}
+	if due, err := w.db.ClaimPushes(ctx, time.Now(), time.Second, time.Minute, 10); err != nil || len(due) != 0 {
+		t.Fatalf("claimed during the quiet period: %+v, %v", due, err)
+	}
+	if due, err := w.db.ClaimPushes(ctx, time.Now().Add(2*time.Minute), time.Second, time.Minute, 10); err != nil || len(due) != 1 {
+		t.Fatalf("claim after the quiet period: %+v, %v", due, err)
+	}
+}
+
+func TestEnqueueIsOneStatementWithoutSubscriptions(t *testing.T) {
+	t.Parallel()
+	// Nobody subscribed: sending still works and nothing is enqueued.
+	db := storetest.DB(t)
+	ctx := context.Background()
+	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := db.ClaimPushes(ctx, time.Now().Add(time.Hour), time.Second, time.Minute, 10); err != nil || len(due) != 0 {
+		t.Fatalf("claimed %+v, %v", due, err)
+	}
+}
