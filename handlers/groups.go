@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/views/console"
@@ -16,14 +15,7 @@ func (h *Handler) groupNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderGroupNew(w http.ResponseWriter, r *http.Request, status int, refusal string) {
-	acct := accountFrom(r.Context())
-	q := strings.TrimSpace(r.FormValue("q"))
-	people, err := h.DB.People(r.Context(), acct.ID, q, peopleLimit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	nav, err := h.nav(r, "groups")
+	nav, q, people, err := h.peopleFor(r, "groups")
 	if err != nil {
 		h.fail(w, r, err)
 		return

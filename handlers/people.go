@@ -19,19 +19,24 @@ func (h *Handler) peopleShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderPeople(w http.ResponseWriter, r *http.Request, status int, refusal string) {
-	acct := accountFrom(r.Context())
-	q := strings.TrimSpace(r.FormValue("q"))
-	people, err := h.DB.People(r.Context(), acct.ID, q, peopleLimit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	nav, err := h.nav(r, "people")
+	nav, q, people, err := h.peopleFor(r, "people")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.render(w, r, status, console.People(console.PeopleProps{Nav: nav, Query: q, People: people, Refusal: refusal}))
+}
+
+// peopleFor loads what a console page that picks people needs: its top bar,
+// the search in ?q= and the members it finds.
+func (h *Handler) peopleFor(r *http.Request, active string) (console.Nav, string, []chat.User, error) {
+	q := strings.TrimSpace(r.FormValue("q"))
+	people, err := h.DB.People(r.Context(), accountFrom(r.Context()).ID, q, peopleLimit)
+	if err != nil {
+		return console.Nav{}, q, nil, err
+	}
+	nav, err := h.nav(r, active)
+	return nav, q, people, err
 }
 
 // directCreate starts (or opens) the direct conversation with the person in
