@@ -60,20 +60,22 @@ func (h *Handler) onMessage(ctx context.Context, ev chat.Event) error {
 	if err != nil {
 		return err
 	}
-	recipients, err := h.DB.MemberIDs(ctx, conv.ID)
-	if err != nil {
-		return err
-	}
+	var recipients []int64
 	if conv.Kind == chat.Support {
+		// Its visitor and whoever is an agent now: an agent taken off the
+		// list keeps a member row of the chats they read, and no access.
 		agents, err := h.DB.AgentList(ctx)
 		if err != nil {
 			return err
 		}
+		recipients = append(recipients, conv.VisitorID)
 		for _, id := range h.clients.Users() {
 			if agents.Has(id) {
 				recipients = append(recipients, id)
 			}
 		}
+	} else if recipients, err = h.DB.MemberIDs(ctx, conv.ID); err != nil {
+		return err
 	}
 	local := make(map[int64][]*client)
 	var localIDs []int64

@@ -433,6 +433,7 @@ func (c *client) listUpdate(id int64) live.Job {
 		s, err := c.h.DB.Summary(ctx, id, v)
 		if isNotFound(err) {
 			// No longer theirs to see: they left or were removed from a group.
+			delete(c.followed, id)
 			return render(ctx, console.Gone(id))
 		}
 		if err != nil {
@@ -504,18 +505,22 @@ func (c *client) resync() live.Job {
 				ids = append(ids, conv.ID)
 			}
 		}
+		v, err := c.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range ids {
-			conv, err := c.h.DB.Conversation(ctx, id)
+			conv, err := c.h.DB.ConversationFor(ctx, id, v)
+			if isNotFound(err) {
+				delete(c.followed, id) // no longer theirs to see
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
 			if err := c.catchUp(ctx, &buf, id, conv.LastSeq, nil); err != nil {
 				return nil, err
 			}
-		}
-		v, err := c.viewer(ctx)
-		if err != nil {
-			return nil, err
 		}
 		if err := c.renderList(ctx, &buf, v); err != nil {
 			return nil, err

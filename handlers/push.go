@@ -6,6 +6,8 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 
 	"github.com/kefu-im/kefu/chat"
@@ -66,6 +68,10 @@ func (h *Handler) pushSubscriptionCreate(w http.ResponseWriter, r *http.Request)
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&in); err != nil {
 		h.failJSON(w, r, chat.Invalid("subscription", "The browser's subscription could not be read."))
+		return
+	}
+	if err := h.publicEndpoint(in.Endpoint); err != nil {
+		h.failJSON(w, r, err)
 		return
 	}
 	id, err := h.DB.SavePushSubscription(r.Context(), accountFrom(r.Context()).ID, in.Endpoint, in.Keys.P256dh, in.Keys.Auth,
@@ -147,4 +153,25 @@ func (h *Handler) conversationMute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.done(w, r, "/console/c/"+itoa(c.ID), map[string]any{"muted": muted})
+}
+
+// publicEndpoint refuses a push endpoint on a loopback, private or
+// link-local address, so that nobody can make kefu post to its own network;
+// a kefu served on loopback itself (development) allows loopback endpoints.
+func (h *Handler) publicEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return chat.Invalid("endpoint", "The push endpoint is not a URL.")
+	}
+	local := func(host string) bool {
+		if host == "localhost" {
+			return true
+		}
+		ip, err := netip.ParseAddr(host)
+		return err == nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
+	}
+	if local(u.Hostname()) && !local(h.BaseURL.Hostname()) {
+		return chat.Invalid("endpoint", "The push endpoint must be a public push service.")
+	}
+	return nil
 }

@@ -233,7 +233,8 @@
   if (widget) {
     try { hostContext.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* unknown */ }
     hostContext.language = navigator.language || "";
-    if (!storageWorks()) document.getElementById("storage-note").hidden = false;
+    var note = document.getElementById("storage-note");
+    if (note && !storageWorks()) note.hidden = false;
     window.addEventListener("message", function (e) {
       if (e.source !== window.parent || !e.data) return;
       if (e.data.kefu === "context") {
@@ -252,6 +253,7 @@
   // from the socket's resume.
   function aim(person) {
     var composer = document.getElementById("composer");
+    if (!composer) return; // a widget that refused to show here
     composer.dataset.to = String(person);
     var list = thread();
     list.innerHTML = "";
@@ -271,6 +273,7 @@
   // carrying an anonymous conversation over, and reconnects as them.
   function identify(token) {
     var composer = document.getElementById("composer");
+    if (!composer || !token) return;
     fetch("/widget/identify", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },

@@ -69,10 +69,22 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 	case err == nil && status != chat.Resolved:
 		return id, false, nil
 	case err == nil:
+		// Offered first to the agent who had it, unless the visitor named
+		// someone; what the visitor gave when writing again is kept.
+		targetUntil := time.Now()
+		if s.TargetID != 0 {
+			lastAgent, targetUntil = &s.TargetID, s.TargetUntil
+		}
+		var site *int64
+		if s.SiteID != 0 {
+			site = &s.SiteID
+		}
 		_, err = tx.Exec(ctx, `UPDATE conversations SET status = 'queued', queued_at = now(), resolved_at = NULL,
 			rating = NULL, rating_comment = '', rated_at = NULL,
 			assigned_agent_id = NULL, assigned_at = NULL, first_response_at = NULL,
-			target_user_id = $2, target_until = now(), target_released_at = now() WHERE id = $1`, id, lastAgent)
+			target_user_id = $2, target_until = $3, target_released_at = CASE WHEN $3 <= now() THEN now() END,
+			context = context || $4, site_id = coalesce($5, site_id) WHERE id = $1`,
+			id, lastAgent, targetUntil, jsonObject(s.Context), site)
 		if err == nil {
 			err = enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: id, VisitorID: visitorID, Reason: "reopened"})
 		}
@@ -87,10 +99,7 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 	if s.SiteID != 0 {
 		site = &s.SiteID
 	}
-	visitorContext := s.Context
-	if visitorContext == nil {
-		visitorContext = map[string]string{}
-	}
+	visitorContext := jsonObject(s.Context)
 	err = tx.QueryRow(ctx, `INSERT INTO conversations (kind, visitor_id, status, queued_at, target_user_id, target_until, site_id, context)
 		VALUES ('support', $1, 'queued', now(), $2, $3, $4, $5)
 		ON CONFLICT (visitor_id) WHERE kind = 'support' AND status <> 'resolved' DO NOTHING RETURNING id`,
@@ -271,4 +280,12 @@ func (db *DB) MemberIDs(ctx context.Context, id int64) ([]int64, error) {
 		return nil, fmt.Errorf("store: members of conversation %d: %w", id, err)
 	}
 	return ids, nil
+}
+
+// jsonObject is m for a jsonb column: never null.
+func jsonObject(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
