@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"net/mail"
 	"strings"
 	"time"
@@ -197,11 +198,6 @@ func (c *client) startingChat(ctx context.Context, f inFrame, s *store.Send) err
 	case email != "" && !validEmail(email):
 		return chat.Invalid("email", "That email address does not look right.")
 	}
-	if rules.Name != "off" && name != "" {
-		if err := c.h.DB.SetVisitorName(ctx, c.user.ID, name); err != nil {
-			return err
-		}
-	}
 	s.SiteID = c.site.ID
 	s.Context = visitorContext(f.Context, c.userAgent)
 	if rules.Email != "off" && email != "" {
@@ -209,6 +205,7 @@ func (c *client) startingChat(ctx context.Context, f inFrame, s *store.Send) err
 	}
 	if rules.Name != "off" && name != "" {
 		s.Context["name"] = name
+		s.VisitorName = name // stored with the message, or not at all
 	}
 	return nil
 }
@@ -305,12 +302,22 @@ func (c *client) resume(f inFrame) live.Job {
 	}
 }
 
-// aim records what the widget is for: its site and the person it is aimed at.
+// aim records what the widget is for: its site and the person it is aimed
+// at. The site is the one that vouched for a verified visitor; otherwise the
+// one the widget's page was served for, which the page proves with the token
+// kefu signed into it. A site id without its token is ignored, so that no
+// visitor can file a chat under a site of their choosing.
 func (c *client) aim(ctx context.Context, f inFrame) error {
 	c.site = chat.Site{}
-	siteID := f.Site
-	if c.user.SiteID != 0 {
-		siteID = c.user.SiteID // a verified visitor belongs to the site that vouched for them
+	siteID := c.user.SiteID
+	if siteID == 0 && f.Site != 0 {
+		secret, err := c.h.DB.SiteSecret(ctx, f.Site)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if err == nil && hmac.Equal([]byte(f.SiteToken), []byte(siteToken(f.Site, secret))) {
+			siteID = f.Site
+		}
 	}
 	if siteID != 0 {
 		site, err := c.h.DB.Site(ctx, siteID)

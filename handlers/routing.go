@@ -70,26 +70,12 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, chat.Invalid("to", "Choose the agent to transfer the chat to."))
 		return
 	}
-	agents, err := h.DB.AgentList(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	target, err := h.DB.User(ctx, to)
-	if !agents.Has(to) || err != nil || target.Disabled() {
-		h.fail(w, r, chat.Invalid("to", "The chat can only be transferred to an active agent."))
-		return
-	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if note != "" {
 		if note, err = chat.ValidateBody(note); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-	}
-	if err := h.DB.EnsureAgent(ctx, to, h.Dispatcher.Config().Capacity); err != nil {
-		h.fail(w, r, err)
-		return
 	}
 	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.now()); err != nil {
 		h.fail(w, r, err)

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -199,33 +202,52 @@ func TestPrechatContextAndRating(t *testing.T) {
 		PrechatName: chat.FieldRequired, PrechatEmail: chat.FieldOptional, OfflineMessage: "We are out planting. Leave your email."}); err != nil {
 		t.Fatal(err)
 	}
+	secret, err := k.db.SiteSecret(ctx, site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The page proves which site it was served for; a site id without that
+	// proof is ignored, so no visitor files a chat under a site they choose.
+	_, page := k.framed(fmt.Sprintf("/widget?site=%d", site.ID), "https://shop.example.com")
+	if !strings.Contains(page, `data-site-token="`+widgetSiteToken(site.ID, secret)+`"`) {
+		t.Fatal("the widget page does not carry its site token")
+	}
+	forger := k.widget(k.visitorToken())
+	forger.send(map[string]any{"type": "resume", "site": site.ID, "site_token": "forged"})
+	forger.waitFor(`data-target="#prechat" data-swap="innerHTML"></template>`) // no site: no pre-chat fields
+	forger.send(map[string]any{"type": "send", "client_msg_id": "f1", "body": "Filed under your site?"})
+	forger.waitFor(`data-ack="f1"`)
+	if n := k.count("SELECT count(*) FROM conversations WHERE site_id IS NOT NULL"); n != 0 {
+		t.Fatal("a chat was filed under a site without the page's proof")
+	}
+
 	token := k.visitorToken()
 	v := k.widget(token)
-	v.send(map[string]any{"type": "resume", "site": site.ID})
+	v.send(map[string]any{"type": "resume", "site": site.ID, "site_token": widgetSiteToken(site.ID, secret)})
 	if got := v.waitFor(`data-testid="prechat-name"`); !strings.Contains(got, `placeholder="Your email" aria-label="Your email" required`) {
 		t.Fatalf("with nobody available the email is not required: %s", got)
 	}
 
 	visitorContext := map[string]any{"page": "https://shop.example.com/cart", "referrer": "https://search.example.org/?q=spades",
 		"language": "de-DE", "timezone": "Europe/Berlin", "secret": "not kept"}
-	v.send(map[string]any{"type": "send", "client_msg_id": "p1", "body": "Hello", "site": site.ID, "context": visitorContext})
+	v.send(map[string]any{"type": "send", "client_msg_id": "p1", "body": "Hello", "context": visitorContext})
 	if got := v.waitFor(`data-ack="p1"`); !strings.Contains(got, "Please tell us your name.") {
 		t.Fatalf("a chat without the required name was not refused: %s", got)
 	}
 	// Nobody is available (no agent has a console open): the offline form asks for an email too.
-	v.send(map[string]any{"type": "send", "client_msg_id": "p1b", "body": "Hello", "site": site.ID, "context": visitorContext, "name": "Ada"})
+	v.send(map[string]any{"type": "send", "client_msg_id": "p1b", "body": "Hello", "context": visitorContext, "name": "Ada"})
 	if got := v.waitFor(`data-ack="p1b"`); !strings.Contains(got, "Please give your email, so that we can answer you.") {
 		t.Fatalf("a chat while nobody is available was started without an email: %s", got)
 	}
-	v.send(map[string]any{"type": "send", "client_msg_id": "p2", "body": "Hello", "site": site.ID, "context": visitorContext,
+	v.send(map[string]any{"type": "send", "client_msg_id": "p2", "body": "Hello", "context": visitorContext,
 		"name": "Ada", "email": "not an email"})
 	if got := v.waitFor(`data-ack="p2"`); !strings.Contains(got, "That email address does not look right.") {
 		t.Fatalf("a bad email was not refused: %s", got)
 	}
-	if n := k.count("SELECT count(*) FROM conversations"); n != 0 {
+	if n := k.count("SELECT count(*) FROM conversations WHERE site_id IS NOT NULL"); n != 0 {
 		t.Fatalf("refused pre-chat sends stored %d conversations", n)
 	}
-	v.send(map[string]any{"type": "send", "client_msg_id": "p3", "body": "Hello", "site": site.ID, "context": visitorContext,
+	v.send(map[string]any{"type": "send", "client_msg_id": "p3", "body": "Hello", "context": visitorContext,
 		"name": "Ada", "email": "ada@example.com"})
 	v.waitFor(`id="msg-`)
 	v.waitFor("We are out planting. Leave your email.")
@@ -234,7 +256,7 @@ func TestPrechatContextAndRating(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent := k.agent()
-	_, page := agent.get(fmt.Sprintf("/console/c/%d", conv.ID))
+	_, page = agent.get(fmt.Sprintf("/console/c/%d", conv.ID))
 	for _, want := range []string{"Ada", "ada@example.com", "https://shop.example.com/cart", "https://search.example.org/?q=spades",
 		"de-DE", "Europe/Berlin", "Go-http-client", `data-testid="visitor-site">Shop<`} {
 		if !strings.Contains(page, want) {
@@ -325,4 +347,52 @@ func TestWidgetWeight(t *testing.T) {
 	}
 	t.Logf("widget.js: %d bytes raw, %d gzipped; before opening, a visitor downloads %d bytes; opening the widget adds %d bytes (page %d raw)",
 		jsRaw, jsWire, jsWire, after, page)
+}
+
+// widgetSiteToken is the proof a site's widget page carries: an HMAC-SHA256
+// of "kefu widget site <id>" under the site's identity secret.
+func widgetSiteToken(siteID int64, secret string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "kefu widget site %d", siteID)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// TestIdentifyLeavesNoChatBehind: a visitor with an open chat signs in to an
+// account that has an open chat already; theirs is resolved, saying where the
+// chat goes on, and both belong to the verified visitor.
+func TestIdentifyLeavesNoChatBehind(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	site, secret := k.newSite("Shop", "https://shop.example.com")
+	claims := map[string]any{"sub": "cust-9", "name": "Kim", "exp": time.Now().Add(time.Hour).Unix()}
+	write := func(token, id, body string) {
+		w := k.liveWidget(token)
+		w.send(map[string]any{"type": "send", "client_msg_id": id, "body": body})
+		w.waitFor(body)
+	}
+	first := k.visitorToken()
+	write(first, "k1", "From my laptop")
+	if status, _ := k.identify(site.ID, auth.SignIdentity(claims, secret), first); status != http.StatusCreated {
+		t.Fatalf("first identify: %d", status)
+	}
+	second := k.visitorToken()
+	write(second, "k2", "From my phone")
+	status, body := k.identify(site.ID, auth.SignIdentity(claims, secret), second)
+	if status != http.StatusCreated {
+		t.Fatalf("second identify: %d %v", status, body)
+	}
+	kim, err := k.db.ExternalUserByID(ctx, site.ID, "cust-9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := k.count("SELECT count(*) FROM conversations WHERE visitor_id = $1", kim.ID); n != 2 {
+		t.Fatalf("Kim has %d conversations, want both", n)
+	}
+	if n := k.count("SELECT count(*) FROM conversations WHERE visitor_id = $1 AND status <> 'resolved'", kim.ID); n != 1 {
+		t.Fatalf("Kim has %d open conversations, want 1", n)
+	}
+	if n := k.count("SELECT count(*) FROM messages WHERE type = 'system' AND body LIKE 'The visitor signed in; the chat goes on in their conversation #%'"); n != 1 {
+		t.Fatal("the chat left behind does not say where the chat goes on")
+	}
 }

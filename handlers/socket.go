@@ -108,12 +108,13 @@ type inFrame struct {
 
 	// Widget only: the site embedding it, what a visitor starting a chat
 	// gives (pre-chat fields, the page's context), and a rating.
-	Site    int64             `json:"site"`
-	Name    string            `json:"name"`
-	Email   string            `json:"email"`
-	Context map[string]string `json:"context"`
-	Rating  int               `json:"rating"`
-	Comment string            `json:"comment"`
+	Site      int64             `json:"site"`
+	SiteToken string            `json:"site_token"` // proves the page was served for Site
+	Name      string            `json:"name"`
+	Email     string            `json:"email"`
+	Context   map[string]string `json:"context"`
+	Rating    int               `json:"rating"`
+	Comment   string            `json:"comment"`
 }
 
 // client is one live socket and what its browser shows.

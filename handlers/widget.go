@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,7 +58,12 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		}
 		// Browsers that send no Referer are held back by the CSP alone.
 		w.Header().Set("Content-Security-Policy", cspBase+"; frame-ancestors "+frameAncestors(site.Origins))
-		p.SiteID, p.Greeting, p.Theme = site.ID, site.Greeting, themeURL(site)
+		secret, err := h.DB.SiteSecret(ctx, site.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return p, false
+		}
+		p.SiteID, p.SiteToken, p.Greeting, p.Theme = site.ID, siteToken(site.ID, secret), site.Greeting, themeURL(site)
 		view, err := h.loadQueueView(ctx)
 		if err != nil {
 			h.fail(w, r, err)
@@ -210,4 +218,12 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "visitor_id": u.ID, "name": u.DisplayName()})
+}
+
+// siteToken is what the widget's page carries to prove, on its socket, which
+// site it was served for: an HMAC of the site's id under its identity secret.
+func siteToken(siteID int64, secret string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "kefu widget site %d", siteID)
+	return hex.EncodeToString(mac.Sum(nil))
 }

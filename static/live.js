@@ -138,7 +138,7 @@
       var composer = document.getElementById("composer");
       if (widget && composer) {
         if (+composer.dataset.to) resume.to = +composer.dataset.to;
-        if (+composer.dataset.site) resume.site = +composer.dataset.site;
+        if (+composer.dataset.site) { resume.site = +composer.dataset.site; resume.site_token = composer.dataset.siteToken; }
       }
       ws.send(JSON.stringify(resume));
       outbox.forEach(function (frame) { ws.send(JSON.stringify(frame)); });
@@ -190,7 +190,6 @@
     if (!widget) frame.conversation_id = +form.dataset.liveSend;
     if (widget) {
       if (+form.dataset.to) frame.to = +form.dataset.to;
-      if (+form.dataset.site) frame.site = +form.dataset.site;
       ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
       frame.context = hostContext;
     }
@@ -264,7 +263,7 @@
       .then(function (html) {
         apply(html);
         if (socket && socket.readyState === WebSocket.OPEN) {
-          send({ type: "resume", conversation_id: 0, seq: 0, to: person, site: +composer.dataset.site });
+          send({ type: "resume", conversation_id: 0, seq: 0, to: person, site: +composer.dataset.site, site_token: composer.dataset.siteToken });
         }
       }, function () { showError("Could not reach the server. Try again in a moment."); });
   }

@@ -15,12 +15,17 @@ import (
 // EnsureAgent gives userID a routing profile if they have none: available,
 // with the default_capacity setting, or capacity when that is unset.
 func (db *DB) EnsureAgent(ctx context.Context, userID int64, capacity int) error {
-	if _, err := db.pool.Exec(ctx, `INSERT INTO agents (user_id, capacity)
-		VALUES ($1, coalesce((SELECT (value #>> '{}')::int FROM settings WHERE key = $3), $2))
-		ON CONFLICT DO NOTHING`, userID, capacity, SettingCapacity); err != nil {
+	if err := ensureAgent(ctx, db.pool, userID, capacity); err != nil {
 		return fmt.Errorf("store: ensure agent %d: %w", userID, mapErr(err))
 	}
 	return nil
+}
+
+func ensureAgent(ctx context.Context, q querier, userID int64, capacity int) error {
+	_, err := q.Exec(ctx, `INSERT INTO agents (user_id, capacity)
+		VALUES ($1, coalesce((SELECT (value #>> '{}')::int FROM settings WHERE key = $3), $2))
+		ON CONFLICT DO NOTHING`, userID, capacity, SettingCapacity)
+	return err
 }
 
 // Agents returns the routing profiles of ids, with who is online at now and their open chats.

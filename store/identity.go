@@ -120,10 +120,30 @@ func carryOver(ctx context.Context, tx pgx.Tx, anon, to int64) error {
 	if err != nil {
 		return err
 	}
+	// One open support chat per visitor: when the verified visitor has one
+	// already, the anonymous one is resolved, saying where the chat goes on,
+	// and moves with the visitor's history.
+	var open, stays int64
+	err = tx.QueryRow(ctx, `SELECT
+		coalesce((SELECT id FROM conversations WHERE visitor_id = $1 AND kind = 'support' AND status <> 'resolved'), 0),
+		coalesce((SELECT id FROM conversations WHERE visitor_id = $2 AND kind = 'support' AND status <> 'resolved'), 0)`,
+		anon, to).Scan(&open, &stays)
+	if err != nil {
+		return err
+	}
+	if open != 0 && stays != 0 {
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1`, open); err != nil {
+			return err
+		}
+		if err := systemLine(ctx, tx, open, fmt.Sprintf("The visitor signed in; the chat goes on in their conversation #%d.", stays)); err != nil {
+			return err
+		}
+		if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: open}); err != nil {
+			return err
+		}
+	}
 	var moved []int64
 	rows, err := tx.Query(ctx, `UPDATE conversations c SET visitor_id = $2 WHERE c.visitor_id = $1 AND c.kind = 'support'
-		AND (c.status = 'resolved' OR NOT EXISTS (SELECT 1 FROM conversations o
-			WHERE o.visitor_id = $2 AND o.kind = 'support' AND o.status <> 'resolved'))
 		RETURNING c.id`, anon, to)
 	if err != nil {
 		return err

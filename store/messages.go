@@ -54,6 +54,8 @@ type Send struct {
 	// visitor's browser said of itself (page, referrer, language, …).
 	SiteID  int64
 	Context map[string]string
+	// VisitorName is the name an anonymous visitor gave in the pre-chat form.
+	VisitorName string
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -112,6 +114,11 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		}
 		if err := mayStart(ctx, tx, s.SenderID, to); err != nil {
 			return err
+		}
+		if s.VisitorName != "" {
+			if err := setVisitorName(ctx, tx, s.SenderID, s.VisitorName); err != nil {
+				return err
+			}
 		}
 		var joined bool
 		if s.ConversationID, joined, err = openSupportConversation(ctx, tx, s); err != nil {

@@ -377,12 +377,28 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 // optional private note for agents.
 func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The agent is checked in the transaction that hands the chat over, so
+		// that one disabled or taken off the list a moment ago never gets it.
+		agents, _, err := agentList(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var disabled bool
+		if err := tx.QueryRow(ctx, "SELECT disabled_at IS NOT NULL FROM users WHERE id = $1", to).Scan(&disabled); err != nil && err != pgx.ErrNoRows {
+			return err
+		}
+		if !agents.Has(to) || disabled {
+			return chat.Invalid("to", "The chat can only be transferred to an active agent.")
+		}
 		var status chat.Status
 		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
 			return err
 		}
 		if status == chat.Resolved {
 			return chat.ErrResolved
+		}
+		if err := ensureAgent(ctx, tx, to, chat.DefaultSettings().DefaultCapacity); err != nil {
+			return err
 		}
 		free, err := lockAgentUnderCapacity(ctx, tx, to)
 		if err != nil {

@@ -15,14 +15,11 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-// SetVisitorName records the name an anonymous visitor gave; a verified
+// setVisitorName records the name an anonymous visitor gave; a verified
 // visitor's name is their host site's to say.
-func (db *DB) SetVisitorName(ctx context.Context, visitorID int64, name string) error {
-	if _, err := db.pool.Exec(ctx, `UPDATE users SET name = $2 WHERE id = $1 AND kind = 'visitor' AND external_id IS NULL`,
-		visitorID, name); err != nil {
-		return fmt.Errorf("store: name of visitor %d: %w", visitorID, err)
-	}
-	return nil
+func setVisitorName(ctx context.Context, q querier, visitorID int64, name string) error {
+	_, err := q.Exec(ctx, `UPDATE users SET name = $2 WHERE id = $1 AND kind = 'visitor' AND external_id IS NULL`, visitorID, name)
+	return err
 }
 
 // RateConversation records the visitor's rating (1–5) and comment of their

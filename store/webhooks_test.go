@@ -81,6 +81,9 @@ func TestWebhookEventsComeFromTheStoreOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SetAgent(ctx, alex.ID, sam.ID, true); err != nil { // Sam is customer service too
+		t.Fatal(err)
+	}
 	for _, id := range []int64{alex.ID, sam.ID} {
 		if err := db.EnsureAgent(ctx, id, 5); err != nil {
 			t.Fatal(err)
