@@ -50,8 +50,12 @@ func TestTakeRaceOverHTTP(t *testing.T) {
 		t.Fatalf("Sam signs in: %s", resp.Status)
 	}
 	// Both away: the dispatcher leaves the chat for them to take by hand.
+	// Their consoles are open, as an agent's is: a chat taken by an agent
+	// who is offline goes back to the queue at the next sweep.
 	alex.setState("away")
 	sam.setState("away")
+	alex.console().send(map[string]any{"type": "resume"})
+	sam.console().send(map[string]any{"type": "resume"})
 	token := k.visitorToken()
 	v := k.liveWidget(token)
 	v.send(map[string]any{"type": "send", "client_msg_id": "q1", "body": "who will take me?"})
@@ -143,6 +147,14 @@ func TestTransferNoteStaysWithAgents(t *testing.T) {
 	samID := k.addAgent("sam@example.com", "Sam", "sam password")
 	alex := k.agent()
 	alex.setState("away")
+	// Sam's console is open: a chat handed to an agent who is offline goes
+	// back to the queue at the next sweep.
+	sam := k.browser()
+	if resp := sam.signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam signs in: %s", resp.Status)
+	}
+	sam.setState("away")
+	sam.console().send(map[string]any{"type": "resume"})
 	token := k.visitorToken()
 	v := k.liveWidget(token)
 	v.send(map[string]any{"type": "send", "client_msg_id": "n1", "body": "I need the billing team"})
