@@ -36,6 +36,12 @@ func NewBus(connString, channel string, logger *slog.Logger, onEvent func(contex
 // Ready is closed once the Bus first listens.
 func (b *Bus) Ready() <-chan struct{} { return b.ready }
 
+// maxBackoff caps the pause between attempts to reconnect. It is short: a
+// lost bus means live updates stop on this instance while sends go on, so
+// the bus must be back within a second of the database. A refused attempt
+// costs the database next to nothing.
+const maxBackoff = 500 * time.Millisecond
+
 // Run listens until ctx ends, reconnecting with capped, jittered backoff.
 func (b *Bus) Run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
@@ -58,7 +64,7 @@ func (b *Bus) Run(ctx context.Context) {
 			return
 		case <-time.After(backoff/2 + rand.N(backoff/2+1)):
 		}
-		backoff = min(backoff*2, 5*time.Second)
+		backoff = min(backoff*2, maxBackoff)
 	}
 }
 

@@ -1,0 +1,70 @@
+package live_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// TestBusIsBackWithinASecondOfTheDatabase: after an outage long enough for
+// the bus's backoff to reach its cap, the bus listens again and asks for a
+// resync within a second of the database's return, and hears what is
+// published after it.
+func TestBusIsBackWithinASecondOfTheDatabase(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	events := make(chan string, 16)
+	resynced := make(chan time.Time, 16)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bus := live.NewBus(url, "kefu_bus_test", logger,
+		func(_ context.Context, payload string) { events <- payload },
+		func(context.Context) { resynced <- time.Now() })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { bus.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-bus.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bus did not start listening")
+	}
+
+	end := storetest.Outage(t, url)
+	time.Sleep(4 * time.Second) // the outage: the bus retries throughout
+	end()
+	back := time.Now()
+	select {
+	case at := <-resynced:
+		if d := at.Sub(back); d > time.Second {
+			t.Fatalf("the bus resynced %v after the database came back, want within 1 s", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bus did not resync after the database came back")
+	}
+
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "SELECT pg_notify('kefu_bus_test', 'after')"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-events:
+		if p != "after" {
+			t.Fatalf("heard %q, want %q", p, "after")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bus does not hear what is published after the outage")
+	}
+}
