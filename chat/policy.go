@@ -111,6 +111,22 @@ func (s Settings) MayStart(from, to int64, t Ties) error {
 	}
 }
 
+// stranger stands for a new visitor in SupportOpen: nobody customer
+// service, with no ties to anyone.
+const stranger int64 = -1
+
+// SupportOpen reports whether a visitor may start a chat with customer
+// service at all: somebody must be customer service (a list of ids, not
+// false or empty), and the grade must let a stranger reach them. A refusal
+// is a *RefusedError saying, in words for a site's visitor, that chat is
+// unavailable; the admin pages say why.
+func (s Settings) SupportOpen() error {
+	if s.Agents.Unrestricted || len(s.Agents.IDs) == 0 || s.MayStart(stranger, Team, Ties{}) != nil {
+		return &RefusedError{Grade: s.Grade, Reason: "Chat is unavailable right now. Please come back later."}
+	}
+	return nil
+}
+
 // RefusedError is a conversation the grade does not allow. It wraps
 // ErrConversationNotAllowed.
 type RefusedError struct {

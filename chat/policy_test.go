@@ -53,6 +53,35 @@ func TestPolicyTeam(t *testing.T) {
 	check(t, "grade 200", Settings{Grade: GradeKinOnly, Agents: listed}, 50, Team, Ties{}, false)
 }
 
+// TestSupportOpen covers whether the widget's support chat is open at all:
+// it needs someone listed as customer service and a grade that lets a
+// stranger write to them.
+func TestSupportOpen(t *testing.T) {
+	listed := AgentList{IDs: []int64{1}}
+	tests := []struct {
+		name string
+		s    Settings
+		open bool
+	}{
+		{"grade 0, an agent", Settings{Grade: GradeAnyone, Agents: listed}, true},
+		{"grade 100, an agent", Settings{Grade: GradeServiceOrKin, Agents: listed}, true},
+		{"grade 200, an agent", Settings{Grade: GradeKinOnly, Agents: listed}, false},
+		{"grade 0, customer_service_uids false", Settings{Grade: GradeAnyone, Agents: AgentList{Unrestricted: true}}, false},
+		{"grade 100, customer_service_uids false", Settings{Grade: GradeServiceOrKin, Agents: AgentList{Unrestricted: true}}, false},
+		{"grade 0, nobody listed", Settings{Grade: GradeAnyone, Agents: AgentList{IDs: []int64{}}}, false},
+	}
+	for _, tt := range tests {
+		err := tt.s.SupportOpen()
+		if got := err == nil; got != tt.open {
+			t.Errorf("%s: open = %v, want %v", tt.name, got, tt.open)
+		}
+		var refused *RefusedError
+		if err != nil && (!errors.As(err, &refused) || refused.Reason == "") {
+			t.Errorf("%s: %#v is not a RefusedError with a reason", tt.name, err)
+		}
+	}
+}
+
 func check(t *testing.T, name string, s Settings, from, to int64, ties Ties, want bool) {
 	t.Helper()
 	err := s.MayStart(from, to, ties)

@@ -34,6 +34,7 @@ const (
 // instance is one kefu (handlers, bus and HTTP server) on a database.
 type instance struct {
 	t      testing.TB
+	url    string // the database's
 	db     *store.DB
 	srv    *httptest.Server
 	h      *handlers.Handler
@@ -70,7 +71,7 @@ func start(t testing.TB, dbURL string) *instance {
 	case <-time.After(10 * time.Second):
 		t.Fatal("bus did not start listening")
 	}
-	return &instance{t: t, db: db, srv: srv, h: h, cancel: cancel}
+	return &instance{t: t, url: dbURL, db: db, srv: srv, h: h, cancel: cancel}
 }
 
 // newKefu starts one instance on a fresh database with an admin agent.

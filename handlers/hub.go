@@ -209,10 +209,7 @@ func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
 	for _, c := range clients {
 		switch {
 		case c.widget:
-			c.conn.Enqueue(c.waitUpdate(view.waitFor(c.user.ID)))
-			if ev.ConversationID != 0 {
-				c.conn.Enqueue(c.ratingUpdate(ev.ConversationID))
-			}
+			c.conn.Enqueue(c.queueChanged(view, ev.ConversationID))
 		case agents.Has(c.user.ID):
 			comps := []templ.Component{console.Queue(view.entries, c.csrf)}
 			if ev.Type == chat.EventAssigned && ev.UserID == c.user.ID {
@@ -227,7 +224,7 @@ func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
 // queueUpdate sends comps, and badge when this console has conversation id open.
 func (c *client) queueUpdate(id int64, badge templ.Component, comps []templ.Component) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
-		if badge != nil && id == c.openID {
+		if badge != nil && id == c.screen.openID {
 			comps = append(comps, badge)
 		}
 		return render(ctx, comps...)
@@ -244,14 +241,18 @@ const statusDisabled websocket.StatusCode = 4403
 // longer shows) the queue, and the new socket keeps them online (or not).
 const statusReload websocket.StatusCode = 4001
 
-// onSettings reloads the consoles of users whose role changed.
+// onSettings reloads the consoles of users whose role changed, and tells
+// widgets whether chat is open.
 func (h *Handler) onSettings(ctx context.Context) error {
-	agents, err := h.DB.AgentList(ctx)
+	settings, err := h.DB.Settings(ctx)
 	if err != nil {
 		return err
 	}
 	for _, c := range h.clients.All() {
-		if !c.widget && agents.Has(c.user.ID) != c.agent {
+		switch {
+		case c.widget:
+			c.conn.Enqueue(c.settingsChanged(settings))
+		case settings.Agents.Has(c.user.ID) != c.agent:
 			c.conn.Close(statusReload, "role changed")
 		}
 	}

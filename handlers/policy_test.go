@@ -21,7 +21,7 @@ import (
 const (
 	refused100  = "Here you can only start a conversation with customer service, your friends, or people in a group with you."
 	refused200  = "Here you can only start a conversation with your friends or people in a group with you."
-	refusedTeam = "new chats with customer service are closed"
+	refusedTeam = "Chat is unavailable right now."
 )
 
 // person is a member who is not customer service, signed in with their own browser.

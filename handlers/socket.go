@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/views/thread"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
@@ -85,7 +87,7 @@ func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client)
 	defer h.sockets.Done()
 	c.h = h
 	c.conn = live.NewConn(ws, h.Live)
-	c.followed = make(map[int64]int64)
+	c.screen.followed = make(map[int64]int64)
 	h.clients.Add(c.user.ID, c)
 	defer h.clients.Remove(c.user.ID, c)
 	if !c.widget {
@@ -117,34 +119,57 @@ type inFrame struct {
 	Comment   string            `json:"comment"`
 }
 
-// client is one live socket and what its browser shows.
+// client is one live socket and what its browser shows. Its state has one
+// owner each: the fields set at the handshake never change; aim belongs to
+// the reader goroutine (onFrame), which stores what the browser sends; the
+// screen belongs to the writer goroutine (the jobs), which renders what the
+// browser is sent. The reader hands the writer what it needs inside jobs.
 type client struct {
-	h      *Handler
-	conn   *live.Conn
-	user   chat.User
-	widget bool
-	agent  bool   // customer service when the socket opened: keeps the agent online
-	csrf   string // the session's CSRF token, for forms in pushed fragments
+	h         *Handler
+	conn      *live.Conn
+	user      chat.User
+	widget    bool
+	agent     bool   // customer service when the socket opened: keeps the agent online
+	csrf      string // the session's CSRF token, for forms in pushed fragments
+	userAgent string // widget only: the browser's, from the handshake
 
+	// aim is what the widget is for, as the browser's last resume said.
+	// Reader goroutine only.
+	aim aim
+
+	// screen is what the browser has been sent. Writer goroutine only.
+	screen screen
+}
+
+// aim is what a widget is for: the site embedding it (zero: none), the
+// person it is aimed at (0: customer service) and whether that is a direct
+// conversation rather than a support chat.
+type aim struct {
+	site   chat.Site
+	to     int64
+	direct bool
+}
+
+// screen is what one browser shows, as far as the server has told it.
+type screen struct {
 	// followed maps each conversation whose thread the browser shows to the
-	// newest seq sent to it. Only jobs touch it, on the writer goroutine.
+	// newest seq sent to it.
 	followed map[int64]int64
 	// resumed is set by the browser's first resume frame, which says what it
 	// shows. Until then no thread message is sent: an event handled before it
 	// would be sent again by the resume's catch-up.
 	resumed bool
-	// openID is the conversation open in the console's pane.
+	// openID is the conversation open in the console's pane, or the widget's.
 	openID int64
-	// wait is the queue status the widget shows now.
-	wait *widget.Wait
-
-	// Widget only, set by resume: the site embedding it (zero: none), the
-	// person it is aimed at (0: customer service) and whether that is a
-	// direct conversation; userAgent is the browser's, from the handshake.
-	site      chat.Site
-	to        int64
-	direct    bool
-	userAgent string
+	// aim is the widget's aim as of its last resume.
+	aim aim
+	// wait is the queue status the widget shows now; anyone, whether it
+	// knew anyone to be available; prechat, its pre-chat fields; closed, why
+	// it shows that chat is unavailable ("": it does not).
+	wait    *widget.Wait
+	anyone  bool
+	prechat *widget.PrechatRules
+	closed  *string
 }
 
 // onFrame handles one frame on the reader goroutine. Sends are stored here,
@@ -152,7 +177,7 @@ type client struct {
 func (c *client) onFrame(ctx context.Context, data []byte) {
 	var f inFrame
 	if err := json.Unmarshal(data, &f); err != nil {
-		c.refuse("", chat.Invalid("frame", "That message could not be read. Reload the page."))
+		c.refuse(f, chat.Invalid("frame", "That message could not be read. Reload the page."))
 		return
 	}
 	var err error
@@ -162,24 +187,59 @@ func (c *client) onFrame(ctx context.Context, data []byte) {
 	case "read":
 		err = c.read(ctx, f)
 	case "resume":
-		c.conn.Enqueue(c.resume(f))
+		err = c.onResume(ctx, f)
 	case "rate":
 		err = c.rate(ctx, f)
 	default:
 		err = chat.Invalid("type", "Unknown frame type.")
 	}
 	if err != nil {
-		c.refuse(f.ClientMsgID, err)
+		c.refuse(f, err)
 	}
 }
 
-// refuse tells the browser why a frame was refused; internal errors are logged, not shown.
-func (c *client) refuse(clientMsgID string, err error) {
+// onResume hands the writer what the browser says it shows; for the widget,
+// with what it is aimed at, which the reader keeps for the sends that follow.
+func (c *client) onResume(ctx context.Context, f inFrame) error {
+	if c.widget {
+		a, err := c.resolveAim(ctx, f)
+		if err != nil {
+			return err
+		}
+		c.aim = a
+	}
+	c.conn.Enqueue(c.resume(f, c.aim))
+	return nil
+}
+
+// refuse answers a frame that failed. A frame refused for good is
+// acknowledged with the reason. When the fault is ours (the database is
+// unavailable, say), a message is not acknowledged but handed back to be
+// sent again with the same client_msg_id, and a resume is answered by
+// closing the socket, so that the browser reconnects and resumes; internal
+// errors are logged, not shown.
+func (c *client) refuse(f inFrame, err error) {
 	status, _, msg := publicError(err)
 	if status == http.StatusInternalServerError {
-		c.h.Logger.Error("live frame failed", "user_id", c.user.ID, "err", err)
+		c.h.Logger.Error("live frame failed", "user_id", c.user.ID, "type", f.Type, "err", err)
+		switch {
+		case f.Type == "send" && f.ClientMsgID != "":
+			c.conn.Enqueue(frameJob(thread.Retry(f.ClientMsgID)))
+			return
+		case f.Type == "resume":
+			c.conn.Close(websocket.StatusInternalError, "server error: reconnect and resume")
+			return
+		case f.Type == "read":
+			return // the next read says it again
+		}
 	}
-	c.conn.Enqueue(c.refused(clientMsgID, msg))
+	comps := c.refused(f.ClientMsgID, msg)
+	var needed *fieldsNeeded
+	if errors.As(err, &needed) {
+		c.conn.Enqueue(c.showPrechat(needed.rules, true, comps...))
+		return
+	}
+	c.conn.Enqueue(frameJob(comps...))
 }
 
 func (c *client) viewer(ctx context.Context) (chat.Viewer, error) {

@@ -72,14 +72,23 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		// As a new visitor sees it; a returning one's socket says otherwise.
 		p.Prechat = prechatRules(site, chat.User{}, view.anyone)
 	}
+	direct := false
 	if to, err := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64); err == nil && to > 0 {
 		u, err := h.DB.User(ctx, to)
 		if err == nil && u.Kind == chat.KindMember && !u.Disabled() {
 			p.To, p.ToName = u.ID, u.DisplayName()
 		}
-		if direct, err := h.directTarget(ctx, p.To); err != nil || direct {
+		if direct, err = h.directTarget(ctx, p.To); err != nil || direct {
 			p.Prechat = widget.PrechatRules{Name: "off", Email: "off"} // asked of support chats only
 		}
+	}
+	if !direct {
+		settings, err := h.DB.Settings(ctx)
+		if err != nil {
+			h.fail(w, r, err)
+			return p, false
+		}
+		p.Closed = closedReason(settings)
 	}
 	return p, true
 }

@@ -54,8 +54,11 @@ type Send struct {
 	// visitor's browser said of itself (page, referrer, language, …).
 	SiteID  int64
 	Context map[string]string
-	// VisitorName is the name an anonymous visitor gave in the pre-chat form.
-	VisitorName string
+	// VisitorName and VisitorEmail are what an anonymous visitor gave in the
+	// pre-chat form; they are kept with the visitor, so that they are never
+	// asked twice.
+	VisitorName  string
+	VisitorEmail string
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -100,7 +103,8 @@ func resent(ctx context.Context, tx pgx.Tx, s Send) error {
 }
 
 // SendFromVisitor stores a visitor's message in their open support
-// conversation, starting one (queued) if they have none. The
+// conversation, starting one (queued) if they have none. Customer service
+// must be open to visitors (chat.Settings.SupportOpen), and the
 // conversation_grade policy decides whether the visitor may write to
 // customer service (or to the agent named by s.TargetID) at all.
 func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
@@ -108,17 +112,21 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		if err := resent(ctx, tx, s); err != nil {
 			return err
 		}
+		settings, err := loadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
 		to := chat.Team
 		if s.TargetID != 0 {
 			to = s.TargetID
-		}
-		if err := mayStart(ctx, tx, s.SenderID, to); err != nil {
+		} else if err := settings.SupportOpen(); err != nil {
 			return err
 		}
-		if s.VisitorName != "" {
-			if err := setVisitorName(ctx, tx, s.SenderID, s.VisitorName); err != nil {
-				return err
-			}
+		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to); err != nil {
+			return err
+		}
+		if err := setVisitorDetails(ctx, tx, s.SenderID, s.VisitorName, s.VisitorEmail); err != nil {
+			return err
 		}
 		var joined bool
 		if s.ConversationID, joined, err = openSupportConversation(ctx, tx, s); err != nil {

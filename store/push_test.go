@@ -544,6 +544,9 @@ func TestEnqueueIsOneStatementWithoutSubscriptions(t *testing.T) {
 	// Nobody subscribed: sending still works and nothing is enqueued.
 	db := storetest.DB(t)
 	ctx := context.Background()
+	if _, _, err := db.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
 	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 	if err != nil {
 		t.Fatal(err)

@@ -158,6 +158,9 @@ func TestConcurrentFirstVisitorMessagesShareOneConversation(t *testing.T) {
 	t.Parallel()
 	db := storetest.DB(t)
 	ctx := context.Background()
+	if _, _, err := db.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
 	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 	if err != nil {
 		t.Fatal(err)
@@ -192,6 +195,67 @@ func TestConcurrentFirstVisitorMessagesShareOneConversation(t *testing.T) {
 	msgs, _ := db.MessagesAfter(ctx, first, 0, 100, true)
 	if len(msgs) != 6 {
 		t.Fatalf("stored %d messages, want 6 (5 distinct + 1 deduplicated)", len(msgs))
+	}
+}
+
+// TestSupportClosedStoresNothing: with nobody customer service
+// (customer_service_uids false), or at grade 200, a visitor's message to
+// customer service is refused with the widget's sentence, and nothing is
+// stored; the visitor's pre-chat details are not kept either.
+func TestSupportClosedStoresNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, close := range []func() error{
+		func() error { return f.db.SetAgentList(ctx, f.agent.ID, chat.AgentList{Unrestricted: true}) },
+		func() error { return f.db.SetGrade(ctx, f.agent.ID, chat.GradeKinOnly) },
+	} {
+		if err := f.db.SetAgentList(ctx, f.agent.ID, chat.AgentList{IDs: []int64{f.agent.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.SetGrade(ctx, f.agent.ID, chat.GradeAnyone); err != nil {
+			t.Fatal(err)
+		}
+		if err := close(); err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = f.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "anyone?", VisitorEmail: "ada@example.com"})
+		var refused *chat.RefusedError
+		if !errors.As(err, &refused) || refused.Reason != (chat.Settings{}).SupportOpen().(*chat.RefusedError).Reason {
+			t.Fatalf("send with support closed: %v, want the widget's refusal", err)
+		}
+		if _, err := f.db.VisitorConversation(ctx, v.ID); !errors.Is(err, chat.ErrNotFound) {
+			t.Fatalf("a refused first message left a conversation: %v", err)
+		}
+		if u, err := f.db.User(ctx, v.ID); err != nil || u.Email != "" {
+			t.Fatalf("a refused first message kept the visitor's email: %q, %v", u.Email, err)
+		}
+	}
+}
+
+// TestVisitorDetailsKept: what a visitor gives in the pre-chat form is kept
+// with them, so that a later chat need not ask again.
+func TestVisitorDetailsKept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	v, err := f.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hi", VisitorName: "Ada", VisitorEmail: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	// A later message that gives nothing keeps what was given.
+	if _, _, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := f.db.User(ctx, v.ID); err != nil || u.Name != "Ada" || u.Email != "ada@example.com" {
+		t.Fatalf("visitor = %+v, %v; want Ada <ada@example.com>", u, err)
 	}
 }
 

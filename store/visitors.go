@@ -15,10 +15,15 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-// setVisitorName records the name an anonymous visitor gave; a verified
-// visitor's name is their host site's to say.
-func setVisitorName(ctx context.Context, q querier, visitorID int64, name string) error {
-	_, err := q.Exec(ctx, `UPDATE users SET name = $2 WHERE id = $1 AND kind = 'visitor' AND external_id IS NULL`, visitorID, name)
+// setVisitorDetails records the name and email an anonymous visitor gave
+// (an empty one changes nothing); a verified visitor's are their host site's
+// to say.
+func setVisitorDetails(ctx context.Context, q querier, visitorID int64, name, email string) error {
+	if name == "" && email == "" {
+		return nil
+	}
+	_, err := q.Exec(ctx, `UPDATE users SET name = coalesce(nullif($2, ''), name), email = coalesce(nullif($3, ''), email)
+		WHERE id = $1 AND kind = 'visitor' AND external_id IS NULL`, visitorID, name, email)
 	return err
 }
 

@@ -116,3 +116,34 @@ func DB(t testing.TB) *store.DB {
 	t.Cleanup(db.Close)
 	return db
 }
+
+// Outage makes the database at url unreachable, as a crashed or restarting
+// server is: it ends every connection to it and refuses new ones, until the
+// returned function is called (at the latest, when t ends).
+func Outage(t testing.TB, url string) (end func()) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := pgx.Identifier{cfg.Database}.Sanitize()
+	admin := func(sql string, args ...any) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, server.ConnString("postgres"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false")
+	admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", cfg.Database)
+	var once sync.Once
+	end = func() { once.Do(func() { admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true") }) }
+	t.Cleanup(end)
+	return end
+}

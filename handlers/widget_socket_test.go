@@ -1,0 +1,271 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+// siteWidget opens the widget socket of a new visitor on site, resumed as
+// the site's page does, and returns it with the visitor's token.
+func (k *instance) siteWidget(site chat.Site) (*socket, string) {
+	k.t.Helper()
+	secret, err := k.db.SiteSecret(context.Background(), site.ID)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	token := k.visitorToken()
+	v := k.widget(token)
+	v.send(map[string]any{"type": "resume", "site": site.ID, "site_token": widgetSiteToken(site.ID, secret)})
+	v.waitFor(`data-target="#queue-status"`)
+	return v, token
+}
+
+// resolve resolves the visitor's chat as the agent.
+func (k *instance) resolve(token string) {
+	k.t.Helper()
+	ctx := context.Background()
+	conv, err := k.db.VisitorConversation(ctx, mustVisitor(k.t.(*testing.T), k.db, token).ID)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	admin, _, err := k.db.MemberByEmail(ctx, agentEmail)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	if err := k.db.Resolve(ctx, conv.ID, admin.ID, time.Now()); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// TestPrechatIsAskedOnce: a visitor who gave their email when their first
+// chat started is not asked again when they write after it was resolved,
+// on a site that requires the email and when nobody is available (the
+// offline form, which requires one on any site).
+func TestPrechatIsAskedOnce(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	required, _ := k.newSite("Shop", "https://shop.example.com")
+	if _, err := k.db.UpdateSite(ctx, 0, chat.Site{ID: required.ID, Name: "Shop", Origins: required.Origins,
+		PrechatName: chat.FieldOptional, PrechatEmail: chat.FieldRequired}); err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := k.newSite("Blog", "https://blog.example.com") // no pre-chat fields: nobody available asks the email alone
+
+	for _, site := range []chat.Site{required, plain} {
+		v, token := k.siteWidget(site)
+		v.send(map[string]any{"type": "send", "client_msg_id": "a1", "body": "first", "email": "ada@example.com"})
+		if got := v.waitFor(`data-ack="a1"`); strings.Contains(got, "data-refused") {
+			t.Fatalf("%s: the first message was refused:\n%s", site.Name, got)
+		}
+		if u := mustVisitor(t, k.db, token); u.Email != "ada@example.com" {
+			t.Fatalf("%s: the visitor's email is %q, want it kept", site.Name, u.Email)
+		}
+		k.resolve(token)
+		// The widget, open all along, no longer asks: the email is known.
+		v.send(map[string]any{"type": "send", "client_msg_id": "a2", "body": "me again"})
+		if got := v.waitFor(`data-ack="a2"`); strings.Contains(got, "data-refused") {
+			t.Fatalf("%s: writing again after a resolve was refused:\n%s", site.Name, got)
+		}
+		v.waitFor(">me again<")
+		// A page loaded later does not ask either.
+		again := k.widget(token)
+		secret, _ := k.db.SiteSecret(ctx, site.ID)
+		again.send(map[string]any{"type": "resume", "site": site.ID, "site_token": widgetSiteToken(site.ID, secret)})
+		if got := again.waitFor(`data-target="#prechat"`); strings.Contains(got, `data-testid="prechat-email"`) {
+			t.Fatalf("%s: a reloaded widget asks for the email again:\n%s", site.Name, got)
+		}
+	}
+}
+
+// TestMissingFieldShowsTheField: when a new chat needs a field the visitor
+// has not given (the offline form's email), the refusal shows the field, so
+// that the visitor can give it with the message still in the composer.
+func TestMissingFieldShowsTheField(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	site, _ := k.newSite("Blog", "https://blog.example.com")
+	v, _ := k.siteWidget(site)
+	v.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "hello"})
+	got := v.waitFor(`data-ack="m1"`)
+	for _, want := range []string{`data-refused="m1"`, "Please give your email", `data-target="#prechat"`, `data-testid="prechat-email"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the refusal lacks %q:\n%s", want, got)
+		}
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "m2", "body": "hello", "email": "ada@example.com"})
+	// Once given, the field goes.
+	if got := v.waitFor(`data-target="#prechat"`); strings.Contains(got, "prechat-email") {
+		t.Fatalf("the email field stays after the chat started:\n%s", got)
+	}
+	v.waitFor(`data-ack="m2"`)
+}
+
+// TestResolveWhileOpenShowsTheFields: an agent was there when the chat
+// started, so no email was asked; they resolve it and step away while the
+// visitor's widget is open: the widget now shows the offline form's email
+// field, before the visitor writes again.
+func TestResolveWhileOpenShowsTheFields(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	site, _ := k.newSite("Blog", "https://blog.example.com")
+	agent := k.agent()
+	console := agent.console()
+	console.send(map[string]any{"type": "resume"})
+	console.waitFor(`data-target="#conversation-list"`)
+	v, token := k.siteWidget(site)
+	if strings.Contains(v.all(), "prechat-email") {
+		t.Fatal("the email is asked while an agent is available")
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "r1", "body": "hello"})
+	v.waitFor(`data-ack="r1"`)
+	v.waitFor("joined the chat")
+	k.resolve(token)
+	agent.setState("away")
+	v.waitFor(`data-testid="prechat-email"`)
+}
+
+// TestSupportClosedWidget: with customer_service_uids false, or at grade
+// 200, the widget says chat is unavailable instead of taking messages that
+// nobody can answer, live; a message sent anyway is refused and stores
+// nothing.
+func TestSupportClosedWidget(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	v := k.liveWidget(k.visitorToken())
+	if strings.Contains(v.all(), `data-testid="unavailable"`) {
+		t.Fatal("the widget says chat is unavailable while an agent is listed")
+	}
+	list, err := k.db.AgentList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closers := map[string]func() error{
+		"uids_false": func() error { return k.db.SetAgentList(ctx, 0, chat.AgentList{Unrestricted: true}) },
+		"grade_200":  func() error { return k.db.SetGrade(ctx, 0, chat.GradeKinOnly) },
+	}
+	for name, close := range closers {
+		if err := close(); err != nil {
+			t.Fatal(err)
+		}
+		v.waitFor(`data-testid="unavailable"`)
+		v.send(map[string]any{"type": "send", "client_msg_id": "x-" + name, "body": "anyone?"})
+		if got := v.waitFor(`data-ack="x-` + name + `"`); !strings.Contains(got, "Chat is unavailable") {
+			t.Fatalf("%s: a message was not refused: %s", name, got)
+		}
+		if n := k.count("SELECT count(*) FROM conversations WHERE kind = 'support'"); n != 0 {
+			t.Fatalf("%s: a refused message stored a chat", name)
+		}
+		_, page := k.framed("/widget", "")
+		if !strings.Contains(page, `data-testid="unavailable"`) {
+			t.Fatalf("%s: a newly loaded widget does not say chat is unavailable", name)
+		}
+		// Reopened: the notice goes.
+		if err := k.db.SetAgentList(ctx, 0, list); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.db.SetGrade(ctx, 0, chat.GradeAnyone); err != nil {
+			t.Fatal(err)
+		}
+		v.waitFor(`data-target="#availability" data-swap="innerHTML"></template>`)
+	}
+}
+
+// TestSendDuringDatabaseOutage: while kefu's database is unreachable, a
+// message is neither stored nor refused for good: the browser is told to
+// send it again, and once the database is back every message sent is stored
+// exactly once, in order.
+func TestSendDuringDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	token := k.visitorToken()
+	v := k.liveWidget(token)
+	v.send(map[string]any{"type": "send", "client_msg_id": "before", "body": "before"})
+	v.waitFor(`data-ack="before"`)
+
+	end := storetest.Outage(t, k.url)
+	v.send(map[string]any{"type": "send", "client_msg_id": "o1", "body": "during 1"})
+	if got := v.waitFor(`"o1"`); !strings.Contains(got, `data-retry="o1"`) || strings.Contains(got, "data-ack") {
+		t.Fatalf("a send during an outage was not handed back to be retried:\n%s", got)
+	}
+	end()
+
+	// As live.js does: send again, with the same id, until acknowledged;
+	// then the next one, in order.
+	bodies := []string{"during 1", "during 2", "during 3"}
+	for i, body := range bodies {
+		id := fmt.Sprintf("o%d", i+1)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			v.send(map[string]any{"type": "send", "client_msg_id": id, "body": body})
+			if got := v.waitFor(`"` + id + `"`); strings.Contains(got, `data-ack="`+id+`"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s was not stored within 10 s of the database's return", id)
+			}
+		}
+	}
+	conv := visitorConversation(t, k.db, token)
+	msgs, err := k.db.MessagesAfter(context.Background(), conv.ID, 0, 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		if m.Type == chat.Text {
+			got = append(got, m.Body)
+		}
+	}
+	if want := append([]string{"before"}, bodies...); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("stored %q, want %q: each once, in order", got, want)
+	}
+}
+
+// TestFirstSendAfterResumeUsesItsAim runs the reader's and the writer's
+// work on one socket at once: a send right behind a resume is filed under
+// the site and person the resume named. Under the race detector it fails if
+// any per-socket state is shared between the two goroutines.
+func TestFirstSendAfterResumeUsesItsAim(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	site, _ := k.newSite("Shop", "https://shop.example.com")
+	siteSecret, err := k.db.SiteSecret(ctx, site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	tokens := make([]string, 8)
+	for i := range tokens {
+		tokens[i] = k.visitorToken()
+	}
+	for i, token := range tokens {
+		v := k.widget(token)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = v.trySend(map[string]any{"type": "resume", "site": site.ID, "site_token": widgetSiteToken(site.ID, siteSecret)})
+			_ = v.trySend(map[string]any{"type": "send", "client_msg_id": fmt.Sprintf("s%d", i), "body": "hello", "email": "ada@example.com"})
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for k.count("SELECT count(*) FROM conversations WHERE kind = 'support'") < len(tokens) {
+		if time.Now().After(deadline) {
+			t.Fatal("not every first message was stored")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := k.count("SELECT count(*) FROM conversations WHERE kind = 'support' AND site_id = $1", site.ID); n != len(tokens) {
+		t.Fatalf("%d of %d chats started right after a resume are filed under its site", n, len(tokens))
+	}
+}
