@@ -199,8 +199,7 @@ func (c *client) renderWidgetState(ctx context.Context, buf *bytes.Buffer, conv 
 	if err != nil {
 		return err
 	}
-	w := view.waitFor(c.user.ID)
-	w.Offline = sc.aim.site.OfflineMessage
+	w := c.waitFor(view)
 	sc.wait, sc.anyone = &w, view.anyone
 	rules, err := c.prechatFor(ctx, conv, view.anyone)
 	if err != nil {
@@ -305,8 +304,7 @@ func (c *client) queueChanged(view queueView, id int64) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &c.screen
 		var comps []templ.Component
-		w := view.waitFor(c.user.ID)
-		w.Offline = sc.aim.site.OfflineMessage
+		w := c.waitFor(view)
 		if sc.wait == nil || *sc.wait != w {
 			sc.wait = &w
 			comps = append(comps, widget.WaitStatus(w))
@@ -338,6 +336,17 @@ func (c *client) queueChanged(view queueView, id int64) live.Job {
 		}
 		return render(ctx, comps...)
 	}
+}
+
+// waitFor is the queue status this widget shows: the visitor's place in
+// the support queue, unless the widget is aimed at someone directly.
+func (c *client) waitFor(view queueView) widget.Wait {
+	if c.screen.aim.direct {
+		return widget.Wait{}
+	}
+	w := view.waitFor(c.user.ID)
+	w.Offline = c.screen.aim.site.OfflineMessage
+	return w
 }
 
 // settingsChanged shows whether chat is open, when the settings changed it.

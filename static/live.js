@@ -9,9 +9,10 @@
   var face = body.dataset.face;
   var livePath = body.dataset.live;
   var widget = face === "widget";
-  var outbox = new Map(); // client_msg_id → frame, until the server acknowledges it
   var socket = null;
   var attempts = 0;
+  var reconnectTimer = null;
+  var stopped = false; // signed out: the socket stays closed
   var memoryToken = null;
 
   // --- visitor token (widget only): kept in the iframe's storage ---
@@ -41,7 +42,9 @@
     var added = [];
     // The frame's top-level templates, in order (":scope >" matches nothing on a fragment).
     Array.prototype.filter.call(holder.content.children, function (el) { return el.localName === "template"; }).forEach(function (t) {
-      if (t.dataset.ack !== undefined) { outbox.delete(t.dataset.ack); return; }
+      if (t.dataset.refused !== undefined) { refused(t.dataset.refused); return; }
+      if (t.dataset.retry !== undefined) { retryLater(t.dataset.retry); return; }
+      if (t.dataset.ack !== undefined) { acked(t.dataset.ack); return; }
       var target = document.querySelector(t.dataset.target);
       if (!target) return;
       var frag = t.content;
@@ -60,6 +63,7 @@
         case "remove": target.remove(); break;
       }
     });
+    keepPending();
     if (added.length) afterMessages(added);
     if (holder.content.querySelector("template[data-target]") && /data-cue=/.test(html)) cue();
     // Notices fade after a while; the chat stays in the list.
@@ -141,13 +145,16 @@
         if (+composer.dataset.site) { resume.site = +composer.dataset.site; resume.site_token = composer.dataset.siteToken; }
       }
       ws.send(JSON.stringify(resume));
-      outbox.forEach(function (frame) { ws.send(JSON.stringify(frame)); });
+      inflight = null;
+      flush();
     };
     ws.onmessage = function (e) { apply(e.data); };
     ws.onclose = function (e) {
       if (socket !== ws) return;
       socket = null;
+      inflight = null; // sent again, with the same id, once the socket is back
       if (e.code === 4403) { // disabled or signed out everywhere: reconnecting would be refused
+        stopped = true;
         status("Signed out", "closed");
         if (!widget) location.assign("/login");
         return;
@@ -157,10 +164,34 @@
         return;
       }
       status("Reconnecting…", "closed");
-      // Exponential backoff with full jitter, capped at 30 s.
-      var delay = Math.min(30000, 500 * Math.pow(2, attempts++));
-      setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+      later();
     };
+  }
+
+  // later reconnects after a pause: exponential backoff with full jitter, capped at 10 s.
+  function later() {
+    var delay = Math.min(10000, 500 * Math.pow(2, attempts++));
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(reconnect, delay / 2 + Math.random() * delay / 2);
+  }
+
+  function reconnect() {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    start();
+  }
+
+  // start opens the socket when it is not open or opening; a widget visitor
+  // without a token gets one first (on their first message).
+  var gettingToken = false;
+  function start() {
+    if (stopped || socket || reconnectTimer || gettingToken) return;
+    if (widget && !loadToken()) {
+      gettingToken = true;
+      ensureToken().then(function () { gettingToken = false; connect(); }, function () { gettingToken = false; later(); });
+      return;
+    }
+    connect();
   }
 
   function send(frame) {
@@ -179,9 +210,148 @@
     if (el) el.textContent = text;
   }
 
+  // --- the outbox: each message until the server has answered for it ---
+  // A message stays in the composer until the server acknowledges it. A
+  // refusal leaves it there, with the reason beside it. When the server
+  // cannot store it just now (or does not answer within a second), it moves
+  // into the thread as "Sending…" and is sent again, with the same id, until
+  // it is stored: after a while it offers "Not sent — Retry". Messages go one
+  // at a time, in the order they were written, so a retried message is never
+  // overtaken by a later one.
+  var outbox = new Map(); // client_msg_id → {frame, text, form, box, tries, since, el}
+  var inflight = null; // the id sent and not yet answered
+  var retryTimer = null;
+  var giveUpAfter = 10000; // ms of trying before "Not sent — Retry"
+
+  function flush() {
+    if (!socket) start();
+    if (inflight || !socket || socket.readyState !== WebSocket.OPEN) return;
+    var m = outbox.values().next().value;
+    if (!m) return;
+    inflight = m.frame.client_msg_id;
+    m.tries++;
+    socket.send(JSON.stringify(m.frame));
+  }
+
+  // release empties the composer of m's text, keeping whatever was typed after it.
+  function release(m) {
+    clearTimeout(m.timer);
+    if (m.form.dataset.sending !== m.frame.client_msg_id) return;
+    delete m.form.dataset.sending;
+    m.form.classList.remove("sending");
+    var v = m.box.value, i = v.indexOf(m.text);
+    if (i !== -1 && !v.slice(0, i).trim()) m.box.value = v.slice(i + m.text.length).replace(/^\s+/, "");
+  }
+
+  // toThread shows m in the thread as not yet sent, and frees the composer.
+  function toThread(m) {
+    if (!m.el) {
+      var li = document.createElement("li");
+      li.id = "pending-" + m.frame.client_msg_id;
+      li.className = "msg mine pending";
+      li.dataset.testid = "pending";
+      var p = document.createElement("p");
+      p.className = "body";
+      p.textContent = m.text;
+      var d = document.createElement("span");
+      d.className = "delivery";
+      d.setAttribute("role", "status");
+      li.append(p, d);
+      m.el = li;
+      var list = thread();
+      if (list) { list.append(li); list.scrollTop = list.scrollHeight; }
+    }
+    release(m);
+    mark(m);
+  }
+
+  // mark says where m stands: "Sending…", or "Not sent" with a Retry button.
+  function mark(m) {
+    if (!m.el) return;
+    var d = m.el.querySelector(".delivery");
+    var late = Date.now() - m.since >= giveUpAfter;
+    m.el.classList.toggle("failed", late);
+    if (late && !d.querySelector("button")) {
+      d.textContent = "Not sent";
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "small";
+      b.dataset.resend = m.frame.client_msg_id;
+      b.dataset.testid = "resend";
+      b.textContent = "Retry";
+      d.append(" — ", b);
+    } else if (!late) {
+      d.textContent = "Sending…";
+      clearTimeout(m.lateTimer);
+      m.lateTimer = setTimeout(function () { if (outbox.has(m.frame.client_msg_id)) mark(m); }, m.since + giveUpAfter - Date.now());
+    }
+  }
+
+  // keepPending puts back the bubbles of unsent messages that a swap of the
+  // thread removed.
+  function keepPending() {
+    var list = thread();
+    if (!list) return;
+    outbox.forEach(function (m) { if (m.el && !m.el.isConnected) list.append(m.el); });
+  }
+
+  function acked(id) {
+    var m = outbox.get(id);
+    if (!m) return;
+    outbox.delete(id);
+    if (inflight === id) inflight = null;
+    clearTimeout(m.lateTimer);
+    release(m);
+    if (m.el) m.el.querySelector(".delivery").textContent = ""; // the stored bubble takes its place
+    flush();
+  }
+
+  function refused(id) {
+    var m = outbox.get(id);
+    if (!m) return;
+    outbox.delete(id);
+    if (inflight === id) inflight = null;
+    clearTimeout(m.timer);
+    clearTimeout(m.lateTimer);
+    if (m.el) {
+      // It had left the composer: it goes back there, before anything typed since.
+      m.el.remove();
+      var rest = m.box.value.trim();
+      m.box.value = rest ? m.text + "\n" + rest : m.text;
+    }
+    delete m.form.dataset.sending;
+    m.form.classList.remove("sending");
+    // A field the server asked for comes first.
+    (m.form.querySelector("#prechat input:invalid") || m.box).focus();
+    flush();
+  }
+
+  function retryLater(id) {
+    var m = outbox.get(id);
+    if (!m) return;
+    if (inflight === id) inflight = null;
+    toThread(m);
+    clearTimeout(retryTimer);
+    // Exponential backoff with jitter, capped at 8 s.
+    var delay = Math.min(8000, 500 * Math.pow(2, m.tries - 1));
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, delay / 2 + Math.random() * delay / 2);
+  }
+
+  // resend sends what is waiting now, as the person asked.
+  function resend(id) {
+    var m = outbox.get(id);
+    if (!m) return;
+    m.since = Date.now();
+    mark(m);
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (!socket) { attempts = 0; reconnect(); } else flush();
+  }
+
   function submit(form) {
     var box = form.querySelector("textarea");
     var text = box.value.trim();
+    if (form.dataset.sending) return; // the message in the composer is on its way
     if (!text) { showError("The message is empty."); return; }
     if (Array.from(text).length > 4000) { showError("The message is longer than 4000 characters."); return; }
     showError("");
@@ -193,24 +363,18 @@
       ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
       frame.context = hostContext;
     }
-    var pending = document.createElement("li");
-    pending.id = "pending-" + id;
-    pending.className = "msg mine pending";
-    var p = document.createElement("p");
-    p.className = "body";
-    p.textContent = text;
-    pending.append(p);
-    var list = thread();
-    list.append(pending);
-    list.scrollTop = list.scrollHeight;
-    box.value = "";
-    outbox.set(id, frame);
-    if (widget && !socket) {
-      ensureToken().then(connect, function () { showError("Could not reach the server. Your message will be sent when it is back."); });
-    } else {
-      send(frame);
-    }
+    var m = { frame: frame, text: text, form: form, box: box, tries: 0, since: Date.now(), el: null };
+    outbox.set(id, m);
+    form.dataset.sending = id;
+    form.classList.add("sending");
+    m.timer = setTimeout(function () { if (outbox.has(id)) toThread(m); }, 1000);
+    flush();
   }
+
+  // Leaving the page with a message not yet stored would lose it: the browser asks first.
+  window.addEventListener("beforeunload", function (e) {
+    if (outbox.size) { e.preventDefault(); e.returnValue = ""; }
+  });
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
@@ -305,6 +469,8 @@
         .then(apply, function () { btn.disabled = false; showError("Could not load earlier messages. Try again."); });
       return;
     }
+    var again = e.target.closest("button[data-resend]");
+    if (again) { resend(again.dataset.resend); return; }
     var enable = e.target.closest("button[data-push-enable]");
     if (enable) { enablePush(enable); return; }
     if (e.target.closest("[data-widget-close]") && window.parent !== window) {

@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/localpg"
+)
+
+// TestNothingTypedIsLost follows one visitor through what used to lose
+// their words. kefu runs on a PostgreSQL of the test's own, so that the
+// test can take the database away:
+//
+//  1. The database refuses every connection while the visitor and the agent
+//     write: their messages wait as "Sending…", then "Not sent — Retry";
+//     when the database is back, each is stored exactly once and shown once,
+//     in order, on both sides.
+//  2. The agent resolves the chat and steps away while the widget is open:
+//     the widget asks for the offline form's email at once; a message sent
+//     without it stays in the composer with the reason beside it; with it,
+//     the message goes and the field with it.
+//  3. The site starts requiring an email and the chat is resolved again: the
+//     visitor, who gave theirs, is not asked twice.
+//  4. The grade refuses a chat with an author: the text stays in the
+//     composer, with the reason beside it.
+func TestNothingTypedIsLost(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*testTimeout)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "kefu-e2e-composer-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755) // PostgreSQL runs as the postgres user
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
+		t.Fatal(err)
+	}
+	dbURL := pg.ConnString("kefu")
+	stop, addr, err := startKefu(kefuBin, filepath.Join(dir, "data"), "", "DATABASE_URL="+dbURL)
+	if err != nil {
+		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping kefu: %v", err)
+		}
+	})
+	base := "http://" + addr
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	admin, _, err := db.MemberByEmail(ctx, agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := db.CreateMember(ctx, store.NewMember{Email: "ann@example.com", Name: "Ann", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The host site, with the widget and a "contact the author" button for Ann.
+	var siteID int64
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Garden plugins</title></head>
+<body style="font-family: Georgia, serif; margin: 48px">
+<h1>Garden plugins</h1>
+<p>Rain gauge, by Ann. <button data-kefu-to="%d" id="ask-ann">Ask Ann</button></p>
+<script src="%s/widget.js" data-site="%d" async></script>
+</body></html>`, ann.ID, base, siteID)
+	}))
+	t.Cleanup(host.Close)
+	hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1) + "/"
+	site, err := db.CreateSite(ctx, admin.ID, chat.Site{Name: "Garden plugins", Origins: []string{strings.TrimSuffix(hostURL, "/")}}, auth.NewToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteID = site.ID
+
+	browser := startBrowser(t, ctx)
+	agent := newTab(t, browser)
+	defer screenshot(t, agent, "composer-console.png")
+	signIn(t, agent, base, agentEmail, agentPassword)
+	visitor, widget := openWidget(t, browser, hostURL)
+	defer screenshot(t, visitor, "composer-widget.png")
+
+	// An agent is available: the first message asks for nothing.
+	if n := len(texts(t, widget, `[data-testid=prechat-email]`)); n != 0 {
+		t.Fatal("the widget asks for an email while an agent is available")
+	}
+	write(t, widget, "Hello")
+	do(t, widget, "the first message is stored", hasText(stored, "Hello"), composerHolds(""))
+	var convID int64
+	if err := db.Pool().QueryRow(ctx, "SELECT id FROM conversations WHERE kind = 'support'").Scan(&convID); err != nil {
+		t.Fatal(err)
+	}
+	do(t, agent, "the agent opens the chat",
+		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
+		hasText(stored, "Hello"),
+		until(`document.body.dataset.liveState === "open"`))
+
+	// 1. The database goes away while both write.
+	end := outage(t, ctx, pg, "kefu")
+	write(t, widget, "one")
+	do(t, widget, "the first waits", pendingSays("one", "Sending…"), composerHolds(""))
+	write(t, widget, "two")
+	do(t, widget, "the second waits", pendingSays("two", "Sending…"))
+	write(t, agent, "three")
+	do(t, agent, "the agent's waits", pendingSays("three", "Sending…"))
+	do(t, widget, "after a while: not sent, with a way to retry", pendingSays("one", "Not sent — Retry"))
+	end()
+	do(t, widget, "the visitor retries", chromedp.Click(chromedp.CSS(`[data-testid=pending] button[data-testid=resend]`)))
+	do(t, widget, "every message is stored", hasText(stored, "one"), hasText(stored, "two"), hasText(stored, "three"),
+		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
+	do(t, agent, "and reaches the agent", hasText(stored, "one"), hasText(stored, "two"), hasText(stored, "three"),
+		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
+	for _, body := range []string{"one", "two", "three"} {
+		var n int
+		if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE body = $1", body).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%q is stored %d times (%v), want once", body, n, err)
+		}
+	}
+	for _, tab := range []context.Context{widget, agent} {
+		got := texts(t, tab, stored)
+		var each []string // the messages written, in the order they show
+		for _, b := range got {
+			if slices.Contains([]string{"Hello", "one", "two", "three"}, b) {
+				each = append(each, b)
+			}
+		}
+		if len(each) != 4 || each[0] != "Hello" || slices.Index(each, "one") > slices.Index(each, "two") || !slices.Contains(each, "three") {
+			t.Fatalf("a thread shows %q; want Hello, then one before two, and three, each once", got)
+		}
+	}
+
+	// 2. Resolved while the widget is open, and nobody is available: the
+	// offline form's email is asked at once.
+	if err := db.Resolve(ctx, convID, admin.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetAgentState(ctx, admin.ID, chat.Away); err != nil {
+		t.Fatal(err)
+	}
+	do(t, widget, "the widget asks for an email", chromedp.WaitVisible(chromedp.CSS(`[data-testid=prechat-email]`)))
+	write(t, widget, "Back again")
+	do(t, widget, "without the email the message stays, with the reason",
+		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		composerHolds("Back again"),
+		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
+	do(t, widget, "the visitor gives their email",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(stored, "Back again"),
+		composerHolds(""),
+		until(`document.querySelector("[data-testid=prechat-email]") === null`))
+
+	// 3. The site requires an email now; the chat is resolved again. The
+	// visitor gave theirs: nothing is asked.
+	site.PrechatEmail = chat.FieldRequired
+	if _, err := db.UpdateSite(ctx, admin.ID, site); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Resolve(ctx, convID, admin.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	do(t, widget, "the rating form shows", chromedp.WaitVisible(chromedp.CSS(`[data-testid=rating]`)))
+	if n := len(texts(t, widget, `[data-testid=prechat-email]`)); n != 0 {
+		t.Fatal("the widget asks again for the email it was given")
+	}
+	write(t, widget, "Third time")
+	do(t, widget, "the visitor writes again, unasked", hasText(stored, "Third time"), composerHolds(""))
+
+	// 4. The grade refuses a chat with Ann, who is not customer service.
+	if err := db.SetGrade(ctx, admin.ID, chat.GradeServiceOrKin); err != nil {
+		t.Fatal(err)
+	}
+	do(t, visitor, "the visitor asks Ann", chromedp.Click(chromedp.CSS(`#ask-ann`)))
+	do(t, widget, "the chat with Ann opens", hasText(`[data-testid=widget-title]`, "Chat with Ann"))
+	write(t, widget, "Hi Ann, does it work in snow?")
+	do(t, widget, "the refusal keeps the text",
+		hasText(`[data-testid=composer-error]`, "Here you can only start a conversation with customer service, your friends, or people in a group with you."),
+		composerHolds("Hi Ann, does it work in snow?"),
+		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
+	var n int
+	if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'direct'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the refused chat stored %d conversations (%v)", n, err)
+	}
+}
+
+// write types text into the composer of tab and sends it.
+func write(t *testing.T, tab context.Context, text string) {
+	t.Helper()
+	do(t, tab, "write "+text,
+		chromedp.WaitVisible(chromedp.CSS(composer)),
+		until(`!document.querySelector("form[data-live-send]").dataset.sending`),
+		chromedp.SendKeys(chromedp.CSS(composer), text),
+		chromedp.Click(chromedp.CSS(sendBtn)))
+}
+
+// composerHolds waits for the composer to hold text.
+func composerHolds(text string) chromedp.Action[chromedp.Void] {
+	return until(fmt.Sprintf(`document.querySelector("textarea[data-testid=composer]").value === %q`, text))
+}
+
+// pendingSays waits for the unsent message body to say state.
+func pendingSays(body, state string) chromedp.Action[chromedp.Void] {
+	return chromedp.PollFunction[chromedp.Void](
+		`(body, state) => Array.from(document.querySelectorAll("[data-testid=pending]")).some(li =>
+			li.querySelector(".body").textContent === body && li.querySelector(".delivery").textContent.trim() === state)`,
+		chromedp.WithPollingArgs(body, state), chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout))
+}
+
+// outage makes database name on pg refuse every connection, ending those it
+// has, until the returned function is called.
+func outage(t *testing.T, ctx context.Context, pg *localpg.Server, name string) (end func()) {
+	t.Helper()
+	admin := func(sql string, args ...any) {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, pg.ConnString("postgres"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ident := pgx.Identifier{name}.Sanitize()
+	admin("ALTER DATABASE " + ident + " ALLOW_CONNECTIONS false")
+	admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+	ended := false
+	end = func() {
+		if !ended {
+			ended = true
+			admin("ALTER DATABASE " + ident + " ALLOW_CONNECTIONS true")
+		}
+	}
+	t.Cleanup(end)
+	return end
+}
