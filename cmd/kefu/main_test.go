@@ -24,8 +24,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Re-executed by TestBadConfigExits as the real command.
+	// Re-executed by TestBadConfigExits and others as the real command, which serves.
 	if os.Getenv("KEFU_TEST_RUN_MAIN") == "1" {
+		os.Args = os.Args[:1]
 		main()
 		os.Exit(0)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/config"
 	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/localpg"
 )
 
 // userAdd is `kefu user add -email … [-name …] [-agent]`: it creates a member
@@ -37,11 +38,12 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	db, _, stop, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler))
+	d, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler), localpg.Start)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer d.close()
+	db := d.db
 	u, err := db.CreateMember(ctx, store.NewMember{Email: *email, Name: *name, PasswordHash: hash})
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
@@ -75,11 +77,12 @@ func userSetDisabled(ctx context.Context, cfg config.Config, args []string, disa
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, _, stop, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler))
+	d, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler), localpg.Start)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer d.close()
+	db := d.db
 	u, _, err := db.MemberByEmail(ctx, *email)
 	if err != nil {
 		return fmt.Errorf("user %s: no member with the email %q", verb, *email)
