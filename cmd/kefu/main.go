@@ -59,10 +59,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return healthcheck(ctx, cfg)
 	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
 		return userAdd(ctx, cfg, args[2:], stdout)
+	case len(args) >= 2 && args[0] == "user" && args[1] == "passwd":
+		return userPasswd(ctx, cfg, args[2:], stdout)
 	case len(args) >= 2 && args[0] == "user" && (args[1] == "disable" || args[1] == "enable"):
 		return userSetDisabled(ctx, cfg, args[2:], args[1] == "disable", stdout)
 	case len(args) > 0:
-		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add', 'user disable', 'user enable'", args[0])
+		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add', 'user passwd', 'user disable', 'user enable'", args[0])
 	}
 	logger.Info("starting", cfg.Redacted()...)
 
@@ -284,7 +286,7 @@ func (d *database) close() {
 
 // openDB opens the database and migrates it. When DATABASE_URL is unset, the
 // private PostgreSQL is reached with reach: localpg.Start to serve, or
-// localpg.Open for a command, which uses the one a serving kefu runs.
+// localpg.Open for a command (see openForCommand).
 func openDB(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	reach func(context.Context, localpg.Options) (*localpg.Server, error)) (*database, error) {
 	d := &database{url: cfg.DatabaseURL}

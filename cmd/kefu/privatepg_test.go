@@ -12,14 +12,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/store"
@@ -368,4 +373,162 @@ func TestPrivatePostgresCannotRestart(t *testing.T) {
 		t.Fatalf("no orderly shutdown in the output:\n%s", out)
 	}
 	t.Log(stderr.String())
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// signIn signs in with the login form and returns a client holding the
+// session, or the status of the refusal.
+func signIn(t *testing.T, base, email, password string) (*http.Client, int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRe.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on the login page:\n%s", page)
+	}
+	resp, err = c.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}, "_csrf": {string(m[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console" {
+		return nil, resp.StatusCode
+	}
+	return c, http.StatusOK
+}
+
+// mustSignIn signs in or fails t.
+func mustSignIn(t *testing.T, base, email, password string) *http.Client {
+	t.Helper()
+	c, status := signIn(t, base, email, password)
+	if c == nil {
+		t.Fatalf("sign-in as %s: status %d", email, status)
+	}
+	return c
+}
+
+// consoleSocket opens the console's live socket with c's session, and
+// returns a channel that receives the error the socket ends with.
+func consoleSocket(t *testing.T, base string, c *http.Client) <-chan error {
+	t.Helper()
+	ws, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(base, "http")+"/console/live", &websocket.DialOptions{
+		HTTPClient: c, HTTPHeader: http.Header{"Origin": {base}}, Subprotocols: []string{"kefu.v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.Read(context.Background()); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	return ended
+}
+
+// closedAtOnce fails t unless the socket ends within a few seconds.
+func closedAtOnce(t *testing.T, ended <-chan error, after string) {
+	t.Helper()
+	select {
+	case err := <-ended:
+		if websocket.CloseStatus(err) != 4403 {
+			t.Fatalf("after %s the socket ended with %v, want close 4403", after, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the socket is still open 5s after %s", after)
+	}
+}
+
+// signedIn reports whether c's session still opens the console.
+func signedIn(t *testing.T, base string, c *http.Client) bool {
+	t.Helper()
+	resp, err := c.Get(base + "/console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK && resp.Request.URL.Path == "/console"
+}
+
+// TestUserCommandsOnPrivatePostgres: the `kefu user` commands work on the
+// private PostgreSQL while kefu serves (they reach its server through the
+// socket, and what they change takes effect at once) and while it is stopped
+// (they start the server for themselves and stop it again).
+func TestUserCommandsOnPrivatePostgres(t *testing.T) {
+	env := privateEnv(t)
+	getenv := func(k string) string { return env[k] }
+	kefu := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(t.Context(), args, getenv, &out); err != nil {
+			t.Fatalf("kefu %s: %v", strings.Join(args, " "), err)
+		}
+		return out.String()
+	}
+	base, stop := serve(t, env)
+
+	env["KEFU_USER_PASSWORD"] = "sam's first password"
+	kefu("user", "add", "-email", "sam@example.com", "-name", "Sam")
+	first := mustSignIn(t, base, "sam@example.com", "sam's first password")
+	socket := consoleSocket(t, base, first)
+
+	env["KEFU_USER_PASSWORD"] = "sam's second password"
+	if out := kefu("user", "passwd", "-email", "sam@example.com"); !strings.Contains(out, "signed out") || strings.Contains(out, "second") {
+		t.Fatalf("user passwd said %q", out)
+	}
+	closedAtOnce(t, socket, "user passwd")
+	if signedIn(t, base, first) {
+		t.Fatal("the session from before user passwd still opens the console")
+	}
+	if c, _ := signIn(t, base, "sam@example.com", "sam's first password"); c != nil {
+		t.Fatal("the old password still signs in")
+	}
+	second := mustSignIn(t, base, "sam@example.com", "sam's second password")
+	socket = consoleSocket(t, base, second)
+
+	kefu("user", "disable", "-email", "sam@example.com")
+	closedAtOnce(t, socket, "user disable")
+	if signedIn(t, base, second) {
+		t.Fatal("a disabled user's session still opens the console")
+	}
+
+	// An admin who lost their password: a new admin, with a generated password.
+	delete(env, "KEFU_USER_PASSWORD")
+	out := kefu("user", "add", "-admin", "-email", "kim@example.com", "-name", "Kim")
+	m := regexp.MustCompile(`, an admin and an agent, with the password (\S+) \(shown only this once\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("user add -admin said %q", out)
+	}
+	kim := mustSignIn(t, base, "kim@example.com", m[1])
+	resp, err := kim.Get(base + "/admin/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the new admin gets %d from /admin/users", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	// Stopped: each command starts the private PostgreSQL and stops it again.
+	env["KEFU_USER_PASSWORD"] = "sam's third password"
+	kefu("user", "enable", "-email", "sam@example.com")
+	kefu("user", "passwd", "-email", "sam@example.com")
+	if _, err := localpg.Attach(t.Context(), env["KEFU_DATA_DIR"]); !errors.Is(err, localpg.ErrNotRunning) {
+		t.Fatalf("after the commands of a stopped kefu: %v, want no server left running", err)
+	}
+	base, _ = serve(t, env)
+	mustSignIn(t, base, "sam@example.com", "sam's third password")
 }
