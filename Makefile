@@ -5,8 +5,13 @@ export PATH := $(PATH):/usr/local/go/bin
 .PHONY: run test deps generate check-generated vet lint bench build
 
 ## run: serve kefu on http://127.0.0.1:8080 with a private PostgreSQL in ./data
+# kefu is built, then exec'd, so that make waits on kefu itself: Ctrl-C reaches it
+# directly, and after its orderly shutdown it exits 0, which make reports as
+# nothing. (`go run` exits 1 when interrupted, and make would call that an error.)
+RUN_BIN ?= bin/kefu
 run: deps-postgres
-	$(GO) run ./cmd/kefu
+	$(GO) build -o $(RUN_BIN) ./cmd/kefu
+	exec $(RUN_BIN)
 
 ## test: install what the tests need, check generated code, vet, and run every test with the race detector
 test: deps check-generated vet

@@ -59,18 +59,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return healthcheck(ctx, cfg)
 	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
 		return userAdd(ctx, cfg, args[2:], stdout)
+	case len(args) >= 2 && args[0] == "user" && args[1] == "passwd":
+		return userPasswd(ctx, cfg, args[2:], stdout)
 	case len(args) >= 2 && args[0] == "user" && (args[1] == "disable" || args[1] == "enable"):
 		return userSetDisabled(ctx, cfg, args[2:], args[1] == "disable", stdout)
 	case len(args) > 0:
-		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add', 'user disable', 'user enable'", args[0])
+		return fmt.Errorf("unknown command %q: kefu serves with no arguments; other commands: 'healthcheck', 'user add', 'user passwd', 'user disable', 'user enable'", args[0])
 	}
 	logger.Info("starting", cfg.Redacted()...)
 
-	db, dbURL, stopDB, err := openDB(ctx, cfg, logger)
+	d, err := openDB(ctx, cfg, logger, localpg.Start)
 	if err != nil {
 		return err
 	}
-	defer stopDB()
+	defer d.close()
+	db := d.db
+	// The private PostgreSQL is restarted if it dies; pgFailed reports that it could not be.
+	pgFailed := make(chan error, 1)
+	if d.pg != nil {
+		superviseCtx, stopSupervising := context.WithCancel(context.WithoutCancel(ctx))
+		supervised := make(chan struct{})
+		go func() {
+			defer close(supervised)
+			if err := d.pg.Supervise(superviseCtx); err != nil {
+				pgFailed <- fmt.Errorf("the private PostgreSQL exited and could not be restarted: %w", err)
+			}
+		}()
+		defer func() { stopSupervising(); <-supervised }()
+	}
 	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
@@ -114,18 +130,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		pushes.Wake() // a change may have enqueued a notification
 		h.OnEvent(ctx, payload)
 	}
-	bus := live.NewBus(dbURL, store.BusChannel, logger, onEvent, h.Resync)
+	bus := live.NewBus(d.url, store.BusChannel, logger, onEvent, h.Resync)
 	busDone := make(chan struct{})
 	go func() { bus.Run(base); close(busDone) }()
-	select {
-	case <-bus.Ready():
-	case <-ctx.Done():
+	stopWorkers := func() {
 		cancelBase()
 		<-busDone
+		<-janitorDone
 		<-dispatcherDone
 		<-hooksDone
 		<-pushesDone
+	}
+	select {
+	case <-bus.Ready():
+	case <-ctx.Done():
+		stopWorkers()
 		return nil
+	case err := <-pgFailed:
+		stopWorkers()
+		return err
 	case <-time.After(30 * time.Second):
 		return errors.New("the bus did not start listening within 30s")
 	}
@@ -143,11 +166,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "kefu: serving on http://%s (console: %s/console)\n", ln.Addr(), cfg.BaseURL)
 
+	var failed error
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		cancelBase()
 		return err
+	case failed = <-pgFailed:
+		logger.Error("cannot go on without the database", "err", failed)
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -157,12 +183,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if !h.WaitSockets(5 * time.Second) {
 		logger.Warn("some sockets did not close in time")
 	}
-	<-busDone
-	<-janitorDone
-	<-dispatcherDone
-	<-hooksDone
-	<-pushesDone
+	stopWorkers()
 	logger.Info("stopped")
+	if failed != nil {
+		return failed
+	}
 	return err
 }
 
@@ -242,38 +267,60 @@ func janitor(ctx context.Context, db *store.DB, logger *slog.Logger) {
 	}
 }
 
-// openDB opens the database, starting the private PostgreSQL when
-// DATABASE_URL is unset, and migrates it. stop closes both.
-func openDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (db *store.DB, url string, stop func(), err error) {
-	url = cfg.DatabaseURL
-	stopPG := func() {}
-	if url == "" {
-		pg, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.DataDir, Logger: logger})
-		if err != nil {
-			return nil, "", nil, err
+// database is kefu's PostgreSQL: the pool, its address for the bus, and the
+// private server when DATABASE_URL is unset.
+type database struct {
+	db  *store.DB
+	url string
+	pg  *localpg.Server // nil with DATABASE_URL
+}
+
+// close closes the pool, then stops the private server (a server that
+// belongs to a serving kefu is left running).
+func (d *database) close() {
+	d.db.Close()
+	if d.pg != nil {
+		_ = d.pg.Stop()
+	}
+}
+
+// openDB opens the database and migrates it. When DATABASE_URL is unset, the
+// private PostgreSQL is reached with reach: localpg.Start to serve, or
+// localpg.Open for a command (see openForCommand).
+func openDB(ctx context.Context, cfg config.Config, logger *slog.Logger,
+	reach func(context.Context, localpg.Options) (*localpg.Server, error)) (*database, error) {
+	d := &database{url: cfg.DatabaseURL}
+	stopPG := func() {
+		if d.pg != nil {
+			_ = d.pg.Stop()
 		}
-		stopPG = func() { pg.Stop() }
+	}
+	if d.url == "" {
+		pg, err := reach(ctx, localpg.Options{DataDir: cfg.DataDir, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		d.pg = pg
 		if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
 			stopPG()
-			return nil, "", nil, err
+			return nil, err
 		}
-		url = pg.ConnString("kefu")
+		d.url = pg.ConnString("kefu")
 	}
-	if db, err = store.Open(ctx, url); err != nil {
+	var err error
+	if d.db, err = store.Open(ctx, d.url); err != nil {
 		stopPG()
-		return nil, "", nil, err
+		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		stopPG()
-		return nil, "", nil, err
+	if err := d.db.Migrate(ctx); err != nil {
+		d.close()
+		return nil, err
 	}
-	if err := seedSettings(ctx, db, cfg, logger); err != nil {
-		db.Close()
-		stopPG()
-		return nil, "", nil, err
+	if err := seedSettings(ctx, d.db, cfg, logger); err != nil {
+		d.close()
+		return nil, err
 	}
-	return db, url, func() { db.Close(); stopPG() }, nil
+	return d, nil
 }
 
 // seedSettings stores the settings on the very first start: from the file

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -24,8 +25,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Re-executed by TestBadConfigExits as the real command.
+	// Re-executed by TestBadConfigExits and others as the real command, which serves.
 	if os.Getenv("KEFU_TEST_RUN_MAIN") == "1" {
+		os.Args = os.Args[:1]
 		main()
 		os.Exit(0)
 	}
@@ -202,5 +204,89 @@ func TestConfigSeedsFirstStartOnly(t *testing.T) {
 	}
 	if s.Grade != 100 || !s.Agents.Unrestricted || s.DefaultCapacity != 2 {
 		t.Fatalf("settings after two starts = %+v; want the first file's: grade 100, customer_service_uids false, capacity 2", s)
+	}
+}
+
+// TestUserAdminAndPasswd: `user add -admin` lists the admin as customer
+// service unless customer_service_uids is false, `user add -agent` is refused
+// then without creating anyone, and `user passwd` sets a new password and
+// ends the member's sessions (their session epoch moves on).
+func TestUserAdminAndPasswd(t *testing.T) {
+	ctx := context.Background()
+	for _, unrestricted := range []bool{false, true} {
+		dir := t.TempDir()
+		settings := filepath.Join(dir, "config.json")
+		if err := os.WriteFile(settings, fmt.Appendf(nil, `{"customer_service_uids": %s}`, map[bool]string{false: "[]", true: "false"}[unrestricted]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_CONFIG": settings}
+		getenv := func(k string) string { return env[k] }
+		var out bytes.Buffer
+		if err := run(ctx, []string{"user", "add", "-admin", "-email", "kim@example.com"}, getenv, &out); err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`with the password (\S+) \(shown only this once\)`).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("user add -admin said %q", out.String())
+		}
+		db, err := store.Open(ctx, env["DATABASE_URL"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		kim, hash, err := db.MemberByEmail(ctx, "kim@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := auth.CheckPassword(hash, m[1]); !ok || !kim.IsAdmin {
+			t.Fatalf("kim = %+v; want an admin who signs in with the printed password", kim)
+		}
+		list, err := db.AgentList(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list.Unrestricted != unrestricted || list.Has(kim.ID) == unrestricted {
+			t.Fatalf("customer_service_uids false %v: after user add -admin, %+v", unrestricted, list)
+		}
+		err = run(ctx, []string{"user", "add", "-agent", "-email", "sam@example.com"}, getenv, io.Discard)
+		if _, _, found := db.MemberByEmail(ctx, "sam@example.com"); unrestricted && (err == nil || found == nil) {
+			t.Fatalf("user add -agent with customer_service_uids false: %v, user lookup %v; want a refusal and no user", err, found)
+		}
+	}
+
+	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_USER_PASSWORD": "sam's first password"}
+	getenv := func(k string) string { return env[k] }
+	if err := run(ctx, []string{"user", "add", "-email", "sam@example.com"}, getenv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before, err := db.CredentialsByEmail(ctx, "sam@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(env, "KEFU_USER_PASSWORD")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"user", "passwd", "-email", "sam@example.com"}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`set a new password for user \d+ \(sam@example.com\): (\S+) \(shown only this once\); their sessions are signed out`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("user passwd said %q", out.String())
+	}
+	after, err := db.CredentialsByEmail(ctx, "sam@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := auth.CheckPassword(after.PasswordHash, m[1]); !ok || after.SessionEpoch == before.SessionEpoch {
+		t.Fatalf("after user passwd: signs in with the printed password %v, session epoch %d (was %d)", ok, after.SessionEpoch, before.SessionEpoch)
+	}
+	for _, args := range [][]string{{"user", "passwd"}, {"user", "passwd", "-email", "nobody@example.com"}, {"user", "passwd", "-nope"}} {
+		if err := run(ctx, args, getenv, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
 	}
 }

@@ -4,7 +4,9 @@
 //
 // The server listens on a unix socket only, trusts every local connection
 // and has a superuser named "kefu". kefu owns the postmaster process directly
-// (no pg_ctl), so it can make sure no postgres outlives it.
+// (no pg_ctl), so it can make sure no postgres outlives it, and restart it
+// when it dies (Supervise). Other kefu commands reach a server that a serving
+// kefu runs through its socket (Attach, Open).
 package localpg
 
 import (
@@ -35,7 +37,19 @@ const (
 	superuser = "kefu"
 	readyCap  = 60 * time.Second
 	logName   = "postgres.log"
+
+	// Supervise gives up when the server has needed maxRestarts restarts
+	// within restartWindow: it is crashing in a loop, or cannot start.
+	maxRestarts   = 3
+	restartWindow = time.Minute
+	// restartBackoff is the pause after the first failed restart; it doubles.
+	restartBackoff = 250 * time.Millisecond
+	// orphanCap is how long a dead postmaster's children may take to go.
+	orphanCap = 10 * time.Second
 )
+
+// ErrNotRunning is Attach's answer when no server runs on the data dir.
+var ErrNotRunning = errors.New("localpg: no server is running on the data dir")
 
 // Options configures Start.
 type Options struct {
@@ -50,11 +64,24 @@ type Options struct {
 	Fast bool
 }
 
-// Server is a running private PostgreSQL server.
+// Server is a private PostgreSQL server: one this process started (Start),
+// or one that another kefu runs on the same data dir (Attach).
 type Server struct {
+	dataDir string
 	sockDir string
 	logger  *slog.Logger
-	proc    *proc
+
+	// What Start ran, so that a restart runs the same; unset when attached.
+	bin     string
+	args    []string
+	cred    *syscall.Credential
+	logPath string
+	// attachedPID is the postmaster of the kefu this one attached to.
+	attachedPID int
+
+	mu       sync.Mutex
+	proc     *proc // the current postmaster; a restart replaces it
+	stopping bool  // set by Stop: from then on an exit is expected
 
 	stopOnce sync.Once
 	stopErr  error
@@ -102,31 +129,105 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 
-	logPath := filepath.Join(dataDir, logName)
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("localpg: open server log: %w", err)
-	}
-	defer logFile.Close() // the child has its own copy of the descriptor
 	args := []string{"-D", dataDir, "-k", sockDir, "-p", strconv.Itoa(port), "-c", "listen_addresses="}
 	if opts.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
-	cmd.Dir, cmd.Env, cmd.SysProcAttr = dataDir, serverEnv(), procAttr(cred)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	p, err := startLocked(cmd)
+	s := &Server{dataDir: dataDir, sockDir: sockDir, logger: logger,
+		bin: bin, args: args, cred: cred, logPath: filepath.Join(dataDir, logName)}
+	p, err := s.spawn(true)
 	if err != nil {
 		return nil, fmt.Errorf("localpg: start postgres: %w", err)
 	}
-	s := &Server{sockDir: sockDir, logger: logger, proc: p}
-	if err := s.waitReady(ctx); err != nil {
+	s.proc = p
+	if err := s.waitReady(ctx, p.exited); err != nil {
 		_ = s.Stop()
-		return nil, fmt.Errorf("localpg: postgres did not become ready: %w\n%s", err, logTail(logPath))
+		return nil, fmt.Errorf("localpg: postgres did not become ready: %w\n%s", err, logTail(s.logPath))
 	}
 	logger.Info("localpg: postgres ready", "data_dir", dataDir, "socket_dir", sockDir,
 		"pid", s.PID(), "initdb", initialise, "elapsed_ms", time.Since(began).Milliseconds())
 	return s, nil
+}
+
+// spawn starts the postmaster. Its output goes to the server log, which the
+// first start empties and a restart appends to, so that the log of a crash
+// is kept.
+func (s *Server) spawn(first bool) (*proc, error) {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if first {
+		flags |= os.O_TRUNC
+	}
+	logFile, err := os.OpenFile(s.logPath, flags, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open server log: %w", err)
+	}
+	defer logFile.Close() // the child has its own copy of the descriptor
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), s.args...)
+	cmd.Dir, cmd.Env, cmd.SysProcAttr = s.dataDir, serverEnv(), procAttr(s.cred)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	return startLocked(cmd)
+}
+
+// Attach reaches the server that another process, a serving kefu, runs on
+// dataDir, through its unix socket, once it accepts connections. It returns
+// ErrNotRunning when no postmaster is alive there. Stop leaves the server
+// running, and Supervise does not apply.
+func Attach(ctx context.Context, dataDir string) (*Server, error) {
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("localpg: data dir: %w", err)
+	}
+	pid, sockDir, ok := livePostmaster(dataDir)
+	if !ok {
+		return nil, ErrNotRunning
+	}
+	s := &Server{dataDir: dataDir, sockDir: sockDir, logger: slog.New(slog.DiscardHandler), attachedPID: pid}
+	gone := func() error {
+		if !postgresOn(pid, dataDir) {
+			return ErrNotRunning
+		}
+		return nil
+	}
+	if err := s.waitReady(ctx, gone); err != nil {
+		if errors.Is(err, ErrNotRunning) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("localpg: the server running on %s (pid %d) does not accept connections: %w", dataDir, pid, err)
+	}
+	return s, nil
+}
+
+// Open reaches the server on opts.DataDir: the one a serving kefu runs
+// there (see Attach), or else one it starts (see Start). Stop stops the
+// server only if Open started it.
+func Open(ctx context.Context, opts Options) (*Server, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("localpg: Options.DataDir is empty")
+	}
+	s, err := Attach(ctx, opts.DataDir)
+	if !errors.Is(err, ErrNotRunning) {
+		return s, err
+	}
+	return Start(ctx, opts)
+}
+
+// livePostmaster reads postmaster.pid and reports the postmaster's pid and
+// socket directory if that postmaster is alive and working on dataDir.
+func livePostmaster(dataDir string) (pid int, sockDir string, ok bool) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0, "", false
+	}
+	// Line 1 is the pid, line 5 the first socket directory.
+	lines := strings.Split(string(b), "\n")
+	pid, _ = strconv.Atoi(strings.TrimSpace(lines[0]))
+	if pid <= 0 || !postgresOn(pid, dataDir) {
+		return 0, "", false
+	}
+	if len(lines) > 4 && strings.TrimSpace(lines[4]) != "" {
+		return pid, strings.TrimSpace(lines[4]), true
+	}
+	return pid, sockDirFor(dataDir), true
 }
 
 // ConnString returns a keyword/value connection string for database dbname.
@@ -165,24 +266,39 @@ func (s *Server) EnsureDatabase(ctx context.Context, name string) error {
 }
 
 // PID returns the postmaster's process id.
-func (s *Server) PID() int { return s.proc.cmd.Process.Pid }
+func (s *Server) PID() int {
+	if s.attachedPID != 0 {
+		return s.attachedPID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc.cmd.Process.Pid
+}
 
 // Stop shuts the server down: fast shutdown first, escalating to immediate
 // shutdown and then SIGKILL of the whole process group if it lingers. Calling
-// Stop again returns the first call's result.
+// Stop again returns the first call's result. A server reached with Attach is
+// left running.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		s.stopErr = s.stop()
+		s.mu.Lock()
+		s.stopping = true
+		p := s.proc
+		s.mu.Unlock()
+		if p == nil {
+			return // attached: the server is the other kefu's
+		}
+		s.stopErr = s.stopProc(p)
 		_ = os.Remove(s.sockDir) // only succeeds if postgres cleaned up its socket
 	})
 	return s.stopErr
 }
 
-func (s *Server) stop() error {
-	pid := s.PID()
+func (s *Server) stopProc(p *proc) error {
+	pid := p.cmd.Process.Pid
 	select {
-	case <-s.proc.done:
-		return fmt.Errorf("localpg: postgres had already exited: %w", errOrExit(s.proc.err))
+	case <-p.done:
+		return fmt.Errorf("localpg: postgres had already exited: %w", errOrExit(p.err))
 	default:
 	}
 	steps := []struct {
@@ -198,10 +314,10 @@ func (s *Server) stop() error {
 		_ = syscall.Kill(st.target, st.sig)
 		timer := time.NewTimer(st.wait)
 		select {
-		case <-s.proc.done:
+		case <-p.done:
 			timer.Stop()
 			if i == 0 {
-				return wrapErr("postgres exit", s.proc.err)
+				return wrapErr("postgres exit", p.err)
 			}
 			return fmt.Errorf("localpg: postgres ignored %v and needed %v", steps[0].sig, st.sig)
 		case <-timer.C:
@@ -211,9 +327,152 @@ func (s *Server) stop() error {
 	return fmt.Errorf("localpg: postgres (pid %d) survived SIGKILL", pid)
 }
 
-// waitReady polls until a connection succeeds; sleeping a fixed time would be
-// both slow and flaky.
-func (s *Server) waitReady(ctx context.Context) error {
+// Supervise watches the server that Start started and restarts it whenever
+// it exits other than through Stop: it learns of the exit from the process's
+// Wait, ends what is left of the old server, clears its stale lock files and
+// starts postgres again, whose crash recovery brings the data back to the
+// last commit. Clients reconnect to the same socket. Supervise returns nil
+// when ctx ends or Stop is called, and an error, on one line, when the server
+// has needed more than maxRestarts restarts within restartWindow or cannot be
+// started again: the caller should then exit, and let its own supervisor act.
+func (s *Server) Supervise(ctx context.Context) error {
+	if s.attachedPID != 0 {
+		return errors.New("localpg: Supervise needs a server that this process started")
+	}
+	var restarts []time.Time
+	for {
+		p := s.current()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.done:
+		}
+		if s.isStopping() || ctx.Err() != nil {
+			return nil
+		}
+		cause := fmt.Errorf("postgres (pid %d) exited: %w", p.cmd.Process.Pid, errOrExit(p.err))
+		s.logger.Error("localpg: postgres exited; restarting it", "pid", p.cmd.Process.Pid, "err", errOrExit(p.err))
+		backoff := restartBackoff
+		for {
+			now := time.Now()
+			restarts = slices.DeleteFunc(restarts, func(t time.Time) bool { return now.Sub(t) >= restartWindow })
+			if len(restarts) >= maxRestarts {
+				return fmt.Errorf("localpg: gave up after %d restarts within %v: %w (server log: %s)", len(restarts), restartWindow, cause, s.logPath)
+			}
+			restarts = append(restarts, now)
+			began := time.Now()
+			err := s.restart(ctx, s.current())
+			if err == nil {
+				s.logger.Info("localpg: postgres restarted", "pid", s.PID(), "elapsed_ms", time.Since(began).Milliseconds())
+				break
+			}
+			if s.isStopping() || ctx.Err() != nil {
+				return nil
+			}
+			cause = err
+			s.logger.Warn("localpg: restarting postgres failed", "err", err, "retry_in", backoff, "log", logTail(s.logPath))
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
+			backoff *= 2
+		}
+	}
+}
+
+// restart replaces the dead postmaster old with a new one, ready for
+// connections.
+func (s *Server) restart(ctx context.Context, old *proc) error {
+	// The old server's backends outlive their postmaster for a while, and a
+	// new postmaster refuses to start while one still holds the old shared
+	// memory.
+	if err := endOrphans(ctx, s.dataDir, old.cmd.Process.Pid); err != nil {
+		return err
+	}
+	if err := clearStaleRun(ctx, s.dataDir, s.sockDir, s.logger); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return errors.New("localpg: stopping")
+	}
+	p, err := s.spawn(false)
+	if err == nil {
+		s.proc = p // before unlocking, so that Stop stops this one
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	if err := s.waitReady(ctx, p.exited); err != nil {
+		_ = s.stopProc(p)
+		return fmt.Errorf("postgres did not become ready: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) current() *proc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc
+}
+
+func (s *Server) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
+}
+
+// endOrphans SIGKILLs what is left of the server whose postmaster old died:
+// every postgres process still working in dataDir (postgres chdirs there, and
+// its children call setsid, so neither parent nor process group finds them).
+// It waits until none is left; a zombie holds nothing, so it counts as gone.
+// A live postmaster other than old means another server: that is refused.
+func endOrphans(ctx context.Context, dataDir string, old int) error {
+	if pid, _, ok := livePostmaster(dataDir); ok && pid != old {
+		return fmt.Errorf("localpg: another kefu seems to be running on data dir %s (postgres pid %d)", dataDir, pid)
+	}
+	ctx, cancel := context.WithTimeout(ctx, orphanCap)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		left := postgresWorkingIn(dataDir)
+		if len(left) == 0 {
+			return nil
+		}
+		for _, pid := range left {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("localpg: the old server's processes %v did not exit", left)
+		case <-tick.C:
+		}
+	}
+}
+
+// postgresWorkingIn lists the live postgres processes working in dataDir.
+func postgresWorkingIn(dataDir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && pid != os.Getpid() && postgresOn(pid, dataDir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func isPostgres(comm string) bool {
+	return slices.Contains([]string{"postgres", "postmaster"}, strings.TrimSpace(comm))
+}
+
+// waitReady polls until a connection succeeds, or gone reports that the
+// server exited; sleeping a fixed time would be both slow and flaky.
+func (s *Server) waitReady(ctx context.Context, gone func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, readyCap)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -229,9 +488,10 @@ func (s *Server) waitReady(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
+		if err := gone(); err != nil {
+			return err
+		}
 		select {
-		case <-s.proc.done:
-			return fmt.Errorf("postgres exited: %w", errOrExit(s.proc.err))
 		case <-ctx.Done():
 			return fmt.Errorf("%w (last attempt: %v)", ctx.Err(), err)
 		case <-tick.C:
@@ -244,6 +504,16 @@ type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed once the process is reaped
 	err  error         // cmd.Wait's result; read only after done is closed
+}
+
+// exited reports, without waiting, whether the process has exited.
+func (p *proc) exited() error {
+	select {
+	case <-p.done:
+		return fmt.Errorf("postgres exited: %w", errOrExit(p.err))
+	default:
+		return nil
+	}
 }
 
 // startLocked starts cmd from a goroutine locked to its OS thread and keeps
@@ -345,7 +615,7 @@ func postgresOn(pid int, dataDir string) bool {
 		return false
 	}
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	if err != nil || !slices.Contains([]string{"postgres", "postmaster"}, strings.TrimSpace(string(comm))) {
+	if err != nil || !isPostgres(string(comm)) {
 		return false
 	}
 	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -123,6 +125,27 @@ func TestStartStop(t *testing.T) {
 	if _, err := Start(ctx, Options{DataDir: dataDir}); err == nil || !strings.Contains(err.Error(), "another kefu") {
 		t.Fatalf("second Start on a live data dir: err = %v, want 'another kefu'", err)
 	}
+	// Another command reaches the running server instead, and leaves it running.
+	for _, open := range []func() (*Server, error){
+		func() (*Server, error) { return Attach(ctx, dataDir) },
+		func() (*Server, error) { return Open(ctx, Options{DataDir: dataDir}) },
+	} {
+		other, err := open()
+		if err != nil {
+			t.Fatalf("reaching the running server: %v", err)
+		}
+		if other.PID() != s.PID() {
+			t.Fatalf("reached postmaster %d, want the running %d", other.PID(), s.PID())
+		}
+		queryOne(t, ctx, other.ConnString("kefu_test"))
+		if err := other.Stop(); err != nil {
+			t.Fatalf("Stop of an attached server: %v", err)
+		}
+		if err := other.Supervise(ctx); err == nil {
+			t.Fatal("Supervise of an attached server: no error")
+		}
+		queryOne(t, ctx, s.ConnString("kefu_test"))
+	}
 
 	pid, kids := s.PID(), childrenOf(s.PID())
 	if len(kids) == 0 {
@@ -135,9 +158,12 @@ func TestStartStop(t *testing.T) {
 		t.Fatalf("second Stop: %v", err)
 	}
 	waitAllGone(t, pid, kids)
+	if _, err := Attach(ctx, dataDir); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Attach with no server running: %v, want ErrNotRunning", err)
+	}
 
 	began = time.Now()
-	s2, err := Start(ctx, Options{DataDir: dataDir, Logger: testLogger(t), Fast: true})
+	s2, err := Open(ctx, Options{DataDir: dataDir, Logger: testLogger(t), Fast: true})
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
@@ -278,5 +304,128 @@ func TestStartUnderPrivateParent(t *testing.T) {
 	}
 	if fi.Mode().Perm() != want {
 		t.Fatalf("parent mode %v, want %v", fi.Mode().Perm(), want)
+	}
+}
+
+// TestSuperviseRestarts: a SIGKILLed postmaster is noticed and started again
+// on the same socket with every committed row, even while an orphaned backend
+// still holds the old server's shared memory; a server that cannot start
+// makes Supervise give up after maxRestarts restarts, with one line saying why.
+func TestSuperviseRestarts(t *testing.T) {
+	ctx := t.Context()
+	dataDir := newDataDir(t)
+	s, err := Start(ctx, Options{DataDir: dataDir, Logger: testLogger(t), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	supervised := make(chan error, 1)
+	go func() { supervised <- s.Supervise(ctx) }()
+
+	conn, err := pgx.Connect(ctx, s.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fast turns synchronous_commit off; this commit must reach the WAL.
+	if _, err := conn.Exec(ctx, "SET synchronous_commit = on; CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	// A backend busy in a query does not notice its postmaster's death: left
+	// alone it keeps the old shared memory, and no new server could start.
+	busy, err := pgx.Connect(ctx, s.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go busy.Exec(context.WithoutCancel(ctx), "SELECT count(*) FROM generate_series(1, 1e12)")
+	waitFor(t, 10*time.Second, "the busy query to start", func() bool {
+		var n int
+		err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%generate_series(1, 1e12)%' AND state = 'active' AND pid <> pg_backend_pid()").Scan(&n)
+		return err == nil && n == 1
+	})
+	conn.Close(ctx)
+
+	old := s.PID()
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	waitFor(t, 20*time.Second, "postgres to be restarted", func() bool {
+		c, err := pgx.Connect(ctx, s.ConnString("postgres"))
+		if err != nil {
+			return false
+		}
+		defer c.Close(ctx)
+		var n int
+		return c.QueryRow(ctx, "SELECT n FROM kept").Scan(&n) == nil && n == 42
+	})
+	t.Logf("serving again %v after kill -9", time.Since(killed).Round(time.Millisecond))
+	if s.PID() == old {
+		t.Fatalf("PID still %d after the restart", old)
+	}
+	if left := postgresWorkingIn(dataDir); len(left) == 0 || slices.Contains(left, old) {
+		t.Fatalf("postgres processes on the data dir after the restart: %v", left)
+	}
+	if kids := childrenOf(s.PID()); len(kids) == 0 {
+		t.Fatalf("the new postmaster %d has no children", s.PID())
+	}
+	if left := slices.DeleteFunc(postgresWorkingIn(dataDir), func(pid int) bool {
+		return pid == s.PID() || slices.Contains(childrenOf(s.PID()), pid)
+	}); len(left) != 0 {
+		t.Fatalf("processes of the killed server still alive: %v", left)
+	}
+
+	// Now make every restart fail: postgres refuses a data dir of another version.
+	if err := os.WriteFile(filepath.Join(dataDir, "PG_VERSION"), []byte("1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(s.PID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-supervised:
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), fmt.Sprintf("gave up after %d restarts", maxRestarts)) {
+			t.Fatalf("Supervise returned %q, want one line saying it gave up after %d restarts", err, maxRestarts)
+		}
+		t.Logf("Supervise: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("Supervise did not give up")
+	}
+}
+
+// TestSuperviseStop: Stop is not a crash; Supervise returns nil and starts nothing.
+func TestSuperviseStop(t *testing.T) {
+	ctx := t.Context()
+	s, err := Start(ctx, Options{DataDir: newDataDir(t), Logger: testLogger(t), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	supervised := make(chan error, 1)
+	go func() { supervised <- s.Supervise(ctx) }()
+	pid := s.PID()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-supervised:
+		if err != nil {
+			t.Fatalf("Supervise after Stop: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Supervise did not return after Stop")
+	}
+	if s.PID() != pid || alive(pid) {
+		t.Fatalf("after Stop: postmaster %d (was %d, alive %v)", s.PID(), pid, alive(pid))
+	}
+}
+
+// waitFor polls cond until it holds, failing t after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		<-time.After(50 * time.Millisecond)
 	}
 }

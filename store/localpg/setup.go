@@ -142,11 +142,16 @@ func traversable(fi fs.FileInfo, cred *syscall.Credential) bool {
 	return perm&0o001 != 0
 }
 
+// sockDirFor names the socket directory of the server on dataDir.
+func sockDirFor(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return fmt.Sprintf("/tmp/kefu-pg-%x", sum[:4])
+}
+
 // prepareSockDir makes a short private directory for the socket: unix socket
 // paths are limited to ~107 bytes and data dirs can be long.
 func prepareSockDir(dataDir string, cred *syscall.Credential) (string, error) {
-	sum := sha256.Sum256([]byte(dataDir))
-	dir := fmt.Sprintf("/tmp/kefu-pg-%x", sum[:4])
+	dir := sockDirFor(dataDir)
 	uid := os.Geteuid()
 	if cred != nil {
 		uid = int(cred.Uid)
