@@ -23,7 +23,7 @@ var makeErrorRe = regexp.MustCompile(`(?m)^make(\[\d+\])?: \*\*\*`)
 // shows a Ctrl-C), without a `make: ***` line, and no postgres is left running.
 func TestMakeRunCtrlC(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("make is not installed")
+		t.Fatalf("no make on PATH (%v): the README's commands need it", err)
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
