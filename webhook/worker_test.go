@@ -98,6 +98,10 @@ func setup(t *testing.T, rc *receiver) (*store.DB, store.Webhook) {
 	rc.mu.Lock()
 	rc.secret = w.Secret
 	rc.mu.Unlock()
+	// Someone is customer service, or a visitor could not write.
+	if _, _, err := db.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
 	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 	if err != nil {
 		t.Fatal(err)

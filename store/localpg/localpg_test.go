@@ -368,9 +368,16 @@ func TestSuperviseRestarts(t *testing.T) {
 	if kids := childrenOf(s.PID()); len(kids) == 0 {
 		t.Fatalf("the new postmaster %d has no children", s.PID())
 	}
-	if left := slices.DeleteFunc(postgresWorkingIn(dataDir), func(pid int) bool {
-		return pid == s.PID() || slices.Contains(childrenOf(s.PID()), pid)
-	}); len(left) != 0 {
+	// A backend of the new server may come and go between the two scans, so
+	// the check is repeated until it holds; one of the killed server's stays.
+	var left []int
+	ok := pollUntil(5*time.Second, func() bool {
+		left = slices.DeleteFunc(postgresWorkingIn(dataDir), func(pid int) bool {
+			return pid == s.PID() || slices.Contains(childrenOf(s.PID()), pid)
+		})
+		return len(left) == 0
+	})
+	if !ok {
 		t.Fatalf("processes of the killed server still alive: %v", left)
 	}
 
@@ -421,11 +428,19 @@ func TestSuperviseStop(t *testing.T) {
 // waitFor polls cond until it holds, failing t after limit.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !pollUntil(limit, cond) {
+		t.Fatalf("timed out after %v waiting for %s", limit, what)
+	}
+}
+
+// pollUntil reports whether cond holds within limit, checking every 50 ms.
+func pollUntil(limit time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
+			return false
 		}
 		<-time.After(50 * time.Millisecond)
 	}
+	return true
 }
