@@ -2,22 +2,23 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	viewauth "github.com/kefu-im/kefu/views/auth"
 )
 
-// Sign-in limits: failures counted over loginWindow, per account and per address.
-const (
-	loginWindow      = 15 * time.Minute
-	maxEmailFailures = 5
-	maxAddrFailures  = 30
-)
+// Sign-in limits: attempts that did not succeed, counted over 15 minutes,
+// per account and per address.
+var loginLimits = store.LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
 
 // dummyHash is checked when no account matches, so that a missing account
 // takes as long to refuse as a wrong password.
@@ -39,13 +40,17 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 	refuse := func(status int, msg string) {
 		h.render(w, r, status, viewauth.Login(viewauth.LoginProps{CSRF: h.csrfToken(r), Email: email, Error: msg}))
 	}
-	byEmail, byAddr, err := h.DB.LoginFailures(ctx, email, addr, time.Now().Add(-loginWindow))
-	if err != nil {
-		h.fail(w, r, err)
+	// The attempt counts before the password is checked, so that attempts
+	// sent at once are refused like attempts sent one after another.
+	err := h.DB.ReserveLoginAttempt(ctx, email, limitKey(addr), loginLimits)
+	var limited *store.LimitError
+	switch {
+	case errors.As(err, &limited):
+		setRetryAfter(w, limited.RetryAfter)
+		refuse(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %s and try again.", minutes(limited.RetryAfter)))
 		return
-	}
-	if byEmail >= maxEmailFailures || byAddr >= maxAddrFailures {
-		refuse(http.StatusTooManyRequests, "Too many failed sign-ins. Wait 15 minutes and try again.")
+	case err != nil:
+		h.fail(w, r, err)
 		return
 	}
 	cred, err := h.DB.CredentialsByEmail(ctx, email)
@@ -62,13 +67,10 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || u.ID == 0 || u.Disabled() {
-		if err := h.DB.RecordLoginFailure(ctx, email, addr); err != nil {
-			h.fail(w, r, err)
-			return
-		}
 		refuse(http.StatusUnauthorized, "That email and password do not match an active account.")
 		return
 	}
+	// Signed in: the account's attempts, this one included, no longer count.
 	if err := h.DB.ClearLoginFailures(ctx, email); err != nil {
 		h.fail(w, r, err)
 		return
@@ -100,4 +102,31 @@ func clientAddr(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// limitKey is what per-address limits count by: the address itself, or for
+// IPv6 its /64 network, since one host commonly has a whole /64 to itself.
+func limitKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if ip = ip.Unmap(); ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
+}
+
+// setRetryAfter tells the client how long to wait, in whole seconds.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+}
+
+// minutes says d in whole minutes, rounded up: "1 minute", "15 minutes".
+func minutes(d time.Duration) string {
+	n := int((d + time.Minute - 1) / time.Minute)
+	if n <= 1 {
+		return "1 minute"
+	}
+	return strconv.Itoa(n) + " minutes"
 }

@@ -1,0 +1,110 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kefu-im/kefu/store"
+)
+
+// postAll sends every form to path at once from b and returns how many
+// answers each status got.
+func (b *browser) postAll(t *testing.T, path string, forms []url.Values) map[int]int {
+	t.Helper()
+	statuses := make(chan int, len(forms))
+	errs := make(chan error, len(forms))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, form := range forms {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", b.k.srv.URL)
+			<-start
+			resp, err := b.client.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	close(statuses)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	return got
+}
+
+func loginFailures(t *testing.T, k *instance) int {
+	t.Helper()
+	var n int
+	if err := k.db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM login_failures").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSignInLimitHoldsForParallelAttempts(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	b := k.browser()
+	csrf := b.csrf("/login")
+	var forms []url.Values
+	for i := range 20 {
+		forms = append(forms, url.Values{"email": {agentEmail}, "password": {fmt.Sprint("guess ", i)}, "_csrf": {csrf}})
+	}
+	got := b.postAll(t, "/login", forms)
+	// Five passwords are checked (and refused); the fifteen others wait.
+	if got[http.StatusUnauthorized] != 5 || got[http.StatusTooManyRequests] != 15 {
+		t.Fatalf("20 parallel wrong passwords for one account: %v; want 5×401 and 15×429", got)
+	}
+	if n := loginFailures(t, k); n != 5 {
+		t.Fatalf("%d attempts recorded, want 5", n)
+	}
+	resp, body := b.post("/login", url.Values{"email": {agentEmail}, "password": {agentPassword}, "_csrf": {csrf}})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Too many failed sign-ins. Wait 15 minutes") {
+		t.Fatalf("the right password after the limit: %s, Retry-After %q", resp.Status, resp.Header.Get("Retry-After"))
+	}
+}
+
+func TestSignInAddressLimitHoldsForParallelAttempts(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	if _, err := k.db.CreateMember(context.Background(), store.NewMember{Email: "sam@example.com", PasswordHash: mustHash(t, "sam password")}); err != nil {
+		t.Fatal(err)
+	}
+	b := k.browser()
+	csrf := b.csrf("/login")
+	// One address tries 40 accounts at once: each account is under its own limit.
+	var forms []url.Values
+	for i := range 40 {
+		forms = append(forms, url.Values{"email": {fmt.Sprintf("guess%d@example.com", i)}, "password": {"guess"}, "_csrf": {csrf}})
+	}
+	got := b.postAll(t, "/login", forms)
+	if got[http.StatusUnauthorized] != 30 || got[http.StatusTooManyRequests] != 10 {
+		t.Fatalf("40 parallel sign-ins from one address: %v; want 30×401 and 10×429", got)
+	}
+	if n := loginFailures(t, k); n != 30 {
+		t.Fatalf("%d attempts recorded, want 30", n)
+	}
+	// The address waits, even with an account's right password.
+	if resp := b.signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a right password from the address over its limit: %s, want 429", resp.Status)
+	}
+}
