@@ -17,6 +17,8 @@ import (
 var (
 	errNoPage = errors.New("no such page")
 	errMethod = errors.New("method not allowed")
+	// errSignedOut: a page that needs a session was asked for without one.
+	errSignedOut = errors.New("no session")
 )
 
 // publicError is what a person is told about err, and the status that goes with it.
@@ -36,6 +38,8 @@ func publicError(err error) (int, string, string) {
 		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
 		return http.StatusNotFound, "not_found", "There is nothing here."
+	case errors.Is(err, errSignedOut):
+		return http.StatusUnauthorized, "unauthenticated", "Please sign in first."
 	case errors.Is(err, chat.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized", "Please sign in first."
 	case errors.Is(err, errAdminOnly):

@@ -63,6 +63,11 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 			return
 		}
 		want := h.Sessions.GetString(r.Context(), sessionCSRF)
+		if want == "" && wantsJSON(r) {
+			// No session at all: a script is told to sign in, not that its form expired.
+			h.fail(w, r, errSignedOut)
+			return
+		}
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
 			got = r.PostFormValue("_csrf")
@@ -101,12 +106,17 @@ func (a account) viewer() chat.Viewer { return chat.Viewer{UserID: a.ID, IsAgent
 
 // signedIn lets through members with a live session; the session of a
 // disabled member, or one from before their password was reset, is
-// destroyed on their next request.
+// destroyed on their next request. Without one, a browser is sent to sign
+// in and a JSON caller is answered 401.
 func (h *Handler) signedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		acct, err := h.account(r.Context())
 		if errors.Is(err, chat.ErrUnauthorized) {
 			_ = h.Sessions.Destroy(r.Context())
+			if wantsJSON(r) {
+				h.fail(w, r, errSignedOut)
+				return
+			}
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}

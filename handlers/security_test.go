@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -106,5 +107,60 @@ func TestSignInAddressLimitHoldsForParallelAttempts(t *testing.T) {
 	// The address waits, even with an account's right password.
 	if resp := b.signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("a right password from the address over its limit: %s, want 429", resp.Status)
+	}
+}
+
+// jsonRequest sends method path from b as a script does: Accept JSON, the
+// CSRF header, no form.
+func (b *browser) jsonRequest(t *testing.T, method, path, csrf string) (*http.Response, map[string]string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, b.k.srv.URL+path, nil)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Origin", b.k.srv.URL)
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]string
+	_ = json.NewDecoder(resp.Body).Decode(&got)
+	return resp, got
+}
+
+func TestJSONCallersWithoutSessionGet401(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	want := func(what string, resp *http.Response, got map[string]string) {
+		t.Helper()
+		if resp.StatusCode != http.StatusUnauthorized || got["error"] != "unauthenticated" || got["message"] == "" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("%s: %s %v, want 401 {\"error\":\"unauthenticated\",\"message\":…}", what, resp.Status, got)
+		}
+	}
+	stranger := k.browser()
+	resp, got := stranger.jsonRequest(t, http.MethodGet, "/console", "")
+	want("GET without a session", resp, got)
+	resp, got = stranger.jsonRequest(t, http.MethodGet, "/console/people?q=a", "")
+	want("GET a fragment without a session", resp, got)
+	resp, got = stranger.jsonRequest(t, http.MethodPost, "/console/state", "made-up")
+	want("POST without a session", resp, got)
+
+	// A session that ended: the same.
+	agent := k.agent()
+	csrf := agent.csrf("/console")
+	if resp, _ := agent.post("/logout", url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %s", resp.Status)
+	}
+	resp, got = agent.jsonRequest(t, http.MethodGet, "/console", "")
+	want("GET after logout", resp, got)
+	resp, got = agent.jsonRequest(t, http.MethodPost, "/console/state", csrf)
+	want("POST after logout", resp, got)
+
+	// Browsers are still sent to sign in.
+	if resp, _ := k.browser().get("/console"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Fatalf("a browser without a session: %s, want 303 to /login", resp.Status)
 	}
 }
