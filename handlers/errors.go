@@ -19,6 +19,8 @@ var (
 	errMethod = errors.New("method not allowed")
 	// errSignedOut: a page that needs a session was asked for without one.
 	errSignedOut = errors.New("no session")
+	// errCrossOrigin: a live socket was asked for by a page on another origin.
+	errCrossOrigin = errors.New("cross-origin socket")
 )
 
 // publicError is what a person is told about err, and the status that goes with it.
@@ -36,6 +38,8 @@ func publicError(err error) (int, string, string) {
 		return http.StatusUnauthorized, "identity_refused", identity.Reason
 	case errors.Is(err, errBadCSRF):
 		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
+	case errors.Is(err, errCrossOrigin):
+		return http.StatusForbidden, "cross_origin", "Only kefu's own pages can connect here."
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
 		return http.StatusNotFound, "not_found", "There is nothing here."
 	case errors.Is(err, errSignedOut):

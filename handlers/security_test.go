@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coder/websocket"
+
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -162,5 +164,70 @@ func TestJSONCallersWithoutSessionGet401(t *testing.T) {
 	// Browsers are still sent to sign in.
 	if resp, _ := k.browser().get("/console"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 		t.Fatalf("a browser without a session: %s, want 303 to /login", resp.Status)
+	}
+}
+
+func TestSocketOriginMustMatchExactly(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	token := k.visitorToken()
+	cookie := sessionCookie(t, k.agent())
+	u, _ := url.Parse(k.srv.URL) // http://127.0.0.1:port
+	_, port, _ := strings.Cut(u.Host, ":")
+	for _, origin := range []string{
+		"https://" + u.Host,
+		"ftp://" + u.Host,
+		"ws://" + u.Host,
+		"http://" + u.Hostname(),
+		"http://" + u.Hostname() + ":1",
+		"http://localhost:" + port,
+		"http://" + u.Host + ".evil.example",
+		"http://evil.example@" + u.Host,
+		"http://" + u.Host + "/path",
+		"null",
+	} {
+		for _, path := range []string{"/widget/live", "/console/live"} {
+			_, resp, err := k.dial(path, &websocket.DialOptions{
+				HTTPHeader:   http.Header{"Origin": {origin}, "Cookie": {cookie}},
+				Subprotocols: []string{"kefu.v1", "kefu.token." + token},
+			})
+			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+				status := "no answer"
+				if resp != nil {
+					status = resp.Status
+				}
+				t.Errorf("%s from Origin %q: %s (%v), want 403", path, origin, status, err)
+			}
+		}
+	}
+	// kefu's own origin, as browsers write it or not, is let in; so is the
+	// origin of a page that reached kefu at another address than its base
+	// URL's (here kefu.internal), with that address's scheme.
+	for _, tt := range []struct{ host, origin string }{
+		{"", k.srv.URL},
+		{"", "HTTP://" + strings.ToUpper(u.Host)},
+		{"kefu.internal:8080", "http://kefu.internal:8080"},
+	} {
+		for _, path := range []string{"/widget/live", "/console/live"} {
+			s, _, err := k.dial(path, &websocket.DialOptions{
+				Host:         tt.host,
+				HTTPHeader:   http.Header{"Origin": {tt.origin}, "Cookie": {cookie}},
+				Subprotocols: []string{"kefu.v1", "kefu.token." + token},
+			})
+			if err != nil {
+				t.Fatalf("%s from Origin %q to Host %q: %v", path, tt.origin, tt.host, err)
+			}
+			s.ws.CloseNow()
+		}
+	}
+	for _, origin := range []string{"https://kefu.internal:8080", "http://kefu.internal:8081", "http://kefu.internal"} {
+		_, resp, err := k.dial("/widget/live", &websocket.DialOptions{
+			Host:         "kefu.internal:8080",
+			HTTPHeader:   http.Header{"Origin": {origin}},
+			Subprotocols: []string{"kefu.v1", "kefu.token." + token},
+		})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("Origin %q to Host kefu.internal:8080: %v, want 403", origin, err)
+		}
 	}
 }
