@@ -10,9 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -229,5 +231,89 @@ func TestSocketOriginMustMatchExactly(t *testing.T) {
 		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 			t.Errorf("Origin %q to Host kefu.internal:8080: %v, want 403", origin, err)
 		}
+	}
+}
+
+// TestInvalidUTF8IsRefusedEverywhere: text that is not UTF-8 is refused
+// with the form's message on every path (socket frames, the host API, the
+// widget's identify), and nothing is stored.
+func TestInvalidUTF8IsRefusedEverywhere(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	const want = "The message is not valid UTF-8 text."
+	const bad = "caf\xe9 au lait" // é in Latin-1
+
+	// A chat to write into.
+	token := k.visitorToken()
+	visitor := k.liveWidget(token)
+	visitor.send(map[string]any{"type": "send", "client_msg_id": "ok1", "body": "hello"})
+	visitor.waitFor(">hello<")
+	conv := visitorConversation(t, k.db, token)
+	// The form path refuses it already: its message is the one to match.
+	agent := k.agent()
+	resp, body := agent.post(fmt.Sprintf("/console/c/%d/messages", conv.ID), url.Values{"body": {bad}, "_csrf": {agent.csrf("/console")}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
+		t.Fatalf("form with invalid UTF-8: %s", resp.Status)
+	}
+
+	// Socket frames, the widget's and the console's.
+	rawFrame := func(s *socket, frame string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := s.ws.Write(wctx, websocket.MessageText, []byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rawFrame(visitor, `{"type":"send","client_msg_id":"bad1","body":"`+bad+`"}`)
+	if got := visitor.waitFor(`data-ack="bad1"`); !strings.Contains(got, want) {
+		t.Errorf("widget frame with invalid UTF-8 answered:\n%s", got)
+	}
+	console := agent.console()
+	rawFrame(console, fmt.Sprintf(`{"type":"send","conversation_id":%d,"client_msg_id":"bad2","body":"%s"}`, conv.ID, bad))
+	if got := console.waitFor(`data-ack="bad2"`); !strings.Contains(got, want) {
+		t.Errorf("console frame with invalid UTF-8 answered:\n%s", got)
+	}
+
+	// The host API.
+	key := k.apiKeyOf("shop", 0, 0)
+	for _, call := range []struct{ method, path, body string }{
+		{http.MethodPost, "/api/v1/users/cust-1/messages", `{"body":"` + bad + `","client_msg_id":"m1"}`},
+		{http.MethodPut, "/api/v1/users/cust-1", `{"name":"` + bad + `"}`},
+		{http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), `{"type":"system","body":"` + bad + `"}`},
+	} {
+		status, raw := k.apiCall(key, call.method, call.path, call.body)
+		wantAPIError(t, call.method+" "+call.path, status, raw, http.StatusBadRequest, "invalid", "body")
+		if e := apiDecode[apiError](t, raw); e.Message != want {
+			t.Errorf("%s %s: message %q, want %q", call.method, call.path, e.Message, want)
+		}
+	}
+	if status, raw := k.apiCall(key, http.MethodGet, "/api/v1/users/cust-1/conversations", ""); status != http.StatusNotFound {
+		t.Errorf("the API's refused calls created user cust-1: %d %s", status, raw)
+	}
+
+	// The widget's identify: a valid identity, an anonymous token that is not UTF-8.
+	site, secret := k.newSite("Shop", "https://shop.example.com")
+	jwt := auth.SignIdentity(map[string]any{"sub": "cust-2", "exp": time.Now().Add(time.Hour).Unix()}, secret)
+	resp, err := http.Post(k.srv.URL+"/widget/identify", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"site":%d,"token":%q,"visitor_token":"%s"}`, site.ID, jwt, bad)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || got["error"] != "invalid" || got["message"] != want {
+		t.Errorf("identify with invalid UTF-8: %s %v, want 400 %q", resp.Status, got, want)
+	}
+	var identified int
+	if err := k.db.Pool().QueryRow(ctx, "SELECT count(*) FROM users WHERE external_id = 'cust-2'").Scan(&identified); err != nil || identified != 0 {
+		t.Errorf("a refused identify stored %d users (%v)", identified, err)
+	}
+
+	var stored int
+	if err := k.db.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE body LIKE 'caf%'").Scan(&stored); err != nil || stored != 0 {
+		t.Errorf("%d refused messages were stored (%v)", stored, err)
 	}
 }

@@ -159,6 +159,10 @@ func (c *client) onFrame(ctx context.Context, data []byte) {
 		c.refuse("", chat.Invalid("frame", "That message could not be read. Reload the page."))
 		return
 	}
+	if err := chat.ValidateUTF8(data); err != nil {
+		c.refuse(f.ClientMsgID, err)
+		return
+	}
 	var err error
 	switch f.Type {
 	case "send":

@@ -186,7 +186,12 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 		Token        string `json:"token"`
 		VisitorToken string `json:"visitor_token"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&in); err != nil {
+	raw, err := readBody(w, r, 16<<10)
+	if err != nil {
+		h.failJSON(w, r, err)
+		return
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
 		h.failJSON(w, r, chat.Invalid("body", "The request is not the JSON kefu expects."))
 		return
 	}
