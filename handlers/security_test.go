@@ -15,7 +15,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/storetest"
 )
 
 // postAll sends every form to path at once from b and returns how many
@@ -315,5 +317,88 @@ func TestInvalidUTF8IsRefusedEverywhere(t *testing.T) {
 	var stored int
 	if err := k.db.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE body LIKE 'caf%'").Scan(&stored); err != nil || stored != 0 {
 		t.Errorf("%d refused messages were stored (%v)", stored, err)
+	}
+}
+
+// consoleWith opens k's console socket with a session cookie from anywhere.
+func (k *instance) consoleWith(cookie string) *socket {
+	k.t.Helper()
+	s, _, err := k.dial("/console/live", &websocket.DialOptions{
+		HTTPHeader:   http.Header{"Origin": {k.srv.URL}, "Cookie": {cookie}},
+		Subprotocols: []string{"kefu.v1"},
+	})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	s.send(map[string]any{"type": "resume"})
+	s.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	return s
+}
+
+// waitClosed reads s until the server closes it and returns the close code.
+func (s *socket) waitClosed(within time.Duration) websocket.StatusCode {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	for {
+		_, b, err := s.ws.Read(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				s.t.Fatalf("the socket was still open after %s", within)
+			}
+			return websocket.CloseStatus(err)
+		}
+		s.frames = append(s.frames, string(b))
+	}
+}
+
+// TestLogoutClosesThatSessionsSockets: signing out closes the sockets the
+// session opened, on every instance, and no other session's.
+func TestLogoutClosesThatSessionsSockets(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.URL(t)
+	a := start(t, dbURL)
+	a.ensureAgent()
+	b := start(t, dbURL)
+	leaving, staying := a.agent(), a.agent() // one agent, two browsers
+	onA := a.consoleWith(sessionCookie(t, leaving))
+	onB := b.consoleWith(sessionCookie(t, leaving))
+	otherOnB := b.consoleWith(sessionCookie(t, staying))
+
+	if resp, _ := leaving.post("/logout", url.Values{"_csrf": {leaving.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %s", resp.Status)
+	}
+	// At once, through the bus: well before the sockets' own check of their session.
+	if code := onA.waitClosed(5 * time.Second); code != 4403 {
+		t.Fatalf("the signed-out session's socket on the same instance closed with %d, want 4403", code)
+	}
+	if code := onB.waitClosed(5 * time.Second); code != 4403 {
+		t.Fatalf("the signed-out session's socket on another instance closed with %d, want 4403", code)
+	}
+	// The agent's other session carries on: it sends and receives.
+	token := b.visitorToken()
+	visitor := b.liveWidget(token)
+	visitor.send(map[string]any{"type": "send", "client_msg_id": "v1", "body": "still there?"})
+	otherOnB.waitFor("still there?")
+	conv := visitorConversation(t, b.db, token)
+	otherOnB.send(map[string]any{"type": "send", "conversation_id": conv.ID, "client_msg_id": "a1", "body": "yes, still here"})
+	otherOnB.waitFor(`data-ack="a1"`)
+	visitor.waitFor("yes, still here")
+}
+
+// TestExpiredSessionClosesItsSockets: a console socket does not outlive its
+// session's expiry.
+func TestExpiredSessionClosesItsSockets(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	agent := k.agent()
+	s := k.consoleWith(sessionCookie(t, agent))
+	if _, err := k.db.Pool().Exec(context.Background(), "UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = $1",
+		cookieValue(agent, "kefu_session")); err != nil {
+		t.Fatal(err)
+	}
+	// Sockets check on their presence tick: a third of the grace period.
+	if code := s.waitClosed(queue.DefaultConfig.Grace); code != 4403 {
+		t.Fatalf("the expired session's socket closed with %d, want 4403", code)
 	}
 }

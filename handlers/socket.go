@@ -40,7 +40,7 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.serveSocket(w, r, &client{user: acct.User, agent: acct.Agent, csrf: h.Sessions.GetString(ctx, sessionCSRF)})
+	h.serveSocket(w, r, &client{user: acct.User, agent: acct.Agent, csrf: h.Sessions.GetString(ctx, sessionCSRF), session: cookie.Value})
 }
 
 // widgetLive is the widget's socket, authenticated by the visitor token.
@@ -129,6 +129,8 @@ type client struct {
 	widget bool
 	agent  bool   // customer service when the socket opened: keeps the agent online
 	csrf   string // the session's CSRF token, for forms in pushed fragments
+	// session is the console's session token: the socket closes when that session ends.
+	session string
 
 	// followed maps each conversation whose thread the browser shows to the
 	// newest seq sent to it. Only jobs touch it, on the writer goroutine.
@@ -230,6 +232,7 @@ func (h *Handler) keepPresence(c *client) (stop func()) {
 				return
 			case <-tick.C:
 				touch()
+				h.closeIfSessionEnded(c)
 			}
 		}
 	}()

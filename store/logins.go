@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
 )
 
 // LoginLimits bound sign-in attempts over Window: PerAccount for one email,
@@ -75,6 +77,40 @@ func (db *DB) ClearLoginFailures(ctx context.Context, email string) error {
 		return fmt.Errorf("store: clear login failures: %w", err)
 	}
 	return nil
+}
+
+// EndSession deletes the session with token, signed in as userID, and
+// announces it, in one transaction: every instance closes the sockets that
+// session opened, and only those.
+func (db *DB) EndSession(ctx context.Context, userID int64, token string) error {
+	if token == "" {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE token = $1", token); err != nil {
+			return err
+		}
+		if userID == 0 {
+			return nil // nobody was signed in: no socket to close
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventSessionEnded, UserID: userID, Session: chat.SessionKey(token)})
+	})
+	if err != nil {
+		return fmt.Errorf("store: end session: %w", err)
+	}
+	return nil
+}
+
+// SessionLive reports whether the session with token still holds: it
+// exists and has not expired (scs keeps the earlier of its idle and
+// absolute deadlines as expiry).
+func (db *DB) SessionLive(ctx context.Context, token string) (bool, error) {
+	var live bool
+	err := db.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM sessions WHERE token = $1 AND expiry > now())", token).Scan(&live)
+	if err != nil {
+		return false, fmt.Errorf("store: session live: %w", err)
+	}
+	return live, nil
 }
 
 // PurgeExpired deletes expired sessions and sign-in failures older than a day.
