@@ -11,6 +11,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/layout"
 )
 
@@ -72,6 +73,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := publicError(err)
 	if status == http.StatusInternalServerError {
 		h.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var limited *store.LimitError
+	if errors.As(err, &limited) {
+		setRetryAfter(w, limited.RetryAfter)
 	}
 	if wantsJSON(r) {
 		writeJSON(w, status, map[string]string{"error": code, "message": msg})

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,10 +14,6 @@ import (
 	"github.com/kefu-im/kefu/store"
 	viewauth "github.com/kefu-im/kefu/views/auth"
 )
-
-// Sign-in limits: attempts that did not succeed, counted over 15 minutes,
-// per account and per address.
-var loginLimits = store.LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
 
 // dummyHash is checked when no account matches, so that a missing account
 // takes as long to refuse as a wrong password.
@@ -137,31 +131,4 @@ func clientAddr(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// limitKey is what per-address limits count by: the address itself, or for
-// IPv6 its /64 network, since one host commonly has a whole /64 to itself.
-func limitKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	if ip = ip.Unmap(); ip.Is4() {
-		return ip.String()
-	}
-	return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
-}
-
-// setRetryAfter tells the client how long to wait, in whole seconds.
-func setRetryAfter(w http.ResponseWriter, d time.Duration) {
-	w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
-}
-
-// minutes says d in whole minutes, rounded up: "1 minute", "15 minutes".
-func minutes(d time.Duration) string {
-	n := int((d + time.Minute - 1) / time.Minute)
-	if n <= 1 {
-		return "1 minute"
-	}
-	return strconv.Itoa(n) + " minutes"
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -400,5 +401,95 @@ func TestExpiredSessionClosesItsSockets(t *testing.T) {
 	// Sockets check on their presence tick: a third of the grace period.
 	if code := s.waitClosed(queue.DefaultConfig.Grace); code != 4403 {
 		t.Fatalf("the expired session's socket closed with %d, want 4403", code)
+	}
+}
+
+// postJSONAll sends one POST per instance in targets, all at once, with
+// body, and returns how many answers each status got, and one 429's
+// Retry-After.
+func postJSONAll(t *testing.T, targets []*instance, path, body string) (map[int]int, string) {
+	t.Helper()
+	type answer struct {
+		status     int
+		retryAfter string
+		err        error
+	}
+	answers := make(chan answer, len(targets))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, k := range targets {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, k.srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("Content-Type", "application/json")
+			<-start
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answers <- answer{err: err}
+				return
+			}
+			var got map[string]string
+			json.NewDecoder(resp.Body).Decode(&got)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusTooManyRequests && got["error"] != "rate_limited" {
+				err = fmt.Errorf("429 with %v", got)
+			}
+			answers <- answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), err: err}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(answers)
+	got, retryAfter := map[int]int{}, ""
+	for a := range answers {
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		got[a.status]++
+		if a.status == http.StatusTooManyRequests {
+			retryAfter = a.retryAfter
+		}
+	}
+	return got, retryAfter
+}
+
+// alternate lists n targets, taking turns between a and b.
+func alternate(a, b *instance, n int) []*instance {
+	var ks []*instance
+	for i := range n {
+		ks = append(ks, []*instance{a, b}[i%2])
+	}
+	return ks
+}
+
+// TestWidgetVisitorsAreLimitedPerAddress: one address creates at most 30
+// visitors in ten minutes, however many it asks for at once and through
+// whichever instance; the others are refused with 429 and create nothing.
+func TestWidgetVisitorsAreLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.URL(t)
+	a, b := start(t, dbURL), start(t, dbURL)
+	got, retryAfter := postJSONAll(t, alternate(a, b, 40), "/widget/visitors", "")
+	if got[http.StatusCreated] != 30 || got[http.StatusTooManyRequests] != 10 {
+		t.Fatalf("40 visitors asked for at once from one address on two instances: %v; want 30×201, 10×429", got)
+	}
+	if secs, err := strconv.Atoi(retryAfter); err != nil || secs < 1 || secs > 600 {
+		t.Fatalf("Retry-After %q, want the seconds left of the ten minutes", retryAfter)
+	}
+	var n int
+	if err := a.db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM users WHERE kind = 'visitor'").Scan(&n); err != nil || n != 30 {
+		t.Fatalf("%d visitors were stored (%v), want 30", n, err)
+	}
+}
+
+// TestWidgetIdentifyIsLimitedPerAddress: one address makes at most 60
+// identify requests in ten minutes, refused ones included.
+func TestWidgetIdentifyIsLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.URL(t)
+	a, b := start(t, dbURL), start(t, dbURL)
+	got, retryAfter := postJSONAll(t, alternate(a, b, 70), "/widget/identify", `{"site":0,"token":"not a token"}`)
+	if got[http.StatusBadRequest] != 60 || got[http.StatusTooManyRequests] != 10 || retryAfter == "" {
+		t.Fatalf("70 identify requests at once from one address on two instances: %v, Retry-After %q; want 60×400, 10×429", got, retryAfter)
 	}
 }

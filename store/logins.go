@@ -113,7 +113,17 @@ func (db *DB) SessionLive(ctx context.Context, token string) (bool, error) {
 	return live, nil
 }
 
-// PurgeExpired deletes expired sessions and sign-in failures older than a day.
+// idleVisitorsKept is how long an anonymous visitor who never wrote
+// anything is kept, and purgeBatch how many of them one purge deletes.
+const (
+	idleVisitorsKept = 7 * 24 * time.Hour
+	purgeBatch       = 500
+)
+
+// PurgeExpired deletes expired sessions, visitor tokens and request
+// budgets, sign-in failures older than a day, and anonymous visitors who
+// wrote nothing in their first week (a week's worth at a time, so that a
+// purge stays short).
 func (db *DB) PurgeExpired(ctx context.Context) error {
 	if _, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil {
 		return fmt.Errorf("store: purge sessions: %w", err)
@@ -123,6 +133,23 @@ func (db *DB) PurgeExpired(ctx context.Context) error {
 	}
 	if _, err := db.pool.Exec(ctx, "DELETE FROM visitor_tokens WHERE expires_at < now()"); err != nil {
 		return fmt.Errorf("store: purge visitor tokens: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, "DELETE FROM rate_budgets WHERE resets_at < now()"); err != nil {
+		return fmt.Errorf("store: purge budgets: %w", err)
+	}
+	// Visitors are created before their first message is stored; one who
+	// never wrote (the message was refused, or the token was only asked
+	// for) is not in any conversation.
+	_, err := db.pool.Exec(ctx, `DELETE FROM users WHERE id IN (
+		SELECT u.id FROM users u
+		WHERE u.kind = 'visitor' AND u.external_id IS NULL
+			AND u.created_at < now() - $1 * interval '1 second' AND u.created_at >= now() - 2 * $1 * interval '1 second'
+			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.user_id = u.id)
+			AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = u.id)
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = u.id)
+		ORDER BY u.created_at LIMIT $2)`, idleVisitorsKept.Seconds(), purgeBatch)
+	if err != nil {
+		return fmt.Errorf("store: purge idle visitors: %w", err)
 	}
 	return nil
 }
