@@ -1,5 +1,10 @@
 package chat
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
 // Event is what one instance tells every instance through the bus after a
 // change commits. It carries ids only: receivers load what they show from the
 // database, so an event never holds anything the database does not.
@@ -9,6 +14,8 @@ type Event struct {
 	MessageID      int64     `json:"m,omitempty"`
 	Seq            int64     `json:"s,omitempty"`
 	UserID         int64     `json:"u,omitempty"`
+	// Session names one of UserID's sessions by its SessionKey.
+	Session string `json:"sess,omitempty"`
 }
 
 // EventType names a change.
@@ -29,6 +36,8 @@ const (
 	EventUserDisabled EventType = "user_disabled"
 	// EventSignedOut: UserID's sessions ended (their password was reset); their sockets close everywhere.
 	EventSignedOut EventType = "signed_out"
+	// EventSessionEnded: UserID signed out of Session; that session's sockets close everywhere.
+	EventSessionEnded EventType = "session_ended"
 	// EventSettings: an admin changed the settings.
 	EventSettings EventType = "settings"
 	// EventMembers: UserID joined or left ConversationID (a group), or it was
@@ -42,4 +51,11 @@ const (
 type Viewer struct {
 	UserID  int64
 	IsAgent bool
+}
+
+// SessionKey names a session in an event without giving its token away:
+// the SHA-256 of the token, in hex.
+func SessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }

@@ -15,11 +15,14 @@ const (
 	PageSize = 50
 )
 
+// errNotUTF8 refuses text that is not UTF-8, whichever way it came.
+func errNotUTF8() error { return Invalid("body", "The message is not valid UTF-8 text.") }
+
 // ValidateBody trims body and checks it is UTF-8 text of 1 to MaxBodyChars
 // characters. It returns the trimmed body.
 func ValidateBody(body string) (string, error) {
 	if !utf8.ValidString(body) {
-		return "", Invalid("body", "The message is not valid UTF-8 text.")
+		return "", errNotUTF8()
 	}
 	if strings.ContainsRune(body, 0) {
 		return "", Invalid("body", "The message contains a NUL character.")
@@ -33,6 +36,16 @@ func ValidateBody(body string) (string, error) {
 		return "", Invalid("body", fmt.Sprintf("The message is %d characters long; the limit is %d.", n, MaxBodyChars))
 	}
 	return body, nil
+}
+
+// ValidateUTF8 refuses raw input that is not UTF-8, such as a JSON body or
+// a socket frame, with ValidateBody's error. It must be checked before the
+// input is decoded: encoding/json quietly turns invalid bytes into U+FFFD.
+func ValidateUTF8(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return errNotUTF8()
+	}
+	return nil
 }
 
 // ValidateClientMsgID checks the id a client gave a message so that a resend

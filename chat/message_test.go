@@ -66,3 +66,22 @@ func TestValidateClientMsgID(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateUTF8(t *testing.T) {
+	_, bodyErr := ValidateBody("caf\xe9")
+	for in, wantErr := range map[string]bool{
+		`{"body":"café 客"}`:      false,
+		`{"body":"\u00e9"}`:      false, // an escape is text, not bytes
+		"{\"body\":\"caf\xe9\"}": true,
+		"\xed\xa0\x80":           true, // a surrogate half
+		"\xc0\xaf":               true, // an overlong '/'
+	} {
+		err := ValidateUTF8([]byte(in))
+		if (err != nil) != wantErr {
+			t.Errorf("ValidateUTF8(%q) = %v, want error %v", in, err, wantErr)
+		}
+		if err != nil && err.Error() != bodyErr.Error() {
+			t.Errorf("ValidateUTF8(%q) = %v, want ValidateBody's error %v", in, err, bodyErr)
+		}
+	}
+}

@@ -158,7 +158,8 @@ func TestAdminManagesWebhooksAndSeesDeliveries(t *testing.T) {
 	}
 
 	// A user writes; one delivery goes through, the next is refused for good.
-	worker := webhook.NewWorker(k.db, webhook.Config{MaxAttempts: 1}, slog.New(slog.DiscardHandler))
+	// The receiver listens on 127.0.0.1.
+	worker := webhook.NewWorker(k.db, webhook.Config{MaxAttempts: 1, AllowPrivate: true}, slog.New(slog.DiscardHandler))
 	key := k.apiKeyOf("shop", 0, 0)
 	k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Lee"}`)
 	k.apiCall(key, http.MethodPost, "/api/v1/users/u-1/messages", `{"body":"hello"}`)

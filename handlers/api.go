@@ -9,6 +9,7 @@ package handlers
 // existence does not leak.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -138,12 +139,16 @@ func apiMessageOf(m chat.Message) apiMessage {
 	return out
 }
 
-// readJSON decodes the request's body, one JSON object of at most
-// maxAPIBody bytes with only the fields of dst, into dst.
+// readJSON decodes the request's body, one JSON object of UTF-8 text, of
+// at most maxAPIBody bytes, with only the fields of dst, into dst.
 func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	raw, err := readBody(w, r, maxAPIBody)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err = dec.Decode(dst)
 	if err == nil {
 		if _, err = dec.Token(); err == io.EOF {
 			return nil
@@ -152,11 +157,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 			err = errors.New("more than one value")
 		}
 	}
-	var tooBig *http.MaxBytesError
 	var wrongType *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &tooBig):
-		return chat.Invalid("request", fmt.Sprintf("The request body is larger than %d KiB.", maxAPIBody>>10))
 	case errors.As(err, &wrongType) && wrongType.Field != "":
 		return chat.Invalid(wrongType.Field, fmt.Sprintf("%q must be a JSON %s.", wrongType.Field, jsonType(wrongType.Type)))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -166,6 +168,23 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return chat.Invalid("request", "The request body is empty: send a JSON object.")
 	}
 	return chat.Invalid("request", "The request body is not valid JSON: send one JSON object.")
+}
+
+// readBody reads a JSON request's body of at most limit bytes, refusing
+// one that is not UTF-8 before it is decoded.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, chat.Invalid("request", fmt.Sprintf("The request body is larger than %d KiB.", limit>>10))
+	case err != nil:
+		return nil, chat.Invalid("request", "The request body could not be read: send one JSON object.")
+	}
+	if err := chat.ValidateUTF8(raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
 }
 
 // jsonType names the JSON type that decodes into t.

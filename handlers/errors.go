@@ -11,12 +11,17 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/layout"
 )
 
 var (
 	errNoPage = errors.New("no such page")
 	errMethod = errors.New("method not allowed")
+	// errSignedOut: a page that needs a session was asked for without one.
+	errSignedOut = errors.New("no session")
+	// errCrossOrigin: a live socket was asked for by a page on another origin.
+	errCrossOrigin = errors.New("cross-origin socket")
 )
 
 // publicError is what a person is told about err, and the status that goes with it.
@@ -34,8 +39,12 @@ func publicError(err error) (int, string, string) {
 		return http.StatusUnauthorized, "identity_refused", identity.Reason
 	case errors.Is(err, errBadCSRF):
 		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
+	case errors.Is(err, errCrossOrigin):
+		return http.StatusForbidden, "cross_origin", "Only kefu's own pages can connect here."
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
 		return http.StatusNotFound, "not_found", "There is nothing here."
+	case errors.Is(err, errSignedOut):
+		return http.StatusUnauthorized, "unauthenticated", "Please sign in first."
 	case errors.Is(err, chat.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized", "Please sign in first."
 	case errors.Is(err, errAdminOnly):
@@ -64,6 +73,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := publicError(err)
 	if status == http.StatusInternalServerError {
 		h.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var limited *store.LimitError
+	if errors.As(err, &limited) {
+		setRetryAfter(w, limited.RetryAfter)
 	}
 	if wantsJSON(r) {
 		writeJSON(w, status, map[string]string{"error": code, "message": msg})

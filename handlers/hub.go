@@ -37,6 +37,8 @@ func (h *Handler) OnEvent(ctx context.Context, payload string) {
 		for _, c := range h.clients.ForUser(ev.UserID) {
 			c.conn.Close(statusDisabled, "signed out")
 		}
+	case chat.EventSessionEnded:
+		h.closeSession(ev)
 	case chat.EventSettings:
 		err = h.onSettings(ctx)
 	case chat.EventRead, chat.EventMembers:

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -9,14 +11,8 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	viewauth "github.com/kefu-im/kefu/views/auth"
-)
-
-// Sign-in limits: failures counted over loginWindow, per account and per address.
-const (
-	loginWindow      = 15 * time.Minute
-	maxEmailFailures = 5
-	maxAddrFailures  = 30
 )
 
 // dummyHash is checked when no account matches, so that a missing account
@@ -39,13 +35,17 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 	refuse := func(status int, msg string) {
 		h.render(w, r, status, viewauth.Login(viewauth.LoginProps{CSRF: h.csrfToken(r), Email: email, Error: msg}))
 	}
-	byEmail, byAddr, err := h.DB.LoginFailures(ctx, email, addr, time.Now().Add(-loginWindow))
-	if err != nil {
-		h.fail(w, r, err)
+	// The attempt counts before the password is checked, so that attempts
+	// sent at once are refused like attempts sent one after another.
+	err := h.DB.ReserveLoginAttempt(ctx, email, limitKey(addr), loginLimits)
+	var limited *store.LimitError
+	switch {
+	case errors.As(err, &limited):
+		setRetryAfter(w, limited.RetryAfter)
+		refuse(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %s and try again.", minutes(limited.RetryAfter)))
 		return
-	}
-	if byEmail >= maxEmailFailures || byAddr >= maxAddrFailures {
-		refuse(http.StatusTooManyRequests, "Too many failed sign-ins. Wait 15 minutes and try again.")
+	case err != nil:
+		h.fail(w, r, err)
 		return
 	}
 	cred, err := h.DB.CredentialsByEmail(ctx, email)
@@ -62,13 +62,10 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || u.ID == 0 || u.Disabled() {
-		if err := h.DB.RecordLoginFailure(ctx, email, addr); err != nil {
-			h.fail(w, r, err)
-			return
-		}
 		refuse(http.StatusUnauthorized, "That email and password do not match an active account.")
 		return
 	}
+	// Signed in: the account's attempts, this one included, no longer count.
 	if err := h.DB.ClearLoginFailures(ctx, email); err != nil {
 		h.fail(w, r, err)
 		return
@@ -84,12 +81,46 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
 
+// logout ends the session, and closes the live sockets it opened on every
+// instance; the member's other sessions stay.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	if err := h.Sessions.Destroy(r.Context()); err != nil {
+	ctx := r.Context()
+	if err := h.DB.EndSession(ctx, h.Sessions.GetInt64(ctx, sessionUserID), h.Sessions.Token(ctx)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// The session is gone from the database already: this clears the cookie.
+	if err := h.Sessions.Destroy(ctx); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// closeSession closes this instance's console sockets that were opened with
+// the session ev names.
+func (h *Handler) closeSession(ev chat.Event) {
+	for _, c := range h.clients.ForUser(ev.UserID) {
+		if !c.widget && chat.SessionKey(c.session) == ev.Session {
+			c.conn.Close(statusDisabled, "signed out")
+		}
+	}
+}
+
+// closeIfSessionEnded closes c's console socket once the session it was
+// opened with no longer holds: it expired (idle or too old), or it ended
+// without a word on the bus. Console sockets check on every presence tick.
+func (h *Handler) closeIfSessionEnded(c *client) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
+	defer cancel()
+	live, err := h.DB.SessionLive(ctx, c.session)
+	if err != nil {
+		h.Logger.Warn("session check failed", "user_id", c.user.ID, "err", err)
+		return
+	}
+	if !live {
+		c.conn.Close(statusDisabled, "session ended")
+	}
 }
 
 // clientAddr is the peer's IP. kefu does not trust forwarding headers unless

@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -51,6 +53,47 @@ const (
 
 var errBadCSRF = errors.New("csrf token mismatch")
 
+// sameOrigin reports whether r comes from a page on kefu's own origin:
+// BaseURL's, or the origin r itself was sent to (kefu reached directly, at
+// an address other than BaseURL's), each compared by scheme, host and port
+// exactly. A request with no Origin is not from a browser, which always
+// sends one with a WebSocket handshake, and so cannot be riding a visitor's
+// or a member's credentials.
+func (h *Handler) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Opaque != "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return false // "null", or not an origin at all
+	}
+	self := &url.URL{Scheme: "http", Host: r.Host}
+	if r.TLS != nil {
+		self.Scheme = "https"
+	}
+	return equalOrigins(u, h.BaseURL) || equalOrigins(u, self)
+}
+
+// equalOrigins reports whether a and b have the same scheme, host and port.
+func equalOrigins(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// port is u's port, or its scheme's default.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
 // csrf guards cookie-authenticated unsafe requests twice: the browser's own
 // cross-origin signals (Sec-Fetch-Site, Origin) and a per-session token that
 // every form carries.
@@ -63,6 +106,11 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 			return
 		}
 		want := h.Sessions.GetString(r.Context(), sessionCSRF)
+		if want == "" && wantsJSON(r) {
+			// No session at all: a script is told to sign in, not that its form expired.
+			h.fail(w, r, errSignedOut)
+			return
+		}
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
 			got = r.PostFormValue("_csrf")
@@ -101,12 +149,17 @@ func (a account) viewer() chat.Viewer { return chat.Viewer{UserID: a.ID, IsAgent
 
 // signedIn lets through members with a live session; the session of a
 // disabled member, or one from before their password was reset, is
-// destroyed on their next request.
+// destroyed on their next request. Without one, a browser is sent to sign
+// in and a JSON caller is answered 401.
 func (h *Handler) signedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		acct, err := h.account(r.Context())
 		if errors.Is(err, chat.ErrUnauthorized) {
 			_ = h.Sessions.Destroy(r.Context())
+			if wantsJSON(r) {
+				h.fail(w, r, errSignedOut)
+				return
+			}
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}

@@ -42,7 +42,7 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.serveSocket(w, r, &client{user: acct.User, agent: acct.Agent, csrf: h.Sessions.GetString(ctx, sessionCSRF)})
+	h.serveSocket(w, r, &client{user: acct.User, agent: acct.Agent, csrf: h.Sessions.GetString(ctx, sessionCSRF), session: cookie.Value})
 }
 
 // widgetLive is the widget's socket, authenticated by the visitor token.
@@ -68,10 +68,14 @@ func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client)
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
+	if !h.sameOrigin(r) {
+		h.fail(w, r, errCrossOrigin)
+		return
+	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{protocol},
-		// The origin check stays on: only pages served by kefu itself may open a socket.
-		OriginPatterns: []string{h.BaseURL.Host},
+		// sameOrigin has checked scheme, host and port; Accept's own check compares hosts only.
+		InsecureSkipVerify: true,
 	})
 	if err != nil {
 		return // Accept has answered the request.
@@ -131,6 +135,7 @@ type client struct {
 	widget    bool
 	agent     bool   // customer service when the socket opened: keeps the agent online
 	csrf      string // the session's CSRF token, for forms in pushed fragments
+	session   string // the console's session token: the socket closes when that session ends
 	userAgent string // widget only: the browser's, from the handshake
 
 	// aim is what the widget is for, as the browser's last resume said.
@@ -178,6 +183,10 @@ func (c *client) onFrame(ctx context.Context, data []byte) {
 	var f inFrame
 	if err := json.Unmarshal(data, &f); err != nil {
 		c.refuse(f, chat.Invalid("frame", "That message could not be read. Reload the page."))
+		return
+	}
+	if err := chat.ValidateUTF8(data); err != nil {
+		c.refuse(f, err)
 		return
 	}
 	var err error
@@ -282,6 +291,7 @@ func (h *Handler) keepPresence(c *client) (stop func()) {
 				return
 			case <-tick.C:
 				touch()
+				h.closeIfSessionEnded(c)
 			}
 		}
 	}()

@@ -153,12 +153,14 @@ func (h *Handler) widgetScript(w http.ResponseWriter, r *http.Request) {
 	static.ServeFile(w, r, "widget.js")
 }
 
-// visitorCreate gives a new widget visitor their token. Only its hash is stored.
+// visitorCreate gives a new widget visitor their token. Only its hash is
+// stored. Each client address may create visitorBudget's number of them per
+// window; past it, 429 with Retry-After.
 func (h *Handler) visitorCreate(w http.ResponseWriter, r *http.Request) {
 	token := auth.NewToken()
-	u, err := h.DB.CreateVisitor(r.Context(), auth.TokenHash(token))
+	u, err := h.DB.CreateVisitorWithin(r.Context(), auth.TokenHash(token), visitorBudget, limitKey(clientAddr(r)))
 	if err != nil {
-		h.fail(w, r, err)
+		h.failJSON(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "visitor_id": u.ID})
@@ -189,13 +191,23 @@ func (h *Handler) visitor(r *http.Request, token string) (chat.User, error) {
 // identifyCreate exchanges a host site's identity token for a widget session
 // of the verified visitor, carrying the anonymous visitor's conversation over.
 // Body: {"site": id, "token": "<JWT>", "visitor_token": "<the anonymous token, if any>"}.
+// Every request, refused or not, spends from its address's identifyBudget.
 func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
+	if err := h.DB.SpendBudget(r.Context(), identifyBudget, limitKey(clientAddr(r))); err != nil {
+		h.failJSON(w, r, err)
+		return
+	}
 	var in struct {
 		Site         int64  `json:"site"`
 		Token        string `json:"token"`
 		VisitorToken string `json:"visitor_token"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&in); err != nil {
+	raw, err := readBody(w, r, 16<<10)
+	if err != nil {
+		h.failJSON(w, r, err)
+		return
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
 		h.failJSON(w, r, chat.Invalid("body", "The request is not the JSON kefu expects."))
 		return
 	}

@@ -247,6 +247,7 @@ func newWorld(t testing.TB, ps *pushService, cfg push.Config) *world {
 	if cfg.Now == nil {
 		cfg.Now = w.clock.Now
 	}
+	cfg.AllowPrivate = true // the tests' push services listen on 127.0.0.1
 	w.cfg = cfg
 	var err error
 	if w.alex, _, err = w.db.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"}); err != nil {

@@ -26,6 +26,7 @@ import (
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 
+	"github.com/kefu-im/kefu/egress"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -59,6 +60,11 @@ type Config struct {
 	Subscriber string
 	// BaseURL is where browsers reach kefu.
 	BaseURL *url.URL
+	// AllowPrivate lets the worker connect to push services on loopback,
+	// private or link-local addresses. Off (the default), such an address
+	// is refused when connecting, whatever name led to it, so that a
+	// subscription cannot make kefu post into its own network.
+	AllowPrivate bool
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -148,7 +154,7 @@ func NewWorker(outbox Outbox, cfg Config, logger *slog.Logger) *Worker {
 		}
 	}
 	cfg.Lease = max(cfg.Lease, 2*cfg.Timeout) // a lease never lapses while its request may still be under way
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport := egress.Transport(cfg.AllowPrivate)
 	// A round's requests mostly go to one or two push services: keep a
 	// connection for each request that may run at once.
 	transport.MaxIdleConnsPerHost = cfg.Batch
@@ -346,6 +352,9 @@ func (w *Worker) send(ctx context.Context, d store.DuePush, keys store.VAPID) at
 	if err != nil {
 		var ue *url.Error
 		switch {
+		case errors.As(err, &ue) && errors.Is(err, egress.ErrNotPublic):
+			// The endpoint leads into a private network: trying again will not help.
+			return attempt{err: ue.Err}
 		case errors.As(err, &ue) && ue.Timeout():
 			return attempt{err: fmt.Errorf("no answer within %s", w.cfg.Timeout), transient: true}
 		case errors.As(err, &ue):

@@ -3,7 +3,10 @@ package push_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -320,6 +323,35 @@ func TestBackoffGrowsToTenMinutes(t *testing.T) {
 			if d := push.Backoff(n); d < base*8/10 || d > base*12/10 {
 				t.Fatalf("Backoff(%d) = %s, want %s ± 20%%", n, d, base)
 			}
+		}
+	}
+}
+
+// TestPrivateAddressesAreRefusedWhenConnecting: without AllowPrivate, an
+// endpoint on a loopback address is refused when the worker connects, and
+// so is one whose name resolves to it; nothing reaches the push service and
+// the notifications are given up at once.
+func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ps := newPushService(t)
+	w := newWorld(t, ps, push.Config{}) // subscribed at http://127.0.0.1:<port>
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ps.srv.URL, "http://"))
+	if _, err := w.db.SavePushSubscription(ctx, w.alex.ID, "http://localhost:"+port+"/push/v2/named", w.browser.p256dh(),
+		w.browser.auth(), "Chrome on Linux"); err != nil {
+		t.Fatal(err)
+	}
+	w.chat(t, "hello")
+	strict := push.NewWorker(w.db, push.Config{Now: w.clock.Now}, slog.New(slog.DiscardHandler))
+	if n, err := strict.Round(ctx); err != nil || n != 2 {
+		t.Fatalf("round claimed %d, %v; want the notifications of both devices", n, err)
+	}
+	if got := ps.requests(); len(got) != 0 {
+		t.Fatalf("the push service on a loopback address got %d requests", len(got))
+	}
+	for _, p := range w.pushes(t) {
+		if p.SentAt != nil || p.CancelledAt == nil || !strings.Contains(p.LastError, "not a public address") {
+			t.Errorf("notification %d: sent %v, cancelled %v, error %q; want refused for good", p.ID, p.SentAt, p.CancelledAt, p.LastError)
 		}
 	}
 }

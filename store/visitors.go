@@ -15,6 +15,25 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
+// CreateVisitorWithin creates an anonymous visitor holding the token that
+// hashes to tokenHash, spending one from address's budget b first. When the
+// budget is used up it creates nothing and returns a *LimitError.
+func (db *DB) CreateVisitorWithin(ctx context.Context, tokenHash []byte, b Budget, address string) (chat.User, error) {
+	var u chat.User
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := spend(ctx, tx, b, address); err != nil {
+			return err
+		}
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `INSERT INTO users (kind, visitor_token_hash) VALUES ('visitor', $1) RETURNING `+userColumns, tokenHash))
+		return err
+	})
+	if err != nil {
+		return u, fmt.Errorf("store: create visitor: %w", mapErr(err))
+	}
+	return u, nil
+}
+
 // setVisitorDetails records the name and email an anonymous visitor gave
 // (an empty one changes nothing); a verified visitor's are their host site's
 // to say.

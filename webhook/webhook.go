@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kefu-im/kefu/egress"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -43,6 +44,11 @@ type Config struct {
 	Backoff func(n int) time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// AllowPrivate lets the worker deliver to receivers on loopback,
+	// private or link-local addresses. Off (the default), such an address
+	// is refused when connecting, whatever name led to it, and the attempt
+	// fails with that reason.
+	AllowPrivate bool
 }
 
 // DefaultConfig is delivery as docs/api.md describes it.
@@ -95,7 +101,8 @@ func NewWorker(outbox Outbox, cfg Config, logger *slog.Logger) *Worker {
 	}
 	cfg.Lease = max(cfg.Lease, 2*cfg.Timeout) // a lease never lapses while its attempt may still be under way
 	client := &http.Client{
-		Timeout: cfg.Timeout,
+		Transport: egress.Transport(cfg.AllowPrivate),
+		Timeout:   cfg.Timeout,
 		// A redirect is an answer like any other that is not 2xx: the
 		// endpoint is what the admin configured, not where it points to.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

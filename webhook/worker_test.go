@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -143,12 +145,19 @@ func waitFor(t *testing.T, db *store.DB, w store.Webhook, what string, cond func
 	}
 }
 
+// newWorker is a worker that may deliver to the tests' receivers, which
+// listen on 127.0.0.1.
+func newWorker(db *store.DB, cfg webhook.Config) *webhook.Worker {
+	cfg.AllowPrivate = true
+	return webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler))
+}
+
 // run starts a worker until the returned stop is called; stop waits for it to end.
 func run(t *testing.T, db *store.DB, cfg webhook.Config) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	w := webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler))
+	w := newWorker(db, cfg)
 	go func() { w.Run(ctx); close(done) }()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
@@ -196,7 +205,7 @@ func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
 
 	// Long after any retry would have been due, nothing is claimed or sent again.
 	clk.Advance(2 * time.Hour)
-	n, err := webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler)).Round(context.Background())
+	n, err := newWorker(db, cfg).Round(context.Background())
 	if err != nil || n != 0 {
 		t.Fatalf("a round after delivery claimed %d, %v; want nothing", n, err)
 	}
@@ -226,7 +235,7 @@ func TestRestartBetweenAttemptsDeliversOnce(t *testing.T) {
 	if d.Attempts != 2 || len(hits) != 2 || hits[1].status != 200 || hits[0].id != hits[1].id || hits[1].verified != nil {
 		t.Fatalf("%d attempts, requests %+v; want one refused and one accepted, with one id", d.Attempts, hits)
 	}
-	n, err := webhook.NewWorker(db, webhook.Config{Now: clk.Now}, slog.New(slog.DiscardHandler)).Round(context.Background())
+	n, err := newWorker(db, webhook.Config{Now: clk.Now}).Round(context.Background())
 	if err != nil || n != 0 || len(rc.got()) != 2 {
 		t.Fatalf("a round after delivery claimed %d, %v, and the receiver has %d requests", n, err, len(rc.got()))
 	}
@@ -246,7 +255,7 @@ func TestCrashMidAttemptIsRetriedWhenTheLeaseExpires(t *testing.T) {
 		t.Fatalf("after the crash: %+v, want pending with one unrecorded attempt", d)
 	}
 
-	other := webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler))
+	other := newWorker(db, cfg)
 	ctx := context.Background()
 	if n, err := other.Round(ctx); err != nil || n != 0 {
 		t.Fatalf("claimed %d, %v while the dead worker's lease holds; want nothing", n, err)
@@ -273,7 +282,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 		t.Fatalf("failed delivery = %+v", d)
 	}
 	clk.Advance(24 * time.Hour)
-	if n, err := webhook.NewWorker(db, webhook.Config{Now: clk.Now}, slog.New(slog.DiscardHandler)).Round(context.Background()); err != nil || n != 0 {
+	if n, err := newWorker(db, webhook.Config{Now: clk.Now}).Round(context.Background()); err != nil || n != 0 {
 		t.Fatalf("a round after giving up claimed %d, %v", n, err)
 	}
 	if got := len(rc.got()); got != 3 {
@@ -286,8 +295,8 @@ func TestNoAnswerInTimeIsAFailedAttempt(t *testing.T) {
 	clk := &clock{}
 	rc := newReceiver(t, clk, 0)
 	db, w := setup(t, rc)
-	worker := webhook.NewWorker(db, webhook.Config{Timeout: 100 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute },
-		Now: clk.Now}, slog.New(slog.DiscardHandler))
+	worker := newWorker(db, webhook.Config{Timeout: 100 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute },
+		Now: clk.Now})
 	if n, err := worker.Round(context.Background()); err != nil || n != 1 {
 		t.Fatalf("round = %d, %v", n, err)
 	}
@@ -307,5 +316,51 @@ func TestBackoffGrowsToAnHour(t *testing.T) {
 				t.Fatalf("Backoff(%d) = %s, want %s ± 20%%", n, d, base)
 			}
 		}
+	}
+}
+
+// TestPrivateAddressesAreRefusedWhenConnecting: without AllowPrivate, a
+// receiver on a loopback address is refused when the worker connects, and
+// so is one whose name resolves to it; nothing reaches the receiver and
+// the deliveries fail with the reason.
+func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &clock{}
+	rc := newReceiver(t, clk)
+	db, literal := setup(t, rc) // http://127.0.0.1:<port>
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(rc.srv.URL, "http://"))
+	named, err := db.CreateWebhook(ctx, 0, store.NewWebhook{URL: "http://localhost:" + port + "/kefu-events",
+		Events: []string{store.EventMessageCreated}, Secret: "whsec_" + auth.NewToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hello again"}); err != nil {
+		t.Fatal(err)
+	}
+	strict := webhook.NewWorker(db, webhook.Config{Now: clk.Now, MaxAttempts: 1}, slog.New(slog.DiscardHandler))
+	if n, err := strict.Round(ctx); err != nil || n != 3 {
+		t.Fatalf("round = %d, %v; want 3 deliveries", n, err)
+	}
+	if got := rc.got(); len(got) != 0 {
+		t.Fatalf("the receiver on a loopback address got %d requests", len(got))
+	}
+	all, err := db.RecentDeliveries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []store.Webhook{literal, named} {
+		for _, d := range all[w.ID] {
+			if d.Status != store.DeliveryFailed || !strings.Contains(d.LastError, "not a public address") {
+				t.Errorf("delivery to %s: %s, %q; want failed, refused", w.URL, d.Status, d.LastError)
+			}
+		}
+	}
+	if len(all[named.ID]) != 1 {
+		t.Fatalf("the named webhook has %d deliveries, want 1", len(all[named.ID]))
 	}
 }
