@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxIdentityLifetime is how far ahead an identity token's exp may be.
@@ -71,6 +72,10 @@ func VerifyIdentity(token, secret string, now time.Time) (Identity, error) {
 	}
 	if raw, err = b64url.DecodeString(parts[1]); err != nil {
 		return id, refuse("The identity token's claims cannot be read.")
+	}
+	if !utf8.Valid(raw) {
+		// encoding/json would store U+FFFD in their place.
+		return id, refuse("The identity token's claims are not valid UTF-8 text.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // a numeric sub, as many backends send it, keeps its digits

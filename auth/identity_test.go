@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +47,7 @@ func TestVerifyIdentity(t *testing.T) {
 		{"alg RS256", unsigned(`{"alg":"RS256"}`, `{"sub":"u-42","exp":9999999999}`) + "c2ln", "HS256"},
 		{"not a JWT", "hello", "not a JSON Web Token"},
 		{"garbage header", "!!.e30.sig", "header"},
+		{"claims not UTF-8", signRaw(`{"alg":"HS256"}`, "{\"sub\":\"u-42\",\"name\":\"L\xffe\",\"exp\":"+fmt.Sprint(in(time.Hour))+"}", secret), "UTF-8"},
 	}
 	for _, tt := range tests {
 		id, err := VerifyIdentity(tt.token, secret, now)
@@ -66,6 +70,15 @@ func TestVerifyIdentity(t *testing.T) {
 	if id.Name != "Lee" || id.Email != "lee@example.com" || id.Avatar != "https://example.com/a.png" || id.Expires.Unix() != in(time.Hour) {
 		t.Errorf("claims read as %+v", id)
 	}
+}
+
+// signRaw signs header and claims as they are, bytes a JSON encoder would not write.
+func signRaw(header, claims, secret string) string {
+	enc := base64.RawURLEncoding
+	signed := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(claims))
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(signed))
+	return signed + "." + enc.EncodeToString(mac.Sum(nil))
 }
 
 // forge changes one character in the middle of token's signature.
