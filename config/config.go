@@ -46,6 +46,10 @@ type Config struct {
 	// PushQuiet is how long a web push notification waits before it is sent,
 	// so that a message read meanwhile sends none (KEFU_PUSH_QUIET, 0 = none).
 	PushQuiet time.Duration
+	// WebhookPrivate lets webhooks reach receivers on loopback, private and
+	// link-local addresses (KEFU_WEBHOOK_PRIVATE=allow), for a host backend on
+	// kefu's own network. Off by default, so a webhook cannot probe it.
+	WebhookPrivate bool
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -121,6 +125,13 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = n
 		}
+	}
+	switch v := strings.TrimSpace(getenv("KEFU_WEBHOOK_PRIVATE")); v {
+	case "", "deny":
+	case "allow":
+		c.WebhookPrivate = true
+	default:
+		return c, &Error{"KEFU_WEBHOOK_PRIVATE", fmt.Sprintf("%q is neither allow nor deny", v)}
 	}
 	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < MinPasswordLen {
 		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", MinPasswordLen)}

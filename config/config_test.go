@@ -47,6 +47,13 @@ func TestLoadValues(t *testing.T) {
 	if err != nil || c.PushQuiet != 30*time.Second {
 		t.Fatalf("push quiet 30s = %v, %v", c.PushQuiet, err)
 	}
+	if c.WebhookPrivate {
+		t.Fatal("webhooks reach private addresses by default")
+	}
+	c, err = Load(env(map[string]string{"KEFU_WEBHOOK_PRIVATE": "allow"}))
+	if err != nil || !c.WebhookPrivate {
+		t.Fatalf("KEFU_WEBHOOK_PRIVATE=allow: %v, %v", c.WebhookPrivate, err)
+	}
 	c, err = Load(env(map[string]string{"KEFU_BASE_URL": "https://help.example.com/"}))
 	if err != nil || c.BaseURL.String() != "https://help.example.com" {
 		t.Fatalf("base url = %v, %v", c.BaseURL, err)
@@ -77,6 +84,7 @@ func TestLoadErrors(t *testing.T) {
 		{"push quiet not a duration", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "5"}},
 		{"negative push quiet", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "-1s"}},
 		{"push quiet too long", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "25h"}},
+		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

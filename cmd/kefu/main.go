@@ -119,7 +119,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	dispatcher := queue.NewDispatcher(db, routing, logger)
 	dispatcherDone := make(chan struct{})
 	go func() { dispatcher.Run(base); close(dispatcherDone) }()
-	hooks := webhook.NewWorker(db, webhook.DefaultConfig, logger)
+	hooksCfg := webhook.DefaultConfig
+	hooksCfg.AllowPrivate = cfg.WebhookPrivate
+	hooks := webhook.NewWorker(db, hooksCfg, logger)
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(base); close(hooksDone) }()
 	pushesDone := make(chan struct{})
