@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -209,6 +210,38 @@ func TestNothingTypedIsLost(t *testing.T) {
 	if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'direct'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("the refused chat stored %d conversations (%v)", n, err)
 	}
+
+	// 5. kefu forgets the visitor (as it does those who never wrote, after a
+	// week): the widget, reloaded, starts afresh instead of reconnecting forever.
+	if _, err := db.Pool().Exec(ctx, "UPDATE users SET visitor_token_hash = $1 WHERE kind = 'visitor'", auth.TokenHash(auth.NewToken())); err != nil {
+		t.Fatal(err)
+	}
+	widget = reopenWidget(t, visitor)
+	write(t, widget, "Hello from a new visitor")
+	do(t, widget, "a new visitor gives the email the site requires",
+		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		composerHolds("Hello from a new visitor"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "kim@garden.example"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(stored, "Hello from a new visitor"),
+		composerHolds(""))
+	if err := db.Pool().QueryRow(ctx, "SELECT count(DISTINCT visitor_id) FROM conversations WHERE kind = 'support'").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d visitors have support chats (%v), want the forgotten one and the new one", n, err)
+	}
+}
+
+// reopenWidget reloads the host page in tab and opens its widget again.
+func reopenWidget(t *testing.T, tab context.Context) context.Context {
+	t.Helper()
+	do(t, tab, "the visitor reloads the page",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-kefu-launcher]`)))
+	attached := get(t, tab, "the visitor opens the widget again", chromedp.WaitEvent(target.AttachedToTarget,
+		func(ev target.EventAttachedToTarget) bool { return ev.TargetInfo.Type == "iframe" },
+		chromedp.Click(chromedp.CSS(`button[data-kefu-launcher]`))))
+	widget := attachFrame(t, tab, attached.TargetInfo.TargetID)
+	do(t, widget, "the widget is ready", chromedp.WaitVisible(chromedp.CSS(composer)))
+	return widget
 }
 
 // write types text into the composer of tab and sends it.

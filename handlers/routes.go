@@ -37,6 +37,7 @@ func (h *Handler) Routes() http.Handler {
 		r.With(gz).Get("/widget", h.widgetShow)
 		r.Get("/widget/aim", h.widgetAim)
 		r.Post("/widget/visitors", h.visitorCreate)
+		r.Get("/widget/session", h.widgetSessionShow)
 		r.Post("/widget/identify", h.identifyCreate)
 		r.Get("/widget/c/{id}/history", h.widgetHistoryShow)
 	})

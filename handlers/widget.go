@@ -153,6 +153,29 @@ func (h *Handler) widgetScript(w http.ResponseWriter, r *http.Request) {
 	static.ServeFile(w, r, "widget.js")
 }
 
+// widgetSessionShow tells the widget whether its visitor token still holds:
+// 204; 401 when kefu does not know it (a visitor who never wrote is
+// forgotten after a week), so the widget starts afresh; 403 when the
+// visitor was disabled. A socket handshake cannot say which.
+func (h *Handler) widgetSessionShow(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		h.failJSON(w, r, chat.ErrUnauthorized)
+		return
+	}
+	u, err := h.DB.VisitorByToken(r.Context(), auth.TokenHash(token))
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		h.failJSON(w, r, chat.ErrUnauthorized)
+	case err != nil:
+		h.failJSON(w, r, err)
+	case u.Disabled():
+		h.failJSON(w, r, chat.ErrNotAllowed)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // visitorCreate gives a new widget visitor their token. Only its hash is
 // stored. Each client address may create visitorBudget's number of them per
 // window; past it, 429 with Retry-After.

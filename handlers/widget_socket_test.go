@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -267,5 +268,41 @@ func TestFirstSendAfterResumeUsesItsAim(t *testing.T) {
 	}
 	if n := k.count("SELECT count(*) FROM conversations WHERE kind = 'support' AND site_id = $1", site.ID); n != len(tokens) {
 		t.Fatalf("%d of %d chats started right after a resume are filed under its site", n, len(tokens))
+	}
+}
+
+// TestWidgetSessionSaysWhetherTheTokenHolds: the widget asks when its socket
+// keeps failing to open, since a refused handshake cannot say why.
+func TestWidgetSessionSaysWhetherTheTokenHolds(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ask := func(token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, k.srv.URL+"/widget/session", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	token := k.visitorToken()
+	if got := ask(token); got != http.StatusNoContent {
+		t.Fatalf("a live token: %d, want 204", got)
+	}
+	if got := ask("forgotten"); got != http.StatusUnauthorized {
+		t.Fatalf("a token kefu does not know: %d, want 401", got)
+	}
+	if got := ask(""); got != http.StatusUnauthorized {
+		t.Fatalf("no token: %d, want 401", got)
+	}
+	if err := k.db.SetDisabled(context.Background(), 0, mustVisitor(t, k.db, token).ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(token); got != http.StatusForbidden {
+		t.Fatalf("a disabled visitor's token: %d, want 403", got)
 	}
 }

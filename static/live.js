@@ -24,6 +24,10 @@
     memoryToken = t;
     try { localStorage.setItem(storageKey, t); } catch (e) { /* storage blocked: the token lives as long as the page */ }
   }
+  function forgetToken(t) {
+    if (memoryToken === t) memoryToken = null;
+    try { if (localStorage.getItem(storageKey) === t) localStorage.removeItem(storageKey); } catch (e) { /* storage blocked */ }
+  }
   function storageWorks() {
     try { localStorage.setItem(storageKey + ".probe", "1"); localStorage.removeItem(storageKey + ".probe"); return true; } catch (e) { return false; }
   }
@@ -47,6 +51,11 @@
       if (t.dataset.ack !== undefined) { acked(t.dataset.ack); return; }
       var target = document.querySelector(t.dataset.target);
       if (!target) return;
+      // A stored message takes its pending bubble's place: that bubble is done.
+      if (t.dataset.swap === "remove" && target.id.indexOf("pending-") === 0) {
+        var sent = outbox.get(target.id.slice(8));
+        if (sent) sent.el = null;
+      }
       var frag = t.content;
       // A node added next to others is never shown twice (same id, already on the page).
       if (t.dataset.swap === "beforeend" || t.dataset.swap === "afterbegin") {
@@ -132,9 +141,12 @@
     }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + livePath;
     var ws = new WebSocket(url, protocols);
+    var opened = false;
     socket = ws;
     status("Connecting…", "connecting");
     ws.onopen = function () {
+      opened = true;
+      refusedOpens = 0;
       attempts = 0;
       status("Connected", "open");
       var p = position();
@@ -164,8 +176,30 @@
         return;
       }
       status("Reconnecting…", "closed");
+      // A widget whose socket keeps failing to open may hold a token kefu
+      // no longer knows: it asks, and starts afresh if so.
+      if (widget && !opened && ++refusedOpens >= 2) { checkToken(); return; }
       later();
     };
+  }
+
+  var refusedOpens = 0;
+  function checkToken() {
+    var t = loadToken();
+    fetch("/widget/session", { headers: { Authorization: "Bearer " + t } }).then(function (r) {
+      if (r.status === 401) { // forgotten: a new visitor, on their next message or now if one waits
+        forgetToken(t);
+        var list = thread();
+        if (list) { list.replaceChildren(); delete list.dataset.conversation; }
+        refusedOpens = 0;
+        attempts = 0;
+        status("Online", "idle");
+        if (outbox.size) start();
+        return;
+      }
+      if (r.status === 403) { stopped = true; status("Chat unavailable", "closed"); return; }
+      later();
+    }, later);
   }
 
   // later reconnects after a pause: exponential backoff with full jitter, capped at 10 s.
