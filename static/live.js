@@ -359,6 +359,53 @@
     }
   });
 
+  // --- forms posted in place (console) ---
+  // A form marked data-live-form is posted with fetch and the header
+  // X-Kefu-Fragment: the answer is fragments, applied like the socket's,
+  // saying what was done or why it was refused. Without JavaScript the same
+  // form posts, and the server redirects back with the outcome.
+  (function () {
+    function sayRefused(text) {
+      var el = document.getElementById("console-notice");
+      if (!el) return;
+      el.className = "refusal";
+      el.setAttribute("role", "alert");
+      el.textContent = text;
+    }
+
+    function postInPlace(form, submitter) {
+      var data = new FormData(form);
+      if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+      var buttons = Array.prototype.filter.call(form.querySelectorAll("button"), function (b) { return !b.disabled; });
+      buttons.forEach(function (b) { b.disabled = true; });
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-Kefu-Fragment": "1", Accept: "text/html" },
+        body: new URLSearchParams(data)
+      }).then(function (r) {
+        return r.text().then(function (html) {
+          // A refusal that came as a page (an expired form, a server in
+          // trouble) has nothing to apply: say so in place.
+          if (/<template data-target=/.test(html)) apply(html);
+          else if (!r.ok) sayRefused("That did not work. Reload the page and try again.");
+          if (r.ok) form.reset();
+        });
+      }).catch(function () {
+        sayRefused("Could not reach the server. Try again in a moment.");
+      }).then(function () {
+        buttons.forEach(function (b) { if (b.isConnected) b.disabled = false; });
+      });
+    }
+
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (e.defaultPrevented || !form.matches("form[data-live-form]")) return;
+      e.preventDefault();
+      postInPlace(form, e.submitter);
+    });
+  })();
+
   var list = thread();
   if (list) list.scrollTop = list.scrollHeight;
   refreshTimes();

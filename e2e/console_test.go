@@ -1,0 +1,166 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// consoleNotice is where the console says what an agent's take, resolve or
+// transfer came to.
+const consoleNotice = `#console-notice`
+
+// TestConsoleActsInPlace has two agents, each with room for two chats, and
+// three waiting visitors. Take, transfer and resolve happen in the page the
+// agent is on: it says what came of them, a refusal included, and never
+// leaves for an error page. At capacity, the queue panel says so and Take is off.
+func TestConsoleActsInPlace(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
+	defer cancel()
+	base, samID := startConsoleKefu(t, ctx)
+	browser := startBrowser(t, ctx)
+	admin, sam, stale, visitor := newTab(t, browser), newTab(t, browser), newTab(t, browser), newTab(t, browser)
+	defer screenshot(t, admin, "console-admin.png")
+	defer screenshot(t, stale, "console-stale.png")
+
+	// Both agents are away: the visitors wait in the queue for a take by hand.
+	routingSignIn(t, admin, base, agentEmail, agentPassword, "Admin")
+	routingSignIn(t, sam, base, samEmail, samPassword, "Sam")
+	routingSubmit(t, admin, "the admin sets away", `button[data-testid=set-away]`)
+	routingSubmit(t, sam, "Sam sets away", `button[data-testid=set-away]`)
+	bodies := []string{"visitor one", "visitor two", "visitor three"}
+	convs := make([]string, len(bodies))
+	for i, body := range bodies {
+		do(t, visitor, body+" writes",
+			chromedp.Navigate(base+"/widget"),
+			chromedp.WaitVisible(chromedp.CSS(composer)),
+			until(`document.getElementById("status").textContent === "Online"`),
+			chromedp.SendKeys(chromedp.CSS(composer), body),
+			chromedp.Click(chromedp.CSS(sendBtn)),
+			hasText(stored, body),
+			chromedp.Evaluate[chromedp.Void](`(localStorage.clear(), true)`))
+		convs[i] = get(t, visitor, body+"'s conversation id", chromedp.Evaluate[string](
+			`document.querySelector("#messages li[data-conversation]").dataset.conversation`))
+	}
+	one, two, three := convs[0], convs[1], convs[2]
+	takeBtn := func(id string) string { return fmt.Sprintf(`#queued-%s button[data-testid=take]`, id) }
+	do(t, admin, "the admin's queue lists the three",
+		queueIs("1 visitor one", "2 visitor two", "3 visitor three"),
+		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
+
+	// Sam's second console gets no live updates: in that tab, WebSockets
+	// never connect, as behind a proxy that drops them. Its queue panel stays
+	// as it was when it loaded.
+	if _, err := chromedp.Call(stale, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.WebSocket = class { constructor() { this.readyState = 0; } send() {} close() {} };`}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, stale, "Sam opens a second console, which stays as it loaded",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), samEmail),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), samPassword),
+		chromedp.Click(chromedp.CSS(`button[data-testid=login]`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul#queue`)),
+		queueIs("1 visitor one", "2 visitor two", "3 visitor three"),
+		until(`document.body.dataset.liveState === "connecting"`),
+		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
+
+	// The admin takes two chats. The console stays, says each is theirs, and
+	// the queue moves; then it says they are at capacity, with Take off.
+	do(t, admin, "the admin takes visitor one's chat",
+		chromedp.Click(chromedp.CSS(takeBtn(one))),
+		hasText(consoleNotice, "The chat is yours. Open it"),
+		until(fmt.Sprintf(`document.querySelector("[data-testid=open-taken]").getAttribute("href") === "/console/c/%s"`, one)),
+		queueIs("1 visitor two", "2 visitor three"))
+	do(t, admin, "the admin takes visitor two's chat, and is at capacity",
+		chromedp.Click(chromedp.CSS(takeBtn(two))),
+		queueIs("1 visitor three"),
+		hasText(`[data-testid=at-capacity]`, "At capacity (2 of 2): resolve a chat to take another."),
+		until(`document.querySelector("#queue button[data-testid=take]").disabled`))
+	noReload(t, admin, "to take chats")
+	do(t, sam, "Sam's live console follows", queueIs("1 visitor three"))
+
+	// Sam's stale console still offers visitor two's chat. Take says, in the
+	// page, that someone was first.
+	do(t, stale, "Sam takes visitor two's chat from the stale console",
+		chromedp.Click(chromedp.CSS(takeBtn(two))),
+		hasText(consoleNotice+".refusal", "Another agent took this chat first."),
+		until(`location.pathname === "/console"`))
+	do(t, stale, "visitor three's chat is Sam's to take",
+		chromedp.Click(chromedp.CSS(takeBtn(three))),
+		hasText(consoleNotice, "The chat is yours. Open it"))
+	noReload(t, stale, "to refuse a take")
+	do(t, sam, "the queue is empty", queueIs(), hasText(`#queue li.empty`, "Nobody is waiting."))
+
+	// The admin hands visitor one's chat to Sam, with a note, in place.
+	openConversation(t, admin, base, one, "With Admin")
+	do(t, admin, "the admin transfers visitor one's chat to Sam",
+		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`),
+		chromedp.SetValue(chromedp.CSS(`select[data-testid=transfer-to]`), samID),
+		chromedp.SendKeys(chromedp.CSS(`form.transfer input[name=note]`), "Prefers email"),
+		chromedp.Click(chromedp.CSS(`button[data-testid=transfer]`)),
+		hasText(badge, "With Sam"),
+		hasText(consoleNotice, "Transferred to Sam."),
+		hasText(`#messages li.note .body`, "Prefers email"),
+		until(`document.querySelector("form.transfer input[name=note]").value === ""`))
+	noReload(t, admin, "to transfer")
+
+	// And resolves visitor two's: the badge says so, and the actions go.
+	openConversation(t, admin, base, two, "With Admin")
+	do(t, admin, "the admin resolves visitor two's chat",
+		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`),
+		chromedp.Click(chromedp.CSS(`button[data-testid=resolve]`)),
+		hasText(badge, "Resolved"),
+		hasText(consoleNotice, "The chat is resolved."),
+		hasText(systemLine, "Admin marked the chat resolved."),
+		until(`document.querySelector("[data-testid=resolve]") === null && document.querySelector("[data-testid=transfer-to]") === null`))
+	noReload(t, admin, "to resolve")
+}
+
+// startConsoleKefu starts a kefu of the test's own, on a fresh data dir,
+// with Sam added as an agent before its first start and room for two chats
+// per agent. It returns kefu's origin and Sam's user id.
+func startConsoleKefu(t *testing.T, ctx context.Context) (base, samID string) {
+	dir, err := os.MkdirTemp("", "kefu-e2e-console-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755) // the embedded PostgreSQL runs as the postgres user
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	data := filepath.Join(dir, "data")
+	settings := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(settings, []byte(`{"default_capacity": 2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	add := exec.CommandContext(ctx, kefuBin, "user", "add", "-email", samEmail, "-name", "Sam", "-agent")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KEFU_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
+			add.Env = append(add.Env, kv)
+		}
+	}
+	add.Env = append(add.Env, "KEFU_DATA_DIR="+data, "KEFU_USER_PASSWORD="+samPassword, "KEFU_CONFIG="+settings)
+	out, err := add.CombinedOutput()
+	m := createdRe.FindSubmatch(out)
+	if err != nil || m == nil || !strings.Contains(string(out), ", an agent") {
+		t.Fatalf("kefu user add: %v\n%s", err, out)
+	}
+	stop, addr, err := startKefu(kefuBin, data, "", "KEFU_CONFIG="+settings, "KEFU_ANSWER_TIMEOUT=0")
+	if err != nil {
+		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping kefu: %v", err)
+		}
+	})
+	return "http://" + addr, string(m[1])
+}
