@@ -20,7 +20,8 @@ const consoleNotice = `#console-notice`
 // TestConsoleActsInPlace has two agents, each with room for two chats, and
 // three waiting visitors. Take, transfer and resolve happen in the page the
 // agent is on: it says what came of them, a refusal included, and never
-// leaves for an error page. At capacity, the queue panel says so and Take is off.
+// leaves for an error page. At capacity, the queue panel says so and Take is
+// off. An agent taken off customer service lands on the console, told why.
 func TestConsoleActsInPlace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
@@ -122,6 +123,29 @@ func TestConsoleActsInPlace(t *testing.T) {
 		hasText(systemLine, "Admin marked the chat resolved."),
 		until(`document.querySelector("[data-testid=resolve]") === null && document.querySelector("[data-testid=transfer-to]") === null`))
 	noReload(t, admin, "to resolve")
+
+	// Sam has visitor one's chat open when the admin takes Sam off customer
+	// service. Sam's console reloads, and lands on the console, told why.
+	openConversation(t, sam, base, one, "With Sam")
+	do(t, admin, "the admin takes Sam off customer service",
+		chromedp.Navigate(base+"/admin/settings"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[data-testid=agent-pick][value="%s"]`, samID))),
+		until(fmt.Sprintf(`!document.querySelector('input[data-testid=agent-pick][value="%s"]').checked`, samID)))
+	reloadCtx, cancelReload := context.WithTimeout(sam, stepTimeout)
+	defer cancelReload()
+	reloaded := chromedp.Events(reloadCtx, page.LoadEventFired)
+	submit(t, admin, "the admin saves customer service", `[data-testid=save-agents]`, 200)
+	for _, err := range reloaded {
+		if err != nil {
+			t.Fatalf("Sam's console did not reload: %v", err)
+		}
+		break
+	}
+	do(t, sam, "Sam is back on the console, told why",
+		until(`location.pathname === "/console"`),
+		hasText(consoleNotice, "You are no longer customer service, so that chat is closed to you."),
+		until(`document.getElementById("queue") === null`))
+	screenshot(t, sam, "console-no-longer-agent.png")
 }
 
 // startConsoleKefu starts a kefu of the test's own, on a fresh data dir,

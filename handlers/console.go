@@ -33,6 +33,19 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c, err := h.DB.ConversationFor(ctx, id, acct.viewer())
+		if isNotFound(err) && !acct.Agent {
+			// Taken off customer service while this chat was open: back to
+			// the console, told why, rather than "There is nothing here".
+			worked, werr := h.DB.WorkedOn(ctx, id, acct.ID)
+			if werr != nil {
+				h.fail(w, r, werr)
+				return
+			}
+			if worked {
+				h.refused(w, r, chat.ErrNotFound, sayChatClosed, "/console")
+				return
+			}
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return

@@ -28,6 +28,8 @@ func wantsFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) =
 // Words for the agent, where the general ones would speak of someone else.
 const (
 	sayTakeAtCapacity = "You are at capacity: resolve one of your chats before you take another."
+	sayNoLongerAgent  = "You are no longer customer service, so that is closed to you."
+	sayChatClosed     = "You are no longer customer service, so that chat is closed to you."
 )
 
 // stateUpdate lets an agent switch between available and away.
@@ -186,11 +188,12 @@ func backTo(r *http.Request) string {
 	return "/console"
 }
 
-// agentOnly lets through agents only.
+// agentOnly lets through agents only. Someone taken off customer service
+// while their console was open goes back to the console, told why.
 func (h *Handler) agentOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !accountFrom(r.Context()).Agent {
-			h.fail(w, r, chat.ErrNotAllowed)
+			h.refused(w, r, chat.ErrNotAllowed, sayNoLongerAgent, "/console")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -173,3 +173,52 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 		t.Fatal("the resolved chat still offers Transfer and Resolve")
 	}
 }
+
+func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newKefu(t)
+	k.addAgent("sam@example.com", "Sam", "sam password")
+	k.addPlainMember("mia@example.com", "Mia", "mia password")
+	sam, mia := k.signInAs("sam@example.com", "sam password"), k.signInAs("mia@example.com", "mia password")
+	id := queuedChat(t, k, "is anyone there?")
+	chatPage := fmt.Sprintf("/console/c/%d", id)
+	if resp, _ := sam.get(chatPage); resp.StatusCode != http.StatusOK {
+		t.Fatalf("Sam opens the chat: %s", resp.Status)
+	}
+	csrf := url.Values{"_csrf": {sam.csrf(chatPage)}}
+
+	// The admin takes Sam off customer service while the chat is open.
+	if err := k.db.SetAgentList(ctx, 0, chat.AgentList{IDs: []int64{k.firstAdminID()}}); err != nil {
+		t.Fatal(err)
+	}
+	// Sam's console reloads the chat: Sam goes to the console, told why.
+	resp, _ := sam.get(chatPage)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console" {
+		t.Fatalf("Sam reloads the chat: %s to %q, want 303 to /console", resp.Status, resp.Header.Get("Location"))
+	}
+	_, page := sam.get("/console")
+	if got := testidText(page, "console-notice"); got != "You are no longer customer service, so that chat is closed to you." {
+		t.Fatalf("the console tells Sam %q", got)
+	}
+	if strings.Contains(page, `id="queue"`) {
+		t.Fatal("Sam still sees the queue")
+	}
+	// What only agents may do sends Sam back to the console too, told why;
+	// live.js gets the reason in place, JSON callers a 403.
+	sam.refusedBack(chatPage+"/resolve", chatPage, "/console", url.Values{}, "You are no longer customer service, so that is closed to you.")
+	resp, body := sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
+	wantFragment(t, "a resolve in place by a former agent", resp, body, http.StatusForbidden,
+		"You are no longer customer service, so that is closed to you.")
+	resp, body = sam.postWith(chatPage+"/resolve", csrf, asJSON)
+	wantJSONError(t, "a JSON resolve by a former agent", resp, body, http.StatusForbidden, "not_allowed",
+		"You are no longer customer service, so that is closed to you.")
+	if c, _ := k.db.Conversation(ctx, id); c.Status != chat.Queued {
+		t.Fatalf("a former agent changed the chat: %+v", c)
+	}
+
+	// Someone who never worked on the chat finds nothing there, as before.
+	if resp, body := mia.get(chatPage); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "There is nothing here.") {
+		t.Fatalf("Mia opens a support chat: %s", resp.Status)
+	}
+}
