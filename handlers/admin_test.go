@@ -201,6 +201,48 @@ func TestAdminGradeIsStoredAndAudited(t *testing.T) {
 	}
 }
 
+func TestAdminSettingsSayWhatTheWidgetDoes(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	alex := k.agent()
+	// Grade 0, with Alex as customer service: the widget works, and each
+	// choice says what it would do to it.
+	_, body := alex.get("/admin/settings")
+	if strings.Contains(body, `data-testid="widget-off"`) {
+		t.Fatal("the settings page says the widget is off while it works")
+	}
+	for id, want := range map[string]string{
+		"grade-0-widget":      "Widget: visitors can chat with customer service, and with anyone",
+		"grade-100-widget":    "Widget: visitors can chat with customer service; a contact button (data-kefu-to) works only for a person who is customer service",
+		"grade-200-widget":    "Widget: off.",
+		"agents-list-widget":  "Widget: they answer the chats from the widget.",
+		"agents-false-widget": "Widget: nobody answers it.",
+	} {
+		if got := testidText(body, id); !strings.HasPrefix(got, want) {
+			t.Errorf("%s says %q, want it to start with %q", id, got, want)
+		}
+	}
+
+	// Each choice that leaves visitors without an answer says so on top, until undone.
+	for _, step := range []struct {
+		path string
+		form url.Values
+		off  string // the start of the warning; empty: none
+	}{
+		{"/admin/settings/grade", url.Values{"grade": {"200"}}, "The widget is off: at grade 200 visitors cannot chat with customer service"},
+		{"/admin/settings/grade", url.Values{"grade": {"100"}}, ""},
+		{"/admin/settings/agents", url.Values{"mode": {"false"}}, "Nobody answers the widget: customer_service_uids is false"},
+		{"/admin/settings/agents", url.Values{"mode": {"list"}}, "Nobody answers the widget: no one is customer service"},
+		{"/admin/settings/agents", url.Values{"mode": {"list"}, "uid": {fmt.Sprint(k.firstAdminID())}}, ""},
+	} {
+		alex.adminPost(step.path, step.form, "/admin/settings")
+		_, body := alex.get("/admin/settings")
+		if got := testidText(body, "widget-off"); (step.off == "") != (got == "") || !strings.HasPrefix(got, step.off) {
+			t.Errorf("after POST %s %v the page warns %q, want %q…", step.path, step.form, got, step.off)
+		}
+	}
+}
+
 func TestAdminAuditPages(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
