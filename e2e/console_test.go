@@ -22,6 +22,7 @@ const consoleNotice = `#console-notice`
 // agent is on: it says what came of them, a refusal included, and never
 // leaves for an error page. At capacity, the queue panel says so and Take is
 // off. An agent taken off customer service lands on the console, told why.
+// Disabling them asks first.
 func TestConsoleActsInPlace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
@@ -146,6 +147,62 @@ func TestConsoleActsInPlace(t *testing.T) {
 		hasText(consoleNotice, "You are no longer customer service, so that chat is closed to you."),
 		until(`document.getElementById("queue") === null`))
 	screenshot(t, sam, "console-no-longer-agent.png")
+
+	// Disabling Sam asks first. Cancelled, nothing happens; confirmed, Sam is
+	// disabled, and signed out.
+	samRow := fmt.Sprintf(`tr[data-user-id="%s"]`, samID)
+	do(t, admin, "the admin opens the users page",
+		chromedp.Navigate(base+"/admin/users"),
+		hasText(samRow+` [data-testid=user-status]`, "Active"),
+		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
+	askDisable := "Disable Sam? Sam is signed out everywhere at once and cannot sign in until enabled again."
+	if asked := answerConfirm(t, admin, "the admin cancels disabling Sam", samRow+` button[data-testid=disable]`, false); asked != askDisable {
+		t.Fatalf("disabling Sam asked %q, want %q", asked, askDisable)
+	}
+	do(t, admin, "Sam is still active", hasText(samRow+` [data-testid=user-status]`, "Active"))
+	noReload(t, admin, "after a cancelled disable")
+	if asked := answerConfirm(t, admin, "the admin disables Sam", samRow+` button[data-testid=disable]`, true); asked != askDisable {
+		t.Fatalf("disabling Sam asked %q, want %q", asked, askDisable)
+	}
+	do(t, admin, "Sam is disabled",
+		hasText(`[data-testid=notice]`, "Sam is disabled and signed out everywhere."),
+		hasText(samRow+` [data-testid=user-status]`, "Disabled"))
+	do(t, sam, "Sam is signed out", until(`location.pathname === "/login"`))
+}
+
+// answerConfirm clicks sel, whose form asks with confirm(), answers it
+// (accept: OK, and then waits for the page the form leads to), and returns
+// what it asked.
+func answerConfirm(t *testing.T, tab context.Context, what, sel string, accept bool) string {
+	t.Helper()
+	dctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	asked := make(chan string, 1)
+	dialogs := chromedp.Events(dctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err == nil {
+				asked <- ev.Message
+				_, _ = chromedp.Call(dctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+			}
+			return
+		}
+	}()
+	if accept {
+		resp, err := chromedp.RunResponse(dctx, chromedp.Click(chromedp.CSS(sel)))
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("%s: %v %v", what, resp, err)
+		}
+	} else {
+		do(t, tab, what, chromedp.Click(chromedp.CSS(sel)))
+	}
+	select {
+	case m := <-asked:
+		return m
+	case <-dctx.Done():
+		t.Fatalf("%s: nothing was asked", what)
+		return ""
+	}
 }
 
 // startConsoleKefu starts a kefu of the test's own, on a fresh data dir,

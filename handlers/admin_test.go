@@ -47,6 +47,15 @@ func (b *browser) adminPost(path string, form url.Values, back string) {
 	}
 }
 
+// confirmed is form with confirm=1, as live.js sends it once the admin said yes.
+func confirmed(form url.Values) url.Values {
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("confirm", "1")
+	return form
+}
+
 // testidText returns the text of the element marked data-testid=id in body, unescaped.
 func testidText(body, id string) string {
 	m := regexp.MustCompile(`data-testid="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)<`).FindStringSubmatch(body)
@@ -335,7 +344,7 @@ func TestAdminAgentsEditor(t *testing.T) {
 	if l, _ := k.db.AgentList(ctx); !l.Has(samID) {
 		t.Fatal("Make agent did not list Sam")
 	}
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/agent", samID), url.Values{"agent": {"0"}}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/agent", samID), confirmed(url.Values{"agent": {"0"}}), "/admin/users")
 	if l, _ := k.db.AgentList(ctx); l.Has(samID) {
 		t.Fatal("Remove agent left Sam listed")
 	}
@@ -443,7 +452,7 @@ func TestAdminResetsPasswords(t *testing.T) {
 		t.Fatalf("Sam's session after a refused reset: %s", resp.Status)
 	}
 
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), url.Values{"password": {"a new password"}}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), confirmed(url.Values{"password": {"a new password"}}), "/admin/users")
 	_, body = alex.get("/admin/users")
 	if !strings.Contains(testidText(body, "notice"), "Sam's password is reset") || strings.Contains(body, `data-testid="new-password"`) {
 		t.Fatal("after a reset to a chosen password: no notice, or the password shown")
@@ -469,7 +478,7 @@ func TestAdminResetsPasswords(t *testing.T) {
 	}
 
 	// A generated password is shown once.
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), url.Values{}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), confirmed(nil), "/admin/users")
 	_, body = alex.get("/admin/users")
 	generated := testidText(body, "new-password")
 	if generated == "" {
@@ -480,7 +489,7 @@ func TestAdminResetsPasswords(t *testing.T) {
 	}
 
 	// An admin who resets their own password stays signed in here.
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", k.firstAdminID()), url.Values{"password": {"alex's new password"}}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", k.firstAdminID()), confirmed(url.Values{"password": {"alex's new password"}}), "/admin/users")
 	if resp, _ := alex.get("/admin/users"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the admin after resetting their own password: %s", resp.Status)
 	}
@@ -511,7 +520,7 @@ func TestAdminDisableCutsSocketAndSession(t *testing.T) {
 	if strings.Count(body, `data-testid="user-row"`) != 1 || !strings.Contains(adminUserRow(t, body, samID), `data-testid="disable"`) {
 		t.Fatal("the filtered users page does not show Sam alone, with Disable")
 	}
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/disable", samID), url.Values{}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/disable", samID), confirmed(nil), "/admin/users")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -359,11 +359,12 @@
     }
   });
 
-  // --- forms posted in place (console) ---
+  // --- forms posted in place (console), and confirmations (admin) ---
   // A form marked data-live-form is posted with fetch and the header
   // X-Kefu-Fragment: the answer is fragments, applied like the socket's,
   // saying what was done or why it was refused. Without JavaScript the same
-  // form posts, and the server redirects back with the outcome.
+  // form posts, and the server redirects back with the outcome. A form
+  // marked data-confirm="…" asks first, and tells the server it did.
   (function () {
     function sayRefused(text) {
       var el = document.getElementById("console-notice");
@@ -397,6 +398,26 @@
         buttons.forEach(function (b) { if (b.isConnected) b.disabled = false; });
       });
     }
+
+    // Confirmation runs first (capture), so a form it stops is never posted.
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (!form.matches("form[data-confirm]")) return;
+      if (!window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        return;
+      }
+      // Confirmed here: the server skips its own confirmation page.
+      var field = form.querySelector("input[name=confirm]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "confirm";
+        form.append(field);
+      }
+      field.value = "1";
+    }, true);
 
     document.addEventListener("submit", function (e) {
       var form = e.target;
