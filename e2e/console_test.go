@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -17,14 +19,18 @@ import (
 // transfer came to.
 const consoleNotice = `#console-notice`
 
+// consoleTimeout bounds the console test, which drives four tabs.
+const consoleTimeout = 3 * time.Minute
+
 // TestConsoleActsInPlace has two agents, each with room for two chats, and
 // three waiting visitors. Take, transfer and resolve happen in the page the
 // agent is on: it says what came of them, a refusal included, and never
 // leaves for an error page. At capacity, the queue panel says so and Take is
 // off. An agent taken off customer service lands on the console, told why.
-// Disabling them asks first.
+// The users page shows Sam's id with a contact button to copy, and
+// disabling Sam asks first.
 func TestConsoleActsInPlace(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), consoleTimeout)
 	defer cancel()
 	base, samID := startConsoleKefu(t, ctx)
 	browser := startBrowser(t, ctx)
@@ -132,16 +138,9 @@ func TestConsoleActsInPlace(t *testing.T) {
 		chromedp.Navigate(base+"/admin/settings"),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[data-testid=agent-pick][value="%s"]`, samID))),
 		until(fmt.Sprintf(`!document.querySelector('input[data-testid=agent-pick][value="%s"]').checked`, samID)))
-	reloadCtx, cancelReload := context.WithTimeout(sam, stepTimeout)
-	defer cancelReload()
-	reloaded := chromedp.Events(reloadCtx, page.LoadEventFired)
+	reloaded := loadsNext(t, sam)
 	submit(t, admin, "the admin saves customer service", `[data-testid=save-agents]`, 200)
-	for _, err := range reloaded {
-		if err != nil {
-			t.Fatalf("Sam's console did not reload: %v", err)
-		}
-		break
-	}
+	reloaded("Sam's console reloads")
 	do(t, sam, "Sam is back on the console, told why",
 		until(`location.pathname === "/console"`),
 		hasText(consoleNotice, "You are no longer customer service, so that chat is closed to you."),
@@ -155,19 +154,59 @@ func TestConsoleActsInPlace(t *testing.T) {
 		chromedp.Navigate(base+"/admin/users"),
 		hasText(samRow+` [data-testid=user-status]`, "Active"),
 		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
+	// Sam's id is on the page, with the contact button ready to copy.
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(admin, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted,
+			Origin: base, BrowserContextID: chromedp.FromContext(admin).BrowserContextID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snippet := fmt.Sprintf(`<button data-kefu-to="%s">Contact Sam</button>`, samID)
+	do(t, admin, "the admin copies Sam's contact button",
+		hasText(samRow+` [data-testid=user-id]`, samID),
+		chromedp.Click(chromedp.CSS(samRow+` details.snippet summary`)),
+		hasText(samRow+` [data-testid=snippet]`, snippet),
+		chromedp.Click(chromedp.CSS(samRow+` button[data-testid=copy-snippet]`)),
+		hasText(samRow+` button[data-testid=copy-snippet]`, "Copied"))
+	if got := get(t, admin, "the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); got != snippet {
+		t.Fatalf("the clipboard holds %q, want %q", got, snippet)
+	}
+	screenshot(t, admin, "console-admin-users.png")
+
 	askDisable := "Disable Sam? Sam is signed out everywhere at once and cannot sign in until enabled again."
 	if asked := answerConfirm(t, admin, "the admin cancels disabling Sam", samRow+` button[data-testid=disable]`, false); asked != askDisable {
 		t.Fatalf("disabling Sam asked %q, want %q", asked, askDisable)
 	}
 	do(t, admin, "Sam is still active", hasText(samRow+` [data-testid=user-status]`, "Active"))
 	noReload(t, admin, "after a cancelled disable")
+	signedOut := loadsNext(t, sam)
 	if asked := answerConfirm(t, admin, "the admin disables Sam", samRow+` button[data-testid=disable]`, true); asked != askDisable {
 		t.Fatalf("disabling Sam asked %q, want %q", asked, askDisable)
 	}
 	do(t, admin, "Sam is disabled",
 		hasText(`[data-testid=notice]`, "Sam is disabled and signed out everywhere."),
 		hasText(samRow+` [data-testid=user-status]`, "Disabled"))
+	signedOut("Sam's console goes to the sign-in page")
 	do(t, sam, "Sam is signed out", until(`location.pathname === "/login"`))
+}
+
+// loadsNext starts listening for tab's next page load; the func it returns
+// waits for it, so that a check after it never runs in the page that goes.
+func loadsNext(t *testing.T, tab context.Context) func(what string) {
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	loads := chromedp.Events(ctx, page.LoadEventFired)
+	return func(what string) {
+		t.Helper()
+		defer cancel()
+		for _, err := range loads {
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			return
+		}
+		t.Fatalf("%s: no page loaded", what)
+	}
 }
 
 // answerConfirm clicks sel, whose form asks with confirm(), answers it

@@ -252,6 +252,40 @@ func TestAdminSettingsSayWhatTheWidgetDoes(t *testing.T) {
 	}
 }
 
+func TestAdminUsersShowIDsAndContactButtons(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	samID := k.addPlainMember("sam@example.com", "Sam", "sam password")
+	joID := k.addPlainMember("jo@example.com", `Jo "JJ" <Lee>`, "jo password")
+	goneID := k.addPlainMember("gone@example.com", "Gone", "gone password")
+	if err := k.db.SetDisabled(context.Background(), 0, goneID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, body := k.agent().get("/admin/users")
+	for _, c := range []struct {
+		id      int64
+		snippet string
+	}{
+		{samID, fmt.Sprintf(`<button data-kefu-to="%d">Contact Sam</button>`, samID)},
+		{joID, fmt.Sprintf(`<button data-kefu-to="%d">Contact Jo &#34;JJ&#34; &lt;Lee&gt;</button>`, joID)},
+	} {
+		row := adminUserRow(t, body, c.id)
+		if got := testidText(row, "user-id"); got != fmt.Sprint(c.id) {
+			t.Errorf("user %d's row shows the id %q", c.id, got)
+		}
+		if got := testidText(row, "snippet"); got != c.snippet {
+			t.Errorf("user %d's contact button is %q, want %q", c.id, got, c.snippet)
+		}
+		if !strings.Contains(row, fmt.Sprintf(`id="snippet-%d"`, c.id)) || !strings.Contains(row, fmt.Sprintf(`data-copy="#snippet-%d"`, c.id)) {
+			t.Errorf("user %d's contact button has no Copy button for it", c.id)
+		}
+	}
+	// A disabled member shows their id, and no button: the widget would not reach them.
+	if row := adminUserRow(t, body, goneID); testidText(row, "user-id") != fmt.Sprint(goneID) || strings.Contains(row, `data-testid="snippet"`) {
+		t.Error("a disabled member's row does not show the id alone")
+	}
+}
+
 func TestAdminAuditPages(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)

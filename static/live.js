@@ -359,12 +359,13 @@
     }
   });
 
-  // --- forms posted in place (console), and confirmations (admin) ---
+  // --- forms posted in place (console), confirmations and copy buttons (admin) ---
   // A form marked data-live-form is posted with fetch and the header
   // X-Kefu-Fragment: the answer is fragments, applied like the socket's,
   // saying what was done or why it was refused. Without JavaScript the same
   // form posts, and the server redirects back with the outcome. A form
-  // marked data-confirm="…" asks first, and tells the server it did.
+  // marked data-confirm="…" asks first, and tells the server it did; a
+  // button marked data-copy="#id" copies that element's text.
   (function () {
     function sayRefused(text) {
       var el = document.getElementById("console-notice");
@@ -424,6 +425,30 @@
       if (e.defaultPrevented || !form.matches("form[data-live-form]")) return;
       e.preventDefault();
       postInPlace(form, e.submitter);
+    });
+
+    // data-copy="#id": copy that element's text, or select it for the
+    // keyboard where the clipboard is not available.
+    document.addEventListener("click", function (e) {
+      var btn = e.target.closest("button[data-copy]");
+      if (!btn) return;
+      var src = document.querySelector(btn.dataset.copy);
+      if (!src) return;
+      var label = btn.dataset.label || (btn.dataset.label = btn.textContent);
+      function selectIt() {
+        var range = document.createRange();
+        range.selectNodeContents(src);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        btn.textContent = "Selected: press Ctrl+C (\u2318C) to copy";
+      }
+      function copied() {
+        btn.textContent = "Copied";
+        setTimeout(function () { btn.textContent = label; }, 2000);
+      }
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(src.textContent).then(copied, selectIt);
+      else selectIt();
     });
   })();
 
