@@ -55,7 +55,7 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	k := newKefu(t)
-	k.addAgent("sam@example.com", "Sam", "sam password")
+	samID := k.addAgent("sam@example.com", "Sam", "sam password")
 	if err := k.db.SetCapacity(ctx, k.firstAdminID(), 1); err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +117,15 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK || got.ConversationID != second || got.Status != chat.Assigned {
 		t.Fatalf("a JSON take: %s %s", resp.Status, body)
+	}
+
+	// An agent whose capacity is 0 is told so, rather than "0 of 0".
+	if err := k.db.SetCapacity(ctx, samID, 0); err != nil {
+		t.Fatal(err)
+	}
+	queuedChat(t, k, "third in line")
+	if _, page := sam.get("/console"); testidText(page, "at-capacity") != "Your capacity is 0, so you take no chats. An admin can change it." {
+		t.Fatalf("an agent with capacity 0 is told %q", testidText(page, "at-capacity"))
 	}
 }
 
