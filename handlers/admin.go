@@ -116,6 +116,8 @@ func (h *Handler) confirmed(w http.ResponseWriter, r *http.Request, section, fal
 		h.fail(w, r, err)
 		return false
 	}
+	// The page may carry a typed password: no cache keeps it.
+	w.Header().Set("Cache-Control", "no-store")
 	p := admin.ConfirmProps{Frame: h.adminFrame(r), Section: section, Ask: a, Action: r.URL.Path, Back: adminBack(r, fallback)}
 	for _, name := range carry {
 		if v := r.PostFormValue(name); v != "" {

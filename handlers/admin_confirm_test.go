@@ -113,6 +113,9 @@ func TestAdminAsksBeforeWhatCannotBeUndone(t *testing.T) {
 		if c.done() {
 			t.Fatalf("POST %s without confirm=1 made the change", c.path)
 		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("the page for %s may be cached (Cache-Control %q): it may hold a password", c.path, cc)
+		}
 		if title := confirmTitleRe.FindStringSubmatch(body); title == nil || html.UnescapeString(title[1]) != c.question ||
 			testidText(body, "confirm-detail") != c.detail {
 			t.Fatalf("the page for %s asks %q, %q", c.path, title, testidText(body, "confirm-detail"))
