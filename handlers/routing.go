@@ -28,7 +28,7 @@ func wantsFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) =
 // Words for the agent, where the general ones would speak of someone else.
 const (
 	sayTakeAtCapacity = "You are at capacity: resolve one of your chats before you take another."
-	sayNoLongerAgent  = "You are no longer customer service, so that is closed to you."
+	sayNotAgent       = "Only customer service can do that, and you are not on the customer service list now."
 	sayChatClosed     = "You are no longer customer service, so that chat is closed to you."
 )
 
@@ -193,7 +193,7 @@ func backTo(r *http.Request) string {
 func (h *Handler) agentOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !accountFrom(r.Context()).Agent {
-			h.refused(w, r, chat.ErrNotAllowed, sayNoLongerAgent, "/console")
+			h.refused(w, r, chat.ErrNotAllowed, sayNotAgent, "/console")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -215,13 +215,13 @@ func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
 	}
 	// What only agents may do sends Sam back to the console too, told why;
 	// live.js gets the reason in place, JSON callers a 403.
-	sam.refusedBack(chatPage+"/resolve", chatPage, "/console", url.Values{}, "You are no longer customer service, so that is closed to you.")
+	sam.refusedBack(chatPage+"/resolve", chatPage, "/console", url.Values{}, "Only customer service can do that, and you are not on the customer service list now.")
 	resp, body := sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
 	wantFragment(t, "a resolve in place by a former agent", resp, body, http.StatusForbidden,
-		"You are no longer customer service, so that is closed to you.")
+		"Only customer service can do that, and you are not on the customer service list now.")
 	resp, body = sam.postWith(chatPage+"/resolve", csrf, asJSON)
 	wantJSONError(t, "a JSON resolve by a former agent", resp, body, http.StatusForbidden, "not_allowed",
-		"You are no longer customer service, so that is closed to you.")
+		"Only customer service can do that, and you are not on the customer service list now.")
 	if c, _ := k.db.Conversation(ctx, id); c.Status != chat.Queued {
 		t.Fatalf("a former agent changed the chat: %+v", c)
 	}
