@@ -137,15 +137,19 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 	}
 	lap("3b. away: nobody available; available: back in line")
 
-	// 4. The admin resolves a filler: that frees a place, visitor one gets
-	// it, and the others move up. No toast is checked here nor in step 5: a
-	// chat routed by the agent's own form post (Resolve, Set available) is
-	// assigned while that post reloads their console, and its toast is lost.
+	// 4. The admin resolves a filler, in place: that frees a place, visitor
+	// one gets it, and the others move up. No toast is checked in step 5: a
+	// chat routed by the agent's own form post (Set available) is assigned
+	// while that post reloads their console, and its toast is lost.
 	openConversation(t, admin, consoleURL, fillers[0], "With Admin")
-	routingSubmit(t, admin, "the admin resolves filler 1", `button[data-testid=resolve]`)
-	do(t, admin, "filler 1 is resolved", hasText(badge, "Resolved"))
+	do(t, admin, "the admin resolves filler 1",
+		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`),
+		chromedp.Click(chromedp.CSS(`button[data-testid=resolve]`)),
+		hasText(badge, "Resolved"))
 	do(t, visitors[0].widget, "visitor one gets the admin",
 		hasText(systemLine, "Admin joined the chat."), queueStatusEmpty())
+	do(t, admin, "the admin is told, in the page they stayed on", toastFor(visitors[0].conv))
+	noReload(t, admin, "to resolve")
 	do(t, visitors[1].widget, "visitor two moves up to 1", inLine(1))
 	do(t, visitors[2].widget, "visitor three moves up to 2", inLine(2))
 	do(t, sam, "Sam's queue panel counts down", queueIs("1 visitor two", "2 visitor three"))
@@ -171,8 +175,9 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 		hasText(stored, "Hi, this is Sam"))
 	do(t, two.widget, "visitor two reads Sam's answer", hasText(stored, "Hi, this is Sam"))
 	openConversation(t, admin, consoleURL, fillers[1], "With Admin")
-	routingSubmit(t, admin, "the admin resolves filler 2", `button[data-testid=resolve]`)
-	do(t, admin, "filler 2 is resolved", hasText(badge, "Resolved"))
+	do(t, admin, "the admin resolves filler 2",
+		chromedp.Click(chromedp.CSS(`button[data-testid=resolve]`)),
+		hasText(badge, "Resolved"))
 	openConversation(t, admin, consoleURL, three.conv, "With Sam")
 	do(t, admin, "the admin watches visitor three's chat",
 		hasText(systemLine, "Sam joined the chat."),

@@ -165,6 +165,20 @@ func (h *Handler) adminAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if !h.confirmed(w, r, admin.SectionAPI, "/admin/api", func() (admin.Ask, error) {
+		keys, err := h.DB.APIKeys(r.Context())
+		if err != nil {
+			return admin.Ask{}, err
+		}
+		for _, k := range keys {
+			if k.ID == id {
+				return admin.AskRevokeKey(k.Name), nil
+			}
+		}
+		return admin.Ask{}, chat.ErrNotFound
+	}) {
+		return
+	}
 	if err := h.DB.RevokeAPIKey(r.Context(), accountFrom(r.Context()).ID, id); err != nil {
 		h.fail(w, r, err)
 		return
@@ -194,7 +208,7 @@ func (h *Handler) adminWebhookCreate(w http.ResponseWriter, r *http.Request) {
 
 // adminWebhookSecretUpdate gives a webhook a new secret; receivers must switch to it.
 func (h *Handler) adminWebhookSecretUpdate(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Rotated the secret: every delivery from now on is signed with the new one.",
+	h.webhookChange(w, r, "Rotated the secret: every delivery from now on is signed with the new one.", admin.AskRotateWebhookSecret,
 		func(actorID, id int64) error {
 			return h.DB.RotateWebhookSecret(r.Context(), actorID, id, webhookSecretPrefix+auth.NewToken())
 		})
@@ -202,30 +216,46 @@ func (h *Handler) adminWebhookSecretUpdate(w http.ResponseWriter, r *http.Reques
 
 // adminWebhookEnable resumes a webhook's deliveries, those that waited included.
 func (h *Handler) adminWebhookEnable(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Enabled the webhook.", func(actorID, id int64) error {
+	h.webhookChange(w, r, "Enabled the webhook.", nil, func(actorID, id int64) error {
 		return h.DB.SetWebhookEnabled(r.Context(), actorID, id, true)
 	})
 }
 
 // adminWebhookDisable pauses a webhook: no new events; pending deliveries wait.
 func (h *Handler) adminWebhookDisable(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Disabled the webhook.", func(actorID, id int64) error {
+	h.webhookChange(w, r, "Disabled the webhook.", nil, func(actorID, id int64) error {
 		return h.DB.SetWebhookEnabled(r.Context(), actorID, id, false)
 	})
 }
 
 // adminWebhookRemove deletes a webhook with its deliveries.
 func (h *Handler) adminWebhookRemove(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Deleted the webhook.", func(actorID, id int64) error {
+	h.webhookChange(w, r, "Deleted the webhook.", admin.AskDeleteWebhook, func(actorID, id int64) error {
 		return h.DB.DeleteWebhook(r.Context(), actorID, id)
 	})
 }
 
-// webhookChange applies change to webhook {id}, then back to the page with notice.
-func (h *Handler) webhookChange(w http.ResponseWriter, r *http.Request, notice string, change func(actorID, id int64) error) {
+// webhookChange applies change to webhook {id}, then back to the page with
+// notice. With ask, the change is confirmed first, the webhook named by its URL.
+func (h *Handler) webhookChange(w http.ResponseWriter, r *http.Request, notice string, ask func(url string) admin.Ask,
+	change func(actorID, id int64) error) {
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if ask != nil && !h.confirmed(w, r, admin.SectionAPI, "/admin/api", func() (admin.Ask, error) {
+		hooks, err := h.DB.Webhooks(r.Context())
+		if err != nil {
+			return admin.Ask{}, err
+		}
+		for _, hk := range hooks {
+			if hk.ID == id {
+				return ask(hk.URL), nil
+			}
+		}
+		return admin.Ask{}, chat.ErrNotFound
+	}) {
 		return
 	}
 	if err := change(accountFrom(r.Context()).ID, id); err != nil {

@@ -95,7 +95,7 @@ func TestAdminCreatesAndRevokesAPIKeys(t *testing.T) {
 		t.Fatal("the key's use or status is not shown")
 	}
 	id := apiKeyIDRe.FindStringSubmatch(page)[1]
-	alex.adminPost("/admin/api/keys/"+id+"/revoke", url.Values{}, "/admin/api")
+	alex.adminPost("/admin/api/keys/"+id+"/revoke", confirmed(nil), "/admin/api")
 	if status, _ := k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Lee"}`); status != http.StatusUnauthorized {
 		t.Fatalf("the revoked key answered %d", status)
 	}
@@ -183,7 +183,7 @@ func TestAdminManagesWebhooksAndSeesDeliveries(t *testing.T) {
 	}
 
 	// Rotate, disable, enable, delete.
-	alex.adminPost("/admin/api/webhooks/"+id+"/secret", url.Values{}, "/admin/api")
+	alex.adminPost("/admin/api/webhooks/"+id+"/secret", confirmed(nil), "/admin/api")
 	_, page = alex.get("/admin/api")
 	if rotated := testidText(webhookCard(t, page, id), "webhook-secret"); rotated == secret || !strings.HasPrefix(rotated, "whsec_") {
 		t.Fatalf("the rotated secret is %q", rotated)
@@ -199,7 +199,7 @@ func TestAdminManagesWebhooksAndSeesDeliveries(t *testing.T) {
 	if n, err := worker.Round(context.Background()); err != nil || n != 0 || calls.Load() != before {
 		t.Fatalf("a disabled webhook's events were sent: round %d, %v", n, err)
 	}
-	alex.adminPost("/admin/api/webhooks/"+id+"/delete", url.Values{}, "/admin/api")
+	alex.adminPost("/admin/api/webhooks/"+id+"/delete", confirmed(nil), "/admin/api")
 	_, page = alex.get("/admin/api")
 	if webhookIDRe.MatchString(page) || !strings.Contains(page, `data-testid="no-webhooks"`) {
 		t.Fatal("the deleted webhook is still listed")

@@ -56,6 +56,9 @@ func (h *Handler) adminPushUpdate(w http.ResponseWriter, r *http.Request) {
 
 // adminVAPIDRotate replaces the push keys; every device must subscribe again.
 func (h *Handler) adminVAPIDRotate(w http.ResponseWriter, r *http.Request) {
+	if !h.confirmed(w, r, admin.SectionSettings, "/admin/settings", asking(admin.AskRotatePushKeys())) {
+		return
+	}
 	if _, err := h.DB.RotateVAPID(r.Context(), accountFrom(r.Context()).ID, push.GenerateVAPID); err != nil {
 		h.fail(w, r, err)
 		return

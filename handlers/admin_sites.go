@@ -85,6 +85,12 @@ func (h *Handler) adminSiteSecretRotate(w http.ResponseWriter, r *http.Request) 
 		h.fail(w, r, err)
 		return
 	}
+	if !h.confirmed(w, r, admin.SectionSites, "/admin/sites", func() (admin.Ask, error) {
+		s, err := h.DB.Site(r.Context(), id)
+		return admin.AskRotateSiteSecret(s.Name), err
+	}) {
+		return
+	}
 	if err := h.DB.RotateSiteSecret(r.Context(), accountFrom(r.Context()).ID, id, auth.NewToken()); err != nil {
 		h.fail(w, r, err)
 		return

@@ -47,6 +47,15 @@ func (b *browser) adminPost(path string, form url.Values, back string) {
 	}
 }
 
+// confirmed is form with confirm=1, as live.js sends it once the admin said yes.
+func confirmed(form url.Values) url.Values {
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("confirm", "1")
+	return form
+}
+
 // testidText returns the text of the element marked data-testid=id in body, unescaped.
 func testidText(body, id string) string {
 	m := regexp.MustCompile(`data-testid="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)<`).FindStringSubmatch(body)
@@ -201,6 +210,82 @@ func TestAdminGradeIsStoredAndAudited(t *testing.T) {
 	}
 }
 
+func TestAdminSettingsSayWhatTheWidgetDoes(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	alex := k.agent()
+	// Grade 0, with Alex as customer service: the widget works, and each
+	// choice says what it would do to it.
+	_, body := alex.get("/admin/settings")
+	if strings.Contains(body, `data-testid="widget-off"`) {
+		t.Fatal("the settings page says the widget is off while it works")
+	}
+	for id, want := range map[string]string{
+		"grade-0-widget":      "Widget: visitors can chat with customer service, and with anyone",
+		"grade-100-widget":    "Widget: visitors can chat with customer service; a contact button (data-kefu-to) works only for a person who is customer service",
+		"grade-200-widget":    "Widget: off.",
+		"agents-list-widget":  "Widget: they answer the chats from the widget.",
+		"agents-false-widget": "Widget: nobody answers it.",
+	} {
+		if got := testidText(body, id); !strings.HasPrefix(got, want) {
+			t.Errorf("%s says %q, want it to start with %q", id, got, want)
+		}
+	}
+
+	// Each choice that leaves visitors without an answer says so on top, until undone.
+	for _, step := range []struct {
+		path string
+		form url.Values
+		off  string // the start of the warning; empty: none
+	}{
+		{"/admin/settings/grade", url.Values{"grade": {"200"}}, "The widget is off: at grade 200 visitors cannot chat with customer service"},
+		{"/admin/settings/grade", url.Values{"grade": {"100"}}, ""},
+		{"/admin/settings/agents", url.Values{"mode": {"false"}}, "Nobody answers the widget: customer_service_uids is false"},
+		{"/admin/settings/agents", url.Values{"mode": {"list"}}, "Nobody answers the widget: no one is customer service"},
+		{"/admin/settings/agents", url.Values{"mode": {"list"}, "uid": {fmt.Sprint(k.firstAdminID())}}, ""},
+	} {
+		alex.adminPost(step.path, step.form, "/admin/settings")
+		_, body := alex.get("/admin/settings")
+		if got := testidText(body, "widget-off"); (step.off == "") != (got == "") || !strings.HasPrefix(got, step.off) {
+			t.Errorf("after POST %s %v the page warns %q, want %q…", step.path, step.form, got, step.off)
+		}
+	}
+}
+
+func TestAdminUsersShowIDsAndContactButtons(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	samID := k.addPlainMember("sam@example.com", "Sam", "sam password")
+	joID := k.addPlainMember("jo@example.com", `Jo "JJ" <Lee>`, "jo password")
+	goneID := k.addPlainMember("gone@example.com", "Gone", "gone password")
+	if err := k.db.SetDisabled(context.Background(), 0, goneID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, body := k.agent().get("/admin/users")
+	for _, c := range []struct {
+		id      int64
+		snippet string
+	}{
+		{samID, fmt.Sprintf(`<button data-kefu-to="%d">Contact Sam</button>`, samID)},
+		{joID, fmt.Sprintf(`<button data-kefu-to="%d">Contact Jo &#34;JJ&#34; &lt;Lee&gt;</button>`, joID)},
+	} {
+		row := adminUserRow(t, body, c.id)
+		if got := testidText(row, "user-id"); got != fmt.Sprint(c.id) {
+			t.Errorf("user %d's row shows the id %q", c.id, got)
+		}
+		if got := testidText(row, "snippet"); got != c.snippet {
+			t.Errorf("user %d's contact button is %q, want %q", c.id, got, c.snippet)
+		}
+		if !strings.Contains(row, fmt.Sprintf(`id="snippet-%d"`, c.id)) || !strings.Contains(row, fmt.Sprintf(`data-copy="#snippet-%d"`, c.id)) {
+			t.Errorf("user %d's contact button has no Copy button for it", c.id)
+		}
+	}
+	// A disabled member shows their id, and no button: the widget would not reach them.
+	if row := adminUserRow(t, body, goneID); testidText(row, "user-id") != fmt.Sprint(goneID) || strings.Contains(row, `data-testid="snippet"`) {
+		t.Error("a disabled member's row does not show the id alone")
+	}
+}
+
 func TestAdminAuditPages(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -293,7 +378,7 @@ func TestAdminAgentsEditor(t *testing.T) {
 	if l, _ := k.db.AgentList(ctx); !l.Has(samID) {
 		t.Fatal("Make agent did not list Sam")
 	}
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/agent", samID), url.Values{"agent": {"0"}}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/agent", samID), confirmed(url.Values{"agent": {"0"}}), "/admin/users")
 	if l, _ := k.db.AgentList(ctx); l.Has(samID) {
 		t.Fatal("Remove agent left Sam listed")
 	}
@@ -401,7 +486,7 @@ func TestAdminResetsPasswords(t *testing.T) {
 		t.Fatalf("Sam's session after a refused reset: %s", resp.Status)
 	}
 
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), url.Values{"password": {"a new password"}}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), confirmed(url.Values{"password": {"a new password"}}), "/admin/users")
 	_, body = alex.get("/admin/users")
 	if !strings.Contains(testidText(body, "notice"), "Sam's password is reset") || strings.Contains(body, `data-testid="new-password"`) {
 		t.Fatal("after a reset to a chosen password: no notice, or the password shown")
@@ -427,7 +512,7 @@ func TestAdminResetsPasswords(t *testing.T) {
 	}
 
 	// A generated password is shown once.
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), url.Values{}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", samID), confirmed(nil), "/admin/users")
 	_, body = alex.get("/admin/users")
 	generated := testidText(body, "new-password")
 	if generated == "" {
@@ -438,7 +523,7 @@ func TestAdminResetsPasswords(t *testing.T) {
 	}
 
 	// An admin who resets their own password stays signed in here.
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", k.firstAdminID()), url.Values{"password": {"alex's new password"}}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/password", k.firstAdminID()), confirmed(url.Values{"password": {"alex's new password"}}), "/admin/users")
 	if resp, _ := alex.get("/admin/users"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the admin after resetting their own password: %s", resp.Status)
 	}
@@ -469,7 +554,7 @@ func TestAdminDisableCutsSocketAndSession(t *testing.T) {
 	if strings.Count(body, `data-testid="user-row"`) != 1 || !strings.Contains(adminUserRow(t, body, samID), `data-testid="disable"`) {
 		t.Fatal("the filtered users page does not show Sam alone, with Disable")
 	}
-	alex.adminPost(fmt.Sprintf("/admin/users/%d/disable", samID), url.Values{}, "/admin/users")
+	alex.adminPost(fmt.Sprintf("/admin/users/%d/disable", samID), confirmed(nil), "/admin/users")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -180,6 +180,9 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, disabled b
 		h.fail(w, r, chat.Invalid("user", "You cannot disable your own account. Another admin can."))
 		return
 	}
+	if disabled && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskDisable(u.DisplayName()))) {
+		return
+	}
 	if err := h.DB.SetDisabled(ctx, acct.ID, u.ID, disabled); err != nil {
 		h.fail(w, r, err)
 		return
@@ -205,6 +208,9 @@ func (h *Handler) adminPasswordUpdate(w http.ResponseWriter, r *http.Request) {
 	password, err := chosenPassword(typed)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskResetPassword(u.DisplayName())), "password") {
 		return
 	}
 	hash, err := auth.HashPassword(password)
@@ -258,6 +264,9 @@ func (h *Handler) adminAgentUpdate(w http.ResponseWriter, r *http.Request) {
 	case "0":
 	default:
 		h.fail(w, r, chat.Invalid("agent", "Choose whether they are an agent: agent=1 or agent=0."))
+		return
+	}
+	if !agent && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskRemoveAgent(u.DisplayName())), "agent") {
 		return
 	}
 	if err := h.DB.SetAgent(r.Context(), acct.ID, u.ID, agent); err != nil {

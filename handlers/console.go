@@ -25,7 +25,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p := console.Props{User: acct.User, CSRF: nav.CSRF, Invites: nav.Invites}
+	p := console.Props{User: acct.User, CSRF: nav.CSRF, Invites: nav.Invites, Flash: h.consoleFlash(r)}
 	if chi.URLParam(r, "id") != "" {
 		id, err := pathID(r)
 		if err != nil {
@@ -33,6 +33,19 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c, err := h.DB.ConversationFor(ctx, id, acct.viewer())
+		if isNotFound(err) && !acct.Agent {
+			// Taken off customer service while this chat was open: back to
+			// the console, told why, rather than "There is nothing here".
+			worked, werr := h.DB.WorkedOn(ctx, id, acct.ID)
+			if werr != nil {
+				h.fail(w, r, werr)
+				return
+			}
+			if worked {
+				h.refused(w, r, chat.ErrNotFound, sayChatClosed, "/console")
+				return
+			}
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -170,6 +183,14 @@ func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) er
 	}
 	if p.Queue, err = h.DB.Queue(ctx); err != nil {
 		return err
+	}
+	cfg := h.Dispatcher.Config()
+	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, []int64{acct.ID})
+	if err != nil {
+		return err
+	}
+	for _, l := range loads {
+		p.Load = &console.Load{Open: l.Open, Capacity: l.Capacity}
 	}
 	agents, err := h.DB.AgentList(ctx)
 	if err != nil {

@@ -132,6 +132,7 @@ type queueView struct {
 	entries []chat.QueueEntry
 	recent  []time.Time
 	anyone  bool
+	loads   map[int64]*console.Load // each agent's open chats and capacity
 }
 
 func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
@@ -152,8 +153,10 @@ func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 	if err != nil {
 		return v, err
 	}
+	v.loads = make(map[int64]*console.Load, len(loads))
 	for _, l := range loads {
 		v.anyone = v.anyone || (l.Online && l.Available && l.Capacity > 0)
+		v.loads[l.ID] = &console.Load{Open: l.Open, Capacity: l.Capacity}
 	}
 	return v, nil
 }
@@ -213,7 +216,7 @@ func (h *Handler) onQueue(ctx context.Context, ev chat.Event) error {
 		case c.widget:
 			c.conn.Enqueue(c.queueChanged(view, ev.ConversationID))
 		case agents.Has(c.user.ID):
-			comps := []templ.Component{console.Queue(view.entries, c.csrf)}
+			comps := []templ.Component{console.Queue(view.entries, c.csrf, view.loads[c.user.ID])}
 			if ev.Type == chat.EventAssigned && ev.UserID == c.user.ID {
 				comps = append(comps, console.Assigned(ev.ConversationID, assignedTitle))
 			}

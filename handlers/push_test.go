@@ -124,7 +124,7 @@ func TestAdminPushSettings(t *testing.T) {
 	if hide, _ := k.db.PushHideText(ctx); !hide {
 		t.Fatal("message text is not hidden")
 	}
-	admin.adminPost("/admin/settings/vapid", url.Values{}, "/admin/settings")
+	admin.adminPost("/admin/settings/vapid", confirmed(nil), "/admin/settings")
 	after, err := k.db.EnsureVAPID(ctx, nil)
 	if err != nil || after.Public == before.Public {
 		t.Fatalf("the push keys were not rotated: %v", err)

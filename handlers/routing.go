@@ -1,11 +1,35 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/views/console"
+)
+
+// Flash keys: what the console says once, on the next page, after an action
+// posted without JavaScript.
+const (
+	sessionConsoleNotice  = "console_notice"
+	sessionConsoleRefusal = "console_refusal"
+)
+
+// fragmentHeader marks a form that live.js posted: it wants the outcome as
+// fragments to apply in place, not a page.
+const fragmentHeader = "X-Kefu-Fragment"
+
+func wantsFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) == "1" }
+
+// Words for the agent, where the general ones would speak of someone else.
+const (
+	sayTakeAtCapacity = "You are at capacity: resolve one of your chats before you take another."
+	sayNotAgent       = "Only customer service can do that, and you are not on the customer service list now."
+	sayChatClosed     = "You are no longer customer service, so that chat is closed to you."
 )
 
 // stateUpdate lets an agent switch between available and away.
@@ -22,7 +46,8 @@ func (h *Handler) stateUpdate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, backTo(r), http.StatusSeeOther)
 }
 
-// queueTake gives a queued chat to the agent who clicked Take, unless someone was first.
+// queueTake gives a queued chat to the agent who clicked Take, unless someone
+// was first or the agent is at capacity.
 func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
 	id, err := pathID(r)
@@ -35,10 +60,15 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.DB.Take(r.Context(), id, acct.ID, h.now()); err != nil {
-		h.fail(w, r, err)
+		say := ""
+		if errors.Is(err, chat.ErrAtCapacity) {
+			say = sayTakeAtCapacity
+		}
+		h.refused(w, r, err, say, backTo(r))
 		return
 	}
-	http.Redirect(w, r, "/console/c/"+itoa(id), http.StatusSeeOther)
+	h.acted(w, r, "/console/c/"+itoa(id), "", map[string]any{"conversation_id": id, "status": chat.Assigned},
+		console.Taken(id))
 }
 
 // conversationResolve marks a support chat resolved.
@@ -50,10 +80,11 @@ func (h *Handler) conversationResolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.DB.Resolve(r.Context(), id, acct.ID, h.now()); err != nil {
-		h.fail(w, r, err)
+		h.refused(w, r, err, "", backTo(r))
 		return
 	}
-	http.Redirect(w, r, "/console/c/"+itoa(id), http.StatusSeeOther)
+	h.acted(w, r, "/console/c/"+itoa(id), "The chat is resolved.", map[string]any{"conversation_id": id, "status": chat.Resolved},
+		console.Resolved(), console.StatusChanged(chat.Resolved, ""))
 }
 
 // conversationTransfer hands a chat to another agent, with an optional private note.
@@ -67,21 +98,84 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 	}
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil {
-		h.fail(w, r, chat.Invalid("to", "Choose the agent to transfer the chat to."))
+		h.refused(w, r, chat.Invalid("to", "Choose the agent to transfer the chat to."), "", backTo(r))
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if note != "" {
 		if note, err = chat.ValidateBody(note); err != nil {
-			h.fail(w, r, err)
+			h.refused(w, r, err, "", backTo(r))
 			return
 		}
 	}
 	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.now()); err != nil {
+		h.refused(w, r, err, "", backTo(r))
+		return
+	}
+	agent, err := h.DB.User(ctx, to)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/console/c/"+itoa(id), http.StatusSeeOther)
+	h.acted(w, r, "/console/c/"+itoa(id), "Transferred to "+agent.DisplayName()+".",
+		map[string]any{"conversation_id": id, "status": chat.Assigned, "agent_id": to},
+		console.StatusChanged(chat.Assigned, agent.DisplayName()))
+}
+
+// acted answers a console action that was done: JSON callers get v, live.js
+// the fragments and the notice to apply in place, and a plain form goes to
+// location, where the notice is said once.
+func (h *Handler) acted(w http.ResponseWriter, r *http.Request, location, notice string, v any, frags ...templ.Component) {
+	switch {
+	case wantsJSON(r):
+		writeJSON(w, http.StatusOK, v)
+	case wantsFragment(r):
+		if notice != "" {
+			frags = append(frags, console.FlashChanged(console.Flash{Text: notice}))
+		}
+		h.render(w, r, http.StatusOK, templ.Join(frags...))
+	default:
+		if notice != "" {
+			h.Sessions.Put(r.Context(), sessionConsoleNotice, notice)
+		}
+		http.Redirect(w, r, location, http.StatusSeeOther)
+	}
+}
+
+// refused answers a console action that was refused, with say as its reason
+// when given: JSON callers get the error, live.js the reason to show in place
+// (with the refusal's status), and a plain form goes back to the console page
+// back, which says the reason once. The agent never lands on an error page.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, err error, say, back string) {
+	status, code, msg := publicError(err)
+	if status == http.StatusInternalServerError {
+		h.fail(w, r, err)
+		return
+	}
+	if say != "" {
+		msg = say
+	}
+	if errors.Is(err, chat.ErrNotFound) {
+		back = "/console" // the page it was posted from shows nothing now
+	}
+	switch {
+	case wantsJSON(r):
+		writeJSON(w, status, map[string]string{"error": code, "message": msg})
+	case wantsFragment(r):
+		h.render(w, r, status, console.FlashChanged(console.Flash{Text: msg, Refused: true}))
+	default:
+		h.Sessions.Put(r.Context(), sessionConsoleRefusal, msg)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
+
+// consoleFlash is what the last action posted without JavaScript left for
+// this page to say, once.
+func (h *Handler) consoleFlash(r *http.Request) console.Flash {
+	if msg := h.Sessions.PopString(r.Context(), sessionConsoleRefusal); msg != "" {
+		return console.Flash{Text: msg, Refused: true}
+	}
+	return console.Flash{Text: h.Sessions.PopString(r.Context(), sessionConsoleNotice)}
 }
 
 // backTo is where a form returns to: the console page it was posted from.
@@ -94,11 +188,12 @@ func backTo(r *http.Request) string {
 	return "/console"
 }
 
-// agentOnly lets through agents only.
+// agentOnly lets through agents only. Someone taken off customer service
+// while their console was open goes back to the console, told why.
 func (h *Handler) agentOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !accountFrom(r.Context()).Agent {
-			h.fail(w, r, chat.ErrNotAllowed)
+			h.refused(w, r, chat.ErrNotAllowed, sayNotAgent, "/console")
 			return
 		}
 		next.ServeHTTP(w, r)

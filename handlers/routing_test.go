@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,8 +70,8 @@ func TestTakeRaceOverHTTP(t *testing.T) {
 	path := fmt.Sprintf("/console/queue/%d/take", conv.ID)
 	forms := []url.Values{{"_csrf": {alex.csrf("/console")}}, {"_csrf": {sam.csrf("/console")}}}
 	type result struct {
-		status int
-		body   string
+		status   int
+		location string
 	}
 	results := make([]result, 2)
 	var wg sync.WaitGroup
@@ -78,22 +79,27 @@ func TestTakeRaceOverHTTP(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, body := b.post(path, forms[i])
-			results[i] = result{resp.StatusCode, body}
+			resp, _ := b.post(path, forms[i])
+			results[i] = result{resp.StatusCode, resp.Header.Get("Location")}
 		}()
 	}
 	wg.Wait()
+	// Both go back to the console: the winner to the chat, the loser to
+	// where they were (here, with no Referer, the console), told why.
 	won, lost := 0, 0
-	for _, r := range results {
+	for i, r := range results {
 		switch {
-		case r.status == http.StatusSeeOther:
+		case r.status == http.StatusSeeOther && r.location == fmt.Sprintf("/console/c/%d", conv.ID):
 			won++
-		case r.status == http.StatusConflict && strings.Contains(r.body, "Another agent took this chat first."):
-			lost++
+		case r.status == http.StatusSeeOther && r.location == "/console":
+			if _, page := []*browser{alex, sam}[i].get("/console"); testidText(page, "console-notice") == "Another agent took this chat first." {
+				lost++
+			}
 		}
 	}
 	if won != 1 || lost != 1 {
-		t.Fatalf("takes answered %d and %d: want one winner and one told it was taken", results[0].status, results[1].status)
+		t.Fatalf("takes answered %d to %q and %d to %q: want one winner and one told it was taken",
+			results[0].status, results[0].location, results[1].status, results[1].location)
 	}
 	v.waitFor("joined the chat.")
 	if c, _ := k.db.Conversation(context.Background(), conv.ID); c.Status != chat.Assigned || c.AssignedAgentID == 0 {
@@ -192,27 +198,60 @@ func TestTransferNoteStaysWithAgents(t *testing.T) {
 	if c, _ := k.db.Conversation(context.Background(), conv.ID); c.AssignedAgentID != samID {
 		t.Fatalf("assigned to %d, want Sam (%d)", c.AssignedAgentID, samID)
 	}
-	// Refusals are plain: an unknown agent, a resolved chat.
-	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{"to": {"999999"}, "_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "only be transferred to an active agent") {
-		t.Fatalf("transfer to a non-agent: %s", resp.Status)
-	}
+	// Refusals are plain, and said in the console: an unknown agent, a resolved chat.
+	chatPage := fmt.Sprintf("/console/c/%d", conv.ID)
+	alex.refusedBack(chatPage+"/transfer", chatPage, chatPage, url.Values{"to": {"999999"}},
+		"The chat can only be transferred to an active agent.")
 	if resp, _ := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("resolve: %s", resp.Status)
 	}
 	v.waitFor("Alex marked the chat resolved.")
-	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/resolve", conv.ID), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This chat is already resolved.") {
-		t.Fatalf("resolving twice: %s", resp.Status)
-	}
-	if resp, _ := alex.post("/console/c/999999/resolve", url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("resolving a missing chat: %s, want 404", resp.Status)
-	}
+	alex.refusedBack(chatPage+"/resolve", chatPage, chatPage, url.Values{}, "This chat is already resolved.")
+	// A chat that does not exist has no page to go back to.
+	alex.refusedBack("/console/c/999999/resolve", "/console/c/999999", "/console", url.Values{}, "There is nothing here.")
 	// Transfer to a disabled agent is refused plainly.
 	if err := k.db.SetDisabled(context.Background(), 0, samID, true); err != nil {
 		t.Fatal(err)
 	}
-	if resp, body := alex.post(fmt.Sprintf("/console/c/%d/transfer", conv.ID), url.Values{"to": {fmt.Sprint(samID)}, "_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "active agent") {
-		t.Fatalf("transfer to a disabled agent: %s", resp.Status)
+	alex.refusedBack(chatPage+"/transfer", chatPage, chatPage, url.Values{"to": {fmt.Sprint(samID)}},
+		"The chat can only be transferred to an active agent.")
+}
+
+// refusedBack posts form to path from the console page from, as a browser
+// without JavaScript does, and wants to be sent to the console page back,
+// which says reason once.
+func (b *browser) refusedBack(path, from, back string, form url.Values, reason string) {
+	b.k.t.Helper()
+	form.Set("_csrf", b.csrf("/console"))
+	resp, _ := b.postWith(path, form, http.Header{"Referer": {b.k.srv.URL + from}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != back {
+		b.k.t.Fatalf("POST %s: %s to %q, want 303 to %s", path, resp.Status, resp.Header.Get("Location"), back)
 	}
+	_, page := b.get("/console")
+	if got := testidText(page, "console-notice"); got != reason {
+		b.k.t.Fatalf("after POST %s the console says %q, want %q", path, got, reason)
+	}
+	if _, page := b.get("/console"); testidText(page, "console-notice") != "" {
+		b.k.t.Fatalf("the console says the refusal of POST %s twice", path)
+	}
+}
+
+// postWith posts form to path with extra headers, as live.js or an API-style caller does.
+func (b *browser) postWith(path string, form url.Values, header http.Header) (*http.Response, string) {
+	b.k.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.k.srv.URL)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
 }
 
 func TestDisablingAUserCutsTheirSocketAndSession(t *testing.T) {

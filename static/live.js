@@ -559,6 +559,99 @@
     }
   });
 
+  // --- forms posted in place (console), confirmations and copy buttons (admin) ---
+  // A form marked data-live-form is posted with fetch and the header
+  // X-Kefu-Fragment: the answer is fragments, applied like the socket's,
+  // saying what was done or why it was refused. Without JavaScript the same
+  // form posts, and the server redirects back with the outcome. A form
+  // marked data-confirm="…" asks first, and tells the server it did; a
+  // button marked data-copy="#id" copies that element's text.
+  (function () {
+    function sayRefused(text) {
+      var el = document.getElementById("console-notice");
+      if (!el) return;
+      el.className = "refusal";
+      el.setAttribute("role", "alert");
+      el.textContent = text;
+    }
+
+    function postInPlace(form, submitter) {
+      var data = new FormData(form);
+      if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+      var buttons = Array.prototype.filter.call(form.querySelectorAll("button"), function (b) { return !b.disabled; });
+      buttons.forEach(function (b) { b.disabled = true; });
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-Kefu-Fragment": "1", Accept: "text/html" },
+        body: new URLSearchParams(data)
+      }).then(function (r) {
+        return r.text().then(function (html) {
+          // A refusal that came as a page (an expired form, a server in
+          // trouble) has nothing to apply: say so in place.
+          if (/<template data-target=/.test(html)) apply(html);
+          else if (!r.ok) sayRefused("That did not work. Reload the page and try again.");
+          if (r.ok) form.reset();
+        });
+      }).catch(function () {
+        sayRefused("Could not reach the server. Try again in a moment.");
+      }).then(function () {
+        buttons.forEach(function (b) { if (b.isConnected) b.disabled = false; });
+      });
+    }
+
+    // Confirmation runs first (capture), so a form it stops is never posted.
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (!form.matches("form[data-confirm]")) return;
+      if (!window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        return;
+      }
+      // Confirmed here: the server skips its own confirmation page.
+      var field = form.querySelector("input[name=confirm]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "confirm";
+        form.append(field);
+      }
+      field.value = "1";
+    }, true);
+
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (e.defaultPrevented || !form.matches("form[data-live-form]")) return;
+      e.preventDefault();
+      postInPlace(form, e.submitter);
+    });
+
+    // data-copy="#id": copy that element's text, or select it for the
+    // keyboard where the clipboard is not available.
+    document.addEventListener("click", function (e) {
+      var btn = e.target.closest("button[data-copy]");
+      if (!btn) return;
+      var src = document.querySelector(btn.dataset.copy);
+      if (!src) return;
+      var label = btn.dataset.label || (btn.dataset.label = btn.textContent);
+      function selectIt() {
+        var range = document.createRange();
+        range.selectNodeContents(src);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        btn.textContent = "Selected: press Ctrl+C (\u2318C) to copy";
+      }
+      function copied() {
+        btn.textContent = "Copied";
+        setTimeout(function () { btn.textContent = label; }, 2000);
+      }
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(src.textContent).then(copied, selectIt);
+      else selectIt();
+    });
+  })();
+
   var list = thread();
   if (list) list.scrollTop = list.scrollHeight;
   refreshTimes();

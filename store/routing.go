@@ -449,3 +449,18 @@ func (db *DB) NewlyAssigned(ctx context.Context, agentID int64, since time.Time)
 	}
 	return ids, nil
 }
+
+// WorkedOn reports whether userID worked on support chat id as an agent: it
+// was assigned to them, or they opened it. Someone taken off
+// customer_service_uids keeps these traces, and no access.
+func (db *DB) WorkedOn(ctx context.Context, id, userID int64) (bool, error) {
+	var worked bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.kind = 'support'
+		AND (c.assigned_agent_id = $2
+			OR EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $2)))`,
+		id, userID).Scan(&worked)
+	if err != nil {
+		return false, fmt.Errorf("store: did user %d work on chat %d: %w", userID, id, err)
+	}
+	return worked, nil
+}

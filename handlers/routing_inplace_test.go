@@ -1,0 +1,233 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// queuedChat has a new visitor write body and returns their chat's id.
+func queuedChat(t *testing.T, k *instance, body string) int64 {
+	t.Helper()
+	token := k.visitorToken()
+	v := k.liveWidget(token)
+	v.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": body})
+	v.waitFor(`data-ack="m1"`)
+	return visitorConversation(t, k.db, token).ID
+}
+
+// inPlace are the headers live.js sends with a form it posts from page.
+func (k *instance) inPlace(page string) http.Header {
+	return http.Header{"X-Kefu-Fragment": {"1"}, "Accept": {"text/html"}, "Referer": {k.srv.URL + page}}
+}
+
+var asJSON = http.Header{"Accept": {"application/json"}}
+
+// wantFragment fails unless body is fragments for live.js that hold every one of want.
+func wantFragment(t *testing.T, what string, resp *http.Response, body string, status int, want ...string) {
+	t.Helper()
+	if resp.StatusCode != status || !strings.HasPrefix(strings.TrimSpace(body), "<template data-target=") {
+		t.Fatalf("%s: %s, want %d with fragments:\n%s", what, resp.Status, status, body)
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Fatalf("%s: the fragments lack %q:\n%s", what, w, body)
+		}
+	}
+}
+
+// wantJSONError fails unless body is the JSON error code with message, at status.
+func wantJSONError(t *testing.T, what string, resp *http.Response, body string, status int, code, message string) {
+	t.Helper()
+	var e struct{ Error, Message string }
+	if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != status || e.Error != code || e.Message != message {
+		t.Fatalf("%s: %s %s, want %d {%q, %q}", what, resp.Status, body, status, code, message)
+	}
+}
+
+func TestTakeInPlaceAndAtCapacity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newKefu(t)
+	samID := k.addAgent("sam@example.com", "Sam", "sam password")
+	if err := k.db.SetCapacity(ctx, k.firstAdminID(), 1); err != nil {
+		t.Fatal(err)
+	}
+	alex, sam := k.agent(), k.signInAs("sam@example.com", "sam password")
+	// Both away, consoles open: the chats wait for a take by hand.
+	alex.setState("away")
+	sam.setState("away")
+	alexLive := alex.console()
+	alexLive.send(map[string]any{"type": "resume"})
+	sam.console().send(map[string]any{"type": "resume"})
+	first, second := queuedChat(t, k, "first in line"), queuedChat(t, k, "second in line")
+	take := func(id int64) string { return fmt.Sprintf("/console/queue/%d/take", id) }
+	csrf := url.Values{"_csrf": {alex.csrf("/console")}}
+
+	// Taken in place: the chat leaves the queue panel, and the console says it is Alex's.
+	resp, body := alex.postWith(take(first), csrf, k.inPlace("/console"))
+	wantFragment(t, "a take in place", resp, body, http.StatusOK,
+		fmt.Sprintf(`<template data-target="#queued-%d" data-swap="remove">`, first),
+		`<template data-target="#console-notice" data-swap="outerHTML">`, "The chat is yours.",
+		fmt.Sprintf(`href="/console/c/%d"`, first))
+
+	// Alex is at capacity now: the queue panel says so, live and on the page, with Take off.
+	atCapacity := "At capacity (1 of 1): resolve a chat to take another."
+	if frame := alexLive.waitFor(atCapacity); !strings.Contains(frame, `disabled data-testid="take"`) {
+		t.Fatalf("the live queue panel at capacity leaves Take on:\n%s", frame)
+	}
+	_, page := alex.get("/console")
+	if testidText(page, "at-capacity") != atCapacity || !strings.Contains(page, `disabled data-testid="take"`) {
+		t.Fatal("the console of an agent at capacity does not say so, or leaves Take on")
+	}
+	if _, page := sam.get("/console"); strings.Contains(page, "At capacity") || strings.Contains(page, `disabled data-testid="take"`) {
+		t.Fatal("Sam, who has room, is shown at capacity")
+	}
+
+	// A take at capacity is refused in place, with the reason, and changes nothing.
+	resp, body = alex.postWith(take(second), csrf, k.inPlace("/console"))
+	wantFragment(t, "a take at capacity", resp, body, http.StatusConflict,
+		`<p id="console-notice" class="refusal" role="alert"`, sayAtCapacity)
+	// Without JavaScript, the console says it on the page the take came from.
+	alex.refusedBack(take(second), "/console", "/console", url.Values{}, sayAtCapacity)
+	// JSON callers get JSON.
+	resp, body = alex.postWith(take(second), csrf, asJSON)
+	wantJSONError(t, "a JSON take at capacity", resp, body, http.StatusConflict, "at_capacity", sayAtCapacity)
+	if c, _ := k.db.Conversation(ctx, second); c.Status != chat.Queued {
+		t.Fatalf("a refused take changed the chat: %+v", c)
+	}
+
+	// Someone else was first: Sam is told so in place, and without JavaScript.
+	samCSRF := url.Values{"_csrf": {sam.csrf("/console")}}
+	resp, body = sam.postWith(take(first), samCSRF, k.inPlace("/console"))
+	wantFragment(t, "a take of a taken chat", resp, body, http.StatusConflict, "Another agent took this chat first.")
+	sam.refusedBack(take(first), "/console", "/console", url.Values{}, "Another agent took this chat first.")
+
+	// A take over JSON answers JSON.
+	resp, body = sam.postWith(take(second), samCSRF, asJSON)
+	var got struct {
+		ConversationID int64       `json:"conversation_id"`
+		Status         chat.Status `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK || got.ConversationID != second || got.Status != chat.Assigned {
+		t.Fatalf("a JSON take: %s %s", resp.Status, body)
+	}
+
+	// An agent whose capacity is 0 is told so, rather than "0 of 0".
+	if err := k.db.SetCapacity(ctx, samID, 0); err != nil {
+		t.Fatal(err)
+	}
+	queuedChat(t, k, "third in line")
+	if _, page := sam.get("/console"); testidText(page, "at-capacity") != "Your capacity is 0, so you take no chats. An admin can change it." {
+		t.Fatalf("an agent with capacity 0 is told %q", testidText(page, "at-capacity"))
+	}
+}
+
+// sayAtCapacity is what an agent at capacity who clicks Take is told.
+const sayAtCapacity = "You are at capacity: resolve one of your chats before you take another."
+
+func TestResolveAndTransferInPlace(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	samID := k.addAgent("sam@example.com", "Sam", "sam password")
+	alex, sam := k.agent(), k.signInAs("sam@example.com", "sam password")
+	alex.setState("away")
+	sam.setState("away")
+	alex.console().send(map[string]any{"type": "resume"})
+	sam.console().send(map[string]any{"type": "resume"})
+	id := queuedChat(t, k, "please help")
+	chatPage := fmt.Sprintf("/console/c/%d", id)
+	if resp, _ := alex.post(fmt.Sprintf("/console/queue/%d/take", id), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("take: %s", resp.Status)
+	}
+
+	// Without JavaScript, a transfer goes back to the chat, which says it was done.
+	resp, _ := alex.post(chatPage+"/transfer", url.Values{"to": {fmt.Sprint(samID)}, "_csrf": {alex.csrf("/console")}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != chatPage {
+		t.Fatalf("transfer: %s to %q", resp.Status, resp.Header.Get("Location"))
+	}
+	if _, page := alex.get(chatPage); testidText(page, "console-notice") != "Transferred to Sam." || testidText(page, "status") != "With Sam" {
+		t.Fatal("the chat does not say it went to Sam")
+	}
+
+	// In place, a transfer answers the chat's new badge and a notice.
+	csrf := url.Values{"_csrf": {sam.csrf("/console")}}
+	form := url.Values{"to": {fmt.Sprint(k.firstAdminID())}, "_csrf": csrf["_csrf"]}
+	resp, body := sam.postWith(chatPage+"/transfer", form, k.inPlace(chatPage))
+	wantFragment(t, "a transfer in place", resp, body, http.StatusOK,
+		`<template data-target="#conv-status" data-swap="outerHTML">`, "With Alex", "Transferred to Alex.")
+	// Its refusals too, with their status.
+	resp, body = sam.postWith(chatPage+"/transfer", url.Values{"to": {"999999"}, "_csrf": csrf["_csrf"]}, k.inPlace(chatPage))
+	wantFragment(t, "a transfer to a non-agent", resp, body, http.StatusBadRequest,
+		`class="refusal"`, "The chat can only be transferred to an active agent.")
+	resp, body = sam.postWith(chatPage+"/transfer", url.Values{"_csrf": csrf["_csrf"]}, k.inPlace(chatPage))
+	wantFragment(t, "a transfer to nobody", resp, body, http.StatusBadRequest, "Choose the agent to transfer the chat to.")
+
+	// Resolved in place: the badge says so, and Transfer and Resolve go away.
+	resp, body = sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
+	wantFragment(t, "a resolve in place", resp, body, http.StatusOK,
+		`<template data-target="#chat-actions" data-swap="remove">`, `<template data-target="#conv-status" data-swap="outerHTML">`,
+		"Resolved", "The chat is resolved.")
+	resp, body = sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
+	wantFragment(t, "a second resolve", resp, body, http.StatusConflict, `class="refusal"`, "This chat is already resolved.")
+	resp, body = sam.postWith(chatPage+"/resolve", csrf, asJSON)
+	wantJSONError(t, "a second resolve over JSON", resp, body, http.StatusConflict, "resolved", "This chat is already resolved.")
+	if _, page := sam.get(chatPage); strings.Contains(page, `id="chat-actions"`) || testidText(page, "status") != "Resolved" {
+		t.Fatal("the resolved chat still offers Transfer and Resolve")
+	}
+}
+
+func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newKefu(t)
+	k.addAgent("sam@example.com", "Sam", "sam password")
+	k.addPlainMember("mia@example.com", "Mia", "mia password")
+	sam, mia := k.signInAs("sam@example.com", "sam password"), k.signInAs("mia@example.com", "mia password")
+	id := queuedChat(t, k, "is anyone there?")
+	chatPage := fmt.Sprintf("/console/c/%d", id)
+	if resp, _ := sam.get(chatPage); resp.StatusCode != http.StatusOK {
+		t.Fatalf("Sam opens the chat: %s", resp.Status)
+	}
+	csrf := url.Values{"_csrf": {sam.csrf(chatPage)}}
+
+	// The admin takes Sam off customer service while the chat is open.
+	if err := k.db.SetAgentList(ctx, 0, chat.AgentList{IDs: []int64{k.firstAdminID()}}); err != nil {
+		t.Fatal(err)
+	}
+	// Sam's console reloads the chat: Sam goes to the console, told why.
+	resp, _ := sam.get(chatPage)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console" {
+		t.Fatalf("Sam reloads the chat: %s to %q, want 303 to /console", resp.Status, resp.Header.Get("Location"))
+	}
+	_, page := sam.get("/console")
+	if got := testidText(page, "console-notice"); got != "You are no longer customer service, so that chat is closed to you." {
+		t.Fatalf("the console tells Sam %q", got)
+	}
+	if strings.Contains(page, `id="queue"`) {
+		t.Fatal("Sam still sees the queue")
+	}
+	// What only agents may do sends Sam back to the console too, told why;
+	// live.js gets the reason in place, JSON callers a 403.
+	sam.refusedBack(chatPage+"/resolve", chatPage, "/console", url.Values{}, "Only customer service can do that, and you are not on the customer service list now.")
+	resp, body := sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
+	wantFragment(t, "a resolve in place by a former agent", resp, body, http.StatusForbidden,
+		"Only customer service can do that, and you are not on the customer service list now.")
+	resp, body = sam.postWith(chatPage+"/resolve", csrf, asJSON)
+	wantJSONError(t, "a JSON resolve by a former agent", resp, body, http.StatusForbidden, "not_allowed",
+		"Only customer service can do that, and you are not on the customer service list now.")
+	if c, _ := k.db.Conversation(ctx, id); c.Status != chat.Queued {
+		t.Fatalf("a former agent changed the chat: %+v", c)
+	}
+
+	// Someone who never worked on the chat finds nothing there, as before.
+	if resp, body := mia.get(chatPage); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "There is nothing here.") {
+		t.Fatalf("Mia opens a support chat: %s", resp.Status)
+	}
+}
