@@ -193,6 +193,9 @@ func (c *client) resume(f inFrame, a aim) live.Job {
 		if err := c.renderList(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := c.renderQueue(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		if err := c.renderMissedNotices(ctx, &buf, v); err != nil {
 			return nil, err
 		}
@@ -300,8 +303,24 @@ func (c *client) resync() live.Job {
 		if err := c.renderList(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := c.renderQueue(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		return frameBytes(&buf), nil
 	}
+}
+
+// renderQueue writes an agent's queue panel as it is now: a console that
+// (re)connects may have missed its changes.
+func (c *client) renderQueue(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	if c.widget || !v.IsAgent {
+		return nil
+	}
+	view, err := c.h.loadQueueView(ctx)
+	if err != nil {
+		return err
+	}
+	return console.Queue(view.entries, c.csrf, view.loads[c.user.ID]).Render(ctx, buf)
 }
 
 // renderList writes the console's whole conversation list, as v sees it.

@@ -297,3 +297,21 @@ func TestDisablingAUserCutsTheirSocketAndSession(t *testing.T) {
 		t.Fatalf("re-enabled user signs in: %s", resp.Status)
 	}
 }
+
+// TestConsoleResumeShowsTheQueue: a console that (re)connects gets the queue
+// panel as it is now, with what was queued while it was away.
+func TestConsoleResumeShowsTheQueue(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	alex := k.agent()
+	alex.setState("away") // the chat stays in the queue
+	v := k.liveWidget(k.visitorToken())
+	v.send(map[string]any{"type": "send", "client_msg_id": "q1", "body": "waiting while nobody looks"})
+	v.waitFor(`data-ack="q1"`)
+	console := alex.console()
+	console.send(map[string]any{"type": "resume"})
+	frame := console.waitFor(`data-target="#queue" data-swap="innerHTML"`)
+	if !strings.Contains(frame, "waiting while nobody looks") || !strings.Contains(frame, `data-testid="take"`) {
+		t.Fatalf("the resumed console's queue panel lacks the waiting chat:\n%s", frame)
+	}
+}
