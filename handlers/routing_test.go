@@ -298,20 +298,26 @@ func TestDisablingAUserCutsTheirSocketAndSession(t *testing.T) {
 	}
 }
 
-// TestConsoleResumeShowsTheQueue: a console that (re)connects gets the queue
-// panel as it is now, with what was queued while it was away.
-func TestConsoleResumeShowsTheQueue(t *testing.T) {
+// TestResyncShowsTheQueue: after the bus may have missed events, a console
+// gets the queue panel as it is now, with a chat queued meanwhile.
+func TestResyncShowsTheQueue(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
 	alex := k.agent()
 	alex.setState("away") // the chat stays in the queue
-	v := k.liveWidget(k.visitorToken())
-	v.send(map[string]any{"type": "send", "client_msg_id": "q1", "body": "waiting while nobody looks"})
-	v.waitFor(`data-ack="q1"`)
 	console := alex.console()
 	console.send(map[string]any{"type": "resume"})
-	frame := console.waitFor(`data-target="#queue" data-swap="innerHTML"`)
-	if !strings.Contains(frame, "waiting while nobody looks") || !strings.Contains(frame, `data-testid="take"`) {
-		t.Fatalf("the resumed console's queue panel lacks the waiting chat:\n%s", frame)
+	console.waitFor(`data-target="#conversation-list"`)
+	// A chat queued while the bus was down: stored, and announced to no one.
+	v := mustVisitor(t, k.db, k.visitorToken())
+	if _, err := k.db.Pool().Exec(context.Background(), `WITH c AS (
+		INSERT INTO conversations (kind, visitor_id, status, queued_at) VALUES ('support', $1, 'queued', now()) RETURNING id)
+		INSERT INTO messages (conversation_id, seq, sender_id, type, body) SELECT id, 1, $1, 'text', 'queued while the bus was down' FROM c`, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	k.h.Resync(context.Background())
+	frame := console.waitFor("queued while the bus was down")
+	if !strings.Contains(frame, `data-target="#queue" data-swap="innerHTML"`) {
+		t.Fatalf("the waiting chat reached the resynced console outside its queue panel:\n%s", frame)
 	}
 }
