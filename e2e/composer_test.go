@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,12 +13,12 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
+	"github.com/kefu-im/kefu/store/storetest"
 )
 
 // TestNothingTypedIsLost follows one visitor through what used to lose
@@ -41,14 +40,7 @@ import (
 func TestNothingTypedIsLost(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*testTimeout)
 	defer cancel()
-	dir, err := os.MkdirTemp("", "kefu-e2e-composer-")
-	if err == nil {
-		err = os.Chmod(dir, 0o755) // PostgreSQL runs as the postgres user
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempDir(t, "composer")
 	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +117,7 @@ func TestNothingTypedIsLost(t *testing.T) {
 		until(`document.body.dataset.liveState === "open"`))
 
 	// 1. The database goes away while both write.
-	end := outage(t, ctx, pg, "kefu")
+	end := storetest.Outage(t, dbURL)
 	write(t, widget, "one")
 	do(t, widget, "the first waits", pendingSays("one", "Sending…"), composerHolds(""))
 	write(t, widget, "two")
@@ -265,33 +257,4 @@ func pendingSays(body, state string) chromedp.Action[chromedp.Void] {
 		`(body, state) => Array.from(document.querySelectorAll("[data-testid=pending]")).some(li =>
 			li.querySelector(".body").textContent === body && li.querySelector(".delivery").textContent.trim() === state)`,
 		chromedp.WithPollingArgs(body, state), chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout))
-}
-
-// outage makes database name on pg refuse every connection, ending those it
-// has, until the returned function is called.
-func outage(t *testing.T, ctx context.Context, pg *localpg.Server, name string) (end func()) {
-	t.Helper()
-	admin := func(sql string, args ...any) {
-		t.Helper()
-		conn, err := pgx.Connect(ctx, pg.ConnString("postgres"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ident := pgx.Identifier{name}.Sanitize()
-	admin("ALTER DATABASE " + ident + " ALLOW_CONNECTIONS false")
-	admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name)
-	ended := false
-	end = func() {
-		if !ended {
-			ended = true
-			admin("ALTER DATABASE " + ident + " ALLOW_CONNECTIONS true")
-		}
-	}
-	t.Cleanup(end)
-	return end
 }

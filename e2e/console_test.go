@@ -248,14 +248,7 @@ func answerConfirm(t *testing.T, tab context.Context, what, sel string, accept b
 // with Sam added as an agent before its first start and room for two chats
 // per agent. It returns kefu's origin and Sam's user id.
 func startConsoleKefu(t *testing.T, ctx context.Context) (base, samID string) {
-	dir, err := os.MkdirTemp("", "kefu-e2e-console-")
-	if err == nil {
-		err = os.Chmod(dir, 0o755) // the embedded PostgreSQL runs as the postgres user
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempDir(t, "console")
 	data := filepath.Join(dir, "data")
 	settings := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(settings, []byte(`{"default_capacity": 2}`), 0o644); err != nil {

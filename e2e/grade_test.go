@@ -26,14 +26,7 @@ const (
 func TestGradeSwitch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
-	dir, err := os.MkdirTemp("", "kefu-e2e-grade-")
-	if err == nil {
-		err = os.Chmod(dir, 0o755) // the embedded PostgreSQL runs as the postgres user
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempDir(t, "grade")
 	data := filepath.Join(dir, "data")
 	settings := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(settings, []byte(`{"customer_service_uids": [], "conversation_grade": 0}`), 0o644); err != nil {

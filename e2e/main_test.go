@@ -141,6 +141,21 @@ func startKefu(bin, dataDir, baseURL string, extraEnv ...string) (stop func() er
 	}
 }
 
+// tempDir makes a directory for one test's kefu, removed when t ends. The
+// embedded PostgreSQL runs as the postgres user, which must traverse it.
+func tempDir(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "kefu-e2e-"+name+"-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // proxy forwards TCP connections to kefu. Cut drops every connection and
 // refuses new ones, like a network that went away, until Restore.
 type proxy struct {

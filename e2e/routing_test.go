@@ -240,15 +240,7 @@ type routingVisitor struct {
 // with Sam added as an agent before its first start, behind a proxy of its
 // own. It returns the console's origin and KEFU_BASE_URL.
 func startRoutingKefu(t *testing.T, ctx context.Context) (consoleURL, baseURL string) {
-	dir, err := os.MkdirTemp("", "kefu-e2e-routing-")
-	if err == nil {
-		// The embedded PostgreSQL runs as the postgres user and must traverse dir.
-		err = os.Chmod(dir, 0o755)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempDir(t, "routing")
 	data := filepath.Join(dir, "data")
 
 	// `kefu user add` starts the private PostgreSQL, adds Sam and stops it.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,14 +26,7 @@ import (
 func TestWidgetOnAThirdPartySite(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
-	dir, err := os.MkdirTemp("", "kefu-e2e-widget-")
-	if err == nil {
-		err = os.Chmod(dir, 0o755) // the embedded PostgreSQL runs as the postgres user
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempDir(t, "widget")
 	data := filepath.Join(dir, "data")
 	annID := userAdd(t, ctx, data, "ann@example.com", "Ann", memberPassword)
 	benID := userAdd(t, ctx, data, "ben@example.com", "Ben", memberPassword)

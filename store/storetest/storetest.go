@@ -119,19 +119,21 @@ func DB(t testing.TB) *store.DB {
 
 // Outage makes the database at url unreachable, as a crashed or restarting
 // server is: it ends every connection to it and refuses new ones, until the
-// returned function is called (at the latest, when t ends).
+// returned function is called (at the latest, when t ends). It works on any
+// server where url's user may alter the database, such as a localpg one.
 func Outage(t testing.TB, url string) (end func()) {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := pgx.Identifier{cfg.Database}.Sanitize()
+	name := cfg.Database
+	cfg.Database = "postgres" // the statements run from another database
 	admin := func(sql string, args ...any) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, server.ConnString("postgres"))
+		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,10 +142,11 @@ func Outage(t testing.TB, url string) (end func()) {
 			t.Fatal(err)
 		}
 	}
-	admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false")
-	admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", cfg.Database)
+	ident := pgx.Identifier{name}.Sanitize()
+	admin("ALTER DATABASE " + ident + " ALLOW_CONNECTIONS false")
+	admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name)
 	var once sync.Once
-	end = func() { once.Do(func() { admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true") }) }
+	end = func() { once.Do(func() { admin("ALTER DATABASE " + ident + " ALLOW_CONNECTIONS true") }) }
 	t.Cleanup(end)
 	return end
 }
