@@ -38,6 +38,7 @@ import (
 //  4. The grade refuses a chat with an author: the text stays in the
 //     composer, with the reason beside it.
 func TestNothingTypedIsLost(t *testing.T) {
+	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), 3*testTimeout)
 	defer cancel()
 	dir := tempDir(t, "composer")

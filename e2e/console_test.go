@@ -30,6 +30,7 @@ const consoleTimeout = 3 * time.Minute
 // The users page shows Sam's id with a contact button to copy, and
 // disabling Sam asks first.
 func TestConsoleActsInPlace(t *testing.T) {
+	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), consoleTimeout)
 	defer cancel()
 	base, samID := startConsoleKefu(t, ctx)

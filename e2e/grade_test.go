@@ -24,6 +24,7 @@ const (
 // to Noor, another such member, with the reason in the page, but can still
 // write to her friend Fred; and the audit log shows the change.
 func TestGradeSwitch(t *testing.T) {
+	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
 	dir := tempDir(t, "grade")

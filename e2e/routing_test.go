@@ -46,6 +46,7 @@ const (
 // Every agent has a capacity of 5, so a visitor waits in line only while the
 // available agents are full: five filler chats fill the admin first.
 func TestRoutingQueueAndHandBack(t *testing.T) {
+	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
 	began := time.Now()

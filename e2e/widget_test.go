@@ -24,6 +24,7 @@ import (
 // gets the right conversation, without the page reloading. A page on an
 // origin the site does not list cannot show the widget.
 func TestWidgetOnAThirdPartySite(t *testing.T) {
+	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), routingTimeout)
 	defer cancel()
 	dir := tempDir(t, "widget")
