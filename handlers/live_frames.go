@@ -171,6 +171,7 @@ func (c *client) resume(f inFrame, a aim) live.Job {
 		sc.openID = 0
 		sc.resumed = true
 		sc.aim = a
+		sc.rating = false
 		var conv chat.Conversation
 		switch {
 		case id != 0:

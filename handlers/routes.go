@@ -25,8 +25,8 @@ func (h *Handler) Routes() http.Handler {
 
 	// WebSockets load their session themselves: scs's LoadAndSave would
 	// buffer and time out a connection that lives for hours.
-	r.Get("/console/live", h.consoleLive)
-	r.Get("/widget/live", h.widgetLive)
+	r.With(h.sameOriginOnly).Get("/console/live", h.consoleLive)
+	r.With(h.sameOriginOnly).Get("/widget/live", h.widgetLive)
 
 	// The host API authenticates with API keys, not sessions.
 	r.Route("/api/v1", h.apiRoutes)

@@ -205,6 +205,16 @@ func TestSocketOriginMustMatchExactly(t *testing.T) {
 			}
 		}
 	}
+	// A foreign origin is refused before anything else: 403, whatever the credentials.
+	for _, path := range []string{"/widget/live", "/console/live"} {
+		_, resp, err := k.dial(path, &websocket.DialOptions{
+			HTTPHeader:   http.Header{"Origin": {"https://evil.example"}},
+			Subprotocols: []string{"kefu.v1", "kefu.token.forged"},
+		})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s from a foreign origin without credentials: %v, want 403", path, resp)
+		}
+	}
 	// kefu's own origin, as browsers write it or not, is let in; so is the
 	// origin of a page that reached kefu at another address than its base
 	// URL's (here kefu.internal), with that address's scheme.

@@ -25,6 +25,18 @@ const (
 	tokenProtocol = "kefu.token."
 )
 
+// sameOriginOnly refuses a socket handshake from any page but kefu's own
+// (403), before its credentials are looked at.
+func (h *Handler) sameOriginOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.sameOrigin(r) {
+			h.fail(w, r, errCrossOrigin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // consoleLive is the console's socket, authenticated by the session cookie.
 func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 	cookie, err := r.Cookie(h.Sessions.Cookie.Name)
@@ -68,10 +80,6 @@ func (h *Handler) serveSocket(w http.ResponseWriter, r *http.Request, c *client)
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	if !h.sameOrigin(r) {
-		h.fail(w, r, errCrossOrigin)
-		return
-	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{protocol},
 		// sameOrigin has checked scheme, host and port; Accept's own check compares hosts only.
@@ -175,6 +183,8 @@ type screen struct {
 	anyone  bool
 	prechat *widget.PrechatRules
 	closed  *string
+	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
+	rating bool
 }
 
 // onFrame handles one frame on the reader goroutine. Sends are stored here,
@@ -245,7 +255,7 @@ func (c *client) refuse(f inFrame, err error) {
 	comps := c.refused(f.ClientMsgID, msg)
 	var needed *fieldsNeeded
 	if errors.As(err, &needed) {
-		c.conn.Enqueue(c.showPrechat(needed.rules, true, comps...))
+		c.conn.Enqueue(c.showPrechat(needed.rules, comps...))
 		return
 	}
 	c.conn.Enqueue(frameJob(comps...))

@@ -42,7 +42,7 @@ func (c *client) sendFromWidget(ctx context.Context, f inFrame, s store.Send) (c
 	msg, created, err := c.h.DB.SendFromVisitor(ctx, s)
 	if err == nil && starting {
 		// What the visitor gave is kept: the fields go until a new chat needs them.
-		c.conn.Enqueue(c.showPrechat(widget.PrechatRules{Name: "off", Email: "off"}, false))
+		c.conn.Enqueue(c.showPrechat(widget.PrechatRules{Name: "off", Email: "off"}))
 	}
 	return msg, created, err
 }
@@ -78,6 +78,12 @@ func (c *client) startingChat(ctx context.Context, f inFrame, s *store.Send) (bo
 		return false, err
 	}
 	site := c.aim.site
+	if site.ID != 0 {
+		// As the site is now: its pre-chat fields may have changed since the resume.
+		if site, err = c.h.DB.Site(ctx, site.ID); err != nil {
+			return false, err
+		}
+	}
 	rules := prechatRules(site, visitor, view.anyone)
 	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
 	var invalid error
@@ -199,6 +205,8 @@ func (c *client) renderWidgetState(ctx context.Context, buf *bytes.Buffer, conv 
 	if err != nil {
 		return err
 	}
+	closed := c.closedReason(settings)
+	sc.closed = &closed
 	w := c.waitFor(view)
 	sc.wait, sc.anyone = &w, view.anyone
 	rules, err := c.prechatFor(ctx, conv, view.anyone)
@@ -206,8 +214,6 @@ func (c *client) renderWidgetState(ctx context.Context, buf *bytes.Buffer, conv 
 		return err
 	}
 	sc.prechat = &rules
-	closed := c.closedReason(settings)
-	sc.closed = &closed
 	comps := []templ.Component{widget.WaitStatus(w), widget.Availability(closed), widget.Prechat(rules)}
 	if conv.Kind == chat.Support && conv.Status == chat.Resolved {
 		unrated, err := c.h.DB.Unrated(ctx, conv.ID)
@@ -215,6 +221,7 @@ func (c *client) renderWidgetState(ctx context.Context, buf *bytes.Buffer, conv 
 			return err
 		}
 		if unrated {
+			sc.rating = true
 			comps = append(comps, widget.RatingPrompt(conv.ID))
 		}
 	}
@@ -330,8 +337,18 @@ func (c *client) queueChanged(view queueView, id int64) live.Job {
 			if err != nil && !isNotFound(err) {
 				return nil, err
 			}
-			if unrated {
+			switch {
+			case unrated:
+				sc.rating = true
 				comps = append(comps, widget.RatingPrompt(id))
+			case sc.rating:
+				// Reopened: the form for the chat that was resolved goes.
+				if conv, err := c.h.DB.Conversation(ctx, id); err != nil {
+					return nil, err
+				} else if conv.Status != chat.Resolved {
+					sc.rating = false
+					comps = append(comps, widget.NoRating())
+				}
 			}
 		}
 		return render(ctx, comps...)
@@ -339,9 +356,10 @@ func (c *client) queueChanged(view queueView, id int64) live.Job {
 }
 
 // waitFor is the queue status this widget shows: the visitor's place in
-// the support queue, unless the widget is aimed at someone directly.
+// the support queue, unless the widget is aimed at someone directly or
+// says that chat is unavailable.
 func (c *client) waitFor(view queueView) widget.Wait {
-	if c.screen.aim.direct {
+	if sc := c.screen; sc.aim.direct || (sc.closed != nil && *sc.closed != "") {
 		return widget.Wait{}
 	}
 	w := view.waitFor(c.user.ID)
@@ -361,16 +379,32 @@ func (c *client) settingsChanged(s chat.Settings) live.Job {
 			return nil, nil
 		}
 		sc.closed = &closed
-		return render(ctx, widget.Availability(closed))
+		// The queue status goes while chat is closed (not "you are number 2
+		// in line" above "chat is unavailable"), and comes back with it.
+		w := widget.Wait{}
+		if closed == "" {
+			view, err := c.h.loadQueueView(ctx)
+			if err != nil {
+				return nil, err
+			}
+			w = c.waitFor(view)
+		}
+		comps := []templ.Component{widget.Availability(closed)}
+		if sc.wait == nil || *sc.wait != w {
+			sc.wait = &w
+			comps = append(comps, widget.WaitStatus(w))
+		}
+		return render(ctx, comps...)
 	}
 }
 
-// showPrechat shows the pre-chat fields rules asks for, after comps; only
-// when they changed, unless always.
-func (c *client) showPrechat(rules widget.PrechatRules, always bool, comps ...templ.Component) live.Job {
+// showPrechat shows the pre-chat fields rules asks for, after comps, when
+// the browser does not show them already: what the visitor typed into them
+// stays.
+func (c *client) showPrechat(rules widget.PrechatRules, comps ...templ.Component) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &c.screen
-		if always || sc.prechat == nil || *sc.prechat != rules {
+		if sc.prechat == nil || *sc.prechat != rules {
 			sc.prechat = &rules
 			comps = append(comps, widget.Prechat(rules))
 		}
@@ -386,6 +420,9 @@ func (c *client) rate(ctx context.Context, f inFrame) error {
 	if err := c.h.DB.RateConversation(ctx, c.user.ID, f.ConversationID, f.Rating, f.Comment); err != nil {
 		return err
 	}
-	c.conn.Enqueue(frameJob(widget.Rated()))
+	c.conn.Enqueue(func(ctx context.Context) ([]byte, error) {
+		c.screen.rating = true // the thanks, until the chat reopens
+		return render(ctx, widget.Rated())
+	})
 	return nil
 }

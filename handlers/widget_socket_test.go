@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
@@ -70,12 +71,15 @@ func TestPrechatIsAskedOnce(t *testing.T) {
 			t.Fatalf("%s: the visitor's email is %q, want it kept", site.Name, u.Email)
 		}
 		k.resolve(token)
+		v.waitFor(`data-testid="rating"`)
 		// The widget, open all along, no longer asks: the email is known.
 		v.send(map[string]any{"type": "send", "client_msg_id": "a2", "body": "me again"})
 		if got := v.waitFor(`data-ack="a2"`); strings.Contains(got, "data-refused") {
 			t.Fatalf("%s: writing again after a resolve was refused:\n%s", site.Name, got)
 		}
 		v.waitFor(">me again<")
+		// Reopened: the rating form of the resolved chat goes.
+		v.waitFor(`data-target="#rating" data-swap="innerHTML"></template>`)
 		// A page loaded later does not ask either.
 		again := k.widget(token)
 		secret, _ := k.db.SiteSecret(ctx, site.ID)
@@ -87,26 +91,43 @@ func TestPrechatIsAskedOnce(t *testing.T) {
 }
 
 // TestMissingFieldShowsTheField: when a new chat needs a field the visitor
-// has not given (the offline form's email), the refusal shows the field, so
-// that the visitor can give it with the message still in the composer.
+// has not given, the refusal says which, with the message still in the
+// composer. Fields the widget shows already are not sent again (what the
+// visitor typed into them stays); fields it does not show yet (the site
+// changed them meanwhile) come with the refusal.
 func TestMissingFieldShowsTheField(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
 	site, _ := k.newSite("Blog", "https://blog.example.com")
-	v, _ := k.siteWidget(site)
-	v.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "hello"})
+	v, _ := k.siteWidget(site) // nobody is available: the offline form asks for the email
+	if !strings.Contains(v.all(), `data-testid="prechat-email"`) {
+		t.Fatal("the widget does not show the offline form's email field")
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "hello", "name": "Ada"})
 	got := v.waitFor(`data-ack="m1"`)
-	for _, want := range []string{`data-refused="m1"`, "Please give your email", `data-target="#prechat"`, `data-testid="prechat-email"`} {
+	if !strings.Contains(got, `data-refused="m1"`) || !strings.Contains(got, "Please give your email") {
+		t.Fatalf("the refusal lacks the reason:\n%s", got)
+	}
+	if strings.Contains(got, `data-target="#prechat"`) {
+		t.Fatalf("the refusal replaces the fields the widget shows, and what was typed in them:\n%s", got)
+	}
+	site.PrechatName = chat.FieldRequired
+	if _, err := k.db.UpdateSite(context.Background(), 0, site); err != nil {
+		t.Fatal(err)
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "m2", "body": "hello", "email": "ada@example.com"})
+	got = v.waitFor(`data-ack="m2"`)
+	for _, want := range []string{`data-refused="m2"`, "Please tell us your name.", `data-target="#prechat"`, `data-testid="prechat-name"`} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("the refusal lacks %q:\n%s", want, got)
 		}
 	}
-	v.send(map[string]any{"type": "send", "client_msg_id": "m2", "body": "hello", "email": "ada@example.com"})
-	// Once given, the field goes.
-	if got := v.waitFor(`data-target="#prechat"`); strings.Contains(got, "prechat-email") {
-		t.Fatalf("the email field stays after the chat started:\n%s", got)
+	v.send(map[string]any{"type": "send", "client_msg_id": "m3", "body": "hello", "name": "Ada", "email": "ada@example.com"})
+	// Once given, the fields go.
+	if got := v.waitFor(`data-target="#prechat"`); strings.Contains(got, "prechat-email") || strings.Contains(got, "prechat-name") {
+		t.Fatalf("the fields stay after the chat started:\n%s", got)
 	}
-	v.waitFor(`data-ack="m2"`)
+	v.waitFor(`data-ack="m3"`)
 }
 
 // TestResolveWhileOpenShowsTheFields: an agent was there when the chat
@@ -141,10 +162,20 @@ func TestSupportClosedWidget(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
 	ctx := context.Background()
+	author, err := k.db.CreateMember(ctx, store.NewMember{Email: "ann@example.com", Name: "Ann", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := k.liveWidget(k.visitorToken())
 	if strings.Contains(v.all(), `data-testid="unavailable"`) {
 		t.Fatal("the widget says chat is unavailable while an agent is listed")
 	}
+	// A waiting visitor's queue status goes when chat closes: not "leave
+	// your message here" above "chat is unavailable".
+	waiting := k.liveWidget(k.visitorToken())
+	waiting.send(map[string]any{"type": "send", "client_msg_id": "w1", "body": "waiting", "email": "ada@example.com"})
+	waiting.waitFor(`data-ack="w1"`)
+	waiting.waitFor("No one is available right now.")
 	list, err := k.db.AgentList(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -158,16 +189,26 @@ func TestSupportClosedWidget(t *testing.T) {
 			t.Fatal(err)
 		}
 		v.waitFor(`data-testid="unavailable"`)
+		if got := waiting.waitFor(`data-testid="unavailable"`); !strings.Contains(got, `data-target="#queue-status" data-swap="innerHTML"></template>`) {
+			t.Fatalf("%s: the waiting visitor's queue status stays beside chat is unavailable:\n%s", name, got)
+		}
 		v.send(map[string]any{"type": "send", "client_msg_id": "x-" + name, "body": "anyone?"})
 		if got := v.waitFor(`data-ack="x-` + name + `"`); !strings.Contains(got, "Chat is unavailable") {
 			t.Fatalf("%s: a message was not refused: %s", name, got)
 		}
-		if n := k.count("SELECT count(*) FROM conversations WHERE kind = 'support'"); n != 0 {
+		if n := k.count("SELECT count(*) FROM conversations WHERE kind = 'support'"); n != 1 {
 			t.Fatalf("%s: a refused message stored a chat", name)
 		}
 		_, page := k.framed("/widget", "")
 		if !strings.Contains(page, `data-testid="unavailable"`) {
 			t.Fatalf("%s: a newly loaded widget does not say chat is unavailable", name)
+		}
+		// A contact button aimed at a member still reaches them; aimed back at support, chat is closed.
+		if _, aimed := k.framed(fmt.Sprintf("/widget/aim?to=%d", author.ID), ""); !strings.Contains(aimed, `data-target="#availability" data-swap="innerHTML"></template>`) {
+			t.Fatalf("%s: the widget aimed at a member still says chat is unavailable:\n%s", name, aimed)
+		}
+		if _, aimed := k.framed("/widget/aim?to=0", ""); !strings.Contains(aimed, `data-testid="unavailable"`) {
+			t.Fatalf("%s: the widget aimed back at support does not say chat is unavailable:\n%s", name, aimed)
 		}
 		// Reopened: the notice goes.
 		if err := k.db.SetAgentList(ctx, 0, list); err != nil {
@@ -182,8 +223,9 @@ func TestSupportClosedWidget(t *testing.T) {
 
 // TestSendDuringDatabaseOutage: while kefu's database is unreachable, a
 // message is neither stored nor refused for good: the browser is told to
-// send it again, and once the database is back every message sent is stored
-// exactly once, in order.
+// send it again. Sent again once the database is back, on the socket it was
+// sent on or on a new one after a reconnect, every message is stored exactly
+// once, in order.
 func TestSendDuringDatabaseOutage(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -193,26 +235,37 @@ func TestSendDuringDatabaseOutage(t *testing.T) {
 	v.waitFor(`data-ack="before"`)
 
 	end := storetest.Outage(t, k.url)
-	v.send(map[string]any{"type": "send", "client_msg_id": "o1", "body": "during 1"})
-	if got := v.waitFor(`"o1"`); !strings.Contains(got, `data-retry="o1"`) || strings.Contains(got, "data-ack") {
-		t.Fatalf("a send during an outage was not handed back to be retried:\n%s", got)
-	}
-	end()
-
-	// As live.js does: send again, with the same id, until acknowledged;
-	// then the next one, in order.
 	bodies := []string{"during 1", "during 2", "during 3"}
 	for i, body := range bodies {
 		id := fmt.Sprintf("o%d", i+1)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			v.send(map[string]any{"type": "send", "client_msg_id": id, "body": body})
-			if got := v.waitFor(`"` + id + `"`); strings.Contains(got, `data-ack="`+id+`"`) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s was not stored within 10 s of the database's return", id)
-			}
+		v.send(map[string]any{"type": "send", "client_msg_id": id, "body": body})
+		if got := v.waitFor(`"` + id + `"`); !strings.Contains(got, `data-retry="`+id+`"`) || strings.Contains(got, "data-ack") {
+			t.Fatalf("a send during an outage was not handed back to be retried:\n%s", got)
+		}
+	}
+	// The first is sent again on the same socket; then the socket drops,
+	// and the rest go on a new one, as live.js sends them after a reconnect.
+	v.send(map[string]any{"type": "send", "client_msg_id": "o1", "body": bodies[0]})
+	if got := v.waitFor(`"o1"`); !strings.Contains(got, `data-retry="o1"`) {
+		t.Fatalf("a send again during the outage:\n%s", got)
+	}
+	end()
+	deadline := time.Now().Add(10 * time.Second)
+	for k.db.Ping(context.Background()) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the database did not come back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "o1", "body": bodies[0]})
+	v.waitFor(`data-ack="o1"`)
+	v.ws.CloseNow()
+	again := k.liveWidget(token)
+	for i, body := range bodies {
+		id := fmt.Sprintf("o%d", i+1)
+		again.send(map[string]any{"type": "send", "client_msg_id": id, "body": body})
+		if got := again.waitFor(`"` + id + `"`); !strings.Contains(got, `data-ack="`+id+`"`) || strings.Contains(got, "data-refused") {
+			t.Fatalf("%s sent again after the reconnect:\n%s", id, got)
 		}
 	}
 	conv := visitorConversation(t, k.db, token)

@@ -1,9 +1,11 @@
 package live_test
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +26,8 @@ func TestBusIsBackWithinASecondOfTheDatabase(t *testing.T) {
 	url := storetest.URL(t)
 	events := make(chan string, 16)
 	resynced := make(chan time.Time, 16)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var log lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
 	bus := live.NewBus(url, "kefu_bus_test", logger,
 		func(_ context.Context, payload string) { events <- payload },
 		func(context.Context) { resynced <- time.Now() })
@@ -39,7 +42,14 @@ func TestBusIsBackWithinASecondOfTheDatabase(t *testing.T) {
 	}
 
 	end := storetest.Outage(t, url)
-	time.Sleep(4 * time.Second) // the outage: the bus retries throughout
+	// The outage lasts until the bus's pauses between attempts have grown to their cap.
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(log.String(), "retry_in=500ms") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bus's retries did not reach their cap:\n%s", log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	end()
 	back := time.Now()
 	select {
@@ -67,4 +77,22 @@ func TestBusIsBackWithinASecondOfTheDatabase(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the bus does not hear what is published after the outage")
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that the bus's logger and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

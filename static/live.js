@@ -35,7 +35,14 @@
     var t = loadToken();
     if (t) return Promise.resolve(t);
     return fetch("/widget/visitors", { method: "POST", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error("visitor"); return r.json(); })
+      .then(function (r) {
+        return r.json().then(function (j) {
+          // Too many new visitors from this address: say so; the message waits.
+          if (!r.ok) { if (j && j.message) showError(j.message); throw new Error(j && j.error); }
+          showError("");
+          return j;
+        });
+      })
       .then(function (j) { saveToken(j.token); return j.token; });
   }
 
@@ -348,13 +355,16 @@
     clearTimeout(m.timer);
     clearTimeout(m.lateTimer);
     if (m.el) {
-      // It had left the composer: it goes back there, before anything typed since.
+      // It had left the composer: it goes back there, after anything typed
+      // since (which may be the next message, on its way).
       m.el.remove();
-      var rest = m.box.value.trim();
-      m.box.value = rest ? m.text + "\n" + rest : m.text;
+      var rest = m.box.value.replace(/\s+$/, "");
+      m.box.value = rest ? rest + "\n" + m.text : m.text;
     }
-    delete m.form.dataset.sending;
-    m.form.classList.remove("sending");
+    if (m.form.dataset.sending === id) {
+      delete m.form.dataset.sending;
+      m.form.classList.remove("sending");
+    }
     // A field the server asked for comes first.
     (m.form.querySelector("#prechat input:invalid") || m.box).focus();
     flush();
