@@ -91,7 +91,7 @@ func TestConsoleActsInPlace(t *testing.T) {
 	do(t, admin, "the admin takes visitor two's chat, and is at capacity",
 		chromedp.Click(chromedp.CSS(takeBtn(two))),
 		queueIs("1 visitor three"),
-		hasText(`[data-testid=at-capacity]`, "At capacity (2 of 2): resolve a chat to take another."),
+		hasText(`[data-testid=at-capacity]`, "At capacity (2 open chats, capacity 2): resolve a chat to take another."),
 		until(`document.querySelector("#queue button[data-testid=take]").disabled`))
 	noReload(t, admin, "to take chats")
 	do(t, sam, "Sam's live console follows", queueIs("1 visitor three"))

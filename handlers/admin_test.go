@@ -231,6 +231,12 @@ func TestAdminSettingsSayWhatTheWidgetDoes(t *testing.T) {
 			t.Errorf("%s says %q, want it to start with %q", id, got, want)
 		}
 	}
+	// Without customer service, visitors are told chat is unavailable.
+	for _, id := range []string{"agents-list-widget", "agents-false-widget"} {
+		if got := testidText(body, id); !strings.Contains(got, `"Chat is unavailable right now"`) {
+			t.Errorf("%s says %q, want it to say what visitors see", id, got)
+		}
+	}
 
 	// Each choice that leaves visitors without an answer says so on top, until undone.
 	for _, step := range []struct {
@@ -246,8 +252,12 @@ func TestAdminSettingsSayWhatTheWidgetDoes(t *testing.T) {
 	} {
 		alex.adminPost(step.path, step.form, "/admin/settings")
 		_, body := alex.get("/admin/settings")
-		if got := testidText(body, "widget-off"); (step.off == "") != (got == "") || !strings.HasPrefix(got, step.off) {
+		got := testidText(body, "widget-off")
+		if (step.off == "") != (got == "") || !strings.HasPrefix(got, step.off) {
 			t.Errorf("after POST %s %v the page warns %q, want %q…", step.path, step.form, got, step.off)
+		}
+		if strings.HasPrefix(step.off, "Nobody answers") && !strings.Contains(got, `Visitors see "Chat is unavailable right now"`) {
+			t.Errorf("after POST %s %v the page warns %q, which does not say what visitors see", step.path, step.form, got)
 		}
 	}
 }

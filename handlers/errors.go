@@ -54,7 +54,7 @@ func publicError(err error) (int, string, string) {
 	case errors.Is(err, chat.ErrAlreadyAssigned):
 		return http.StatusConflict, "already_assigned", "Another agent took this chat first."
 	case errors.Is(err, chat.ErrAtCapacity):
-		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows. Resolve one first."
+		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows."
 	case errors.Is(err, chat.ErrResolved):
 		return http.StatusConflict, "resolved", "This chat is already resolved."
 	case errors.Is(err, errMethod):

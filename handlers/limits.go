@@ -16,11 +16,12 @@ var loginLimits = store.LoginLimits{Window: 15 * time.Minute, PerAccount: 5, Per
 // Budgets of the widget's public endpoints, per client address and shared
 // by every instance. A widget asks for a visitor token when its visitor
 // first writes, and exchanges an identity token when its page opens the
-// widget for a signed-in user; these leave room for a busy office behind
-// one address.
+// widget for a signed-in user. Many people may share one address (an
+// office, a mobile carrier's NAT), so these are generous: they stop a
+// script, not a crowd.
 var (
-	visitorBudget  = store.Budget{Name: "widget_visitors", Limit: 30, Window: 10 * time.Minute}
-	identifyBudget = store.Budget{Name: "widget_identify", Limit: 60, Window: 10 * time.Minute}
+	visitorBudget  = store.Budget{Name: "widget_visitors", Limit: 120, Window: 10 * time.Minute}
+	identifyBudget = store.Budget{Name: "widget_identify", Limit: 240, Window: 10 * time.Minute}
 )
 
 // limitKey is what per-address limits count by: the address itself, or for

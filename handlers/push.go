@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/egress"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/static"
 	"github.com/kefu-im/kefu/views/console"
@@ -155,23 +156,24 @@ func (h *Handler) conversationMute(w http.ResponseWriter, r *http.Request) {
 	h.done(w, r, "/console/c/"+itoa(c.ID), map[string]any{"muted": muted})
 }
 
-// publicEndpoint refuses a push endpoint on a loopback, private or
-// link-local address, so that nobody can make kefu post to its own network;
-// a kefu served on loopback itself (development) allows loopback endpoints.
+// publicEndpoint refuses a push endpoint on a loopback, private, link-local
+// or other non-public address, so that nobody can make kefu post to its own
+// network. Push services are public, and the push worker connects to
+// nothing else (egress), so such a subscription could never be used. A name
+// is checked again, as the address it resolves to, when the worker connects.
 func (h *Handler) publicEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return chat.Invalid("endpoint", "The push endpoint is not a URL.")
 	}
-	local := func(host string) bool {
-		if host == "localhost" {
-			return true
-		}
-		ip, err := netip.ParseAddr(host)
-		return err == nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return errPrivateEndpoint
 	}
-	if local(u.Hostname()) && !local(h.BaseURL.Hostname()) {
-		return chat.Invalid("endpoint", "The push endpoint must be a public push service.")
+	if ip, err := netip.ParseAddr(host); err == nil && !egress.Public(ip) {
+		return errPrivateEndpoint
 	}
 	return nil
 }
+
+var errPrivateEndpoint = chat.Invalid("endpoint", "The push endpoint must be a public push service.")

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,6 +107,54 @@ func TestNotificationSettings(t *testing.T) {
 	cat := k.person("Cat")
 	if resp, _ := cat.b.post(path+"/mute", url.Values{"mute": {"1"}, "_csrf": {cat.b.csrf("/console")}}); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("a stranger muted someone else's conversation: %s", resp.Status)
+	}
+}
+
+// TestPushSubscriptionRefusesPrivateEndpoints: push services are public,
+// and the push worker connects to nothing else, so an endpoint on a
+// loopback, private or link-local address is refused when the browser
+// subscribes, even from a kefu served on loopback, and nothing is stored.
+func TestPushSubscriptionRefusesPrivateEndpoints(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	agent := k.agent()
+	priv, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{"p256dh": base64.RawURLEncoding.EncodeToString(priv.PublicKey().Bytes()),
+		"auth": base64.RawURLEncoding.EncodeToString(make([]byte, 16))}
+	for _, endpoint := range []string{
+		"http://127.0.0.1:8443/push/1",
+		"http://localhost/push/2",
+		"https://LOCALHOST./push/3",
+		"https://push.localhost/push/4",
+		"https://[::1]/push/5",
+		"https://10.0.0.7/push/6",
+		"https://192.168.1.20/push/7",
+		"https://169.254.169.254/push/8",
+		"https://[fe80::1%25eth0]/push/9",
+		"https://100.64.0.1/push/10",
+	} {
+		body, _ := json.Marshal(map[string]any{"endpoint": endpoint, "keys": keys})
+		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/console/push/subscriptions", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Origin", k.srv.URL)
+		req.Header.Set("X-CSRF-Token", agent.csrf("/console/notifications"))
+		resp, err := agent.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		wantJSONError(t, "subscribing "+endpoint, resp, string(got), http.StatusBadRequest, "invalid",
+			"The push endpoint must be a public push service.")
+	}
+	admin, _, _ := k.db.MemberByEmail(ctx, agentEmail)
+	if subs, err := k.db.PushSubscriptions(ctx, admin.ID); err != nil || len(subs) != 0 {
+		t.Fatalf("%d subscriptions stored (%v), want none", len(subs), err)
 	}
 }
 

@@ -27,9 +27,10 @@ func wantsFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) =
 
 // Words for the agent, where the general ones would speak of someone else.
 const (
-	sayTakeAtCapacity = "You are at capacity: resolve one of your chats before you take another."
-	sayNotAgent       = "Only customer service can do that, and you are not on the customer service list now."
-	sayChatClosed     = "You are no longer customer service, so that chat is closed to you."
+	sayTakeAtCapacity     = "You are at capacity: resolve one of your chats before you take another."
+	sayTransferAtCapacity = "That agent already has as many open chats as their capacity allows: choose another agent."
+	sayNotAgent           = "Only customer service can do that, and you are not on the customer service list now."
+	sayChatClosed         = "You are no longer customer service, so that chat is closed to you."
 )
 
 // stateUpdate lets an agent switch between available and away.
@@ -109,7 +110,11 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.now()); err != nil {
-		h.refused(w, r, err, "", backTo(r))
+		say := ""
+		if errors.Is(err, chat.ErrAtCapacity) {
+			say = sayTransferAtCapacity
+		}
+		h.refused(w, r, err, say, backTo(r))
 		return
 	}
 	agent, err := h.DB.User(ctx, to)

@@ -78,7 +78,7 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 		fmt.Sprintf(`href="/console/c/%d"`, first))
 
 	// Alex is at capacity now: the queue panel says so, live and on the page, with Take off.
-	atCapacity := "At capacity (1 of 1): resolve a chat to take another."
+	atCapacity := "At capacity (1 open chat, capacity 1): resolve a chat to take another."
 	if frame := alexLive.waitFor(atCapacity); !strings.Contains(frame, `disabled data-testid="take"`) {
 		t.Fatalf("the live queue panel at capacity leaves Take on:\n%s", frame)
 	}
@@ -119,18 +119,35 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 		t.Fatalf("a JSON take: %s %s", resp.Status, body)
 	}
 
+	// Sam takes a third chat, then an admin lowers Sam's capacity below
+	// Sam's open chats: the console says how many to resolve.
+	third := queuedChat(t, k, "third in line")
+	if resp, _ := sam.post(take(third), samCSRF); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam takes the third chat: %s", resp.Status)
+	}
+	if err := k.db.SetCapacity(ctx, samID, 1); err != nil {
+		t.Fatal(err)
+	}
+	queuedChat(t, k, "fourth in line")
+	if _, page := sam.get("/console"); testidText(page, "at-capacity") != "Over capacity (2 open chats, capacity 1): resolve 2 of them to take another." {
+		t.Fatalf("an agent over a lowered capacity is told %q", testidText(page, "at-capacity"))
+	}
+
 	// An agent whose capacity is 0 is told so, rather than "0 of 0".
 	if err := k.db.SetCapacity(ctx, samID, 0); err != nil {
 		t.Fatal(err)
 	}
-	queuedChat(t, k, "third in line")
 	if _, page := sam.get("/console"); testidText(page, "at-capacity") != "Your capacity is 0, so you take no chats. An admin can change it." {
 		t.Fatalf("an agent with capacity 0 is told %q", testidText(page, "at-capacity"))
 	}
 }
 
-// sayAtCapacity is what an agent at capacity who clicks Take is told.
-const sayAtCapacity = "You are at capacity: resolve one of your chats before you take another."
+// sayAtCapacity is what an agent at capacity who clicks Take is told, and
+// sayTransferAtCapacity what an agent transferring a chat to a full one is.
+const (
+	sayAtCapacity         = "You are at capacity: resolve one of your chats before you take another."
+	sayTransferAtCapacity = "That agent already has as many open chats as their capacity allows: choose another agent."
+)
 
 func TestResolveAndTransferInPlace(t *testing.T) {
 	t.Parallel()
@@ -168,6 +185,20 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 		`class="refusal"`, "The chat can only be transferred to an active agent.")
 	resp, body = sam.postWith(chatPage+"/transfer", url.Values{"_csrf": csrf["_csrf"]}, k.inPlace(chatPage))
 	wantFragment(t, "a transfer to nobody", resp, body, http.StatusBadRequest, "Choose the agent to transfer the chat to.")
+	// An agent who is full cannot be given the chat: the one transferring is
+	// told to choose someone else, in place, without JavaScript and in JSON.
+	if err := k.db.SetCapacity(context.Background(), samID, 0); err != nil {
+		t.Fatal(err)
+	}
+	toSam := url.Values{"to": {fmt.Sprint(samID)}, "_csrf": {alex.csrf("/console")}}
+	resp, body = alex.postWith(chatPage+"/transfer", toSam, k.inPlace(chatPage))
+	wantFragment(t, "a transfer to a full agent", resp, body, http.StatusConflict, `class="refusal"`, sayTransferAtCapacity)
+	alex.refusedBack(chatPage+"/transfer", chatPage, chatPage, url.Values{"to": {fmt.Sprint(samID)}}, sayTransferAtCapacity)
+	resp, body = alex.postWith(chatPage+"/transfer", toSam, asJSON)
+	wantJSONError(t, "a JSON transfer to a full agent", resp, body, http.StatusConflict, "at_capacity", sayTransferAtCapacity)
+	if c, _ := k.db.Conversation(context.Background(), id); c.AssignedAgentID != k.firstAdminID() {
+		t.Fatalf("a refused transfer changed the chat: %+v", c)
+	}
 
 	// Resolved in place: the badge says so, and Transfer and Resolve go away.
 	resp, body = sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))

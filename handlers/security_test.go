@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
@@ -472,34 +473,38 @@ func alternate(a, b *instance, n int) []*instance {
 	return ks
 }
 
-// TestWidgetVisitorsAreLimitedPerAddress: one address creates at most 30
-// visitors in ten minutes, however many it asks for at once and through
-// whichever instance; the others are refused with 429 and create nothing.
+// TestWidgetVisitorsAreLimitedPerAddress: one address creates at most
+// VisitorsPerAddress visitors in ten minutes, however many it asks for at
+// once and through whichever instance; the others are refused with 429 and
+// create nothing.
 func TestWidgetVisitorsAreLimitedPerAddress(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.URL(t)
 	a, b := start(t, dbURL), start(t, dbURL)
-	got, retryAfter := postJSONAll(t, alternate(a, b, 40), "/widget/visitors", "")
-	if got[http.StatusCreated] != 30 || got[http.StatusTooManyRequests] != 10 {
-		t.Fatalf("40 visitors asked for at once from one address on two instances: %v; want 30×201, 10×429", got)
+	limit, over := handlers.VisitorsPerAddress, 10
+	got, retryAfter := postJSONAll(t, alternate(a, b, limit+over), "/widget/visitors", "")
+	if got[http.StatusCreated] != limit || got[http.StatusTooManyRequests] != over {
+		t.Fatalf("%d visitors asked for at once from one address on two instances: %v; want %d×201, %d×429", limit+over, got, limit, over)
 	}
 	if secs, err := strconv.Atoi(retryAfter); err != nil || secs < 1 || secs > 600 {
 		t.Fatalf("Retry-After %q, want the seconds left of the ten minutes", retryAfter)
 	}
 	var n int
-	if err := a.db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM users WHERE kind = 'visitor'").Scan(&n); err != nil || n != 30 {
-		t.Fatalf("%d visitors were stored (%v), want 30", n, err)
+	if err := a.db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM users WHERE kind = 'visitor'").Scan(&n); err != nil || n != limit {
+		t.Fatalf("%d visitors were stored (%v), want %d", n, err, limit)
 	}
 }
 
-// TestWidgetIdentifyIsLimitedPerAddress: one address makes at most 60
-// identify requests in ten minutes, refused ones included.
+// TestWidgetIdentifyIsLimitedPerAddress: one address makes at most
+// IdentifiesPerAddress identify requests in ten minutes, refused ones
+// included.
 func TestWidgetIdentifyIsLimitedPerAddress(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.URL(t)
 	a, b := start(t, dbURL), start(t, dbURL)
-	got, retryAfter := postJSONAll(t, alternate(a, b, 70), "/widget/identify", `{"site":0,"token":"not a token"}`)
-	if got[http.StatusBadRequest] != 60 || got[http.StatusTooManyRequests] != 10 || retryAfter == "" {
-		t.Fatalf("70 identify requests at once from one address on two instances: %v, Retry-After %q; want 60×400, 10×429", got, retryAfter)
+	limit, over := handlers.IdentifiesPerAddress, 10
+	got, retryAfter := postJSONAll(t, alternate(a, b, limit+over), "/widget/identify", `{"site":0,"token":"not a token"}`)
+	if got[http.StatusBadRequest] != limit || got[http.StatusTooManyRequests] != over || retryAfter == "" {
+		t.Fatalf("%d identify requests at once from one address on two instances: %v, Retry-After %q; want %d×400, %d×429", limit+over, got, retryAfter, limit, over)
 	}
 }

@@ -75,8 +75,8 @@ func TestCreateVisitorWithinBudget(t *testing.T) {
 }
 
 // TestPurgeExpiredForgetsIdleVisitors: anonymous visitors who wrote nothing
-// in a week are deleted; anyone who wrote, verified visitors and newer
-// visitors stay. Ended budgets go too.
+// in a week are deleted, however old they are; anyone who wrote, verified
+// visitors and newer visitors stay. Ended budgets go too.
 func TestPurgeExpiredForgetsIdleVisitors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -93,9 +93,11 @@ func TestPurgeExpiredForgetsIdleVisitors(t *testing.T) {
 		}
 		return v
 	}
-	idle, wrote, recent := visitor(), visitor(), visitor()
-	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: wrote.ID, Body: "hello"}); err != nil {
-		t.Fatal(err)
+	idle, wrote, recent, idleLong, wroteLong := visitor(), visitor(), visitor(), visitor(), visitor()
+	for _, v := range []chat.User{wrote, wroteLong} {
+		if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hello"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	verified, err := db.UpsertExternalUser(ctx, store.ExternalUser{ExternalID: "cust-1", Name: "Lee"})
 	if err != nil {
@@ -103,6 +105,10 @@ func TestPurgeExpiredForgetsIdleVisitors(t *testing.T) {
 	}
 	if _, err := db.Pool().Exec(ctx, "UPDATE users SET created_at = now() - interval '8 days' WHERE id = ANY($1)",
 		[]int64{idle.ID, wrote.ID, verified.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(ctx, "UPDATE users SET created_at = now() - interval '30 days' WHERE id = ANY($1)",
+		[]int64{idleLong.ID, wroteLong.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SpendBudget(ctx, store.Budget{Name: "running", Limit: 1, Window: time.Hour}, "a"); err != nil {
@@ -120,7 +126,14 @@ func TestPurgeExpiredForgetsIdleVisitors(t *testing.T) {
 		name string
 		id   int64
 		kept bool
-	}{{"idle for a week", idle.ID, false}, {"wrote", wrote.ID, true}, {"new", recent.ID, true}, {"verified", verified.ID, true}} {
+	}{
+		{"was idle for a week", idle.ID, false},
+		{"was idle for 30 days", idleLong.ID, false},
+		{"wrote", wrote.ID, true},
+		{"wrote 30 days ago", wroteLong.ID, true},
+		{"is new", recent.ID, true},
+		{"is verified", verified.ID, true},
+	} {
 		_, err := db.User(ctx, tt.id)
 		if kept := err == nil; kept != tt.kept {
 			t.Errorf("visitor who %s: kept %v (%v), want %v", tt.name, kept, err, tt.kept)
@@ -135,5 +148,55 @@ func TestPurgeExpiredForgetsIdleVisitors(t *testing.T) {
 	}
 	if rows.Err() != nil || len(budgets) != 1 || budgets[0] != "running" {
 		t.Fatalf("budgets after the purge: %v (%v), want only the running one", budgets, rows.Err())
+	}
+}
+
+// TestPurgeExpiredDeletesTheOldestIdleVisitorsFirst: a purge deletes at most
+// a batch of idle visitors, the oldest ones, and the next purge goes on with
+// the rest.
+func TestPurgeExpiredDeletesTheOldestIdleVisitorsFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.DB(t)
+	// Visitor i was created i hours more than a week ago, so the higher i,
+	// the older.
+	const extra = 7
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO users (kind, visitor_token_hash, created_at)
+		SELECT 'visitor', sha256(i::text::bytea), now() - interval '8 days' - i * interval '1 hour'
+		FROM generate_series(1, $1) AS i`, store.PurgeBatch+extra); err != nil {
+		t.Fatal(err)
+	}
+	left := func() []int {
+		t.Helper()
+		rows, err := db.Pool().Query(ctx, `SELECT round(extract(epoch FROM now() - interval '8 days' - created_at) / 3600)::int
+			FROM users WHERE kind = 'visitor' ORDER BY created_at DESC`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hours []int
+		for rows.Next() {
+			var h int
+			if err := rows.Scan(&h); err != nil {
+				t.Fatal(err)
+			}
+			hours = append(hours, h)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return hours
+	}
+
+	if err := db.PurgeExpired(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(); len(got) != extra || got[0] != 1 || got[extra-1] != extra {
+		t.Fatalf("after one purge the visitors %v hours past a week are left, want the %d newest (1 to %d)", got, extra, extra)
+	}
+	if err := db.PurgeExpired(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(); len(got) != 0 {
+		t.Fatalf("after two purges the visitors %v hours past a week are left, want none", got)
 	}
 }

@@ -122,8 +122,8 @@ const (
 
 // PurgeExpired deletes expired sessions, visitor tokens and request
 // budgets, sign-in failures older than a day, and anonymous visitors who
-// wrote nothing in their first week (a week's worth at a time, so that a
-// purge stays short).
+// wrote nothing and are more than a week old (the oldest first, at most
+// purgeBatch of them, so that a purge stays short; the next purge goes on).
 func (db *DB) PurgeExpired(ctx context.Context) error {
 	if _, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil {
 		return fmt.Errorf("store: purge sessions: %w", err)
@@ -139,11 +139,12 @@ func (db *DB) PurgeExpired(ctx context.Context) error {
 	}
 	// Visitors are created before their first message is stored; one who
 	// never wrote (the message was refused, or the token was only asked
-	// for) is not in any conversation.
+	// for) is not in any conversation. users_anonymous_idx walks them
+	// oldest first.
 	_, err := db.pool.Exec(ctx, `DELETE FROM users WHERE id IN (
 		SELECT u.id FROM users u
 		WHERE u.kind = 'visitor' AND u.external_id IS NULL
-			AND u.created_at < now() - $1 * interval '1 second' AND u.created_at >= now() - 2 * $1 * interval '1 second'
+			AND u.created_at < now() - $1 * interval '1 second'
 			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.user_id = u.id)
 			AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = u.id)
 			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = u.id)

@@ -172,6 +172,22 @@ func TestUserAdd(t *testing.T) {
 	}
 }
 
+// TestUserCommandsNeedEmail: a `kefu user` command given no -email says so,
+// rather than that nobody has the email "".
+func TestUserCommandsNeedEmail(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": storetest.URL(t)}
+	getenv := func(k string) string { return env[k] }
+	for _, verb := range []string{"add", "passwd", "disable", "enable"} {
+		for _, args := range [][]string{{"user", verb}, {"user", verb, "-email", " "}, {"user", verb, "sam@example.com"}} {
+			err := run(context.Background(), args, getenv, io.Discard)
+			want := "user " + verb + ": -email is required, as in: kefu user " + verb + " -email sam@example.com"
+			if err == nil || err.Error() != want {
+				t.Errorf("%v: %v, want %q", args, err, want)
+			}
+		}
+	}
+}
+
 // TestConfigSeedsFirstStartOnly: KEFU_CONFIG sets the settings on the very
 // first start; after that the admin pages hold them and a changed file is
 // left alone.

@@ -41,6 +41,9 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := needEmail("add", *email); err != nil {
+		return err
+	}
 	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email {
 		return fmt.Errorf("user add: -email %q is not an email address", *email)
 	}
@@ -102,6 +105,9 @@ func userPasswd(ctx context.Context, cfg config.Config, args []string, stdout io
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := needEmail("passwd", *email); err != nil {
+		return err
+	}
 	password, generated := newPassword(cfg)
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -140,6 +146,9 @@ func userSetDisabled(ctx context.Context, cfg config.Config, args []string, disa
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := needEmail(verb, *email); err != nil {
+		return err
+	}
 	d, err := openForCommand(ctx, cfg)
 	if err != nil {
 		return err
@@ -162,6 +171,15 @@ func newPassword(cfg config.Config) (password string, generated bool) {
 		return cfg.UserPassword, false
 	}
 	return auth.RandomPassword(), true
+}
+
+// needEmail refuses a `kefu user <verb>` command given no -email, before it
+// opens the database.
+func needEmail(verb, email string) error {
+	if strings.TrimSpace(email) == "" {
+		return fmt.Errorf("user %s: -email is required, as in: kefu user %s -email sam@example.com", verb, verb)
+	}
+	return nil
 }
 
 // memberByEmail finds the member a `kefu user <verb>` command names.

@@ -970,9 +970,9 @@ func widgetOff(s chat.Settings) string {
 	case s.Grade == chat.GradeKinOnly:
 		return "The widget is off: at grade 200 visitors cannot chat with customer service, and agents cannot answer them. Choose grade 0 or 100 to turn it back on."
 	case s.Agents.Unrestricted:
-		return "Nobody answers the widget: customer_service_uids is false, so there is no customer service, and chats from the widget wait in a queue no one sees. Choose who is customer service to turn it back on."
+		return "Nobody answers the widget: customer_service_uids is false, so there is no customer service. Visitors see \"Chat is unavailable right now\" instead of a message box, and kefu refuses their messages to customer service; a contact button aimed at a person still reaches that person. Choose who is customer service to turn it back on."
 	case len(s.Agents.IDs) == 0:
-		return "Nobody answers the widget: no one is customer service, so chats from the widget wait in a queue no one sees. Choose who is customer service below."
+		return "Nobody answers the widget: no one is customer service. Visitors see \"Chat is unavailable right now\" instead of a message box, and kefu refuses their messages to customer service. Choose who is customer service below."
 	}
 	return ""
 }
@@ -1154,7 +1154,7 @@ func SettingsPage(p SettingsProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 99, " data-testid=\"agents-list\"> <span>These users are customer service: <span class=\"widget-effect\" data-testid=\"agents-list-widget\">Widget: they answer the chats from the widget. With nobody ticked, nobody does.</span></span></label><ul class=\"pick\" data-testid=\"agent-picks\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 99, " data-testid=\"agents-list\"> <span>These users are customer service: <span class=\"widget-effect\" data-testid=\"agents-list-widget\">Widget: they answer the chats from the widget. With nobody ticked, visitors see \"Chat is unavailable right now\".</span></span></label><ul class=\"pick\" data-testid=\"agent-picks\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1233,7 +1233,7 @@ func SettingsPage(p SettingsProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, " data-testid=\"agents-false\"> <span>No restriction (false): nobody is listed as customer service <span class=\"widget-effect\" data-testid=\"agents-false-widget\">Widget: nobody answers it. Chats from the widget wait in a queue no one sees; a contact button aimed at a person still reaches that person.</span></span></label></fieldset><button type=\"submit\" data-testid=\"save-agents\">Save customer service</button></form><form method=\"post\" action=\"/admin/settings/capacity\" class=\"card admin-form\" data-testid=\"capacity-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, " data-testid=\"agents-false\"> <span>No restriction (false): nobody is listed as customer service <span class=\"widget-effect\" data-testid=\"agents-false-widget\">Widget: nobody answers it. Visitors see \"Chat is unavailable right now\"; a contact button aimed at a person still reaches that person.</span></span></label></fieldset><button type=\"submit\" data-testid=\"save-agents\">Save customer service</button></form><form method=\"post\" action=\"/admin/settings/capacity\" class=\"card admin-form\" data-testid=\"capacity-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

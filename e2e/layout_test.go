@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/localpg"
+)
+
+// box is an element's place on the page, in CSS pixels.
+type box struct{ Left, Top, Right, Bottom, Width float64 }
+
+// boxesJS defines rect(element), an element's box, and box(sel), the box
+// of the first element matching sel.
+const boxesJS = `const rect = e => { const r = e.getBoundingClientRect();
+	return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, Width: r.width}; };
+const box = sel => rect(document.querySelector(sel));`
+
+// TestPagesFitOnADesktop looks at two pages in a 1280 px wide window. On the
+// admin's users page with every "Contact button" open, the table fits its
+// card: every Reset password button can be seen without scrolling. In the
+// widget of a site that asks for a name and an email, the pre-chat fields
+// take a full row each above the message box and Send, so that their
+// placeholders can be read.
+func TestPagesFitOnADesktop(t *testing.T) {
+	t.Parallel() // its own kefu and browser
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	dir := tempDir(t, "layout")
+	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
+		t.Fatal(err)
+	}
+	dbURL := pg.ConnString("kefu")
+	stop, addr, err := startKefu(kefuBin, filepath.Join(dir, "data"), "", "DATABASE_URL="+dbURL)
+	if err != nil {
+		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping kefu: %v", err)
+		}
+	})
+	base := "http://" + addr
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	admin, _, err := db.MemberByEmail(ctx, agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []store.NewMember{
+		{Email: "samantha.longname-whitfield@example.com", Name: "Samantha Longname-Whitfield", PasswordHash: "x"},
+		{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"},
+	} {
+		if _, err := db.CreateMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var siteID int64
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Garden plugins</title></head>
+<body style="font-family: Georgia, serif; margin: 48px">
+<h1>Garden plugins</h1>
+<script src="%s/widget.js" data-site="%d" async></script>
+</body></html>`, base, siteID)
+	}))
+	t.Cleanup(host.Close)
+	hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1) + "/"
+	site, err := db.CreateSite(ctx, admin.ID, chat.Site{Name: "Garden plugins", Origins: []string{strings.TrimSuffix(hostURL, "/")},
+		PrechatName: chat.FieldRequired, PrechatEmail: chat.FieldRequired}, auth.NewToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteID = site.ID
+
+	browser := startBrowser(t, ctx)
+	tab := newTab(t, browser)
+	defer screenshot(t, tab, "layout-users.png")
+	signIn(t, tab, base, agentEmail, agentPassword)
+	do(t, tab, "the admin opens every contact button on the users page",
+		chromedp.Navigate(base+"/admin/users"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=users]`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details.snippet").forEach(d => d.open = true)`),
+		until(`document.querySelectorAll("[data-testid=snippet]").length === 3 &&
+			Array.from(document.querySelectorAll("[data-testid=snippet]")).every(e => e.getClientRects().length > 0)`))
+	var users struct {
+		Card, Table       box
+		CardWidth, Scroll float64
+		Resets            []box
+	}
+	if err := json.Unmarshal([]byte(get(t, tab, "the users table's size", chromedp.Evaluate[string](`(() => { `+boxesJS+`
+		const card = document.querySelector(".table-wrap");
+		return JSON.stringify({Card: box(".table-wrap"), Table: box("[data-testid=users]"),
+			CardWidth: card.clientWidth, Scroll: card.scrollWidth,
+			Resets: Array.from(document.querySelectorAll("[data-testid=reset-password]"), rect)});
+	})()`))), &users); err != nil {
+		t.Fatal(err)
+	}
+	if users.Scroll > users.CardWidth {
+		t.Errorf("with the contact buttons open, the users table is %.0f px wide in a card of %.0f px", users.Scroll, users.CardWidth)
+	}
+	if len(users.Resets) != 3 {
+		t.Fatalf("%d Reset password buttons, want 3", len(users.Resets))
+	}
+	for i, b := range users.Resets {
+		if b.Right > users.Card.Right || b.Left < users.Card.Left {
+			t.Errorf("Reset password of row %d spans %.0f–%.0f px, outside its card (%.0f–%.0f px)", i+1, b.Left, b.Right, users.Card.Left, users.Card.Right)
+		}
+	}
+
+	visitor, widget := openWidget(t, browser, hostURL)
+	defer screenshot(t, visitor, "layout-widget.png")
+	do(t, widget, "the widget asks for a name and an email",
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=prechat-name]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=prechat-email]`)))
+	var composer struct{ Form, Name, Email, Text, Send box }
+	if err := json.Unmarshal([]byte(get(t, widget, "the composer's layout", chromedp.Evaluate[string](`(() => { `+boxesJS+`
+		return JSON.stringify({Form: box("#composer"), Name: box("[data-testid=prechat-name]"), Email: box("[data-testid=prechat-email]"),
+			Text: box("textarea[data-testid=composer]"), Send: box("[data-testid=send]")});
+	})()`))), &composer); err != nil {
+		t.Fatal(err)
+	}
+	row := composer.Send.Right - composer.Text.Left // the message box and Send, side by side
+	for name, field := range map[string]box{"name": composer.Name, "email": composer.Email} {
+		if field.Width < row-1 {
+			t.Errorf("the pre-chat %s field is %.0f px wide, beside a row of %.0f px for the message and Send", name, field.Width, row)
+		}
+		if field.Bottom > composer.Text.Top {
+			t.Errorf("the pre-chat %s field ends at %.0f px, below the top of the message box (%.0f px)", name, field.Bottom, composer.Text.Top)
+		}
+	}
+	if composer.Send.Left < composer.Text.Right || composer.Send.Top > composer.Text.Bottom {
+		t.Errorf("Send (%+v) is not beside the message box (%+v)", composer.Send, composer.Text)
+	}
+}

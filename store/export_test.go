@@ -1,0 +1,4 @@
+package store
+
+// PurgeBatch is how many idle visitors one PurgeExpired deletes at most.
+const PurgeBatch = purgeBatch
