@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
-	"github.com/kefu-im/kefu/store/localpg"
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
@@ -41,31 +39,7 @@ func TestNothingTypedIsLost(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), 3*testTimeout)
 	defer cancel()
-	dir := tempDir(t, "composer")
-	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
-		t.Fatal(err)
-	}
-	dbURL := pg.ConnString("kefu")
-	stop, addr, err := startKefu(kefuBin, filepath.Join(dir, "data"), "", "DATABASE_URL="+dbURL)
-	if err != nil {
-		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("stopping kefu: %v", err)
-		}
-	})
-	base := "http://" + addr
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	base, db, dbURL := kefuOnOwnDatabase(t, ctx, "composer")
 	admin, _, err := db.MemberByEmail(ctx, agentEmail)
 	if err != nil {
 		t.Fatal(err)

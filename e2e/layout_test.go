@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
-	"github.com/kefu-im/kefu/store/localpg"
 )
 
 // box is an element's place on the page, in CSS pixels.
@@ -37,31 +35,7 @@ func TestPagesFitOnADesktop(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
-	dir := tempDir(t, "layout")
-	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
-		t.Fatal(err)
-	}
-	dbURL := pg.ConnString("kefu")
-	stop, addr, err := startKefu(kefuBin, filepath.Join(dir, "data"), "", "DATABASE_URL="+dbURL)
-	if err != nil {
-		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("stopping kefu: %v", err)
-		}
-	})
-	base := "http://" + addr
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	base, db, _ := kefuOnOwnDatabase(t, ctx, "layout")
 	admin, _, err := db.MemberByEmail(ctx, agentEmail)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/localpg"
 )
 
 const (
@@ -154,6 +158,37 @@ func tempDir(t *testing.T, name string) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// kefuOnOwnDatabase starts a kefu for one test on a PostgreSQL of the
+// test's own, so that the test can reach into the database (or take it
+// away). It returns kefu's origin, the database and its URL.
+func kefuOnOwnDatabase(t *testing.T, ctx context.Context, name string) (base string, db *store.DB, dbURL string) {
+	t.Helper()
+	dir := tempDir(t, name)
+	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
+		t.Fatal(err)
+	}
+	dbURL = pg.ConnString("kefu")
+	stop, addr, err := startKefu(kefuBin, filepath.Join(dir, "data"), "", "DATABASE_URL="+dbURL)
+	if err != nil {
+		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping kefu: %v", err)
+		}
+	})
+	if db, err = store.Open(ctx, dbURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return "http://" + addr, db, dbURL
 }
 
 // proxy forwards TCP connections to kefu. Cut drops every connection and
