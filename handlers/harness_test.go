@@ -255,18 +255,27 @@ func (s *socket) trySend(frame map[string]any) error {
 // bubbles travel separate paths.
 func (s *socket) waitFor(want string) string {
 	s.t.Helper()
+	f, err := s.tryWaitFor(want)
+	if err != nil {
+		s.t.Fatalf("waiting for %q: %v; frames so far:\n%s", want, err, strings.Join(s.frames, "\n"))
+	}
+	return f
+}
+
+// tryWaitFor is waitFor for a test that expects the socket may close.
+func (s *socket) tryWaitFor(want string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
 		for i, f := range s.frames {
 			if !s.used[i] && strings.Contains(f, want) {
 				s.used[i] = true
-				return f
+				return f, nil
 			}
 		}
 		_, b, err := s.ws.Read(ctx)
 		if err != nil {
-			s.t.Fatalf("waiting for %q: %v; frames so far:\n%s", want, err, strings.Join(s.frames, "\n"))
+			return "", err
 		}
 		s.frames = append(s.frames, string(b))
 	}
