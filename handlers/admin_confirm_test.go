@@ -23,7 +23,7 @@ var (
 )
 
 // TestAdminAsksBeforeWhatCannotBeUndone walks every admin change that cannot
-// be taken back. Its form asks first (data-confirm, for live.js); posted
+// be taken back. Its form asks first (data-confirm, for admin.js); posted
 // without confirm=1, as a browser without JavaScript does, it changes
 // nothing and answers a page that asks, whose form makes the change and
 // returns to the page it came from.
@@ -90,7 +90,7 @@ func TestAdminAsksBeforeWhatCannotBeUndone(t *testing.T) {
 			"It is deleted with its deliveries, and receives no more events.",
 			func() bool { hs, _ := k.db.Webhooks(ctx); return len(hs) == 0 }},
 	} {
-		// The page's form asks first, in live.js.
+		// The page's form asks first, in admin.js.
 		_, page := alex.get(c.page)
 		asked := false
 		for _, m := range dataConfirmRe.FindAllStringSubmatch(page, -1) {

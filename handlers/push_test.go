@@ -17,7 +17,7 @@ import (
 )
 
 // TestNotificationSettings: a device subscribes from the console (as
-// live.js posts PushSubscription.toJSON()), is listed and can be removed;
+// live_console.js posts PushSubscription.toJSON()), is listed and can be removed;
 // an agent chooses queue notifications; anyone mutes a conversation of theirs.
 func TestNotificationSettings(t *testing.T) {
 	t.Parallel()

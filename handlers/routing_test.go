@@ -236,7 +236,7 @@ func (b *browser) refusedBack(path, from, back string, form url.Values, reason s
 	}
 }
 
-// postWith posts form to path with extra headers, as live.js or an API-style caller does.
+// postWith posts form to path with extra headers, as live_console.js or an API-style caller does.
 func (b *browser) postWith(path string, form url.Values, header http.Header) (*http.Response, string) {
 	b.k.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))

@@ -12,7 +12,7 @@ import "github.com/kefu-im/kefu/views/components"
 
 // Ask is a change that cannot be taken back, put to the admin once more
 // before it is made. The form that makes it carries Prompt in data-confirm,
-// which live.js asks with confirm(); without JavaScript the server answers
+// which admin.js asks with confirm(); without JavaScript the server answers
 // the form with ConfirmPage, which asks the same.
 type Ask struct {
 	Question string // "Disable Sam?"

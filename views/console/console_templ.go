@@ -733,7 +733,7 @@ func statusLabel(s chat.Status, assignee string) string {
 }
 
 // chatActions are an agent's Transfer and Resolve forms for the open support
-// chat; live.js posts them and shows the outcome in place.
+// chat; live_console.js posts them and shows the outcome in place.
 func chatActions(p Props) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
