@@ -114,3 +114,5 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, chat.ErrNotFound) }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -37,12 +36,7 @@ type Deps struct {
 // Handler serves kefu over HTTP.
 type Handler struct {
 	Deps
-	clients *live.Registry[*client]
-
-	// mu orders sockets.Add before sockets.Wait, and closing stops new sockets.
-	mu      sync.Mutex
-	closing bool
-	sockets sync.WaitGroup
+	hub *hub // this instance's live sockets
 }
 
 // New returns kefu's handler.
@@ -50,26 +44,12 @@ func New(d Deps) *Handler {
 	if d.Live == (live.Options{}) {
 		d.Live = live.DefaultOptions
 	}
-	return &Handler{Deps: d, clients: live.NewRegistry[*client]()}
+	h := &Handler{Deps: d}
+	h.hub = newHub(h)
+	return h
 }
 
 func (h *Handler) now() time.Time { return h.Dispatcher.Config().Now() }
-
-// WaitSockets waits, up to limit, for every WebSocket to finish closing
-// after the base context ended.
-func (h *Handler) WaitSockets(limit time.Duration) bool {
-	h.mu.Lock()
-	h.closing = true
-	h.mu.Unlock()
-	done := make(chan struct{})
-	go func() { h.sockets.Wait(); close(done) }()
-	select {
-	case <-done:
-		return true
-	case <-time.After(limit):
-		return false
-	}
-}
 
 // NewSessions returns the session manager kefu uses: sessions in PostgreSQL,
 // an HttpOnly SameSite=Lax cookie, Secure when kefu is served over https.

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -233,6 +234,27 @@ func (b *browser) console() *socket {
 		b.k.t.Fatal(err)
 	}
 	return s
+}
+
+// openChat loads conversation id's page as a browser does: once the page's
+// socket is open, it resumes there and says the conversation is read.
+// openChat returns once that is stored, or at once when the page is refused.
+func (b *browser) openChat(id int64) (*http.Response, string) {
+	b.k.t.Helper()
+	resp, page := b.get(fmt.Sprintf("/console/c/%d", id))
+	if resp.StatusCode != http.StatusOK {
+		return resp, page
+	}
+	c, err := b.k.db.Conversation(context.Background(), id)
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	s := b.console()
+	s.send(map[string]any{"type": "resume", "conversation_id": id, "seq": c.LastSeq})
+	s.send(map[string]any{"type": "read", "conversation_id": id, "seq": c.LastSeq})
+	s.waitFor(fmt.Sprintf(`data-target="#conv-%d"`, id)) // the list item, read
+	s.ws.Close(websocket.StatusNormalClosure, "")
+	return resp, page
 }
 
 func (s *socket) send(frame map[string]any) {

@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -95,32 +93,6 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// closeSession closes this instance's console sockets that were opened with
-// the session ev names.
-func (h *Handler) closeSession(ev chat.Event) {
-	for _, c := range h.clients.ForUser(ev.UserID) {
-		if !c.widget && chat.SessionKey(c.session) == ev.Session {
-			c.conn.Close(statusDisabled, "signed out")
-		}
-	}
-}
-
-// closeIfSessionEnded closes c's console socket once the session it was
-// opened with no longer holds: it expired (idle or too old), or it ended
-// without a word on the bus. Console sockets check on every presence tick.
-func (h *Handler) closeIfSessionEnded(c *client) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
-	defer cancel()
-	live, err := h.DB.SessionLive(ctx, c.session)
-	if err != nil {
-		h.Logger.Warn("session check failed", "user_id", c.user.ID, "err", err)
-		return
-	}
-	if !live {
-		c.conn.Close(statusDisabled, "session ended")
-	}
 }
 
 // clientAddr is the peer's IP. kefu does not trust forwarding headers unless

@@ -426,7 +426,7 @@ func TestMembersSeeOnlyTheirOwn(t *testing.T) {
 	if err := closedWith(readCtx, catLive); websocket.CloseStatus(err) != 4001 {
 		t.Fatalf("Cat's console was not told to reload when she became customer service: %v", err)
 	}
-	if resp, _ := cat.b.get(fmt.Sprintf("/console/c/%d", support.ID)); resp.StatusCode != http.StatusOK {
+	if resp, _ := cat.b.openChat(support.ID); resp.StatusCode != http.StatusOK {
 		t.Fatalf("an agent could not open a support chat: %s", resp.Status)
 	}
 	if err := k.db.SetAgent(ctx, 0, cat.ID, false); err != nil {

@@ -22,7 +22,7 @@ func queuedChat(t *testing.T, k *instance, body string) int64 {
 	return visitorConversation(t, k.db, token).ID
 }
 
-// inPlace are the headers live.js sends with a form it posts from page.
+// inPlace are the headers live_console.js sends with a form it posts from page.
 func (k *instance) inPlace(page string) http.Header {
 	return http.Header{"X-Kefu-Fragment": {"1"}, "Accept": {"text/html"}, "Referer": {k.srv.URL + page}}
 }
@@ -223,7 +223,11 @@ func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
 	sam, mia := k.signInAs("sam@example.com", "sam password"), k.signInAs("mia@example.com", "mia password")
 	id := queuedChat(t, k, "is anyone there?")
 	chatPage := fmt.Sprintf("/console/c/%d", id)
-	if resp, _ := sam.get(chatPage); resp.StatusCode != http.StatusOK {
+	// Sam is away, so that the chat stays queued while Sam's console is open.
+	if resp, _ := sam.post("/console/state", url.Values{"state": {"away"}, "_csrf": {sam.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam sets away: %s", resp.Status)
+	}
+	if resp, _ := sam.openChat(id); resp.StatusCode != http.StatusOK {
 		t.Fatalf("Sam opens the chat: %s", resp.Status)
 	}
 	csrf := url.Values{"_csrf": {sam.csrf(chatPage)}}
@@ -245,7 +249,7 @@ func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
 		t.Fatal("Sam still sees the queue")
 	}
 	// What only agents may do sends Sam back to the console too, told why;
-	// live.js gets the reason in place, JSON callers a 403.
+	// live_console.js gets the reason in place, JSON callers a 403.
 	sam.refusedBack(chatPage+"/resolve", chatPage, "/console", url.Values{}, "Only customer service can do that, and you are not on the customer service list now.")
 	resp, body := sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
 	wantFragment(t, "a resolve in place by a former agent", resp, body, http.StatusForbidden,

@@ -196,8 +196,10 @@ func (h *Handler) widgetHistoryShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.olderPage(w, r, chat.Viewer{UserID: v.ID}, func(id int64) string { return "/widget/c/" + strconv.FormatInt(id, 10) + "/history" })
+	h.olderPage(w, r, chat.Viewer{UserID: v.ID}, widgetHistoryURL)
 }
+
+func widgetHistoryURL(id int64) string { return "/widget/c/" + itoa(id) + "/history" }
 
 // visitor returns the visitor holding token.
 func (h *Handler) visitor(r *http.Request, token string) (chat.User, error) {

@@ -1,427 +1,240 @@
 package handlers
 
-// The widget's side of the live socket: what a visitor's message starts,
-// what the widget is aimed at, and the state around its thread (queue
-// status, pre-chat fields, whether chat is open at all, the rating form).
-
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"net/mail"
+	"errors"
+	"net/http"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
-	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
-// sendFromWidget stores a visitor's message. "Contact the author": an agent
-// named by the page gets a support chat first; anyone else, a direct
-// conversation. Either way the conversation_grade policy decides, in the
-// store's transaction.
-func (c *client) sendFromWidget(ctx context.Context, f inFrame, s store.Send) (chat.Message, bool, error) {
-	direct, err := c.h.directTarget(ctx, f.To)
-	if err != nil {
-		return chat.Message{}, false, err
-	}
-	if direct {
-		return c.h.DB.SendDirect(ctx, s, f.To)
-	}
-	if f.To != 0 {
-		s.TargetID, s.TargetUntil = f.To, c.h.now().Add(c.h.Dispatcher.Config().TargetWait)
-	}
-	starting, err := c.startingChat(ctx, f, &s)
-	if err != nil {
-		return chat.Message{}, false, err
-	}
-	msg, created, err := c.h.DB.SendFromVisitor(ctx, s)
-	if err == nil && starting {
-		// What the visitor gave is kept: the fields go until a new chat needs them.
-		c.conn.Enqueue(c.showPrechat(widget.PrechatRules{Name: "off", Email: "off"}))
-	}
-	return msg, created, err
+// widgetSocket is one widget's socket: a visitor's, aimed at customer
+// service or at one person, showing one conversation. Its state has one
+// owner each: aim belongs to the reader goroutine (onFrame), which keeps
+// what the browser's last resume said for the sends that follow; the screen
+// belongs to the writer goroutine (the jobs), which gets its copy of the
+// aim inside the resume job.
+type widgetSocket struct {
+	socket
+	userAgent string // the browser's, from the handshake
+
+	// aim is what the widget is for, as the browser's last resume said.
+	// Reader goroutine only.
+	aim aim
+
+	// screen is what the browser has been sent. Writer goroutine only.
+	screen widgetScreen
 }
 
-// fieldsNeeded is a message refused because a new chat needs a pre-chat
-// field the visitor has not given: the widget shows the fields, and the
-// message stays in the composer.
-type fieldsNeeded struct {
-	rules widget.PrechatRules
-	err   error // a *chat.ValidationError naming the field
+// widgetScreen is what one widget shows, as far as the server has told it.
+type widgetScreen struct {
+	threads threadSeq
+	// openID is the conversation the widget shows; 0 until it has one.
+	openID int64
+	// aim is the widget's aim as of its last resume.
+	aim aim
+	// wait is the queue status the widget shows now; anyone, whether it
+	// knew anyone to be available; prechat, its pre-chat fields; closed, why
+	// it shows that chat is unavailable ("": it does not).
+	wait    *widget.Wait
+	anyone  bool
+	prechat *widget.PrechatRules
+	closed  *string
+	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
+	rating bool
 }
 
-func (e *fieldsNeeded) Error() string { return e.err.Error() }
-func (e *fieldsNeeded) Unwrap() error { return e.err }
-
-// startingChat checks and records, when this message starts (or reopens) a
-// support chat, what the visitor gives with it: the pre-chat fields the site
-// asks for and the page's context. It reports whether the message starts one.
-func (c *client) startingChat(ctx context.Context, f inFrame, s *store.Send) (bool, error) {
-	conv, err := c.h.DB.VisitorConversation(ctx, c.user.ID)
-	if err == nil && conv.Status != chat.Resolved {
-		return false, nil // it goes on
-	}
-	if err != nil && !isNotFound(err) {
-		return false, err
-	}
-	view, err := c.h.loadQueueView(ctx)
-	if err != nil {
-		return false, err
-	}
-	visitor, err := c.h.DB.User(ctx, c.user.ID)
-	if err != nil {
-		return false, err
-	}
-	site := c.aim.site
-	if site.ID != 0 {
-		// As the site is now: its pre-chat fields may have changed since the resume.
-		if site, err = c.h.DB.Site(ctx, site.ID); err != nil {
-			return false, err
+// widgetLive is the widget's socket, authenticated by the visitor token.
+func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
+	var token string
+	for _, p := range strings.Split(r.Header.Get("Sec-WebSocket-Protocol"), ",") {
+		if t, ok := strings.CutPrefix(strings.TrimSpace(p), tokenProtocol); ok {
+			token = t
 		}
 	}
-	rules := prechatRules(site, visitor, view.anyone)
-	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
-	var invalid error
+	v, err := h.visitor(r, token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	conn, done := h.hub.accept(w, r)
+	if conn == nil {
+		return
+	}
+	defer done()
+	s := &widgetSocket{
+		socket: socket{h: h, conn: conn, user: v}, userAgent: r.UserAgent(),
+		screen: widgetScreen{threads: newThreadSeq(h.DB, v.ID, false, widgetHistoryURL)},
+	}
+	h.hub.widgets.Add(s.user.ID, s)
+	defer h.hub.widgets.Remove(s.user.ID, s)
+	// The socket outlives the request: it ends with the server's base context.
+	_ = conn.Run(h.Base, s.onFrame)
+}
+
+// onFrame handles one frame on the reader goroutine. Sends are stored here,
+// in arrival order; what goes back to the browser goes through the queue.
+func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
+	f, err := decodeFrame(data)
+	if err == nil {
+		switch f.Type {
+		case "send":
+			err = s.send(ctx, f)
+		case "read":
+			err = s.read(ctx, f, s.viewer())
+		case "resume":
+			err = s.onResume(ctx, f)
+		case "rate":
+			err = s.rate(ctx, f)
+		default:
+			err = errFrameType
+		}
+	}
+	if err == nil {
+		return
+	}
+	comps := s.refusal(f, err)
+	var needed *fieldsNeeded
 	switch {
-	case rules.Name == "required" && name == "":
-		invalid = chat.Invalid("name", "Please tell us your name.")
-	case rules.Email == "required" && email == "":
-		invalid = chat.Invalid("email", "Please give your email, so that we can answer you.")
-	case utf8.RuneCountInString(name) > 100:
-		invalid = chat.Invalid("name", "Your name is at most 100 characters.")
-	case email != "" && !validEmail(email):
-		invalid = chat.Invalid("email", "That email address does not look right.")
+	case comps == nil:
+	case errors.As(err, &needed):
+		s.conn.Enqueue(s.showPrechat(needed.rules, comps...))
+	default:
+		s.conn.Enqueue(frameJob(comps...))
 	}
-	if invalid != nil {
-		return false, &fieldsNeeded{rules: rules, err: invalid}
-	}
-	s.SiteID = site.ID
-	s.Context = visitorContext(f.Context, c.userAgent)
-	if rules.Email != "off" && email != "" {
-		s.Context["email"] = email
-		s.VisitorEmail = email
-	}
-	if rules.Name != "off" && name != "" {
-		s.Context["name"] = name
-		s.VisitorName = name // stored with the message, or not at all
-	}
-	return true, nil
 }
 
-// contextKeys are what the widget may say of the visitor's browser.
-var contextKeys = []string{"page", "referrer", "language", "timezone"}
+func (s *widgetSocket) viewer() chat.Viewer { return chat.Viewer{UserID: s.user.ID} }
 
-// visitorContext keeps the known keys of what the widget sent, each cut to
-// a sane length, and the browser's user agent.
-func visitorContext(in map[string]string, userAgent string) map[string]string {
-	out := map[string]string{}
-	for _, k := range contextKeys {
-		if v := strings.TrimSpace(in[k]); v != "" && utf8.ValidString(v) {
-			out[k] = truncate(v, 2000)
-		}
-	}
-	if userAgent != "" {
-		out["user_agent"] = truncate(userAgent, 500)
-	}
-	return out
-}
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
-}
-
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && len(s) <= 254
-}
-
-// directTarget reports whether a widget chat aimed at to (0: nobody) is a
-// direct conversation with that person, rather than a support chat.
-func (h *Handler) directTarget(ctx context.Context, to int64) (bool, error) {
-	if to == 0 {
-		return false, nil
-	}
-	agents, err := h.DB.AgentList(ctx)
-	return !agents.Has(to), err
-}
-
-// resolveAim works out what a resume frame says the widget is for: its site
-// and the person it is aimed at. The site is the one that vouched for a
-// verified visitor; otherwise the one the widget's page was served for,
-// which the page proves with the token kefu signed into it. A site id
-// without its token is ignored, so that no visitor can file a chat under a
-// site of their choosing.
-func (c *client) resolveAim(ctx context.Context, f inFrame) (aim, error) {
-	var a aim
-	siteID := c.user.SiteID
-	if siteID == 0 && f.Site != 0 {
-		secret, err := c.h.DB.SiteSecret(ctx, f.Site)
-		if err != nil && !isNotFound(err) {
-			return a, err
-		}
-		if err == nil && hmac.Equal([]byte(f.SiteToken), []byte(siteToken(f.Site, secret))) {
-			siteID = f.Site
-		}
-	}
-	if siteID != 0 {
-		site, err := c.h.DB.Site(ctx, siteID)
-		if err != nil && !isNotFound(err) {
-			return a, err
-		}
-		a.site = site
-	}
-	a.to = max(f.To, 0)
-	var err error
-	a.direct, err = c.h.directTarget(ctx, a.to)
-	return a, err
-}
-
-// widgetConversation returns the conversation the widget shows, if it exists yet.
-func (c *client) widgetConversation(ctx context.Context) (chat.Conversation, error) {
-	if a := c.screen.aim; a.direct {
-		return c.h.DB.DirectConversation(ctx, c.user.ID, a.to)
-	}
-	return c.h.DB.VisitorConversation(ctx, c.user.ID)
-}
-
-// renderWidgetState writes the widget's queue status, whether chat is open
-// at all, the pre-chat fields for a visitor about to start a chat, and the
-// rating form for a resolved, unrated chat.
-func (c *client) renderWidgetState(ctx context.Context, buf *bytes.Buffer, conv chat.Conversation) error {
-	sc := &c.screen
-	view, err := c.h.loadQueueView(ctx)
+// onResume keeps what the resume frame says the widget is aimed at, for the
+// sends that follow, and hands the writer its copy with the resume.
+func (s *widgetSocket) onResume(ctx context.Context, f inFrame) error {
+	a, err := s.resolveAim(ctx, f)
 	if err != nil {
 		return err
 	}
-	settings, err := c.h.DB.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	closed := c.closedReason(settings)
-	sc.closed = &closed
-	w := c.waitFor(view)
-	sc.wait, sc.anyone = &w, view.anyone
-	rules, err := c.prechatFor(ctx, conv, view.anyone)
-	if err != nil {
-		return err
-	}
-	sc.prechat = &rules
-	comps := []templ.Component{widget.WaitStatus(w), widget.Availability(closed), widget.Prechat(rules)}
-	if conv.Kind == chat.Support && conv.Status == chat.Resolved {
-		unrated, err := c.h.DB.Unrated(ctx, conv.ID)
-		if err != nil {
-			return err
-		}
-		if unrated {
-			sc.rating = true
-			comps = append(comps, widget.RatingPrompt(conv.ID))
-		}
-	}
-	for _, comp := range comps {
-		if err := comp.Render(ctx, buf); err != nil {
-			return err
-		}
-	}
+	s.aim = a
+	s.conn.Enqueue(s.resume(f, a))
 	return nil
 }
 
-// closedReason says why a visitor cannot start a support chat from this
-// widget now, or "" when they can (or the widget is aimed at a person
-// directly, which the grade decides message by message).
-func (c *client) closedReason(s chat.Settings) string {
-	if c.screen.aim.direct {
-		return ""
-	}
-	return closedReason(s)
-}
-
-// closedReason says why support chats cannot start under s, or "".
-func closedReason(s chat.Settings) string {
-	if refused, ok := s.SupportOpen().(*chat.RefusedError); ok {
-		return refused.Reason
-	}
-	return ""
-}
-
-// prechatFor is what the widget asks of a visitor whose chat is conv (zero:
-// none yet) before their next message: nothing while a chat goes on or in a
-// direct conversation, else what a new chat needs that they have not given.
-func (c *client) prechatFor(ctx context.Context, conv chat.Conversation, anyone bool) (widget.PrechatRules, error) {
-	off := widget.PrechatRules{Name: "off", Email: "off"}
-	if c.screen.aim.direct || (conv.ID != 0 && conv.Status != chat.Resolved) {
-		return off, nil
-	}
-	visitor, err := c.h.DB.User(ctx, c.user.ID)
+// send stores a visitor's message: see storeMessage.
+func (s *widgetSocket) send(ctx context.Context, f inFrame) error {
+	snd, err := s.newSend(f)
 	if err != nil {
-		return off, err
+		return err
 	}
-	return prechatRules(c.screen.aim.site, visitor, anyone), nil
+	msg, created, err := s.storeMessage(ctx, f, snd)
+	if err != nil {
+		return err
+	}
+	s.acknowledge(f, created, s.deliver(msg, nil))
+	return nil
 }
 
-// prechatRules is what a visitor starting a support chat on site is asked:
-// the site's pre-chat fields; when nobody is available (the offline form), an
-// email too, so that the answer can reach them. A field the visitor has
-// given before is not asked again, and a verified visitor's host site has
-// said who they are already.
-func prechatRules(site chat.Site, visitor chat.User, anyone bool) widget.PrechatRules {
-	r := widget.PrechatRules{Name: "off", Email: "off"}
-	if visitor.ExternalID != "" || site.ID == 0 {
-		return r
-	}
-	r.Name, r.Email = string(site.PrechatName), string(site.PrechatEmail)
-	if !anyone {
-		r.Email = "required"
-	}
-	if visitor.Name != "" {
-		r.Name = "off"
-	}
-	if visitor.Email != "" {
-		r.Email = "off"
-	}
-	return r
-}
-
-// wants reports whether a message of the conversation summed up by sum
-// belongs in this widget: the widget shows one conversation.
-func (sc *screen) wants(id int64, sum *chat.Summary) bool {
-	switch {
-	case sc.openID != 0:
-		return id == sc.openID
-	case sum == nil:
-		return true // the visitor's own message, resent
-	case sc.aim.direct:
-		return sum.Kind == chat.Direct && sum.PeerID == sc.aim.to
-	}
-	return sum.Kind == chat.Support
-}
-
-// queueChanged shows the widget what a change of the queue means for it:
-// its place in line; the pre-chat fields, when whether anyone is available
-// changed or its own chat (id) changed, say was resolved; and the rating
-// form for its chat just resolved.
-func (c *client) queueChanged(view queueView, id int64) live.Job {
+// resume rebuilds what the widget shows after it (re)connects or is aimed
+// anew: the thread of conversation f.ConversationID from f.Seq on; with no
+// conversation id, its conversation from the start (the direct one with the
+// person it is aimed at when that person is not customer service, else its
+// newest support chat); and what goes with it (queue status, pre-chat
+// fields, a rating). a is the aim the reader resolved.
+func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
+	id, afterSeq := f.ConversationID, f.Seq
 	return func(ctx context.Context) ([]byte, error) {
-		sc := &c.screen
-		var comps []templ.Component
-		w := c.waitFor(view)
-		if sc.wait == nil || *sc.wait != w {
-			sc.wait = &w
-			comps = append(comps, widget.WaitStatus(w))
+		var buf bytes.Buffer
+		sc := &s.screen
+		sc.threads.resume()
+		sc.openID = 0
+		sc.aim = a
+		sc.rating = false
+		var conv chat.Conversation
+		var err error
+		if id != 0 {
+			conv, err = s.h.DB.ConversationFor(ctx, id, s.viewer())
+		} else {
+			conv, err = s.conversation(ctx)
 		}
-		ours := id != 0 && id == sc.openID
-		if sc.resumed && (ours || view.anyone != sc.anyone) {
-			sc.anyone = view.anyone
-			conv, err := c.widgetConversation(ctx)
-			if err != nil && !isNotFound(err) {
-				return nil, err
-			}
-			rules, err := c.prechatFor(ctx, conv, view.anyone)
-			if err != nil {
-				return nil, err
-			}
-			if sc.prechat == nil || *sc.prechat != rules {
-				sc.prechat = &rules
-				comps = append(comps, widget.Prechat(rules))
-			}
+		switch {
+		case err == nil && conv.ID != 0 && id == 0:
+			sc.openID = conv.ID
+			err = sc.threads.replace(ctx, &buf, conv.ID)
+		case err == nil && conv.ID != 0:
+			sc.openID = conv.ID
+			sc.threads.follow(conv.ID, afterSeq)
+			err = sc.threads.catchUp(ctx, &buf, conv.ID, conv.LastSeq, nil)
 		}
-		if ours {
-			unrated, err := c.h.DB.Unrated(ctx, id)
-			if err != nil && !isNotFound(err) {
-				return nil, err
-			}
-			switch {
-			case unrated:
-				sc.rating = true
-				comps = append(comps, widget.RatingPrompt(id))
-			case sc.rating:
-				// Reopened: the form for the chat that was resolved goes.
-				if conv, err := c.h.DB.Conversation(ctx, id); err != nil {
-					return nil, err
-				} else if conv.Status != chat.Resolved {
-					sc.rating = false
-					comps = append(comps, widget.NoRating())
-				}
-			}
+		if err != nil && !isNotFound(err) {
+			return nil, err
 		}
-		return render(ctx, comps...)
+		if err := s.renderState(ctx, &buf, conv); err != nil {
+			return nil, err
+		}
+		return frameBytes(&buf), nil
 	}
 }
 
-// waitFor is the queue status this widget shows: the visitor's place in
-// the support queue, unless the widget is aimed at someone directly or
-// says that chat is unavailable.
-func (c *client) waitFor(view queueView) widget.Wait {
-	if sc := c.screen; sc.aim.direct || (sc.closed != nil && *sc.closed != "") {
-		return widget.Wait{}
-	}
-	w := view.waitFor(c.user.ID)
-	w.Offline = c.screen.aim.site.OfflineMessage
-	return w
-}
-
-// settingsChanged shows whether chat is open, when the settings changed it.
-func (c *client) settingsChanged(s chat.Settings) live.Job {
+// deliver shows msg, and any messages the widget missed before it, when it
+// belongs in the widget's one conversation.
+func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
-		sc := &c.screen
-		if !sc.resumed {
-			return nil, nil // the resume will say
-		}
-		closed := c.closedReason(s)
-		if sc.closed != nil && *sc.closed == closed {
+		sc := &s.screen
+		id := msg.ConversationID
+		if !sc.wants(id, sum) {
 			return nil, nil
 		}
-		sc.closed = &closed
-		// The queue status goes while chat is closed (not "you are number 2
-		// in line" above "chat is unavailable"), and comes back with it.
-		w := widget.Wait{}
-		if closed == "" {
-			view, err := c.h.loadQueueView(ctx)
-			if err != nil {
-				return nil, err
-			}
-			w = c.waitFor(view)
+		if sc.openID == 0 {
+			sc.openID = id // the widget's first message started it
 		}
-		comps := []templ.Component{widget.Availability(closed)}
-		if sc.wait == nil || *sc.wait != w {
-			sc.wait = &w
-			comps = append(comps, widget.WaitStatus(w))
+		// Agents' private notes never reach a visitor; the gap they leave in
+		// seq is filled from the database without them.
+		if msg.Type == chat.Note {
+			return nil, nil
 		}
-		return render(ctx, comps...)
+		// The widget shows its conversation whole, from its first message.
+		if !sc.threads.follows(id) {
+			sc.threads.follow(id, 0)
+		}
+		var buf bytes.Buffer
+		if err := sc.threads.catchUp(ctx, &buf, id, msg.Seq, &msg); err != nil {
+			return nil, err
+		}
+		return frameBytes(&buf), nil
 	}
 }
 
-// showPrechat shows the pre-chat fields rules asks for, after comps, when
-// the browser does not show them already: what the visitor typed into them
-// stays.
-func (c *client) showPrechat(rules widget.PrechatRules, comps ...templ.Component) live.Job {
+// resync catches the widget up after the bus may have missed events: its
+// thread, or a newer conversation of its visitor.
+func (s *widgetSocket) resync() live.Job {
 	return func(ctx context.Context) ([]byte, error) {
-		sc := &c.screen
-		if sc.prechat == nil || *sc.prechat != rules {
-			sc.prechat = &rules
-			comps = append(comps, widget.Prechat(rules))
+		sc := &s.screen
+		if sc.threads.resumed {
+			conv, err := s.conversation(ctx)
+			if err != nil && !isNotFound(err) {
+				return nil, err
+			}
+			if err == nil && !sc.threads.follows(conv.ID) {
+				sc.threads.follow(conv.ID, 0)
+			}
 		}
-		return render(ctx, comps...)
+		var buf bytes.Buffer
+		if err := sc.threads.catchUpAll(ctx, &buf, s.viewer()); err != nil {
+			return nil, err
+		}
+		return frameBytes(&buf), nil
 	}
 }
 
 // rate stores the visitor's rating of their resolved chat and thanks them.
-func (c *client) rate(ctx context.Context, f inFrame) error {
-	if !c.widget {
-		return chat.Invalid("type", "Unknown frame type.")
-	}
-	if err := c.h.DB.RateConversation(ctx, c.user.ID, f.ConversationID, f.Rating, f.Comment); err != nil {
+func (s *widgetSocket) rate(ctx context.Context, f inFrame) error {
+	if err := s.h.DB.RateConversation(ctx, s.user.ID, f.ConversationID, f.Rating, f.Comment); err != nil {
 		return err
 	}
-	c.conn.Enqueue(func(ctx context.Context) ([]byte, error) {
-		c.screen.rating = true // the thanks, until the chat reopens
+	s.conn.Enqueue(func(ctx context.Context) ([]byte, error) {
+		s.screen.rating = true // the thanks, until the chat reopens
 		return render(ctx, widget.Rated())
 	})
 	return nil

@@ -6,12 +6,19 @@
   "use strict";
 
   var live = window.kefuLive;
+  var firstOpen = true;
 
   function read(p) {
     if (p.seq) live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
   }
 
   live.use({
+    // Opening a conversation reads it, as in every chat app: once the page's
+    // socket is open, it says so for what the page was loaded with.
+    opened: function (p) {
+      if (firstOpen) read(p);
+      firstOpen = false;
+    },
     signedOut: function () { location.assign("/login"); },
     // 4001: the user's role changed, and the page must be rebuilt.
     closed: function (code) {

@@ -1,0 +1,282 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/views/console"
+)
+
+// consoleSocket is one console tab's socket: it stores what the agent or
+// member writes and reads, and keeps their list, open thread and queue
+// panel current. Besides what the handshake set, its only state is the
+// screen, which belongs to the writer goroutine; the reader goroutine
+// (onFrame) keeps nothing of its own.
+type consoleSocket struct {
+	socket
+	agent   bool   // customer service when the socket opened: keeps the agent online
+	csrf    string // the session's CSRF token, for forms in pushed fragments
+	session string // the session's token: the socket closes when that session ends
+
+	// screen is what the browser has been sent. Writer goroutine only.
+	screen consoleScreen
+}
+
+// consoleScreen is what one console tab shows, as far as the server has told it.
+type consoleScreen struct {
+	threads threadSeq // the open conversation's thread
+	openID  int64     // the conversation open in the pane
+}
+
+// consoleLive is the console's socket, authenticated by the session cookie.
+func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
+	cookie, err := r.Cookie(h.Sessions.Cookie.Name)
+	if err != nil {
+		h.fail(w, r, chat.ErrUnauthorized)
+		return
+	}
+	ctx, err := h.Sessions.Load(r.Context(), cookie.Value)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	acct, err := h.account(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	conn, done := h.hub.accept(w, r)
+	if conn == nil {
+		return
+	}
+	defer done()
+	s := &consoleSocket{
+		socket: socket{h: h, conn: conn, user: acct.User}, agent: acct.Agent,
+		csrf: h.Sessions.GetString(ctx, sessionCSRF), session: cookie.Value,
+		screen: consoleScreen{threads: newThreadSeq(h.DB, acct.ID, true, historyURL)},
+	}
+	h.hub.consoles.Add(s.user.ID, s)
+	defer h.hub.consoles.Remove(s.user.ID, s)
+	// An agent's presence keeps them online for routing; anyone's open
+	// console holds back their web push notifications.
+	defer s.keepPresence()()
+	// The socket outlives the request: it ends with the server's base context.
+	_ = conn.Run(h.Base, s.onFrame)
+}
+
+// onFrame handles one frame on the reader goroutine. Sends and reads are
+// stored here, in arrival order; what goes back to the browser goes through
+// the queue.
+func (s *consoleSocket) onFrame(ctx context.Context, data []byte) {
+	f, err := decodeFrame(data)
+	if err == nil {
+		switch f.Type {
+		case "send":
+			err = s.send(ctx, f)
+		case "read":
+			err = s.readFrame(ctx, f)
+		case "resume":
+			s.conn.Enqueue(s.resume(f))
+		default:
+			err = errFrameType
+		}
+	}
+	if err == nil {
+		return
+	}
+	if comps := s.refusal(f, err); comps != nil {
+		s.conn.Enqueue(frameJob(comps...))
+	}
+}
+
+func (s *consoleSocket) viewer(ctx context.Context) (chat.Viewer, error) {
+	agents, err := s.h.DB.AgentList(ctx)
+	return chat.Viewer{UserID: s.user.ID, IsAgent: agents.Has(s.user.ID)}, err
+}
+
+// send stores a message in a conversation the member may write in.
+func (s *consoleSocket) send(ctx context.Context, f inFrame) error {
+	snd, err := s.newSend(f)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewer(ctx)
+	if err != nil {
+		return err
+	}
+	conv, err := s.h.DB.ConversationFor(ctx, f.ConversationID, v)
+	if err != nil {
+		return err
+	}
+	snd.ConversationID = conv.ID
+	msg, created, err := s.h.DB.SendMessage(ctx, snd)
+	if err != nil {
+		return err
+	}
+	s.acknowledge(f, created, s.deliver(msg, nil))
+	return nil
+}
+
+func (s *consoleSocket) readFrame(ctx context.Context, f inFrame) error {
+	v, err := s.viewer(ctx)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, f, v)
+}
+
+// resume rebuilds what the browser shows after it (re)connects: the thread
+// of conversation f.ConversationID from f.Seq on, the list, and for agents
+// the queue and the notices of chats assigned while it was away.
+func (s *consoleSocket) resume(f inFrame) live.Job {
+	id, afterSeq := f.ConversationID, f.Seq
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sc := &s.screen
+		sc.threads.resume()
+		sc.openID = 0
+		if id != 0 {
+			conv, err := s.h.DB.ConversationFor(ctx, id, v)
+			if err == nil {
+				sc.openID = conv.ID
+				sc.threads.follow(conv.ID, afterSeq)
+				err = sc.threads.catchUp(ctx, &buf, conv.ID, conv.LastSeq, nil)
+			}
+			if err != nil && !isNotFound(err) {
+				return nil, err
+			}
+		}
+		if err := s.renderLists(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if err := s.renderMissedNotices(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		return frameBytes(&buf), nil
+	}
+}
+
+// deliver shows msg (and any messages this screen missed before it) if the
+// browser shows its thread, then moves the conversation up the list.
+func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		sc := &s.screen
+		if err := sc.threads.catchUp(ctx, &buf, msg.ConversationID, msg.Seq, &msg); err != nil {
+			return nil, err
+		}
+		if sum != nil {
+			if err := console.Moved(*sum, sum.ID == sc.openID).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
+	}
+}
+
+// resync catches the browser up after the bus may have missed events: the
+// thread it shows, the list and the queue.
+func (s *consoleSocket) resync() live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.screen.threads.catchUpAll(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if err := s.renderLists(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		return frameBytes(&buf), nil
+	}
+}
+
+// listUpdate re-renders the list item of conversation id.
+func (s *consoleSocket) listUpdate(id int64) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := s.h.DB.Summary(ctx, id, v)
+		if isNotFound(err) {
+			// No longer theirs to see: they left or were removed from a group.
+			s.screen.threads.forget(id)
+			return render(ctx, console.Gone(id))
+		}
+		if err != nil {
+			return nil, err
+		}
+		return render(ctx, console.Updated(sum, sum.ID == s.screen.openID))
+	}
+}
+
+// queueChanged shows an agent the changed queue, the cue for a chat that
+// became theirs, and the new status of the chat when it is the one open.
+func (s *consoleSocket) queueChanged(c queueChange) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		ev := c.event
+		comps := []templ.Component{console.Queue(c.view.entries, s.csrf, c.view.loads[s.user.ID])}
+		if ev.Type == chat.EventAssigned && ev.UserID == s.user.ID {
+			comps = append(comps, console.Assigned(ev.ConversationID, c.assignedTitle))
+		}
+		if c.badge != nil && ev.ConversationID == s.screen.openID {
+			comps = append(comps, c.badge)
+		}
+		return render(ctx, comps...)
+	}
+}
+
+// renderLists writes the conversation list as v sees it and, for an agent,
+// the queue panel: a console that (re)connects may have missed their changes.
+func (s *consoleSocket) renderLists(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	l, err := s.h.loadConsoleLists(ctx, v)
+	if err != nil {
+		return err
+	}
+	if err := console.List(l.conversations, s.screen.openID).Render(ctx, buf); err != nil {
+		return err
+	}
+	if !v.IsAgent {
+		return nil
+	}
+	return console.Queue(l.queue, s.csrf, l.load).Render(ctx, buf)
+}
+
+// noticeWindow is how far back a (re)connecting console looks for
+// assignment notices it may have missed, such as one made while its page
+// reloaded after the agent set themselves available.
+const noticeWindow = 15 * time.Second
+
+// renderMissedNotices writes the notices for chats newly assigned to an agent and not yet answered.
+func (s *consoleSocket) renderMissedNotices(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	if !v.IsAgent {
+		return nil
+	}
+	ids, err := s.h.DB.NewlyAssigned(ctx, s.user.ID, s.h.now().Add(-noticeWindow))
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		sum, err := s.h.DB.SummaryOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := console.Assigned(id, sum.Title).Render(ctx, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}

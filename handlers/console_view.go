@@ -1,0 +1,171 @@
+package handlers
+
+// The console's loader: what the console shows, gathered from the store
+// for the page and for the socket that keeps the page current. It only
+// reads: opening a conversation marks it read through the socket, and an
+// agent's routing profile is made by their socket.
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/views/console"
+	"github.com/kefu-im/kefu/views/thread"
+)
+
+// listLimit is how many conversations the console's list shows.
+const listLimit = 100
+
+// consoleLists is what a console shows beside its open thread: the
+// conversation list and, for an agent, the queue with their own load.
+type consoleLists struct {
+	conversations []chat.Summary
+	queue         []chat.QueueEntry
+	load          *console.Load // nil: unknown, as for an agent without a routing profile yet
+}
+
+// loadConsoleLists loads the console's lists as v sees them, for the page
+// and for a socket that (re)connects.
+func (h *Handler) loadConsoleLists(ctx context.Context, v chat.Viewer) (consoleLists, error) {
+	var l consoleLists
+	var err error
+	if l.conversations, err = h.DB.Summaries(ctx, v, listLimit); err != nil {
+		return l, err
+	}
+	if v.IsAgent {
+		view, err := h.loadQueueView(ctx)
+		if err != nil {
+			return l, err
+		}
+		l.queue, l.load = view.entries, view.loads[v.UserID]
+	}
+	return l, nil
+}
+
+// loadConsole loads the console page of acct with conversation open (zero:
+// none), which acct may see. The open conversation is shown read: the
+// page's socket marks it so as the page opens.
+func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conversation) (console.Props, error) {
+	p := console.Props{User: acct.User}
+	v := acct.viewer()
+	if open.ID != 0 {
+		if err := h.loadOpen(ctx, acct, open, &p); err != nil {
+			return p, err
+		}
+	}
+	lists, err := h.loadConsoleLists(ctx, v)
+	if err != nil {
+		return p, err
+	}
+	p.Conversations = lists.conversations
+	for i := range p.Conversations {
+		if p.Conversations[i].ID == open.ID {
+			p.Conversations[i].Unread = 0
+		}
+	}
+	if acct.Agent {
+		p.IsAgent, p.Queue, p.Load = true, lists.queue, lists.load
+		if err := h.loadAgentPanel(ctx, acct, &p); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// loadOpen fills what the console shows of conversation c: its thread and
+// the panels beside it.
+func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversation, p *console.Props) error {
+	open, err := h.DB.Summary(ctx, c.ID, acct.viewer())
+	if err != nil {
+		return err
+	}
+	open.Unread = 0
+	msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize, acct.Agent)
+	if err != nil {
+		return err
+	}
+	p.Open = &open
+	if p.Muted, err = h.DB.Muted(ctx, acct.ID, c.ID); err != nil {
+		return err
+	}
+	if c.Kind == chat.Support && acct.Agent {
+		if p.Visitor, err = h.visitorInfo(ctx, c.ID); err != nil {
+			return err
+		}
+	}
+	if c.Kind == chat.Group {
+		if p.Group, err = h.groupPanel(ctx, acct, c.ID); err != nil {
+			return err
+		}
+	}
+	p.History = thread.PageProps{Messages: msgs, More: more, ViewerID: acct.ID, OlderURL: historyURL(c.ID)}
+	return nil
+}
+
+// loadAgentPanel fills what only agents see beside the queue: their state,
+// the agents a chat can be transferred to, and who has the open chat.
+func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.Props) error {
+	var err error
+	p.State, err = h.DB.AgentState(ctx, acct.ID)
+	if errors.Is(err, chat.ErrNotFound) {
+		// No routing profile yet: their console's socket makes one, available.
+		p.State, err = chat.Available, nil
+	}
+	if err != nil {
+		return err
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := h.DB.Users(ctx, agents.IDs)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if p.Open != nil && u.ID == p.Open.AssignedAgentID {
+			p.Assignee = u.DisplayName()
+		}
+		if u.ID != acct.ID && !u.Disabled() {
+			p.Agents = append(p.Agents, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
+		}
+	}
+	return nil
+}
+
+// groupPanel loads group id's members, and the people its owner could add.
+func (h *Handler) groupPanel(ctx context.Context, acct account, id int64) (*console.GroupPanel, error) {
+	g, err := h.DB.GroupOf(ctx, id, acct.ID)
+	if err != nil {
+		return nil, err
+	}
+	panel := &console.GroupPanel{OwnerID: g.OwnerID, Members: g.Members}
+	if g.OwnerID == acct.ID {
+		people, err := h.DB.People(ctx, acct.ID, "", peopleLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range people {
+			if !slices.ContainsFunc(g.Members, func(m chat.User) bool { return m.ID == u.ID }) {
+				panel.Candidates = append(panel.Candidates, u)
+			}
+		}
+	}
+	return panel, nil
+}
+
+// visitorInfo loads what agents see of support chat id's visitor.
+func (h *Handler) visitorInfo(ctx context.Context, id int64) (*console.VisitorInfo, error) {
+	d, err := h.DB.SupportDetailsOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &console.VisitorInfo{Name: d.Visitor.DisplayName(), Verified: d.Visitor.ExternalID != "", Email: d.Visitor.Email,
+		Site: d.SiteName, Context: d.Context, Rating: d.Rating, Comment: d.Comment}
+	if v.Email == "" {
+		v.Email = d.Context["email"]
+	}
+	return v, nil
+}

@@ -1,0 +1,333 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/coder/websocket"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/views/console"
+)
+
+// statusDisabled closes the sockets of a user who was disabled or whose
+// sessions ended: live.js does not reconnect after it, and the page's next
+// request asks them to sign in.
+const statusDisabled websocket.StatusCode = 4403
+
+// statusReload closes a console socket whose user became, or stopped being,
+// customer service: live.js reloads the page, which then shows (or no
+// longer shows) the queue, and the new socket keeps them online (or not).
+const statusReload websocket.StatusCode = 4001
+
+// hub is this instance's live sockets, console and widget, and the turning
+// of bus events into jobs for each of them. It runs on the bus goroutine:
+// it loads what every recipient shares once, and leaves what depends on a
+// browser's screen to each socket's own writer.
+type hub struct {
+	h        *Handler
+	consoles *live.Registry[*consoleSocket]
+	widgets  *live.Registry[*widgetSocket]
+
+	// mu orders running.Add before running.Wait, and closing stops new sockets.
+	mu      sync.Mutex
+	closing bool
+	running sync.WaitGroup
+}
+
+func newHub(h *Handler) *hub {
+	return &hub{h: h, consoles: live.NewRegistry[*consoleSocket](), widgets: live.NewRegistry[*widgetSocket]()}
+}
+
+// OnEvent turns one bus event into jobs for this instance's sockets.
+func (h *Handler) OnEvent(ctx context.Context, payload string) { h.hub.onEvent(ctx, payload) }
+
+// Resync asks every local socket to rebuild its view from the database,
+// after the bus may have missed events.
+func (h *Handler) Resync(ctx context.Context) { h.hub.resync() }
+
+// WaitSockets waits, up to limit, for every WebSocket to finish closing
+// after the base context ended.
+func (h *Handler) WaitSockets(limit time.Duration) bool { return h.hub.wait(limit) }
+
+// accept upgrades the request to a live connection and counts it until
+// done is called; a nil connection means the request has been answered.
+func (hb *hub) accept(w http.ResponseWriter, r *http.Request) (conn *live.Conn, done func()) {
+	// The server's read and write timeouts are for requests, not for a socket
+	// that lives for hours; live.Conn bounds every write itself.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols: []string{protocol},
+		// sameOrigin has checked scheme, host and port; Accept's own check compares hosts only.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		return nil, nil // Accept has answered the request.
+	}
+	hb.mu.Lock()
+	if hb.closing {
+		hb.mu.Unlock()
+		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		return nil, nil
+	}
+	hb.running.Add(1)
+	hb.mu.Unlock()
+	return live.NewConn(ws, hb.h.Live), hb.running.Done
+}
+
+func (hb *hub) wait(limit time.Duration) bool {
+	hb.mu.Lock()
+	hb.closing = true
+	hb.mu.Unlock()
+	done := make(chan struct{})
+	go func() { hb.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+func (hb *hub) onEvent(ctx context.Context, payload string) {
+	var ev chat.Event
+	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
+		hb.h.Logger.Error("bad bus event", "err", err)
+		return
+	}
+	var err error
+	switch ev.Type {
+	case chat.EventMessage:
+		err = hb.onMessage(ctx, ev)
+	case chat.EventQueue, chat.EventAssigned:
+		hb.h.Dispatcher.Wake()
+		err = hb.onQueue(ctx, ev)
+	case chat.EventUserDisabled, chat.EventSignedOut:
+		hb.closeUser(ev.UserID)
+	case chat.EventSessionEnded:
+		hb.closeSession(ev)
+	case chat.EventSettings:
+		err = hb.onSettings(ctx)
+	case chat.EventRead, chat.EventMembers:
+		for _, c := range hb.consoles.ForUser(ev.UserID) {
+			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
+		}
+	case chat.EventFriends:
+		err = hb.onFriends(ctx, ev.UserID)
+	}
+	if err != nil && ctx.Err() == nil {
+		hb.h.Logger.Error("bus event failed", "type", ev.Type, "conversation_id", ev.ConversationID, "err", err)
+	}
+}
+
+// liveSocket is what the hub asks of every socket, console or widget alike.
+type liveSocket interface {
+	connection() *live.Conn
+	// deliver shows a stored message, summed up by sum (nil: the sender's own, resent).
+	deliver(msg chat.Message, sum *chat.Summary) live.Job
+	// resync catches the browser up after the bus may have missed events.
+	resync() live.Job
+}
+
+// forUser returns userID's sockets on this instance, console and widget.
+func (hb *hub) forUser(userID int64) []liveSocket {
+	var out []liveSocket
+	for _, c := range hb.consoles.ForUser(userID) {
+		out = append(out, c)
+	}
+	for _, c := range hb.widgets.ForUser(userID) {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
+	db := hb.h.DB
+	msg, err := db.Message(ctx, ev.MessageID)
+	if err != nil {
+		return err
+	}
+	conv, err := db.Conversation(ctx, msg.ConversationID)
+	if err != nil {
+		return err
+	}
+	var recipients []int64
+	if conv.Kind == chat.Support {
+		// Its visitor and whoever is an agent now: an agent taken off the
+		// list keeps a member row of the chats they read, and no access.
+		agents, err := db.AgentList(ctx)
+		if err != nil {
+			return err
+		}
+		recipients = append(recipients, conv.VisitorID)
+		for _, id := range append(hb.consoles.Users(), hb.widgets.Users()...) {
+			if agents.Has(id) {
+				recipients = append(recipients, id)
+			}
+		}
+	} else if recipients, err = db.MemberIDs(ctx, conv.ID); err != nil {
+		return err
+	}
+	local := make(map[int64][]liveSocket)
+	var localIDs []int64
+	for _, id := range recipients {
+		if cs := hb.forUser(id); len(cs) > 0 && local[id] == nil {
+			local[id] = cs
+			localIDs = append(localIDs, id)
+		}
+	}
+	if len(local) == 0 {
+		return nil
+	}
+	// One summary and one unread query serve every local recipient.
+	sum, err := db.SummaryOf(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	unread, err := db.Unread(ctx, conv.ID, localIDs)
+	if err != nil {
+		return err
+	}
+	for id, cs := range local {
+		s := sum
+		s.Unread = unread[id]
+		if conv.Kind == chat.Direct {
+			// Its title is the other person's name, which depends on who looks.
+			if s, err = db.Summary(ctx, conv.ID, chat.Viewer{UserID: id}); err != nil {
+				return err
+			}
+		}
+		for _, c := range cs {
+			c.connection().Enqueue(c.deliver(msg, &s))
+		}
+	}
+	return nil
+}
+
+func (hb *hub) resync() {
+	for _, c := range hb.consoles.All() {
+		c.conn.Enqueue(c.resync())
+	}
+	for _, c := range hb.widgets.All() {
+		c.conn.Enqueue(c.resync())
+	}
+}
+
+// onQueue shows a changed queue: the queue panel in agents' consoles, a cue
+// for the agent who got a chat, and each waiting visitor's place in line.
+func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
+	db := hb.h.DB
+	consoles, widgets := hb.consoles.All(), hb.widgets.All()
+	if len(consoles)+len(widgets) == 0 {
+		return nil
+	}
+	view, err := hb.h.loadQueueView(ctx)
+	if err != nil {
+		return err
+	}
+	agents, err := db.AgentList(ctx)
+	if err != nil {
+		return err
+	}
+	var change queueChange
+	change.view, change.event = view, ev
+	if ev.ConversationID != 0 {
+		conv, err := db.Conversation(ctx, ev.ConversationID)
+		if err != nil {
+			return err
+		}
+		var assignee string
+		if conv.AssignedAgentID != 0 {
+			u, err := db.User(ctx, conv.AssignedAgentID)
+			if err != nil {
+				return err
+			}
+			assignee = u.DisplayName()
+		}
+		change.badge = console.StatusChanged(conv.Status, assignee)
+	}
+	if ev.Type == chat.EventAssigned && len(hb.consoles.ForUser(ev.UserID)) > 0 {
+		s, err := db.SummaryOf(ctx, ev.ConversationID)
+		if err != nil {
+			return err
+		}
+		change.assignedTitle = s.Title
+	}
+	for _, c := range widgets {
+		c.conn.Enqueue(c.queueChanged(view, ev.ConversationID))
+	}
+	for _, c := range consoles {
+		if agents.Has(c.user.ID) {
+			c.conn.Enqueue(c.queueChanged(change))
+		}
+	}
+	return nil
+}
+
+// queueChange is what a change of the queue shows agents' consoles.
+type queueChange struct {
+	view  queueView
+	event chat.Event
+	// badge is the changed chat's new status, for consoles that have it open.
+	badge templ.Component
+	// assignedTitle names the chat the event assigned, for its agent's cue.
+	assignedTitle string
+}
+
+// onSettings reloads the consoles of users whose role changed, and tells
+// widgets whether chat is open.
+func (hb *hub) onSettings(ctx context.Context) error {
+	settings, err := hb.h.DB.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range hb.consoles.All() {
+		if settings.Agents.Has(c.user.ID) != c.agent {
+			c.conn.Close(statusReload, "role changed")
+		}
+	}
+	for _, c := range hb.widgets.All() {
+		c.conn.Enqueue(c.settingsChanged(settings))
+	}
+	return nil
+}
+
+// onFriends updates the count of invitations waiting in userID's consoles.
+func (hb *hub) onFriends(ctx context.Context, userID int64) error {
+	cs := hb.consoles.ForUser(userID)
+	if len(cs) == 0 {
+		return nil
+	}
+	n, err := hb.h.DB.InviteCount(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		c.conn.Enqueue(frameJob(console.InvitesChanged(n)))
+	}
+	return nil
+}
+
+// closeUser closes every socket of a user who was disabled or signed out everywhere.
+func (hb *hub) closeUser(userID int64) {
+	for _, c := range hb.forUser(userID) {
+		c.connection().Close(statusDisabled, "signed out")
+	}
+}
+
+// closeSession closes this instance's console sockets that were opened with
+// the session ev names.
+func (hb *hub) closeSession(ev chat.Event) {
+	for _, c := range hb.consoles.ForUser(ev.UserID) {
+		if chat.SessionKey(c.session) == ev.Session {
+			c.conn.Close(statusDisabled, "signed out")
+		}
+	}
+}

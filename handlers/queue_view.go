@@ -1,0 +1,57 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/queue"
+	"github.com/kefu-im/kefu/views/console"
+	"github.com/kefu-im/kefu/views/widget"
+)
+
+// queueView is the queue as waiting visitors and agents see it: loaded once
+// per change for every socket, and by the pages that show it.
+type queueView struct {
+	entries []chat.QueueEntry
+	recent  []time.Time
+	anyone  bool
+	loads   map[int64]*console.Load // each agent's open chats and capacity
+}
+
+func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
+	var v queueView
+	var err error
+	if v.entries, err = h.DB.Queue(ctx); err != nil {
+		return v, err
+	}
+	if v.recent, err = h.DB.RecentAssignments(ctx, 20); err != nil {
+		return v, err
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		return v, err
+	}
+	cfg := h.Dispatcher.Config()
+	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, agents.IDs)
+	if err != nil {
+		return v, err
+	}
+	v.loads = make(map[int64]*console.Load, len(loads))
+	for _, l := range loads {
+		v.anyone = v.anyone || (l.Online && l.Available && l.Capacity > 0)
+		v.loads[l.ID] = &console.Load{Open: l.Open, Capacity: l.Capacity}
+	}
+	return v, nil
+}
+
+// waitFor is what the visitor sees of the queue.
+func (v queueView) waitFor(visitorID int64) widget.Wait {
+	for _, e := range v.entries {
+		if e.VisitorID == visitorID {
+			d, ok := queue.EstimateWait(e.Position, v.recent)
+			return widget.Wait{Position: e.Position, Estimate: d, Known: ok, Anyone: v.anyone}
+		}
+	}
+	return widget.Wait{}
+}
