@@ -24,6 +24,8 @@ type consoleSocket struct {
 	csrf    string // the session's CSRF token, for forms in pushed fragments
 	session string // the session's token: the socket closes when that session ends
 
+	frames  frameHandlers
+
 	// screen is what the browser has been sent. Writer goroutine only.
 	screen consoleScreen
 }
@@ -51,42 +53,34 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	conn, done := h.hub.accept(w, r)
-	if conn == nil {
-		return
-	}
-	defer done()
+	csrf := h.Sessions.GetString(ctx, sessionCSRF)
+	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
+		s := newConsoleSocket(h, conn, acct, csrf, cookie.Value)
+		h.hub.consoles.Add(s.user.ID, s)
+		// An agent's presence keeps them online for routing; anyone's open
+		// console holds back their web push notifications.
+		stop := s.keepPresence()
+		return s.onFrame, func() {
+			stop()
+			h.hub.consoles.Remove(s.user.ID, s)
+		}
+	})
+}
+
+func newConsoleSocket(h *Handler, conn *live.Conn, acct account, csrf, session string) *consoleSocket {
 	s := &consoleSocket{
-		socket: socket{h: h, conn: conn, user: acct.User}, agent: acct.Agent,
-		csrf: h.Sessions.GetString(ctx, sessionCSRF), session: cookie.Value,
+		socket: socket{h: h, conn: conn, user: acct.User}, agent: acct.Agent, csrf: csrf, session: session,
 		screen: consoleScreen{threads: newThreadSeq(h.DB, acct.ID, true, historyURL)},
 	}
-	h.hub.consoles.Add(s.user.ID, s)
-	defer h.hub.consoles.Remove(s.user.ID, s)
-	// An agent's presence keeps them online for routing; anyone's open
-	// console holds back their web push notifications.
-	defer s.keepPresence()()
-	// The socket outlives the request: it ends with the server's base context.
-	_ = conn.Run(h.Base, s.onFrame)
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume}
+	return s
 }
 
 // onFrame handles one frame on the reader goroutine. Sends and reads are
 // stored here, in arrival order; what goes back to the browser goes through
 // the queue.
 func (s *consoleSocket) onFrame(ctx context.Context, data []byte) {
-	f, err := decodeFrame(data)
-	if err == nil {
-		switch f.Type {
-		case "send":
-			err = s.send(ctx, f)
-		case "read":
-			err = s.readFrame(ctx, f)
-		case "resume":
-			s.conn.Enqueue(s.resume(f))
-		default:
-			err = errFrameType
-		}
-	}
+	f, err := s.frames.handle(ctx, data)
 	if err == nil {
 		return
 	}
@@ -123,6 +117,12 @@ func (s *consoleSocket) send(ctx context.Context, f inFrame) error {
 	return nil
 }
 
+// onResume hands the writer what the browser says it shows.
+func (s *consoleSocket) onResume(ctx context.Context, f inFrame) error {
+	s.conn.Enqueue(s.resume(f))
+	return nil
+}
+
 func (s *consoleSocket) readFrame(ctx context.Context, f inFrame) error {
 	v, err := s.viewer(ctx)
 	if err != nil {
@@ -149,8 +149,7 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 			conv, err := s.h.DB.ConversationFor(ctx, id, v)
 			if err == nil {
 				sc.openID = conv.ID
-				sc.threads.follow(conv.ID, afterSeq)
-				err = sc.threads.catchUp(ctx, &buf, conv.ID, conv.LastSeq, nil)
+				err = sc.threads.open(ctx, &buf, conv, afterSeq)
 			}
 			if err != nil && !isNotFound(err) {
 				return nil, err

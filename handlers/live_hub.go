@@ -55,9 +55,11 @@ func (h *Handler) Resync(ctx context.Context) { h.hub.resync() }
 // after the base context ended.
 func (h *Handler) WaitSockets(limit time.Duration) bool { return h.hub.wait(limit) }
 
-// accept upgrades the request to a live connection and counts it until
-// done is called; a nil connection means the request has been answered.
-func (hb *hub) accept(w http.ResponseWriter, r *http.Request) (conn *live.Conn, done func()) {
+// serve upgrades the request to a live connection, hands it to open, which
+// makes and registers the socket, and runs the socket until it ends, then
+// calls the closed that open returned. A socket outlives its request: it
+// ends with the server's base context.
+func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Conn) (onFrame func(context.Context, []byte), closed func())) {
 	// The server's read and write timeouts are for requests, not for a socket
 	// that lives for hours; live.Conn bounds every write itself.
 	rc := http.NewResponseController(w)
@@ -69,17 +71,21 @@ func (hb *hub) accept(w http.ResponseWriter, r *http.Request) (conn *live.Conn, 
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
-		return nil, nil // Accept has answered the request.
+		return // Accept has answered the request.
 	}
 	hb.mu.Lock()
 	if hb.closing {
 		hb.mu.Unlock()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
-		return nil, nil
+		return
 	}
 	hb.running.Add(1)
 	hb.mu.Unlock()
-	return live.NewConn(ws, hb.h.Live), hb.running.Done
+	defer hb.running.Done()
+	conn := live.NewConn(ws, hb.h.Live)
+	onFrame, closed := open(conn)
+	defer closed()
+	_ = conn.Run(hb.h.Base, onFrame)
 }
 
 func (hb *hub) wait(limit time.Duration) bool {

@@ -68,8 +68,22 @@ func decodeFrame(data []byte) (inFrame, error) {
 	return f, chat.ValidateUTF8(data)
 }
 
-// errFrameType refuses a frame this socket does not take.
-var errFrameType = chat.Invalid("type", "Unknown frame type.")
+// frameHandlers maps each frame type a socket takes to what handles it on
+// the reader goroutine.
+type frameHandlers map[string]func(context.Context, inFrame) error
+
+// handle decodes one frame and hands it to its handler. It returns the
+// frame and why it failed.
+func (fh frameHandlers) handle(ctx context.Context, data []byte) (inFrame, error) {
+	f, err := decodeFrame(data)
+	if err != nil {
+		return f, err
+	}
+	if run, ok := fh[f.Type]; ok {
+		return f, run(ctx, f)
+	}
+	return f, chat.Invalid("type", "Unknown frame type.")
+}
 
 // socket is what a console socket and a widget socket share: who is on it
 // and the connection. Its fields are set at the handshake and never change,

@@ -56,6 +56,13 @@ func (t *threadSeq) follows(id int64) bool {
 // forget stops following conversation id: it is no longer the viewer's to see.
 func (t *threadSeq) forget(id int64) { delete(t.sent, id) }
 
+// open follows conversation c's thread, which the browser shows up to
+// afterSeq, and catches it up to c's newest message.
+func (t *threadSeq) open(ctx context.Context, buf *bytes.Buffer, c chat.Conversation, afterSeq int64) error {
+	t.follow(c.ID, afterSeq)
+	return t.catchUp(ctx, buf, c.ID, c.LastSeq, nil)
+}
+
 // catchUp writes the messages of conversation id up to upTo that the
 // browser has not been sent, in order, each once. known is message upTo
 // when the caller has it already.

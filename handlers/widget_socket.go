@@ -21,6 +21,7 @@ import (
 type widgetSocket struct {
 	socket
 	userAgent string // the browser's, from the handshake
+	frames    frameHandlers
 
 	// aim is what the widget is for, as the browser's last resume said.
 	// Reader goroutine only.
@@ -61,39 +62,26 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	conn, done := h.hub.accept(w, r)
-	if conn == nil {
-		return
-	}
-	defer done()
+	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
+		s := newWidgetSocket(h, conn, v, r.UserAgent())
+		h.hub.widgets.Add(s.user.ID, s)
+		return s.onFrame, func() { h.hub.widgets.Remove(s.user.ID, s) }
+	})
+}
+
+func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent string) *widgetSocket {
 	s := &widgetSocket{
-		socket: socket{h: h, conn: conn, user: v}, userAgent: r.UserAgent(),
-		screen: widgetScreen{threads: newThreadSeq(h.DB, v.ID, false, widgetHistoryURL)},
+		socket: socket{h: h, conn: conn, user: visitor}, userAgent: userAgent,
+		screen: widgetScreen{threads: newThreadSeq(h.DB, visitor.ID, false, widgetHistoryURL)},
 	}
-	h.hub.widgets.Add(s.user.ID, s)
-	defer h.hub.widgets.Remove(s.user.ID, s)
-	// The socket outlives the request: it ends with the server's base context.
-	_ = conn.Run(h.Base, s.onFrame)
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
+	return s
 }
 
 // onFrame handles one frame on the reader goroutine. Sends are stored here,
 // in arrival order; what goes back to the browser goes through the queue.
 func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
-	f, err := decodeFrame(data)
-	if err == nil {
-		switch f.Type {
-		case "send":
-			err = s.send(ctx, f)
-		case "read":
-			err = s.read(ctx, f, s.viewer())
-		case "resume":
-			err = s.onResume(ctx, f)
-		case "rate":
-			err = s.rate(ctx, f)
-		default:
-			err = errFrameType
-		}
-	}
+	f, err := s.frames.handle(ctx, data)
 	if err == nil {
 		return
 	}
@@ -109,6 +97,8 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 }
 
 func (s *widgetSocket) viewer() chat.Viewer { return chat.Viewer{UserID: s.user.ID} }
+
+func (s *widgetSocket) readFrame(ctx context.Context, f inFrame) error { return s.read(ctx, f, s.viewer()) }
 
 // onResume keeps what the resume frame says the widget is aimed at, for the
 // sends that follow, and hands the writer its copy with the resume.
@@ -151,22 +141,7 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 		sc.openID = 0
 		sc.aim = a
 		sc.rating = false
-		var conv chat.Conversation
-		var err error
-		if id != 0 {
-			conv, err = s.h.DB.ConversationFor(ctx, id, s.viewer())
-		} else {
-			conv, err = s.conversation(ctx)
-		}
-		switch {
-		case err == nil && conv.ID != 0 && id == 0:
-			sc.openID = conv.ID
-			err = sc.threads.replace(ctx, &buf, conv.ID)
-		case err == nil && conv.ID != 0:
-			sc.openID = conv.ID
-			sc.threads.follow(conv.ID, afterSeq)
-			err = sc.threads.catchUp(ctx, &buf, conv.ID, conv.LastSeq, nil)
-		}
+		conv, err := s.resumeThread(ctx, &buf, id, afterSeq)
 		if err != nil && !isNotFound(err) {
 			return nil, err
 		}
@@ -175,6 +150,27 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 		}
 		return frameBytes(&buf), nil
 	}
+}
+
+// resumeThread shows the widget's thread as the resume asks: conversation
+// id from afterSeq on, or with id 0 the widget's conversation, if any, from
+// its newest page. It returns the conversation shown (zero: none).
+func (s *widgetSocket) resumeThread(ctx context.Context, buf *bytes.Buffer, id, afterSeq int64) (chat.Conversation, error) {
+	sc := &s.screen
+	if id != 0 {
+		conv, err := s.h.DB.ConversationFor(ctx, id, s.viewer())
+		if err != nil {
+			return chat.Conversation{}, err
+		}
+		sc.openID = conv.ID
+		return conv, sc.threads.open(ctx, buf, conv, afterSeq)
+	}
+	conv, err := s.conversation(ctx)
+	if err != nil {
+		return chat.Conversation{}, err
+	}
+	sc.openID = conv.ID
+	return conv, sc.threads.replace(ctx, buf, conv.ID)
 }
 
 // deliver shows msg, and any messages the widget missed before it, when it
