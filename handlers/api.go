@@ -132,7 +132,7 @@ type apiMessage struct {
 
 func apiMessageOf(m chat.Message) apiMessage {
 	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
-		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Body, CreatedAt: m.CreatedAt}
+		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		out.SenderID = &m.SenderID
 	}

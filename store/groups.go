@@ -55,7 +55,7 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 		if err != nil {
 			return err
 		}
-		if err := systemLine(ctx, tx, id, fmt.Sprintf("%s created the group %q.", owner, title)); err != nil {
+		if err := systemLine(ctx, tx, id, chat.LineGroupCreated, owner, title); err != nil {
 			return err
 		}
 		return addMembers(ctx, tx, id, ownerID, owner, memberIDs)
@@ -99,7 +99,7 @@ func addMembers(ctx context.Context, tx pgx.Tx, id, actorID int64, actor string,
 	if len(names) == 0 {
 		return nil
 	}
-	return systemLine(ctx, tx, id, fmt.Sprintf("%s added %s.", actor, strings.Join(names, ", ")))
+	return systemLine(ctx, tx, id, chat.LineMembersAdded, append([]string{actor}, names...)...)
 }
 
 func lowerFirst(s string) string {
@@ -166,7 +166,7 @@ func (db *DB) RemoveGroupMember(ctx context.Context, id, actorID, userID int64) 
 		if err != nil {
 			return err
 		}
-		return systemLine(ctx, tx, id, fmt.Sprintf("%s removed %s.", actor, name))
+		return systemLine(ctx, tx, id, chat.LineMemberRemoved, actor, name)
 	})
 	if err != nil {
 		return fmt.Errorf("store: remove %d from group %d: %w", userID, id, mapErr(err))
@@ -200,7 +200,7 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 		if err != nil {
 			return err
 		}
-		line := name + " left the group."
+		code, args := chat.LineMemberLeft, []string{name}
 		if owner == userID {
 			var next int64
 			err := tx.QueryRow(ctx, `SELECT user_id FROM conversation_members WHERE conversation_id = $1
@@ -213,12 +213,12 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 				if err != nil {
 					return err
 				}
-				line = fmt.Sprintf("%s left the group; %s owns it now.", name, nextName)
+				code, args = chat.LineOwnerLeft, []string{name, nextName}
 			} else if err != pgx.ErrNoRows {
 				return err
 			}
 		}
-		return systemLine(ctx, tx, id, line)
+		return systemLine(ctx, tx, id, code, args...)
 	})
 	if err != nil {
 		return fmt.Errorf("store: %d leaves group %d: %w", userID, id, mapErr(err))
@@ -243,7 +243,7 @@ func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) 
 		if err != nil {
 			return err
 		}
-		return systemLine(ctx, tx, id, fmt.Sprintf("%s renamed the group %q.", actor, title))
+		return systemLine(ctx, tx, id, chat.LineGroupRenamed, actor, title)
 	})
 	if err != nil {
 		return fmt.Errorf("store: rename group %d: %w", id, mapErr(err))

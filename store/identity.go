@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,7 +136,7 @@ func carryOver(ctx context.Context, tx pgx.Tx, anon, to int64) error {
 		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1`, open); err != nil {
 			return err
 		}
-		if err := systemLine(ctx, tx, open, fmt.Sprintf("The visitor signed in; the chat goes on in their conversation #%d.", stays)); err != nil {
+		if err := systemLine(ctx, tx, open, chat.LineVisitorSignedIn, strconv.FormatInt(stays, 10)); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: open}); err != nil {

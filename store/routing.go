@@ -143,7 +143,7 @@ func assign(ctx context.Context, tx pgx.Tx, id, agentID int64, now time.Time) er
 	if err != nil {
 		return err
 	}
-	if err := systemLine(ctx, tx, id, name+" joined the chat."); err != nil {
+	if err := systemLine(ctx, tx, id, chat.LineJoined, name); err != nil {
 		return err
 	}
 	if err := enqueueEvent(ctx, tx, EventConversationAssigned, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
@@ -160,8 +160,10 @@ func displayName(ctx context.Context, q querier, id int64) (string, error) {
 	return u.DisplayName(), err
 }
 
-func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, text string) error {
-	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Body: text})
+// systemLine writes the system line code with args into a conversation;
+// chat.SystemText gives its words when it is shown.
+func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, code chat.SystemCode, args ...string) error {
+	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Code: code, Args: args})
 	return err
 }
 
@@ -226,11 +228,11 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			if err != nil {
 				return err
 			}
-			line := name + " did not answer in time, so the chat is back in the queue."
+			line := chat.LineNoAnswer
 			if h.Reason == chat.WentOffline {
-				line = name + " went offline, so the chat is back in the queue."
+				line = chat.LineWentOffline
 			}
-			if err := systemLine(ctx, tx, h.ConversationID, line); err != nil {
+			if err := systemLine(ctx, tx, h.ConversationID, line, name); err != nil {
 				return err
 			}
 			if err := enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: h.ConversationID, PreviousAgentID: h.AgentID, Reason: string(h.Reason)}); err != nil {
@@ -260,7 +262,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			if err != nil {
 				return err
 			}
-			if err := systemLine(ctx, tx, r.id, name+" is not available right now, so the chat joined the general queue."); err != nil {
+			if err := systemLine(ctx, tx, r.id, chat.LineTargetAway, name); err != nil {
 				return err
 			}
 		}
@@ -327,7 +329,7 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 		if err != nil {
 			return err
 		}
-		if err := systemLine(ctx, tx, id, name+" marked the chat resolved."); err != nil {
+		if err := systemLine(ctx, tx, id, chat.LineResolved, name); err != nil {
 			return err
 		}
 		if err := enqueueEvent(ctx, tx, EventConversationResolved, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
@@ -388,7 +390,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 				return err
 			}
 		}
-		if err := systemLine(ctx, tx, id, by+" transferred the chat to "+toName+"."); err != nil {
+		if err := systemLine(ctx, tx, id, chat.LineTransferred, by, toName); err != nil {
 			return err
 		}
 		return assign(ctx, tx, id, to, now)
