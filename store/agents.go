@@ -39,8 +39,8 @@ func (db *DB) Agents(ctx context.Context, now time.Time, grace time.Duration, id
 
 // SetAgentState sets an agent's state and wakes the dispatchers.
 func (db *DB) SetAgentState(ctx context.Context, userID int64, state chat.AgentState) error {
-	if state != chat.Available && state != chat.Away {
-		return chat.Invalid("state", "Choose available or away.")
+	if err := state.Validate(); err != nil {
+		return err
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE agents SET state = $2 WHERE user_id = $1", userID, state)

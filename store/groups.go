@@ -9,23 +9,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
 )
-
-// groupTitleMax is the longest group name, in characters.
-const groupTitleMax = 100
-
-func validGroupTitle(title string) (string, error) {
-	title = strings.TrimSpace(title)
-	if title == "" || utf8.RuneCountInString(title) > groupTitleMax || !utf8.ValidString(title) || strings.ContainsRune(title, 0) {
-		return "", chat.Invalid("title", fmt.Sprintf("A group's name is 1 to %d characters.", groupTitleMax))
-	}
-	return title, nil
-}
 
 // Group is a group conversation with its members, by name.
 type Group struct {
@@ -38,7 +26,7 @@ type Group struct {
 // person is starting a conversation with them, so the conversation_grade
 // policy decides it for each: any refusal refuses the whole group.
 func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memberIDs []int64) (int64, error) {
-	title, err := validGroupTitle(title)
+	title, err := chat.ValidateGroupTitle(title)
 	if err != nil {
 		return 0, err
 	}
@@ -228,7 +216,7 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 
 // RenameGroup gives group id a new name; any member may.
 func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) error {
-	title, err := validGroupTitle(title)
+	title, err := chat.ValidateGroupTitle(title)
 	if err != nil {
 		return err
 	}
