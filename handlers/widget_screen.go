@@ -77,16 +77,15 @@ func closedReason(s chat.Settings) string {
 // prechatFor is what the widget asks of a visitor whose chat is conv (zero:
 // none yet) before their next message: nothing while a chat goes on or in a
 // direct conversation, else what a new chat needs that they have not given.
-func (s *widgetSocket) prechatFor(ctx context.Context, conv chat.Conversation, anyone bool) (widget.PrechatRules, error) {
-	off := widget.PrechatRules{Name: "off", Email: "off"}
+func (s *widgetSocket) prechatFor(ctx context.Context, conv chat.Conversation, anyone bool) (chat.Prechat, error) {
 	if s.screen.aim.direct || (conv.ID != 0 && conv.Status != chat.Resolved) {
-		return off, nil
+		return chat.Prechat{}, nil
 	}
 	visitor, err := s.h.DB.User(ctx, s.user.ID)
 	if err != nil {
-		return off, err
+		return chat.Prechat{}, err
 	}
-	return prechatRules(s.screen.aim.site, visitor, anyone), nil
+	return s.screen.aim.site.PrechatFor(visitor, anyone), nil
 }
 
 // waitFor is the queue status this widget shows: the visitor's place in
@@ -200,7 +199,7 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 // showPrechat shows the pre-chat fields rules asks for, after comps, when
 // the browser does not show them already: what the visitor typed into them
 // stays.
-func (s *widgetSocket) showPrechat(rules widget.PrechatRules, comps ...templ.Component) live.Job {
+func (s *widgetSocket) showPrechat(rules chat.Prechat, comps ...templ.Component) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if sc.prechat == nil || *sc.prechat != rules {

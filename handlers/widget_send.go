@@ -6,13 +6,11 @@ package handlers
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
-	"github.com/kefu-im/kefu/views/widget"
 )
 
 // storeMessage stores a visitor's message. "Contact the author": an agent
@@ -38,7 +36,7 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 	msg, created, err := h.DB.SendFromVisitor(ctx, snd)
 	if err == nil && starting {
 		// What the visitor gave is kept: the fields go until a new chat needs them.
-		s.conn.Enqueue(s.showPrechat(widget.PrechatRules{Name: "off", Email: "off"}))
+		s.conn.Enqueue(s.showPrechat(chat.Prechat{}))
 	}
 	return msg, created, err
 }
@@ -47,7 +45,7 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 // field the visitor has not given: the widget shows the fields, and the
 // message stays in the composer.
 type fieldsNeeded struct {
-	rules widget.PrechatRules
+	rules chat.Prechat
 	err   error // a *chat.ValidationError naming the field
 }
 
@@ -81,29 +79,18 @@ func (s *widgetSocket) startingChat(ctx context.Context, f inFrame, snd *store.S
 			return false, err
 		}
 	}
-	rules := prechatRules(site, visitor, view.anyone)
-	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
-	var invalid error
-	switch {
-	case rules.Name == "required" && name == "":
-		invalid = chat.Invalid("name", "Please tell us your name.")
-	case rules.Email == "required" && email == "":
-		invalid = chat.Invalid("email", "Please give your email, so that we can answer you.")
-	case utf8.RuneCountInString(name) > 100:
-		invalid = chat.Invalid("name", "Your name is at most 100 characters.")
-	case email != "" && !validEmail(email):
-		invalid = chat.Invalid("email", "That email address does not look right.")
-	}
-	if invalid != nil {
-		return false, &fieldsNeeded{rules: rules, err: invalid}
+	rules := site.PrechatFor(visitor, view.anyone)
+	name, email, err := rules.Check(f.Name, f.Email)
+	if err != nil {
+		return false, &fieldsNeeded{rules: rules, err: err}
 	}
 	snd.SiteID = site.ID
 	snd.Context = visitorContext(f.Context, s.userAgent)
-	if rules.Email != "off" && email != "" {
+	if email != "" {
 		snd.Context["email"] = email
 		snd.VisitorEmail = email
 	}
-	if rules.Name != "off" && name != "" {
+	if name != "" {
 		snd.Context["name"] = name
 		snd.VisitorName = name // stored with the message, or not at all
 	}
@@ -133,32 +120,4 @@ func truncate(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
-}
-
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && len(s) <= 254
-}
-
-// prechatRules is what a visitor starting a support chat on site is asked:
-// the site's pre-chat fields; when nobody is available (the offline form), an
-// email too, so that the answer can reach them. A field the visitor has
-// given before is not asked again, and a verified visitor's host site has
-// said who they are already.
-func prechatRules(site chat.Site, visitor chat.User, anyone bool) widget.PrechatRules {
-	r := widget.PrechatRules{Name: "off", Email: "off"}
-	if visitor.ExternalID != "" || site.ID == 0 {
-		return r
-	}
-	r.Name, r.Email = string(site.PrechatName), string(site.PrechatEmail)
-	if !anyone {
-		r.Email = "required"
-	}
-	if visitor.Name != "" {
-		r.Name = "off"
-	}
-	if visitor.Email != "" {
-		r.Email = "off"
-	}
-	return r
 }
