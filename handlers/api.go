@@ -64,7 +64,7 @@ func (h *Handler) apiAuth(next http.Handler) http.Handler {
 			h.apiFail(w, r, chat.ErrUnauthorized)
 			return
 		}
-		k, err := h.DB.AuthenticateAPIKey(r.Context(), auth.TokenHash(key), h.now())
+		k, err := h.DB.AuthenticateAPIKey(r.Context(), auth.TokenHash(key), h.Now())
 		if errors.Is(err, chat.ErrNotFound) {
 			err = chat.ErrUnauthorized
 		}

@@ -173,7 +173,7 @@ func pathID(r *http.Request) (int64, error) {
 // a chat can be transferred to, and who has the open chat.
 func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) error {
 	ctx := r.Context()
-	if err := h.DB.EnsureAgent(ctx, acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+	if err := h.DB.EnsureAgent(ctx, acct.ID, h.Routing.Capacity); err != nil {
 		return err
 	}
 	var err error
@@ -184,8 +184,7 @@ func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) er
 	if p.Queue, err = h.DB.Queue(ctx); err != nil {
 		return err
 	}
-	cfg := h.Dispatcher.Config()
-	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, []int64{acct.ID})
+	loads, err := h.DB.Agents(ctx, h.Now(), h.Routing.Grace, []int64{acct.ID})
 	if err != nil {
 		return err
 	}

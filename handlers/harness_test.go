@@ -16,9 +16,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/auth"
-	"github.com/kefu-im/kefu/handlers"
-	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
@@ -31,14 +30,15 @@ const (
 	agentPassword = "agent password"
 )
 
-// instance is one kefu (handlers, bus and HTTP server) on a database.
+// instance is one kefu (handlers, dispatcher, bus and HTTP server) on a
+// database, built as cmd/kefu builds it. Push notifications and webhooks
+// stay in their outboxes: the tests that send them run the workers' rounds.
 type instance struct {
-	t      testing.TB
-	url    string // the database's
-	db     *store.DB
-	srv    *httptest.Server
-	h      *handlers.Handler
-	cancel context.CancelFunc
+	t   testing.TB
+	url string // the database's
+	db  *store.DB
+	srv *httptest.Server
+	app *app.App
 }
 
 // start runs a kefu instance on the database at dbURL until t ends.
@@ -51,27 +51,22 @@ func start(t testing.TB, dbURL string) *instance {
 	}
 	t.Cleanup(db.Close)
 	srv := httptest.NewUnstartedServer(nil)
+	u := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, Routing: queue.DefaultConfig}, logger)
+	srv.Config = a.Server()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	base, cancel := context.WithCancel(ctx)
-	sessions := handlers.NewSessions(db, false)
-	u, _ := url.Parse(srv.URL)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dispatcher := queue.NewDispatcher(db, queue.DefaultConfig, logger)
-	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: u, Base: base, Dispatcher: dispatcher})
-	srv.Config.Handler = h.Routes()
-	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
-	busDone := make(chan struct{})
-	go func() { bus.Run(base); close(busDone) }()
-	dispatcherDone := make(chan struct{})
-	go func() { dispatcher.Run(base); close(dispatcherDone) }()
-	t.Cleanup(func() { cancel(); <-busDone; <-dispatcherDone })
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Stop)
 	select {
-	case <-bus.Ready():
+	case <-a.Ready():
 	case <-time.After(10 * time.Second):
 		t.Fatal("bus did not start listening")
 	}
-	return &instance{t: t, url: dbURL, db: db, srv: srv, h: h, cancel: cancel}
+	return &instance{t: t, url: dbURL, db: db, srv: srv, app: a}
 }
 
 // newKefu starts one instance on a fresh database with an admin agent.

@@ -36,7 +36,7 @@ const (
 // stateUpdate lets an agent switch between available and away.
 func (h *Handler) stateUpdate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -56,11 +56,11 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.Take(r.Context(), id, acct.ID, h.now()); err != nil {
+	if err := h.DB.Take(r.Context(), id, acct.ID, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
 			say = sayTakeAtCapacity
@@ -80,7 +80,7 @@ func (h *Handler) conversationResolve(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.Resolve(r.Context(), id, acct.ID, h.now()); err != nil {
+	if err := h.DB.Resolve(r.Context(), id, acct.ID, h.Now()); err != nil {
 		h.refused(w, r, err, "", backTo(r))
 		return
 	}
@@ -109,7 +109,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.now()); err != nil {
+	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
 			say = sayTransferAtCapacity

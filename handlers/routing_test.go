@@ -315,7 +315,7 @@ func TestResyncShowsTheQueue(t *testing.T) {
 		INSERT INTO messages (conversation_id, seq, sender_id, type, body) SELECT id, 1, $1, 'text', 'queued while the bus was down' FROM c`, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	k.h.Resync(context.Background())
+	k.app.Handler().Resync(context.Background())
 	frame := console.waitFor("queued while the bus was down")
 	if !strings.Contains(frame, `data-target="#queue" data-swap="innerHTML"`) {
 		t.Fatalf("the waiting chat reached the resynced console outside its queue panel:\n%s", frame)

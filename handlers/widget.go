@@ -243,7 +243,7 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 		h.failJSON(w, r, err)
 		return
 	}
-	id, err := auth.VerifyIdentity(in.Token, secret, h.now())
+	id, err := auth.VerifyIdentity(in.Token, secret, h.Now())
 	if err != nil {
 		h.failJSON(w, r, err)
 		return
