@@ -161,14 +161,6 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/c/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, errNoPage
-	}
-	return id, nil
-}
-
 // agentPanel fills what only agents see: their state, the queue, the agents
 // a chat can be transferred to, and who has the open chat.
 func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) error {

@@ -19,12 +19,6 @@ const (
 	sessionConsoleRefusal = "console_refusal"
 )
 
-// fragmentHeader marks a form that live.js posted: it wants the outcome as
-// fragments to apply in place, not a page.
-const fragmentHeader = "X-Kefu-Fragment"
-
-func wantsFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) == "1" }
-
 // Words for the agent, where the general ones would speak of someone else.
 const (
 	sayTakeAtCapacity     = "You are at capacity: resolve one of your chats before you take another."
@@ -181,26 +175,4 @@ func (h *Handler) consoleFlash(r *http.Request) console.Flash {
 		return console.Flash{Text: msg, Refused: true}
 	}
 	return console.Flash{Text: h.Sessions.PopString(r.Context(), sessionConsoleNotice)}
-}
-
-// backTo is where a form returns to: the console page it was posted from.
-func backTo(r *http.Request) string {
-	if ref := r.Referer(); strings.HasPrefix(ref, "http") {
-		if i := strings.Index(ref, "/console"); i >= 0 {
-			return ref[i:]
-		}
-	}
-	return "/console"
-}
-
-// agentOnly lets through agents only. Someone taken off customer service
-// while their console was open goes back to the console, told why.
-func (h *Handler) agentOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !accountFrom(r.Context()).Agent {
-			h.refused(w, r, chat.ErrNotAllowed, sayNotAgent, "/console")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
