@@ -124,9 +124,18 @@ func (b *browser) csrf(path string) string {
 
 func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	b.k.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+	return b.send(http.MethodPost, path, form, http.Header{"Origin": {b.k.srv.URL}})
+}
+
+// send sends form to path with b's cookies and exactly the headers given.
+func (b *browser) send(method, path string, form url.Values, header http.Header) (*http.Response, string) {
+	b.k.t.Helper()
+	req, err := http.NewRequest(method, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	req.Header = header.Clone()
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.k.srv.URL)
 	resp, err := b.client.Do(req)
 	if err != nil {
 		b.k.t.Fatal(err)
