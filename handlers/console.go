@@ -122,11 +122,3 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/console/c/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 }
-
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, errNoPage
-	}
-	return id, nil
-}

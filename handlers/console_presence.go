@@ -13,12 +13,12 @@ import (
 // if its session has ended. It returns the function that ends it.
 func (s *consoleSocket) keepPresence() (stop func()) {
 	h := s.h
-	cfg := h.Dispatcher.Config()
+	cfg := h.Routing
 	socketID := auth.NewToken()
 	touch := func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()
-		if err := h.DB.TouchPresence(ctx, socketID, s.user.ID, cfg.Now()); err != nil {
+		if err := h.DB.TouchPresence(ctx, socketID, s.user.ID, h.Now()); err != nil {
 			h.Logger.Warn("agent presence failed", "user_id", s.user.ID, "err", err)
 		}
 	}
@@ -51,7 +51,7 @@ func (s *consoleSocket) keepPresence() (stop func()) {
 		// The grace period starts now; the socket no longer holds back pushes.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()
-		if err := h.DB.ClosePresence(ctx, socketID, cfg.Now()); err != nil {
+		if err := h.DB.ClosePresence(ctx, socketID, h.Now()); err != nil {
 			h.Logger.Warn("agent presence failed", "user_id", s.user.ID, "err", err)
 		}
 	}

@@ -264,7 +264,7 @@ func (s *consoleSocket) renderMissedNotices(ctx context.Context, buf *bytes.Buff
 	if !v.IsAgent {
 		return nil
 	}
-	ids, err := s.h.DB.NewlyAssigned(ctx, s.user.ID, s.h.now().Add(-noticeWindow))
+	ids, err := s.h.DB.NewlyAssigned(ctx, s.user.ID, s.h.Now().Add(-noticeWindow))
 	if err != nil {
 		return err
 	}

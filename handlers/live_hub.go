@@ -113,7 +113,6 @@ func (hb *hub) onEvent(ctx context.Context, payload string) {
 	case chat.EventMessage:
 		err = hb.onMessage(ctx, ev)
 	case chat.EventQueue, chat.EventAssigned:
-		hb.h.Dispatcher.Wake()
 		err = hb.onQueue(ctx, ev)
 	case chat.EventUserDisabled, chat.EventSignedOut:
 		hb.closeUser(ev.UserID)

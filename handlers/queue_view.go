@@ -32,8 +32,7 @@ func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 	if err != nil {
 		return v, err
 	}
-	cfg := h.Dispatcher.Config()
-	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, agents.IDs)
+	loads, err := h.DB.Agents(ctx, h.Now(), h.Routing.Grace, agents.IDs)
 	if err != nil {
 		return v, err
 	}

@@ -27,7 +27,7 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 		return h.DB.SendDirect(ctx, snd, f.To)
 	}
 	if f.To != 0 {
-		snd.TargetID, snd.TargetUntil = f.To, h.now().Add(h.Dispatcher.Config().TargetWait)
+		snd.TargetID, snd.TargetUntil = f.To, h.Now().Add(h.Routing.TargetWait)
 	}
 	starting, err := s.startingChat(ctx, f, &snd)
 	if err != nil {
