@@ -7,12 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 )
 
 // pushNote is a change that may notify people: who is told is decided by
@@ -224,34 +224,14 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 	return due, nil
 }
 
-// PushOutcome is how an attempt at a notification ended.
-type PushOutcome struct {
-	At time.Time
-	// Sent: the push service accepted it.
-	Sent bool
-	// Cancelled: it is not sent, now or later: it was no longer needed, or
-	// failed for good. Error says why.
-	Cancelled bool
-	// RetryAt is when to try again, when it was neither sent nor cancelled.
-	RetryAt time.Time
-	Error   string
-}
-
-// maxPushError bounds the error kept with a notification.
-const maxPushError = 500
-
 // FinishPush records the outcome of the attempt at d that ClaimPushes
-// leased. It changes nothing when that lease was lost to a newer attempt.
-// When the notification was updated while the attempt was under way, the
-// row stays pending with its new content, which goes out when due; a
-// failure still pushes its next attempt back.
-func (db *DB) FinishPush(ctx context.Context, d DuePush, o PushOutcome) error {
-	msg := o.Error
-	if len(msg) > maxPushError {
-		msg = strings.ToValidUTF8(msg[:maxPushError], "")
-	}
+// leased: done is sent, given up is cancelled. It changes nothing when that
+// lease was lost to a newer attempt. When the notification was updated
+// while the attempt was under way, the row stays pending with its new
+// facts, which go out when due; a failure still pushes its next attempt back.
+func (db *DB) FinishPush(ctx context.Context, d DuePush, o outbox.Outcome) error {
 	retry := o.RetryAt
-	if o.Sent || o.Cancelled {
+	if o.Done || o.GiveUp {
 		retry = time.Time{}
 	}
 	if _, err := db.pool.Exec(ctx, `WITH done AS (
@@ -262,7 +242,7 @@ func (db *DB) FinishPush(ctx context.Context, d DuePush, o PushOutcome) error {
 			WHERE id = $1 AND attempts = $2 AND sent_at IS NULL AND cancelled_at IS NULL
 			RETURNING subscription_id)
 		UPDATE push_subscriptions s SET last_sent_at = $7 FROM done WHERE $4 AND s.id = done.subscription_id`,
-		d.ID, d.Attempts, d.Revision, o.Sent, o.Cancelled, msg, o.At, retry); err != nil {
+		d.ID, d.Attempts, d.Revision, o.Done, o.GiveUp, clipError(o.Error), o.At, retry); err != nil {
 		return fmt.Errorf("store: notification %d attempt %d: %w", d.ID, d.Attempts, err)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
@@ -478,7 +479,7 @@ func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
 	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "are you there?"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishPush(ctx, due[0], store.PushOutcome{At: now, Sent: true}); err != nil {
+	if err := db.FinishPush(ctx, due[0], outbox.Outcome{At: now, Done: true}); err != nil {
 		t.Fatal(err)
 	}
 	got := pending(t, db, w.alex.ID)
@@ -489,7 +490,7 @@ func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].Live || due[0].Kind != store.PushMessage || due[0].Attempts != 2 {
 		t.Fatalf("claim after close = %+v, %v", due, err)
 	}
-	if err := db.FinishPush(ctx, due[0], store.PushOutcome{At: now, Sent: true}); err != nil {
+	if err := db.FinishPush(ctx, due[0], outbox.Outcome{At: now, Done: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, db, w.alex.ID); len(got) != 0 {
