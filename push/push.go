@@ -81,16 +81,9 @@ func TTL(kind string) time.Duration {
 	}
 }
 
-// GenerateVAPID makes a new VAPID key pair, public key first, as
-// store.EnsureVAPID and store.RotateVAPID ask for it.
-func GenerateVAPID() (public, private string, err error) {
-	private, public, err = webpush.GenerateVAPIDKeys()
-	return public, private, err
-}
-
 // Outbox is what the worker needs of the store.
 type Outbox interface {
-	EnsureVAPID(ctx context.Context, generate func() (public, private string, err error)) (store.VAPID, error)
+	KeyStore
 	SetPushQuiet(ctx context.Context, quiet time.Duration) error
 	ClaimPushes(ctx context.Context, now time.Time, grace, lease time.Duration, limit int) ([]store.DuePush, error)
 	FinishPush(ctx context.Context, d store.DuePush, o outbox.Outcome) error
@@ -135,7 +128,7 @@ func NewWorker(ob Outbox, cfg Config, logger *slog.Logger) *Worker {
 // the very first start, and stores the quiet period, which every instance
 // applies when it enqueues.
 func (w *Worker) Prepare(ctx context.Context) error {
-	if _, err := w.outbox.EnsureVAPID(ctx, GenerateVAPID); err != nil {
+	if _, err := EnsureKeys(ctx, w.outbox); err != nil {
 		return err
 	}
 	return w.outbox.SetPushQuiet(ctx, w.quiet)
@@ -144,7 +137,7 @@ func (w *Worker) Prepare(ctx context.Context) error {
 // due is a claimed notification with the keys to sign it with.
 type due struct {
 	store.DuePush
-	keys store.VAPID
+	keys Keys
 }
 
 // courier sends push_outbox's notifications for outbox.Worker.
@@ -164,7 +157,7 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 		return nil, err
 	}
 	// Read every round: an admin may have rotated them.
-	keys, err := c.EnsureVAPID(ctx, nil)
+	keys, err := LoadKeys(ctx, c)
 	if err != nil {
 		return nil, err // the leases expire and the notifications are claimed again
 	}

@@ -42,7 +42,7 @@ func TestNotificationIsEncryptedSignedAndDescribed(t *testing.T) {
 			t.Errorf("%s: %q, want %q", h, r.Header.Get(h), v)
 		}
 	}
-	keys, err := w.db.EnsureVAPID(context.Background(), nil)
+	keys, err := push.LoadKeys(context.Background(), w.db)
 	if err != nil {
 		t.Fatal(err)
 	}

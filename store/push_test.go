@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,58 +87,47 @@ func pending(t *testing.T, db *store.DB, userID int64) []store.Push {
 	return out
 }
 
-func TestVAPIDGeneratedOnceThenRotated(t *testing.T) {
+func TestVAPIDRowSeededOnceThenReplaced(t *testing.T) {
 	t.Parallel()
 	db, alex := newAdmin(t)
 	ctx := context.Background()
-	if _, err := db.EnsureVAPID(ctx, nil); !errors.Is(err, chat.ErrNotFound) {
-		t.Fatalf("EnsureVAPID(nil) before any keys = %v, want ErrNotFound", err)
-	}
-	if _, err := db.EnsureVAPID(ctx, func() (string, string, error) {
-		pub, _, _ := vapidPair()
-		_, priv, _ := vapidPair()
-		return pub, priv, nil
-	}); err == nil {
-		t.Fatal("EnsureVAPID accepted keys that do not form a pair")
+	if _, _, err := db.VAPID(ctx); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("VAPID before any keys = %v, want ErrNotFound", err)
 	}
 
-	// Instances starting together: one pair is generated, and all get it.
-	var calls atomic.Int32
-	gen := func() (string, string, error) { calls.Add(1); return vapidPair() }
-	keys := make([]store.VAPID, 8)
+	// Instances starting together each offer a pair: all get the one stored first.
+	type pair struct{ public, private string }
+	got := make([]pair, 8)
 	var wg sync.WaitGroup
-	for i := range keys {
+	for i := range got {
 		wg.Go(func() {
-			v, err := db.EnsureVAPID(ctx, gen)
+			pub, priv, err := vapidPair()
 			if err != nil {
 				t.Error(err)
 			}
-			keys[i] = v
+			if got[i].public, got[i].private, err = db.SeedVAPID(ctx, pub, priv); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 	wg.Wait()
-	if calls.Load() != 1 {
-		t.Fatalf("generated %d times, want once", calls.Load())
-	}
-	for _, k := range keys {
-		if k != keys[0] || k.Public == "" || k.Private == "" {
-			t.Fatalf("instances got different keys: %v", keys)
+	first := got[0]
+	for _, p := range got {
+		if p != first || p.public == "" || p.private == "" {
+			t.Fatalf("instances got different keys: %v", got)
 		}
 	}
-	if v, err := db.EnsureVAPID(ctx, nil); err != nil || v != keys[0] {
-		t.Fatalf("EnsureVAPID later = %v, %v", v, err)
-	}
-	if s := fmt.Sprint(keys[0]); strings.Contains(s, keys[0].Private) {
-		t.Fatalf("printing the keys shows the private one: %s", s)
+	if pub, priv, err := db.VAPID(ctx); err != nil || (pair{pub, priv}) != first {
+		t.Fatalf("VAPID later = %s, %v", pub, err)
 	}
 
 	subscribe(t, db, alex.ID, "https://push.example.net/a")
-	rotated, err := db.RotateVAPID(ctx, alex.ID, vapidPair)
-	if err != nil || rotated.Public == keys[0].Public {
-		t.Fatalf("RotateVAPID = %v, %v", rotated, err)
+	pub, priv, _ := vapidPair()
+	if err := db.ReplaceVAPID(ctx, alex.ID, pub, priv); err != nil {
+		t.Fatal(err)
 	}
-	if v, _ := db.EnsureVAPID(ctx, gen); v != rotated || calls.Load() != 1 {
-		t.Fatalf("after rotation EnsureVAPID = %v (generated %d times)", v, calls.Load())
+	if p, q, err := db.VAPID(ctx); err != nil || p != pub || q != priv {
+		t.Fatalf("after replacing, VAPID = %s, %v", p, err)
 	}
 	if subs, err := db.PushSubscriptions(ctx, alex.ID); err != nil || len(subs) != 0 {
 		t.Fatalf("subscriptions after rotation = %v, %v; want none", subs, err)
@@ -154,14 +142,14 @@ func TestVAPIDGeneratedOnceThenRotated(t *testing.T) {
 			continue
 		}
 		seen = append(seen, e.Action)
-		for _, priv := range []string{keys[0].Private, rotated.Private} {
-			if strings.Contains(string(e.Old)+string(e.New), priv) {
+		for _, private := range []string{first.private, priv} {
+			if strings.Contains(string(e.Old)+string(e.New), private) {
 				t.Fatalf("the audit log holds a private key: %s", e.Action)
 			}
 		}
-		if e.Action == "vapid.rotate" && (*e.ActorID != alex.ID || !strings.Contains(string(e.New), rotated.Public) ||
-			!strings.Contains(string(e.New), `"subscriptions_removed": 1`)) {
-			t.Fatalf("rotation audited as %s by %v", e.New, e.ActorID)
+		if e.Action == "vapid.rotate" && (*e.ActorID != alex.ID || !strings.Contains(string(e.New), pub) ||
+			!strings.Contains(string(e.Old), first.public) || !strings.Contains(string(e.New), `"subscriptions_removed": 1`)) {
+			t.Fatalf("rotation audited as %s → %s by %v", e.Old, e.New, e.ActorID)
 		}
 	}
 	if strings.Join(seen, ",") != "vapid.rotate,setting.seed" {
