@@ -66,21 +66,6 @@ func Backoff(n int) time.Duration { return outbox.Backoff(n, 2*time.Second, 10*t
 // maxRetryAfter bounds how long a push service's Retry-After may hold a notification back.
 const maxRetryAfter = time.Hour
 
-// TTL is how long a push service keeps a notification for a browser that
-// is offline: a message stays unread until it is read, so it is worth
-// showing for a day; an assignment is news for an hour; a waiting chat is
-// taken or answered within minutes, so later it would only be noise.
-func TTL(kind string) time.Duration {
-	switch kind {
-	case store.PushMessage:
-		return 24 * time.Hour
-	case store.PushAssigned:
-		return time.Hour
-	default:
-		return 10 * time.Minute
-	}
-}
-
 // Outbox is what the worker needs of the store.
 type Outbox interface {
 	KeyStore
@@ -221,16 +206,20 @@ func (c *courier) Deliver(ctx context.Context, d due) outbox.Attempt {
 	return outbox.Attempt{Gone: true}
 }
 
-// send encrypts d's payload for its browser and posts it to the push service.
+// send writes d's words, encrypts them for its browser and posts it to the push service.
 func (c *courier) send(ctx context.Context, d due) outbox.Attempt {
-	resp, err := webpush.SendNotificationWithContext(ctx, d.Payload,
+	body, err := payload(d.DuePush)
+	if err != nil {
+		return outbox.Attempt{Err: fmt.Errorf("cannot write the notification: %w", err)}
+	}
+	resp, err := webpush.SendNotificationWithContext(ctx, body,
 		&webpush.Subscription{Endpoint: d.Endpoint, Keys: webpush.Keys{P256dh: d.P256dh, Auth: d.Auth}},
 		&webpush.Options{
 			HTTPClient:      c.client,
 			Subscriber:      c.subscriber,
 			Topic:           Topic(d.ConversationID),
 			TTL:             int(TTL(d.Kind).Seconds()),
-			Urgency:         webpush.Urgency(d.Urgency),
+			Urgency:         webpush.Urgency(Urgency(d.Kind)),
 			VAPIDPublicKey:  d.keys.Public,
 			VAPIDPrivateKey: d.keys.Private,
 		})
@@ -275,8 +264,3 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
-
-// Topic is the Topic header of conversation id's notifications, the same
-// as the payload's tag: a push service holding an undelivered notification
-// replaces it with a newer one of the same topic.
-func Topic(conversationID int64) string { return "c" + strconv.FormatInt(conversationID, 10) }

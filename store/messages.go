@@ -136,6 +136,9 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 			return err
 		}
 		if joined {
+			if err := enqueuePush(ctx, tx, pushNote{kind: PushQueued, conversationID: s.ConversationID, seq: msg.Seq}); err != nil {
+				return err
+			}
 			return notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: s.ConversationID})
 		}
 		return nil

@@ -319,7 +319,7 @@ func boolSetting(ctx context.Context, q querier, key string) (bool, error) {
 
 // SetPushHideText sets whether notifications leave message text out
 // ("New message" instead of a preview), recording actorID (0: none) in the
-// audit log. It holds for notifications enqueued from then on.
+// audit log. It holds for every notification sent from then on.
 func (db *DB) SetPushHideText(ctx context.Context, actorID int64, hide bool) error {
 	return db.changeSettings(ctx, SettingPushHideText, func(tx pgx.Tx, _ chat.Settings) error {
 		cur, err := boolSetting(ctx, tx, SettingPushHideText)
