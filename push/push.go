@@ -3,7 +3,10 @@
 // it reports (a chat assigned, a message, a chat joining the queue); a worker
 // on every instance leases due ones from the outbox in PostgreSQL, checks that
 // each is still needed, and sends it encrypted (RFC 8291) and signed with the
-// VAPID keys (RFC 8292) to the browser's push service.
+// VAPID keys (RFC 8292) to the browser's push service. The outbox holds
+// facts (what happened, where, for whom); the words a person reads are
+// written here, when a notification is sent. The keys are made and rotated
+// here too; the store only keeps them.
 //
 // A notification waits out a quiet period first, so that a message read at
 // once sends nothing; when it falls due it is cancelled if its recipient has
@@ -80,8 +83,8 @@ type Outbox interface {
 // outbox through leases, and none keeps state that decides anything.
 type Worker struct {
 	*outbox.Worker[due]
-	outbox Outbox
-	quiet  time.Duration
+	db    Outbox
+	quiet time.Duration
 }
 
 // NewWorker returns a worker over ob. Fields of cfg left zero take
@@ -106,17 +109,17 @@ func NewWorker(ob Outbox, cfg Config, logger *slog.Logger) *Worker {
 	}
 	c := &courier{Outbox: ob, client: client, logger: logger, subscriber: cfg.Subscriber,
 		grace: cmp.Or(cfg.Grace, DefaultConfig.Grace), timeout: oc.Timeout, now: oc.Now}
-	return &Worker{Worker: outbox.New(c, oc, logger), outbox: ob, quiet: oc.Quiet}
+	return &Worker{Worker: outbox.New(c, oc, logger), db: ob, quiet: oc.Quiet}
 }
 
 // Prepare readies the database for sending: it generates the VAPID keys on
 // the very first start, and stores the quiet period, which every instance
 // applies when it enqueues.
 func (w *Worker) Prepare(ctx context.Context) error {
-	if _, err := EnsureKeys(ctx, w.outbox); err != nil {
+	if _, err := EnsureKeys(ctx, w.db); err != nil {
 		return err
 	}
-	return w.outbox.SetPushQuiet(ctx, w.quiet)
+	return w.db.SetPushQuiet(ctx, w.quiet)
 }
 
 // due is a claimed notification with the keys to sign it with.
