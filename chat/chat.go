@@ -100,7 +100,11 @@ type Message struct {
 	ClientMsgID    string
 	Type           MessageType
 	Body           string
-	CreatedAt      time.Time
+	// Code and Args are a system line kefu wrote (its Body is empty): Text
+	// gives its words.
+	Code      SystemCode
+	Args      []string
+	CreatedAt time.Time
 }
 
 // UnreadCap is where unread counting stops; lists show "99+" from there.

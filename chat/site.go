@@ -9,16 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// FieldRule says whether the widget asks for a pre-chat field.
-type FieldRule string
-
-// Pre-chat field rules.
-const (
-	FieldOff      FieldRule = "off"
-	FieldOptional FieldRule = "optional"
-	FieldRequired FieldRule = "required"
-)
-
 // Site is a site that embeds the widget, as its admin set it up.
 type Site struct {
 	ID   int64
@@ -70,13 +60,9 @@ func ValidateSite(s Site) (Site, error) {
 	if !colourRe.MatchString(s.Colour) {
 		return s, Invalid("colour", "The colour is a hex colour such as #2563eb.")
 	}
-	for _, r := range []*FieldRule{&s.PrechatName, &s.PrechatEmail} {
-		switch *r {
-		case "":
-			*r = FieldOff
-		case FieldOff, FieldOptional, FieldRequired:
-		default:
-			return s, Invalid("prechat", "Each pre-chat field is off, optional or required.")
+	for _, r := range []FieldRule{s.PrechatName, s.PrechatEmail} {
+		if r > FieldRequired {
+			return s, errFieldRule
 		}
 	}
 	return s, nil

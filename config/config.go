@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
 )
 
 // Config is kefu's validated configuration.
@@ -102,7 +103,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"KEFU_BASE_URL", err.Error()}
 	}
 	if c.AdminEmail != "" {
-		if a, err := mail.ParseAddress(c.AdminEmail); err != nil || a.Address != c.AdminEmail {
+		if !chat.ValidEmail(c.AdminEmail) {
 			return c, &Error{"KEFU_ADMIN_EMAIL", fmt.Sprintf("%q is not an email address", c.AdminEmail)}
 		}
 	}

@@ -43,20 +43,27 @@ func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // siteFromForm reads the site form.
-func siteFromForm(r *http.Request) chat.Site {
-	return chat.Site{
+func siteFromForm(r *http.Request) (chat.Site, error) {
+	s := chat.Site{
 		Name:           r.PostFormValue("name"),
 		Origins:        strings.Fields(r.PostFormValue("origins")),
 		Greeting:       strings.TrimSpace(r.PostFormValue("greeting")),
 		Colour:         r.PostFormValue("colour"),
-		PrechatName:    chat.FieldRule(r.PostFormValue("prechat_name")),
-		PrechatEmail:   chat.FieldRule(r.PostFormValue("prechat_email")),
 		OfflineMessage: strings.TrimSpace(r.PostFormValue("offline_message")),
 	}
+	var err error
+	if s.PrechatName, err = chat.ParseFieldRule(r.PostFormValue("prechat_name")); err != nil {
+		return s, err
+	}
+	s.PrechatEmail, err = chat.ParseFieldRule(r.PostFormValue("prechat_email"))
+	return s, err
 }
 
 func (h *Handler) adminSiteCreate(w http.ResponseWriter, r *http.Request) {
-	s, err := h.DB.CreateSite(r.Context(), accountFrom(r.Context()).ID, siteFromForm(r), auth.NewToken())
+	s, err := siteFromForm(r)
+	if err == nil {
+		s, err = h.DB.CreateSite(r.Context(), accountFrom(r.Context()).ID, s, auth.NewToken())
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -70,9 +77,12 @@ func (h *Handler) adminSiteUpdate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	s := siteFromForm(r)
+	s, err := siteFromForm(r)
 	s.ID = id
-	if s, err = h.DB.UpdateSite(r.Context(), accountFrom(r.Context()).ID, s); err != nil {
+	if err == nil {
+		s, err = h.DB.UpdateSite(r.Context(), accountFrom(r.Context()).ID, s)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/mail"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -122,7 +121,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func validateNewUser(email, name string) error {
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+	if !chat.ValidEmail(email) {
 		return chat.Invalid("email", "Enter an email address, such as sam@example.com.")
 	}
 	if utf8.RuneCountInString(name) > maxNameLen {

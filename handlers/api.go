@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -132,7 +131,7 @@ type apiMessage struct {
 
 func apiMessageOf(m chat.Message) apiMessage {
 	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
-		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Body, CreatedAt: m.CreatedAt}
+		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		out.SenderID = &m.SenderID
 	}
@@ -220,13 +219,11 @@ func hostKey(k store.APIKey) error {
 }
 
 // validExternalUser checks what the host sent of a user, naming the field at fault.
-func validExternalUser(e store.ExternalUser) error {
-	if e.Email != "" {
-		if a, err := mail.ParseAddress(e.Email); err != nil || a.Address != e.Email {
-			return chat.Invalid("email", "The email is not an address, such as sam@example.com.")
-		}
+func validExternalUser(e chat.ExternalUser) error {
+	if e.Email != "" && !chat.ValidEmail(e.Email) {
+		return chat.Invalid("email", "The email is not an address, such as sam@example.com.")
 	}
-	err := store.ValidateExternalUser(e)
+	err := e.Validate()
 	var ve *chat.ValidationError
 	if errors.As(err, &ve) && ve.Field == "sub" {
 		return chat.Invalid("external_id", ve.Message)
@@ -241,7 +238,7 @@ func (h *Handler) apiExternalUser(r *http.Request) (chat.User, error) {
 		return chat.User{}, err
 	}
 	ext := externalID(r)
-	if err := validExternalUser(store.ExternalUser{ExternalID: ext}); err != nil {
+	if err := validExternalUser(chat.ExternalUser{ExternalID: ext}); err != nil {
 		return chat.User{}, err
 	}
 	return h.DB.ExternalUserByID(r.Context(), k.SiteID, ext)
@@ -264,7 +261,7 @@ func (h *Handler) apiUserUpdate(w http.ResponseWriter, r *http.Request) {
 		h.apiFail(w, r, err)
 		return
 	}
-	e := store.ExternalUser{SiteID: k.SiteID, ExternalID: externalID(r), Name: strings.TrimSpace(in.Name),
+	e := chat.ExternalUser{SiteID: k.SiteID, ExternalID: externalID(r), Name: strings.TrimSpace(in.Name),
 		Email: strings.TrimSpace(in.Email), Avatar: strings.TrimSpace(in.Avatar)}
 	if err := validExternalUser(e); err != nil {
 		h.apiFail(w, r, err)

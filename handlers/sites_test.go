@@ -392,7 +392,8 @@ func TestIdentifyLeavesNoChatBehind(t *testing.T) {
 	if n := k.count("SELECT count(*) FROM conversations WHERE visitor_id = $1 AND status <> 'resolved'", kim.ID); n != 1 {
 		t.Fatalf("Kim has %d open conversations, want 1", n)
 	}
-	if n := k.count("SELECT count(*) FROM messages WHERE type = 'system' AND body LIKE 'The visitor signed in; the chat goes on in their conversation #%'"); n != 1 {
+	if n := k.count(`SELECT count(*) FROM messages WHERE code = 'visitor_signed_in'
+		AND args = ARRAY[(SELECT id::text FROM conversations WHERE visitor_id = $1 AND status <> 'resolved')]`, kim.ID); n != 1 {
 		t.Fatal("the chat left behind does not say where the chat goes on")
 	}
 }

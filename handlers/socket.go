@@ -181,7 +181,7 @@ type screen struct {
 	// it shows that chat is unavailable ("": it does not).
 	wait    *widget.Wait
 	anyone  bool
-	prechat *widget.PrechatRules
+	prechat *chat.Prechat
 	closed  *string
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
 	rating bool

@@ -15,7 +15,6 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/static"
-	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
@@ -44,7 +43,7 @@ func (h *Handler) widgetAim(w http.ResponseWriter, r *http.Request) {
 // has not answered the request already.
 func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed bool) (widget.Props, bool) {
 	ctx := r.Context()
-	p := widget.Props{Prechat: widget.PrechatRules{Name: "off", Email: "off"}}
+	var p widget.Props
 	if v := r.URL.Query().Get("site"); v != "" && v != "0" {
 		site, err := h.widgetSite(r)
 		if err != nil {
@@ -70,7 +69,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			return p, false
 		}
 		// As a new visitor sees it; a returning one's socket says otherwise.
-		p.Prechat = prechatRules(site, chat.User{}, view.anyone)
+		p.Prechat = site.PrechatFor(chat.User{}, view.anyone)
 	}
 	direct := false
 	if to, err := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64); err == nil && to > 0 {
@@ -79,7 +78,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			p.To, p.ToName = u.ID, u.DisplayName()
 		}
 		if direct, err = h.directTarget(ctx, p.To); err != nil || direct {
-			p.Prechat = widget.PrechatRules{Name: "off", Email: "off"} // asked of support chats only
+			p.Prechat = chat.Prechat{} // asked of support chats only
 		}
 	}
 	if !direct {
@@ -255,7 +254,7 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	token := auth.NewToken()
-	u, err := h.DB.Identify(r.Context(), store.ExternalUser{SiteID: in.Site, ExternalID: id.Subject, Name: id.Name, Email: id.Email, Avatar: id.Avatar},
+	u, err := h.DB.Identify(r.Context(), chat.ExternalUser{SiteID: in.Site, ExternalID: id.Subject, Name: id.Name, Email: id.Email, Avatar: id.Avatar},
 		auth.TokenHash(token), id.Expires, anonID)
 	if err != nil {
 		h.failJSON(w, r, err)

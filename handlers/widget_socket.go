@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"net/mail"
 	"strings"
 	"unicode/utf8"
 
@@ -42,7 +41,7 @@ func (c *client) sendFromWidget(ctx context.Context, f inFrame, s store.Send) (c
 	msg, created, err := c.h.DB.SendFromVisitor(ctx, s)
 	if err == nil && starting {
 		// What the visitor gave is kept: the fields go until a new chat needs them.
-		c.conn.Enqueue(c.showPrechat(widget.PrechatRules{Name: "off", Email: "off"}))
+		c.conn.Enqueue(c.showPrechat(chat.Prechat{}))
 	}
 	return msg, created, err
 }
@@ -51,7 +50,7 @@ func (c *client) sendFromWidget(ctx context.Context, f inFrame, s store.Send) (c
 // field the visitor has not given: the widget shows the fields, and the
 // message stays in the composer.
 type fieldsNeeded struct {
-	rules widget.PrechatRules
+	rules chat.Prechat
 	err   error // a *chat.ValidationError naming the field
 }
 
@@ -84,29 +83,18 @@ func (c *client) startingChat(ctx context.Context, f inFrame, s *store.Send) (bo
 			return false, err
 		}
 	}
-	rules := prechatRules(site, visitor, view.anyone)
-	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
-	var invalid error
-	switch {
-	case rules.Name == "required" && name == "":
-		invalid = chat.Invalid("name", "Please tell us your name.")
-	case rules.Email == "required" && email == "":
-		invalid = chat.Invalid("email", "Please give your email, so that we can answer you.")
-	case utf8.RuneCountInString(name) > 100:
-		invalid = chat.Invalid("name", "Your name is at most 100 characters.")
-	case email != "" && !validEmail(email):
-		invalid = chat.Invalid("email", "That email address does not look right.")
-	}
-	if invalid != nil {
-		return false, &fieldsNeeded{rules: rules, err: invalid}
+	rules := site.PrechatFor(visitor, view.anyone)
+	name, email, err := rules.Check(f.Name, f.Email)
+	if err != nil {
+		return false, &fieldsNeeded{rules: rules, err: err}
 	}
 	s.SiteID = site.ID
 	s.Context = visitorContext(f.Context, c.userAgent)
-	if rules.Email != "off" && email != "" {
+	if email != "" {
 		s.Context["email"] = email
 		s.VisitorEmail = email
 	}
-	if rules.Name != "off" && name != "" {
+	if name != "" {
 		s.Context["name"] = name
 		s.VisitorName = name // stored with the message, or not at all
 	}
@@ -136,11 +124,6 @@ func truncate(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
-}
-
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && len(s) <= 254
 }
 
 // directTarget reports whether a widget chat aimed at to (0: nobody) is a
@@ -254,39 +237,15 @@ func closedReason(s chat.Settings) string {
 // prechatFor is what the widget asks of a visitor whose chat is conv (zero:
 // none yet) before their next message: nothing while a chat goes on or in a
 // direct conversation, else what a new chat needs that they have not given.
-func (c *client) prechatFor(ctx context.Context, conv chat.Conversation, anyone bool) (widget.PrechatRules, error) {
-	off := widget.PrechatRules{Name: "off", Email: "off"}
+func (c *client) prechatFor(ctx context.Context, conv chat.Conversation, anyone bool) (chat.Prechat, error) {
 	if c.screen.aim.direct || (conv.ID != 0 && conv.Status != chat.Resolved) {
-		return off, nil
+		return chat.Prechat{}, nil
 	}
 	visitor, err := c.h.DB.User(ctx, c.user.ID)
 	if err != nil {
-		return off, err
+		return chat.Prechat{}, err
 	}
-	return prechatRules(c.screen.aim.site, visitor, anyone), nil
-}
-
-// prechatRules is what a visitor starting a support chat on site is asked:
-// the site's pre-chat fields; when nobody is available (the offline form), an
-// email too, so that the answer can reach them. A field the visitor has
-// given before is not asked again, and a verified visitor's host site has
-// said who they are already.
-func prechatRules(site chat.Site, visitor chat.User, anyone bool) widget.PrechatRules {
-	r := widget.PrechatRules{Name: "off", Email: "off"}
-	if visitor.ExternalID != "" || site.ID == 0 {
-		return r
-	}
-	r.Name, r.Email = string(site.PrechatName), string(site.PrechatEmail)
-	if !anyone {
-		r.Email = "required"
-	}
-	if visitor.Name != "" {
-		r.Name = "off"
-	}
-	if visitor.Email != "" {
-		r.Email = "off"
-	}
-	return r
+	return c.screen.aim.site.PrechatFor(visitor, anyone), nil
 }
 
 // wants reports whether a message of the conversation summed up by sum
@@ -401,7 +360,7 @@ func (c *client) settingsChanged(s chat.Settings) live.Job {
 // showPrechat shows the pre-chat fields rules asks for, after comps, when
 // the browser does not show them already: what the visitor typed into them
 // stays.
-func (c *client) showPrechat(rules widget.PrechatRules, comps ...templ.Component) live.Job {
+func (c *client) showPrechat(rules chat.Prechat, comps ...templ.Component) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &c.screen
 		if sc.prechat == nil || *sc.prechat != rules {

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/chat"
 )
 
 // Config holds routing's times.
@@ -28,17 +28,31 @@ type Config struct {
 var DefaultConfig = Config{Grace: 30 * time.Second, AnswerTimeout: 3 * time.Minute, TargetWait: 2 * time.Minute,
 	Sweep: 5 * time.Second, Capacity: 5, Now: time.Now}
 
+// Store is what the dispatcher needs of the database (store.DB in
+// production): the agents' list, and routing's transactions.
+type Store interface {
+	AgentList(ctx context.Context) (chat.AgentList, error)
+	// AssignBatch assigns up to max queued chats, oldest first, each to the
+	// agent pick chooses, in one transaction.
+	AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int,
+		pick func(chat.QueuedChat, []chat.AgentLoad) (agentID int64, ok bool)) ([]chat.Assignment, error)
+	// PurgePresence forgets console sockets not seen since before.
+	PurgePresence(ctx context.Context, before time.Time) error
+	// Sweep applies routing's timers at now and returns the chats handed back.
+	Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]chat.HandBack, error)
+}
+
 // Dispatcher assigns queued chats. Every instance runs one; they coordinate
 // only through row locks, and none keeps state that decides anything.
 type Dispatcher struct {
-	db     *store.DB
+	db     Store
 	cfg    Config
 	logger *slog.Logger
 	wake   chan struct{}
 }
 
 // NewDispatcher returns a dispatcher over db.
-func NewDispatcher(db *store.DB, cfg Config, logger *slog.Logger) *Dispatcher {
+func NewDispatcher(db Store, cfg Config, logger *slog.Logger) *Dispatcher {
 	return &Dispatcher{db: db, cfg: cfg, logger: logger, wake: make(chan struct{}, 1)}
 }
 
@@ -82,8 +96,8 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		now := d.cfg.Now()
-		batch, err := d.db.AssignBatch(ctx, now, d.cfg.Grace, agents.IDs, batchSize, func(c store.QueuedChat, loads []store.AgentLoad) (int64, bool) {
-			return Pick(chatOf(c), agentsOf(loads), now)
+		batch, err := d.db.AssignBatch(ctx, now, d.cfg.Grace, agents.IDs, batchSize, func(c chat.QueuedChat, loads []chat.AgentLoad) (int64, bool) {
+			return Pick(c, loads, now)
 		})
 		n += len(batch)
 		if err != nil || len(batch) == 0 {
@@ -98,22 +112,10 @@ const batchSize = 10
 
 // Sweep applies the answer timeout, the offline hand-back and the end of
 // target waits, and forgets long-gone console sockets.
-func (d *Dispatcher) Sweep(ctx context.Context) ([]store.HandBack, error) {
+func (d *Dispatcher) Sweep(ctx context.Context) ([]chat.HandBack, error) {
 	now := d.cfg.Now()
 	if err := d.db.PurgePresence(ctx, now.Add(-10*d.cfg.Grace)); err != nil {
 		return nil, err
 	}
 	return d.db.Sweep(ctx, now, d.cfg.Grace, d.cfg.AnswerTimeout)
-}
-
-func chatOf(c store.QueuedChat) Chat {
-	return Chat{ID: c.ID, QueuedAt: c.QueuedAt, TargetID: c.TargetID, TargetUntil: c.TargetUntil}
-}
-
-func agentsOf(loads []store.AgentLoad) []Agent {
-	out := make([]Agent, len(loads))
-	for i, l := range loads {
-		out[i] = Agent{ID: l.ID, Online: l.Online, Available: l.Available, Open: l.Open, Capacity: l.Capacity, LastAssignedAt: l.LastAssignedAt}
-	}
-	return out
 }

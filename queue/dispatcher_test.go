@@ -227,7 +227,7 @@ func TestDispatchersWhileAgentsComeAndGo(t *testing.T) {
 	defer conn.Close(context.Background())
 	var doubled int
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM (SELECT conversation_id FROM messages
-		WHERE type = 'system' AND body LIKE '%joined the chat.' GROUP BY conversation_id HAVING count(*) > 1) x`).Scan(&doubled); err != nil {
+		WHERE code = 'joined' GROUP BY conversation_id HAVING count(*) > 1) x`).Scan(&doubled); err != nil {
 		t.Fatal(err)
 	}
 	if doubled != 0 {
@@ -352,8 +352,8 @@ func TestAnswerTimeoutHandsBack(t *testing.T) {
 		t.Fatalf("queue after hand-back: %+v", q)
 	}
 	msgs, _ := w.db.MessagesAfter(context.Background(), w.chats[0], 0, 10, true)
-	if last := msgs[len(msgs)-1]; last.Type != chat.System || last.Body != "Agent 0 did not answer in time, so the chat is back in the queue." {
-		t.Fatalf("last line %q, want the hand-back said in the conversation", last.Body)
+	if last := msgs[len(msgs)-1]; last.Type != chat.System || last.Text() != "Agent 0 did not answer in time, so the chat is back in the queue." {
+		t.Fatalf("last line %q, want the hand-back said in the conversation", last.Text())
 	}
 }
 
@@ -424,7 +424,7 @@ func TestChatWaitsForItsTargetThenJoinsTheQueue(t *testing.T) {
 	var lines []string
 	for _, m := range msgs {
 		if m.Type == chat.System {
-			lines = append(lines, m.Body)
+			lines = append(lines, m.Text())
 		}
 	}
 	if !slices.Equal(lines, []string{"Agent 1 is not available right now, so the chat joined the general queue.", "Agent 0 joined the chat."}) {

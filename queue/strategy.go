@@ -6,50 +6,26 @@ package queue
 import (
 	"slices"
 	"time"
+
+	"github.com/kefu-im/kefu/chat"
 )
 
-// Agent is an agent as the strategy sees them at one moment.
-type Agent struct {
-	ID             int64
-	Online         bool
-	Available      bool
-	Open           int // chats assigned to them and not resolved
-	Capacity       int
-	LastAssignedAt time.Time // zero: never assigned
-}
-
-// Eligible reports whether the agent may get another chat now.
-func (a Agent) Eligible() bool { return a.Online && a.Available && a.Open < a.Capacity }
-
-// Chat is a queued chat as the strategy sees it.
-type Chat struct {
-	ID       int64
-	QueuedAt time.Time
-	// TargetID is the agent a "contact the author" chat asked for, who gets
-	// it when eligible; until TargetUntil it waits for them alone.
-	TargetID    int64
-	TargetUntil time.Time
-}
-
-// Waiting reports whether chat still waits for its target at now.
-func (c Chat) Waiting(now time.Time) bool { return c.TargetID != 0 && now.Before(c.TargetUntil) }
-
-// Pick returns the agent who should get chat at now: its target when
+// Pick returns the agent who should get c at now: its target when
 // eligible; nobody while it still waits for its target; otherwise the
 // eligible agent with the fewest open chats, ties going to whoever has
 // waited longest since their last assignment, then to the lowest id.
-func Pick(chat Chat, agents []Agent, now time.Time) (int64, bool) {
-	if chat.TargetID != 0 {
+func Pick(c chat.QueuedChat, agents []chat.AgentLoad, now time.Time) (int64, bool) {
+	if c.TargetID != 0 {
 		for _, a := range agents {
-			if a.ID == chat.TargetID && a.Eligible() {
+			if a.ID == c.TargetID && a.Eligible() {
 				return a.ID, true
 			}
 		}
-		if chat.Waiting(now) {
+		if c.Waiting(now) {
 			return 0, false
 		}
 	}
-	var best *Agent
+	var best *chat.AgentLoad
 	for i := range agents {
 		a := &agents[i]
 		if a.Eligible() && (best == nil || fairer(*a, *best)) {
@@ -63,7 +39,7 @@ func Pick(chat Chat, agents []Agent, now time.Time) (int64, bool) {
 }
 
 // fairer reports whether a should get the next chat before b.
-func fairer(a, b Agent) bool {
+func fairer(a, b chat.AgentLoad) bool {
 	if a.Open != b.Open {
 		return a.Open < b.Open
 	}

@@ -29,7 +29,7 @@ func ensureAgent(ctx context.Context, q querier, userID int64, capacity int) err
 }
 
 // Agents returns the routing profiles of ids, with who is online at now and their open chats.
-func (db *DB) Agents(ctx context.Context, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
+func (db *DB) Agents(ctx context.Context, now time.Time, grace time.Duration, ids []int64) ([]chat.AgentLoad, error) {
 	a, err := agentLoads(ctx, db.pool, now, grace, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: agents: %w", err)
@@ -39,8 +39,8 @@ func (db *DB) Agents(ctx context.Context, now time.Time, grace time.Duration, id
 
 // SetAgentState sets an agent's state and wakes the dispatchers.
 func (db *DB) SetAgentState(ctx context.Context, userID int64, state chat.AgentState) error {
-	if state != chat.Available && state != chat.Away {
-		return chat.Invalid("state", "Choose available or away.")
+	if err := state.Validate(); err != nil {
+		return err
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE agents SET state = $2 WHERE user_id = $1", userID, state)
@@ -155,7 +155,7 @@ func (db *DB) SetAgentCapacity(ctx context.Context, actorID, userID int64, capac
 	return nil
 }
 
-func agentLoads(ctx context.Context, q querier, now time.Time, grace time.Duration, ids []int64) ([]AgentLoad, error) {
+func agentLoads(ctx context.Context, q querier, now time.Time, grace time.Duration, ids []int64) ([]chat.AgentLoad, error) {
 	rows, err := q.Query(ctx, `SELECT a.user_id, a.state = 'available', a.capacity, coalesce(a.last_assigned_at, 'epoch'),
 		EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = a.user_id AND p.seen_at > $2),
 		(SELECT count(*) FROM conversations c WHERE c.assigned_agent_id = a.user_id AND c.status = 'assigned')
@@ -164,8 +164,8 @@ func agentLoads(ctx context.Context, q querier, now time.Time, grace time.Durati
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AgentLoad, error) {
-		var a AgentLoad
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.AgentLoad, error) {
+		var a chat.AgentLoad
 		return a, r.Scan(&a.ID, &a.Available, &a.Capacity, &a.LastAssignedAt, &a.Online, &a.Open)
 	})
 }

@@ -6,9 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,20 +60,11 @@ func scanAPIKey(row pgx.Row) (APIKey, error) {
 	return k, err
 }
 
-// validateAPIKeyName trims an API key's name and checks it is 1 to 100 characters.
-func validateAPIKeyName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsRune(name, 0) {
-		return name, chat.Invalid("name", "Give the key a name of 1 to 100 characters, such as the backend that will use it.")
-	}
-	return name, nil
-}
-
 // CreateAPIKey stores a new key, recording actorID (0: none) in the audit
 // log. A member's key must name an enabled member.
 func (db *DB) CreateAPIKey(ctx context.Context, actorID int64, n NewAPIKey) (APIKey, error) {
 	var k APIKey
-	name, err := validateAPIKeyName(n.Name)
+	name, err := chat.ValidateKeyName(n.Name)
 	if err != nil {
 		return k, err
 	}

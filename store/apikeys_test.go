@@ -165,7 +165,7 @@ func TestConversationForKeyKeepsToTheKeysReach(t *testing.T) {
 	db, alex := newAdmin(t)
 	ctx := context.Background()
 	shop, blog := addSite(t, db, "Shop"), addSite(t, db, "Blog")
-	u, err := db.UpsertExternalUser(ctx, store.ExternalUser{SiteID: shop, ExternalID: "42", Name: "Lee"})
+	u, err := db.UpsertExternalUser(ctx, chat.ExternalUser{SiteID: shop, ExternalID: "42", Name: "Lee"})
 	if err != nil {
 		t.Fatal(err)
 	}

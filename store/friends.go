@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,15 +21,12 @@ type Invite struct {
 	CreatedAt time.Time
 }
 
-// inviteMessageMax is the longest message an invitation carries, in characters.
-const inviteMessageMax = 500
-
 // InviteFriend invites to to be from's friend, with a message. An invitation
 // to someone who has already invited from is an acceptance. It returns
 // whether they are now friends.
 func (db *DB) InviteFriend(ctx context.Context, from, to int64, message string) (friends bool, err error) {
-	if utf8.RuneCountInString(message) > inviteMessageMax || !utf8.ValidString(message) {
-		return false, chat.Invalid("message", fmt.Sprintf("An invitation's message is at most %d characters.", inviteMessageMax))
+	if err := chat.ValidateInviteMessage(message); err != nil {
+		return false, err
 	}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := contactable(ctx, tx, from, to); err != nil {

@@ -9,23 +9,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
 )
-
-// groupTitleMax is the longest group name, in characters.
-const groupTitleMax = 100
-
-func validGroupTitle(title string) (string, error) {
-	title = strings.TrimSpace(title)
-	if title == "" || utf8.RuneCountInString(title) > groupTitleMax || !utf8.ValidString(title) || strings.ContainsRune(title, 0) {
-		return "", chat.Invalid("title", fmt.Sprintf("A group's name is 1 to %d characters.", groupTitleMax))
-	}
-	return title, nil
-}
 
 // Group is a group conversation with its members, by name.
 type Group struct {
@@ -38,7 +26,7 @@ type Group struct {
 // person is starting a conversation with them, so the conversation_grade
 // policy decides it for each: any refusal refuses the whole group.
 func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memberIDs []int64) (int64, error) {
-	title, err := validGroupTitle(title)
+	title, err := chat.ValidateGroupTitle(title)
 	if err != nil {
 		return 0, err
 	}
@@ -55,7 +43,7 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 		if err != nil {
 			return err
 		}
-		if err := systemLine(ctx, tx, id, fmt.Sprintf("%s created the group %q.", owner, title)); err != nil {
+		if err := systemLine(ctx, tx, id, chat.LineGroupCreated, owner, title); err != nil {
 			return err
 		}
 		return addMembers(ctx, tx, id, ownerID, owner, memberIDs)
@@ -99,7 +87,7 @@ func addMembers(ctx context.Context, tx pgx.Tx, id, actorID int64, actor string,
 	if len(names) == 0 {
 		return nil
 	}
-	return systemLine(ctx, tx, id, fmt.Sprintf("%s added %s.", actor, strings.Join(names, ", ")))
+	return systemLine(ctx, tx, id, chat.LineMembersAdded, append([]string{actor}, names...)...)
 }
 
 func lowerFirst(s string) string {
@@ -166,7 +154,7 @@ func (db *DB) RemoveGroupMember(ctx context.Context, id, actorID, userID int64) 
 		if err != nil {
 			return err
 		}
-		return systemLine(ctx, tx, id, fmt.Sprintf("%s removed %s.", actor, name))
+		return systemLine(ctx, tx, id, chat.LineMemberRemoved, actor, name)
 	})
 	if err != nil {
 		return fmt.Errorf("store: remove %d from group %d: %w", userID, id, mapErr(err))
@@ -200,7 +188,7 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 		if err != nil {
 			return err
 		}
-		line := name + " left the group."
+		code, args := chat.LineMemberLeft, []string{name}
 		if owner == userID {
 			var next int64
 			err := tx.QueryRow(ctx, `SELECT user_id FROM conversation_members WHERE conversation_id = $1
@@ -213,12 +201,12 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 				if err != nil {
 					return err
 				}
-				line = fmt.Sprintf("%s left the group; %s owns it now.", name, nextName)
+				code, args = chat.LineOwnerLeft, []string{name, nextName}
 			} else if err != pgx.ErrNoRows {
 				return err
 			}
 		}
-		return systemLine(ctx, tx, id, line)
+		return systemLine(ctx, tx, id, code, args...)
 	})
 	if err != nil {
 		return fmt.Errorf("store: %d leaves group %d: %w", userID, id, mapErr(err))
@@ -228,7 +216,7 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 
 // RenameGroup gives group id a new name; any member may.
 func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) error {
-	title, err := validGroupTitle(title)
+	title, err := chat.ValidateGroupTitle(title)
 	if err != nil {
 		return err
 	}
@@ -243,7 +231,7 @@ func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) 
 		if err != nil {
 			return err
 		}
-		return systemLine(ctx, tx, id, fmt.Sprintf("%s renamed the group %q.", actor, title))
+		return systemLine(ctx, tx, id, chat.LineGroupRenamed, actor, title)
 	})
 	if err != nil {
 		return fmt.Errorf("store: rename group %d: %w", id, mapErr(err))

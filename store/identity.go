@@ -5,7 +5,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,35 +13,10 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-// ExternalUser is what a host site says of one of its users.
-type ExternalUser struct {
-	SiteID     int64 // 0: no site (a host API key that names none)
-	ExternalID string
-	Name       string
-	Email      string
-	Avatar     string
-}
-
-// maxExternalID is the longest id a host site may give its users.
-const maxExternalID = 200
-
-// ValidateExternalUser checks what a host site sent before it is stored.
-func ValidateExternalUser(e ExternalUser) error {
-	switch {
-	case strings.TrimSpace(e.ExternalID) == "" || len(e.ExternalID) > maxExternalID || strings.ContainsRune(e.ExternalID, 0):
-		return chat.Invalid("sub", fmt.Sprintf("The user's id is 1 to %d characters.", maxExternalID))
-	case len([]rune(e.Name)) > 100 || len(e.Email) > 254 || len(e.Avatar) > 2000:
-		return chat.Invalid("name", "The user's name, email or avatar is too long.")
-	case e.Avatar != "" && !strings.HasPrefix(e.Avatar, "https://") && !strings.HasPrefix(e.Avatar, "http://"):
-		return chat.Invalid("avatar", "The avatar must be an http or https URL.")
-	}
-	return nil
-}
-
 // upsertExternalUser returns the verified visitor (site, external id),
 // creating them on first sight and taking the newest name, email and avatar.
-func upsertExternalUser(ctx context.Context, q querier, e ExternalUser) (chat.User, error) {
-	if err := ValidateExternalUser(e); err != nil {
+func upsertExternalUser(ctx context.Context, q querier, e chat.ExternalUser) (chat.User, error) {
+	if err := e.Validate(); err != nil {
 		return chat.User{}, err
 	}
 	var site *int64
@@ -60,7 +35,7 @@ func upsertExternalUser(ctx context.Context, q querier, e ExternalUser) (chat.Us
 }
 
 // UpsertExternalUser creates or updates the verified visitor e.
-func (db *DB) UpsertExternalUser(ctx context.Context, e ExternalUser) (chat.User, error) {
+func (db *DB) UpsertExternalUser(ctx context.Context, e chat.ExternalUser) (chat.User, error) {
 	u, err := upsertExternalUser(ctx, db.pool, e)
 	if err != nil {
 		return u, fmt.Errorf("store: upsert external user: %w", mapErr(err))
@@ -82,7 +57,7 @@ func (db *DB) ExternalUserByID(ctx context.Context, siteID int64, externalID str
 // (siteID, e.ExternalID) is created on first sight, tokenHash becomes theirs
 // until expires, and the anonymous visitor anonID (0: none) hands over their
 // conversations and is retired, so the chat goes on under the verified name.
-func (db *DB) Identify(ctx context.Context, e ExternalUser, tokenHash []byte, expires time.Time, anonID int64) (chat.User, error) {
+func (db *DB) Identify(ctx context.Context, e chat.ExternalUser, tokenHash []byte, expires time.Time, anonID int64) (chat.User, error) {
 	var u chat.User
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var err error
@@ -135,7 +110,7 @@ func carryOver(ctx context.Context, tx pgx.Tx, anon, to int64) error {
 		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1`, open); err != nil {
 			return err
 		}
-		if err := systemLine(ctx, tx, open, fmt.Sprintf("The visitor signed in; the chat goes on in their conversation #%d.", stays)); err != nil {
+		if err := systemLine(ctx, tx, open, chat.LineVisitorSignedIn, strconv.FormatInt(stays, 10)); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: open}); err != nil {

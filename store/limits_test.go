@@ -99,7 +99,7 @@ func TestPurgeExpiredForgetsIdleVisitors(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	verified, err := db.UpsertExternalUser(ctx, store.ExternalUser{ExternalID: "cust-1", Name: "Lee"})
+	verified, err := db.UpsertExternalUser(ctx, chat.ExternalUser{ExternalID: "cust-1", Name: "Lee"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // errDuplicate rolls back a send whose client message id was already stored.
 var errDuplicate = errors.New("duplicate client message id")
 
-const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, m.created_at,
+const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, coalesce(m.code, ''), m.args, m.created_at,
 	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, '')`
 
 const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id "
@@ -23,7 +23,7 @@ const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id "
 func scanMessage(row pgx.Row) (chat.Message, error) {
 	var m chat.Message
 	var sender chat.User
-	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.CreatedAt,
+	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
 		&sender.Kind, &sender.Name, &sender.Email)
 	if m.SenderID != 0 {
 		sender.ID = m.SenderID
@@ -46,6 +46,9 @@ type Send struct {
 	ClientMsgID    string
 	Type           chat.MessageType
 	Body           string
+	// Code and Args are a system line kefu writes, instead of a body.
+	Code chat.SystemCode
+	Args []string
 	// TargetID names the agent a visitor's new chat asks for ("contact the
 	// author"), who has it to themselves until TargetUntil.
 	TargetID    int64
@@ -167,7 +170,8 @@ func (db *DB) sent(ctx context.Context, s Send, msg chat.Message, err error) (ch
 }
 
 func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error) {
-	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body}
+	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body,
+		Code: s.Code, Args: s.Args}
 	if m.Type == "" {
 		m.Type = chat.Text
 	}
@@ -187,10 +191,17 @@ func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error)
 	if s.SenderID != 0 {
 		sender = &s.SenderID
 	}
-	err := tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	var code *chat.SystemCode
+	if m.Code != "" {
+		code = &m.Code
+	}
+	if m.Args == nil {
+		m.Args = []string{}
+	}
+	err := tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-		RETURNING id, created_at`, m.ConversationID, m.Seq, sender, clientMsgID, m.Type, m.Body).Scan(&m.ID, &m.CreatedAt)
+		RETURNING id, created_at`, m.ConversationID, m.Seq, sender, clientMsgID, m.Type, m.Body, code, m.Args).Scan(&m.ID, &m.CreatedAt)
 	if err == pgx.ErrNoRows {
 		return m, errDuplicate
 	}

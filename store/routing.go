@@ -14,33 +14,6 @@ import (
 // Routing's clock is the caller's: every time comparison uses the now it is
 // given, so tests control time and instances agree on it.
 
-// AgentLoad is an agent as routing sees them at one moment.
-type AgentLoad struct {
-	ID             int64
-	Online         bool
-	Available      bool
-	Open           int
-	Capacity       int
-	LastAssignedAt time.Time
-}
-
-// QueuedChat is a chat waiting for an agent.
-type QueuedChat struct {
-	ID          int64
-	QueuedAt    time.Time
-	TargetID    int64
-	TargetUntil time.Time
-}
-
-// PickFunc decides who gets chat; it must be pure: it may run more than once per transaction.
-type PickFunc func(chat QueuedChat, agents []AgentLoad) (agentID int64, ok bool)
-
-// Assignment is a chat given to an agent.
-type Assignment struct {
-	ConversationID int64
-	AgentID        int64
-}
-
 // routingLock is the advisory lock assignments take turns on.
 const routingLock = migrationLock + 2
 
@@ -56,9 +29,11 @@ const queueScan = 20
 // take may hold it, in which case the next one is tried), and the chosen
 // agent's row is locked and their open chats recounted, so a take or transfer
 // racing this never double-books either. Within the batch, the agents' loads
-// are updated as chats are given out, so pick sees each assignment.
-func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int, pick PickFunc) ([]Assignment, error) {
-	var out []Assignment
+// are updated as chats are given out, so pick sees each assignment; pick
+// must be pure, as it may run more than once per chat.
+func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int,
+	pick func(chat.QueuedChat, []chat.AgentLoad) (agentID int64, ok bool)) ([]chat.Assignment, error) {
+	var out []chat.Assignment
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		out = out[:0]
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
@@ -72,8 +47,8 @@ func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duratio
 		if err != nil {
 			return err
 		}
-		chats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueuedChat, error) {
-			var c QueuedChat
+		chats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.QueuedChat, error) {
+			var c chat.QueuedChat
 			return c, r.Scan(&c.ID, &c.QueuedAt, &c.TargetID, &c.TargetUntil)
 		})
 		if err != nil || len(chats) == 0 {
@@ -83,13 +58,13 @@ func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duratio
 		if err != nil {
 			return err
 		}
-		load := func(id int64) *AgentLoad {
+		load := func(id int64) *chat.AgentLoad {
 			for i := range agents {
 				if agents[i].ID == id {
 					return &agents[i]
 				}
 			}
-			return &AgentLoad{}
+			return &chat.AgentLoad{}
 		}
 		for _, c := range chats {
 			if len(out) == max {
@@ -123,7 +98,7 @@ func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duratio
 				}
 				load(id).Open++
 				load(id).LastAssignedAt = now
-				out = append(out, Assignment{ConversationID: c.ID, AgentID: id})
+				out = append(out, chat.Assignment{ConversationID: c.ID, AgentID: id})
 				break
 			}
 		}
@@ -168,7 +143,7 @@ func assign(ctx context.Context, tx pgx.Tx, id, agentID int64, now time.Time) er
 	if err != nil {
 		return err
 	}
-	if err := systemLine(ctx, tx, id, name+" joined the chat."); err != nil {
+	if err := systemLine(ctx, tx, id, chat.LineJoined, name); err != nil {
 		return err
 	}
 	if err := enqueueEvent(ctx, tx, EventConversationAssigned, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
@@ -185,8 +160,10 @@ func displayName(ctx context.Context, q querier, id int64) (string, error) {
 	return u.DisplayName(), err
 }
 
-func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, text string) error {
-	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Body: text})
+// systemLine writes the system line code with args into a conversation;
+// chat.SystemText gives its words when it is shown.
+func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, code chat.SystemCode, args ...string) error {
+	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Code: code, Args: args})
 	return err
 }
 
@@ -217,20 +194,13 @@ func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error 
 	return nil
 }
 
-// HandBack is a chat returned to the queue, and why.
-type HandBack struct {
-	ConversationID int64
-	AgentID        int64
-	Reason         string // "no_answer" or "offline"
-}
-
 // Sweep applies routing's timers at now, in one transaction: assigned chats
 // without an agent reply after answerTimeout (0: never) or whose agent has
 // been offline for grace go back to the queue at their original place, and
 // chats that waited for their target until target_until join the general
 // queue. Each move is a system line in the conversation.
-func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]HandBack, error) {
-	var out []HandBack
+func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]chat.HandBack, error) {
+	var out []chat.HandBack
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT c.id, c.assigned_agent_id,
 			CASE WHEN NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1)
@@ -243,8 +213,8 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (HandBack, error) {
-			var h HandBack
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.HandBack, error) {
+			var h chat.HandBack
 			return h, r.Scan(&h.ConversationID, &h.AgentID, &h.Reason)
 		}); err != nil {
 			return err
@@ -258,14 +228,14 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			if err != nil {
 				return err
 			}
-			line := name + " did not answer in time, so the chat is back in the queue."
-			if h.Reason == "offline" {
-				line = name + " went offline, so the chat is back in the queue."
+			line := chat.LineNoAnswer
+			if h.Reason == chat.WentOffline {
+				line = chat.LineWentOffline
 			}
-			if err := systemLine(ctx, tx, h.ConversationID, line); err != nil {
+			if err := systemLine(ctx, tx, h.ConversationID, line, name); err != nil {
 				return err
 			}
-			if err := enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: h.ConversationID, PreviousAgentID: h.AgentID, Reason: h.Reason}); err != nil {
+			if err := enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: h.ConversationID, PreviousAgentID: h.AgentID, Reason: string(h.Reason)}); err != nil {
 				return err
 			}
 			if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: h.ConversationID}); err != nil {
@@ -292,7 +262,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			if err != nil {
 				return err
 			}
-			if err := systemLine(ctx, tx, r.id, name+" is not available right now, so the chat joined the general queue."); err != nil {
+			if err := systemLine(ctx, tx, r.id, chat.LineTargetAway, name); err != nil {
 				return err
 			}
 		}
@@ -359,7 +329,7 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 		if err != nil {
 			return err
 		}
-		if err := systemLine(ctx, tx, id, name+" marked the chat resolved."); err != nil {
+		if err := systemLine(ctx, tx, id, chat.LineResolved, name); err != nil {
 			return err
 		}
 		if err := enqueueEvent(ctx, tx, EventConversationResolved, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
@@ -420,7 +390,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 				return err
 			}
 		}
-		if err := systemLine(ctx, tx, id, by+" transferred the chat to "+toName+"."); err != nil {
+		if err := systemLine(ctx, tx, id, chat.LineTransferred, by, toName); err != nil {
 			return err
 		}
 		return assign(ctx, tx, id, to, now)

@@ -15,7 +15,15 @@ const siteColumns = "id, name, origins, greeting, colour, prechat_name, prechat_
 
 func scanSite(row pgx.Row, extra ...any) (chat.Site, error) {
 	var s chat.Site
-	err := row.Scan(append([]any{&s.ID, &s.Name, &s.Origins, &s.Greeting, &s.Colour, &s.PrechatName, &s.PrechatEmail, &s.OfflineMessage}, extra...)...)
+	var name, email string // pre-chat rules
+	err := row.Scan(append([]any{&s.ID, &s.Name, &s.Origins, &s.Greeting, &s.Colour, &name, &email, &s.OfflineMessage}, extra...)...)
+	if err != nil {
+		return s, err
+	}
+	if s.PrechatName, err = chat.ParseFieldRule(name); err != nil {
+		return s, err
+	}
+	s.PrechatEmail, err = chat.ParseFieldRule(email)
 	return s, err
 }
 
@@ -31,7 +39,7 @@ func (db *DB) CreateSite(ctx context.Context, actorID int64, s chat.Site, secret
 		var err error
 		s, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (name, origins, greeting, colour, prechat_name, prechat_email, offline_message, identity_secret)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+siteColumns,
-			s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName, s.PrechatEmail, s.OfflineMessage, secret))
+			s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName.String(), s.PrechatEmail.String(), s.OfflineMessage, secret))
 		if err != nil {
 			return err
 		}
@@ -56,7 +64,7 @@ func (db *DB) UpdateSite(ctx context.Context, actorID int64, s chat.Site) (chat.
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sites SET name = $2, origins = $3, greeting = $4, colour = $5, prechat_name = $6,
 			prechat_email = $7, offline_message = $8 WHERE id = $1`,
-			s.ID, s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName, s.PrechatEmail, s.OfflineMessage); err != nil {
+			s.ID, s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName.String(), s.PrechatEmail.String(), s.OfflineMessage); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actorRef(actorID), "site.update", siteSubject(s.ID), old, s)

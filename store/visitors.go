@@ -6,9 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -50,14 +48,11 @@ func setVisitorDetails(ctx context.Context, q querier, visitorID int64, name, em
 // resolved support chat, once per resolution, and tells the agents in a
 // private note.
 func (db *DB) RateConversation(ctx context.Context, visitorID, id int64, rating int, comment string) error {
-	comment = strings.TrimSpace(comment)
-	switch {
-	case rating < 1 || rating > 5:
-		return chat.Invalid("rating", "Choose a rating from 1 to 5.")
-	case utf8.RuneCountInString(comment) > 1000 || !utf8.ValidString(comment) || strings.ContainsRune(comment, 0):
-		return chat.Invalid("comment", "The comment is at most 1000 characters.")
+	comment, err := chat.ValidateRating(rating, comment)
+	if err != nil {
+		return err
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var status chat.Status
 		var rated *time.Time
 		err := tx.QueryRow(ctx, `SELECT status, rated_at FROM conversations WHERE id = $1 AND visitor_id = $2 AND kind = 'support'

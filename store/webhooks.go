@@ -119,7 +119,7 @@ func enqueueMessageCreated(ctx context.Context, q querier, m chat.Message) error
 		return nil
 	}
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
-		Type: m.Type, Body: m.Body, CreatedAt: m.CreatedAt}
+		Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}

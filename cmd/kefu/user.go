@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/mail"
 	"strings"
 
 	"github.com/kefu-im/kefu/auth"
@@ -44,7 +43,7 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	if err := needEmail("add", *email); err != nil {
 		return err
 	}
-	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email {
+	if !chat.ValidEmail(*email) {
 		return fmt.Errorf("user add: -email %q is not an email address", *email)
 	}
 	password, generated := newPassword(cfg)

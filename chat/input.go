@@ -1,0 +1,95 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// What people type that kefu keeps: checked here, before the store writes
+// it, so that bad input changes nothing.
+
+// plainText reports whether s is UTF-8 text of at most max characters,
+// without NUL (which PostgreSQL's text refuses).
+func plainText(s string, max int) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf8.RuneCountInString(s) <= max
+}
+
+// MaxGroupTitle is the longest group name, in characters.
+const MaxGroupTitle = 100
+
+// ValidateGroupTitle trims a group's name and checks it is 1 to
+// MaxGroupTitle characters.
+func ValidateGroupTitle(title string) (string, error) {
+	title = strings.TrimSpace(title)
+	if title == "" || !plainText(title, MaxGroupTitle) {
+		return "", Invalid("title", fmt.Sprintf("A group's name is 1 to %d characters.", MaxGroupTitle))
+	}
+	return title, nil
+}
+
+// MaxInviteMessage is the longest message a friend invitation carries, in characters.
+const MaxInviteMessage = 500
+
+// ValidateInviteMessage checks the message of a friend invitation.
+func ValidateInviteMessage(message string) error {
+	if utf8.RuneCountInString(message) > MaxInviteMessage || !utf8.ValidString(message) {
+		return Invalid("message", fmt.Sprintf("An invitation's message is at most %d characters.", MaxInviteMessage))
+	}
+	return nil
+}
+
+// ValidateKeyName trims an API key's name and checks it is 1 to 100 characters.
+func ValidateKeyName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsRune(name, 0) {
+		return name, Invalid("name", "Give the key a name of 1 to 100 characters, such as the backend that will use it.")
+	}
+	return name, nil
+}
+
+// ValidateRating checks a visitor's rating of their chat (1 to 5) and
+// their comment, and returns the comment trimmed.
+func ValidateRating(rating int, comment string) (string, error) {
+	comment = strings.TrimSpace(comment)
+	switch {
+	case rating < 1 || rating > 5:
+		return "", Invalid("rating", "Choose a rating from 1 to 5.")
+	case !plainText(comment, 1000):
+		return "", Invalid("comment", "The comment is at most 1000 characters.")
+	}
+	return comment, nil
+}
+
+// ExternalUser is what a host site says of one of its users.
+type ExternalUser struct {
+	SiteID     int64 // 0: no site (a host API key that names none)
+	ExternalID string
+	Name       string
+	Email      string
+	Avatar     string
+}
+
+// MaxExternalID is the longest id a host site may give its users, in bytes.
+const MaxExternalID = 200
+
+// Validate checks what a host site sent before it is stored.
+func (e ExternalUser) Validate() error {
+	switch {
+	case strings.TrimSpace(e.ExternalID) == "" || len(e.ExternalID) > MaxExternalID || strings.ContainsRune(e.ExternalID, 0):
+		return Invalid("sub", fmt.Sprintf("The user's id is 1 to %d characters.", MaxExternalID))
+	case utf8.RuneCountInString(e.Name) > MaxNameChars || len(e.Email) > MaxEmailLen || len(e.Avatar) > 2000:
+		return Invalid("name", "The user's name, email or avatar is too long.")
+	case e.Avatar != "" && !strings.HasPrefix(e.Avatar, "https://") && !strings.HasPrefix(e.Avatar, "http://"):
+		return Invalid("avatar", "The avatar must be an http or https URL.")
+	}
+	return nil
+}
+
+// Validate checks the state an agent chose.
+func (s AgentState) Validate() error {
+	if s != Available && s != Away {
+		return Invalid("state", "Choose available or away.")
+	}
+	return nil
+}

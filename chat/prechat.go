@@ -1,0 +1,116 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// FieldRule says whether the widget asks for a pre-chat field. The zero
+// value asks for nothing.
+type FieldRule uint8
+
+// Pre-chat field rules.
+const (
+	FieldOff FieldRule = iota
+	FieldOptional
+	FieldRequired
+)
+
+var fieldRuleNames = [...]string{FieldOff: "off", FieldOptional: "optional", FieldRequired: "required"}
+
+// ParseFieldRule reads a rule as forms and the database spell it: "off"
+// (or nothing), "optional" or "required".
+func ParseFieldRule(s string) (FieldRule, error) {
+	if s == "" {
+		return FieldOff, nil
+	}
+	for r, name := range fieldRuleNames {
+		if s == name {
+			return FieldRule(r), nil
+		}
+	}
+	return FieldOff, errFieldRule
+}
+
+var errFieldRule = Invalid("prechat", "Each pre-chat field is off, optional or required.")
+
+// String is the rule as ParseFieldRule reads it.
+func (r FieldRule) String() string {
+	if int(r) < len(fieldRuleNames) {
+		return fieldRuleNames[r]
+	}
+	return "invalid"
+}
+
+// MarshalText spells the rule as String does, for JSON and the audit log.
+func (r FieldRule) MarshalText() ([]byte, error) {
+	if int(r) >= len(fieldRuleNames) {
+		return nil, errFieldRule
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText reads the rule as ParseFieldRule does.
+func (r *FieldRule) UnmarshalText(b []byte) (err error) {
+	*r, err = ParseFieldRule(string(b))
+	return err
+}
+
+// Asked reports whether the field is shown at all.
+func (r FieldRule) Asked() bool { return r != FieldOff }
+
+// MaxNameChars is the longest name a person gives, in characters.
+const MaxNameChars = 100
+
+// Prechat is what a visitor who starts a support chat is asked first.
+type Prechat struct {
+	Name, Email FieldRule
+}
+
+// PrechatFor is what visitor, starting a support chat on the site, is
+// asked: the site's pre-chat fields; when nobody is available (the offline
+// form, !anyone), an email too, so that the answer can reach them. A field
+// the visitor has given before is not asked again, and a verified visitor's
+// host site has said who they are already. A chat from no site asks nothing.
+func (s Site) PrechatFor(visitor User, anyone bool) Prechat {
+	var p Prechat
+	if visitor.ExternalID != "" || s.ID == 0 {
+		return p
+	}
+	p.Name, p.Email = s.PrechatName, s.PrechatEmail
+	if !anyone {
+		p.Email = FieldRequired
+	}
+	if visitor.Name != "" {
+		p.Name = FieldOff
+	}
+	if visitor.Email != "" {
+		p.Email = FieldOff
+	}
+	return p
+}
+
+// Check checks the name and email a visitor gave with the fields p asks
+// for, and returns what is kept of them: each trimmed, and empty when p does
+// not ask for it.
+func (p Prechat) Check(name, email string) (string, string, error) {
+	name, email = strings.TrimSpace(name), strings.TrimSpace(email)
+	switch {
+	case p.Name == FieldRequired && name == "":
+		return "", "", Invalid("name", "Please tell us your name.")
+	case p.Email == FieldRequired && email == "":
+		return "", "", Invalid("email", "Please give your email, so that we can answer you.")
+	case utf8.RuneCountInString(name) > MaxNameChars:
+		return "", "", Invalid("name", fmt.Sprintf("Your name is at most %d characters.", MaxNameChars))
+	case email != "" && !ValidEmail(email):
+		return "", "", Invalid("email", "That email address does not look right.")
+	}
+	if !p.Name.Asked() {
+		name = ""
+	}
+	if !p.Email.Asked() {
+		email = ""
+	}
+	return name, email, nil
+}
