@@ -24,13 +24,8 @@ const (
 	sessionNewPasswordFor = "admin_new_password_for"
 )
 
-// Limits on what admins type.
-const (
-	minPasswordLen = 8
-	maxPasswordLen = 1000
-	maxNameLen     = 100
-	auditPageSize  = 100
-)
+// auditPageSize is how many audit entries a page shows.
+const auditPageSize = 100
 
 // adminRoutes are the admin pages: members, settings and the audit log.
 func (h *Handler) adminRoutes(r chi.Router) {
