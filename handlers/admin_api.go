@@ -7,10 +7,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -34,18 +31,6 @@ const (
 	// deliveriesShown is how many of each webhook's newest deliveries the page lists.
 	deliveriesShown = 10
 )
-
-// adminAPIRoutes are the admin's pages for API keys and webhooks.
-func (h *Handler) adminAPIRoutes(r chi.Router) {
-	r.Get("/api", h.adminAPIShow)
-	r.Post("/api/keys", h.adminAPIKeyCreate)
-	r.Post("/api/keys/{id}/revoke", h.adminAPIKeyRevoke)
-	r.Post("/api/webhooks", h.adminWebhookCreate)
-	r.Post("/api/webhooks/{id}/secret", h.adminWebhookSecretUpdate)
-	r.Post("/api/webhooks/{id}/enable", h.adminWebhookEnable)
-	r.Post("/api/webhooks/{id}/disable", h.adminWebhookDisable)
-	r.Post("/api/webhooks/{id}/delete", h.adminWebhookRemove)
-}
 
 // adminAPIShow lists the keys and the webhooks.
 func (h *Handler) adminAPIShow(w http.ResponseWriter, r *http.Request) {
@@ -109,19 +94,6 @@ func (h *Handler) renderAPI(w http.ResponseWriter, r *http.Request, status int, 
 		p.Webhooks = append(p.Webhooks, row)
 	}
 	h.render(w, r, status, admin.APIPage(p))
-}
-
-// optionalFormID reads the optional id in form field name: 0 for none.
-func optionalFormID(r *http.Request, name string) (int64, error) {
-	s := strings.TrimSpace(r.PostFormValue(name))
-	if s == "" || s == "0" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id < 1 {
-		return 0, chat.Invalid(name, "Choose from the list.")
-	}
-	return id, nil
 }
 
 // adminAPIKeyCreate creates a key and shows it once, on the next page.

@@ -7,20 +7,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/views/admin"
 )
-
-// adminSiteRoutes are the admin's pages for the sites that embed the widget.
-func (h *Handler) adminSiteRoutes(r chi.Router) {
-	r.Get("/sites", h.adminSitesShow)
-	r.Post("/sites", h.adminSiteCreate)
-	r.Post("/sites/{id}", h.adminSiteUpdate)
-	r.Post("/sites/{id}/secret", h.adminSiteSecretRotate)
-}
 
 func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()

@@ -9,20 +9,13 @@ package handlers
 // existence does not leak.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -42,33 +35,21 @@ const (
 // apiKeyCtx is where a request's authenticated key is kept.
 type apiKeyCtx struct{}
 
-// apiRoutes is the host API, for host sites' backends.
-func (h *Handler) apiRoutes(r chi.Router) {
-	r.Use(h.apiAuth)
-	r.Put("/users/{external_id}", h.apiUserUpdate)
-	r.Get("/users/{external_id}/conversations", h.apiUserConversations)
-	r.Post("/users/{external_id}/messages", h.apiUserMessageCreate)
-	r.Get("/conversations/{id}/messages", h.apiMessagesShow)
-	r.Post("/conversations/{id}/messages", h.apiMessageCreate)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.apiFail(w, r, errNoPage) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.apiFail(w, r, errMethod) })
-}
-
 // apiAuth lets through requests that carry a live API key. A revoked key,
 // or a member's key whose member is disabled, stops working at once.
 func (h *Handler) apiAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, key, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 		if key = strings.TrimSpace(key); !strings.EqualFold(scheme, "Bearer") || key == "" {
-			h.apiFail(w, r, chat.ErrUnauthorized)
+			h.fail(w, r, chat.ErrUnauthorized)
 			return
 		}
-		k, err := h.DB.AuthenticateAPIKey(r.Context(), auth.TokenHash(key), h.now())
+		k, err := h.DB.AuthenticateAPIKey(r.Context(), auth.TokenHash(key), h.Now())
 		if errors.Is(err, chat.ErrNotFound) {
 			err = chat.ErrUnauthorized
 		}
 		if err != nil {
-			h.apiFail(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiKeyCtx{}, k)))
@@ -78,22 +59,6 @@ func (h *Handler) apiAuth(next http.Handler) http.Handler {
 func apiKeyFrom(ctx context.Context) store.APIKey {
 	k, _ := ctx.Value(apiKeyCtx{}).(store.APIKey)
 	return k
-}
-
-// apiFail answers an API request that went wrong, always in JSON: bad input
-// names its field; everything else is what fail says.
-func (h *Handler) apiFail(w http.ResponseWriter, r *http.Request, err error) {
-	var ve *chat.ValidationError
-	if errors.As(err, &ve) {
-		status, code, msg := publicError(err)
-		writeJSON(w, status, map[string]string{"error": code, "message": msg, "field": ve.Field})
-		return
-	}
-	if !wantsJSON(r) {
-		r = r.Clone(r.Context())
-		r.Header.Set("Accept", "application/json")
-	}
-	h.fail(w, r, err)
 }
 
 // apiUser is a user as the API shows them.
@@ -138,78 +103,6 @@ func apiMessageOf(m chat.Message) apiMessage {
 	return out
 }
 
-// readJSON decodes the request's body, one JSON object of UTF-8 text, of
-// at most maxAPIBody bytes, with only the fields of dst, into dst.
-func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	raw, err := readBody(w, r, maxAPIBody)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(dst)
-	if err == nil {
-		if _, err = dec.Token(); err == io.EOF {
-			return nil
-		}
-		if err == nil {
-			err = errors.New("more than one value")
-		}
-	}
-	var wrongType *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &wrongType) && wrongType.Field != "":
-		return chat.Invalid(wrongType.Field, fmt.Sprintf("%q must be a JSON %s.", wrongType.Field, jsonType(wrongType.Type)))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return chat.Invalid(field, fmt.Sprintf("%q is not a field of this request.", field))
-	case err == io.EOF:
-		return chat.Invalid("request", "The request body is empty: send a JSON object.")
-	}
-	return chat.Invalid("request", "The request body is not valid JSON: send one JSON object.")
-}
-
-// readBody reads a JSON request's body of at most limit bytes, refusing
-// one that is not UTF-8 before it is decoded.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return nil, chat.Invalid("request", fmt.Sprintf("The request body is larger than %d KiB.", limit>>10))
-	case err != nil:
-		return nil, chat.Invalid("request", "The request body could not be read: send one JSON object.")
-	}
-	if err := chat.ValidateUTF8(raw); err != nil {
-		return nil, err
-	}
-	return raw, nil
-}
-
-// jsonType names the JSON type that decodes into t.
-func jsonType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
-		return "number"
-	}
-	return "value"
-}
-
-// externalID is the {external_id} in the path, decoded once.
-func externalID(r *http.Request) string {
-	id := chi.URLParam(r, "external_id")
-	if r.URL.RawPath != "" { // the path held escapes (such as %2F), so chi matched it raw
-		if un, err := url.PathUnescape(id); err == nil {
-			id = un
-		}
-	}
-	return id
-}
-
 // hostKey refuses a member's key: it acts as its member and nobody else.
 func hostKey(k store.APIKey) error {
 	if k.UserID != 0 {
@@ -249,7 +142,7 @@ func (h *Handler) apiExternalUser(r *http.Request) (chat.User, error) {
 func (h *Handler) apiUserUpdate(w http.ResponseWriter, r *http.Request) {
 	k := apiKeyFrom(r.Context())
 	if err := hostKey(k); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -258,18 +151,18 @@ func (h *Handler) apiUserUpdate(w http.ResponseWriter, r *http.Request) {
 		Avatar string `json:"avatar"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	e := chat.ExternalUser{SiteID: k.SiteID, ExternalID: externalID(r), Name: strings.TrimSpace(in.Name),
 		Email: strings.TrimSpace(in.Email), Avatar: strings.TrimSpace(in.Avatar)}
 	if err := validExternalUser(e); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	u, err := h.DB.UpsertExternalUser(r.Context(), e)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, apiUser{ID: u.ID, ExternalID: u.ExternalID, Name: u.Name, Email: u.Email, Avatar: u.Avatar})
@@ -280,12 +173,12 @@ func (h *Handler) apiUserUpdate(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) apiUserConversations(w http.ResponseWriter, r *http.Request) {
 	u, err := h.apiExternalUser(r)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	sums, err := h.DB.Summaries(r.Context(), chat.Viewer{UserID: u.ID}, apiConversationsLimit)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	out := []apiConversation{}
@@ -309,7 +202,7 @@ func (h *Handler) apiUserConversations(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) apiUserMessageCreate(w http.ResponseWriter, r *http.Request) {
 	k := apiKeyFrom(r.Context())
 	if err := hostKey(k); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -317,30 +210,30 @@ func (h *Handler) apiUserMessageCreate(w http.ResponseWriter, r *http.Request) {
 		ClientMsgID string `json:"client_msg_id"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	body, err := chat.ValidateBody(in.Body)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	if err := chat.ValidateClientMsgID(in.ClientMsgID); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	u, err := h.apiExternalUser(r)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	if u.Disabled() {
-		h.apiFail(w, r, fmt.Errorf("user %d is disabled: %w", u.ID, chat.ErrNotAllowed))
+		h.fail(w, r, fmt.Errorf("user %d is disabled: %w", u.ID, chat.ErrNotAllowed))
 		return
 	}
 	msg, created, err := h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: u.ID, ClientMsgID: in.ClientMsgID, Body: body, SiteID: k.SiteID})
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, sentStatus(created), apiMessageOf(msg))
@@ -358,31 +251,31 @@ func sentStatus(created bool) int {
 func (h *Handler) apiMessagesShow(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	after, limit := int64(0), apiPageSize
 	if s := q.Get("after_seq"); s != "" {
 		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after < 0 {
-			h.apiFail(w, r, chat.Invalid("after_seq", "after_seq is the seq of the last message you have: a whole number, 0 or more."))
+			h.fail(w, r, chat.Invalid("after_seq", "after_seq is the seq of the last message you have: a whole number, 0 or more."))
 			return
 		}
 	}
 	if s := q.Get("limit"); s != "" {
 		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > apiMaxPage {
-			h.apiFail(w, r, chat.Invalid("limit", fmt.Sprintf("limit is a number of messages from 1 to %d.", apiMaxPage)))
+			h.fail(w, r, chat.Invalid("limit", fmt.Sprintf("limit is a number of messages from 1 to %d.", apiMaxPage)))
 			return
 		}
 	}
 	c, err := h.DB.ConversationForKey(r.Context(), id, apiKeyFrom(r.Context()))
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	msgs, err := h.DB.MessagesAfter(r.Context(), c.ID, after, limit+1, false)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	more := len(msgs) > limit
@@ -405,7 +298,7 @@ func (h *Handler) apiMessageCreate(w http.ResponseWriter, r *http.Request) {
 	k := apiKeyFrom(r.Context())
 	id, err := pathID(r)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -414,46 +307,46 @@ func (h *Handler) apiMessageCreate(w http.ResponseWriter, r *http.Request) {
 		ClientMsgID string           `json:"client_msg_id"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	s := store.Send{ConversationID: id, ClientMsgID: in.ClientMsgID}
 	switch {
 	case k.UserID == 0 && in.Type == chat.System:
 		if in.ClientMsgID != "" {
-			h.apiFail(w, r, chat.Invalid("client_msg_id", "System messages are sent once each and take no client_msg_id."))
+			h.fail(w, r, chat.Invalid("client_msg_id", "System messages are sent once each and take no client_msg_id."))
 			return
 		}
 		s.Type = chat.System
 	case k.UserID == 0:
-		h.apiFail(w, r, chat.Invalid("type", `A host key sends system messages: "type": "system". To write as a user, use POST /api/v1/users/{external_id}/messages.`))
+		h.fail(w, r, chat.Invalid("type", `A host key sends system messages: "type": "system". To write as a user, use POST /api/v1/users/{external_id}/messages.`))
 		return
 	case in.Type == chat.System:
-		h.apiFail(w, r, fmt.Errorf("a member's key (%d) sending a system message: %w", k.ID, chat.ErrNotAllowed))
+		h.fail(w, r, fmt.Errorf("a member's key (%d) sending a system message: %w", k.ID, chat.ErrNotAllowed))
 		return
 	case in.Type == "" || in.Type == chat.Text:
 		s.SenderID = k.UserID
 	default:
-		h.apiFail(w, r, chat.Invalid("type", `type is "text" (or left out) for a member's key.`))
+		h.fail(w, r, chat.Invalid("type", `type is "text" (or left out) for a member's key.`))
 		return
 	}
 	if s.Body, err = chat.ValidateBody(in.Body); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	if err := chat.ValidateClientMsgID(in.ClientMsgID); err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	c, err := h.DB.ConversationForKey(r.Context(), id, k)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	s.ConversationID = c.ID
 	msg, created, err := h.DB.SendMessage(r.Context(), s)
 	if err != nil {
-		h.apiFail(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, sentStatus(created), apiMessageOf(msg))

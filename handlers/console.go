@@ -161,19 +161,11 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/c/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, errNoPage
-	}
-	return id, nil
-}
-
 // agentPanel fills what only agents see: their state, the queue, the agents
 // a chat can be transferred to, and who has the open chat.
 func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) error {
 	ctx := r.Context()
-	if err := h.DB.EnsureAgent(ctx, acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+	if err := h.DB.EnsureAgent(ctx, acct.ID, h.Routing.Capacity); err != nil {
 		return err
 	}
 	var err error
@@ -184,8 +176,7 @@ func (h *Handler) agentPanel(r *http.Request, acct account, p *console.Props) er
 	if p.Queue, err = h.DB.Queue(ctx); err != nil {
 		return err
 	}
-	cfg := h.Dispatcher.Config()
-	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, []int64{acct.ID})
+	loads, err := h.DB.Agents(ctx, h.Now(), h.Routing.Grace, []int64{acct.ID})
 	if err != nil {
 		return err
 	}

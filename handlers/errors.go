@@ -1,13 +1,9 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"net/http"
-	"strings"
-
-	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -22,6 +18,10 @@ var (
 	errSignedOut = errors.New("no session")
 	// errCrossOrigin: a live socket was asked for by a page on another origin.
 	errCrossOrigin = errors.New("cross-origin socket")
+	// errBadCSRF: an unsafe request came without the session's token, or from another site.
+	errBadCSRF = errors.New("csrf token mismatch")
+	// errAdminOnly: a signed-in member who is not an admin asked for an admin page.
+	errAdminOnly = errors.New("admin only")
 )
 
 // publicError is what a person is told about err, and the status that goes with it.
@@ -67,8 +67,30 @@ func publicError(err error) (int, string, string) {
 	return http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."
 }
 
-// fail answers a request that went wrong: JSON for API-style callers, a page
-// for people. A 500 is logged once here, with the request's attributes.
+// answer is the shape of a route's error replies, set by the route table.
+type answer int
+
+const (
+	// answerPage: a page for people, or JSON for a caller that asks for it
+	// (Accept: application/json, or an Authorization header). The default.
+	answerPage answer = iota
+	// answerJSON: JSON always, for endpoints that only scripts call.
+	answerJSON
+	// answerAPI: JSON always, naming the field at fault in bad input: the host API.
+	answerAPI
+)
+
+// answers makes the routes it wraps reply to errors in shape a.
+func answers(a answer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), answerKey, a)))
+		})
+	}
+}
+
+// fail answers a request that went wrong, in its route's shape. A 500 is
+// logged once here, with the request's attributes.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := publicError(err)
 	if status == http.StatusInternalServerError {
@@ -78,39 +100,14 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &limited) {
 		setRetryAfter(w, limited.RetryAfter)
 	}
-	if wantsJSON(r) {
+	shape, _ := r.Context().Value(answerKey).(answer)
+	var ve *chat.ValidationError
+	switch {
+	case shape == answerAPI && errors.As(err, &ve):
+		writeJSON(w, status, map[string]string{"error": code, "message": msg, "field": ve.Field})
+	case shape != answerPage || wantsJSON(r):
 		writeJSON(w, status, map[string]string{"error": code, "message": msg})
-		return
+	default:
+		h.render(w, r, status, layout.ErrorPage(status, msg))
 	}
-	h.render(w, r, status, layout.ErrorPage(status, msg))
-}
-
-// failJSON is fail for endpoints that speak only JSON.
-func (h *Handler) failJSON(w http.ResponseWriter, r *http.Request, err error) {
-	r.Header.Set("Accept", "application/json")
-	h.fail(w, r, err)
-}
-
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json") || r.Header.Get("Authorization") != ""
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// render writes c with status; it renders into a buffer first so that a
-// failed render becomes a real 500 rather than half a page.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
-		h.Logger.Error("render failed", "path", r.URL.Path, "err", err)
-		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
 }

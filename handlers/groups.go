@@ -109,15 +109,3 @@ func (h *Handler) refusedIn(w http.ResponseWriter, r *http.Request, err error,
 	}
 	return true
 }
-
-// formIDs returns the positive ids in form field name, which may repeat.
-func formIDs(r *http.Request, name string) []int64 {
-	_ = r.ParseForm()
-	var ids []int64
-	for _, v := range r.Form[name] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}

@@ -15,7 +15,6 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/kefu-im/kefu/live"
-	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -30,8 +29,22 @@ type Deps struct {
 	Base context.Context
 	// Live tunes every WebSocket; zero means live.DefaultOptions.
 	Live live.Options
-	// Dispatcher routes queued chats; the handlers wake it and share its clock and times.
-	Dispatcher *queue.Dispatcher
+	// Now is the clock (time.Now when nil); the dispatcher is given the same one.
+	Now func() time.Time
+	// Routing is what pages and sockets must know of routing.
+	Routing Routing
+}
+
+// Routing is what the handlers must know of routing: values the dispatcher
+// is given too, so that what an agent is shown agrees with what it decides.
+type Routing struct {
+	// Grace is how long an agent without a live console stays online; a
+	// console socket refreshes its presence three times per grace period.
+	Grace time.Duration
+	// TargetWait is how long a chat waits for the agent it names.
+	TargetWait time.Duration
+	// Capacity is a new agent's number of open chats.
+	Capacity int
 }
 
 // Handler serves kefu over HTTP.
@@ -50,10 +63,11 @@ func New(d Deps) *Handler {
 	if d.Live == (live.Options{}) {
 		d.Live = live.DefaultOptions
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	return &Handler{Deps: d, clients: live.NewRegistry[*client]()}
 }
-
-func (h *Handler) now() time.Time { return h.Dispatcher.Config().Now() }
 
 // WaitSockets waits, up to limit, for every WebSocket to finish closing
 // after the base context ended.

@@ -16,9 +16,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/auth"
-	"github.com/kefu-im/kefu/handlers"
-	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
@@ -31,14 +30,15 @@ const (
 	agentPassword = "agent password"
 )
 
-// instance is one kefu (handlers, bus and HTTP server) on a database.
+// instance is one kefu (handlers, dispatcher, bus and HTTP server) on a
+// database, built as cmd/kefu builds it. Push notifications and webhooks
+// stay in their outboxes: the tests that send them run the workers' rounds.
 type instance struct {
-	t      testing.TB
-	url    string // the database's
-	db     *store.DB
-	srv    *httptest.Server
-	h      *handlers.Handler
-	cancel context.CancelFunc
+	t   testing.TB
+	url string // the database's
+	db  *store.DB
+	srv *httptest.Server
+	app *app.App
 }
 
 // start runs a kefu instance on the database at dbURL until t ends.
@@ -51,27 +51,22 @@ func start(t testing.TB, dbURL string) *instance {
 	}
 	t.Cleanup(db.Close)
 	srv := httptest.NewUnstartedServer(nil)
+	u := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, Routing: queue.DefaultConfig}, logger)
+	srv.Config = a.Server()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	base, cancel := context.WithCancel(ctx)
-	sessions := handlers.NewSessions(db, false)
-	u, _ := url.Parse(srv.URL)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dispatcher := queue.NewDispatcher(db, queue.DefaultConfig, logger)
-	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: u, Base: base, Dispatcher: dispatcher})
-	srv.Config.Handler = h.Routes()
-	bus := live.NewBus(dbURL, store.BusChannel, logger, h.OnEvent, h.Resync)
-	busDone := make(chan struct{})
-	go func() { bus.Run(base); close(busDone) }()
-	dispatcherDone := make(chan struct{})
-	go func() { dispatcher.Run(base); close(dispatcherDone) }()
-	t.Cleanup(func() { cancel(); <-busDone; <-dispatcherDone })
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Stop)
 	select {
-	case <-bus.Ready():
+	case <-a.Ready():
 	case <-time.After(10 * time.Second):
 		t.Fatal("bus did not start listening")
 	}
-	return &instance{t: t, url: dbURL, db: db, srv: srv, h: h, cancel: cancel}
+	return &instance{t: t, url: dbURL, db: db, srv: srv, app: a}
 }
 
 // newKefu starts one instance on a fresh database with an admin agent.
@@ -129,9 +124,18 @@ func (b *browser) csrf(path string) string {
 
 func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	b.k.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+	return b.send(http.MethodPost, path, form, http.Header{"Origin": {b.k.srv.URL}})
+}
+
+// send sends form to path with b's cookies and exactly the headers given.
+func (b *browser) send(method, path string, form url.Values, header http.Header) (*http.Response, string) {
+	b.k.t.Helper()
+	req, err := http.NewRequest(method, b.k.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.k.t.Fatal(err)
+	}
+	req.Header = header.Clone()
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.k.srv.URL)
 	resp, err := b.client.Do(req)
 	if err != nil {
 		b.k.t.Fatal(err)

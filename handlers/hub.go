@@ -31,7 +31,6 @@ func (h *Handler) OnEvent(ctx context.Context, payload string) {
 	case chat.EventMessage:
 		err = h.onMessage(ctx, ev)
 	case chat.EventQueue, chat.EventAssigned:
-		h.Dispatcher.Wake()
 		err = h.onQueue(ctx, ev)
 	case chat.EventUserDisabled, chat.EventSignedOut:
 		for _, c := range h.clients.ForUser(ev.UserID) {
@@ -148,8 +147,7 @@ func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 	if err != nil {
 		return v, err
 	}
-	cfg := h.Dispatcher.Config()
-	loads, err := h.DB.Agents(ctx, cfg.Now(), cfg.Grace, agents.IDs)
+	loads, err := h.DB.Agents(ctx, h.Now(), h.Routing.Grace, agents.IDs)
 	if err != nil {
 		return v, err
 	}

@@ -346,7 +346,7 @@ func (c *client) renderMissedNotices(ctx context.Context, buf *bytes.Buffer, v c
 	if c.widget || !v.IsAgent {
 		return nil
 	}
-	ids, err := c.h.DB.NewlyAssigned(ctx, c.user.ID, c.h.now().Add(-noticeWindow))
+	ids, err := c.h.DB.NewlyAssigned(ctx, c.user.ID, c.h.Now().Add(-noticeWindow))
 	if err != nil {
 		return err
 	}

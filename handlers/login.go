@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -121,14 +120,4 @@ func (h *Handler) closeIfSessionEnded(c *client) {
 	if !live {
 		c.conn.Close(statusDisabled, "session ended")
 	}
-}
-
-// clientAddr is the peer's IP. kefu does not trust forwarding headers unless
-// a proxy in front of it is configured to overwrite RemoteAddr.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

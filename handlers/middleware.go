@@ -51,8 +51,6 @@ const (
 	sessionEpoch = "epoch"
 )
 
-var errBadCSRF = errors.New("csrf token mismatch")
-
 // sameOrigin reports whether r comes from a page on kefu's own origin:
 // BaseURL's, or the origin r itself was sent to (kefu reached directly, at
 // an address other than BaseURL's), each compared by scheme, host and port
@@ -137,7 +135,12 @@ func (h *Handler) csrfToken(r *http.Request) string {
 
 type ctxKey int
 
-const viewerKey ctxKey = iota
+const (
+	// viewerKey holds the signed-in member's account.
+	viewerKey ctxKey = iota
+	// answerKey holds the shape of the route's error replies.
+	answerKey
+)
 
 // account is the signed-in member and whether they are customer service.
 type account struct {
@@ -199,4 +202,27 @@ func (h *Handler) account(ctx context.Context) (account, error) {
 func accountFrom(ctx context.Context) account {
 	a, _ := ctx.Value(viewerKey).(account)
 	return a
+}
+
+// agentOnly lets through agents only. Someone taken off customer service
+// while their console was open goes back to the console, told why.
+func (h *Handler) agentOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !accountFrom(r.Context()).Agent {
+			h.refused(w, r, chat.ErrNotAllowed, sayNotAgent, "/console")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// adminOnly lets through admins only, on every method.
+func (h *Handler) adminOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !accountFrom(r.Context()).IsAdmin {
+			h.fail(w, r, errAdminOnly)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

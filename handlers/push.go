@@ -68,17 +68,17 @@ func (h *Handler) pushSubscriptionCreate(w http.ResponseWriter, r *http.Request)
 		} `json:"keys"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&in); err != nil {
-		h.failJSON(w, r, chat.Invalid("subscription", "The browser's subscription could not be read."))
+		h.fail(w, r, chat.Invalid("subscription", "The browser's subscription could not be read."))
 		return
 	}
 	if err := h.publicEndpoint(in.Endpoint); err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	id, err := h.DB.SavePushSubscription(r.Context(), accountFrom(r.Context()).ID, in.Endpoint, in.Keys.P256dh, in.Keys.Auth,
 		deviceLabel(r.UserAgent()))
 	if err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id})

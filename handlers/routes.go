@@ -9,7 +9,9 @@ import (
 	"github.com/kefu-im/kefu/static"
 )
 
-// Routes lists every route kefu serves.
+// Routes lists every route kefu serves, grouped by how a caller proves who
+// they are: nothing, a socket's own handshake, an API key, a visitor token,
+// or a session cookie (member, agent, admin).
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, h.securityHeaders)
@@ -28,17 +30,26 @@ func (h *Handler) Routes() http.Handler {
 	r.With(h.sameOriginOnly).Get("/console/live", h.consoleLive)
 	r.With(h.sameOriginOnly).Get("/widget/live", h.widgetLive)
 
-	// The host API authenticates with API keys, not sessions.
-	r.Route("/api/v1", h.apiRoutes)
+	// The host API, for host sites' backends: API keys, not sessions; JSON only.
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(answers(answerAPI), h.apiAuth)
+		r.Put("/users/{external_id}", h.apiUserUpdate)
+		r.Get("/users/{external_id}/conversations", h.apiUserConversations)
+		r.Post("/users/{external_id}/messages", h.apiUserMessageCreate)
+		r.Get("/conversations/{id}/messages", h.apiMessagesShow)
+		r.Post("/conversations/{id}/messages", h.apiMessageCreate)
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errMethod) })
+	})
 
 	// The widget authenticates with the visitor token from the iframe's storage.
 	r.Group(func(r chi.Router) {
 		r.Use(h.framable)
 		r.With(gz).Get("/widget", h.widgetShow)
 		r.Get("/widget/aim", h.widgetAim)
-		r.Post("/widget/visitors", h.visitorCreate)
-		r.Get("/widget/session", h.widgetSessionShow)
-		r.Post("/widget/identify", h.identifyCreate)
+		r.With(answers(answerJSON)).Post("/widget/visitors", h.visitorCreate)
+		r.With(answers(answerJSON)).Get("/widget/session", h.widgetSessionShow)
+		r.With(answers(answerJSON)).Post("/widget/identify", h.identifyCreate)
 		r.Get("/widget/c/{id}/history", h.widgetHistoryShow)
 	})
 
@@ -49,17 +60,19 @@ func (h *Handler) Routes() http.Handler {
 		r.Get("/login", h.loginShow)
 		r.Post("/login", h.loginCreate)
 		r.Post("/logout", h.logout)
+
+		// Members.
 		r.Group(func(r chi.Router) {
 			r.Use(h.signedIn)
 			r.Get("/console", h.consoleShow)
 			r.Get("/console/c/{id}", h.consoleShow)
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
+			r.Post("/console/c/{id}/mute", h.conversationMute)
 			r.Get("/console/notifications", h.notificationsShow)
-			r.Post("/console/push/subscriptions", h.pushSubscriptionCreate)
+			r.With(answers(answerJSON)).Post("/console/push/subscriptions", h.pushSubscriptionCreate)
 			r.Post("/console/push/subscriptions/{id}/revoke", h.pushSubscriptionRevoke)
 			r.Post("/console/push/queue", h.pushQueueUpdate)
-			r.Post("/console/c/{id}/mute", h.conversationMute)
 			r.Get("/console/people", h.peopleShow)
 			r.Post("/console/direct", h.directCreate)
 			r.Get("/console/friends", h.friendsShow)
@@ -72,13 +85,46 @@ func (h *Handler) Routes() http.Handler {
 			r.Post("/console/groups/{id}/remove", h.groupMemberRemove)
 			r.Post("/console/groups/{id}/rename", h.groupRename)
 			r.Post("/console/groups/{id}/leave", h.groupLeave)
-			r.Route("/admin", h.adminRoutes)
+
+			// Agents: customer service.
 			r.Group(func(r chi.Router) {
 				r.Use(h.agentOnly)
 				r.Post("/console/state", h.stateUpdate)
 				r.Post("/console/queue/{id}/take", h.queueTake)
 				r.Post("/console/c/{id}/resolve", h.conversationResolve)
 				r.Post("/console/c/{id}/transfer", h.conversationTransfer)
+			})
+
+			// Admins, on every method.
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(h.adminOnly)
+				r.Get("/", http.RedirectHandler("/admin/users", http.StatusSeeOther).ServeHTTP)
+				r.Get("/users", h.adminUsersShow)
+				r.Post("/users", h.adminUserCreate)
+				r.Post("/users/{id}/disable", h.adminUserDisable)
+				r.Post("/users/{id}/enable", h.adminUserEnable)
+				r.Post("/users/{id}/password", h.adminPasswordUpdate)
+				r.Post("/users/{id}/agent", h.adminAgentUpdate)
+				r.Post("/users/{id}/capacity", h.adminCapacityUpdate)
+				r.Get("/settings", h.adminSettingsShow)
+				r.Post("/settings/grade", h.adminGradeUpdate)
+				r.Post("/settings/agents", h.adminAgentsUpdate)
+				r.Post("/settings/capacity", h.adminDefaultCapacityUpdate)
+				r.Post("/settings/push", h.adminPushUpdate)
+				r.Post("/settings/vapid", h.adminVAPIDRotate)
+				r.Get("/audit", h.adminAuditShow)
+				r.Get("/sites", h.adminSitesShow)
+				r.Post("/sites", h.adminSiteCreate)
+				r.Post("/sites/{id}", h.adminSiteUpdate)
+				r.Post("/sites/{id}/secret", h.adminSiteSecretRotate)
+				r.Get("/api", h.adminAPIShow)
+				r.Post("/api/keys", h.adminAPIKeyCreate)
+				r.Post("/api/keys/{id}/revoke", h.adminAPIKeyRevoke)
+				r.Post("/api/webhooks", h.adminWebhookCreate)
+				r.Post("/api/webhooks/{id}/secret", h.adminWebhookSecretUpdate)
+				r.Post("/api/webhooks/{id}/enable", h.adminWebhookEnable)
+				r.Post("/api/webhooks/{id}/disable", h.adminWebhookDisable)
+				r.Post("/api/webhooks/{id}/delete", h.adminWebhookRemove)
 			})
 		})
 	})

@@ -19,12 +19,6 @@ const (
 	sessionConsoleRefusal = "console_refusal"
 )
 
-// fragmentHeader marks a form that live.js posted: it wants the outcome as
-// fragments to apply in place, not a page.
-const fragmentHeader = "X-Kefu-Fragment"
-
-func wantsFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) == "1" }
-
 // Words for the agent, where the general ones would speak of someone else.
 const (
 	sayTakeAtCapacity     = "You are at capacity: resolve one of your chats before you take another."
@@ -36,7 +30,7 @@ const (
 // stateUpdate lets an agent switch between available and away.
 func (h *Handler) stateUpdate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -56,11 +50,11 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Dispatcher.Config().Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.Take(r.Context(), id, acct.ID, h.now()); err != nil {
+	if err := h.DB.Take(r.Context(), id, acct.ID, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
 			say = sayTakeAtCapacity
@@ -80,7 +74,7 @@ func (h *Handler) conversationResolve(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.Resolve(r.Context(), id, acct.ID, h.now()); err != nil {
+	if err := h.DB.Resolve(r.Context(), id, acct.ID, h.Now()); err != nil {
 		h.refused(w, r, err, "", backTo(r))
 		return
 	}
@@ -109,7 +103,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.now()); err != nil {
+	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
 			say = sayTransferAtCapacity
@@ -181,26 +175,4 @@ func (h *Handler) consoleFlash(r *http.Request) console.Flash {
 		return console.Flash{Text: msg, Refused: true}
 	}
 	return console.Flash{Text: h.Sessions.PopString(r.Context(), sessionConsoleNotice)}
-}
-
-// backTo is where a form returns to: the console page it was posted from.
-func backTo(r *http.Request) string {
-	if ref := r.Referer(); strings.HasPrefix(ref, "http") {
-		if i := strings.Index(ref, "/console"); i >= 0 {
-			return ref[i:]
-		}
-	}
-	return "/console"
-}
-
-// agentOnly lets through agents only. Someone taken off customer service
-// while their console was open goes back to the console, told why.
-func (h *Handler) agentOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !accountFrom(r.Context()).Agent {
-			h.refused(w, r, chat.ErrNotAllowed, sayNotAgent, "/console")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

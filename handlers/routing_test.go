@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -239,19 +238,11 @@ func (b *browser) refusedBack(path, from, back string, form url.Values, reason s
 // postWith posts form to path with extra headers, as live.js or an API-style caller does.
 func (b *browser) postWith(path string, form url.Values, header http.Header) (*http.Response, string) {
 	b.k.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.k.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.k.srv.URL)
+	all := http.Header{"Origin": {b.k.srv.URL}}
 	for k, vs := range header {
-		req.Header[k] = vs
+		all[k] = vs
 	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.k.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	return b.send(http.MethodPost, path, form, all)
 }
 
 func TestDisablingAUserCutsTheirSocketAndSession(t *testing.T) {
@@ -315,7 +306,7 @@ func TestResyncShowsTheQueue(t *testing.T) {
 		INSERT INTO messages (conversation_id, seq, sender_id, type, body) SELECT id, 1, $1, 'text', 'queued while the bus was down' FROM c`, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	k.h.Resync(context.Background())
+	k.app.Handler().Resync(context.Background())
 	frame := console.waitFor("queued while the bus was down")
 	if !strings.Contains(frame, `data-target="#queue" data-swap="innerHTML"`) {
 		t.Fatalf("the waiting chat reached the resynced console outside its queue panel:\n%s", frame)

@@ -273,12 +273,12 @@ func (c *client) viewer(ctx context.Context) (chat.Viewer, error) {
 // is refreshed three times per grace period and marked closed at the end,
 // which starts an agent's grace period. It returns the function that ends it.
 func (h *Handler) keepPresence(c *client) (stop func()) {
-	cfg := h.Dispatcher.Config()
+	cfg := h.Routing
 	socketID := auth.NewToken()
 	touch := func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()
-		if err := h.DB.TouchPresence(ctx, socketID, c.user.ID, cfg.Now()); err != nil {
+		if err := h.DB.TouchPresence(ctx, socketID, c.user.ID, h.Now()); err != nil {
 			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
 		}
 	}
@@ -311,7 +311,7 @@ func (h *Handler) keepPresence(c *client) (stop func()) {
 		// The grace period starts now; the socket no longer holds back pushes.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()
-		if err := h.DB.ClosePresence(ctx, socketID, cfg.Now()); err != nil {
+		if err := h.DB.ClosePresence(ctx, socketID, h.Now()); err != nil {
 			h.Logger.Warn("agent presence failed", "user_id", c.user.ID, "err", err)
 		}
 	}

@@ -159,17 +159,17 @@ func (h *Handler) widgetScript(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) widgetSessionShow(w http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" {
-		h.failJSON(w, r, chat.ErrUnauthorized)
+		h.fail(w, r, chat.ErrUnauthorized)
 		return
 	}
 	u, err := h.DB.VisitorByToken(r.Context(), auth.TokenHash(token))
 	switch {
 	case errors.Is(err, chat.ErrNotFound):
-		h.failJSON(w, r, chat.ErrUnauthorized)
+		h.fail(w, r, chat.ErrUnauthorized)
 	case err != nil:
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 	case u.Disabled():
-		h.failJSON(w, r, chat.ErrNotAllowed)
+		h.fail(w, r, chat.ErrNotAllowed)
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -182,7 +182,7 @@ func (h *Handler) visitorCreate(w http.ResponseWriter, r *http.Request) {
 	token := auth.NewToken()
 	u, err := h.DB.CreateVisitorWithin(r.Context(), auth.TokenHash(token), visitorBudget, limitKey(clientAddr(r)))
 	if err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "visitor_id": u.ID})
@@ -216,7 +216,7 @@ func (h *Handler) visitor(r *http.Request, token string) (chat.User, error) {
 // Every request, refused or not, spends from its address's identifyBudget.
 func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.SpendBudget(r.Context(), identifyBudget, limitKey(clientAddr(r))); err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -226,25 +226,25 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, err := readBody(w, r, 16<<10)
 	if err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		h.failJSON(w, r, chat.Invalid("body", "The request is not the JSON kefu expects."))
+		h.fail(w, r, chat.Invalid("body", "The request is not the JSON kefu expects."))
 		return
 	}
 	secret, err := h.DB.SiteSecret(r.Context(), in.Site)
 	if errors.Is(err, chat.ErrNotFound) {
-		h.failJSON(w, r, chat.Invalid("site", "There is no such site."))
+		h.fail(w, r, chat.Invalid("site", "There is no such site."))
 		return
 	}
 	if err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
-	id, err := auth.VerifyIdentity(in.Token, secret, h.now())
+	id, err := auth.VerifyIdentity(in.Token, secret, h.Now())
 	if err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	var anonID int64
@@ -257,7 +257,7 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 	u, err := h.DB.Identify(r.Context(), chat.ExternalUser{SiteID: in.Site, ExternalID: id.Subject, Name: id.Name, Email: id.Email, Avatar: id.Avatar},
 		auth.TokenHash(token), id.Expires, anonID)
 	if err != nil {
-		h.failJSON(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "visitor_id": u.ID, "name": u.DisplayName()})

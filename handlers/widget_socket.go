@@ -32,7 +32,7 @@ func (c *client) sendFromWidget(ctx context.Context, f inFrame, s store.Send) (c
 		return c.h.DB.SendDirect(ctx, s, f.To)
 	}
 	if f.To != 0 {
-		s.TargetID, s.TargetUntil = f.To, c.h.now().Add(c.h.Dispatcher.Config().TargetWait)
+		s.TargetID, s.TargetUntil = f.To, c.h.Now().Add(c.h.Routing.TargetWait)
 	}
 	starting, err := c.startingChat(ctx, f, &s)
 	if err != nil {

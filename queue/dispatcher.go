@@ -56,9 +56,6 @@ func NewDispatcher(db Store, cfg Config, logger *slog.Logger) *Dispatcher {
 	return &Dispatcher{db: db, cfg: cfg, logger: logger, wake: make(chan struct{}, 1)}
 }
 
-// Config returns the dispatcher's configuration.
-func (d *Dispatcher) Config() Config { return d.cfg }
-
 // Wake asks the dispatcher to look at the queue soon; it never blocks.
 func (d *Dispatcher) Wake() {
 	select {

@@ -18,11 +18,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/config"
-	"github.com/kefu-im/kefu/handlers"
-	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
@@ -44,7 +43,8 @@ const defaultAdminEmail = "admin@kefu.localhost"
 
 // run starts kefu and serves until ctx ends, then shuts down in order:
 // stop accepting, close sockets with 1001, stop the bus and the workers
-// (routing, webhooks, web push), close the pool, stop the private PostgreSQL.
+// (routing, webhooks, web push, the janitor), close the pool, stop the
+// private PostgreSQL.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -90,14 +90,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
-	pushCfg := push.DefaultConfig
-	pushCfg.Grace, pushCfg.Quiet, pushCfg.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
-	pushes := push.NewWorker(db, pushCfg, logger)
-	// The VAPID keys are generated on the very first start, before any browser can subscribe.
-	if err := pushes.Prepare(ctx); err != nil {
-		return err
-	}
-
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("KEFU_ADDR: %w", err)
@@ -108,62 +100,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cfg.BaseURL.Host = net.JoinHostPort(cfg.BaseURL.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 
-	sessions := handlers.NewSessions(db, cfg.BaseURL.Scheme == "https")
-	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelBase()
-	janitorDone := make(chan struct{})
-	go func() { janitor(base, db, logger); close(janitorDone) }()
-	routing := queue.DefaultConfig
-	routing.Grace, routing.AnswerTimeout, routing.TargetWait = cfg.OfflineGrace, cfg.AnswerTimeout, cfg.TargetWait
-	routing.Sweep = min(routing.Sweep, cfg.OfflineGrace/2)
-	dispatcher := queue.NewDispatcher(db, routing, logger)
-	dispatcherDone := make(chan struct{})
-	go func() { dispatcher.Run(base); close(dispatcherDone) }()
-	hooksCfg := webhook.DefaultConfig
-	hooksCfg.AllowPrivate = cfg.WebhookPrivate
-	hooks := webhook.NewWorker(db, hooksCfg, logger)
-	hooksDone := make(chan struct{})
-	go func() { hooks.Run(base); close(hooksDone) }()
-	pushesDone := make(chan struct{})
-	go func() { pushes.Run(base); close(pushesDone) }()
-	h := handlers.New(handlers.Deps{DB: db, Sessions: sessions, Logger: logger, BaseURL: cfg.BaseURL, Base: base, Dispatcher: dispatcher})
-
-	onEvent := func(ctx context.Context, payload string) {
-		pushes.Wake() // a change may have enqueued a notification
-		h.OnEvent(ctx, payload)
-	}
-	bus := live.NewBus(d.url, store.BusChannel, logger, onEvent, h.Resync)
-	busDone := make(chan struct{})
-	go func() { bus.Run(base); close(busDone) }()
-	stopWorkers := func() {
-		cancelBase()
-		<-busDone
-		<-janitorDone
-		<-dispatcherDone
-		<-hooksDone
-		<-pushesDone
+	a := app.New(db, appConfig(cfg, d.url), logger)
+	// Every way out waits for everything the app started.
+	defer a.Stop()
+	if err := a.Start(ctx); err != nil {
+		return err
 	}
 	select {
-	case <-bus.Ready():
+	case <-a.Ready():
 	case <-ctx.Done():
-		stopWorkers()
 		return nil
 	case err := <-pgFailed:
-		stopWorkers()
 		return err
 	case <-time.After(30 * time.Second):
 		return errors.New("the bus did not start listening within 30s")
 	}
 
-	srv := &http.Server{
-		Handler:           h.Routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := a.Server()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "kefu: serving on http://%s (console: %s/console)\n", ln.Addr(), cfg.BaseURL)
@@ -172,7 +125,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
-		cancelBase()
 		return err
 	case failed = <-pgFailed:
 		logger.Error("cannot go on without the database", "err", failed)
@@ -181,11 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
-	cancelBase()
-	if !h.WaitSockets(5 * time.Second) {
-		logger.Warn("some sockets did not close in time")
-	}
-	stopWorkers()
+	a.Stop()
 	logger.Info("stopped")
 	if failed != nil {
 		return failed
@@ -253,20 +201,16 @@ func healthcheck(ctx context.Context, cfg config.Config) error {
 	return nil
 }
 
-// janitor purges expired sessions and old sign-in failures every few minutes until ctx ends.
-func janitor(ctx context.Context, db *store.DB, logger *slog.Logger) {
-	tick := time.NewTicker(5 * time.Minute)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := db.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("purge failed", "err", err)
-			}
-		}
-	}
+// appConfig is the app's configuration from kefu's.
+func appConfig(cfg config.Config, databaseURL string) app.Config {
+	routing := queue.DefaultConfig
+	routing.Grace, routing.AnswerTimeout, routing.TargetWait = cfg.OfflineGrace, cfg.AnswerTimeout, cfg.TargetWait
+	routing.Sweep = min(routing.Sweep, cfg.OfflineGrace/2)
+	pushes := push.DefaultConfig
+	pushes.Grace, pushes.Quiet, pushes.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
+	hooks := webhook.DefaultConfig
+	hooks.AllowPrivate = cfg.WebhookPrivate
+	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, Routing: routing, Push: pushes, Webhook: hooks, Deliver: true}
 }
 
 // database is kefu's PostgreSQL: the pool, its address for the bus, and the

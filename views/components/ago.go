@@ -1,4 +1,3 @@
-// Package components holds small view pieces with no domain knowledge.
 package components
 
 import (

@@ -1,0 +1,169 @@
+// Package app wires one kefu instance together on an open, migrated
+// database: the HTTP handlers and their server, the dispatcher, the push and
+// webhook workers, the janitor, and the bus that wakes them. It runs them
+// on one base context and stops them, waiting for every goroutine it
+// started. cmd/kefu and the handler tests build kefu through it alike.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/handlers"
+	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/push"
+	"github.com/kefu-im/kefu/queue"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/webhook"
+)
+
+// Config is what an instance is built from.
+type Config struct {
+	// BaseURL is where browsers reach kefu; cookies are Secure when it is https.
+	BaseURL *url.URL
+	// DatabaseURL is the database the bus listens on: the pool's.
+	DatabaseURL string
+	// Now is the one clock of routing, pages, sockets and workers (time.Now when nil).
+	Now func() time.Time
+	// Routing, Push and Webhook tune the dispatcher and the workers; their
+	// own clocks are replaced by Now.
+	Routing queue.Config
+	Push    push.Config
+	Webhook webhook.Config
+	// Live tunes every WebSocket; zero means live.DefaultOptions.
+	Live live.Options
+	// Deliver runs the push and webhook workers, which send what the
+	// outboxes hold. Tests that drive the workers' rounds themselves leave it off.
+	Deliver bool
+}
+
+// socketsGrace is how long Stop waits for WebSockets to close.
+const socketsGrace = 5 * time.Second
+
+// App is one running kefu instance.
+type App struct {
+	db         *store.DB
+	logger     *slog.Logger
+	handler    *handlers.Handler
+	dispatcher *queue.Dispatcher
+	pushes     *push.Worker    // nil unless Config.Deliver
+	hooks      *webhook.Worker // nil unless Config.Deliver
+	bus        *live.Bus
+
+	base     context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// New builds an instance on db. Nothing runs until Start.
+func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now = cfg.Now, cfg.Now, cfg.Now
+	base, cancel := context.WithCancel(context.Background())
+	a := &App{db: db, logger: logger, base: base, cancel: cancel}
+	a.dispatcher = queue.NewDispatcher(db, cfg.Routing, logger)
+	if cfg.Deliver {
+		a.pushes = push.NewWorker(db, cfg.Push, logger)
+		a.hooks = webhook.NewWorker(db, cfg.Webhook, logger)
+	}
+	a.handler = handlers.New(handlers.Deps{
+		DB:       db,
+		Sessions: handlers.NewSessions(db, cfg.BaseURL.Scheme == "https"),
+		Logger:   logger,
+		BaseURL:  cfg.BaseURL,
+		Base:     base,
+		Live:     cfg.Live,
+		Now:      cfg.Now,
+		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait, Capacity: cfg.Routing.Capacity},
+	})
+	a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.handler.Resync)
+	return a
+}
+
+// onEvent hands one bus event to everything on this instance that acts on
+// it: the push worker (a change may have enqueued a notification), the
+// dispatcher (the queue or an agent's room changed), and the sockets.
+func (a *App) onEvent(ctx context.Context, payload string) {
+	if a.pushes != nil {
+		a.pushes.Wake()
+	}
+	var ev chat.Event
+	if json.Unmarshal([]byte(payload), &ev) == nil && (ev.Type == chat.EventQueue || ev.Type == chat.EventAssigned) {
+		a.dispatcher.Wake()
+	}
+	a.handler.OnEvent(ctx, payload)
+}
+
+// Start readies the database for web push, then starts the janitor, the
+// dispatcher, the workers and the bus. Serving should wait for Ready.
+func (a *App) Start(ctx context.Context) error {
+	if a.pushes != nil {
+		// The VAPID keys are generated on the very first start, before any browser can subscribe.
+		if err := a.pushes.Prepare(ctx); err != nil {
+			return err
+		}
+	}
+	a.spawn(func(ctx context.Context) { janitor(ctx, a.db, a.logger) })
+	a.spawn(a.dispatcher.Run)
+	if a.pushes != nil {
+		a.spawn(a.pushes.Run)
+		a.spawn(a.hooks.Run)
+	}
+	a.spawn(a.bus.Run)
+	return nil
+}
+
+// spawn runs f on the base context; Stop waits for it.
+func (a *App) spawn(f func(context.Context)) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		f(a.base)
+	}()
+}
+
+// Ready is closed once the bus first listens: from then on, no change
+// committed by any instance goes unseen here.
+func (a *App) Ready() <-chan struct{} { return a.bus.Ready() }
+
+// Handler is the instance's HTTP handler value, whose Routes the server serves.
+func (a *App) Handler() *handlers.Handler { return a.handler }
+
+// Server returns the HTTP server for the instance's routes, with explicit
+// timeouts; its requests, and so its long-lived sockets, end with the base
+// context.
+func (a *App) Server() *http.Server {
+	return &http.Server{
+		Handler:           a.handler.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return a.base },
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Stop ends the base context, which closes every socket with 1001, waits a
+// little for the sockets to finish closing, then waits for every goroutine
+// Start started. Stop the server from accepting first. Calls after the
+// first return at once.
+func (a *App) Stop() {
+	a.stopOnce.Do(func() {
+		a.cancel()
+		if !a.handler.WaitSockets(socketsGrace) {
+			a.logger.Warn("some sockets did not close in time")
+		}
+		a.wg.Wait()
+	})
+}

@@ -1,0 +1,2 @@
+// Package auth holds the sign-in page.
+package auth
