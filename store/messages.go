@@ -46,7 +46,8 @@ type Send struct {
 	ClientMsgID    string
 	Type           chat.MessageType
 	Body           string
-	// Code and Args are a system line kefu writes, instead of a body.
+	// Code and Args are a line kefu writes (a system line, or a note such
+	// as a rating), instead of a body.
 	Code chat.SystemCode
 	Args []string
 	// TargetID names the agent a visitor's new chat asks for ("contact the
