@@ -100,8 +100,8 @@ type Message struct {
 	ClientMsgID    string
 	Type           MessageType
 	Body           string
-	// Code and Args are a system line kefu wrote (its Body is empty): Text
-	// gives its words.
+	// Code and Args are a line kefu wrote, a system line or a note (its
+	// Body is empty): Text gives its words.
 	Code      SystemCode
 	Args      []string
 	CreatedAt time.Time

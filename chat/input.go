@@ -61,6 +61,18 @@ func ValidateRating(rating int, comment string) (string, error) {
 	return comment, nil
 }
 
+// Bounds of a password someone chooses: at least MinPasswordChars
+// characters and at most MaxPasswordBytes bytes.
+const (
+	MinPasswordChars = 8
+	MaxPasswordBytes = 1000
+)
+
+// ValidPassword reports whether p is within the bounds of a password.
+func ValidPassword(p string) bool {
+	return utf8.RuneCountInString(p) >= MinPasswordChars && len(p) <= MaxPasswordBytes
+}
+
 // ExternalUser is what a host site says of one of its users.
 type ExternalUser struct {
 	SiteID     int64 // 0: no site (a host API key that names none)

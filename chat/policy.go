@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Settings are the admin's rules, in uni-im's shape: who is customer
@@ -140,3 +141,16 @@ func (e *RefusedError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrConversationNotAllowed) hold.
 func (e *RefusedError) Unwrap() error { return ErrConversationNotAllowed }
+
+// Adding is the refusal to add the person called name to a group, for the
+// reason e gives.
+func (e *RefusedError) Adding(name string) *RefusedError {
+	return &RefusedError{Grade: e.Grade, Reason: "You cannot add " + name + ": " + lowerFirst(e.Reason)}
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// SystemCode names what a system line kefu writes into a conversation says.
-// A line is stored as its code and arguments (the names and values it
-// mentions, as they were then), and SystemText writes its words when it is
-// shown, so that it can be shown in the reader's language.
+// SystemCode names what a line kefu writes into a conversation says: a
+// system line, or a note for the agents (a visitor's rating). A line is
+// stored as its code and arguments (the names and values it mentions, as
+// they were then), and SystemText writes its words when it is shown, so that
+// it can be shown in the reader's language.
 type SystemCode string
 
 // System lines, with the arguments each takes.
@@ -26,6 +27,8 @@ const (
 	LineMemberLeft      SystemCode = "member_left"       // person
 	LineOwnerLeft       SystemCode = "owner_left"        // person, the new owner
 	LineGroupRenamed    SystemCode = "group_renamed"     // actor, title
+	// NoteRated is a note (chat.Note), not a system line.
+	NoteRated SystemCode = "rated" // rating (1–5), comment ("": none)
 )
 
 // SystemText is the words of the system line code with args.
@@ -63,6 +66,11 @@ func SystemText(code SystemCode, args []string) string {
 		return fmt.Sprintf("%s left the group; %s owns it now.", a(0), a(1))
 	case LineGroupRenamed:
 		return fmt.Sprintf("%s renamed the group %q.", a(0), a(1))
+	case NoteRated:
+		if a(1) == "" {
+			return "The visitor rated this chat " + a(0) + " out of 5."
+		}
+		return "The visitor rated this chat " + a(0) + " out of 5: " + a(1)
 	}
 	// A line from a newer kefu, read during an upgrade.
 	return strings.TrimSpace(string(code) + " " + strings.Join(args, ", "))

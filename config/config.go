@@ -64,9 +64,6 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Var + ": " + e.Problem }
 
-// MinPasswordLen is the shortest password kefu accepts.
-const MinPasswordLen = 8
-
 // Load builds a Config from getenv and validates every value.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -134,8 +131,8 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		return c, &Error{"KEFU_WEBHOOK_PRIVATE", fmt.Sprintf("%q is neither allow nor deny", v)}
 	}
-	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < MinPasswordLen {
-		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", MinPasswordLen)}
+	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < chat.MinPasswordChars {
+		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", chat.MinPasswordChars)}
 	}
 	if path := getenv("KEFU_CONFIG"); path != "" {
 		b, err := os.ReadFile(path)
@@ -148,8 +145,8 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.AdminEmail == "" {
 			return c, &Error{"KEFU_ADMIN_PASSWORD", "is set but KEFU_ADMIN_EMAIL is not; set both"}
 		}
-		if len([]rune(c.AdminPassword)) < MinPasswordLen {
-			return c, &Error{"KEFU_ADMIN_PASSWORD", fmt.Sprintf("is shorter than %d characters", MinPasswordLen)}
+		if len([]rune(c.AdminPassword)) < chat.MinPasswordChars {
+			return c, &Error{"KEFU_ADMIN_PASSWORD", fmt.Sprintf("is shorter than %d characters", chat.MinPasswordChars)}
 		}
 	}
 	return c, nil

@@ -15,13 +15,8 @@ const (
 	sessionNewPasswordFor = "admin_new_password_for"
 )
 
-// Limits on what admins type.
-const (
-	minPasswordLen = 8
-	maxPasswordLen = 1000
-	maxNameLen     = 100
-	auditPageSize  = 100
-)
+// auditPageSize is how many audit entries a page shows.
+const auditPageSize = 100
 
 // adminFrame is what every admin page shows around its content, with the
 // notice left by the change before, which it shows only once.

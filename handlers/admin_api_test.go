@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/webhook"
 )
@@ -159,7 +160,7 @@ func TestAdminManagesWebhooksAndSeesDeliveries(t *testing.T) {
 
 	// A user writes; one delivery goes through, the next is refused for good.
 	// The receiver listens on 127.0.0.1.
-	worker := webhook.NewWorker(k.db, webhook.Config{MaxAttempts: 1, AllowPrivate: true}, slog.New(slog.DiscardHandler))
+	worker := webhook.NewWorker(k.db, webhook.Config{Config: outbox.Config{MaxAttempts: 1}, AllowPrivate: true}, slog.New(slog.DiscardHandler))
 	key := k.apiKeyOf("shop", 0, 0)
 	k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Lee"}`)
 	k.apiCall(key, http.MethodPost, "/api/v1/users/u-1/messages", `{"body":"hello"}`)

@@ -52,7 +52,7 @@ func TestAdminAsksBeforeWhatCannotBeUndone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vapidBefore, err := k.db.EnsureVAPID(ctx, push.GenerateVAPID)
+	vapidBefore, err := push.EnsureKeys(ctx, k.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestAdminAsksBeforeWhatCannotBeUndone(t *testing.T) {
 			func() bool { u, _ := k.db.User(ctx, samID); return u.Disabled() }},
 		{"/admin/settings", "/admin/settings/vapid", url.Values{}, "Rotate the push keys?",
 			"Every device stops getting notifications until its owner enables them again.",
-			func() bool { v, _ := k.db.EnsureVAPID(ctx, nil); return v.Public != vapidBefore.Public }},
+			func() bool { v, _ := push.LoadKeys(ctx, k.db); return v.Public != vapidBefore.Public }},
 		{"/admin/sites", fmt.Sprintf("/admin/sites/%d/secret", site.ID), url.Values{}, "Rotate the identity secret of Garden shop?",
 			"Tokens signed with the old secret are refused at once: the site's backend must switch to the new one.",
 			func() bool { s, _ := k.db.SiteSecret(ctx, site.ID); return s != secretBefore }},

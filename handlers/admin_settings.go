@@ -59,7 +59,7 @@ func (h *Handler) adminVAPIDRotate(w http.ResponseWriter, r *http.Request) {
 	if !h.confirmed(w, r, admin.SectionSettings, "/admin/settings", asking(admin.AskRotatePushKeys())) {
 		return
 	}
-	if _, err := h.DB.RotateVAPID(r.Context(), accountFrom(r.Context()).ID, push.GenerateVAPID); err != nil {
+	if _, err := push.RotateKeys(r.Context(), h.DB, accountFrom(r.Context()).ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,8 +125,8 @@ func validateNewUser(email, name string) error {
 	if !chat.ValidEmail(email) {
 		return chat.Invalid("email", "Enter an email address, such as sam@example.com.")
 	}
-	if utf8.RuneCountInString(name) > maxNameLen {
-		return chat.Invalid("name", "The name is too long: 100 characters at most.")
+	if utf8.RuneCountInString(name) > chat.MaxNameChars {
+		return chat.Invalid("name", fmt.Sprintf("The name is too long: %d characters at most.", chat.MaxNameChars))
 	}
 	return nil
 }
@@ -135,8 +136,9 @@ func chosenPassword(typed string) (string, error) {
 	if typed == "" {
 		return auth.RandomPassword(), nil
 	}
-	if n := utf8.RuneCountInString(typed); n < minPasswordLen || len(typed) > maxPasswordLen {
-		return "", chat.Invalid("password", "A password needs at least 8 characters (and at most 1000). Leave it blank to generate one.")
+	if !chat.ValidPassword(typed) {
+		return "", chat.Invalid("password", fmt.Sprintf("A password needs at least %d characters (and at most %d). Leave it blank to generate one.",
+			chat.MinPasswordChars, chat.MaxPasswordBytes))
 	}
 	return typed, nil
 }

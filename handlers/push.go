@@ -39,12 +39,12 @@ func (h *Handler) notificationsShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	vapid, err := h.DB.EnsureVAPID(ctx, push.GenerateVAPID)
+	keys, err := push.EnsureKeys(ctx, h.DB)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	p := console.NotificationsProps{Nav: nav, PublicKey: vapid.Public, Notice: h.Sessions.PopString(ctx, sessionFriendsNotice)}
+	p := console.NotificationsProps{Nav: nav, PublicKey: keys.Public, Notice: h.Sessions.PopString(ctx, sessionFriendsNotice)}
 	for _, s := range subs {
 		p.Devices = append(p.Devices, console.Device{ID: s.ID, Label: s.Label, Added: s.CreatedAt, LastSent: s.LastSentAt})
 	}

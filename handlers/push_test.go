@@ -165,7 +165,7 @@ func TestAdminPushSettings(t *testing.T) {
 	k := newKefu(t)
 	ctx := context.Background()
 	admin := k.agent()
-	before, err := k.db.EnsureVAPID(ctx, push.GenerateVAPID)
+	before, err := push.EnsureKeys(ctx, k.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestAdminPushSettings(t *testing.T) {
 		t.Fatal("message text is not hidden")
 	}
 	admin.adminPost("/admin/settings/vapid", confirmed(nil), "/admin/settings")
-	after, err := k.db.EnsureVAPID(ctx, nil)
+	after, err := push.LoadKeys(ctx, k.db)
 	if err != nil || after.Public == before.Public {
 		t.Fatalf("the push keys were not rotated: %v", err)
 	}

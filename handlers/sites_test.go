@@ -288,6 +288,9 @@ func TestPrechatContextAndRating(t *testing.T) {
 	if !strings.Contains(page, "4 out of 5") || !strings.Contains(page, "Quick &lt;and&gt; kind") {
 		t.Fatal("the console does not show the rating")
 	}
+	if !strings.Contains(page, "The visitor rated this chat 4 out of 5: Quick &lt;and&gt; kind") {
+		t.Fatal("the thread does not show the rating's note")
+	}
 	// Another visitor cannot rate someone else's chat.
 	other := k.liveWidget(k.visitorToken())
 	other.send(map[string]any{"type": "rate", "conversation_id": conv.ID, "rating": 1})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/store"
 )
@@ -24,7 +25,7 @@ func BenchmarkSend(b *testing.B) {
 	// Bulk setup: b.N more browsers for the agent, straight into the table.
 	if _, err := w.db.Pool().Exec(ctx, `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth)
 		SELECT $1, $2 || g, $3, $4 FROM generate_series(1, $5) g`,
-		w.alex.ID, ps.srv.URL+"/push/bench/", br.p256dh(), br.auth(), b.N); err != nil {
+		w.alex.ID, ps.URL+"/push/bench/", br.p256dh(), br.auth(), b.N); err != nil {
 		b.Fatal(err)
 	}
 	w.chat(b, "hello")
@@ -41,8 +42,8 @@ func BenchmarkSend(b *testing.B) {
 		sent += n
 	}
 	b.StopTimer()
-	if sent != b.N+1 || len(ps.requests()) != b.N+1 {
-		b.Fatalf("sent %d, the push service got %d; want %d", sent, len(ps.requests()), b.N+1)
+	if sent != b.N+1 || len(ps.Requests()) != b.N+1 {
+		b.Fatalf("sent %d, the push service got %d; want %d", sent, len(ps.Requests()), b.N+1)
 	}
 	b.ReportMetric(float64(sent)/b.Elapsed().Seconds(), "pushes/s")
 }
@@ -52,7 +53,7 @@ func BenchmarkSend(b *testing.B) {
 // period and the worker woken as the bus wakes it.
 func BenchmarkAssignmentToPush(b *testing.B) {
 	ps := newPushService(b)
-	w := newWorld(b, ps, push.Config{Quiet: 0, Poll: time.Second})
+	w := newWorld(b, ps, push.Config{Config: outbox.Config{Quiet: 0, Poll: time.Second}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.worker.Run(ctx); close(done) }()
@@ -75,8 +76,8 @@ func BenchmarkAssignmentToPush(b *testing.B) {
 		}
 		committed := time.Now()
 		w.worker.Wake()
-		r := <-ps.arrived
-		latencies = append(latencies, r.at.Sub(committed))
+		r := <-ps.Arrived
+		latencies = append(latencies, r.At.Sub(committed))
 		b.StopTimer()
 		if err := w.db.Resolve(ctx, m.ConversationID, w.alex.ID, time.Now()); err != nil {
 			b.Fatal(err)

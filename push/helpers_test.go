@@ -16,19 +16,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox/outboxtest"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
@@ -37,69 +34,6 @@ import (
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 var b64 = base64.RawURLEncoding
-
-// clock is real time moved forward by what a test advances it.
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
-
-// request is one request a push service got.
-type request struct {
-	header http.Header
-	body   []byte
-	status int
-	at     time.Time
-}
-
-// pushService is a browser's push service. It answers each request with the
-// next of its statuses (201 once they run out); 0 means no answer at all:
-// the request hangs until the sender gives up on it. A 429 asks to wait two
-// minutes.
-type pushService struct {
-	srv      *httptest.Server
-	mu       sync.Mutex
-	statuses []int
-	got      []request
-	arrived  chan request
-}
-
-func newPushService(t testing.TB, statuses ...int) *pushService {
-	ps := &pushService{statuses: statuses, arrived: make(chan request, 1000)}
-	ps.srv = httptest.NewServer(http.HandlerFunc(ps.serve))
-	t.Cleanup(ps.srv.Close)
-	return ps
-}
-
-func (ps *pushService) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	ps.mu.Lock()
-	status := http.StatusCreated
-	if len(ps.statuses) > 0 {
-		status, ps.statuses = ps.statuses[0], ps.statuses[1:]
-	}
-	req := request{header: r.Header.Clone(), body: body, status: status, at: time.Now()}
-	ps.got = append(ps.got, req)
-	ps.mu.Unlock()
-	select {
-	case ps.arrived <- req:
-	default: // nobody is waiting for arrivals in bulk
-	}
-	if status == 0 {
-		<-r.Context().Done()
-		return
-	}
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "120")
-	}
-	w.WriteHeader(status)
-}
-
-func (ps *pushService) requests() []request {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return append([]request(nil), ps.got...)
-}
 
 // browser is a subscribed browser: its keys, as PushManager makes them.
 type browser struct {
@@ -227,12 +161,18 @@ func vapidClaims(header, public string) (map[string]any, error) {
 	return claims, json.Unmarshal(raw, &claims)
 }
 
+// newPushService is a browser's push service: it answers each request with
+// the next of statuses, 201 once they run out; 0 is no answer at all.
+func newPushService(t testing.TB, statuses ...int) *outboxtest.Receiver {
+	return outboxtest.NewReceiver(t, http.StatusCreated, statuses...)
+}
+
 // world is a database with an agent (Alex) whose one browser is subscribed
 // at ps, and a push worker over it.
 type world struct {
 	db      *store.DB
-	ps      *pushService
-	clock   *clock
+	ps      *outboxtest.Receiver
+	clock   *outboxtest.Clock
 	alex    chat.User
 	browser browser
 	subID   int64
@@ -240,10 +180,10 @@ type world struct {
 	worker  *push.Worker
 }
 
-func newWorld(t testing.TB, ps *pushService, cfg push.Config) *world {
+func newWorld(t testing.TB, ps *outboxtest.Receiver, cfg push.Config) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{db: storetest.DB(t), ps: ps, clock: &clock{}, browser: newBrowser(t)}
+	w := &world{db: storetest.DB(t), ps: ps, clock: &outboxtest.Clock{}, browser: newBrowser(t)}
 	if cfg.Now == nil {
 		cfg.Now = w.clock.Now
 	}
@@ -260,7 +200,7 @@ func newWorld(t testing.TB, ps *pushService, cfg push.Config) *world {
 	if err := w.worker.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if w.subID, err = w.db.SavePushSubscription(ctx, w.alex.ID, ps.srv.URL+"/push/v2/abc", w.browser.p256dh(), w.browser.auth(),
+	if w.subID, err = w.db.SavePushSubscription(ctx, w.alex.ID, ps.URL+"/push/v2/abc", w.browser.p256dh(), w.browser.auth(),
 		"Firefox on Linux"); err != nil {
 		t.Fatal(err)
 	}
@@ -324,9 +264,9 @@ type shown struct {
 	Title, Body, URL, Tag string
 }
 
-func (w *world) open(t testing.TB, r request) shown {
+func (w *world) open(t testing.TB, r outboxtest.Request) shown {
 	t.Helper()
-	plain, err := w.browser.decrypt(r.body)
+	plain, err := w.browser.decrypt(r.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,5 +276,3 @@ func (w *world) open(t testing.TB, r request) shown {
 	}
 	return s
 }
-
-func noWait(int) time.Duration { return 0 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
+	"github.com/kefu-im/kefu/outbox/outboxtest"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/store"
 )
@@ -24,7 +26,7 @@ func TestNotificationIsEncryptedSignedAndDescribed(t *testing.T) {
 	v, conv := w.chat(t, "Where is my order?")
 	w.round(t, 1)
 
-	got := ps.requests()
+	got := ps.Requests()
 	if len(got) != 1 {
 		t.Fatalf("the push service got %d requests, want 1", len(got))
 	}
@@ -36,22 +38,22 @@ func TestNotificationIsEncryptedSignedAndDescribed(t *testing.T) {
 	}
 	for h, v := range map[string]string{"TTL": "3600", "Urgency": "high", "Topic": fmt.Sprintf("c%d", conv),
 		"Content-Encoding": "aes128gcm"} {
-		if r.header.Get(h) != v {
-			t.Errorf("%s: %q, want %q", h, r.header.Get(h), v)
+		if r.Header.Get(h) != v {
+			t.Errorf("%s: %q, want %q", h, r.Header.Get(h), v)
 		}
 	}
-	keys, err := w.db.EnsureVAPID(context.Background(), nil)
+	keys, err := push.LoadKeys(context.Background(), w.db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims, err := vapidClaims(r.header.Get("Authorization"), keys.Public)
+	claims, err := vapidClaims(r.Header.Get("Authorization"), keys.Public)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exp, _ := claims["exp"].(float64)
-	if claims["aud"] != ps.srv.URL || claims["sub"] != "mailto:kefu@help.example.com" ||
+	if claims["aud"] != ps.URL || claims["sub"] != "mailto:kefu@help.example.com" ||
 		time.Unix(int64(exp), 0).Before(time.Now()) || time.Unix(int64(exp), 0).After(time.Now().Add(24*time.Hour)) {
-		t.Fatalf("VAPID claims = %v, want aud %s, sub mailto:kefu@help.example.com, exp within a day", claims, ps.srv.URL)
+		t.Fatalf("VAPID claims = %v, want aud %s, sub mailto:kefu@help.example.com, exp within a day", claims, ps.URL)
 	}
 	p := w.pushes(t)
 	if len(p) != 1 || p[0].SentAt == nil || p[0].Attempts != 1 {
@@ -65,9 +67,9 @@ func TestNotificationIsEncryptedSignedAndDescribed(t *testing.T) {
 	// A message is normal urgency and lives longer.
 	w.say(t, v, "hello?")
 	w.round(t, 1)
-	if got := ps.requests(); len(got) != 2 || got[1].header.Get("Urgency") != "normal" || got[1].header.Get("TTL") != "86400" ||
+	if got := ps.Requests(); len(got) != 2 || got[1].Header.Get("Urgency") != "normal" || got[1].Header.Get("TTL") != "86400" ||
 		w.open(t, got[1]).Title != chat.VisitorName(v.ID)+" wrote" {
-		t.Fatalf("message notification: %+v", got[1].header)
+		t.Fatalf("message notification: %+v", got[1].Header)
 	}
 }
 
@@ -88,7 +90,7 @@ func TestGoneSubscriptionIsDeleted(t *testing.T) {
 func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t, 500, 500, 201)
-	w := newWorld(t, ps, push.Config{Backoff: func(int) time.Duration { return time.Minute }})
+	w := newWorld(t, ps, push.Config{Config: outbox.Config{Backoff: func(int) time.Duration { return time.Minute }}})
 	w.chat(t, "hello")
 	w.round(t, 1)
 	w.round(t, 0) // waiting out the backoff
@@ -106,7 +108,7 @@ func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
 	}
 	w.clock.Advance(24 * time.Hour)
 	w.round(t, 0)
-	got := ps.requests()
+	got := ps.Requests()
 	if len(got) != 3 {
 		t.Fatalf("the push service got %d requests, want 3", len(got))
 	}
@@ -120,7 +122,7 @@ func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t, 503, 503, 503, 503)
-	w := newWorld(t, ps, push.Config{MaxAttempts: 3, Backoff: noWait})
+	w := newWorld(t, ps, push.Config{Config: outbox.Config{MaxAttempts: 3, Backoff: outboxtest.NoWait}})
 	w.chat(t, "hello")
 	for range 3 {
 		w.round(t, 1)
@@ -129,22 +131,22 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	w.round(t, 0)
 	p := w.pushes(t)
 	if len(p) != 1 || p[0].CancelledAt == nil || p[0].Attempts != 3 || p[0].LastError != "HTTP 503 Service Unavailable" ||
-		len(ps.requests()) != 3 {
-		t.Fatalf("after giving up: %+v, %d requests", p, len(ps.requests()))
+		len(ps.Requests()) != 3 {
+		t.Fatalf("after giving up: %+v, %d requests", p, len(ps.Requests()))
 	}
 }
 
 func TestTooManyRequestsWaitsAsAsked(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t, 429)
-	w := newWorld(t, ps, push.Config{Backoff: noWait})
+	w := newWorld(t, ps, push.Config{Config: outbox.Config{Backoff: outboxtest.NoWait}})
 	w.chat(t, "hello")
 	w.round(t, 1)
 	w.clock.Advance(time.Minute)
 	w.round(t, 0)
 	w.clock.Advance(2 * time.Minute)
 	w.round(t, 1)
-	if p := w.pushes(t); p[0].SentAt == nil || len(ps.requests()) != 2 {
+	if p := w.pushes(t); p[0].SentAt == nil || len(ps.Requests()) != 2 {
 		t.Fatalf("after Retry-After: %+v", p)
 	}
 }
@@ -152,14 +154,14 @@ func TestTooManyRequestsWaitsAsAsked(t *testing.T) {
 func TestWorkerKilledMidSendDeliversOnceAfterTheLease(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t, 0, 201) // the first request gets no answer
-	cfg := push.Config{Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Backoff: noWait}
+	cfg := push.Config{Config: outbox.Config{Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Backoff: outboxtest.NoWait}}
 	w := newWorld(t, ps, cfg)
 	w.chat(t, "hello")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.newWorker(w.cfg).Run(ctx); close(done) }()
-	<-ps.arrived
+	<-ps.Arrived
 	cancel() // the instance dies while the push service holds its request
 	<-done
 	if p := w.pushes(t); len(p) != 1 || p[0].SentAt != nil || p[0].CancelledAt != nil || p[0].Attempts != 1 {
@@ -171,8 +173,8 @@ func TestWorkerKilledMidSendDeliversOnceAfterTheLease(t *testing.T) {
 	w.round(t, 1)
 	w.clock.Advance(time.Hour)
 	w.round(t, 0)
-	got := ps.requests()
-	if len(got) != 2 || got[1].status != 201 {
+	got := ps.Requests()
+	if len(got) != 2 || got[1].Status != 201 {
 		t.Fatalf("requests %+v; want one unanswered, then one accepted", got)
 	}
 	if p := w.pushes(t); p[0].SentAt == nil || p[0].Attempts != 2 {
@@ -183,7 +185,7 @@ func TestWorkerKilledMidSendDeliversOnceAfterTheLease(t *testing.T) {
 func TestReadWithinTheQuietPeriodSendsNothing(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t)
-	w := newWorld(t, ps, push.Config{Quiet: 5 * time.Second})
+	w := newWorld(t, ps, push.Config{Config: outbox.Config{Quiet: 5 * time.Second}})
 	ctx := context.Background()
 	v, conv := w.chat(t, "hello")
 	m := w.say(t, v, "anyone?")
@@ -193,7 +195,7 @@ func TestReadWithinTheQuietPeriodSendsNothing(t *testing.T) {
 	}
 	w.clock.Advance(6 * time.Second)
 	w.round(t, 1)
-	if p := w.pushes(t); len(ps.requests()) != 0 || p[0].CancelledAt == nil || p[0].LastError != "the message was read" {
+	if p := w.pushes(t); len(ps.Requests()) != 0 || p[0].CancelledAt == nil || p[0].LastError != "the message was read" {
 		t.Fatalf("a read message was pushed: %+v", p)
 	}
 
@@ -201,7 +203,7 @@ func TestReadWithinTheQuietPeriodSendsNothing(t *testing.T) {
 	w.say(t, v, "still there?")
 	w.clock.Advance(6 * time.Second)
 	w.round(t, 1)
-	if got := ps.requests(); len(got) != 1 || w.open(t, got[0]).Body != "still there?" {
+	if got := ps.Requests(); len(got) != 1 || w.open(t, got[0]).Body != "still there?" {
 		t.Fatalf("the unread message: %d requests", len(got))
 	}
 }
@@ -209,7 +211,7 @@ func TestReadWithinTheQuietPeriodSendsNothing(t *testing.T) {
 func TestOneNotificationPerConversationKeptUpToDate(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t)
-	w := newWorld(t, ps, push.Config{Quiet: 5 * time.Second})
+	w := newWorld(t, ps, push.Config{Config: outbox.Config{Quiet: 5 * time.Second}})
 	v, _ := w.chat(t, "hello")
 	for _, body := range []string{"one", "two", "three"} {
 		w.say(t, v, body)
@@ -219,7 +221,7 @@ func TestOneNotificationPerConversationKeptUpToDate(t *testing.T) {
 	}
 	w.clock.Advance(6 * time.Second)
 	w.round(t, 1)
-	if got := ps.requests(); len(got) != 1 || w.open(t, got[0]).Body != "three" {
+	if got := ps.Requests(); len(got) != 1 || w.open(t, got[0]).Body != "three" {
 		t.Fatalf("got %d requests", len(got))
 	}
 }
@@ -236,7 +238,7 @@ func TestNothingForAnOpenConsoleAwayOrMuted(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.round(t, 1)
-	if p := w.pushes(t); len(ps.requests()) != 0 || p[0].LastError != "the recipient has the console open" {
+	if p := w.pushes(t); len(ps.Requests()) != 0 || p[0].LastError != "the recipient has the console open" {
 		t.Fatalf("pushed with the console open: %+v", p)
 	}
 	if err := w.db.ClosePresence(ctx, "tab-1", w.clock.Now()); err != nil {
@@ -244,7 +246,7 @@ func TestNothingForAnOpenConsoleAwayOrMuted(t *testing.T) {
 	}
 	w.say(t, v, "one")
 	w.round(t, 1)
-	if len(ps.requests()) != 1 {
+	if len(ps.Requests()) != 1 {
 		t.Fatal("not pushed after the console closed")
 	}
 
@@ -266,7 +268,7 @@ func TestNothingForAnOpenConsoleAwayOrMuted(t *testing.T) {
 	// Muted before: not even enqueued.
 	w.say(t, v, "four")
 	w.round(t, 0)
-	if got := ps.requests(); len(got) != 1 {
+	if got := ps.Requests(); len(got) != 1 {
 		t.Fatalf("away or muted, still pushed: %d requests", len(got))
 	}
 	reasons := map[string]bool{}
@@ -281,7 +283,7 @@ func TestNothingForAnOpenConsoleAwayOrMuted(t *testing.T) {
 func TestWorkersShareTheOutbox(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t)
-	w := newWorld(t, ps, push.Config{Batch: 4})
+	w := newWorld(t, ps, push.Config{Config: outbox.Config{Batch: 4}})
 	for i := range 20 {
 		w.chat(t, fmt.Sprintf("chat %d", i))
 	}
@@ -302,7 +304,7 @@ func TestWorkersShareTheOutbox(t *testing.T) {
 	}
 	wg.Wait()
 	seen := map[string]int{}
-	for _, r := range ps.requests() {
+	for _, r := range ps.Requests() {
 		seen[w.open(t, r).Tag]++
 	}
 	if len(seen) != 20 {
@@ -311,18 +313,6 @@ func TestWorkersShareTheOutbox(t *testing.T) {
 	for tag, n := range seen {
 		if n != 1 {
 			t.Fatalf("%s pushed %d times", tag, n)
-		}
-	}
-}
-
-func TestBackoffGrowsToTenMinutes(t *testing.T) {
-	t.Parallel()
-	for n, base := range map[int]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 5: 32 * time.Second, 9: 512 * time.Second,
-		10: 10 * time.Minute, 100: 10 * time.Minute} {
-		for range 20 {
-			if d := push.Backoff(n); d < base*8/10 || d > base*12/10 {
-				t.Fatalf("Backoff(%d) = %s, want %s ± 20%%", n, d, base)
-			}
 		}
 	}
 }
@@ -336,17 +326,17 @@ func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
 	ctx := context.Background()
 	ps := newPushService(t)
 	w := newWorld(t, ps, push.Config{}) // subscribed at http://127.0.0.1:<port>
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ps.srv.URL, "http://"))
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ps.URL, "http://"))
 	if _, err := w.db.SavePushSubscription(ctx, w.alex.ID, "http://localhost:"+port+"/push/v2/named", w.browser.p256dh(),
 		w.browser.auth(), "Chrome on Linux"); err != nil {
 		t.Fatal(err)
 	}
 	w.chat(t, "hello")
-	strict := push.NewWorker(w.db, push.Config{Now: w.clock.Now}, slog.New(slog.DiscardHandler))
+	strict := push.NewWorker(w.db, push.Config{Config: outbox.Config{Now: w.clock.Now}}, slog.New(slog.DiscardHandler))
 	if n, err := strict.Round(ctx); err != nil || n != 2 {
 		t.Fatalf("round claimed %d, %v; want the notifications of both devices", n, err)
 	}
-	if got := ps.requests(); len(got) != 0 {
+	if got := ps.Requests(); len(got) != 0 {
 		t.Fatalf("the push service on a loopback address got %d requests", len(got))
 	}
 	for _, p := range w.pushes(t) {

@@ -32,7 +32,7 @@ func (db *DB) Members(ctx context.Context, q string) ([]Member, error) {
 		FROM users u LEFT JOIN agents a ON a.user_id = u.id
 		WHERE u.kind = 'member'
 		AND ($1 = '' OR strpos(lower(u.name), lower($1)) > 0 OR strpos(lower(u.email), lower($1)) > 0)
-		ORDER BY lower(coalesce(nullif(u.name, ''), u.email)), u.id`, q)
+		ORDER BY lower(display_name(u)), u.id`, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: members: %w", err)
 	}
@@ -97,8 +97,8 @@ type AuditEntry struct {
 // newest), newest first, and whether there are older ones.
 func (db *DB) AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, bool, error) {
 	rows, err := db.pool.Query(ctx, `SELECT l.id, l.created_at, l.actor_id,
-		coalesce(nullif(a.name, ''), a.email, '') AS actor_name, l.action, l.subject,
-		coalesce(nullif(s.name, ''), s.email, '') AS subject_name, l.old_value, l.new_value
+		display_name(a) AS actor_name, l.action, l.subject,
+		display_name(s) AS subject_name, l.old_value, l.new_value
 		FROM audit_log l
 		LEFT JOIN users a ON a.id = l.actor_id
 		LEFT JOIN users s ON s.id = CASE WHEN l.subject ~ '^user [0-9]{1,18}$' THEN substr(l.subject, 6)::bigint END

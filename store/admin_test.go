@@ -237,3 +237,44 @@ func TestAuditLogPages(t *testing.T) {
 		t.Fatalf("first grade change: old %s new %s, want 0 → 100", e.Old, e.New)
 	}
 }
+
+// TestDisplayNameInSQLIsChatsRule: the names queries show are the names
+// chat.User.DisplayName gives.
+func TestDisplayNameInSQLIsChatsRule(t *testing.T) {
+	t.Parallel()
+	db, alex := newAdmin(t)
+	ctx := context.Background()
+	nameless, err := db.CreateMember(ctx, store.NewMember{Email: "ops@example.com", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anonymous, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: named.ID, Body: "hi", VisitorName: "Robin"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{alex.ID, nameless.ID, anonymous.ID, named.ID} {
+		u, err := db.User(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := db.Pool().QueryRow(ctx, "SELECT display_name(u) FROM users u WHERE u.id = $1", id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := u.DisplayName(); got != want || want == "" {
+			t.Errorf("user %d: display_name = %q, chat.User.DisplayName = %q", id, got, want)
+		}
+	}
+	var none string
+	if err := db.Pool().QueryRow(ctx, "SELECT display_name(u) FROM (SELECT 1) x LEFT JOIN users u ON false").Scan(&none); err != nil ||
+		none != "" {
+		t.Fatalf("display_name of no user = %q, %v; want ''", none, err)
+	}
+}

@@ -50,7 +50,7 @@ const keyUseInterval = time.Minute
 func apiKeySubject(id int64) string { return "api_key " + strconv.FormatInt(id, 10) }
 
 const apiKeyColumns = `k.id, k.name, k.prefix, coalesce(k.site_id, 0), coalesce(s.name, ''), coalesce(k.user_id, 0),
-	coalesce(nullif(u.name, ''), u.email, ''), k.created_at, k.last_used_at, k.revoked_at`
+	display_name(u), k.created_at, k.last_used_at, k.revoked_at`
 
 const apiKeyFrom = ` FROM api_keys k LEFT JOIN sites s ON s.id = k.site_id LEFT JOIN users u ON u.id = k.user_id `
 

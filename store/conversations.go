@@ -88,9 +88,6 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 		if err == nil {
 			err = enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: id, VisitorID: visitorID, Reason: "reopened"})
 		}
-		if err == nil {
-			err = enqueuePush(ctx, tx, pushNote{kind: PushQueued, conversationID: id, text: s.Body})
-		}
 		return id, err == nil, err
 	case err != pgx.ErrNoRows:
 		return 0, false, err
@@ -115,9 +112,6 @@ func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, 
 	_, err = tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)", id, visitorID)
 	if err == nil {
 		err = enqueueEvent(ctx, tx, EventConversationQueued, conversationChange{ConversationID: id, VisitorID: visitorID, Reason: "new"})
-	}
-	if err == nil {
-		err = enqueuePush(ctx, tx, pushNote{kind: PushQueued, conversationID: id, text: s.Body})
 	}
 	return id, err == nil, err
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,7 +70,7 @@ func addMembers(ctx context.Context, tx pgx.Tx, id, actorID int64, actor string,
 		}
 		if err := mayStart(ctx, tx, actorID, uid); err != nil {
 			if r, ok := err.(*chat.RefusedError); ok {
-				return &chat.RefusedError{Grade: r.Grade, Reason: "You cannot add " + name + ": " + lowerFirst(r.Reason)}
+				return r.Adding(name)
 			}
 			return err
 		}
@@ -88,13 +87,6 @@ func addMembers(ctx context.Context, tx pgx.Tx, id, actorID int64, actor string,
 		return nil
 	}
 	return systemLine(ctx, tx, id, chat.LineMembersAdded, append([]string{actor}, names...)...)
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // lockGroup locks group id for a change by actorID, who must be a member

@@ -46,7 +46,8 @@ type Send struct {
 	ClientMsgID    string
 	Type           chat.MessageType
 	Body           string
-	// Code and Args are a system line kefu writes, instead of a body.
+	// Code and Args are a line kefu writes (a system line, or a note such
+	// as a rating), instead of a body.
 	Code chat.SystemCode
 	Args []string
 	// TargetID names the agent a visitor's new chat asks for ("contact the
@@ -139,6 +140,9 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 			return err
 		}
 		if joined {
+			if err := enqueuePush(ctx, tx, pushNote{kind: PushQueued, conversationID: s.ConversationID, seq: msg.Seq}); err != nil {
+				return err
+			}
 			return notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: s.ConversationID})
 		}
 		return nil

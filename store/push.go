@@ -1,11 +1,11 @@
 package store
 
-// Web push: the VAPID keys, members' subscribed browsers, what each member
-// wants to be told, and the outbox. A notification is enqueued in the
-// transaction of the change it reports (an assignment, a message, a chat
-// joining the queue), one row per subscribed browser and conversation; push
-// workers on every instance lease due rows, decide whether they are still
-// needed, and send them.
+// Web push: the row that keeps the VAPID keys, members' subscribed
+// browsers, what each member wants to be told, and the outbox. A
+// notification is enqueued in the transaction of the change it reports (an
+// assignment, a message, a chat joining the queue), one row per subscribed
+// browser and conversation; push workers on every instance lease due rows,
+// decide whether they are still needed, and send them.
 
 import (
 	"context"
@@ -25,7 +25,8 @@ import (
 
 // Setting keys of web push.
 const (
-	// SettingVAPID holds the VAPID key pair, so every instance signs alike.
+	// SettingVAPID holds the VAPID key pair, so every instance signs alike;
+	// package push makes and reads it.
 	SettingVAPID = "vapid"
 	// SettingPushHideText, when true, leaves message text out of notifications.
 	SettingPushHideText = "push_hide_text"
@@ -43,98 +44,66 @@ const (
 	PushQueued   = "queued"   // a chat joined the queue
 )
 
-// VAPID is the key pair that signs requests to push services (RFC 8292),
-// base64url without padding: Public is the uncompressed P-256 point that
-// browsers subscribe with, Private the 32-byte scalar.
-type VAPID struct {
+// vapidRow is the settings row of the VAPID keys, base64url without padding.
+type vapidRow struct {
 	Public  string `json:"public"`
 	Private string `json:"private"`
 }
-
-// String shows the public key only, so that printing or logging a VAPID
-// never reveals the private one.
-func (v VAPID) String() string { return "vapid:" + v.Public }
 
 // decodeKey decodes base64url, with or without padding.
 func decodeKey(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
-// validVAPID checks that v is a P-256 key pair whose halves belong together.
-func validVAPID(v VAPID) error {
-	pub, err := decodeKey(v.Public)
-	if err != nil || len(pub) != 65 {
-		return errors.New("the VAPID public key is not a base64url P-256 point")
-	}
-	priv, err := decodeKey(v.Private)
-	if err != nil || len(priv) != 32 {
-		return errors.New("the VAPID private key is not a base64url P-256 scalar")
-	}
-	k, err := ecdh.P256().NewPrivateKey(priv)
-	if err != nil || string(k.PublicKey().Bytes()) != string(pub) {
-		return errors.New("the VAPID keys do not form a pair")
-	}
-	return nil
-}
-
-func loadVAPID(ctx context.Context, q querier) (VAPID, error) {
-	var v VAPID
+func loadVAPID(ctx context.Context, q querier) (vapidRow, error) {
+	var v vapidRow
 	err := q.QueryRow(ctx, "SELECT value FROM settings WHERE key = $1", SettingVAPID).Scan(&v)
 	return v, err
 }
 
 // vapidAudit is what the audit log keeps of a key pair: never the private key.
-func vapidAudit(v VAPID) map[string]string { return map[string]string{"public": v.Public} }
+func vapidAudit(public string) map[string]string { return map[string]string{"public": public} }
 
-// EnsureVAPID returns the VAPID keys, generating them with generate on the
-// very first start. Instances starting together take turns on the settings
-// lock, so exactly one pair is ever generated. With generate nil, missing
-// keys are chat.ErrNotFound.
-func (db *DB) EnsureVAPID(ctx context.Context, generate func() (public, private string, err error)) (VAPID, error) {
+// VAPID returns the stored VAPID key pair; none is chat.ErrNotFound.
+func (db *DB) VAPID(ctx context.Context) (public, private string, err error) {
 	v, err := loadVAPID(ctx, db.pool)
-	switch {
-	case err == nil:
-		return v, nil
-	case !errors.Is(err, pgx.ErrNoRows) || generate == nil:
-		return VAPID{}, fmt.Errorf("store: vapid keys: %w", mapErr(err))
+	if err != nil {
+		return "", "", fmt.Errorf("store: vapid keys: %w", mapErr(err))
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
+	return v.Public, v.Private, nil
+}
+
+// SeedVAPID stores the key pair public, private unless a pair is stored
+// already, and returns the stored pair: instances starting together all get
+// the pair that was stored first, and only its seeding is audited.
+func (db *DB) SeedVAPID(ctx context.Context, public, private string) (string, string, error) {
+	var v vapidRow
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+			SettingVAPID, vapidRow{public, private})
+		if err != nil {
 			return err
 		}
-		var err error
-		if v, err = loadVAPID(ctx, tx); !errors.Is(err, pgx.ErrNoRows) {
-			return err // nil: another instance generated them first
+		if tag.RowsAffected() == 1 {
+			if err := audit(ctx, tx, nil, "setting.seed", SettingVAPID, nil, vapidAudit(public)); err != nil {
+				return err
+			}
 		}
-		if v, err = newVAPID(generate); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES ($1, $2)", SettingVAPID, v); err != nil {
-			return err
-		}
-		return audit(ctx, tx, nil, "setting.seed", SettingVAPID, nil, vapidAudit(v))
+		v, err = loadVAPID(ctx, tx)
+		return err
 	})
 	if err != nil {
-		return VAPID{}, fmt.Errorf("store: generate vapid keys: %w", mapErr(err))
+		return "", "", fmt.Errorf("store: seed vapid keys: %w", mapErr(err))
 	}
-	return v, nil
+	return v.Public, v.Private, nil
 }
 
-func newVAPID(generate func() (string, string, error)) (VAPID, error) {
-	var v VAPID
-	var err error
-	if v.Public, v.Private, err = generate(); err != nil {
-		return VAPID{}, err
-	}
-	return v, validVAPID(v)
-}
-
-// RotateVAPID replaces the VAPID keys, recording actorID (0: none) in the
-// audit log. Push services refuse a subscription's notifications signed with
-// another key than the one it was made with, so every subscription is
-// deleted, and every device must enable notifications again.
-func (db *DB) RotateVAPID(ctx context.Context, actorID int64, generate func() (public, private string, err error)) (VAPID, error) {
-	var v VAPID
+// ReplaceVAPID stores the key pair public, private in place of the old one,
+// recording actorID (0: none) in the audit log. Push services refuse a
+// subscription's notifications signed with another key than the one it was
+// made with, so every subscription is deleted, and every device must enable
+// notifications again.
+func (db *DB) ReplaceVAPID(ctx context.Context, actorID int64, public, private string) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
 			return err
@@ -143,21 +112,18 @@ func (db *DB) RotateVAPID(ctx context.Context, actorID int64, generate func() (p
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if v, err = newVAPID(generate); err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, SettingVAPID, v); err != nil {
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, SettingVAPID, vapidRow{public, private}); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, "DELETE FROM push_subscriptions")
 		if err != nil {
 			return err
 		}
-		next := map[string]any{"public": v.Public, "subscriptions_removed": tag.RowsAffected()}
+		next := map[string]any{"public": public, "subscriptions_removed": tag.RowsAffected()}
 		var was any
 		if old.Public != "" {
-			was = vapidAudit(old)
+			was = vapidAudit(old.Public)
 		}
 		if err := audit(ctx, tx, actorRef(actorID), "vapid.rotate", SettingVAPID, was, next); err != nil {
 			return err
@@ -165,9 +131,9 @@ func (db *DB) RotateVAPID(ctx context.Context, actorID int64, generate func() (p
 		return notify(ctx, tx, chat.Event{Type: chat.EventSettings})
 	})
 	if err != nil {
-		return VAPID{}, fmt.Errorf("store: rotate vapid keys: %w", mapErr(err))
+		return fmt.Errorf("store: replace vapid keys: %w", mapErr(err))
 	}
-	return v, nil
+	return nil
 }
 
 // PushSubscription is a browser that receives a member's notifications.
@@ -353,7 +319,7 @@ func boolSetting(ctx context.Context, q querier, key string) (bool, error) {
 
 // SetPushHideText sets whether notifications leave message text out
 // ("New message" instead of a preview), recording actorID (0: none) in the
-// audit log. It holds for notifications enqueued from then on.
+// audit log. It holds for every notification sent from then on.
 func (db *DB) SetPushHideText(ctx context.Context, actorID int64, hide bool) error {
 	return db.changeSettings(ctx, SettingPushHideText, func(tx pgx.Tx, _ chat.Settings) error {
 		cur, err := boolSetting(ctx, tx, SettingPushHideText)

@@ -1,18 +1,19 @@
 package store
 
 // The web push outbox: what enqueuePush adds in the transaction of a change,
-// and how push workers lease, finish and purge it.
+// and how push workers lease, finish and purge it. A row holds facts: what
+// happened, in which conversation, about which message, for whom. The words
+// a person reads are package push's, written when the notification is sent.
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 )
 
 // pushNote is a change that may notify people: who is told is decided by
@@ -20,14 +21,11 @@ import (
 type pushNote struct {
 	kind           string
 	conversationID int64
-	// seq is the message the note is about (0: none).
+	// seq is the message the note is about; 0 is the visitor's latest text
+	// message, or none.
 	seq int64
 	// senderID is never told (0: none).
 	senderID int64
-	// title: "" is "New chat for you: <visitor>" (assigned) or "A chat is waiting" (queued).
-	title string
-	// text is previewed in the body; "" is the visitor's last message.
-	text string
 }
 
 // messagePush is the note for message m: text messages only.
@@ -35,8 +33,7 @@ func messagePush(m chat.Message) pushNote {
 	if m.Type != chat.Text || m.SenderID == 0 {
 		return pushNote{}
 	}
-	return pushNote{kind: PushMessage, conversationID: m.ConversationID, seq: m.Seq, senderID: m.SenderID,
-		title: m.SenderName + " wrote", text: m.Body}
+	return pushNote{kind: PushMessage, conversationID: m.ConversationID, seq: m.Seq, senderID: m.SenderID}
 }
 
 // pushRecipients selects, per kind, the users a note is for ($1 is the conversation):
@@ -53,64 +50,33 @@ var pushRecipients = map[string]string{
 		WHERE a.push_queue AND a.user_id::text IN (SELECT jsonb_array_elements_text(l.value))`,
 }
 
-// previewLen is how many characters of a message a notification shows.
-const previewLen = 120
-
 // enqueuePush enqueues note n for every subscribed browser of the users it
 // is for, in q's transaction, leaving out its sender, disabled users, agents
 // who are away, and whoever muted the conversation. A browser with a
 // notification still pending for the conversation has that one updated:
 // one notification per conversation, kept up to date. It is one statement,
-// which inserts nothing when none of those users has a subscription; the
-// payload's parts (names, the hide-text setting) are looked up only for
-// rows it inserts.
+// which inserts nothing when none of those users has a subscription.
 func enqueuePush(ctx context.Context, q querier, n pushNote) error {
 	recipients, ok := pushRecipients[n.kind]
 	if !ok {
 		return nil
 	}
-	urgency := "high"
-	if n.kind == PushMessage {
-		urgency = "normal"
-	}
-	if n.kind == PushQueued && n.title == "" {
-		n.title = "A chat is waiting"
-	}
-	var title, text *string
-	if n.title != "" {
-		title = &n.title
-	}
-	if n.text != "" {
-		text = &n.text
-	}
 	const at = `(SELECT now() + coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '` + SettingPushQuiet + `'), ` +
 		"5000) * interval '1 millisecond')"
-	// The visitor's name as chat.User.DisplayName gives it.
-	const visitorName = `(SELECT CASE WHEN u.name <> '' THEN u.name WHEN u.kind = 'visitor' THEN 'Visitor #' || u.id
-		ELSE coalesce(u.email, '') END FROM conversations c JOIN users u ON u.id = c.visitor_id WHERE c.id = $1)`
-	const lastVisitorText = `(SELECT m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id
+	const lastVisitorText = `(SELECT m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.conversation_id = $1 AND m.type = 'text' AND m.sender_id = c.visitor_id ORDER BY m.seq DESC LIMIT 1)`
-	_, err := q.Exec(ctx, `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, payload, urgency,
-			not_before, next_attempt_at)
-		SELECT s.id, s.user_id, $1, $2, $3, jsonb_build_object(
-			'title', left(coalesce($4::text, 'New chat for you: ' || `+visitorName+`), 100),
-			'body', CASE WHEN coalesce((SELECT value = 'true' FROM settings WHERE key = '`+SettingPushHideText+`'), false)
-				THEN 'New message'
-				ELSE (SELECT CASE WHEN char_length(t) > $8 THEN left(t, $8 - 1) || '…' ELSE t END
-					FROM (SELECT regexp_replace(btrim(coalesce($5::text, `+lastVisitorText+`, '')), '\s+', ' ', 'g') AS t) p) END,
-			'url', '/console/c/' || $1::bigint,
-			'tag', 'c' || $1::bigint,
-			'kind', $2::text), $6, `+at+`, `+at+`
+	_, err := q.Exec(ctx, `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, not_before, next_attempt_at)
+		SELECT s.id, s.user_id, $1, $2, coalesce(nullif($3::bigint, 0), `+lastVisitorText+`, 0), `+at+`, `+at+`
 		FROM push_subscriptions s
-		WHERE s.user_id IN (`+recipients+`) AND s.user_id <> $7
+		WHERE s.user_id IN (`+recipients+`) AND s.user_id <> $4
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = s.user_id AND a.state = 'away')
 			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1 AND m.user_id = s.user_id AND m.muted)
 		ON CONFLICT (subscription_id, conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL DO UPDATE SET
-			kind = excluded.kind, seq = excluded.seq, payload = excluded.payload, urgency = excluded.urgency,
+			kind = excluded.kind, seq = excluded.seq,
 			not_before = excluded.not_before, next_attempt_at = greatest(o.next_attempt_at, excluded.next_attempt_at),
 			revision = o.revision + 1`,
-		n.conversationID, n.kind, n.seq, title, text, urgency, n.senderID, previewLen)
+		n.conversationID, n.kind, n.seq, n.senderID)
 	if err != nil {
 		return fmt.Errorf("push notification of %s: %w", n.kind, err)
 	}
@@ -123,13 +89,15 @@ type Push struct {
 	SubscriptionID int64
 	UserID         int64
 	ConversationID int64
-	Kind           string
-	Seq            int64
-	Payload        json.RawMessage
-	Urgency        string
-	NotBefore      time.Time
-	Attempts       int
-	NextAttemptAt  time.Time
+	// Kind is what happened: PushAssigned, PushMessage or PushQueued.
+	Kind string
+	// Seq is the message the notification is about (0: none): for a
+	// message, the message; for a chat assigned or queued, the visitor's
+	// text it shows.
+	Seq           int64
+	NotBefore     time.Time
+	Attempts      int
+	NextAttemptAt time.Time
 	// Revision counts the updates the notification had while pending.
 	Revision    int
 	SentAt      *time.Time
@@ -138,11 +106,11 @@ type Push struct {
 	CreatedAt   time.Time
 }
 
-const pushColumns = `o.id, o.subscription_id, o.user_id, o.conversation_id, o.kind, o.seq, o.payload, o.urgency, o.not_before,
+const pushColumns = `o.id, o.subscription_id, o.user_id, o.conversation_id, o.kind, o.seq, o.not_before,
 	o.attempts, o.next_attempt_at, o.revision, o.sent_at, o.cancelled_at, o.last_error, o.created_at`
 
 func pushFields(p *Push) []any {
-	return []any{&p.ID, &p.SubscriptionID, &p.UserID, &p.ConversationID, &p.Kind, &p.Seq, &p.Payload, &p.Urgency, &p.NotBefore,
+	return []any{&p.ID, &p.SubscriptionID, &p.UserID, &p.ConversationID, &p.Kind, &p.Seq, &p.NotBefore,
 		&p.Attempts, &p.NextAttemptAt, &p.Revision, &p.SentAt, &p.CancelledAt, &p.LastError, &p.CreatedAt}
 }
 
@@ -163,11 +131,20 @@ func (db *DB) Pushes(ctx context.Context, userID int64, limit int) ([]Push, erro
 	return pushes, nil
 }
 
-// DuePush is a notification leased to a push worker: where to send it, and
-// what its recipient was doing when it was claimed.
+// DuePush is a notification leased to a push worker: where to send it, the
+// facts it tells as they stand when it was claimed, and what its recipient
+// was doing then.
 type DuePush struct {
 	Push
 	Endpoint, P256dh, Auth string
+	// Sender is the display name of who wrote message Seq ("": nobody).
+	Sender string
+	// Visitor is the display name of the visitor of a support chat ("": none).
+	Visitor string
+	// Text is the body of message Seq.
+	Text string
+	// HideText: notifications leave message text out (SettingPushHideText).
+	HideText bool
 	// Live: a console socket of the recipient is open (not closed, and seen
 	// within the grace period).
 	Live bool
@@ -198,6 +175,12 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 			ORDER BY x.next_attempt_at, x.id LIMIT $3
 			FOR UPDATE SKIP LOCKED)
 		RETURNING `+pushColumns+`, s.endpoint, s.p256dh, s.auth,
+			coalesce((SELECT display_name(u) FROM messages m JOIN users u ON u.id = m.sender_id
+				WHERE m.conversation_id = o.conversation_id AND m.seq = o.seq), ''),
+			coalesce((SELECT display_name(u) FROM conversations c JOIN users u ON u.id = c.visitor_id
+				WHERE c.id = o.conversation_id), ''),
+			coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = o.conversation_id AND m.seq = o.seq), ''),
+			coalesce((SELECT value = 'true' FROM settings WHERE key = '`+SettingPushHideText+`'), false),
 			EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = o.user_id AND p.closed_at IS NULL AND p.seen_at > $4),
 			o.kind = 'message' AND EXISTS (SELECT 1 FROM conversation_members m
 				WHERE m.conversation_id = o.conversation_id AND m.user_id = o.user_id AND m.last_read_seq >= o.seq),
@@ -215,7 +198,7 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 	}
 	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DuePush, error) {
 		var d DuePush
-		return d, r.Scan(append(pushFields(&d.Push), &d.Endpoint, &d.P256dh, &d.Auth,
+		return d, r.Scan(append(pushFields(&d.Push), &d.Endpoint, &d.P256dh, &d.Auth, &d.Sender, &d.Visitor, &d.Text, &d.HideText,
 			&d.Live, &d.Read, &d.Muted, &d.Away, &d.Disabled, &d.Stale)...)
 	})
 	if err != nil {
@@ -224,34 +207,14 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 	return due, nil
 }
 
-// PushOutcome is how an attempt at a notification ended.
-type PushOutcome struct {
-	At time.Time
-	// Sent: the push service accepted it.
-	Sent bool
-	// Cancelled: it is not sent, now or later: it was no longer needed, or
-	// failed for good. Error says why.
-	Cancelled bool
-	// RetryAt is when to try again, when it was neither sent nor cancelled.
-	RetryAt time.Time
-	Error   string
-}
-
-// maxPushError bounds the error kept with a notification.
-const maxPushError = 500
-
 // FinishPush records the outcome of the attempt at d that ClaimPushes
-// leased. It changes nothing when that lease was lost to a newer attempt.
-// When the notification was updated while the attempt was under way, the
-// row stays pending with its new content, which goes out when due; a
-// failure still pushes its next attempt back.
-func (db *DB) FinishPush(ctx context.Context, d DuePush, o PushOutcome) error {
-	msg := o.Error
-	if len(msg) > maxPushError {
-		msg = strings.ToValidUTF8(msg[:maxPushError], "")
-	}
+// leased: done is sent, given up is cancelled. It changes nothing when that
+// lease was lost to a newer attempt. When the notification was updated
+// while the attempt was under way, the row stays pending with its new
+// facts, which go out when due; a failure still pushes its next attempt back.
+func (db *DB) FinishPush(ctx context.Context, d DuePush, o outbox.Outcome) error {
 	retry := o.RetryAt
-	if o.Sent || o.Cancelled {
+	if o.Done || o.GiveUp {
 		retry = time.Time{}
 	}
 	if _, err := db.pool.Exec(ctx, `WITH done AS (
@@ -262,7 +225,7 @@ func (db *DB) FinishPush(ctx context.Context, d DuePush, o PushOutcome) error {
 			WHERE id = $1 AND attempts = $2 AND sent_at IS NULL AND cancelled_at IS NULL
 			RETURNING subscription_id)
 		UPDATE push_subscriptions s SET last_sent_at = $7 FROM done WHERE $4 AND s.id = done.subscription_id`,
-		d.ID, d.Attempts, d.Revision, o.Sent, o.Cancelled, msg, o.At, retry); err != nil {
+		d.ID, d.Attempts, d.Revision, o.Done, o.GiveUp, clipError(o.Error), o.At, retry); err != nil {
 		return fmt.Errorf("store: notification %d attempt %d: %w", d.ID, d.Attempts, err)
 	}
 	return nil

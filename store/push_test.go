@@ -5,17 +5,16 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
@@ -54,23 +53,6 @@ func subscribe(t *testing.T, db *store.DB, userID int64, endpoint string) int64 
 	return id
 }
 
-// payload is what a notification shows.
-type payload struct {
-	Title, Body, URL, Tag, Kind string
-}
-
-func decodePayload(t *testing.T, p store.Push) payload {
-	t.Helper()
-	var out payload
-	if err := json.Unmarshal(p.Payload, &out); err != nil {
-		t.Fatalf("payload %s: %v", p.Payload, err)
-	}
-	if len(p.Payload) > 3000 {
-		t.Fatalf("payload of %d bytes", len(p.Payload))
-	}
-	return out
-}
-
 // pending returns userID's pending notifications, newest first.
 func pending(t *testing.T, db *store.DB, userID int64) []store.Push {
 	t.Helper()
@@ -87,58 +69,47 @@ func pending(t *testing.T, db *store.DB, userID int64) []store.Push {
 	return out
 }
 
-func TestVAPIDGeneratedOnceThenRotated(t *testing.T) {
+func TestVAPIDRowSeededOnceThenReplaced(t *testing.T) {
 	t.Parallel()
 	db, alex := newAdmin(t)
 	ctx := context.Background()
-	if _, err := db.EnsureVAPID(ctx, nil); !errors.Is(err, chat.ErrNotFound) {
-		t.Fatalf("EnsureVAPID(nil) before any keys = %v, want ErrNotFound", err)
-	}
-	if _, err := db.EnsureVAPID(ctx, func() (string, string, error) {
-		pub, _, _ := vapidPair()
-		_, priv, _ := vapidPair()
-		return pub, priv, nil
-	}); err == nil {
-		t.Fatal("EnsureVAPID accepted keys that do not form a pair")
+	if _, _, err := db.VAPID(ctx); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("VAPID before any keys = %v, want ErrNotFound", err)
 	}
 
-	// Instances starting together: one pair is generated, and all get it.
-	var calls atomic.Int32
-	gen := func() (string, string, error) { calls.Add(1); return vapidPair() }
-	keys := make([]store.VAPID, 8)
+	// Instances starting together each offer a pair: all get the one stored first.
+	type pair struct{ public, private string }
+	got := make([]pair, 8)
 	var wg sync.WaitGroup
-	for i := range keys {
+	for i := range got {
 		wg.Go(func() {
-			v, err := db.EnsureVAPID(ctx, gen)
+			pub, priv, err := vapidPair()
 			if err != nil {
 				t.Error(err)
 			}
-			keys[i] = v
+			if got[i].public, got[i].private, err = db.SeedVAPID(ctx, pub, priv); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 	wg.Wait()
-	if calls.Load() != 1 {
-		t.Fatalf("generated %d times, want once", calls.Load())
-	}
-	for _, k := range keys {
-		if k != keys[0] || k.Public == "" || k.Private == "" {
-			t.Fatalf("instances got different keys: %v", keys)
+	first := got[0]
+	for _, p := range got {
+		if p != first || p.public == "" || p.private == "" {
+			t.Fatalf("instances got different keys: %v", got)
 		}
 	}
-	if v, err := db.EnsureVAPID(ctx, nil); err != nil || v != keys[0] {
-		t.Fatalf("EnsureVAPID later = %v, %v", v, err)
-	}
-	if s := fmt.Sprint(keys[0]); strings.Contains(s, keys[0].Private) {
-		t.Fatalf("printing the keys shows the private one: %s", s)
+	if pub, priv, err := db.VAPID(ctx); err != nil || (pair{pub, priv}) != first {
+		t.Fatalf("VAPID later = %s, %v", pub, err)
 	}
 
 	subscribe(t, db, alex.ID, "https://push.example.net/a")
-	rotated, err := db.RotateVAPID(ctx, alex.ID, vapidPair)
-	if err != nil || rotated.Public == keys[0].Public {
-		t.Fatalf("RotateVAPID = %v, %v", rotated, err)
+	pub, priv, _ := vapidPair()
+	if err := db.ReplaceVAPID(ctx, alex.ID, pub, priv); err != nil {
+		t.Fatal(err)
 	}
-	if v, _ := db.EnsureVAPID(ctx, gen); v != rotated || calls.Load() != 1 {
-		t.Fatalf("after rotation EnsureVAPID = %v (generated %d times)", v, calls.Load())
+	if p, q, err := db.VAPID(ctx); err != nil || p != pub || q != priv {
+		t.Fatalf("after replacing, VAPID = %s, %v", p, err)
 	}
 	if subs, err := db.PushSubscriptions(ctx, alex.ID); err != nil || len(subs) != 0 {
 		t.Fatalf("subscriptions after rotation = %v, %v; want none", subs, err)
@@ -153,14 +124,14 @@ func TestVAPIDGeneratedOnceThenRotated(t *testing.T) {
 			continue
 		}
 		seen = append(seen, e.Action)
-		for _, priv := range []string{keys[0].Private, rotated.Private} {
-			if strings.Contains(string(e.Old)+string(e.New), priv) {
+		for _, private := range []string{first.private, priv} {
+			if strings.Contains(string(e.Old)+string(e.New), private) {
 				t.Fatalf("the audit log holds a private key: %s", e.Action)
 			}
 		}
-		if e.Action == "vapid.rotate" && (*e.ActorID != alex.ID || !strings.Contains(string(e.New), rotated.Public) ||
-			!strings.Contains(string(e.New), `"subscriptions_removed": 1`)) {
-			t.Fatalf("rotation audited as %s by %v", e.New, e.ActorID)
+		if e.Action == "vapid.rotate" && (*e.ActorID != alex.ID || !strings.Contains(string(e.New), pub) ||
+			!strings.Contains(string(e.Old), first.public) || !strings.Contains(string(e.New), `"subscriptions_removed": 1`)) {
+			t.Fatalf("rotation audited as %s → %s by %v", e.Old, e.New, e.ActorID)
 		}
 	}
 	if strings.Join(seen, ",") != "vapid.rotate,setting.seed" {
@@ -307,25 +278,17 @@ func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
 		t.Fatal("a queued chat notified someone who did not ask")
 	}
 	got := pending(t, db, w.kim.ID)
-	if len(got) != 1 || got[0].Kind != store.PushQueued || got[0].Urgency != "high" || got[0].SubscriptionID != w.subs[w.kim.ID] ||
-		got[0].ConversationID != conv || got[0].Seq != 0 {
+	if len(got) != 1 || got[0].Kind != store.PushQueued || got[0].SubscriptionID != w.subs[w.kim.ID] ||
+		got[0].ConversationID != conv || got[0].Seq != m.Seq {
 		t.Fatalf("kim's notifications = %+v", got)
 	}
-	tag := fmt.Sprintf("c%d", conv)
-	if p := decodePayload(t, got[0]); p != (payload{Title: "A chat is waiting", Body: "Where is my order?",
-		URL: fmt.Sprintf("/console/c/%d", conv), Tag: tag, Kind: "queued"}) {
-		t.Fatalf("queued payload = %+v", p)
-	}
 
-	// Alex takes it: the assignment notifies Alex.
+	// Alex takes it: the assignment notifies Alex, of the visitor's last words.
 	if err := db.Take(ctx, conv, w.alex.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	got = pending(t, db, w.alex.ID)
-	visitor := chat.VisitorName(v.ID)
-	if len(got) != 1 || got[0].Kind != store.PushAssigned || got[0].Urgency != "high" ||
-		decodePayload(t, got[0]) != (payload{Title: "New chat for you: " + visitor, Body: "Where is my order?",
-			URL: fmt.Sprintf("/console/c/%d", conv), Tag: tag, Kind: "assigned"}) {
+	if len(got) != 1 || got[0].Kind != store.PushAssigned || got[0].ConversationID != conv || got[0].Seq != m.Seq {
 		t.Fatalf("alex's notifications after the take = %+v", got)
 	}
 
@@ -336,11 +299,9 @@ func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	got2 := pending(t, db, w.alex.ID)
-	p := decodePayload(t, got2[0])
 	if len(got2) != 1 || got2[0].ID != got[0].ID || got2[0].Kind != store.PushMessage || got2[0].Seq != m2.Seq ||
-		got2[0].Urgency != "normal" || got2[0].Revision != 1 || p.Title != visitor+" wrote" ||
-		p.Body != strings.Repeat("é", 119)+"…" {
-		t.Fatalf("after a second message: %+v, payload %+v", got2, p)
+		got2[0].Revision != 1 {
+		t.Fatalf("after a second message: %+v", got2)
 	}
 	// Alex's reply notifies nobody: not its sender, and visitors have no browsers here.
 	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: conv, SenderID: w.alex.ID, Body: "Let me look"}); err != nil {
@@ -355,19 +316,19 @@ func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: d.ID, SenderID: w.sam.ID, Body: "lunch?"}); err != nil {
+	lunch, _, err := db.SendMessage(ctx, store.Send{ConversationID: d.ID, SenderID: w.sam.ID, Body: "lunch?"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, db, w.sam.ID); len(got) != 0 {
 		t.Fatalf("the sender was notified: %+v", got)
 	}
 	got = pending(t, db, w.alex.ID)
-	if len(got) != 2 || got[0].ConversationID != d.ID || decodePayload(t, got[0]).Title != "Sam wrote" ||
-		decodePayload(t, got[0]).Body != "lunch?" {
+	if len(got) != 2 || got[0].ConversationID != d.ID || got[0].Kind != store.PushMessage || got[0].Seq != lunch.Seq {
 		t.Fatalf("alex's notifications = %+v", got)
 	}
 
-	// With message text hidden, the body says only that there is a message.
+	// Message text hidden: it holds for what is sent from then on.
 	if err := db.SetPushHideText(ctx, w.alex.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -377,13 +338,40 @@ func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
 	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: d.ID, SenderID: w.alex.ID, Body: "sure, 12:30"}); err != nil {
 		t.Fatal(err)
 	}
-	got = pending(t, db, w.sam.ID)
-	if len(got) != 1 || decodePayload(t, got[0]).Body != "New message" || strings.Contains(string(got[0].Payload), "12:30") {
-		t.Fatalf("hidden text: %+v", got)
-	}
 	entries, _, _ := db.AuditLog(ctx, 0, 1)
 	if entries[0].Subject != store.SettingPushHideText || string(entries[0].Old) != "false" || string(entries[0].New) != "true" {
 		t.Fatalf("audit = %+v", entries[0])
+	}
+
+	// Claimed, each carries the facts its words are written from, as they stand.
+	due, err := db.ClaimPushes(ctx, time.Now(), time.Second, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type facts struct {
+		kind, sender, visitor, text string
+		hide                        bool
+	}
+	visitor := chat.VisitorName(v.ID)
+	want := map[int64]facts{
+		w.subs[w.kim.ID]:  {store.PushQueued, visitor, visitor, "  Where is\n my   order?  ", true},
+		w.subs[w.alex.ID]: {store.PushMessage, visitor, visitor, long, true},
+		w.subs[w.sam.ID]:  {store.PushMessage, "Alex", "", "sure, 12:30", true},
+	}
+	if len(due) != 4 {
+		t.Fatalf("claimed %d notifications, want 4", len(due))
+	}
+	for _, p := range due {
+		f := facts{p.Kind, p.Sender, p.Visitor, p.Text, p.HideText}
+		if p.ConversationID == d.ID && p.UserID == w.alex.ID {
+			if f != (facts{store.PushMessage, "Sam", "", "lunch?", true}) {
+				t.Errorf("alex's direct notification: %+v", f)
+			}
+			continue
+		}
+		if f != want[p.SubscriptionID] {
+			t.Errorf("notification %d of user %d: %+v, want %+v", p.ID, p.UserID, f, want[p.SubscriptionID])
+		}
 	}
 }
 
@@ -439,7 +427,7 @@ func TestNoNotificationsForAwayOrMuted(t *testing.T) {
 	if _, _, err := db.SendMessage(ctx, store.Send{ConversationID: g, SenderID: w.alex.ID, Body: "standup now"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := pending(t, db, w.sam.ID); len(got) != 1 || decodePayload(t, got[0]).Body != "standup now" {
+	if got := pending(t, db, w.sam.ID); len(got) != 1 || got[0].Kind != store.PushMessage || got[0].ConversationID != g {
 		t.Fatalf("unmuted group: %+v", got)
 	}
 }
@@ -475,21 +463,22 @@ func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
 		t.Fatalf("after close, routing sees %+v, %v", loads, err)
 	}
 	// The visitor writes while the first attempt is under way.
-	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "are you there?"}); err != nil {
+	again, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "are you there?"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishPush(ctx, due[0], store.PushOutcome{At: now, Sent: true}); err != nil {
+	if err := db.FinishPush(ctx, due[0], outbox.Outcome{At: now, Done: true}); err != nil {
 		t.Fatal(err)
 	}
 	got := pending(t, db, w.alex.ID)
-	if len(got) != 1 || got[0].Revision != 1 || decodePayload(t, got[0]).Body != "are you there?" {
+	if len(got) != 1 || got[0].Revision != 1 || got[0].Seq != again.Seq {
 		t.Fatalf("an update made mid-attempt was lost: %+v", got)
 	}
 	due, err = db.ClaimPushes(ctx, time.Now(), grace, time.Minute, 10)
 	if err != nil || len(due) != 1 || due[0].Live || due[0].Kind != store.PushMessage || due[0].Attempts != 2 {
 		t.Fatalf("claim after close = %+v, %v", due, err)
 	}
-	if err := db.FinishPush(ctx, due[0], store.PushOutcome{At: now, Sent: true}); err != nil {
+	if err := db.FinishPush(ctx, due[0], outbox.Outcome{At: now, Done: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, db, w.alex.ID); len(got) != 0 {

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,11 +70,8 @@ func (db *DB) RateConversation(ctx context.Context, visitorID, id int64, rating 
 			id, rating, comment); err != nil {
 			return err
 		}
-		note := fmt.Sprintf("The visitor rated this chat %d out of 5.", rating)
-		if comment != "" {
-			note = fmt.Sprintf("The visitor rated this chat %d out of 5: %s", rating, comment)
-		}
-		_, err = insertMessage(ctx, tx, Send{ConversationID: id, Type: chat.Note, Body: note})
+		_, err = insertMessage(ctx, tx, Send{ConversationID: id, Type: chat.Note, Code: chat.NoteRated,
+			Args: []string{strconv.Itoa(rating), comment}})
 		return err
 	})
 	if err != nil {

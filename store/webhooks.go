@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 )
 
 // Webhook events.
@@ -327,46 +328,17 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 	return due, nil
 }
 
-// DeliverySucceeded records that delivery id was accepted with HTTP status at now.
-func (db *DB) DeliverySucceeded(ctx context.Context, id int64, status int, now time.Time) error {
-	if _, err := db.pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'delivered', finished_at = $3,
-		locked_until = NULL, last_status = $2, last_error = '' WHERE id = $1 AND status = 'pending'`, id, status, now); err != nil {
-		return fmt.Errorf("store: webhook delivery %d delivered: %w", id, err)
-	}
-	return nil
-}
-
-// AttemptFailure is how an attempt went wrong and what happens next.
-type AttemptFailure struct {
-	// Status is the HTTP status of the answer (0: none came).
-	Status int
-	Error  string
-	At     time.Time
-	// RetryAt is when to try again, unless GiveUp marks the delivery failed.
-	RetryAt time.Time
-	GiveUp  bool
-}
-
-// maxDeliveryError bounds the error kept for the admin page.
-const maxDeliveryError = 500
-
-// DeliveryFailed records that attempt number attempt of delivery id failed.
-// It changes nothing when that attempt's lease was lost to a newer attempt.
-func (db *DB) DeliveryFailed(ctx context.Context, id int64, attempt int, f AttemptFailure) error {
-	msg := f.Error
-	if len(msg) > maxDeliveryError {
-		msg = strings.ToValidUTF8(msg[:maxDeliveryError], "")
-	}
-	var status *int
-	if f.Status != 0 {
-		status = &f.Status
-	}
-	if _, err := db.pool.Exec(ctx, `UPDATE webhook_deliveries SET locked_until = NULL, last_status = $3, last_error = $4,
-		status = CASE WHEN $6 THEN 'failed' ELSE 'pending' END,
-		next_attempt_at = CASE WHEN $6 THEN next_attempt_at ELSE $5 END,
-		finished_at = CASE WHEN $6 THEN $7::timestamptz END
-		WHERE id = $1 AND attempts = $2 AND status = 'pending'`, id, attempt, status, msg, f.RetryAt, f.GiveUp, f.At); err != nil {
-		return fmt.Errorf("store: webhook delivery %d attempt %d failed: %w", id, attempt, err)
+// FinishDelivery records the outcome of attempt number attempt at delivery
+// id. A failure changes nothing when that attempt's lease was lost to a
+// newer attempt; a success is recorded whatever attempt made it.
+func (db *DB) FinishDelivery(ctx context.Context, id int64, attempt int, o outbox.Outcome) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE webhook_deliveries SET locked_until = NULL, last_status = nullif($3, 0), last_error = $4,
+		status = CASE WHEN $5 THEN 'delivered' WHEN $6 THEN 'failed' ELSE 'pending' END,
+		next_attempt_at = CASE WHEN $5 OR $6 THEN next_attempt_at ELSE $7 END,
+		finished_at = CASE WHEN $5 OR $6 THEN $8::timestamptz END
+		WHERE id = $1 AND status = 'pending' AND ($5 OR attempts = $2)`,
+		id, attempt, o.Status, clipError(o.Error), o.Done, o.GiveUp, o.RetryAt, o.At); err != nil {
+		return fmt.Errorf("store: webhook delivery %d attempt %d: %w", id, attempt, err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -27,8 +28,8 @@ func addWebhook(t *testing.T, db *store.DB, actorID int64, events ...string) sto
 	return w
 }
 
-// outbox returns webhook id's deliveries, oldest first.
-func outbox(t *testing.T, db *store.DB, id int64) []store.Delivery {
+// deliveries returns webhook id's deliveries, oldest first.
+func deliveries(t *testing.T, db *store.DB, id int64) []store.Delivery {
 	t.Helper()
 	all, err := db.RecentDeliveries(context.Background(), 1000)
 	if err != nil {
@@ -132,7 +133,7 @@ func TestWebhookEventsComeFromTheStoreOperations(t *testing.T) {
 	}
 
 	var got []string
-	for _, d := range outbox(t, db, all.ID) {
+	for _, d := range deliveries(t, db, all.ID) {
 		if d.Status != store.DeliveryPending || d.Attempts != 0 || d.DeliveryID == "" {
 			t.Fatalf("new delivery = %+v, want pending, not yet attempted, with an id", d)
 		}
@@ -161,7 +162,7 @@ func TestWebhookEventsComeFromTheStoreOperations(t *testing.T) {
 	}
 
 	var msgs []string
-	for _, d := range outbox(t, db, messagesOnly.ID) {
+	for _, d := range deliveries(t, db, messagesOnly.ID) {
 		msgs = append(msgs, eventLine(t, d))
 	}
 	var wantMsgs []string
@@ -173,7 +174,7 @@ func TestWebhookEventsComeFromTheStoreOperations(t *testing.T) {
 	if strings.Join(msgs, "\n") != strings.Join(wantMsgs, "\n") {
 		t.Fatalf("message.created webhook got:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(wantMsgs, "\n"))
 	}
-	if ds := outbox(t, db, off.ID); len(ds) != 0 {
+	if ds := deliveries(t, db, off.ID); len(ds) != 0 {
 		t.Fatalf("a disabled webhook got %d deliveries", len(ds))
 	}
 }
@@ -207,14 +208,14 @@ func TestRolledBackChangeEnqueuesNothing(t *testing.T) {
 	if _, err := db.VisitorConversation(ctx, visitor.ID); !errors.Is(err, chat.ErrNotFound) {
 		t.Fatalf("the failed send left a conversation: err = %v", err)
 	}
-	if ds := outbox(t, db, w.ID); len(ds) != 0 {
+	if ds := deliveries(t, db, w.ID); len(ds) != 0 {
 		t.Fatalf("rolled-back changes enqueued %d deliveries", len(ds))
 	}
 
 	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, Body: "hello"}); err != nil {
 		t.Fatal(err)
 	}
-	if ds := outbox(t, db, w.ID); len(ds) != 2 {
+	if ds := deliveries(t, db, w.ID); len(ds) != 2 {
 		t.Fatalf("a committed first message enqueued %d deliveries, want 2 (queued, message)", len(ds))
 	}
 }
@@ -264,18 +265,18 @@ func TestDeliveriesAreLeasedAndRetried(t *testing.T) {
 	first, second := again[0], again[1]
 
 	// The dead worker's late answer for attempt 1 changes nothing.
-	if err := db.DeliveryFailed(ctx, first.ID, 1, store.AttemptFailure{Status: 500, Error: "late", At: now, RetryAt: now}); err != nil {
+	if err := db.FinishDelivery(ctx, first.ID, 1, outbox.Outcome{Status: 500, Error: "late", At: now, RetryAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeliverySucceeded(ctx, first.ID, 204, now); err != nil {
+	if err := db.FinishDelivery(ctx, first.ID, first.Attempts, outbox.Outcome{Status: 204, Done: true, At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeliveryFailed(ctx, second.ID, 2, store.AttemptFailure{Status: 503, Error: "HTTP 503 Service Unavailable",
+	if err := db.FinishDelivery(ctx, second.ID, 2, outbox.Outcome{Status: 503, Error: "HTTP 503 Service Unavailable",
 		At: now, RetryAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	byID := map[string]store.Delivery{}
-	for _, d := range outbox(t, db, w.ID) {
+	for _, d := range deliveries(t, db, w.ID) {
 		byID[d.DeliveryID] = d
 	}
 	if d := byID[first.DeliveryID]; d.Status != store.DeliveryDelivered || d.LastStatus != 204 || d.LastError != "" || d.FinishedAt == nil {
@@ -292,10 +293,10 @@ func TestDeliveriesAreLeasedAndRetried(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].DeliveryID != second.DeliveryID || due[0].Attempts != 3 {
 		t.Fatalf("claim at the retry = %+v, %v", due, err)
 	}
-	if err := db.DeliveryFailed(ctx, due[0].ID, 3, store.AttemptFailure{Error: "connection refused", At: now, GiveUp: true}); err != nil {
+	if err := db.FinishDelivery(ctx, due[0].ID, 3, outbox.Outcome{Error: "connection refused", At: now, GiveUp: true}); err != nil {
 		t.Fatal(err)
 	}
-	if d := outbox(t, db, w.ID)[1]; d.Status != store.DeliveryFailed || d.LastError != "connection refused" || d.LastStatus != 0 {
+	if d := deliveries(t, db, w.ID)[1]; d.Status != store.DeliveryFailed || d.LastError != "connection refused" || d.LastStatus != 0 {
 		t.Fatalf("given up = %+v", d)
 	}
 	if due, _ := db.ClaimDeliveries(ctx, now.Add(100*time.Hour), lease, 10); len(due) != 0 {
@@ -306,7 +307,7 @@ func TestDeliveriesAreLeasedAndRetried(t *testing.T) {
 	if err := db.PurgeDeliveries(ctx, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if ds := outbox(t, db, w.ID); len(ds) != 1 || ds[0].Status != store.DeliveryPending {
+	if ds := deliveries(t, db, w.ID); len(ds) != 1 || ds[0].Status != store.DeliveryPending {
 		t.Fatalf("after the purge: %+v, want the pending delivery only", ds)
 	}
 }

@@ -3,30 +3,23 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/outbox"
+	"github.com/kefu-im/kefu/outbox/outboxtest"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 	"github.com/kefu-im/kefu/webhook"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
-
-// clock is real time moved forward by what a test advances it.
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // hit is one request a receiver got.
 type hit struct {
@@ -36,54 +29,32 @@ type hit struct {
 	status    int
 }
 
-// receiver is a host site's webhook endpoint. It answers each request with
-// the next of its statuses (200 once they run out); a status of 0 means no
-// answer at all: the request hangs until the sender gives up on it.
+// receiver is a host site's webhook endpoint that checks each request's
+// signature with the webhook's secret.
 type receiver struct {
-	t        *testing.T
-	srv      *httptest.Server
-	clock    *clock
-	mu       sync.Mutex
-	secret   string
-	statuses []int
-	hits     []hit
-	arrived  chan struct{} // one value per request, as it arrives
+	*outboxtest.Receiver
+	clock  *outboxtest.Clock
+	mu     sync.Mutex
+	secret string
 }
 
-func newReceiver(t *testing.T, clk *clock, statuses ...int) *receiver {
-	rc := &receiver{t: t, clock: clk, statuses: statuses, arrived: make(chan struct{}, 100)}
-	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
-	t.Cleanup(rc.srv.Close)
-	return rc
+// newReceiver answers each request with the next of statuses, 200 once
+// they run out; 0 is no answer at all.
+func newReceiver(t *testing.T, clk *outboxtest.Clock, statuses ...int) *receiver {
+	return &receiver{Receiver: outboxtest.NewReceiver(t, http.StatusOK, statuses...), clock: clk}
 }
 
-func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	rc.mu.Lock()
-	status := http.StatusOK
-	if len(rc.statuses) > 0 {
-		status, rc.statuses = rc.statuses[0], rc.statuses[1:]
-	}
-	rc.hits = append(rc.hits, hit{
-		id:       r.Header.Get(webhook.HeaderID),
-		event:    r.Header.Get(webhook.HeaderEvent),
-		body:     body,
-		verified: webhook.Verify(rc.secret, r.Header, body, rc.clock.Now(), 5*time.Minute),
-		status:   status,
-	})
-	rc.mu.Unlock()
-	rc.arrived <- struct{}{}
-	if status == 0 {
-		<-r.Context().Done()
-		return
-	}
-	w.WriteHeader(status)
-}
-
+// got returns the requests so far, their signatures checked now.
 func (rc *receiver) got() []hit {
 	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]hit(nil), rc.hits...)
+	secret := rc.secret
+	rc.mu.Unlock()
+	var hits []hit
+	for _, r := range rc.Requests() {
+		hits = append(hits, hit{id: r.Header.Get(webhook.HeaderID), event: r.Header.Get(webhook.HeaderEvent), body: r.Body,
+			verified: webhook.Verify(secret, r.Header, r.Body, rc.clock.Now(), 5*time.Minute), status: r.Status})
+	}
+	return hits
 }
 
 // setup is a database with a webhook for message.created pointing at rc,
@@ -92,7 +63,7 @@ func setup(t *testing.T, rc *receiver) (*store.DB, store.Webhook) {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.DB(t)
-	w, err := db.CreateWebhook(ctx, 0, store.NewWebhook{URL: rc.srv.URL + "/kefu-events",
+	w, err := db.CreateWebhook(ctx, 0, store.NewWebhook{URL: rc.URL + "/kefu-events",
 		Events: []string{store.EventMessageCreated}, Secret: "whsec_" + auth.NewToken()})
 	if err != nil {
 		t.Fatal(err)
@@ -147,13 +118,12 @@ func waitFor(t *testing.T, db *store.DB, w store.Webhook, what string, cond func
 
 // newWorker is a worker that may deliver to the tests' receivers, which
 // listen on 127.0.0.1.
-func newWorker(db *store.DB, cfg webhook.Config) *webhook.Worker {
-	cfg.AllowPrivate = true
-	return webhook.NewWorker(db, cfg, slog.New(slog.DiscardHandler))
+func newWorker(db *store.DB, cfg outbox.Config) *webhook.Worker {
+	return webhook.NewWorker(db, webhook.Config{Config: cfg, AllowPrivate: true}, slog.New(slog.DiscardHandler))
 }
 
 // run starts a worker until the returned stop is called; stop waits for it to end.
-func run(t *testing.T, db *store.DB, cfg webhook.Config) (stop func()) {
+func run(t *testing.T, db *store.DB, cfg outbox.Config) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -165,14 +135,12 @@ func run(t *testing.T, db *store.DB, cfg webhook.Config) (stop func()) {
 	return stop
 }
 
-func noWait(int) time.Duration { return 0 }
-
 func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &outboxtest.Clock{}
 	rc := newReceiver(t, clk, 500, 500)
 	db, w := setup(t, rc)
-	cfg := webhook.Config{Poll: 10 * time.Millisecond, Backoff: noWait, Now: clk.Now}
+	cfg := outbox.Config{Poll: 10 * time.Millisecond, Backoff: outboxtest.NoWait, Now: clk.Now}
 	run(t, db, cfg)
 
 	d := waitFor(t, db, w, "delivered", func(d store.Delivery) bool { return d.Status == store.DeliveryDelivered })
@@ -216,11 +184,12 @@ func TestRetriedUntilAcceptedThenNeverAgain(t *testing.T) {
 
 func TestRestartBetweenAttemptsDeliversOnce(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &outboxtest.Clock{}
 	rc := newReceiver(t, clk, 503)
 	db, w := setup(t, rc)
 	// The first kefu retries a minute later; it is stopped before then.
-	stop := run(t, db, webhook.Config{Poll: 10 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute }, Now: clk.Now})
+	stop := run(t, db, outbox.Config{Poll: 10 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute },
+		Now: clk.Now})
 	d := waitFor(t, db, w, "failed once", func(d store.Delivery) bool { return d.Attempts == 1 && d.LastStatus == 503 })
 	stop()
 	if d.Status != store.DeliveryPending || d.LastError != "HTTP 503 Service Unavailable" {
@@ -229,13 +198,13 @@ func TestRestartBetweenAttemptsDeliversOnce(t *testing.T) {
 
 	// kefu starts again, two minutes later, on the same database.
 	clk.Advance(2 * time.Minute)
-	run(t, db, webhook.Config{Poll: 10 * time.Millisecond, Backoff: noWait, Now: clk.Now})
+	run(t, db, outbox.Config{Poll: 10 * time.Millisecond, Backoff: outboxtest.NoWait, Now: clk.Now})
 	d = waitFor(t, db, w, "delivered", func(d store.Delivery) bool { return d.Status == store.DeliveryDelivered })
 	hits := rc.got()
 	if d.Attempts != 2 || len(hits) != 2 || hits[1].status != 200 || hits[0].id != hits[1].id || hits[1].verified != nil {
 		t.Fatalf("%d attempts, requests %+v; want one refused and one accepted, with one id", d.Attempts, hits)
 	}
-	n, err := newWorker(db, webhook.Config{Now: clk.Now}).Round(context.Background())
+	n, err := newWorker(db, outbox.Config{Now: clk.Now}).Round(context.Background())
 	if err != nil || n != 0 || len(rc.got()) != 2 {
 		t.Fatalf("a round after delivery claimed %d, %v, and the receiver has %d requests", n, err, len(rc.got()))
 	}
@@ -243,12 +212,12 @@ func TestRestartBetweenAttemptsDeliversOnce(t *testing.T) {
 
 func TestCrashMidAttemptIsRetriedWhenTheLeaseExpires(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &outboxtest.Clock{}
 	rc := newReceiver(t, clk, 0) // the first request gets no answer
 	db, w := setup(t, rc)
-	cfg := webhook.Config{Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Backoff: noWait, Now: clk.Now}
+	cfg := outbox.Config{Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Backoff: outboxtest.NoWait, Now: clk.Now}
 	stop := run(t, db, cfg)
-	<-rc.arrived
+	<-rc.Arrived
 	stop() // the worker dies while the receiver holds its request
 	d := delivery(t, db, w)
 	if d.Status != store.DeliveryPending || d.Attempts != 1 || d.LastStatus != 0 || d.LastError != "" {
@@ -273,16 +242,16 @@ func TestCrashMidAttemptIsRetriedWhenTheLeaseExpires(t *testing.T) {
 
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &outboxtest.Clock{}
 	rc := newReceiver(t, clk, 500, 500, 500, 500)
 	db, w := setup(t, rc)
-	run(t, db, webhook.Config{Poll: 10 * time.Millisecond, MaxAttempts: 3, Backoff: noWait, Now: clk.Now})
+	run(t, db, outbox.Config{Poll: 10 * time.Millisecond, MaxAttempts: 3, Backoff: outboxtest.NoWait, Now: clk.Now})
 	d := waitFor(t, db, w, "failed", func(d store.Delivery) bool { return d.Status == store.DeliveryFailed })
 	if d.Attempts != 3 || d.LastStatus != 500 || d.LastError != "HTTP 500 Internal Server Error" || d.FinishedAt == nil {
 		t.Fatalf("failed delivery = %+v", d)
 	}
 	clk.Advance(24 * time.Hour)
-	if n, err := newWorker(db, webhook.Config{Now: clk.Now}).Round(context.Background()); err != nil || n != 0 {
+	if n, err := newWorker(db, outbox.Config{Now: clk.Now}).Round(context.Background()); err != nil || n != 0 {
 		t.Fatalf("a round after giving up claimed %d, %v", n, err)
 	}
 	if got := len(rc.got()); got != 3 {
@@ -292,10 +261,10 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 
 func TestNoAnswerInTimeIsAFailedAttempt(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &outboxtest.Clock{}
 	rc := newReceiver(t, clk, 0)
 	db, w := setup(t, rc)
-	worker := newWorker(db, webhook.Config{Timeout: 100 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute },
+	worker := newWorker(db, outbox.Config{Timeout: 100 * time.Millisecond, Backoff: func(int) time.Duration { return time.Minute },
 		Now: clk.Now})
 	if n, err := worker.Round(context.Background()); err != nil || n != 1 {
 		t.Fatalf("round = %d, %v", n, err)
@@ -307,18 +276,6 @@ func TestNoAnswerInTimeIsAFailedAttempt(t *testing.T) {
 	}
 }
 
-func TestBackoffGrowsToAnHour(t *testing.T) {
-	t.Parallel()
-	for n, base := range map[int]time.Duration{1: 5 * time.Second, 2: 10 * time.Second, 3: 20 * time.Second, 10: 2560 * time.Second,
-		11: time.Hour, 15: time.Hour, 100: time.Hour} {
-		for range 20 {
-			if d := webhook.Backoff(n); d < base*8/10 || d > base*12/10 {
-				t.Fatalf("Backoff(%d) = %s, want %s ± 20%%", n, d, base)
-			}
-		}
-	}
-}
-
 // TestPrivateAddressesAreRefusedWhenConnecting: without AllowPrivate, a
 // receiver on a loopback address is refused when the worker connects, and
 // so is one whose name resolves to it; nothing reaches the receiver and
@@ -326,10 +283,10 @@ func TestBackoffGrowsToAnHour(t *testing.T) {
 func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := &clock{}
+	clk := &outboxtest.Clock{}
 	rc := newReceiver(t, clk)
 	db, literal := setup(t, rc) // http://127.0.0.1:<port>
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(rc.srv.URL, "http://"))
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(rc.URL, "http://"))
 	named, err := db.CreateWebhook(ctx, 0, store.NewWebhook{URL: "http://localhost:" + port + "/kefu-events",
 		Events: []string{store.EventMessageCreated}, Secret: "whsec_" + auth.NewToken()})
 	if err != nil {
@@ -342,7 +299,7 @@ func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
 	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hello again"}); err != nil {
 		t.Fatal(err)
 	}
-	strict := webhook.NewWorker(db, webhook.Config{Now: clk.Now, MaxAttempts: 1}, slog.New(slog.DiscardHandler))
+	strict := webhook.NewWorker(db, webhook.Config{Config: outbox.Config{Now: clk.Now, MaxAttempts: 1}}, slog.New(slog.DiscardHandler))
 	if n, err := strict.Round(ctx); err != nil || n != 3 {
 		t.Fatalf("round = %d, %v; want 3 deliveries", n, err)
 	}

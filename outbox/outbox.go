@@ -1,0 +1,252 @@
+// Package outbox delivers what kefu's outboxes in PostgreSQL hold: rows
+// inserted in the transaction of the change they report, so that a committed
+// change goes out at least once and a rolled-back one never. A worker on
+// every instance claims due rows with a lease, in a statement that commits
+// before anything is sent, delivers them in parallel, and records each
+// outcome: done, given up, or tried again after a backoff. A worker that
+// dies mid-attempt leaves a lease that expires, and the row is claimed
+// again. Web push and webhooks are its two couriers.
+package outbox
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Config holds a worker's times and limits.
+type Config struct {
+	// Name names the outbox in log messages: "push", "webhook".
+	Name string
+	// Poll is how often the outbox is checked for due items.
+	Poll time.Duration
+	// Lease is how long a claimed item is the worker's. It is at least twice
+	// Timeout, so that no item is sent twice at once.
+	Lease time.Duration
+	// Timeout bounds one attempt, answer included.
+	Timeout time.Duration
+	// Batch is how many items one round claims and delivers at once.
+	Batch int
+	// MaxAttempts is when a failing item is given up.
+	MaxAttempts int
+	// Keep is how long finished items stay in the outbox.
+	Keep time.Duration
+	// Quiet is how long a Wake waits before the worker looks for due items:
+	// what was just enqueued waits out a quiet period first. Zero: at once.
+	Quiet time.Duration
+	// Backoff is the wait after failed attempt number n (1, 2, …).
+	Backoff func(n int) time.Duration
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// Or returns c with the fields left zero taken from def, except Quiet,
+// whose zero means no quiet period.
+func (c Config) Or(def Config) Config {
+	c.Name = cmp.Or(c.Name, def.Name)
+	c.Poll = cmp.Or(c.Poll, def.Poll)
+	c.Lease = cmp.Or(c.Lease, def.Lease)
+	c.Timeout = cmp.Or(c.Timeout, def.Timeout)
+	c.Batch = cmp.Or(c.Batch, def.Batch)
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, def.MaxAttempts)
+	c.Keep = cmp.Or(c.Keep, def.Keep)
+	c.Quiet = max(c.Quiet, 0)
+	if c.Backoff == nil {
+		c.Backoff = def.Backoff
+	}
+	if c.Now == nil {
+		c.Now = def.Now
+	}
+	c.Lease = max(c.Lease, 2*c.Timeout) // a lease never lapses while its attempt may still be under way
+	return c
+}
+
+// Backoff doubles from first after each failed attempt n (first, 2×first,
+// 4×first …) up to limit, with ±20% jitter so that retries after a
+// receiver's outage do not all arrive at once.
+func Backoff(n int, first, limit time.Duration) time.Duration {
+	d := first
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// Attempt is how one attempt at an item went.
+type Attempt struct {
+	// Status is the HTTP status of the answer (0: none came).
+	Status int
+	// Err is nil when the item was delivered.
+	Err error
+	// Retry: trying again later may succeed (the receiver was unreachable,
+	// busy or failing).
+	Retry bool
+	// Wait is the least time to wait before trying again, as a receiver
+	// asked with Retry-After.
+	Wait time.Duration
+	// Skip: the item was not sent, because it is no longer needed; Err says
+	// why. It is finished without a word in the logs.
+	Skip bool
+	// Gone: the item went with its destination (a subscription that no
+	// longer exists): there is nothing left to record.
+	Gone bool
+}
+
+// Outcome is what is recorded of an attempt.
+type Outcome struct {
+	At time.Time
+	// Status is the HTTP status of the answer (0: none came).
+	Status int
+	// Done: the item was delivered.
+	Done bool
+	// GiveUp: the item is not delivered, now or later: it was no longer
+	// needed, or failed for good. Error says why.
+	GiveUp bool
+	// RetryAt is when to try again, when the item is neither done nor given up.
+	RetryAt time.Time
+	Error   string
+}
+
+// Courier is what a worker needs to deliver one outbox's items of type T.
+type Courier[T any] interface {
+	// Claim leases up to limit due items until now+lease and counts the
+	// attempt, in a statement that commits before anything is sent. Items
+	// leased by a live worker are not due.
+	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]T, error)
+	// Deliver makes one attempt at item.
+	Deliver(ctx context.Context, item T) Attempt
+	// Record stores the outcome of the attempt at item. It changes nothing
+	// when that attempt's lease was lost to a newer attempt.
+	Record(ctx context.Context, item T, o Outcome) error
+	// Purge deletes the items finished before before.
+	Purge(ctx context.Context, before time.Time) error
+	// Describe returns which attempt at item this is (1: the first) and
+	// the key-value pairs that name it in logs.
+	Describe(item T) (attempt int, attrs []any)
+}
+
+// Worker delivers an outbox's items as they fall due. Every instance runs
+// one; they share the outbox through leases, and none keeps state that
+// decides anything.
+type Worker[T any] struct {
+	courier Courier[T]
+	cfg     Config
+	logger  *slog.Logger
+	wake    chan struct{}
+}
+
+// New returns a worker that delivers with courier. cfg is used as it is:
+// fill it with Config.Or first.
+func New[T any](courier Courier[T], cfg Config, logger *slog.Logger) *Worker[T] {
+	return &Worker[T]{courier: courier, cfg: cfg, logger: logger, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the worker that an item was just enqueued: it looks for due
+// ones once the quiet period has passed, instead of at its next poll. It
+// never blocks.
+func (w *Worker[T]) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers items as they fall due, until ctx ends. Attempts still
+// waiting for an answer then are abandoned: their leases expire and they
+// are made again, by this instance or another.
+func (w *Worker[T]) Run(ctx context.Context) {
+	tick := time.NewTicker(w.cfg.Poll)
+	defer tick.Stop()
+	var purged time.Time
+	var quietOver <-chan time.Time // armed by a wake while a quiet period runs
+	for {
+		for {
+			n, err := w.Round(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.logger.Error(w.cfg.Name+" round failed", "err", err)
+			}
+			if err != nil || n < w.cfg.Batch {
+				break
+			}
+		}
+		if now := w.cfg.Now(); now.Sub(purged) >= time.Hour {
+			if err := w.courier.Purge(ctx, now.Add(-w.cfg.Keep)); err != nil && ctx.Err() == nil {
+				w.logger.Warn(w.cfg.Name+" purge failed", "err", err)
+			}
+			purged = now
+		}
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				break wait
+			case <-quietOver:
+				quietOver = nil
+				break wait
+			case <-w.wake:
+				if w.cfg.Quiet == 0 {
+					break wait
+				}
+				if quietOver == nil {
+					quietOver = time.After(w.cfg.Quiet)
+				}
+			}
+		}
+	}
+}
+
+// Round claims one batch of due items, delivers them in parallel and
+// records each outcome. It returns how many it claimed.
+func (w *Worker[T]) Round(ctx context.Context) (int, error) {
+	due, err := w.courier.Claim(ctx, w.cfg.Now(), w.cfg.Lease, w.cfg.Batch)
+	if err != nil {
+		return len(due), err // the leases expire and the items are claimed again
+	}
+	var wg sync.WaitGroup
+	for _, item := range due {
+		wg.Go(func() { w.deliver(ctx, item) })
+	}
+	wg.Wait()
+	return len(due), nil
+}
+
+// deliver makes one attempt at item and records how it went.
+func (w *Worker[T]) deliver(ctx context.Context, item T) {
+	a := w.courier.Deliver(ctx, item)
+	if a.Gone || (!a.Skip && a.Err != nil && a.Status == 0 && ctx.Err() != nil) {
+		return // gone, or shut down mid-attempt: the lease expires and the item is sent again
+	}
+	attempt, attrs := w.courier.Describe(item)
+	now := w.cfg.Now()
+	o := Outcome{At: now, Status: a.Status}
+	switch {
+	case a.Err == nil:
+		o.Done = true
+	case a.Skip, !a.Retry, attempt >= w.cfg.MaxAttempts:
+		o.GiveUp, o.Error = true, a.Err.Error()
+	default:
+		o.Error = a.Err.Error()
+		o.RetryAt = now.Add(max(w.cfg.Backoff(attempt), a.Wait))
+	}
+	// An answer that came is recorded even during shutdown, so that it is not sent again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	log := w.logger.With(append(attrs, "attempt", attempt)...)
+	if err := w.courier.Record(ctx, item, o); err != nil {
+		log.Error(w.cfg.Name+" outcome not recorded", "err", err)
+		return
+	}
+	switch {
+	case o.Done, a.Skip:
+	case o.GiveUp:
+		log.Warn(w.cfg.Name+" delivery failed for good", "status", a.Status, "err", o.Error)
+	default:
+		log.Info(w.cfg.Name+" attempt failed", "status", a.Status, "err", o.Error, "retry_at", o.RetryAt)
+	}
+}
