@@ -44,15 +44,16 @@ func BenchmarkIdleSockets(b *testing.B) {
 	var open atomic.Int64
 	var running sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
+		c, err := Accept(w, r, DefaultOptions, nil)
 		if err != nil {
 			return
 		}
 		running.Add(1)
-		defer running.Done()
-		c := NewConn(ws, DefaultOptions)
 		open.Add(1)
-		_ = c.Run(ctx, func(context.Context, []byte) {})
+		go func() {
+			defer running.Done()
+			_ = c.Run(ctx, func(context.Context, []byte) {})
+		}()
 	}))
 	defer srv.Close()
 
