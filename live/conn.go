@@ -121,7 +121,8 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // Run reads frames and hands each to onFrame, while the writer writes
 // queued jobs' frames, until the peer leaves, a write fails, ctx ends
-// (close 1001) or Close is called. onFrame runs on Run's goroutine. When
+// (close 1001) or Close is called. Frames are handled one at a time, in
+// the order they came: the next is read once onFrame has returned. When
 // Run returns, no job is running and none will.
 func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame []byte)) error {
 	// Socket I/O does not use ctx: an operation whose context is cancelled
@@ -144,9 +145,22 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 			return c.end(err)
 		}
 		if typ == websocket.MessageText {
-			onFrame(ctx, data)
+			handle(ctx, onFrame, data)
 		}
 	}
+}
+
+// handle runs onFrame on a goroutine of its own, and waits for it. What a
+// frame calls (the database, templates) may grow a goroutine's stack far
+// past what reading needs, and the reader's stack is held for as long as
+// the socket is open.
+func handle(ctx context.Context, onFrame func(context.Context, []byte), frame []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		onFrame(ctx, frame)
+	}()
+	<-done
 }
 
 // end stops the connection once reading has failed with readErr, and
