@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,9 @@ type Config struct {
 	// link-local addresses (KEFU_WEBHOOK_PRIVATE=allow), for a host backend on
 	// kefu's own network. Off by default, so a webhook cannot probe it.
 	WebhookPrivate bool
+	// NATSURL names the NATS server(s) that carry the bus between instances
+	// (KEFU_NATS_URL, comma-separated); empty means PostgreSQL's LISTEN/NOTIFY.
+	NATSURL string
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -131,6 +135,11 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		return c, &Error{"KEFU_WEBHOOK_PRIVATE", fmt.Sprintf("%q is neither allow nor deny", v)}
 	}
+	if c.NATSURL = strings.TrimSpace(getenv("KEFU_NATS_URL")); c.NATSURL != "" {
+		if _, err := natsHosts(c.NATSURL); err != nil {
+			return c, &Error{"KEFU_NATS_URL", err.Error()}
+		}
+	}
 	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < chat.MinPasswordChars {
 		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", chat.MinPasswordChars)}
 	}
@@ -161,7 +170,30 @@ func (c Config) Redacted() []any {
 			db = fmt.Sprintf("%s:%d/%s", cc.Host, cc.Port, cc.Database)
 		}
 	}
-	return []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir}
+	bus := "postgres"
+	if c.NATSURL != "" {
+		bus, _ = natsHosts(c.NATSURL)
+	}
+	return []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir, "bus", bus}
+}
+
+// natsHosts checks a list of NATS server URLs, as the NATS client takes it
+// (comma-separated; nats:// when the scheme is left out), and returns it
+// without credentials, for the log.
+func natsHosts(list string) (string, error) {
+	var hosts []string
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if !strings.Contains(s, "://") {
+			s = "nats://" + s
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Hostname() == "" || u.Path != "" || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) {
+			return "", fmt.Errorf("%q is not a NATS server URL (for example nats://127.0.0.1:4222)", s)
+		}
+		hosts = append(hosts, u.Scheme+"://"+u.Host)
+	}
+	return strings.Join(hosts, ","), nil
 }
 
 func parseBaseURL(s string) (*url.URL, error) {

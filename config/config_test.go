@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -60,6 +61,23 @@ func TestLoadValues(t *testing.T) {
 	}
 }
 
+func TestLoadNATSURL(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.NATSURL != "" {
+		t.Fatalf("KEFU_NATS_URL unset: %q, %v; want the PostgreSQL bus", c.NATSURL, err)
+	}
+	const list = "nats://kefu:secret@nats-1:4222, nats-2:4222"
+	c, err = Load(env(map[string]string{"KEFU_NATS_URL": list}))
+	if err != nil || c.NATSURL != list {
+		t.Fatalf("KEFU_NATS_URL = %q, %v; want %q", c.NATSURL, err, list)
+	}
+	// The log names the servers, without their credentials.
+	r := c.Redacted()
+	if i := slices.Index(r, any("bus")); i < 0 || r[i+1] != "nats://nats-1:4222,nats://nats-2:4222" {
+		t.Fatalf("Redacted() = %v", r)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name, wantVar string
@@ -84,6 +102,10 @@ func TestLoadErrors(t *testing.T) {
 		{"push quiet not a duration", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "5"}},
 		{"negative push quiet", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "-1s"}},
 		{"push quiet too long", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "25h"}},
+		{"nats url scheme", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "http://127.0.0.1:4222"}},
+		{"nats url without host", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://:4222"}},
+		{"nats url with path", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://127.0.0.1:4222/kefu"}},
+		{"nats url list with a bad one", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://a:4222,%zz"}},
 		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {
