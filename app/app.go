@@ -30,6 +30,10 @@ type Config struct {
 	BaseURL *url.URL
 	// DatabaseURL is the database the bus listens on: the pool's.
 	DatabaseURL string
+	// NATSURL, when set, names the NATS server(s) that carry the bus in
+	// place of LISTEN/NOTIFY: the store publishes each change's event there
+	// once it has committed.
+	NATSURL string
 	// Now is the one clock of routing, pages, sockets and workers (time.Now when nil).
 	Now func() time.Time
 	// Routing, Push and Webhook tune the dispatcher and the workers; their
@@ -44,6 +48,12 @@ type Config struct {
 	Deliver bool
 }
 
+// bus wakes this instance for the changes every instance commits.
+type bus interface {
+	Run(ctx context.Context)
+	Ready() <-chan struct{}
+}
+
 // socketsGrace is how long Stop waits for WebSockets to close.
 const socketsGrace = 5 * time.Second
 
@@ -55,7 +65,8 @@ type App struct {
 	dispatcher *queue.Dispatcher
 	pushes     *push.Worker    // nil unless Config.Deliver
 	hooks      *webhook.Worker // nil unless Config.Deliver
-	bus        *live.Bus
+	bus        bus
+	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
 
 	base     context.Context
 	cancel   context.CancelFunc
@@ -70,7 +81,12 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	}
 	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now = cfg.Now, cfg.Now, cfg.Now
 	base, cancel := context.WithCancel(context.Background())
-	a := &App{db: db, logger: logger, base: base, cancel: cancel}
+	a := &App{logger: logger, base: base, cancel: cancel}
+	if cfg.NATSURL != "" {
+		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
+		db = db.WithPublisher(a.nats)
+	}
+	a.db = db
 	a.dispatcher = queue.NewDispatcher(db, cfg.Routing, logger)
 	if cfg.Deliver {
 		a.pushes = push.NewWorker(db, cfg.Push, logger)
@@ -86,9 +102,17 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Now:      cfg.Now,
 		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait, Capacity: cfg.Routing.Capacity},
 	})
-	a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.handler.Resync)
+	if a.nats != nil {
+		a.bus = a.nats
+	} else {
+		a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.resync)
+	}
 	return a
 }
+
+// resync has every socket on this instance rebuild its view from the
+// database, after the bus may have missed events.
+func (a *App) resync(ctx context.Context) { a.handler.Resync(ctx) }
 
 // onEvent hands one bus event to everything on this instance that acts on
 // it: the push worker (a change may have enqueued a notification), the
@@ -104,9 +128,16 @@ func (a *App) onEvent(ctx context.Context, payload string) {
 	a.handler.OnEvent(ctx, payload)
 }
 
-// Start readies the database for web push, then starts the janitor, the
-// dispatcher, the workers and the bus. Serving should wait for Ready.
+// Start connects to NATS when it carries the bus, readies the database for
+// web push, then starts the janitor, the dispatcher, the workers and the
+// bus. Serving should wait for Ready.
 func (a *App) Start(ctx context.Context) error {
+	if a.nats != nil {
+		// First, so that no change made from here on goes unpublished.
+		if err := a.nats.Connect(); err != nil {
+			return err
+		}
+	}
 	if a.pushes != nil {
 		// The VAPID keys are generated on the very first start, before any browser can subscribe.
 		if err := a.pushes.Prepare(ctx); err != nil {
@@ -156,7 +187,8 @@ func (a *App) Server() *http.Server {
 
 // Stop ends the base context, which closes every socket with 1001, waits a
 // little for the sockets to finish closing, then waits for every goroutine
-// Start started. Stop the server from accepting first. Calls after the
+// Start started, and last closes the connection to NATS, once nothing is
+// left to publish. Stop the server from accepting first. Calls after the
 // first return at once.
 func (a *App) Stop() {
 	a.stopOnce.Do(func() {
@@ -165,5 +197,10 @@ func (a *App) Stop() {
 			a.logger.Warn("some sockets did not close in time")
 		}
 		a.wg.Wait()
+		if a.nats != nil {
+			if err := a.nats.Close(); err != nil {
+				a.logger.Warn("closing the bus", "err", err)
+			}
+		}
 	})
 }

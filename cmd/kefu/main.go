@@ -210,7 +210,7 @@ func appConfig(cfg config.Config, databaseURL string) app.Config {
 	pushes.Grace, pushes.Quiet, pushes.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
 	hooks := webhook.DefaultConfig
 	hooks.AllowPrivate = cfg.WebhookPrivate
-	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, Routing: routing, Push: pushes, Webhook: hooks, Deliver: true}
+	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks, Deliver: true}
 }
 
 // database is kefu's PostgreSQL: the pool, its address for the bus, and the
@@ -219,11 +219,16 @@ type database struct {
 	db  *store.DB
 	url string
 	pg  *localpg.Server // nil with DATABASE_URL
+	// closeBus, when set, closes a command's connection to NATS.
+	closeBus func()
 }
 
 // close closes the pool, then stops the private server (a server that
 // belongs to a serving kefu is left running).
 func (d *database) close() {
+	if d.closeBus != nil {
+		d.closeBus()
+	}
 	d.db.Close()
 	if d.pg != nil {
 		_ = d.pg.Stop()
