@@ -45,6 +45,13 @@ type instance struct {
 // start runs a kefu instance on the database at dbURL until t ends.
 func start(t testing.TB, dbURL string) *instance {
 	t.Helper()
+	return startWithBus(t, dbURL, "")
+}
+
+// startWithBus is start with the bus on the NATS server at natsURL (empty:
+// LISTEN/NOTIFY).
+func startWithBus(t testing.TB, dbURL, natsURL string) *instance {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
@@ -54,7 +61,7 @@ func start(t testing.TB, dbURL string) *instance {
 	srv := httptest.NewUnstartedServer(nil)
 	u := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, Routing: queue.DefaultConfig}, logger)
+	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, NATSURL: natsURL, Routing: queue.DefaultConfig}, logger)
 	srv.Config = a.Server()
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -30,7 +30,7 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, bin: binary(t), port: "-1"}
 	s.start()
-	t.Cleanup(s.stop)
+	t.Cleanup(s.Stop)
 	return s
 }
 
@@ -48,11 +48,17 @@ func binary(t testing.TB) string {
 // URL is the server's client URL.
 func (s *Server) URL() string { return "nats://127.0.0.1:" + s.port }
 
-// Restart kills the server and starts it again on the same port: every
-// client loses its connection, and whatever was on its way through.
+// Stop kills the server: every client loses its connection, and whatever
+// was on its way through.
+func (s *Server) Stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// Restart stops the server if it runs and starts it again on the same port.
 func (s *Server) Restart() {
 	s.t.Helper()
-	s.stop()
+	s.Stop()
 	s.start()
 }
 
@@ -97,13 +103,7 @@ func (s *Server) start() {
 	case <-s.done:
 		s.t.Fatalf("natstest: nats-server exited before it was ready:\n%s", log.String())
 	case <-time.After(readyCap):
-		s.stop()
+		s.Stop()
 		s.t.Fatalf("natstest: nats-server was not ready within %v", readyCap)
 	}
-}
-
-// stop kills the server and waits for it to exit.
-func (s *Server) stop() {
-	_ = s.cmd.Process.Kill()
-	<-s.done
 }
