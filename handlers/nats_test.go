@@ -23,12 +23,7 @@ func TestTwoInstancesOnNATS(t *testing.T) {
 	a.ensureAgent()
 	b := startWithBus(t, dbURL, nats.URL())
 
-	agentOnB := b.agent().console()
-	token := a.visitorToken()
-	visitorOnA := a.liveWidget(token)
-	visitorOnA.send(map[string]any{"type": "send", "client_msg_id": "first", "body": "sent through instance A"})
-	agentOnB.waitFor("sent through instance A")
-	conv := visitorConversation(t, a.db, token)
+	visitorOnA, agentOnB, conv := chatAcross(t, a, b)
 	agentOnB.send(map[string]any{"type": "resume", "conversation_id": conv.ID, "seq": conv.LastSeq})
 
 	send := func(i int) {

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
@@ -103,16 +101,12 @@ func TestPublisherIsToldOfCommittedChangesOnly(t *testing.T) {
 func TestPublisherReplacesNotify(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := storetest.URL(t)
-	db, err := store.Open(ctx, url)
+	db := storetest.DB(t)
+	pooled, err := db.Pool().Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Close)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := pooled.Hijack()
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "LISTEN "+store.BusChannel); err != nil {
 		t.Fatal(err)
