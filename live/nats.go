@@ -157,12 +157,13 @@ func (b *NATSBus) Run(ctx context.Context) {
 	}
 }
 
-// connectedAgain makes sure, with a round trip, that the server has the
-// subscriptions, which the connection sends again before it reports being
-// connected: from then on nothing committed goes unheard. Then the first
-// time it readies the bus, and every other time it resyncs, and asks the
-// other instances to if events were lost. It reports whether the round trip
-// was made; if not, it is tried again.
+// connectedAgain runs each time the connection is made. A round trip first
+// makes sure the server has the subscriptions, which the connection sends
+// again before it reports being connected: from then on nothing committed
+// goes unheard. The first time, the bus is then ready; every other time it
+// resyncs. If events this instance published were lost, it asks every
+// instance to resync as well. It reports whether the round trip was made;
+// if not, it is tried again.
 func (b *NATSBus) connectedAgain(ctx context.Context, nc *nats.Conn, listening bool) bool {
 	flushCtx, cancel := context.WithTimeout(ctx, closeWait)
 	defer cancel()
