@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -8,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/kefu-im/kefu/app"
@@ -54,7 +54,7 @@ func TestDebugAddressServesUntilStop(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(want)) {
 			t.Fatalf("GET %s: %s, want 200 with %q", path, resp.Status, want)
 		}
 	}
