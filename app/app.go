@@ -126,7 +126,6 @@ func (a *App) Start(ctx context.Context) error {
 			return err
 		}
 	}
-
 	a.spawn(func(ctx context.Context) { janitor(ctx, a.db, a.logger) })
 	a.spawn(a.dispatcher.Run)
 	if a.pushes != nil {

@@ -225,7 +225,7 @@ func (w *Worker[T]) deliver(ctx context.Context, item T) {
 	a := w.courier.Deliver(ctx, item)
 	if a.Gone {
 		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Skipped)
-		return
+		return // with its destination: nothing is left to record
 	}
 	if !a.Skip && a.Err != nil && a.Status == 0 && ctx.Err() != nil {
 		return // shut down mid-attempt: the lease expires and the item is sent again
