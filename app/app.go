@@ -1,13 +1,15 @@
 // Package app wires one kefu instance together on an open, migrated
 // database: the HTTP handlers and their server, the dispatcher, the push and
-// webhook workers, the janitor, and the bus that wakes them. It runs them
-// on one base context and stops them, waiting for every goroutine it
-// started. cmd/kefu and the handler tests build kefu through it alike.
+// webhook workers, the janitor, the bus that wakes them, the metrics they
+// count, and the operators' debug address. It runs them on one base context
+// and stops them, waiting for every goroutine it started. cmd/kefu and the
+// handler tests build kefu through it alike.
 package app
 
 import (
 	"context"
 	"encoding/json"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
@@ -46,6 +49,10 @@ type Config struct {
 	// Deliver runs the push and webhook workers, which send what the
 	// outboxes hold. Tests that drive the workers' rounds themselves leave it off.
 	Deliver bool
+	// Debug, when not nil, is the operators' listener: /metrics and pprof
+	// are served there (see debug.go) from Start until Stop. Nil: neither
+	// is served anywhere.
+	Debug net.Listener
 }
 
 // bus wakes this instance for the changes every instance commits.
@@ -67,6 +74,8 @@ type App struct {
 	hooks      *webhook.Worker // nil unless Config.Deliver
 	bus        bus
 	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
+	metrics    *metrics.Metrics
+	debug      net.Listener // nil unless Config.Debug
 
 	base     context.Context
 	cancel   context.CancelFunc
@@ -80,8 +89,10 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		cfg.Now = time.Now
 	}
 	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now = cfg.Now, cfg.Now, cfg.Now
+	m := metrics.New(db.QueueLength)
+	cfg.Routing.Metrics, cfg.Push.Metrics, cfg.Webhook.Metrics = m, m, m
 	base, cancel := context.WithCancel(context.Background())
-	a := &App{logger: logger, base: base, cancel: cancel}
+	a := &App{logger: logger, metrics: m, debug: cfg.Debug, base: base, cancel: cancel}
 	if cfg.NATSURL != "" {
 		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
 		db = db.WithPublisher(a.nats)
@@ -101,6 +112,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Live:     cfg.Live,
 		Now:      cfg.Now,
 		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait, Capacity: cfg.Routing.Capacity},
+		Metrics:  m,
 	})
 	if a.nats != nil {
 		a.bus = a.nats
@@ -129,8 +141,8 @@ func (a *App) onEvent(ctx context.Context, payload string) {
 }
 
 // Start connects to NATS when it carries the bus, readies the database for
-// web push, then starts the janitor, the dispatcher, the workers and the
-// bus. Serving should wait for Ready.
+// web push, then starts the janitor, the dispatcher, the workers, the bus and
+// the debug server. Serving should wait for Ready.
 func (a *App) Start(ctx context.Context) error {
 	if a.nats != nil {
 		// First, so that no change made from here on goes unpublished.
@@ -151,6 +163,9 @@ func (a *App) Start(ctx context.Context) error {
 		a.spawn(a.hooks.Run)
 	}
 	a.spawn(a.bus.Run)
+	if a.debug != nil {
+		a.spawn(a.serveDebug)
+	}
 	return nil
 }
 
@@ -181,9 +196,12 @@ func (a *App) Server() *http.Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return a.base },
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		ErrorLog:          a.errorLog(),
 	}
 }
+
+// errorLog is where an HTTP server logs what goes wrong with connections.
+func (a *App) errorLog() *log.Logger { return slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn) }
 
 // Stop ends the base context, which closes every socket with 1001, waits a
 // little for the sockets to finish closing, then waits for every goroutine

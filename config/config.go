@@ -23,6 +23,9 @@ import (
 type Config struct {
 	// Addr is the host:port to listen on (KEFU_ADDR).
 	Addr string
+	// DebugAddr is the host:port of the operators' own address
+	// (KEFU_DEBUG_ADDR): /metrics and pprof. Empty: neither is served.
+	DebugAddr string
 	// DatabaseURL names an external PostgreSQL (DATABASE_URL); empty means the embedded one.
 	DatabaseURL string
 	// DataDir holds the embedded PostgreSQL's files (KEFU_DATA_DIR), absolute.
@@ -76,12 +79,14 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminEmail:    strings.TrimSpace(getenv("KEFU_ADMIN_EMAIL")),
 		AdminPassword: getenv("KEFU_ADMIN_PASSWORD"),
 	}
-	host, port, err := net.SplitHostPort(c.Addr)
+	host, port, err := splitAddr("KEFU_ADDR", c.Addr)
 	if err != nil {
-		return c, &Error{"KEFU_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8080)", c.Addr)}
+		return c, err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return c, &Error{"KEFU_ADDR", fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	if c.DebugAddr = strings.TrimSpace(getenv("KEFU_DEBUG_ADDR")); c.DebugAddr != "" {
+		if _, _, err := splitAddr("KEFU_DEBUG_ADDR", c.DebugAddr); err != nil {
+			return c, err
+		}
 	}
 	if c.DatabaseURL != "" {
 		if _, err := pgx.ParseConfig(c.DatabaseURL); err != nil {
@@ -174,7 +179,11 @@ func (c Config) Redacted() []any {
 	if c.NATSURL != "" {
 		bus, _ = natsHosts(c.NATSURL)
 	}
-	return []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir, "bus", bus}
+	attrs := []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir, "bus", bus}
+	if c.DebugAddr != "" {
+		attrs = append(attrs, "debug_addr", c.DebugAddr)
+	}
+	return attrs
 }
 
 // natsHosts checks a list of NATS server URLs, as the NATS client takes it
@@ -194,6 +203,18 @@ func natsHosts(list string) (string, error) {
 		hosts = append(hosts, u.Scheme+"://"+u.Host)
 	}
 	return strings.Join(hosts, ","), nil
+}
+
+// splitAddr checks that addr, the value of the variable name, is host:port.
+func splitAddr(name, addr string) (host, port string, err error) {
+	host, port, err = net.SplitHostPort(addr)
+	if err != nil {
+		return "", "", &Error{name, fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8080)", addr)}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", "", &Error{name, fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	}
+	return host, port, nil
 }
 
 func parseBaseURL(s string) (*url.URL, error) {

@@ -51,6 +51,13 @@ func TestLoadValues(t *testing.T) {
 	if c.WebhookPrivate {
 		t.Fatal("webhooks reach private addresses by default")
 	}
+	if c.DebugAddr != "" {
+		t.Fatalf("debug address %q by default, want none", c.DebugAddr)
+	}
+	c, err = Load(env(map[string]string{"KEFU_DEBUG_ADDR": "127.0.0.1:6060"}))
+	if err != nil || c.DebugAddr != "127.0.0.1:6060" {
+		t.Fatalf("KEFU_DEBUG_ADDR = %q, %v", c.DebugAddr, err)
+	}
 	c, err = Load(env(map[string]string{"KEFU_WEBHOOK_PRIVATE": "allow"}))
 	if err != nil || !c.WebhookPrivate {
 		t.Fatalf("KEFU_WEBHOOK_PRIVATE=allow: %v, %v", c.WebhookPrivate, err)
@@ -86,6 +93,8 @@ func TestLoadErrors(t *testing.T) {
 		{"addr without port", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "localhost"}},
 		{"addr bad port", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "127.0.0.1:http"}},
 		{"addr port too big", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "127.0.0.1:70000"}},
+		{"debug addr without port", "KEFU_DEBUG_ADDR", map[string]string{"KEFU_DEBUG_ADDR": "localhost"}},
+		{"debug addr bad port", "KEFU_DEBUG_ADDR", map[string]string{"KEFU_DEBUG_ADDR": "127.0.0.1:pprof"}},
 		{"database url", "DATABASE_URL", map[string]string{"DATABASE_URL": "postgres://%zz"}},
 		{"base url scheme", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "ftp://example.com"}},
 		{"base url relative", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "/kefu"}},

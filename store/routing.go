@@ -297,6 +297,16 @@ func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
 	return q, nil
 }
 
+// QueueLength counts the queued support chats, from the queue's own
+// partial index.
+func (db *DB) QueueLength(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'support' AND status = 'queued'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: queue length: %w", err)
+	}
+	return n, nil
+}
+
 // RecentAssignments returns the times of the last n assignments.
 func (db *DB) RecentAssignments(ctx context.Context, n int) ([]time.Time, error) {
 	rows, err := db.pool.Query(ctx, `SELECT assigned_at FROM conversations WHERE assigned_at IS NOT NULL

@@ -100,7 +100,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cfg.BaseURL.Host = net.JoinHostPort(cfg.BaseURL.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 
-	a := app.New(db, appConfig(cfg, d.url), logger)
+	acfg := appConfig(cfg, d.url)
+	if cfg.DebugAddr != "" {
+		// Metrics and pprof, for operators only: never on the main address.
+		if acfg.Debug, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
+			return fmt.Errorf("KEFU_DEBUG_ADDR: %w", err)
+		}
+		defer acfg.Debug.Close()
+		fmt.Fprintf(stdout, "kefu: metrics on http://%s/metrics, pprof on http://%[1]s/debug/pprof/\n", acfg.Debug.Addr())
+	}
+	a := app.New(db, acfg, logger)
 	// Every way out waits for everything the app started.
 	defer a.Stop()
 	if err := a.Start(ctx); err != nil {
