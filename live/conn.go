@@ -48,7 +48,7 @@ type Conn struct {
 	done chan struct{} // closed by the first Close
 
 	mu      sync.Mutex      // guards the fields below
-	ctx     context.Context // Run's, for jobs; nil until Run starts
+	ctx     context.Context // Run's, for jobs, with after; nil until Run starts
 	ping    *time.Timer     // marks a ping due, every PingInterval
 	queue   []Job           // jobs waiting; nil while there are none
 	pingDue bool
@@ -59,6 +59,7 @@ type Conn struct {
 	ended   bool // Run has stopped reading: no writer starts any more
 
 	writer   sync.WaitGroup // the writer, while it runs
+	after    *written       // see OnWritten; set by Run, then the writer's
 	closeErr error          // the close handshake's outcome; the writer's until it ends
 }
 
@@ -132,7 +133,8 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 	stop := context.AfterFunc(ctx, func() { c.Close(websocket.StatusGoingAway, "server shutting down") })
 	defer stop()
 	c.mu.Lock()
-	c.ctx = ctx
+	c.after = &written{}
+	c.ctx = withWritten(ctx, c.after)
 	c.ping = time.AfterFunc(c.opts.PingInterval, c.pingTime)
 	if c.closed || len(c.queue) > 0 {
 		c.wakeLocked()
@@ -257,15 +259,18 @@ func (c *Conn) sendPing() {
 func (c *Conn) run(ctx context.Context, job Job) {
 	frame, err := job(ctx)
 	if err != nil {
+		c.after.done(false)
 		c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 		return
 	}
 	if frame == nil || c.closing() {
+		c.after.done(false)
 		return
 	}
 	wctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
 	err = c.ws.Write(wctx, websocket.MessageText, frame)
 	cancel()
+	c.after.done(err == nil)
 	if err != nil {
 		c.Close(websocket.StatusGoingAway, "write timeout")
 	}
