@@ -55,6 +55,8 @@ func publicError(err error) (int, string, string) {
 		return http.StatusConflict, "already_assigned", "Another agent took this chat first."
 	case errors.Is(err, chat.ErrAtCapacity):
 		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows."
+	case errors.Is(err, chat.ErrAlreadyTheirs):
+		return http.StatusConflict, "already_theirs", "The chat is already with that agent."
 	case errors.Is(err, chat.ErrResolved):
 		return http.StatusConflict, "resolved", "This chat is already resolved."
 	case errors.Is(err, errMethod):

@@ -344,7 +344,8 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 }
 
 // Transfer hands an assigned chat from whoever has it to agent to, with an
-// optional private note for agents.
+// optional private note for agents; chat.ErrAlreadyTheirs when to has it
+// already, which changes nothing.
 func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// The agent is checked in the transaction that hands the chat over, so
@@ -361,11 +362,16 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 			return chat.Invalid("to", "The chat can only be transferred to an active agent.")
 		}
 		var status chat.Status
-		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
+		var assignee int64
+		if err := tx.QueryRow(ctx, `SELECT status, coalesce(assigned_agent_id, 0) FROM conversations
+			WHERE id = $1 AND kind = 'support' FOR UPDATE`, id).Scan(&status, &assignee); err != nil {
 			return err
 		}
-		if status == chat.Resolved {
+		switch {
+		case status == chat.Resolved:
 			return chat.ErrResolved
+		case status == chat.Assigned && assignee == to:
+			return chat.ErrAlreadyTheirs
 		}
 		if err := ensureAgent(ctx, tx, to, chat.DefaultSettings().DefaultCapacity); err != nil {
 			return err
