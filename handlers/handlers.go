@@ -42,8 +42,6 @@ type Routing struct {
 	Grace time.Duration
 	// TargetWait is how long a chat waits for the agent it names.
 	TargetWait time.Duration
-	// Capacity is a new agent's number of open chats.
-	Capacity int
 }
 
 // Handler serves kefu over HTTP.

@@ -30,7 +30,7 @@ const (
 // stateUpdate lets an agent switch between available and away.
 func (h *Handler) stateUpdate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -50,7 +50,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}

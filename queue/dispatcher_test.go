@@ -55,7 +55,10 @@ func newWorld(t testing.TB, agents, capacity, chats int) *world {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.EnsureAgent(ctx, u.ID, capacity); err != nil {
+		if err := db.EnsureAgent(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetCapacity(ctx, u.ID, capacity); err != nil {
 			t.Fatal(err)
 		}
 		w.agents = append(w.agents, u.ID)

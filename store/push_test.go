@@ -228,7 +228,7 @@ func newPushWorld(t *testing.T) pushWorld {
 		t.Fatal(err)
 	}
 	for _, u := range []chat.User{alex, w.kim} {
-		if err := db.EnsureAgent(ctx, u.ID, 5); err != nil {
+		if err := db.EnsureAgent(ctx, u.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

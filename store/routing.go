@@ -373,7 +373,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 		case status == chat.Assigned && assignee == to:
 			return chat.ErrAlreadyTheirs
 		}
-		if err := ensureAgent(ctx, tx, to, chat.DefaultSettings().DefaultCapacity); err != nil {
+		if err := ensureAgent(ctx, tx, to); err != nil {
 			return err
 		}
 		free, err := lockAgentUnderCapacity(ctx, tx, to)
