@@ -146,20 +146,18 @@ func (h *Handler) acted(w http.ResponseWriter, r *http.Request, location, notice
 // (with the refusal's status), and a plain form goes back to the console page
 // back, which says the reason once. The agent never lands on an error page.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, err error, say, back string) {
-	status, code, msg := publicError(err)
-	if status == http.StatusInternalServerError {
+	if say != "" {
+		err = &saying{err: err, say: say}
+	}
+	status, _, msg := publicError(err)
+	if status == http.StatusInternalServerError || wantsJSON(r) {
 		h.fail(w, r, err)
 		return
-	}
-	if say != "" {
-		msg = say
 	}
 	if errors.Is(err, chat.ErrNotFound) {
 		back = "/console" // the page it was posted from shows nothing now
 	}
 	switch {
-	case wantsJSON(r):
-		writeJSON(w, status, map[string]string{"error": code, "message": msg})
 	case wantsFragment(r):
 		h.render(w, r, status, console.FlashChanged(console.Flash{Text: msg, Refused: true}))
 	default:
