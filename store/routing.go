@@ -278,18 +278,19 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 }
 
 // Queue returns every queued support chat in order, with its position (1 =
-// next) and its first message, from one snapshot: positions are 1..N.
+// next) and the visitor's newest text message, from one snapshot: positions
+// are 1..N.
 func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
 	rows, err := db.pool.Query(ctx, `SELECT c.id, c.visitor_id, row_number() OVER (ORDER BY c.queued_at, c.id), c.queued_at,
-		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' ORDER BY m.seq LIMIT 1), ''),
-		coalesce(c.target_user_id, 0)
+		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' AND m.sender_id = c.visitor_id
+			ORDER BY m.seq DESC LIMIT 1), '')
 		FROM conversations c WHERE c.kind = 'support' AND c.status = 'queued' ORDER BY c.queued_at, c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
 	}
 	q, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.QueueEntry, error) {
 		var e chat.QueueEntry
-		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.FirstMessage, &e.TargetID)
+		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.Preview)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
