@@ -65,7 +65,7 @@ func New(d Deps) *Handler {
 
 // NewSessions returns the session manager kefu uses: sessions in PostgreSQL,
 // an HttpOnly SameSite=Lax cookie, Secure when kefu is served over https.
-// Expired sessions are purged by store.DB.PurgeSessions, not by pgxstore's
+// Expired sessions are purged by store.DB.PurgeExpired, not by pgxstore's
 // own clean-up goroutine, whose stop races with its start.
 func NewSessions(db *store.DB, secure bool) *scs.SessionManager {
 	m := scs.New()
