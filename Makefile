@@ -41,12 +41,16 @@ lint: vet
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./handlers/ ./store/
 
-.PHONY: deps-postgres deps-chromium
-deps: deps-postgres deps-chromium
+.PHONY: deps-postgres deps-chromium deps-nats
+deps: deps-postgres deps-chromium deps-nats
 
 # PostgreSQL server binaries, for the embedded database and the tests.
 deps-postgres:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || $(call apt,postgresql)
+
+# Debian's nats-server, for the tests of the NATS bus (each starts its own).
+deps-nats:
+	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || $(call apt,nats-server)
 
 # Debian's chromium, for the browser tests.
 deps-chromium:

@@ -13,7 +13,9 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -32,6 +34,8 @@ type Deps struct {
 	Now func() time.Time
 	// Routing is what pages and sockets must know of routing.
 	Routing Routing
+	// Metrics counts messages stored and delivered, sockets and takes (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // Routing is what the handlers must know of routing: values the dispatcher
@@ -61,6 +65,15 @@ func New(d Deps) *Handler {
 	h := &Handler{Deps: d}
 	h.hub = newHub(h)
 	return h
+}
+
+// stored passes on what a store send returned, counting the message when
+// it was stored now: h.stored(h.DB.SendMessage(ctx, s)).
+func (h *Handler) stored(msg chat.Message, created bool, err error) (chat.Message, bool, error) {
+	if err == nil && created {
+		h.Metrics.MessageStored()
+	}
+	return msg, created, err
 }
 
 // NewSessions returns the session manager kefu uses: sessions in PostgreSQL,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/thread"
 )
@@ -93,12 +94,23 @@ func (fh frameHandlers) handle(ctx context.Context, data []byte) (inFrame, error
 // keeps the two apart, and the reader hands the writer what it needs inside
 // jobs.
 type socket struct {
-	h    *Handler
-	conn *live.Conn
-	user chat.User
+	h          *Handler
+	conn       *live.Conn
+	user       chat.User
+	deliveries metrics.Deliveries // counts the messages delivered here
 }
 
 func (s *socket) connection() *live.Conn { return s.conn }
+
+// delivered returns frame, the frame of a job delivering msg, and, when it
+// is not nil, counts msg as delivered once the frame is written.
+func (s *socket) delivered(ctx context.Context, msg chat.Message, frame []byte) []byte {
+	if frame != nil {
+		created := msg.CreatedAt
+		live.OnWritten(ctx, func() { s.deliveries.Written(created) })
+	}
+	return frame
+}
 
 // newSend checks a send frame and returns the message it asks to store.
 func (s *socket) newSend(f inFrame) (store.Send, error) {

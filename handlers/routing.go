@@ -62,6 +62,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		h.refused(w, r, err, say, backTo(r))
 		return
 	}
+	h.Metrics.Taken()
 	h.acted(w, r, "/console/c/"+itoa(id), "", map[string]any{"conversation_id": id, "status": chat.Assigned},
 		console.Taken(id))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/metrics"
 )
 
 // Config holds routing's times.
@@ -20,6 +21,8 @@ type Config struct {
 	Sweep time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Metrics counts the chats assigned (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // DefaultConfig is routing as the README describes it.
@@ -95,6 +98,7 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 			return Pick(c, loads, now)
 		})
 		n += len(batch)
+		d.cfg.Metrics.Assigned(len(batch))
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}

@@ -56,7 +56,7 @@ func (db *DB) ResetPassword(ctx context.Context, actorID, userID int64, hash str
 	if hash == "" {
 		return fmt.Errorf("store: reset password of user %d: empty hash", userID)
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1
 			WHERE id = $1 AND kind = 'member'`, userID, hash)
 		if err != nil {

@@ -8,8 +8,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kefu-im/kefu/chat"
 )
 
@@ -69,7 +67,7 @@ func (db *DB) MayStart(ctx context.Context, from, to int64) error {
 // direct one with its other member, a support chat between its visitor and
 // customer service. Group messages, notes and system lines are not checked:
 // a group's members are kin, and notes never reach the visitor.
-func maySend(ctx context.Context, tx pgx.Tx, s Send) error {
+func maySend(ctx context.Context, tx *txn, s Send) error {
 	if s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
 		return nil
 	}

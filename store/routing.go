@@ -34,7 +34,7 @@ const queueScan = 20
 func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int,
 	pick func(chat.QueuedChat, []chat.AgentLoad) (agentID int64, ok bool)) ([]chat.Assignment, error) {
 	var out []chat.Assignment
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		out = out[:0]
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
 			return err
@@ -113,7 +113,7 @@ func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duratio
 // lockAgentUnderCapacity locks the agent's row and then counts their open
 // chats afresh: every assignment takes this lock, so the count cannot grow
 // underneath us.
-func lockAgentUnderCapacity(ctx context.Context, tx pgx.Tx, agentID int64) (bool, error) {
+func lockAgentUnderCapacity(ctx context.Context, tx *txn, agentID int64) (bool, error) {
 	var capacity int
 	err := tx.QueryRow(ctx, "SELECT capacity FROM agents WHERE user_id = $1 FOR UPDATE", agentID).Scan(&capacity)
 	if err == pgx.ErrNoRows {
@@ -131,7 +131,7 @@ func lockAgentUnderCapacity(ctx context.Context, tx pgx.Tx, agentID int64) (bool
 }
 
 // assign gives conversation id to agentID and says so in the conversation.
-func assign(ctx context.Context, tx pgx.Tx, id, agentID int64, now time.Time) error {
+func assign(ctx context.Context, tx *txn, id, agentID int64, now time.Time) error {
 	if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'assigned', assigned_agent_id = $2, assigned_at = $3,
 		first_response_at = NULL, target_released_at = coalesce(target_released_at, $3) WHERE id = $1`, id, agentID, now); err != nil {
 		return err
@@ -162,7 +162,7 @@ func displayName(ctx context.Context, q querier, id int64) (string, error) {
 
 // systemLine writes the system line code with args into a conversation;
 // chat.SystemText gives its words when it is shown.
-func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, code chat.SystemCode, args ...string) error {
+func systemLine(ctx context.Context, tx *txn, conversationID int64, code chat.SystemCode, args ...string) error {
 	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Code: code, Args: args})
 	return err
 }
@@ -170,7 +170,7 @@ func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, code chat.
 // Take gives a queued chat to agentID by hand. When someone got it first it
 // returns chat.ErrAlreadyAssigned; when the agent is full, chat.ErrAtCapacity.
 func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var status chat.Status
 		// Waits for a dispatcher holding the row, then sees what it did.
 		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
@@ -201,7 +201,7 @@ func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error 
 // queue. Each move is a system line in the conversation.
 func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]chat.HandBack, error) {
 	var out []chat.HandBack
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		rows, err := tx.Query(ctx, `SELECT c.id, c.assigned_agent_id,
 			CASE WHEN NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1)
 			     THEN 'offline' ELSE 'no_answer' END
@@ -298,6 +298,16 @@ func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
 	return q, nil
 }
 
+// QueueLength counts the queued support chats, from the queue's own
+// partial index.
+func (db *DB) QueueLength(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'support' AND status = 'queued'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: queue length: %w", err)
+	}
+	return n, nil
+}
+
 // RecentAssignments returns the times of the last n assignments.
 func (db *DB) RecentAssignments(ctx context.Context, n int) ([]time.Time, error) {
 	rows, err := db.pool.Query(ctx, `SELECT assigned_at FROM conversations WHERE assigned_at IS NOT NULL
@@ -314,7 +324,7 @@ func (db *DB) RecentAssignments(ctx context.Context, n int) ([]time.Time, error)
 
 // Resolve marks a support chat resolved by agentID; chat.ErrResolved when it already is.
 func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var status chat.Status
 		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
 			return err
@@ -348,7 +358,7 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 // optional private note for agents; chat.ErrAlreadyTheirs when to has it
 // already, which changes nothing.
 func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		// The agent is checked in the transaction that hands the chat over, so
 		// that one disabled or taken off the list a moment ago never gets it.
 		agents, _, err := agentList(ctx, tx)

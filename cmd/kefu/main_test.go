@@ -62,10 +62,13 @@ func TestBadConfigExits(t *testing.T) {
 	}
 }
 
-var servingRe = regexp.MustCompile(`kefu: serving on (http://\S+)`)
+var (
+	servingRe = regexp.MustCompile(`kefu: serving on (http://\S+)`)
+	metricsRe = regexp.MustCompile(`kefu: metrics on (http://\S+/metrics),`)
+)
 
 func TestRunServesAndShutsDownGracefully(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_ADDR": "127.0.0.1:0",
+	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_ADDR": "127.0.0.1:0", "KEFU_DEBUG_ADDR": "127.0.0.1:0",
 		"KEFU_ADMIN_EMAIL": "ops@example.com", "KEFU_ADMIN_PASSWORD": "a long password"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -74,10 +77,13 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	go func() { runErr <- run(ctx, nil, func(k string) string { return env[k] }, pw); pw.Close() }()
 
 	lines := bufio.NewScanner(pr)
-	var base string
+	var base, metrics string
 	for base == "" && lines.Scan() {
 		if m := servingRe.FindStringSubmatch(lines.Text()); m != nil {
 			base = m[1]
+		}
+		if m := metricsRe.FindStringSubmatch(lines.Text()); m != nil {
+			metrics = m[1]
 		}
 	}
 	if base == "" {
@@ -88,6 +94,13 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	resp, err := http.Get(base + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if metrics == "" {
+		t.Fatal("run did not say where the metrics are")
+	}
+	if resp, err = http.Get(metrics); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %v %v", metrics, resp, err)
 	}
 	resp.Body.Close()
 	resp, err = http.Post(base+"/widget/visitors", "", nil)
@@ -129,6 +142,10 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return after shutdown")
+	}
+	if resp, err := http.Get(metrics); err == nil {
+		resp.Body.Close()
+		t.Fatal("the debug address still answers after shutdown")
 	}
 }
 
