@@ -13,8 +13,8 @@ run: deps-postgres
 	$(GO) build -o $(RUN_BIN) ./cmd/kefu
 	exec $(RUN_BIN)
 
-## test: install what the tests need, check generated code, vet, and run every test with the race detector
-test: deps check-generated vet
+## test: install what the tests need, check generated code and formatting, vet, and run every test with the race detector
+test: deps check-generated lint
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## build: a static binary in ./bin

@@ -111,7 +111,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Base:     base,
 		Live:     cfg.Live,
 		Now:      cfg.Now,
-		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait, Capacity: cfg.Routing.Capacity},
+		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait},
 		Metrics:  m,
 	})
 	if a.nats != nil {

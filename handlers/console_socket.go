@@ -25,7 +25,7 @@ type consoleSocket struct {
 	csrf    string // the session's CSRF token, for forms in pushed fragments
 	session string // the session's token: the socket closes when that session ends
 
-	frames  frameHandlers
+	frames frameHandlers
 
 	// screen is what the browser has been sent. Writer goroutine only.
 	screen consoleScreen

@@ -46,8 +46,6 @@ type Routing struct {
 	Grace time.Duration
 	// TargetWait is how long a chat waits for the agent it names.
 	TargetWait time.Duration
-	// Capacity is a new agent's number of open chats.
-	Capacity int
 }
 
 // Handler serves kefu over HTTP.
@@ -80,7 +78,7 @@ func (h *Handler) stored(msg chat.Message, created bool, err error) (chat.Messag
 
 // NewSessions returns the session manager kefu uses: sessions in PostgreSQL,
 // an HttpOnly SameSite=Lax cookie, Secure when kefu is served over https.
-// Expired sessions are purged by store.DB.PurgeSessions, not by pgxstore's
+// Expired sessions are purged by store.DB.PurgeExpired, not by pgxstore's
 // own clean-up goroutine, whose stop races with its start.
 func NewSessions(db *store.DB, secure bool) *scs.SessionManager {
 	m := scs.New()

@@ -143,21 +143,29 @@ func (s *socket) read(ctx context.Context, f inFrame, v chat.Viewer) error {
 	return s.h.DB.MarkRead(ctx, conv.ID, s.user.ID, f.Seq)
 }
 
+// sayNotStored is what the sender of a message is told when storing it
+// failed in a way that trying again would not mend.
+const sayNotStored = "This message could not be stored."
+
 // refusal answers a frame that failed, and returns what the browser is to
 // be shown, or nil when it has been answered. A frame refused for good is
-// acknowledged with the reason. When the fault is ours (the database is
-// unavailable, say), a message is not acknowledged but handed back to be
-// sent again with the same client_msg_id, and a resume is answered by
-// closing the socket, so that the browser reconnects and resumes; internal
-// errors are logged, not shown.
+// acknowledged with the reason. When the fault is ours and passing (the
+// database unreachable or restarting, a timeout: store.Transient), a
+// message is not acknowledged but handed back to be sent again with the
+// same client_msg_id; any other failure to store it is refused for good,
+// or the browser would send it again forever. A resume that fails is
+// answered by closing the socket, so that the browser reconnects and
+// resumes. Internal errors are logged, not shown.
 func (s *socket) refusal(f inFrame, err error) []templ.Component {
 	status, _, msg := publicError(err)
 	if status == http.StatusInternalServerError {
 		s.h.Logger.Error("live frame failed", "user_id", s.user.ID, "type", f.Type, "err", err)
 		switch {
-		case f.Type == "send" && f.ClientMsgID != "":
+		case f.Type == "send" && f.ClientMsgID != "" && store.Transient(err):
 			s.conn.Enqueue(frameJob(thread.Retry(f.ClientMsgID)))
 			return nil
+		case f.Type == "send":
+			msg = sayNotStored
 		case f.Type == "resume":
 			s.conn.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 			return nil

@@ -105,7 +105,8 @@ var contextKeys = []string{"page", "referrer", "language", "timezone"}
 func visitorContext(in map[string]string, userAgent string) map[string]string {
 	out := map[string]string{}
 	for _, k := range contextKeys {
-		if v := strings.TrimSpace(in[k]); v != "" && utf8.ValidString(v) {
+		// A value that is not plain text (bad UTF-8, or a NUL, which jsonb refuses) is dropped.
+		if v := strings.TrimSpace(in[k]); v != "" && utf8.ValidString(v) && !strings.ContainsRune(v, 0) {
 			out[k] = truncate(v, 2000)
 		}
 	}

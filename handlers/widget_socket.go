@@ -103,7 +103,9 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 
 func (s *widgetSocket) viewer() chat.Viewer { return chat.Viewer{UserID: s.user.ID} }
 
-func (s *widgetSocket) readFrame(ctx context.Context, f inFrame) error { return s.read(ctx, f, s.viewer()) }
+func (s *widgetSocket) readFrame(ctx context.Context, f inFrame) error {
+	return s.read(ctx, f, s.viewer())
+}
 
 // onResume keeps what the resume frame says the widget is aimed at, for the
 // sends that follow, and hands the writer its copy with the resume.

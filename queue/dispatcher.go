@@ -19,8 +19,6 @@ type Config struct {
 	TargetWait time.Duration
 	// Sweep is how often timers are checked and the queue retried without a wake-up (5 s).
 	Sweep time.Duration
-	// Capacity is a new agent's number of open chats (5).
-	Capacity int
 	// Now is the clock; tests set it.
 	Now func() time.Time
 	// Metrics counts the chats assigned (nil: nothing).
@@ -29,7 +27,7 @@ type Config struct {
 
 // DefaultConfig is routing as the README describes it.
 var DefaultConfig = Config{Grace: 30 * time.Second, AnswerTimeout: 3 * time.Minute, TargetWait: 2 * time.Minute,
-	Sweep: 5 * time.Second, Capacity: 5, Now: time.Now}
+	Sweep: 5 * time.Second, Now: time.Now}
 
 // Store is what the dispatcher needs of the database (store.DB in
 // production): the agents' list, and routing's transactions.

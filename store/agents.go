@@ -13,18 +13,19 @@ import (
 )
 
 // EnsureAgent gives userID a routing profile if they have none: available,
-// with the default_capacity setting, or capacity when that is unset.
-func (db *DB) EnsureAgent(ctx context.Context, userID int64, capacity int) error {
-	if err := ensureAgent(ctx, db.pool, userID, capacity); err != nil {
+// with the default_capacity setting (chat.DefaultSettings' until an admin or
+// KEFU_CONFIG sets it), the one place a new agent's capacity comes from.
+func (db *DB) EnsureAgent(ctx context.Context, userID int64) error {
+	if err := ensureAgent(ctx, db.pool, userID); err != nil {
 		return fmt.Errorf("store: ensure agent %d: %w", userID, mapErr(err))
 	}
 	return nil
 }
 
-func ensureAgent(ctx context.Context, q querier, userID int64, capacity int) error {
+func ensureAgent(ctx context.Context, q querier, userID int64) error {
 	_, err := q.Exec(ctx, `INSERT INTO agents (user_id, capacity)
 		VALUES ($1, coalesce((SELECT (value #>> '{}')::int FROM settings WHERE key = $3), $2))
-		ON CONFLICT DO NOTHING`, userID, capacity, SettingCapacity)
+		ON CONFLICT DO NOTHING`, userID, chat.DefaultSettings().DefaultCapacity, SettingCapacity)
 	return err
 }
 

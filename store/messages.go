@@ -126,7 +126,7 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		} else if err := settings.SupportOpen(); err != nil {
 			return err
 		}
-		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to); err != nil {
+		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to, false); err != nil {
 			return err
 		}
 		if err := setVisitorDetails(ctx, tx, s.SenderID, s.VisitorName, s.VisitorEmail); err != nil {

@@ -278,18 +278,19 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 }
 
 // Queue returns every queued support chat in order, with its position (1 =
-// next) and its first message, from one snapshot: positions are 1..N.
+// next) and the visitor's newest text message, from one snapshot: positions
+// are 1..N.
 func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
 	rows, err := db.pool.Query(ctx, `SELECT c.id, c.visitor_id, row_number() OVER (ORDER BY c.queued_at, c.id), c.queued_at,
-		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' ORDER BY m.seq LIMIT 1), ''),
-		coalesce(c.target_user_id, 0)
+		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' AND m.sender_id = c.visitor_id
+			ORDER BY m.seq DESC LIMIT 1), '')
 		FROM conversations c WHERE c.kind = 'support' AND c.status = 'queued' ORDER BY c.queued_at, c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
 	}
 	q, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.QueueEntry, error) {
 		var e chat.QueueEntry
-		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.FirstMessage, &e.TargetID)
+		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.Preview)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
@@ -354,7 +355,8 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 }
 
 // Transfer hands an assigned chat from whoever has it to agent to, with an
-// optional private note for agents.
+// optional private note for agents; chat.ErrAlreadyTheirs when to has it
+// already, which changes nothing.
 func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
 	err := db.inTx(ctx, func(tx *txn) error {
 		// The agent is checked in the transaction that hands the chat over, so
@@ -371,13 +373,18 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 			return chat.Invalid("to", "The chat can only be transferred to an active agent.")
 		}
 		var status chat.Status
-		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
+		var assignee int64
+		if err := tx.QueryRow(ctx, `SELECT status, coalesce(assigned_agent_id, 0) FROM conversations
+			WHERE id = $1 AND kind = 'support' FOR UPDATE`, id).Scan(&status, &assignee); err != nil {
 			return err
 		}
-		if status == chat.Resolved {
+		switch {
+		case status == chat.Resolved:
 			return chat.ErrResolved
+		case status == chat.Assigned && assignee == to:
+			return chat.ErrAlreadyTheirs
 		}
-		if err := ensureAgent(ctx, tx, to, chat.DefaultSettings().DefaultCapacity); err != nil {
+		if err := ensureAgent(ctx, tx, to); err != nil {
 			return err
 		}
 		free, err := lockAgentUnderCapacity(ctx, tx, to)

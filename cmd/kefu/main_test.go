@@ -242,8 +242,9 @@ func TestConfigSeedsFirstStartOnly(t *testing.T) {
 
 // TestUserAdminAndPasswd: `user add -admin` lists the admin as customer
 // service unless customer_service_uids is false, `user add -agent` is refused
-// then without creating anyone, and `user passwd` sets a new password and
-// ends the member's sessions (their session epoch moves on).
+// then without creating anyone, and `user passwd` sets a new password, ends
+// the member's sessions (their session epoch moves on) and lifts the
+// account's sign-in lockout.
 func TestUserAdminAndPasswd(t *testing.T) {
 	ctx := context.Background()
 	for _, unrestricted := range []bool{false, true} {
@@ -301,6 +302,23 @@ func TestUserAdminAndPasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sam is locked out after too many wrong passwords, and the address
+	// they came from has also tried another account.
+	limits := store.LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 8}
+	for range limits.PerAccount {
+		if err := db.ReserveLoginAttempt(ctx, "Sam@example.com", "198.51.100.7", limits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if err := db.ReserveLoginAttempt(ctx, "lee@example.com", "198.51.100.7", limits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var limited *store.LimitError
+	if err := db.ReserveLoginAttempt(ctx, "sam@example.com", "203.0.113.9", limits); !errors.As(err, &limited) {
+		t.Fatalf("a sixth sign-in to a locked account: %v; want a limit", err)
+	}
 	delete(env, "KEFU_USER_PASSWORD")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"user", "passwd", "-email", "sam@example.com"}, getenv, &out); err != nil {
@@ -316,6 +334,15 @@ func TestUserAdminAndPasswd(t *testing.T) {
 	}
 	if ok, _ := auth.CheckPassword(after.PasswordHash, m[1]); !ok || after.SessionEpoch == before.SessionEpoch {
 		t.Fatalf("after user passwd: signs in with the printed password %v, session epoch %d (was %d)", ok, after.SessionEpoch, before.SessionEpoch)
+	}
+	// The reset lifts the account's lockout, but not the address's own
+	// count of failures on other accounts.
+	if err := db.ReserveLoginAttempt(ctx, "sam@example.com", "203.0.113.9", limits); err != nil {
+		t.Fatalf("signing in after user passwd: %v; want the account's lockout lifted", err)
+	}
+	limits.PerAddress = 3
+	if err := db.ReserveLoginAttempt(ctx, "sam@example.com", "198.51.100.7", limits); !errors.As(err, &limited) {
+		t.Fatalf("an address that failed on another account, after user passwd: %v; want its failures kept", err)
 	}
 	for _, args := range [][]string{{"user", "passwd"}, {"user", "passwd", "-email", "nobody@example.com"}, {"user", "passwd", "-nope"}} {
 		if err := run(ctx, args, getenv, io.Discard); err == nil {

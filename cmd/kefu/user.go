@@ -65,6 +65,9 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	if !chat.ValidEmail(*email) {
 		return fmt.Errorf("user add: -email %q is not an email address", *email)
 	}
+	if !chat.ValidName(*name) {
+		return fmt.Errorf("user add: -name is at most %d characters of text", chat.MaxNameChars)
+	}
 	password, generated := newPassword(cfg)
 	hash, err := auth.HashPassword(password)
 	if err != nil {
