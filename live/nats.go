@@ -128,9 +128,9 @@ func (b *NATSBus) Run(ctx context.Context) {
 		}
 		subs = append(subs, sub)
 	}
-	if nc.IsConnected() {
-		b.signal()
-	}
+	// The connection signals once it is made (ConnectHandler), also when it
+	// was made before Run: signalling here as well would count the first
+	// connection twice, and the second would look like a reconnect.
 	listening := false
 	dropped := 0
 	for {
