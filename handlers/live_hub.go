@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -87,7 +88,10 @@ func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Con
 	go func() {
 		defer hb.running.Done()
 		defer closed()
-		_ = conn.Run(hb.h.Base, onFrame)
+		var p *live.PanicError
+		if err := conn.Run(hb.h.Base, onFrame); errors.As(err, &p) {
+			hb.h.Logger.Error("live socket closed after a panic", "panic", p.Value, "stack", string(p.Stack))
+		}
 	}()
 }
 

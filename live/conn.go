@@ -7,7 +7,9 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -57,6 +59,8 @@ type Conn struct {
 	code    websocket.StatusCode
 	reason  string
 	ended   bool // Run has stopped reading: no writer starts any more
+	// panicErr is the first panic of a job or a frame handler.
+	panicErr *PanicError
 
 	writer   sync.WaitGroup // the writer, while it runs
 	after    *written       // see OnWritten; set by Run, then the writer's
@@ -147,7 +151,7 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 			return c.end(err)
 		}
 		if typ == websocket.MessageText {
-			handle(ctx, onFrame, data)
+			c.handle(ctx, onFrame, data)
 		}
 	}
 }
@@ -155,14 +159,42 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 // handle runs onFrame on a goroutine of its own, and waits for it. What a
 // frame calls (the database, templates) may grow a goroutine's stack far
 // past what reading needs, and the reader's stack is held for as long as
-// the socket is open.
-func handle(ctx context.Context, onFrame func(context.Context, []byte), frame []byte) {
+// the socket is open. A panic in onFrame ends this connection, not the
+// process.
+func (c *Conn) handle(ctx context.Context, onFrame func(context.Context, []byte), frame []byte) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				c.panicked(r)
+			}
+		}()
 		onFrame(ctx, frame)
 	}()
 	<-done
+}
+
+// PanicError is what Run returns when a job or a frame handler panicked:
+// the connection was closed with 1011 and the process goes on.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("live: panic: %v", e.Value) }
+
+// panicked records the first panic, for Run to return, and closes the
+// connection: the client reconnects and resumes.
+func (c *Conn) panicked(value any) error {
+	c.mu.Lock()
+	if c.panicErr == nil {
+		c.panicErr = &PanicError{Value: value, Stack: debug.Stack()}
+	}
+	err := c.panicErr
+	c.mu.Unlock()
+	c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
+	return err
 }
 
 // end stops the connection once reading has failed with readErr, and
@@ -178,7 +210,12 @@ func (c *Conn) end(readErr error) error {
 		c.ws.CloseNow()
 	}
 	c.writer.Wait()
+	c.mu.Lock()
+	panicErr := c.panicErr
+	c.mu.Unlock()
 	switch {
+	case panicErr != nil:
+		return panicErr
 	case !handshake:
 		return readErr
 	case errors.Is(c.closeErr, net.ErrClosed):
@@ -257,7 +294,7 @@ func (c *Conn) sendPing() {
 }
 
 func (c *Conn) run(ctx context.Context, job Job) {
-	frame, err := job(ctx)
+	frame, err := c.call(ctx, job)
 	if err != nil {
 		c.after.done(false)
 		c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
@@ -274,4 +311,14 @@ func (c *Conn) run(ctx context.Context, job Job) {
 	if err != nil {
 		c.Close(websocket.StatusGoingAway, "write timeout")
 	}
+}
+
+// call runs job; a panic in it closes the connection, as an error does.
+func (c *Conn) call(ctx context.Context, job Job) (frame []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.panicked(r)
+		}
+	}()
+	return job(ctx)
 }

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -251,5 +252,35 @@ func TestFrameSentWithTheHandshakeIsRead(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the frame sent with the handshake was not read")
+	}
+}
+
+// TestPanicClosesTheSocketNotTheProcess: a job or a frame handler that
+// panics closes its socket with 1011, and Run says why; the process, and
+// every other socket, go on.
+func TestPanicClosesTheSocketNotTheProcess(t *testing.T) {
+	for _, where := range []string{"job", "frame"} {
+		t.Run(where, func(t *testing.T) {
+			url, conns, done := serve(t, context.Background(), DefaultOptions, func(_ context.Context, frame []byte) {
+				if string(frame) == "boom" {
+					panic("frame handler went wrong")
+				}
+			})
+			client := dial(t, url, nil)
+			c := <-conns
+			if where == "job" {
+				c.Enqueue(func(context.Context) ([]byte, error) { panic("job went wrong") })
+			} else if err := client.Write(context.Background(), websocket.MessageText, []byte("boom")); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := client.Read(context.Background())
+			if websocket.CloseStatus(err) != websocket.StatusInternalError {
+				t.Fatalf("client saw %v, want close 1011", err)
+			}
+			var p *PanicError
+			if err := <-done; !errors.As(err, &p) || !strings.Contains(fmt.Sprint(p.Value), "went wrong") || len(p.Stack) == 0 {
+				t.Fatalf("Run returned %v, want the panic", err)
+			}
+		})
 	}
 }
