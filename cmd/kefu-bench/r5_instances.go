@@ -47,8 +47,8 @@ type crossing struct {
 }
 
 // chatAcross runs R5's clients on a fresh database served by count
-// instances: the widgets on the first, the console on the last. It floods
-// for the window, then paces at b.rate for the window.
+// instances: the widgets on the first, the console on the last. It paces
+// at b.rate for the window, then floods for the window.
 func (b *bench) chatAcross(ctx context.Context, count int) (crossing, error) {
 	var c crossing
 	dbURL, err := b.pg.database(ctx)
@@ -73,12 +73,14 @@ func (b *bench) chatAcross(ctx context.Context, count int) (crossing, error) {
 		return c, err
 	}
 	defer sc.close()
-	if c.flow, err = sc.flood(ctx, b.opts.window); err != nil {
+	// Latency first: the flood may leave deliveries behind, which would
+	// be timed with the paced messages.
+	if c.latencies, err = sc.paced(ctx, b.rate, b.opts.window); err != nil {
 		return c, err
 	}
 	if err := sc.console.settle(ctx, settleTime); err != nil {
-		b.progress("R5: the flood's deliveries were still arriving when latency was measured: %v", err)
+		b.progress("R5: the paced messages' deliveries were still arriving when the flood began: %v", err)
 	}
-	c.latencies, err = sc.paced(ctx, b.rate, b.opts.window)
+	c.flow, err = sc.flood(ctx, b.opts.window)
 	return c, err
 }

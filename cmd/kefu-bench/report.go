@@ -74,7 +74,11 @@ func (s *statementReport) table(w io.Writer, limit, width int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "per message\ttime %\t statement")
 	for _, st := range s.statements[:min(len(s.statements), limit)] {
-		fmt.Fprintf(tw, "%.2f\t%.1f\t %s\n", s.perMessage(st.calls), 100*st.ms/max(s.totalMS, 1e-9), shorten(st.query, width))
+		q := st.query
+		if width < math.MaxInt {
+			q = shorten(elideColumns(q), width)
+		}
+		fmt.Fprintf(tw, "%.2f\t%.1f\t %s\n", s.perMessage(st.calls), 100*st.ms/max(s.totalMS, 1e-9), q)
 	}
 	tw.Flush()
 }
@@ -104,22 +108,55 @@ func shorten(s string, n int) string {
 	return s
 }
 
+// elideColumns shortens a SELECT's column list, where statements look
+// alike, so that a short line shows what tells them apart: FROM and WHERE.
+func elideColumns(q string) string {
+	rest, ok := strings.CutPrefix(q, "SELECT ")
+	if !ok {
+		return q
+	}
+	depth := 0
+	for i := range len(rest) {
+		switch rest[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+		if depth == 0 && strings.HasPrefix(rest[i:], " FROM ") {
+			if i < 30 {
+				return q
+			}
+			return "SELECT …" + rest[i:]
+		}
+	}
+	return q
+}
+
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
 
-// topOfProfile is `go tool pprof -top` of the profile at path, its ten heaviest functions.
-func topOfProfile(path string) string {
-	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=10", path).CombinedOutput()
+// pprofTop is `go tool pprof -top` with args, without its lines that
+// say what the report says already (the file, the filters) or again.
+func pprofTop(args []string, drop ...string) string {
+	out, err := exec.Command("go", append([]string{"tool", "pprof"}, args...)...).CombinedOutput()
 	if err != nil {
-		return fmt.Sprintf("(go tool pprof -top %s: %v)", path, err)
+		return fmt.Sprintf("(go tool pprof %s: %v)", strings.Join(args, " "), err)
 	}
-	// The file's name, build id and date say nothing the report does not.
+	drop = append(drop, "File", "Build ID", "Type", "Time", "Active filters", "show=")
 	var lines []string
-	for _, l := range strings.Split(string(out), "\n") {
-		if k, _, _ := strings.Cut(l, ":"); !slices.Contains([]string{"File", "Build ID", "Type", "Time"}, k) {
+	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if k, _, _ := strings.Cut(strings.TrimSpace(l), ":"); !slices.ContainsFunc(drop, func(d string) bool { return strings.HasPrefix(k, d) }) {
 			lines = append(lines, l)
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// topOfProfile lists the profile's ten heaviest functions by their own
+// time, then kefu's own ten by the time spent in them and what they call.
+func topOfProfile(path string) string {
+	return pprofTop([]string{"-top", "-nodecount=10", path}) + "\nkefu's own functions, by the time spent in them and what they call:\n" +
+		pprofTop([]string{"-top", "-cum", "-nodecount=10", "-show=kefu-im/kefu/", path}, "Duration")
 }
