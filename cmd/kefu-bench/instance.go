@@ -73,6 +73,15 @@ func startInstance(ctx context.Context, dbURL string) (*instance, error) {
 	return k, nil
 }
 
+// freshInstance runs kefu on a fresh database of the bench's PostgreSQL.
+func (b *bench) freshInstance(ctx context.Context) (*instance, error) {
+	dbURL, err := b.pg.database(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return startInstance(ctx, dbURL)
+}
+
 // stop shuts the instance down as cmd/kefu does.
 func (k *instance) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

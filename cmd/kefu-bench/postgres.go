@@ -130,6 +130,16 @@ func (p *postgres) database(ctx context.Context) (string, error) {
 	return p.server.ConnString(name), err
 }
 
+// openDatabase creates a fresh migrated database and opens it.
+func (p *postgres) openDatabase(ctx context.Context) (*store.DB, string, error) {
+	dbURL, err := p.database(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	db, err := store.Open(ctx, dbURL)
+	return db, dbURL, err
+}
+
 // statement is one normalised statement's share of what ran.
 type statement struct {
 	query string

@@ -73,11 +73,7 @@ const insertSQL = `INSERT INTO messages (conversation_id, seq, sender_id, client
 // in its own scratch conversation of a fresh database, inserting the row a
 // message is, one durable commit per insert, as fast as they can.
 func (b *bench) insertRate(ctx context.Context, n int) (float64, error) {
-	dbURL, err := b.pg.database(ctx)
-	if err != nil {
-		return 0, err
-	}
-	db, err := store.Open(ctx, dbURL)
+	db, dbURL, err := b.pg.openDatabase(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -130,11 +126,7 @@ func (b *bench) insertRate(ctx context.Context, n int) (float64, error) {
 // kefuRate floods one instance with n visitors for the window. A profiled
 // run also writes the CPU profile and counts the statements per message.
 func (b *bench) kefuRate(ctx context.Context, n int, profiled bool) (flow, string, error) {
-	dbURL, err := b.pg.database(ctx)
-	if err != nil {
-		return flow{}, "", err
-	}
-	k, err := startInstance(ctx, dbURL)
+	k, err := b.freshInstance(ctx)
 	if err != nil {
 		return flow{}, "", err
 	}
@@ -169,7 +161,7 @@ func (b *bench) kefuRate(ctx context.Context, n int, profiled bool) (flow, strin
 	// The statements of the deliveries still on their way count too: wait
 	// for them a little, and say how many had arrived.
 	_ = sc.console.settle(ctx, settleTime)
-	if b.statements, err = b.pg.statements(ctx, dbURL); err != nil {
+	if b.statements, err = b.pg.statements(ctx, k.dbURL); err != nil {
 		return f, load, err
 	}
 	b.statements.delivered = sc.console.moved.Load() - delivered

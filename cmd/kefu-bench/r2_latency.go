@@ -12,11 +12,7 @@ import (
 func (b *bench) latency(ctx context.Context) error {
 	n := b.opts.latencySockets
 	b.progress("R2: %d widget sockets, %.0f messages/s for %s", n, b.rate, b.opts.window)
-	dbURL, err := b.pg.database(ctx)
-	if err != nil {
-		return err
-	}
-	k, err := startInstance(ctx, dbURL)
+	k, err := b.freshInstance(ctx)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,7 @@ func (b *bench) idleSockets(ctx context.Context) error {
 	if limit := fileLimit(); limit < uint64(n)+1000 {
 		return fmt.Errorf("%d sockets need more open files than the limit, %d: raise it (ulimit -Hn) or lower -idle-sockets", n, limit)
 	}
-	dbURL, err := b.pg.database(ctx)
-	if err != nil {
-		return err
-	}
-	k, err := startInstance(ctx, dbURL)
+	k, err := b.freshInstance(ctx)
 	if err != nil {
 		return err
 	}

@@ -35,11 +35,7 @@ const claimSQL = `UPDATE conversations SET status = 'assigned', assigned_agent_i
 func (b *bench) routing(ctx context.Context) error {
 	places := r4Agents * r4Capacity
 	b.progress("R4: %d queued chats, %d agents × %d places, %d at once", r4Chats, r4Agents, r4Capacity, r4Workers)
-	dbURL, err := b.pg.database(ctx)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL)
+	db, dbURL, err := b.pg.openDatabase(ctx)
 	if err != nil {
 		return err
 	}

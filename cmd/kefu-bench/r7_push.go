@@ -30,11 +30,7 @@ func (b *bench) pushes(ctx context.Context) error {
 		return err
 	}
 	defer receiver.stop()
-	dbURL, err := b.pg.database(ctx)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL)
+	db, _, err := b.pg.openDatabase(ctx)
 	if err != nil {
 		return err
 	}

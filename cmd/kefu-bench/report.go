@@ -40,7 +40,7 @@ func (b *bench) print(w io.Writer, took time.Duration) {
 	fmt.Fprintf(w, "PostgreSQL: %s (private server, durable commits, pg_stat_statements)\n", b.machine.pgSettings)
 	fmt.Fprintf(w, "each measurement runs %s; load is the 1-minute load average when it ended\n\n", b.opts.window)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "figure\tkefu\treference\tratio\ttarget\tload")
+	fmt.Fprintln(tw, "figure\tkefu\treference or detail\tratio\ttarget\tload")
 	for _, r := range b.rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.figure, r.kefu, r.reference, orDash(r.ratio), orDash(r.target), r.load)
 	}

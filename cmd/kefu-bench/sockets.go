@@ -53,58 +53,82 @@ func writeFrame(ctx context.Context, ws *websocket.Conn, frame map[string]any) e
 // outcome is kefu's answer to a sent message: ack, retry or refused.
 type outcome struct{ kind, clientMsgID string }
 
+// peer is the browser's end of a live socket: a goroutine reads every
+// frame, as a browser does, and hands it on.
+type peer struct {
+	ws    *websocket.Conn
+	ready chan struct{} // closed by the first frame that answers the resume
+	done  chan struct{} // closed when the socket ends
+}
+
+// openPeer opens a live socket at path, resumes as live.js does on open,
+// and returns once a frame holding answered arrives. Every frame goes to
+// onFrame, on the reading goroutine.
+func openPeer(ctx context.Context, k *instance, path string, header http.Header, protocols []string,
+	answered string, onFrame func(frame string, at time.Time)) (*peer, error) {
+	ws, err := dialSocket(ctx, k, path, header, protocols...)
+	if err != nil {
+		return nil, err
+	}
+	p := &peer{ws: ws, ready: make(chan struct{}), done: make(chan struct{})}
+	go p.read(answered, onFrame)
+	if err := writeFrame(ctx, ws, map[string]any{"type": "resume"}); err != nil {
+		return nil, err
+	}
+	return p, waitFor(ctx, p.ready, p.done, "the answer to resume on "+path)
+}
+
+func (p *peer) read(answered string, onFrame func(string, time.Time)) {
+	defer close(p.done)
+	var once sync.Once
+	for {
+		_, data, err := p.ws.Read(context.Background())
+		at := time.Now()
+		if err != nil {
+			return
+		}
+		f := string(data)
+		if strings.Contains(f, answered) {
+			once.Do(func() { close(p.ready) })
+		}
+		onFrame(f, at)
+	}
+}
+
 // visitor is a visitor's widget socket, and their support chat.
 type visitor struct {
-	id    int64
-	conv  int64
-	ws    *websocket.Conn
-	shown chan struct{} // closed once the widget shows its queue status: the resume is answered
+	*peer
+	id   int64
+	conv int64
 	// outcomes carries the answers to sends for whoever waits on them; an
 	// answer nobody waits for is dropped, and only counted.
 	outcomes chan outcome
 	retried  atomic.Int64
 	refused  atomic.Int64
-	done     chan struct{} // closed when the socket ends
 }
 
-// openWidget opens visitor id's widget socket with their token, resumes
-// as live.js does on open, and returns once kefu has answered.
+// openWidget opens visitor id's widget socket with their token; it returns
+// once the widget shows its queue status.
 func openWidget(ctx context.Context, k *instance, id int64, token string) (*visitor, error) {
-	ws, err := dialSocket(ctx, k, "/widget/live", http.Header{}, "kefu.v1", "kefu.token."+token)
-	if err != nil {
-		return nil, err
-	}
-	v := &visitor{id: id, ws: ws, shown: make(chan struct{}), outcomes: make(chan outcome, 4), done: make(chan struct{})}
-	go v.read()
-	if err := writeFrame(ctx, ws, map[string]any{"type": "resume"}); err != nil {
-		return nil, err
-	}
-	return v, waitFor(ctx, v.shown, v.done, "the widget's answer to resume")
+	v := &visitor{id: id, outcomes: make(chan outcome, 4)}
+	var err error
+	v.peer, err = openPeer(ctx, k, "/widget/live", http.Header{}, []string{"kefu.v1", "kefu.token." + token},
+		`data-target="#queue-status"`, v.hear)
+	return v, err
 }
 
-func (v *visitor) read() {
-	defer close(v.done)
-	var once sync.Once
-	for {
-		_, data, err := v.ws.Read(context.Background())
-		if err != nil {
-			return
+// hear counts kefu's answers to sends, and passes them on to a waiting sendStored.
+func (v *visitor) hear(f string, _ time.Time) {
+	for _, m := range outcomeRe.FindAllStringSubmatch(f, -1) {
+		switch m[1] {
+		case "retry":
+			v.retried.Add(1)
+		case "refused":
+			v.refused.Add(1)
 		}
-		f := string(data)
-		if strings.Contains(f, `data-target="#queue-status"`) {
-			once.Do(func() { close(v.shown) })
-		}
-		for _, m := range outcomeRe.FindAllStringSubmatch(f, -1) {
-			switch m[1] {
-			case "retry":
-				v.retried.Add(1)
-			case "refused":
-				v.refused.Add(1)
-			}
-			select {
-			case v.outcomes <- outcome{m[1], m[2]}:
-			default:
-			}
+		select {
+		case v.outcomes <- outcome{m[1], m[2]}:
+		default:
 		}
 	}
 }
@@ -145,11 +169,9 @@ func (v *visitor) sendStored(ctx context.Context, clientMsgID string) error {
 // console is an agent's console socket. Every message delivered to it moves
 // its conversation to the top of the list; onMoved hears of each.
 type console struct {
-	ws     *websocket.Conn
-	listed chan struct{} // closed once the list is shown: the resume is answered
-	done   chan struct{}
-	last   atomic.Int64 // when the last frame arrived, in Unix nanoseconds
-	moved  atomic.Int64 // deliveries received, all told
+	*peer
+	last  atomic.Int64 // when the last frame arrived, in Unix nanoseconds
+	moved atomic.Int64 // deliveries received, all told
 
 	mu      sync.Mutex
 	onMoved func(conv int64, at time.Time)
@@ -158,41 +180,24 @@ type console struct {
 // openConsole opens the console socket with the agent's session cookie and
 // returns once it shows the conversation list.
 func openConsole(ctx context.Context, k *instance, cookie string) (*console, error) {
-	ws, err := dialSocket(ctx, k, "/console/live", http.Header{"Cookie": {cookie}}, "kefu.v1")
-	if err != nil {
-		return nil, err
-	}
-	c := &console{ws: ws, listed: make(chan struct{}), done: make(chan struct{})}
-	go c.read()
-	if err := writeFrame(ctx, ws, map[string]any{"type": "resume"}); err != nil {
-		return nil, err
-	}
-	return c, waitFor(ctx, c.listed, c.done, "the console's list")
+	c := &console{}
+	var err error
+	c.peer, err = openPeer(ctx, k, "/console/live", http.Header{"Cookie": {cookie}}, []string{"kefu.v1"},
+		`data-target="#conversation-list" data-swap="innerHTML"`, c.hear)
+	return c, err
 }
 
-func (c *console) read() {
-	defer close(c.done)
-	var once sync.Once
-	for {
-		_, data, err := c.ws.Read(context.Background())
-		at := time.Now()
-		if err != nil {
-			return
-		}
-		c.last.Store(at.UnixNano())
-		f := string(data)
-		if strings.Contains(f, `data-target="#conversation-list" data-swap="innerHTML"`) {
-			once.Do(func() { close(c.listed) })
-		}
-		c.mu.Lock()
-		hear := c.onMoved
-		c.mu.Unlock()
-		for _, m := range movedRe.FindAllStringSubmatch(f, -1) {
-			c.moved.Add(1)
-			if hear != nil {
-				id, _ := strconv.ParseInt(m[1], 10, 64)
-				hear(id, at)
-			}
+// hear notes when a frame came and the deliveries it holds.
+func (c *console) hear(f string, at time.Time) {
+	c.last.Store(at.UnixNano())
+	c.mu.Lock()
+	onMoved := c.onMoved
+	c.mu.Unlock()
+	for _, m := range movedRe.FindAllStringSubmatch(f, -1) {
+		c.moved.Add(1)
+		if onMoved != nil {
+			id, _ := strconv.ParseInt(m[1], 10, 64)
+			onMoved(id, at)
 		}
 	}
 }
