@@ -45,10 +45,10 @@ func startPostgres(ctx context.Context, dir string) (*postgres, error) {
 			return nil, err
 		}
 		p.ownDir = true
-	}
-	// The server may run as the postgres user, which must be able to enter the directory.
-	if err := os.Chmod(p.dir, 0o755); err != nil {
-		return nil, err
+		// The server may run as the postgres user, which must be able to enter it.
+		if err := os.Chmod(p.dir, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	var fs syscall.Statfs_t
 	if syscall.Statfs(p.dir, &fs) == nil && fs.Type == tmpfsMagic {
