@@ -143,6 +143,7 @@ type bench struct {
 	machine  machine
 	progress func(format string, a ...any)
 	rows     []row
+	notes    []string
 	// rate is what R2 and R5 measure latency at: half of R1's best rate.
 	rate float64
 	// statements and profile are what R1 found out about where the time goes.

@@ -22,6 +22,7 @@ func (b *bench) latency(ctx context.Context) error {
 		return err
 	}
 	defer sc.close()
+	defer b.noteProblems("R2", sc)
 	l, err := sc.paced(ctx, b.rate, b.opts.window)
 	if err != nil {
 		return err

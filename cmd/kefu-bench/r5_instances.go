@@ -73,6 +73,7 @@ func (b *bench) chatAcross(ctx context.Context, count int) (crossing, error) {
 		return c, err
 	}
 	defer sc.close()
+	defer b.noteProblems(fmt.Sprintf("R5, %d instances", count), sc)
 	// Latency first: the flood may leave deliveries behind, which would
 	// be timed with the paced messages.
 	if c.latencies, err = sc.paced(ctx, b.rate, b.opts.window); err != nil {

@@ -45,12 +45,23 @@ func (b *bench) print(w io.Writer, took time.Duration) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.figure, r.kefu, r.reference, orDash(r.ratio), orDash(r.target), r.load)
 	}
 	tw.Flush()
+	for _, n := range b.notes {
+		fmt.Fprintln(w, "note:", n)
+	}
 	if s := b.statements; s != nil {
 		b.printStatements(w, s)
 	}
 	if p := b.profile; p.path != "" {
 		fmt.Fprintf(w, "\nCPU profile under R1 load (%d clients): %s\n", p.clients, p.path)
 		fmt.Fprintln(w, indent(p.top))
+	}
+}
+
+// noteProblems keeps, for the report, the sends of sc that kefu did not
+// store at the first attempt.
+func (b *bench) noteProblems(figure string, sc *scenario) {
+	if retried, refused := sc.problems(); retried+refused > 0 {
+		b.notes = append(b.notes, fmt.Sprintf("%s: kefu asked for %d sends again and refused %d", figure, retried, refused))
 	}
 }
 
