@@ -43,10 +43,11 @@ func (b *bench) latency(ctx context.Context) error {
 	return nil
 }
 
-// quantile prints a latency, or says it fell on a message that never arrived.
+// quantile prints a latency, or says it fell on a message that had not
+// arrived drainTime after the last send.
 func quantile(d time.Duration, ok bool) string {
 	if !ok {
-		return "lost"
+		return fmt.Sprintf("not in %s", drainTime)
 	}
 	return ms(d)
 }

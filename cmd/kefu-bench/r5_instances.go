@@ -25,7 +25,7 @@ func (b *bench) instances(ctx context.Context) error {
 	load := loadAverage()
 	p99one, ok1 := one.latencies.at(0.99)
 	p99two, ok2 := two.latencies.at(0.99)
-	added := "lost"
+	added := "-"
 	if ok1 && ok2 {
 		added = ms(p99two - p99one)
 	}
