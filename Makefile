@@ -13,8 +13,8 @@ run: deps-postgres
 	$(GO) build -o $(RUN_BIN) ./cmd/kefu
 	exec $(RUN_BIN)
 
-## test: install what the tests need, check generated code, vet, and run every test with the race detector
-test: deps check-generated vet
+## test: install what the tests need, check generated code and formatting, vet, and run every test with the race detector
+test: deps check-generated lint
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## build: a static binary in ./bin
@@ -44,12 +44,16 @@ bench: deps-postgres
 	$(GO) build -o bin/kefu-bench ./cmd/kefu-bench
 	bin/kefu-bench $(BENCH_FLAGS)
 
-.PHONY: deps-postgres deps-chromium
-deps: deps-postgres deps-chromium
+.PHONY: deps-postgres deps-chromium deps-nats
+deps: deps-postgres deps-chromium deps-nats
 
 # PostgreSQL server binaries, for the embedded database and the tests.
 deps-postgres:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || $(call apt,postgresql)
+
+# Debian's nats-server, for the tests of the NATS bus (each starts its own).
+deps-nats:
+	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || $(call apt,nats-server)
 
 # Debian's chromium, for the browser tests.
 deps-chromium:

@@ -24,7 +24,7 @@ func (s *consoleSocket) keepPresence() (stop func()) {
 	}
 	// A routing profile first: presence without one would not make an agent eligible.
 	if s.agent {
-		if err := h.DB.EnsureAgent(h.Base, s.user.ID, cfg.Capacity); err != nil {
+		if err := h.DB.EnsureAgent(h.Base, s.user.ID); err != nil {
 			h.Logger.Warn("agent profile failed", "user_id", s.user.ID, "err", err)
 		}
 	}

@@ -105,7 +105,8 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 }
 
 // loadAgentPanel fills what only agents see beside the queue: their state,
-// the agents a chat can be transferred to, and who has the open chat.
+// the agents a chat can be transferred to (neither they nor the one who has
+// the open chat), and who has the open chat.
 func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.Props) error {
 	var err error
 	p.State, err = h.DB.AgentState(ctx, acct.ID)
@@ -128,7 +129,8 @@ func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.P
 		if p.Open != nil && u.ID == p.Open.AssignedAgentID {
 			p.Assignee = u.DisplayName()
 		}
-		if u.ID != acct.ID && !u.Disabled() {
+		has := p.Open != nil && p.Open.Status == chat.Assigned && u.ID == p.Open.AssignedAgentID
+		if u.ID != acct.ID && !u.Disabled() && !has {
 			p.Agents = append(p.Agents, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
 		}
 	}

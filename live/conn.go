@@ -120,6 +120,8 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 	}()
 	ping := time.NewTicker(c.opts.PingInterval)
 	defer ping.Stop()
+	after := &written{} // see OnWritten
+	jobCtx := withWritten(ctx, after)
 	for {
 		select {
 		case <-ctx.Done():
@@ -146,17 +148,20 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 				c.Close(websocket.StatusGoingAway, "ping timeout")
 			}
 		case job := <-c.jobs:
-			frame, err := job(ctx)
+			frame, err := job(jobCtx)
 			if err != nil {
+				after.done(false)
 				c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 				continue
 			}
 			if frame == nil || c.closing() {
+				after.done(false)
 				continue
 			}
 			wctx, wcancel := context.WithTimeout(rctx, c.opts.WriteTimeout)
 			err = c.ws.Write(wctx, websocket.MessageText, frame)
 			wcancel()
+			after.done(err == nil)
 			if err != nil {
 				c.Close(websocket.StatusGoingAway, "write timeout")
 			}

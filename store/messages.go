@@ -74,7 +74,7 @@ type Send struct {
 // every message, so a removed friend or a raised grade takes effect at once:
 // a refusal is a *chat.RefusedError and stores nothing.
 func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if err := resent(ctx, tx, s); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, create
 // resent returns errDuplicate when s's (sender, client message id) is
 // stored already: a resent frame is answered with what was stored, whatever
 // changed since.
-func resent(ctx context.Context, tx pgx.Tx, s Send) error {
+func resent(ctx context.Context, tx *txn, s Send) error {
 	if s.ClientMsgID == "" || s.SenderID == 0 {
 		return nil
 	}
@@ -112,7 +112,7 @@ func resent(ctx context.Context, tx pgx.Tx, s Send) error {
 // conversation_grade policy decides whether the visitor may write to
 // customer service (or to the agent named by s.TargetID) at all.
 func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if err := resent(ctx, tx, s); err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		} else if err := settings.SupportOpen(); err != nil {
 			return err
 		}
-		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to); err != nil {
+		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to, false); err != nil {
 			return err
 		}
 		if err := setVisitorDetails(ctx, tx, s.SenderID, s.VisitorName, s.VisitorEmail); err != nil {
@@ -163,6 +163,13 @@ func (db *DB) sent(ctx context.Context, s Send, msg chat.Message, err error) (ch
 			return msg, false, fmt.Errorf("store: send to conversation %d: client message id used in another conversation: %w",
 				s.ConversationID, chat.ErrConflict)
 		}
+		if db.publisher != nil {
+			// A Publisher sends after commit, so an instance that stopped
+			// between the two stored the message without announcing it, and
+			// without acknowledging it: the sender resends, and the resend
+			// announces it. A socket that has it already drops the repeat.
+			db.publisher.Publish(encodeEvent(messageEvent(msg)))
+		}
 		return msg, false, nil
 	case err != nil:
 		return msg, false, fmt.Errorf("store: send to conversation %d: %w", s.ConversationID, mapErr(err))
@@ -170,7 +177,7 @@ func (db *DB) sent(ctx context.Context, s Send, msg chat.Message, err error) (ch
 	return msg, true, nil
 }
 
-func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error) {
+func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body,
 		Code: s.Code, Args: s.Args}
 	if m.Type == "" {
@@ -225,7 +232,12 @@ func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error)
 	if err := enqueuePush(ctx, tx, messagePush(m)); err != nil {
 		return m, err
 	}
-	return m, notify(ctx, tx, chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq})
+	return m, notify(ctx, tx, messageEvent(m))
+}
+
+// messageEvent announces that m is stored.
+func messageEvent(m chat.Message) chat.Event {
+	return chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq}
 }
 
 // Message returns the message with id.

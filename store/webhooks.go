@@ -187,7 +187,7 @@ func (db *DB) CreateWebhook(ctx context.Context, actorID int64, n NewWebhook) (W
 	if n.Secret == "" {
 		return w, fmt.Errorf("store: create webhook: empty secret")
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		var err error
 		if w, err = scanWebhook(tx.QueryRow(ctx, `INSERT INTO webhooks (url, events, secret) VALUES ($1, $2, $3)
 			RETURNING `+webhookColumns, u, events, n.Secret)); err != nil {
@@ -216,8 +216,8 @@ func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) {
 
 // changeWebhook runs change on webhook id, locked, and audits it as action
 // with the webhook as it was and as change left it.
-func (db *DB) changeWebhook(ctx context.Context, actorID, id int64, action string, change func(tx pgx.Tx, w *Webhook) error) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+func (db *DB) changeWebhook(ctx context.Context, actorID, id int64, action string, change func(tx *txn, w *Webhook) error) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		w, err := scanWebhook(tx.QueryRow(ctx, "SELECT "+webhookColumns+" FROM webhooks WHERE id = $1 FOR UPDATE", id))
 		if err != nil {
 			return err
@@ -244,7 +244,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, actorID, id int64, secret
 	if secret == "" {
 		return fmt.Errorf("store: rotate secret of webhook %d: empty secret", id)
 	}
-	return db.changeWebhook(ctx, actorID, id, "webhook.rotate_secret", func(tx pgx.Tx, w *Webhook) error {
+	return db.changeWebhook(ctx, actorID, id, "webhook.rotate_secret", func(tx *txn, w *Webhook) error {
 		_, err := tx.Exec(ctx, "UPDATE webhooks SET secret = $2 WHERE id = $1", id, secret)
 		return err
 	})
@@ -257,7 +257,7 @@ func (db *DB) SetWebhookEnabled(ctx context.Context, actorID, id int64, enabled 
 	if enabled {
 		action = "webhook.enable"
 	}
-	return db.changeWebhook(ctx, actorID, id, action, func(tx pgx.Tx, w *Webhook) error {
+	return db.changeWebhook(ctx, actorID, id, action, func(tx *txn, w *Webhook) error {
 		w.Enabled = enabled
 		_, err := tx.Exec(ctx, "UPDATE webhooks SET enabled = $2 WHERE id = $1", id, enabled)
 		return err
@@ -266,7 +266,7 @@ func (db *DB) SetWebhookEnabled(ctx context.Context, actorID, id int64, enabled 
 
 // DeleteWebhook removes webhook id and its deliveries, sent or not.
 func (db *DB) DeleteWebhook(ctx context.Context, actorID, id int64) error {
-	return db.changeWebhook(ctx, actorID, id, "webhook.delete", func(tx pgx.Tx, w *Webhook) error {
+	return db.changeWebhook(ctx, actorID, id, "webhook.delete", func(tx *txn, w *Webhook) error {
 		_, err := tx.Exec(ctx, "DELETE FROM webhooks WHERE id = $1", id)
 		return err
 	})
