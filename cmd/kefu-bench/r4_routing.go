@@ -97,7 +97,7 @@ func onlineAgents(ctx context.Context, db *store.DB) ([]int64, error) {
 				return nil, err
 			}
 		}
-		if err := db.EnsureAgent(ctx, u.ID, r4Capacity); err != nil {
+		if err := db.SetAgentCapacity(ctx, 0, u.ID, r4Capacity); err != nil {
 			return nil, err
 		}
 		if err := db.TouchPresence(ctx, fmt.Sprint("bench-", u.ID), u.ID, time.Now()); err != nil {
