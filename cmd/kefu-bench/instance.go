@@ -39,8 +39,9 @@ type instance struct {
 }
 
 // startInstance runs kefu on the database at dbURL with cmd/kefu's
-// defaults, until stop. kefu's errors go to stderr.
-func startInstance(ctx context.Context, dbURL string) (*instance, error) {
+// defaults, until stop: its bus is LISTEN/NOTIFY, or NATS at natsURL when
+// that is set. kefu's errors go to stderr.
+func startInstance(ctx context.Context, dbURL, natsURL string) (*instance, error) {
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func startInstance(ctx context.Context, dbURL string) (*instance, error) {
 	pushes := push.DefaultConfig
 	pushes.BaseURL = u
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, Routing: queue.DefaultConfig, Push: pushes,
+	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, NATSURL: natsURL, Routing: queue.DefaultConfig, Push: pushes,
 		Webhook: webhook.DefaultConfig, Deliver: true}, logger)
 	k := &instance{base: u.String(), dbURL: dbURL, db: db, app: a, srv: a.Server()}
 	if err := a.Start(ctx); err != nil {
@@ -79,7 +80,7 @@ func (b *bench) freshInstance(ctx context.Context) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return startInstance(ctx, dbURL)
+	return startInstance(ctx, dbURL, "")
 }
 
 // stop shuts the instance down as cmd/kefu does.
