@@ -56,16 +56,17 @@ func (h *Handler) Resync(ctx context.Context) { h.hub.resync() }
 func (h *Handler) WaitSockets(limit time.Duration) bool { return h.hub.wait(limit) }
 
 // serve upgrades the request to a live connection, hands it to open, which
-// makes and registers the socket, and runs the socket until it ends, then
-// calls the closed that open returned. A socket outlives its request: it
-// ends with the server's base context.
+// makes and registers the socket, and runs the socket on a goroutine of its
+// own until it ends, then calls the closed that open returned. The handler
+// returns at once, so that nothing of the request is kept for the hours a
+// socket may live; the socket ends with the server's base context.
 func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Conn) (onFrame func(context.Context, []byte), closed func())) {
 	// The server's read and write timeouts are for requests, not for a socket
 	// that lives for hours; live.Conn bounds every write itself.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	conn, err := live.Accept(w, r, hb.h.Live, &websocket.AcceptOptions{
 		Subprotocols: []string{protocol},
 		// sameOrigin has checked scheme, host and port; Accept's own check compares hosts only.
 		InsecureSkipVerify: true,
@@ -76,16 +77,18 @@ func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Con
 	hb.mu.Lock()
 	if hb.closing {
 		hb.mu.Unlock()
-		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+		_ = conn.Run(hb.h.Base, func(context.Context, []byte) {})
 		return
 	}
 	hb.running.Add(1)
 	hb.mu.Unlock()
-	defer hb.running.Done()
-	conn := live.NewConn(ws, hb.h.Live)
 	onFrame, closed := open(conn)
-	defer closed()
-	_ = conn.Run(hb.h.Base, onFrame)
+	go func() {
+		defer hb.running.Done()
+		defer closed()
+		_ = conn.Run(hb.h.Base, onFrame)
+	}()
 }
 
 func (hb *hub) wait(limit time.Duration) bool {
