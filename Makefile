@@ -1,4 +1,4 @@
-# kefu's two everyday commands: `make run` and `make test`.
+# kefu's two everyday commands: `make run` and `make test`; `make bench` measures it.
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
@@ -37,9 +37,12 @@ vet:
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: end-to-end throughput benchmarks
-bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./handlers/ ./store/
+## bench: kefu's figures (R1–R7) beside their references, on a private durable PostgreSQL (README: Measuring)
+# BENCH_FLAGS passes options, e.g. BENCH_FLAGS='-figures R1,R2 -d 10s'; bin/kefu-bench -h lists them.
+BENCH_FLAGS ?=
+bench: deps-postgres
+	$(GO) build -o bin/kefu-bench ./cmd/kefu-bench
+	bin/kefu-bench $(BENCH_FLAGS)
 
 .PHONY: deps-postgres deps-chromium deps-nats
 deps: deps-postgres deps-chromium deps-nats
