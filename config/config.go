@@ -28,6 +28,9 @@ type Config struct {
 	DebugAddr string
 	// DatabaseURL names an external PostgreSQL (DATABASE_URL); empty means the embedded one.
 	DatabaseURL string
+	// DBPool is the most connections to PostgreSQL (KEFU_DB_POOL); 0 means
+	// store.DefaultPoolSize. Deliveries to sockets have a share of their own beside it.
+	DBPool int
 	// DataDir holds the embedded PostgreSQL's files (KEFU_DATA_DIR), absolute.
 	DataDir string
 	// BaseURL is where browsers reach kefu (KEFU_BASE_URL): it goes into widget.js
@@ -64,6 +67,10 @@ type Config struct {
 	Settings []byte
 }
 
+// maxDBPool bounds KEFU_DB_POOL, to catch a slip of the keyboard:
+// PostgreSQL itself allows 100 connections by default.
+const maxDBPool = 1000
+
 // Error is a configuration error: Var names the variable.
 type Error struct {
 	Var, Problem string
@@ -92,6 +99,13 @@ func Load(getenv func(string) string) (Config, error) {
 		if _, err := pgx.ParseConfig(c.DatabaseURL); err != nil {
 			return c, &Error{"DATABASE_URL", "is not a PostgreSQL connection string (postgres://user:pass@host:5432/db)"}
 		}
+	}
+	if v := strings.TrimSpace(getenv("KEFU_DB_POOL")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxDBPool {
+			return c, &Error{"KEFU_DB_POOL", fmt.Sprintf("%q is not a number of connections from 1 to %d", v, maxDBPool)}
+		}
+		c.DBPool = n
 	}
 	dir := or(getenv("KEFU_DATA_DIR"), "data")
 	if c.DataDir, err = filepath.Abs(dir); err != nil {

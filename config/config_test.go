@@ -58,6 +58,13 @@ func TestLoadValues(t *testing.T) {
 	if err != nil || c.DebugAddr != "127.0.0.1:6060" {
 		t.Fatalf("KEFU_DEBUG_ADDR = %q, %v", c.DebugAddr, err)
 	}
+	if c.DBPool != 0 {
+		t.Fatalf("pool of %d by default, want the store's default", c.DBPool)
+	}
+	c, err = Load(env(map[string]string{"KEFU_DB_POOL": "16"}))
+	if err != nil || c.DBPool != 16 {
+		t.Fatalf("KEFU_DB_POOL = %d, %v", c.DBPool, err)
+	}
 	c, err = Load(env(map[string]string{"KEFU_WEBHOOK_PRIVATE": "allow"}))
 	if err != nil || !c.WebhookPrivate {
 		t.Fatalf("KEFU_WEBHOOK_PRIVATE=allow: %v, %v", c.WebhookPrivate, err)
@@ -115,6 +122,9 @@ func TestLoadErrors(t *testing.T) {
 		{"nats url without host", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://:4222"}},
 		{"nats url with path", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://127.0.0.1:4222/kefu"}},
 		{"nats url list with a bad one", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://a:4222,%zz"}},
+		{"pool not a number", "KEFU_DB_POOL", map[string]string{"KEFU_DB_POOL": "many"}},
+		{"empty pool", "KEFU_DB_POOL", map[string]string{"KEFU_DB_POOL": "0"}},
+		{"pool too large", "KEFU_DB_POOL", map[string]string{"KEFU_DB_POOL": "5000"}},
 		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {

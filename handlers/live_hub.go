@@ -13,6 +13,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -31,7 +32,10 @@ const statusReload websocket.StatusCode = 4001
 // it loads what every recipient shares once, and leaves what depends on a
 // browser's screen to each socket's own writer.
 type hub struct {
-	h        *Handler
+	h *Handler
+	// db is h.DB on the deliveries' own connections: every read that shows
+	// stored messages goes there, so that sends cannot starve it.
+	db       *store.DB
 	consoles *live.Registry[*consoleSocket]
 	widgets  *live.Registry[*widgetSocket]
 
@@ -42,7 +46,7 @@ type hub struct {
 }
 
 func newHub(h *Handler) *hub {
-	return &hub{h: h, consoles: live.NewRegistry[*consoleSocket](), widgets: live.NewRegistry[*widgetSocket]()}
+	return &hub{h: h, db: h.DB.Deliveries(), consoles: live.NewRegistry[*consoleSocket](), widgets: live.NewRegistry[*widgetSocket]()}
 }
 
 // OnEvent turns one bus event into jobs for this instance's sockets.
@@ -161,7 +165,7 @@ func (hb *hub) forUser(userID int64) []liveSocket {
 }
 
 func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
-	db := hb.h.DB
+	db := hb.db
 	msg, err := db.Message(ctx, ev.MessageID)
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent string) *widgetSocket {
 	s := &widgetSocket{
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
-		screen: widgetScreen{threads: newThreadSeq(h.DB, visitor.ID, false, widgetHistoryURL)},
+		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, false, widgetHistoryURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
 	return s

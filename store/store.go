@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -24,6 +25,10 @@ const BusChannel = "kefu_events"
 // DB is kefu's database.
 type DB struct {
 	pool *pgxpool.Pool
+	// deliveries is the pool of the reads that deliver stored messages to
+	// sockets: connections of their own, so that sends, however many,
+	// cannot starve the deliveries of what they store.
+	deliveries *pgxpool.Pool
 	// publisher, when set, carries the events of committed changes in
 	// place of NOTIFY.
 	publisher Publisher
@@ -45,37 +50,88 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Open connects to the database at url and checks it answers.
-func Open(ctx context.Context, url string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("store: parse database url: %w", err)
+// DefaultPoolSize is the pool's size when none is given: 4, or the number
+// of cores when that is more.
+func DefaultPoolSize() int { return max(4, runtime.NumCPU()) }
+
+// DeliveryPoolSize is how many connections deliveries have beside a pool of
+// size: half as many again, and at least 2.
+func DeliveryPoolSize(size int) int { return max(2, size/2) }
+
+// Open connects to the database at url with a pool of DefaultPoolSize
+// connections, and checks it answers.
+func Open(ctx context.Context, url string) (*DB, error) { return OpenSized(ctx, url, 0) }
+
+// OpenSized connects to the database at url with a pool of at most size
+// connections (DefaultPoolSize when 0) and DeliveryPoolSize(size) more
+// for deliveries, and checks it answers.
+func OpenSized(ctx context.Context, url string, size int) (*DB, error) {
+	if size <= 0 {
+		size = DefaultPoolSize()
 	}
-	cfg.MaxConnIdleTime = 5 * time.Minute
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := openPool(ctx, url, size)
 	if err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
+		return nil, err
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	// Opened as the first was, this one can only fail to connect, later.
+	deliveries, err := openPool(ctx, url, DeliveryPoolSize(size))
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{pool: pool, deliveries: deliveries}, nil
 }
 
-// Close closes every connection.
-func (db *DB) Close() { db.pool.Close() }
+// openPool makes a pool of at most size connections; it connects on first use.
+func openPool(ctx context.Context, url string, size int) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse database url: %w", err)
+	}
+	cfg.MaxConns = int32(size)
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	return pool, nil
+}
+
+// Close closes every connection, the deliveries' too.
+func (db *DB) Close() {
+	db.pool.Close()
+	db.deliveries.Close()
+}
+
+// Deliveries returns the DB to read from when delivering stored messages
+// to sockets: the same database on the deliveries' own connections. Its
+// Close closes those alone; the DB it came from closes them as well.
+func (db *DB) Deliveries() *DB {
+	return &DB{pool: db.deliveries, deliveries: db.deliveries, publisher: db.publisher}
+}
 
 // Pool is the underlying pool, for the session store.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Ping checks the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+// Ping checks the database answers, on the pool and on the deliveries'
+// connections alike.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return err
+	}
+	return db.deliveries.Ping(ctx)
+}
 
 // WithPublisher returns a DB on the same pool that announces each committed
 // change through p, once the change has committed, instead of by NOTIFY
 // inside its transaction.
-func (db *DB) WithPublisher(p Publisher) *DB { return &DB{pool: db.pool, publisher: p} }
+func (db *DB) WithPublisher(p Publisher) *DB {
+	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p}
+}
 
 // txn is a transaction that keeps the events it announces, when they go to
 // a Publisher after commit.

@@ -268,7 +268,7 @@ func openDB(ctx context.Context, cfg config.Config, logger *slog.Logger,
 		d.url = pg.ConnString("kefu")
 	}
 	var err error
-	if d.db, err = store.Open(ctx, d.url); err != nil {
+	if d.db, err = store.OpenSized(ctx, d.url, cfg.DBPool); err != nil {
 		stopPG()
 		return nil, err
 	}
