@@ -164,16 +164,25 @@ func (hb *hub) forUser(userID int64) []liveSocket {
 	return out
 }
 
+// onMessage delivers a stored message to its recipients' sockets on this
+// instance. The message and its conversation's summary, read once, serve
+// every socket; only the unread counts, which consoles' lists show, are
+// each recipient's own, and they are counted together.
 func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
+	online := append(hb.consoles.Users(), hb.widgets.Users()...)
+	if len(online) == 0 {
+		return nil
+	}
 	db := hb.db
 	msg, err := db.Message(ctx, ev.MessageID)
 	if err != nil {
 		return err
 	}
-	conv, err := db.Conversation(ctx, msg.ConversationID)
+	sum, err := db.SummaryOf(ctx, msg.ConversationID)
 	if err != nil {
 		return err
 	}
+	conv := sum.Conversation
 	var recipients []int64
 	if conv.Kind == chat.Support {
 		// Its visitor and whoever is an agent now: an agent taken off the
@@ -183,7 +192,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 			return err
 		}
 		recipients = append(recipients, conv.VisitorID)
-		for _, id := range append(hb.consoles.Users(), hb.widgets.Users()...) {
+		for _, id := range online {
 			if agents.Has(id) {
 				recipients = append(recipients, id)
 			}
@@ -192,24 +201,23 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 		return err
 	}
 	local := make(map[int64][]liveSocket)
-	var localIDs []int64
+	var listed []int64 // recipients whose consoles list the conversation
 	for _, id := range recipients {
 		if cs := hb.forUser(id); len(cs) > 0 && local[id] == nil {
 			local[id] = cs
-			localIDs = append(localIDs, id)
+			if len(hb.consoles.ForUser(id)) > 0 {
+				listed = append(listed, id)
+			}
 		}
 	}
 	if len(local) == 0 {
 		return nil
 	}
-	// One summary and one unread query serve every local recipient.
-	sum, err := db.SummaryOf(ctx, conv.ID)
-	if err != nil {
-		return err
-	}
-	unread, err := db.Unread(ctx, conv.ID, localIDs)
-	if err != nil {
-		return err
+	var unread map[int64]int64
+	if len(listed) > 0 && conv.Kind != chat.Direct {
+		if unread, err = db.Unread(ctx, conv.ID, listed); err != nil {
+			return err
+		}
 	}
 	for id, cs := range local {
 		s := sum

@@ -123,7 +123,11 @@ var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.con
 	AND um.seq > coalesce(cm.last_read_seq, 0) AND um.type = 'text' AND um.sender_id IS DISTINCT FROM $1
 	LIMIT ` + strconv.Itoa(chat.UnreadCap) + `) capped)`
 
-var summaryQuery = "SELECT " + conversationColumns + ", " + unreadCount + `,
+// summarySelect is the query of a conversation as a list shows it, with
+// unread as its unread count: $1 is the viewer, $2 whether they are an
+// agent, and $3 skips the access rule.
+func summarySelect(unread string) string {
+	return "SELECT " + conversationColumns + ", " + unread + `,
 	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at
 	FROM conversations c
@@ -136,6 +140,15 @@ var summaryQuery = "SELECT " + conversationColumns + ", " + unreadCount + `,
 	LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text'
 		ORDER BY m.seq DESC LIMIT 1) lm ON true
 	WHERE ($3 OR ` + visibleTo + ")"
+}
+
+// summaryQuery is a conversation as its viewer sees it in a list.
+var summaryQuery = summarySelect(unreadCount)
+
+// fanOutSummaryQuery is a conversation for every recipient of a fan-out at
+// once: its unread count, which is each recipient's own, is left at 0
+// (see Unread), as counting it for nobody in particular costs the most.
+var fanOutSummaryQuery = summarySelect("0")
 
 func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var s chat.Summary
@@ -192,10 +205,11 @@ func (db *DB) Summary(ctx context.Context, id int64, v chat.Viewer) (chat.Summar
 }
 
 // SummaryOf returns conversation id for a list, whoever asks: for fan-out,
-// where each recipient's unread count is applied after (see Unread). A
-// direct conversation's title depends on who asks: use Summary for it.
+// where each recipient's unread count is applied after (see Unread); its
+// own is 0. A direct conversation's title depends on who asks: use Summary
+// for it.
 func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
-	s, err := scanSummary(db.pool.QueryRow(ctx, summaryQuery+" AND c.id = $4", 0, false, true, id))
+	s, err := scanSummary(db.pool.QueryRow(ctx, fanOutSummaryQuery+" AND c.id = $4", 0, false, true, id))
 	if err != nil {
 		return s, fmt.Errorf("store: summary of conversation %d: %w", id, mapErr(err))
 	}
