@@ -27,10 +27,16 @@ const statusDisabled websocket.StatusCode = 4403
 // longer shows) the queue, and the new socket keeps them online (or not).
 const statusReload websocket.StatusCode = 4001
 
+// eventLanes is how many events of different conversations the hub turns
+// into jobs at once.
+const eventLanes = 4
+
 // hub is this instance's live sockets, console and widget, and the turning
-// of bus events into jobs for each of them. It runs on the bus goroutine:
-// it loads what every recipient shares once, and leaves what depends on a
-// browser's screen to each socket's own writer.
+// of bus events into jobs for each of them. It takes each event off the bus
+// onto the lane of its conversation, so that one conversation's events are
+// handled in order and different conversations' side by side; it loads
+// what every recipient shares once, and leaves what depends on a browser's
+// screen to each socket's own writer.
 type hub struct {
 	h *Handler
 	// db is h.DB on the deliveries' own connections: every read that shows
@@ -38,6 +44,7 @@ type hub struct {
 	db       *store.DB
 	consoles *live.Registry[*consoleSocket]
 	widgets  *live.Registry[*widgetSocket]
+	lanes    *live.Lanes // run until the server's base context ends
 
 	// mu orders running.Add before running.Wait, and closing stops new sockets.
 	mu      sync.Mutex
@@ -46,7 +53,8 @@ type hub struct {
 }
 
 func newHub(h *Handler) *hub {
-	return &hub{h: h, db: h.DB.Deliveries(), consoles: live.NewRegistry[*consoleSocket](), widgets: live.NewRegistry[*widgetSocket]()}
+	return &hub{h: h, db: h.DB.Deliveries(), consoles: live.NewRegistry[*consoleSocket](), widgets: live.NewRegistry[*widgetSocket](),
+		lanes: live.NewLanes(h.Base, eventLanes)}
 }
 
 // OnEvent turns one bus event into jobs for this instance's sockets.
@@ -57,7 +65,7 @@ func (h *Handler) OnEvent(ctx context.Context, payload string) { h.hub.onEvent(c
 func (h *Handler) Resync(ctx context.Context) { h.hub.resync() }
 
 // WaitSockets waits, up to limit, for every WebSocket to finish closing
-// after the base context ended.
+// after the base context ended, and for the events being handled.
 func (h *Handler) WaitSockets(limit time.Duration) bool { return h.hub.wait(limit) }
 
 // serve upgrades the request to a live connection, hands it to open, which
@@ -104,7 +112,11 @@ func (hb *hub) wait(limit time.Duration) bool {
 	hb.closing = true
 	hb.mu.Unlock()
 	done := make(chan struct{})
-	go func() { hb.running.Wait(); close(done) }()
+	go func() {
+		hb.running.Wait()
+		hb.lanes.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 		return true
@@ -113,12 +125,19 @@ func (hb *hub) wait(limit time.Duration) bool {
 	}
 }
 
+// onEvent hands one bus event to its conversation's lane (events of no
+// conversation go to the first).
 func (hb *hub) onEvent(ctx context.Context, payload string) {
 	var ev chat.Event
 	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
 		hb.h.Logger.Error("bad bus event", "err", err)
 		return
 	}
+	hb.lanes.Add(ctx, ev.ConversationID, func(ctx context.Context) { hb.handle(ctx, ev) })
+}
+
+// handle turns one bus event into jobs for this instance's sockets.
+func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 	var err error
 	switch ev.Type {
 	case chat.EventMessage:
