@@ -226,13 +226,13 @@ func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 			return m, err
 		}
 	}
-	if err := enqueueMessageCreated(ctx, tx, m); err != nil {
+	// What follows a message goes in one round trip: its webhook deliveries
+	// and its pushes, each nothing when no one is subscribed, and its event.
+	webhooks, err := messageCreatedDeliveries(m)
+	if err != nil {
 		return m, err
 	}
-	if err := enqueuePush(ctx, tx, messagePush(m)); err != nil {
-		return m, err
-	}
-	return m, notify(ctx, tx, messageEvent(m))
+	return m, execAll(ctx, tx, webhooks, pushes(messagePush(m)), announce(tx, messageEvent(m)))
 }
 
 // messageEvent announces that m is stored.
