@@ -87,9 +87,7 @@ func (db *DB) StartDirect(ctx context.Context, from, to int64) (chat.Conversatio
 // the widget, when the author is not customer service.
 func (db *DB) SendDirect(ctx context.Context, s Send, to int64) (msg chat.Message, created bool, err error) {
 	err = db.inTx(ctx, func(tx *txn) error {
-		if err := resent(ctx, tx, s); err != nil {
-			return err
-		}
+		s := s // the conversation found here is not what sent checks a resend against
 		if s.ConversationID, err = startDirect(ctx, tx, s.SenderID, to); err != nil {
 			return err
 		}

@@ -161,15 +161,20 @@ func (db *DB) inTx(ctx context.Context, f func(tx *txn) error) error {
 // rollback. As with NOTIFY, an event announced twice in one transaction is
 // delivered once.
 func notify(ctx context.Context, tx *txn, ev chat.Event) error {
+	return announce(tx, ev).exec(ctx, tx)
+}
+
+// announce is notify for a batch: the NOTIFY to run in tx, or nothing when
+// ev goes to the publisher after commit.
+func announce(tx *txn, ev chat.Event) statement {
 	payload := encodeEvent(ev)
 	if tx.publisher == nil {
-		_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", BusChannel, string(payload))
-		return err
+		return statement{sql: "SELECT pg_notify($1, $2)", args: []any{BusChannel, string(payload)}}
 	}
 	if !slices.ContainsFunc(tx.events, func(p []byte) bool { return bytes.Equal(p, payload) }) {
 		tx.events = append(tx.events, payload)
 	}
-	return nil
+	return statement{}
 }
 
 // encodeEvent is ev as the bus carries it.

@@ -100,30 +100,39 @@ type conversationChange struct {
 }
 
 // enqueueEvent adds a delivery of event with payload for every enabled
-// webhook subscribed to it, in q's transaction. With no such webhook it is
-// one statement that inserts nothing.
+// webhook subscribed to it, in q's transaction.
 func enqueueEvent(ctx context.Context, q querier, event string, payload any) error {
-	data, err := json.Marshal(payload)
+	s, err := eventDeliveries(event, payload)
 	if err != nil {
-		return fmt.Errorf("webhook payload of %s: %w", event, err)
+		return err
 	}
-	_, err = q.Exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event, payload)
-		SELECT id, $1, $2 FROM webhooks WHERE enabled AND $1 = ANY (events)`, event, data)
-	return err
+	return s.exec(ctx, q)
 }
 
-// enqueueMessageCreated enqueues message.created for m; agents' private
-// notes are never sent out.
-func enqueueMessageCreated(ctx context.Context, q querier, m chat.Message) error {
+// eventDeliveries is the statement that adds a delivery of event with
+// payload for every enabled webhook subscribed to it. Whether there is one
+// is decided inside it: with none, it inserts nothing.
+func eventDeliveries(event string, payload any) (statement, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return statement{}, fmt.Errorf("webhook payload of %s: %w", event, err)
+	}
+	return statement{sql: `INSERT INTO webhook_deliveries (webhook_id, event, payload)
+		SELECT id, $1, $2 FROM webhooks WHERE enabled AND $1 = ANY (events)`, args: []any{event, data}}, nil
+}
+
+// messageCreatedDeliveries is the statement enqueuing message.created for
+// m; agents' private notes are never sent out.
+func messageCreatedDeliveries(m chat.Message) (statement, error) {
 	if m.Type == chat.Note {
-		return nil
+		return statement{}, nil
 	}
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
 		Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}
-	return enqueueEvent(ctx, q, EventMessageCreated, e)
+	return eventDeliveries(EventMessageCreated, e)
 }
 
 func webhookSubject(id int64) string { return "webhook " + strconv.FormatInt(id, 10) }
