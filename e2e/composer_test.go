@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -89,6 +91,31 @@ func TestNothingTypedIsLost(t *testing.T) {
 	do(t, agent, "the agent opens the chat",
 		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
 		hasText(stored, "Hello"),
+		until(`document.body.dataset.liveState === "open"`))
+
+	// The agent goes to another page and comes back. Meanwhile the console
+	// waits in the browser's back/forward cache: its socket closes as a
+	// closed tab's does, so that routing no longer counts the agent online,
+	// and it opens again, and catches up, when the agent is back.
+	openSockets := func() (n int) {
+		if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM agent_presence WHERE agent_id = $1 AND closed_at IS NULL", admin.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitDB(t, "the console's socket is open", func() bool { return openSockets() == 1 })
+	do(t, agent, "the agent goes to another page",
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.e2eKept = "yes"`),
+		chromedp.Navigate(base+"/healthz"))
+	waitDB(t, "the console's socket closes", func() bool { return openSockets() == 0 })
+	write(t, widget, "Are you there?")
+	do(t, widget, "the visitor writes meanwhile", hasText(stored, "Are you there?"))
+	goBack(t, agent)
+	restored(t, agent, "the console is back as it was, live, and caught up", `document.body.dataset.e2eKept === "yes" &&
+		document.body.dataset.liveState === "open" &&
+		Array.from(document.querySelectorAll("#messages .msg:not(.pending) .body"), p => p.textContent).includes("Are you there?")`)
+	waitDB(t, "the console's socket is open again", func() bool { return openSockets() == 1 })
+	do(t, agent, "the agent opens the chat afresh", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
 		until(`document.body.dataset.liveState === "open"`))
 
 	// 1. The database goes away while both write.
@@ -194,6 +221,82 @@ func TestNothingTypedIsLost(t *testing.T) {
 		composerHolds(""))
 	if err := db.Pool().QueryRow(ctx, "SELECT count(DISTINCT visitor_id) FROM conversations WHERE kind = 'support'").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d visitors have support chats (%v), want the forgotten one and the new one", n, err)
+	}
+}
+
+// waitDB waits for cond, which asks the database, to hold.
+func waitDB(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(stepTimeout); !cond(); <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, stepTimeout)
+		}
+	}
+}
+
+// goBack takes tab back to the page before, and fails unless the browser
+// restores it from its back/forward cache, as it is, with its scripts'
+// state; when it does not, the browser's reasons say why.
+func goBack(t *testing.T, tab context.Context) {
+	t.Helper()
+	h, err := chromedp.Call(tab, page.GetNavigationHistory, cdp.Empty{})
+	if err != nil || h.CurrentIndex < 1 {
+		t.Fatalf("the tab's history: %v %+v", err, h)
+	}
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	navigated := make(chan page.NavigationType, 1)
+	reasons := make(chan string, 64)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *page.EventFrameNavigated:
+			if ev.Frame.ParentID == "" {
+				select {
+				case navigated <- ev.Type:
+				default:
+				}
+			}
+		case *page.EventBackForwardCacheNotUsed:
+			for _, r := range ev.NotRestoredExplanations {
+				select {
+				case reasons <- fmt.Sprintf("%s (%s)", r.Reason, r.Type):
+				default:
+				}
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: h.Entries[h.CurrentIndex-1].ID}); err != nil {
+		t.Fatalf("going back: %v", err)
+	}
+	select {
+	case typ := <-navigated:
+		if typ != page.NavigationTypeBackForwardCacheRestore {
+			var why []string
+			for len(reasons) > 0 {
+				why = append(why, <-reasons)
+			}
+			t.Fatalf("going back loaded the page afresh (%s), not from the back/forward cache: %q", typ, why)
+		}
+	case <-ctx.Done():
+		t.Fatal("going back: the page did not come back")
+	}
+}
+
+// restored waits for expr to be true in tab, a page the browser restored
+// from its back/forward cache: chromedp's waits lose track of such a page's
+// frame, so this one evaluates expr afresh until it holds.
+func restored(t *testing.T, tab context.Context, what, expr string) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(stepTimeout); !get(t, tab, what, chromedp.Evaluate[bool](expr)); <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, stepTimeout)
+		}
 	}
 }
 

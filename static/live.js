@@ -14,6 +14,7 @@
   var attempts = 0;
   var reconnectTimer = null;
   var stopped = false; // signed out: the socket stays closed
+  var hidden = false; // in the back/forward cache: the socket stays closed until the page is shown again
 
   // part is what the page's face adds; by default, nothing.
   var part = {
@@ -94,7 +95,7 @@
   }
 
   function connect() {
-    if (!livePath) return;
+    if (!livePath || hidden) return;
     var extra = part.protocols();
     if (extra === null) { status("Online", "idle"); return; }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + livePath;
@@ -147,7 +148,7 @@
   // needs first (a widget visitor's token, on their first message) is got first.
   var preparing = false;
   function start() {
-    if (stopped || socket || reconnectTimer || preparing) return;
+    if (stopped || hidden || socket || reconnectTimer || preparing) return;
     if (livePath && part.protocols() === null) {
       preparing = true;
       part.prepare().then(function () { preparing = false; connect(); }, function () { preparing = false; later(); });
@@ -340,6 +341,23 @@
   // Leaving the page with a message not yet stored would lose it: the browser asks first.
   window.addEventListener("beforeunload", function (e) {
     if (outbox.size) { e.preventDefault(); e.returnValue = ""; }
+  });
+
+  // A page left for another may wait in the browser's back/forward cache,
+  // and a socket kept open there would keep an agent online and given
+  // chats: it closes as a closed tab's does, and the page resumes when it
+  // is shown again. What is in the outbox stays there until then.
+  window.addEventListener("pagehide", function () {
+    hidden = true;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    if (socket) { var old = socket; socket = null; inflight = null; old.close(1000, "page hidden"); }
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    hidden = false;
+    attempts = 0;
+    start();
   });
 
   document.addEventListener("submit", function (e) {
