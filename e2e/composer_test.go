@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -25,6 +27,10 @@ import (
 // their words. kefu runs on a PostgreSQL of the test's own, so that the
 // test can take the database away:
 //
+//  0. The agent leaves the console for another page and comes back: the
+//     console waits in the back/forward cache with its socket closed, and
+//     resumes. The agent types three messages fast while the first is being
+//     stored: each is taken at once, and all are stored once, in order.
 //  1. The database refuses every connection while the visitor and the agent
 //     write: their messages wait as "Sending…", then "Not sent — Retry";
 //     when the database is back, each is stored exactly once and shown once,
@@ -117,6 +123,38 @@ func TestNothingTypedIsLost(t *testing.T) {
 	waitDB(t, "the console's socket is open again", func() bool { return openSockets() == 1 })
 	do(t, agent, "the agent opens the chat afresh", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
 		until(`document.body.dataset.liveState === "open"`))
+
+	// The agent types three messages fast while kefu is still storing the
+	// first (the test holds the chat's row): Enter takes each at once, the
+	// composer clears, and each waits in the thread; then all are stored,
+	// each once, in the order they were written.
+	hold, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hold.Rollback(context.Background()) }) // before the pool closes, if the test stops early
+	if _, err := hold.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", convID); err != nil {
+		t.Fatal(err)
+	}
+	fast := []string{"fast one", "fast two", "fast three"}
+	do(t, agent, "the agent types three messages fast",
+		chromedp.Focus(chromedp.CSS(composer)),
+		chromedp.KeyEvent(strings.Join(fast, "\n")+"\n", asBrowsers),
+		composerHolds(""),
+		until(`Array.from(document.querySelectorAll("[data-testid=pending] .body"), p => p.textContent).join("|") === "fast one|fast two|fast three"`))
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	do(t, agent, "all three are stored, in order",
+		until(`document.querySelectorAll("[data-testid=pending]").length === 0`),
+		until(`Array.from(document.querySelectorAll("#messages .msg .body"), p => p.textContent).slice(-3).join("|") === "fast one|fast two|fast three"`))
+	rows, err := db.Pool().Query(ctx, "SELECT body FROM messages WHERE conversation_id = $1 AND body LIKE 'fast %' ORDER BY seq", convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || !slices.Equal(got, fast) {
+		t.Fatalf("the fast messages are stored as %q (%v), want %q, each once", got, err, fast)
+	}
 
 	// 1. The database goes away while both write.
 	end := storetest.Outage(t, dbURL)
@@ -283,6 +321,15 @@ func goBack(t *testing.T, tab context.Context) {
 		}
 	case <-ctx.Done():
 		t.Fatal("going back: the page did not come back")
+	}
+}
+
+// asBrowsers types a key as browsers do: a raw key down, then the key's
+// character, which a page that cancels the key down (Enter in a composer)
+// never receives. chromedp's own key down carries the character with it.
+func asBrowsers(k *input.DispatchKeyEventParams) {
+	if k.Type == input.DispatchKeyEventTypeKeyDown {
+		k.Type = input.DispatchKeyEventTypeRawKeyDown
 	}
 }
 

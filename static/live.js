@@ -182,11 +182,11 @@
   // --- the outbox: each message until the server has answered for it ---
   // A message stays in the composer until the server acknowledges it. A
   // refusal leaves it there, with the reason beside it. When the server
-  // cannot store it just now (or does not answer within a second), it moves
-  // into the thread as "Sending…" and is sent again, with the same id, until
-  // it is stored: after a while it offers "Not sent — Retry". Messages go one
-  // at a time, in the order they were written, so a retried message is never
-  // overtaken by a later one.
+  // cannot store it just now (or does not answer within a second, or the
+  // next message is written first), it moves into the thread as "Sending…"
+  // and is sent again, with the same id, until it is stored: after a while
+  // it offers "Not sent — Retry". Messages go one at a time, in the order
+  // they were written, so a retried message is never overtaken by a later one.
   var outbox = new Map(); // client_msg_id → {frame, text, form, box, tries, since, el}
   var inflight = null; // the id sent and not yet answered
   var retryTimer = null;
@@ -256,12 +256,13 @@
     }
   }
 
-  // keepPending puts back the bubbles of unsent messages that a swap of the
-  // thread removed.
+  // keepPending keeps the bubbles of unsent messages last in the thread, in
+  // the order they were written, after whatever was stored meanwhile, and
+  // puts back those that a swap of the thread removed.
   function keepPending() {
     var list = thread();
     if (!list) return;
-    outbox.forEach(function (m) { if (m.el && !m.el.isConnected) list.append(m.el); });
+    outbox.forEach(function (m) { if (m.el) list.append(m.el); });
   }
 
   function acked(id) {
@@ -320,28 +321,36 @@
     if (!socket) { attempts = 0; reconnect(); } else flush();
   }
 
+  // submit takes what the composer holds. When the message before it is
+  // still on its way there, that one moves into the thread first, and the
+  // new one waits behind it, in the thread too: whatever is typed is taken
+  // at once, and sent in the order it was written.
   function submit(form) {
     var box = form.querySelector("textarea");
+    var before = form.dataset.sending && outbox.get(form.dataset.sending);
     var text = box.value.trim();
-    if (form.dataset.sending) return; // the message in the composer is on its way
+    if (before && text.indexOf(before.text) === 0) text = text.slice(before.text.length).trim();
+    if (before && !text) return; // Enter again on the message on its way
     if (!text) { showError("The message is empty."); return; }
     if (Array.from(text).length > 4000) { showError("The message is longer than 4000 characters."); return; }
     showError("");
+    if (before) toThread(before);
     var id = newID();
     var frame = { type: "send", client_msg_id: id, body: text };
     part.sending(frame, form);
     var m = { frame: frame, text: text, form: form, box: box, tries: 0, since: Date.now(), el: null };
+    var behind = outbox.size > 0;
     outbox.set(id, m);
-    form.dataset.sending = id;
-    form.classList.add("sending");
-    m.timer = setTimeout(function () { if (outbox.has(id)) toThread(m); }, 1000);
+    if (behind) {
+      box.value = "";
+      toThread(m);
+    } else {
+      form.dataset.sending = id;
+      form.classList.add("sending");
+      m.timer = setTimeout(function () { if (outbox.has(id)) toThread(m); }, 1000);
+    }
     flush();
   }
-
-  // Leaving the page with a message not yet stored would lose it: the browser asks first.
-  window.addEventListener("beforeunload", function (e) {
-    if (outbox.size) { e.preventDefault(); e.returnValue = ""; }
-  });
 
   // A page left for another may wait in the browser's back/forward cache,
   // and a socket kept open there would keep an agent online and given
