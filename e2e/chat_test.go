@@ -173,6 +173,8 @@ func startBrowser(t *testing.T, ctx context.Context) context.Context {
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		// Sound only after the person has used the page, as desktop browsers do.
+		chromedp.Flag("autoplay-policy", "document-user-activation-required"),
 		chromedp.WindowSize(1280, 800)) // and a fresh user data dir that chromedp removes
 	t.Cleanup(cancel)
 	browser, cancel := chromedp.NewContext(alloc)

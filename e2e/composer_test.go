@@ -117,7 +117,7 @@ func TestNothingTypedIsLost(t *testing.T) {
 	write(t, widget, "Are you there?")
 	do(t, widget, "the visitor writes meanwhile", hasText(stored, "Are you there?"))
 	goBack(t, agent)
-	restored(t, agent, "the console is back as it was, live, and caught up", `document.body.dataset.e2eKept === "yes" &&
+	waitEval(t, agent, "the console is back as it was, live, and caught up", `document.body.dataset.e2eKept === "yes" &&
 		document.body.dataset.liveState === "open" &&
 		Array.from(document.querySelectorAll("#messages .msg:not(.pending) .body"), p => p.textContent).includes("Are you there?")`)
 	waitDB(t, "the console's socket is open again", func() bool { return openSockets() == 1 })
@@ -333,10 +333,10 @@ func asBrowsers(k *input.DispatchKeyEventParams) {
 	}
 }
 
-// restored waits for expr to be true in tab, a page the browser restored
-// from its back/forward cache: chromedp's waits lose track of such a page's
-// frame, so this one evaluates expr afresh until it holds.
-func restored(t *testing.T, tab context.Context, what, expr string) {
+// waitEval waits for expr to be true in tab, evaluating it afresh every
+// 50 ms. Unlike chromedp's polls, it keeps track of a page restored from the
+// back/forward cache, and it does not count as the person using the page.
+func waitEval(t *testing.T, tab context.Context, what, expr string) {
 	t.Helper()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
