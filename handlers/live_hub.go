@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/chat"
@@ -248,15 +247,14 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 		if err != nil {
 			return err
 		}
-		var assignee string
-		if conv.AssignedAgentID != 0 {
-			u, err := db.User(ctx, conv.AssignedAgentID)
-			if err != nil {
-				return err
-			}
-			assignee = u.DisplayName()
+		if change.agents, err = db.Users(ctx, agents.IDs); err != nil {
+			return err
 		}
-		change.badge = console.StatusChanged(conv.Status, assignee)
+		state, err := hb.h.sharedChatState(ctx, conv, change.agents)
+		if err != nil {
+			return err
+		}
+		change.state = &state
 	}
 	if ev.Type == chat.EventAssigned && len(hb.consoles.ForUser(ev.UserID)) > 0 {
 		s, err := db.SummaryOf(ctx, ev.ConversationID)
@@ -280,8 +278,11 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 type queueChange struct {
 	view  queueView
 	event chat.Event
-	// badge is the changed chat's new status, for consoles that have it open.
-	badge templ.Component
+	// state is where the changed chat stands now, for consoles that show it
+	// or a notice about it, and agents are customer service, whom a console
+	// may transfer it to.
+	state  *console.ChatState
+	agents []chat.User
 	// assignedTitle names the chat the event assigned, for its agent's cue.
 	assignedTitle string
 }
