@@ -50,7 +50,7 @@ func TestConsoleActsInPlace(t *testing.T) {
 		do(t, visitor, body+" writes",
 			chromedp.Navigate(base+"/widget"),
 			chromedp.WaitVisible(chromedp.CSS(composer)),
-			until(`document.getElementById("status").textContent === "Online"`),
+			widgetIdle(),
 			chromedp.SendKeys(chromedp.CSS(composer), body),
 			chromedp.Click(chromedp.CSS(sendBtn)),
 			hasText(stored, body))

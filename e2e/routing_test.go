@@ -102,7 +102,7 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 		do(t, filler, body+" is sent and routed to the admin",
 			chromedp.Navigate(baseURL+"/widget"),
 			chromedp.WaitVisible(chromedp.CSS(composer)),
-			until(`document.getElementById("status").textContent === "Online"`),
+			widgetIdle(),
 			chromedp.SendKeys(chromedp.CSS(composer), body),
 			chromedp.Click(chromedp.CSS(sendBtn)),
 			hasText(stored, body),
@@ -366,7 +366,7 @@ func openWidget(t *testing.T, browser context.Context, host string) (tab, widget
 	widget = attachFrame(t, tab, attached.TargetInfo.TargetID)
 	do(t, widget, "the widget is ready",
 		chromedp.WaitVisible(chromedp.CSS(composer)),
-		until(`document.getElementById("status").textContent === "Online"`))
+		widgetIdle())
 	return tab, widget
 }
 

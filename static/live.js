@@ -88,6 +88,8 @@
   }
 
   // --- the socket ---
+  // status says where the socket stands, in words only when something is
+  // amiss or on its way: all is well goes without saying.
   function status(text, state) {
     var el = document.getElementById("status");
     if (el) { el.textContent = text; el.dataset.state = state; }
@@ -97,7 +99,7 @@
   function connect() {
     if (!livePath || hidden) return;
     var extra = part.protocols();
-    if (extra === null) { status("Online", "idle"); return; }
+    if (extra === null) { status("", "idle"); return; }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + livePath;
     var ws = new WebSocket(url, ["kefu.v1"].concat(extra));
     var opened = false;
@@ -106,7 +108,7 @@
     ws.onopen = function () {
       opened = true;
       attempts = 0;
-      status("Connected", "open");
+      status("", "open");
       var p = position();
       var resume = { type: "resume", conversation_id: p.conversation_id, seq: p.seq };
       part.resume(resume);
