@@ -1,4 +1,4 @@
-# kefu's two everyday commands: `make run` and `make test`.
+# kefu's two everyday commands: `make run` and `make test`; `make bench` measures it.
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
@@ -13,8 +13,8 @@ run: deps-postgres
 	$(GO) build -o $(RUN_BIN) ./cmd/kefu
 	exec $(RUN_BIN)
 
-## test: install what the tests need, check generated code, vet, and run every test with the race detector
-test: deps check-generated vet
+## test: install what the tests need, check generated code and formatting, vet, and run every test with the race detector
+test: deps check-generated lint
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## build: a static binary in ./bin
@@ -37,16 +37,23 @@ vet:
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: end-to-end throughput benchmarks
-bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./handlers/ ./store/
+## bench: kefu's figures (R1–R7) beside their references, on a private durable PostgreSQL (README: Measuring)
+# BENCH_FLAGS passes options, e.g. BENCH_FLAGS='-figures R1,R2 -d 10s'; bin/kefu-bench -h lists them.
+BENCH_FLAGS ?=
+bench: deps-postgres
+	$(GO) build -o bin/kefu-bench ./cmd/kefu-bench
+	bin/kefu-bench $(BENCH_FLAGS)
 
-.PHONY: deps-postgres deps-chromium
-deps: deps-postgres deps-chromium
+.PHONY: deps-postgres deps-chromium deps-nats
+deps: deps-postgres deps-chromium deps-nats
 
 # PostgreSQL server binaries, for the embedded database and the tests.
 deps-postgres:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || $(call apt,postgresql)
+
+# Debian's nats-server, for the tests of the NATS bus (each starts its own).
+deps-nats:
+	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || $(call apt,nats-server)
 
 # Debian's chromium, for the browser tests.
 deps-chromium:

@@ -1,13 +1,15 @@
 // Package app wires one kefu instance together on an open, migrated
 // database: the HTTP handlers and their server, the dispatcher, the push and
-// webhook workers, the janitor, and the bus that wakes them. It runs them
-// on one base context and stops them, waiting for every goroutine it
-// started. cmd/kefu and the handler tests build kefu through it alike.
+// webhook workers, the janitor, the bus that wakes them, the metrics they
+// count, and the operators' debug address. It runs them on one base context
+// and stops them, waiting for every goroutine it started. cmd/kefu and the
+// handler tests build kefu through it alike.
 package app
 
 import (
 	"context"
 	"encoding/json"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
@@ -30,6 +33,10 @@ type Config struct {
 	BaseURL *url.URL
 	// DatabaseURL is the database the bus listens on: the pool's.
 	DatabaseURL string
+	// NATSURL, when set, names the NATS server(s) that carry the bus in
+	// place of LISTEN/NOTIFY: the store publishes each change's event there
+	// once it has committed.
+	NATSURL string
 	// Now is the one clock of routing, pages, sockets and workers (time.Now when nil).
 	Now func() time.Time
 	// Routing, Push and Webhook tune the dispatcher and the workers; their
@@ -42,6 +49,16 @@ type Config struct {
 	// Deliver runs the push and webhook workers, which send what the
 	// outboxes hold. Tests that drive the workers' rounds themselves leave it off.
 	Deliver bool
+	// Debug, when not nil, is the operators' listener: /metrics and pprof
+	// are served there (see debug.go) from Start until Stop. Nil: neither
+	// is served anywhere.
+	Debug net.Listener
+}
+
+// bus wakes this instance for the changes every instance commits.
+type bus interface {
+	Run(ctx context.Context)
+	Ready() <-chan struct{}
 }
 
 // socketsGrace is how long Stop waits for WebSockets to close.
@@ -55,7 +72,10 @@ type App struct {
 	dispatcher *queue.Dispatcher
 	pushes     *push.Worker    // nil unless Config.Deliver
 	hooks      *webhook.Worker // nil unless Config.Deliver
-	bus        *live.Bus
+	bus        bus
+	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
+	metrics    *metrics.Metrics
+	debug      net.Listener // nil unless Config.Debug
 
 	base     context.Context
 	cancel   context.CancelFunc
@@ -69,8 +89,15 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		cfg.Now = time.Now
 	}
 	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now = cfg.Now, cfg.Now, cfg.Now
+	m := metrics.New(db.QueueLength)
+	cfg.Routing.Metrics, cfg.Push.Metrics, cfg.Webhook.Metrics = m, m, m
 	base, cancel := context.WithCancel(context.Background())
-	a := &App{db: db, logger: logger, base: base, cancel: cancel}
+	a := &App{logger: logger, metrics: m, debug: cfg.Debug, base: base, cancel: cancel}
+	if cfg.NATSURL != "" {
+		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
+		db = db.WithPublisher(a.nats)
+	}
+	a.db = db
 	a.dispatcher = queue.NewDispatcher(db, cfg.Routing, logger)
 	if cfg.Deliver {
 		a.pushes = push.NewWorker(db, cfg.Push, logger)
@@ -84,11 +111,20 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Base:     base,
 		Live:     cfg.Live,
 		Now:      cfg.Now,
-		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait, Capacity: cfg.Routing.Capacity},
+		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait},
+		Metrics:  m,
 	})
-	a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.handler.Resync)
+	if a.nats != nil {
+		a.bus = a.nats
+	} else {
+		a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.resync)
+	}
 	return a
 }
+
+// resync has every socket on this instance rebuild its view from the
+// database, after the bus may have missed events.
+func (a *App) resync(ctx context.Context) { a.handler.Resync(ctx) }
 
 // onEvent hands one bus event to everything on this instance that acts on
 // it: the push worker (a change may have enqueued a notification), the
@@ -104,9 +140,16 @@ func (a *App) onEvent(ctx context.Context, payload string) {
 	a.handler.OnEvent(ctx, payload)
 }
 
-// Start readies the database for web push, then starts the janitor, the
-// dispatcher, the workers and the bus. Serving should wait for Ready.
+// Start connects to NATS when it carries the bus, readies the database for
+// web push, then starts the janitor, the dispatcher, the workers, the bus and
+// the debug server. Serving should wait for Ready.
 func (a *App) Start(ctx context.Context) error {
+	if a.nats != nil {
+		// First, so that no change made from here on goes unpublished.
+		if err := a.nats.Connect(); err != nil {
+			return err
+		}
+	}
 	if a.pushes != nil {
 		// The VAPID keys are generated on the very first start, before any browser can subscribe.
 		if err := a.pushes.Prepare(ctx); err != nil {
@@ -120,6 +163,9 @@ func (a *App) Start(ctx context.Context) error {
 		a.spawn(a.hooks.Run)
 	}
 	a.spawn(a.bus.Run)
+	if a.debug != nil {
+		a.spawn(a.serveDebug)
+	}
 	return nil
 }
 
@@ -150,13 +196,17 @@ func (a *App) Server() *http.Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return a.base },
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		ErrorLog:          a.errorLog(),
 	}
 }
 
+// errorLog is where an HTTP server logs what goes wrong with connections.
+func (a *App) errorLog() *log.Logger { return slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn) }
+
 // Stop ends the base context, which closes every socket with 1001, waits a
 // little for the sockets to finish closing, then waits for every goroutine
-// Start started. Stop the server from accepting first. Calls after the
+// Start started, and last closes the connection to NATS, once nothing is
+// left to publish. Stop the server from accepting first. Calls after the
 // first return at once.
 func (a *App) Stop() {
 	a.stopOnce.Do(func() {
@@ -165,5 +215,10 @@ func (a *App) Stop() {
 			a.logger.Warn("some sockets did not close in time")
 		}
 		a.wg.Wait()
+		if a.nats != nil {
+			if err := a.nats.Close(); err != nil {
+				a.logger.Warn("closing the bus", "err", err)
+			}
+		}
 	})
 }

@@ -145,6 +145,7 @@ type QueueEntry struct {
 	VisitorID      int64
 	Position       int
 	QueuedAt       time.Time
-	FirstMessage   string
-	TargetID       int64
+	// Preview is the visitor's newest text message: for a chat they
+	// reopened, what they wrote last, not what they wrote first.
+	Preview string
 }

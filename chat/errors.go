@@ -16,6 +16,8 @@ var (
 	ErrAlreadyAssigned = errors.New("already assigned")
 	// ErrAtCapacity: the agent already has as many open chats as they may.
 	ErrAtCapacity = errors.New("at capacity")
+	// ErrAlreadyTheirs: the chat is already with the agent it was to be transferred to.
+	ErrAlreadyTheirs = errors.New("already theirs")
 	// ErrResolved: the chat is resolved, so it cannot be resolved or transferred again.
 	ErrResolved = errors.New("already resolved")
 	// ErrConversationNotAllowed: the conversation grade does not let these two talk.

@@ -15,6 +15,10 @@ func plainText(s string, max int) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf8.RuneCountInString(s) <= max
 }
 
+// ValidName reports whether name is a name a person may give: plain text
+// of at most MaxNameChars characters.
+func ValidName(name string) bool { return plainText(name, MaxNameChars) }
+
 // MaxGroupTitle is the longest group name, in characters.
 const MaxGroupTitle = 100
 
@@ -33,8 +37,11 @@ const MaxInviteMessage = 500
 
 // ValidateInviteMessage checks the message of a friend invitation.
 func ValidateInviteMessage(message string) error {
-	if utf8.RuneCountInString(message) > MaxInviteMessage || !utf8.ValidString(message) {
+	switch {
+	case utf8.RuneCountInString(message) > MaxInviteMessage:
 		return Invalid("message", fmt.Sprintf("An invitation's message is at most %d characters.", MaxInviteMessage))
+	case !plainText(message, MaxInviteMessage):
+		return Invalid("message", "The message holds a character that cannot be kept. Please type it again.")
 	}
 	return nil
 }
@@ -42,7 +49,7 @@ func ValidateInviteMessage(message string) error {
 // ValidateKeyName trims an API key's name and checks it is 1 to 100 characters.
 func ValidateKeyName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsRune(name, 0) {
+	if name == "" || !plainText(name, 100) {
 		return name, Invalid("name", "Give the key a name of 1 to 100 characters, such as the backend that will use it.")
 	}
 	return name, nil
@@ -88,10 +95,12 @@ const MaxExternalID = 200
 // Validate checks what a host site sent before it is stored.
 func (e ExternalUser) Validate() error {
 	switch {
-	case strings.TrimSpace(e.ExternalID) == "" || len(e.ExternalID) > MaxExternalID || strings.ContainsRune(e.ExternalID, 0):
+	case strings.TrimSpace(e.ExternalID) == "" || len(e.ExternalID) > MaxExternalID || !plainText(e.ExternalID, MaxExternalID):
 		return Invalid("sub", fmt.Sprintf("The user's id is 1 to %d characters.", MaxExternalID))
 	case utf8.RuneCountInString(e.Name) > MaxNameChars || len(e.Email) > MaxEmailLen || len(e.Avatar) > 2000:
 		return Invalid("name", "The user's name, email or avatar is too long.")
+	case !ValidName(e.Name) || !plainText(e.Email, MaxEmailLen) || !plainText(e.Avatar, 2000):
+		return Invalid("name", "The user's name, email or avatar holds a character that cannot be kept, such as NUL.")
 	case e.Avatar != "" && !strings.HasPrefix(e.Avatar, "https://") && !strings.HasPrefix(e.Avatar, "http://"):
 		return Invalid("avatar", "The avatar must be an http or https URL.")
 	}

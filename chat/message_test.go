@@ -85,3 +85,17 @@ func TestValidateUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemTextQuotesGroupTitlesPlainly: a group's title is shown as it
+// was typed, quotes and all, not escaped as Go would write it.
+func TestSystemTextQuotesGroupTitlesPlainly(t *testing.T) {
+	title := `The "A" team \ 测试`
+	for code, want := range map[SystemCode]string{
+		LineGroupCreated: `Ann created the group "The "A" team \ 测试".`,
+		LineGroupRenamed: `Ann renamed the group "The "A" team \ 测试".`,
+	} {
+		if got := SystemText(code, []string{"Ann", title}); got != want {
+			t.Errorf("SystemText(%s) = %s, want %s", code, got, want)
+		}
+	}
+}

@@ -90,7 +90,9 @@ const Team int64 = 0
 //	     service is enough: agents may start a conversation with any user.
 //	200  only friends or members of a group they share
 //
-// A refusal is a *RefusedError saying why in a sentence.
+// A refusal is a *RefusedError saying why in a sentence, as it is said to a
+// member starting a conversation; the caller who knows more of the one
+// refused tells it (RefusedError.To).
 func (s Settings) MayStart(from, to int64, t Ties) error {
 	kin := t.Friends || t.SharedGroup
 	switch s.Grade {
@@ -100,16 +102,12 @@ func (s Settings) MayStart(from, to int64, t Ties) error {
 		if kin || s.Agents.Unrestricted || s.Agents.Has(from) || to == Team || s.Agents.Has(to) {
 			return nil
 		}
-		return &RefusedError{Grade: s.Grade, Reason: "Here you can only start a conversation with customer service, your friends, or people in a group with you."}
 	default: // GradeKinOnly, and anything stricter
 		if kin {
 			return nil
 		}
-		if to == Team {
-			return &RefusedError{Grade: s.Grade, Reason: "This site only allows conversations between friends and group members, so new chats with customer service are closed."}
-		}
-		return &RefusedError{Grade: s.Grade, Reason: "Here you can only start a conversation with your friends or people in a group with you."}
 	}
+	return refusal(s.Grade, to == Team, false, false)
 }
 
 // stranger stands for a new visitor in SupportOpen: nobody customer
@@ -128,11 +126,50 @@ func (s Settings) SupportOpen() error {
 	return nil
 }
 
-// RefusedError is a conversation the grade does not allow. It wraps
+// RefusedError is a conversation the grade does not allow: the facts of
+// the refusal, and the sentence they give the one refused. It wraps
 // ErrConversationNotAllowed.
 type RefusedError struct {
-	Grade  int
+	Grade int
+	// ToTeam: the other side was customer service as a whole.
+	ToTeam bool
+	// Visitor: the one refused is a site's visitor, who has no friends or
+	// groups here.
+	Visitor bool
+	// Reply: the message was to go on with a conversation that exists.
+	Reply  bool
 	Reason string
+}
+
+func refusal(grade int, toTeam, visitor, reply bool) *RefusedError {
+	e := &RefusedError{Grade: grade, ToTeam: toTeam, Visitor: visitor, Reply: reply}
+	e.Reason = e.sentence()
+	return e
+}
+
+// To is the refusal as said to its reader: a visitor (visitor), or someone
+// writing in a conversation that exists (reply).
+func (e *RefusedError) To(visitor, reply bool) *RefusedError {
+	return refusal(e.Grade, e.ToTeam, visitor, reply)
+}
+
+// sentence chooses the words that fit the refusal's facts.
+func (e *RefusedError) sentence() string {
+	switch {
+	case e.ToTeam && e.Reply:
+		return "This site now only allows conversations between friends and group members, so this chat with customer service is closed."
+	case e.ToTeam:
+		return "This site only allows conversations between friends and group members, so new chats with customer service are closed."
+	case e.Visitor:
+		return "This person cannot be reached by chat here."
+	case e.Reply && e.Grade == GradeServiceOrKin:
+		return "Replies are not allowed at this grade: you can write only to customer service, your friends, or people in a group with you."
+	case e.Reply:
+		return "Replies are not allowed at this grade: you can write only to your friends or people in a group with you."
+	case e.Grade == GradeServiceOrKin:
+		return "Here you can only start a conversation with customer service, your friends, or people in a group with you."
+	}
+	return "Here you can only start a conversation with your friends or people in a group with you."
 }
 
 func (e *RefusedError) Error() string {

@@ -129,3 +129,41 @@ func TestParseSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalWords: each reader of a refusal is told what fits them. A
+// visitor has no friends or groups here; someone writing in a conversation
+// that exists is not starting one.
+func TestRefusalWords(t *testing.T) {
+	s := Settings{Grade: GradeServiceOrKin, Agents: AgentList{IDs: []int64{1}}}
+	start100 := s.MayStart(2, 3, Ties{}).(*RefusedError)
+	s.Grade = GradeKinOnly
+	start200 := s.MayStart(2, 3, Ties{}).(*RefusedError)
+	team200 := s.MayStart(2, Team, Ties{}).(*RefusedError)
+	agent200 := s.MayStart(1, 3, Ties{}).(*RefusedError)
+	for _, c := range []struct {
+		name string
+		e    *RefusedError
+		want string
+	}{
+		{"a member starting at 100", start100, "Here you can only start a conversation with customer service, your friends, or people in a group with you."},
+		{"a member starting at 200", start200, "Here you can only start a conversation with your friends or people in a group with you."},
+		{"a visitor contacting a person at 100", start100.To(true, false), "This person cannot be reached by chat here."},
+		{"a visitor contacting a person at 200", start200.To(true, false), "This person cannot be reached by chat here."},
+		{"a visitor writing again in a direct conversation", start100.To(true, true), "This person cannot be reached by chat here."},
+		{"a visitor contacting customer service at 200", team200.To(true, false),
+			"This site only allows conversations between friends and group members, so new chats with customer service are closed."},
+		{"a visitor writing again to customer service at 200", team200.To(true, true),
+			"This site now only allows conversations between friends and group members, so this chat with customer service is closed."},
+		{"a member replying at 100", start100.To(false, true),
+			"Replies are not allowed at this grade: you can write only to customer service, your friends, or people in a group with you."},
+		{"an agent replying in an open chat at 200", agent200.To(false, true),
+			"Replies are not allowed at this grade: you can write only to your friends or people in a group with you."},
+	} {
+		if c.e.Reason != c.want {
+			t.Errorf("%s: told %q, want %q", c.name, c.e.Reason, c.want)
+		}
+		if !errors.Is(c.e, ErrConversationNotAllowed) {
+			t.Errorf("%s: the refusal does not wrap ErrConversationNotAllowed", c.name)
+		}
+	}
+}

@@ -103,6 +103,8 @@ func (p Prechat) Check(name, email string) (string, string, error) {
 		return "", "", Invalid("email", "Please give your email, so that we can answer you.")
 	case utf8.RuneCountInString(name) > MaxNameChars:
 		return "", "", Invalid("name", fmt.Sprintf("Your name is at most %d characters.", MaxNameChars))
+	case !ValidName(name):
+		return "", "", Invalid("name", "Your name holds a character that cannot be kept. Please type it again.")
 	case email != "" && !ValidEmail(email):
 		return "", "", Invalid("email", "That email address does not look right.")
 	}

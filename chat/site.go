@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // Site is a site that embeds the widget, as its admin set it up.
@@ -31,7 +30,7 @@ var colourRe = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 // scheme://host[:port], the colour lower-case.
 func ValidateSite(s Site) (Site, error) {
 	s.Name = strings.TrimSpace(s.Name)
-	if s.Name == "" || utf8.RuneCountInString(s.Name) > 100 {
+	if s.Name == "" || !plainText(s.Name, 100) {
 		return s, Invalid("name", "A site's name is 1 to 100 characters.")
 	}
 	origins := make([]string, 0, len(s.Origins))
@@ -51,8 +50,8 @@ func ValidateSite(s Site) (Site, error) {
 		return s, Invalid("origins", "A site has at most 50 origins.")
 	}
 	s.Origins = origins
-	if utf8.RuneCountInString(s.Greeting) > 500 || utf8.RuneCountInString(s.OfflineMessage) > 500 {
-		return s, Invalid("greeting", "The greeting and the offline message are at most 500 characters each.")
+	if !plainText(s.Greeting, 500) || !plainText(s.OfflineMessage, 500) {
+		return s, Invalid("greeting", "The greeting and the offline message are at most 500 characters of text each.")
 	}
 	if s.Colour = strings.ToLower(strings.TrimSpace(s.Colour)); s.Colour == "" {
 		s.Colour = "#2563eb"

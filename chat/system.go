@@ -55,7 +55,7 @@ func SystemText(code SystemCode, args []string) string {
 	case LineVisitorSignedIn:
 		return "The visitor signed in; the chat goes on in their conversation #" + a(0) + "."
 	case LineGroupCreated:
-		return fmt.Sprintf("%s created the group %q.", a(0), a(1))
+		return fmt.Sprintf("%s created the group \"%s\".", a(0), a(1))
 	case LineMembersAdded:
 		return fmt.Sprintf("%s added %s.", a(0), strings.Join(args[min(1, len(args)):], ", "))
 	case LineMemberRemoved:
@@ -65,7 +65,7 @@ func SystemText(code SystemCode, args []string) string {
 	case LineOwnerLeft:
 		return fmt.Sprintf("%s left the group; %s owns it now.", a(0), a(1))
 	case LineGroupRenamed:
-		return fmt.Sprintf("%s renamed the group %q.", a(0), a(1))
+		return fmt.Sprintf("%s renamed the group \"%s\".", a(0), a(1))
 	case NoteRated:
 		if a(1) == "" {
 			return "The visitor rated this chat " + a(0) + " out of 5."

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ import (
 type Config struct {
 	// Addr is the host:port to listen on (KEFU_ADDR).
 	Addr string
+	// DebugAddr is the host:port of the operators' own address
+	// (KEFU_DEBUG_ADDR): /metrics and pprof. Empty: neither is served.
+	DebugAddr string
 	// DatabaseURL names an external PostgreSQL (DATABASE_URL); empty means the embedded one.
 	DatabaseURL string
 	// DataDir holds the embedded PostgreSQL's files (KEFU_DATA_DIR), absolute.
@@ -51,6 +55,9 @@ type Config struct {
 	// link-local addresses (KEFU_WEBHOOK_PRIVATE=allow), for a host backend on
 	// kefu's own network. Off by default, so a webhook cannot probe it.
 	WebhookPrivate bool
+	// NATSURL names the NATS server(s) that carry the bus between instances
+	// (KEFU_NATS_URL, comma-separated); empty means PostgreSQL's LISTEN/NOTIFY.
+	NATSURL string
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -72,12 +79,14 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminEmail:    strings.TrimSpace(getenv("KEFU_ADMIN_EMAIL")),
 		AdminPassword: getenv("KEFU_ADMIN_PASSWORD"),
 	}
-	host, port, err := net.SplitHostPort(c.Addr)
+	host, port, err := splitAddr("KEFU_ADDR", c.Addr)
 	if err != nil {
-		return c, &Error{"KEFU_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8080)", c.Addr)}
+		return c, err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return c, &Error{"KEFU_ADDR", fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	if c.DebugAddr = strings.TrimSpace(getenv("KEFU_DEBUG_ADDR")); c.DebugAddr != "" {
+		if _, _, err := splitAddr("KEFU_DEBUG_ADDR", c.DebugAddr); err != nil {
+			return c, err
+		}
 	}
 	if c.DatabaseURL != "" {
 		if _, err := pgx.ParseConfig(c.DatabaseURL); err != nil {
@@ -131,6 +140,11 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		return c, &Error{"KEFU_WEBHOOK_PRIVATE", fmt.Sprintf("%q is neither allow nor deny", v)}
 	}
+	if c.NATSURL = strings.TrimSpace(getenv("KEFU_NATS_URL")); c.NATSURL != "" {
+		if _, err := natsHosts(c.NATSURL); err != nil {
+			return c, &Error{"KEFU_NATS_URL", err.Error()}
+		}
+	}
 	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < chat.MinPasswordChars {
 		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", chat.MinPasswordChars)}
 	}
@@ -161,7 +175,46 @@ func (c Config) Redacted() []any {
 			db = fmt.Sprintf("%s:%d/%s", cc.Host, cc.Port, cc.Database)
 		}
 	}
-	return []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir}
+	bus := "postgres"
+	if c.NATSURL != "" {
+		bus, _ = natsHosts(c.NATSURL)
+	}
+	attrs := []any{"addr", c.Addr, "base_url", c.BaseURL.String(), "database", db, "data_dir", c.DataDir, "bus", bus}
+	if c.DebugAddr != "" {
+		attrs = append(attrs, "debug_addr", c.DebugAddr)
+	}
+	return attrs
+}
+
+// natsHosts checks a list of NATS server URLs, as the NATS client takes it
+// (comma-separated; nats:// when the scheme is left out), and returns it
+// without credentials, for the log.
+func natsHosts(list string) (string, error) {
+	var hosts []string
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if !strings.Contains(s, "://") {
+			s = "nats://" + s
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Hostname() == "" || u.Path != "" || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) {
+			return "", fmt.Errorf("%q is not a NATS server URL (for example nats://127.0.0.1:4222)", s)
+		}
+		hosts = append(hosts, u.Scheme+"://"+u.Host)
+	}
+	return strings.Join(hosts, ","), nil
+}
+
+// splitAddr checks that addr, the value of the variable name, is host:port.
+func splitAddr(name, addr string) (host, port string, err error) {
+	host, port, err = net.SplitHostPort(addr)
+	if err != nil {
+		return "", "", &Error{name, fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8080)", addr)}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", "", &Error{name, fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	}
+	return host, port, nil
 }
 
 func parseBaseURL(s string) (*url.URL, error) {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -50,6 +51,13 @@ func TestLoadValues(t *testing.T) {
 	if c.WebhookPrivate {
 		t.Fatal("webhooks reach private addresses by default")
 	}
+	if c.DebugAddr != "" {
+		t.Fatalf("debug address %q by default, want none", c.DebugAddr)
+	}
+	c, err = Load(env(map[string]string{"KEFU_DEBUG_ADDR": "127.0.0.1:6060"}))
+	if err != nil || c.DebugAddr != "127.0.0.1:6060" {
+		t.Fatalf("KEFU_DEBUG_ADDR = %q, %v", c.DebugAddr, err)
+	}
 	c, err = Load(env(map[string]string{"KEFU_WEBHOOK_PRIVATE": "allow"}))
 	if err != nil || !c.WebhookPrivate {
 		t.Fatalf("KEFU_WEBHOOK_PRIVATE=allow: %v, %v", c.WebhookPrivate, err)
@@ -57,6 +65,23 @@ func TestLoadValues(t *testing.T) {
 	c, err = Load(env(map[string]string{"KEFU_BASE_URL": "https://help.example.com/"}))
 	if err != nil || c.BaseURL.String() != "https://help.example.com" {
 		t.Fatalf("base url = %v, %v", c.BaseURL, err)
+	}
+}
+
+func TestLoadNATSURL(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.NATSURL != "" {
+		t.Fatalf("KEFU_NATS_URL unset: %q, %v; want the PostgreSQL bus", c.NATSURL, err)
+	}
+	const list = "nats://kefu:secret@nats-1:4222, nats-2:4222"
+	c, err = Load(env(map[string]string{"KEFU_NATS_URL": list}))
+	if err != nil || c.NATSURL != list {
+		t.Fatalf("KEFU_NATS_URL = %q, %v; want %q", c.NATSURL, err, list)
+	}
+	// The log names the servers, without their credentials.
+	r := c.Redacted()
+	if i := slices.Index(r, any("bus")); i < 0 || r[i+1] != "nats://nats-1:4222,nats://nats-2:4222" {
+		t.Fatalf("Redacted() = %v", r)
 	}
 }
 
@@ -68,6 +93,8 @@ func TestLoadErrors(t *testing.T) {
 		{"addr without port", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "localhost"}},
 		{"addr bad port", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "127.0.0.1:http"}},
 		{"addr port too big", "KEFU_ADDR", map[string]string{"KEFU_ADDR": "127.0.0.1:70000"}},
+		{"debug addr without port", "KEFU_DEBUG_ADDR", map[string]string{"KEFU_DEBUG_ADDR": "localhost"}},
+		{"debug addr bad port", "KEFU_DEBUG_ADDR", map[string]string{"KEFU_DEBUG_ADDR": "127.0.0.1:pprof"}},
 		{"database url", "DATABASE_URL", map[string]string{"DATABASE_URL": "postgres://%zz"}},
 		{"base url scheme", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "ftp://example.com"}},
 		{"base url relative", "KEFU_BASE_URL", map[string]string{"KEFU_BASE_URL": "/kefu"}},
@@ -84,6 +111,10 @@ func TestLoadErrors(t *testing.T) {
 		{"push quiet not a duration", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "5"}},
 		{"negative push quiet", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "-1s"}},
 		{"push quiet too long", "KEFU_PUSH_QUIET", map[string]string{"KEFU_PUSH_QUIET": "25h"}},
+		{"nats url scheme", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "http://127.0.0.1:4222"}},
+		{"nats url without host", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://:4222"}},
+		{"nats url with path", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://127.0.0.1:4222/kefu"}},
+		{"nats url list with a bad one", "KEFU_NATS_URL", map[string]string{"KEFU_NATS_URL": "nats://a:4222,%zz"}},
 		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {

@@ -235,7 +235,7 @@ func TestNothingTypedIsLost(t *testing.T) {
 	do(t, widget, "the chat with Ann opens", hasText(`[data-testid=widget-title]`, "Chat with Ann"))
 	write(t, widget, "Hi Ann, does it work in snow?")
 	do(t, widget, "the refusal keeps the text",
-		hasText(`[data-testid=composer-error]`, "Here you can only start a conversation with customer service, your friends, or people in a group with you."),
+		hasText(`[data-testid=composer-error]`, "This person cannot be reached by chat here."),
 		composerHolds("Hi Ann, does it work in snow?"),
 		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
 	var n int

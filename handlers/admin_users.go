@@ -128,6 +128,9 @@ func validateNewUser(email, name string) error {
 	if utf8.RuneCountInString(name) > chat.MaxNameChars {
 		return chat.Invalid("name", fmt.Sprintf("The name is too long: %d characters at most.", chat.MaxNameChars))
 	}
+	if !chat.ValidName(name) {
+		return chat.Invalid("name", "The name holds a character that cannot be kept. Please type it again.")
+	}
 	return nil
 }
 

@@ -231,7 +231,7 @@ func (h *Handler) apiUserMessageCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("user %d is disabled: %w", u.ID, chat.ErrNotAllowed))
 		return
 	}
-	msg, created, err := h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: u.ID, ClientMsgID: in.ClientMsgID, Body: body, SiteID: k.SiteID})
+	msg, created, err := h.stored(h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: u.ID, ClientMsgID: in.ClientMsgID, Body: body, SiteID: k.SiteID}))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -344,7 +344,7 @@ func (h *Handler) apiMessageCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ConversationID = c.ID
-	msg, created, err := h.DB.SendMessage(r.Context(), s)
+	msg, created, err := h.stored(h.DB.SendMessage(r.Context(), s))
 	if err != nil {
 		h.fail(w, r, err)
 		return

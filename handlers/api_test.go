@@ -118,11 +118,11 @@ func TestAPIRefusesMissingAndRevokedKeys(t *testing.T) {
 	user := `{"name":"Lee"}`
 
 	status, raw := k.apiCall("", http.MethodPut, "/api/v1/users/u-1", user)
-	wantAPIError(t, "no key", status, raw, http.StatusUnauthorized, "unauthorized", "")
+	wantAPIError(t, "no key", status, raw, http.StatusUnauthorized, "unauthenticated", "")
 	status, raw = k.apiCall("kefu_not-a-key", http.MethodPut, "/api/v1/users/u-1", user)
-	wantAPIError(t, "unknown key", status, raw, http.StatusUnauthorized, "unauthorized", "")
+	wantAPIError(t, "unknown key", status, raw, http.StatusUnauthorized, "unauthenticated", "")
 	status, raw = k.apiCall("", http.MethodGet, "/api/v1/nothing-here", "")
-	wantAPIError(t, "no key, no route", status, raw, http.StatusUnauthorized, "unauthorized", "")
+	wantAPIError(t, "no key, no route", status, raw, http.StatusUnauthorized, "unauthenticated", "")
 	status, raw = k.apiCall(key, http.MethodGet, "/api/v1/nothing-here", "")
 	wantAPIError(t, "no route", status, raw, http.StatusNotFound, "not_found", "")
 	status, raw = k.apiCall(key, http.MethodDelete, "/api/v1/users/u-1", "")
@@ -142,7 +142,7 @@ func TestAPIRefusesMissingAndRevokedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, raw = k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Changed"}`)
-	wantAPIError(t, "revoked key", status, raw, http.StatusUnauthorized, "unauthorized", "")
+	wantAPIError(t, "revoked key", status, raw, http.StatusUnauthorized, "unauthenticated", "")
 	if u, err := k.db.ExternalUserByID(context.Background(), 0, "u-1"); err != nil || u.Name != "Lee" {
 		t.Fatalf("user after the revoked key's request: %+v, %v", u, err)
 	}
@@ -387,7 +387,7 @@ func TestAPIMembersKeyActsOnlyAsItsMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, raw = k.apiCall(samKey, http.MethodGet, path, "")
-	wantAPIError(t, "disabled member's key", status, raw, http.StatusUnauthorized, "unauthorized", "")
+	wantAPIError(t, "disabled member's key", status, raw, http.StatusUnauthorized, "unauthenticated", "")
 }
 
 func TestAPISiteKeysKeepToTheirSite(t *testing.T) {

@@ -7,62 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
 )
-
-// BenchmarkMessageEndToEnd measures what one instance carries: visitors send
-// over their sockets, each message is validated, stored in its own
-// transaction, announced on the bus, rendered and pushed to a signed-in
-// agent's console. It reports messages per second received by the agent.
-func BenchmarkMessageEndToEnd(b *testing.B) {
-	for _, visitors := range []int{1, 8} {
-		b.Run(fmt.Sprintf("visitors=%d", visitors), func(b *testing.B) {
-			k := newKefu(b)
-			agent := k.agent().console()
-			agent.send(map[string]any{"type": "resume"})
-			agent.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
-			socks := make([]*socket, visitors)
-			for i := range socks {
-				socks[i] = k.widget(k.visitorToken())
-				go func() { // visitors read their acks and bubbles, as browsers do
-					for {
-						if _, _, err := socks[i].ws.Read(context.Background()); err != nil {
-							return
-						}
-					}
-				}()
-			}
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for i, s := range socks {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for j := i; j < b.N; j += visitors {
-						s.trySend(map[string]any{"type": "send", "client_msg_id": fmt.Sprint("b", j), "body": "benchmark message"})
-					}
-				}()
-			}
-			// Every message moves its conversation to the top of the agent's list.
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			for seen := 0; seen < b.N; {
-				_, f, err := agent.ws.Read(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				seen += strings.Count(string(f), `data-swap="afterbegin"`)
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
-		})
-	}
-}
 
 var toastRe = regexp.MustCompile(`id="toast-(\d+)"`)
 

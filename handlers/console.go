@@ -116,7 +116,7 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if _, _, err := h.DB.SendMessage(ctx, store.Send{ConversationID: c.ID, SenderID: acct.ID, ClientMsgID: clientMsgID, Body: body}); err != nil {
+	if _, _, err := h.stored(h.DB.SendMessage(ctx, store.Send{ConversationID: c.ID, SenderID: acct.ID, ClientMsgID: clientMsgID, Body: body})); err != nil {
 		h.fail(w, r, err)
 		return
 	}

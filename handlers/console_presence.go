@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
@@ -24,30 +25,44 @@ func (s *consoleSocket) keepPresence() (stop func()) {
 	}
 	// A routing profile first: presence without one would not make an agent eligible.
 	if s.agent {
-		if err := h.DB.EnsureAgent(h.Base, s.user.ID, cfg.Capacity); err != nil {
+		if err := h.DB.EnsureAgent(h.Base, s.user.ID); err != nil {
 			h.Logger.Warn("agent profile failed", "user_id", s.user.ID, "err", err)
 		}
 	}
 	touch()
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(cfg.Grace / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				touch()
-				s.closeIfSessionEnded()
-			}
+	// A timer, not a goroutine: an idle socket keeps no goroutine of its own
+	// beyond its reader.
+	var (
+		mu      sync.Mutex
+		stopped bool
+		timer   *time.Timer
+		running sync.WaitGroup
+	)
+	mu.Lock()
+	timer = time.AfterFunc(cfg.Grace/3, func() {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			return
 		}
-	}()
+		running.Add(1)
+		mu.Unlock()
+		defer running.Done()
+		touch()
+		s.closeIfSessionEnded()
+		mu.Lock()
+		if !stopped {
+			timer.Reset(cfg.Grace / 3)
+		}
+		mu.Unlock()
+	})
+	mu.Unlock()
 	return func() {
-		close(done)
-		<-stopped
+		mu.Lock()
+		stopped = true
+		timer.Stop()
+		mu.Unlock()
+		running.Wait()
 		// The grace period starts now; the socket no longer holds back pushes.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -57,19 +58,21 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
 		s := newConsoleSocket(h, conn, acct, csrf, cookie.Value)
 		h.hub.consoles.Add(s.user.ID, s)
+		counted := h.Metrics.SocketOpened(metrics.Console)
 		// An agent's presence keeps them online for routing; anyone's open
 		// console holds back their web push notifications.
 		stop := s.keepPresence()
 		return s.onFrame, func() {
 			stop()
 			h.hub.consoles.Remove(s.user.ID, s)
+			counted()
 		}
 	})
 }
 
 func newConsoleSocket(h *Handler, conn *live.Conn, acct account, csrf, session string) *consoleSocket {
 	s := &consoleSocket{
-		socket: socket{h: h, conn: conn, user: acct.User}, agent: acct.Agent, csrf: csrf, session: session,
+		socket: socket{h: h, conn: conn, user: acct.User, deliveries: h.Metrics.Deliveries(metrics.Console)}, agent: acct.Agent, csrf: csrf, session: session,
 		screen: consoleScreen{threads: newThreadSeq(h.DB, acct.ID, true, historyURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume}
@@ -109,7 +112,7 @@ func (s *consoleSocket) send(ctx context.Context, f inFrame) error {
 		return err
 	}
 	snd.ConversationID = conv.ID
-	msg, created, err := s.h.DB.SendMessage(ctx, snd)
+	msg, created, err := s.h.stored(s.h.DB.SendMessage(ctx, snd))
 	if err != nil {
 		return err
 	}
@@ -179,7 +182,7 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 				return nil, err
 			}
 		}
-		return frameBytes(&buf), nil
+		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
 }
 
@@ -234,7 +237,7 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 		}
 		if c.state != nil {
 			state := *c.state
-			state.Agents, state.CSRF = transferTargets(c.agents, s.user.ID), s.csrf
+			state.Agents, state.CSRF = transferTargets(c.agents, s.user.ID, c.conv), s.csrf
 			if ev.ConversationID == s.screen.openID {
 				comps = append(comps, console.StatusChanged(state))
 			} else {

@@ -105,7 +105,8 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 }
 
 // loadAgentPanel fills what only agents see beside the queue: their state,
-// the agents a chat can be transferred to, and who has the open chat.
+// the agents a chat can be transferred to (neither they nor the one who has
+// the open chat), and who has the open chat.
 func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.Props) error {
 	var err error
 	p.State, err = h.DB.AgentState(ctx, acct.ID)
@@ -120,9 +121,13 @@ func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.P
 	if err != nil {
 		return err
 	}
-	p.Agents = transferTargets(agents, acct.ID)
-	if p.Open != nil && p.Open.Kind == chat.Support {
-		p.Assignee, err = h.assigneeName(ctx, p.Open.AssignedAgentID, agents)
+	var open chat.Conversation
+	if p.Open != nil {
+		open = p.Open.Conversation
+	}
+	p.Agents = transferTargets(agents, acct.ID, open)
+	if open.Kind == chat.Support {
+		p.Assignee, err = h.assigneeName(ctx, open.AssignedAgentID, agents)
 	}
 	return err
 }
@@ -136,12 +141,13 @@ func (h *Handler) agentUsers(ctx context.Context) ([]chat.User, error) {
 	return h.DB.Users(ctx, agents.IDs)
 }
 
-// transferTargets are the agents whom viewerID may hand a chat to: every
-// active one but themselves.
-func transferTargets(agents []chat.User, viewerID int64) []chat.Agent {
+// transferTargets are the agents whom viewerID may hand chat c to: every
+// active one but themselves and the one who has it.
+func transferTargets(agents []chat.User, viewerID int64, c chat.Conversation) []chat.Agent {
 	var out []chat.Agent
 	for _, u := range agents {
-		if u.ID != viewerID && !u.Disabled() {
+		has := c.Status == chat.Assigned && u.ID == c.AssignedAgentID
+		if u.ID != viewerID && !u.Disabled() && !has {
 			out = append(out, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
 		}
 	}
@@ -175,7 +181,7 @@ func (h *Handler) chatState(ctx context.Context, id, viewerID int64, csrf string
 		return console.ChatState{}, err
 	}
 	s, err := h.sharedChatState(ctx, conv, agents)
-	s.Agents, s.CSRF = transferTargets(agents, viewerID), csrf
+	s.Agents, s.CSRF = transferTargets(agents, viewerID, conv), csrf
 	return s, err
 }
 

@@ -14,8 +14,6 @@ import (
 var (
 	errNoPage = errors.New("no such page")
 	errMethod = errors.New("method not allowed")
-	// errSignedOut: a page that needs a session was asked for without one.
-	errSignedOut = errors.New("no session")
 	// errCrossOrigin: a live socket was asked for by a page on another origin.
 	errCrossOrigin = errors.New("cross-origin socket")
 	// errBadCSRF: an unsafe request came without the session's token, or from another site.
@@ -24,9 +22,23 @@ var (
 	errAdminOnly = errors.New("admin only")
 )
 
+// saying is a refusal with the sentence its reader is told instead of the
+// general one: the status and code stay err's.
+type saying struct {
+	err error
+	say string
+}
+
+func (s *saying) Error() string { return s.err.Error() }
+func (s *saying) Unwrap() error { return s.err }
+
 // publicError is what a person is told about err, and the status that goes with it.
 // Internal detail stays in the log.
 func publicError(err error) (int, string, string) {
+	if s, ok := err.(*saying); ok {
+		status, code, _ := publicError(s.err)
+		return status, code, s.say
+	}
 	var ve *chat.ValidationError
 	var refused *chat.RefusedError
 	var identity *auth.IdentityError
@@ -43,10 +55,8 @@ func publicError(err error) (int, string, string) {
 		return http.StatusForbidden, "cross_origin", "Only kefu's own pages can connect here."
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
 		return http.StatusNotFound, "not_found", "There is nothing here."
-	case errors.Is(err, errSignedOut):
-		return http.StatusUnauthorized, "unauthenticated", "Please sign in first."
 	case errors.Is(err, chat.ErrUnauthorized):
-		return http.StatusUnauthorized, "unauthorized", "Please sign in first."
+		return http.StatusUnauthorized, "unauthenticated", "Please sign in first."
 	case errors.Is(err, errAdminOnly):
 		return http.StatusForbidden, "admin_only", "Only admins can see the admin pages."
 	case errors.Is(err, chat.ErrNotAllowed):
@@ -55,6 +65,8 @@ func publicError(err error) (int, string, string) {
 		return http.StatusConflict, "already_assigned", "Another agent took this chat first."
 	case errors.Is(err, chat.ErrAtCapacity):
 		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows."
+	case errors.Is(err, chat.ErrAlreadyTheirs):
+		return http.StatusConflict, "already_theirs", "The chat is already with that agent."
 	case errors.Is(err, chat.ErrResolved):
 		return http.StatusConflict, "resolved", "This chat is already resolved."
 	case errors.Is(err, errMethod):

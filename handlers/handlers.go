@@ -13,7 +13,9 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -32,6 +34,8 @@ type Deps struct {
 	Now func() time.Time
 	// Routing is what pages and sockets must know of routing.
 	Routing Routing
+	// Metrics counts messages stored and delivered, sockets and takes (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // Routing is what the handlers must know of routing: values the dispatcher
@@ -42,8 +46,6 @@ type Routing struct {
 	Grace time.Duration
 	// TargetWait is how long a chat waits for the agent it names.
 	TargetWait time.Duration
-	// Capacity is a new agent's number of open chats.
-	Capacity int
 }
 
 // Handler serves kefu over HTTP.
@@ -65,9 +67,18 @@ func New(d Deps) *Handler {
 	return h
 }
 
+// stored passes on what a store send returned, counting the message when
+// it was stored now: h.stored(h.DB.SendMessage(ctx, s)).
+func (h *Handler) stored(msg chat.Message, created bool, err error) (chat.Message, bool, error) {
+	if err == nil && created {
+		h.Metrics.MessageStored()
+	}
+	return msg, created, err
+}
+
 // NewSessions returns the session manager kefu uses: sessions in PostgreSQL,
 // an HttpOnly SameSite=Lax cookie, Secure when kefu is served over https.
-// Expired sessions are purged by store.DB.PurgeSessions, not by pgxstore's
+// Expired sessions are purged by store.DB.PurgeExpired, not by pgxstore's
 // own clean-up goroutine, whose stop races with its start.
 func NewSessions(db *store.DB, secure bool) *scs.SessionManager {
 	m := scs.New()

@@ -43,7 +43,16 @@ type instance struct {
 }
 
 // start runs a kefu instance on the database at dbURL until t ends.
-func start(t testing.TB, dbURL string) *instance {
+func start(t testing.TB, dbURL string) *instance { return startWith(t, dbURL, func(*app.Config) {}) }
+
+// startWithBus is start with the bus on the NATS server at natsURL.
+func startWithBus(t testing.TB, dbURL, natsURL string) *instance {
+	t.Helper()
+	return startWith(t, dbURL, func(c *app.Config) { c.NATSURL = natsURL })
+}
+
+// startWith is start with the instance's configuration changed by configure.
+func startWith(t testing.TB, dbURL string, configure func(*app.Config)) *instance {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbURL)
@@ -54,7 +63,9 @@ func start(t testing.TB, dbURL string) *instance {
 	srv := httptest.NewUnstartedServer(nil)
 	u := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := app.New(db, app.Config{BaseURL: u, DatabaseURL: dbURL, Routing: queue.DefaultConfig}, logger)
+	cfg := app.Config{BaseURL: u, DatabaseURL: dbURL, Routing: queue.DefaultConfig}
+	configure(&cfg)
+	a := app.New(db, cfg, logger)
 	srv.Config = a.Server()
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -55,16 +56,17 @@ func (h *Handler) Resync(ctx context.Context) { h.hub.resync() }
 func (h *Handler) WaitSockets(limit time.Duration) bool { return h.hub.wait(limit) }
 
 // serve upgrades the request to a live connection, hands it to open, which
-// makes and registers the socket, and runs the socket until it ends, then
-// calls the closed that open returned. A socket outlives its request: it
-// ends with the server's base context.
+// makes and registers the socket, and runs the socket on a goroutine of its
+// own until it ends, then calls the closed that open returned. The handler
+// returns at once, so that nothing of the request is kept for the hours a
+// socket may live; the socket ends with the server's base context.
 func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Conn) (onFrame func(context.Context, []byte), closed func())) {
 	// The server's read and write timeouts are for requests, not for a socket
 	// that lives for hours; live.Conn bounds every write itself.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	conn, err := live.Accept(w, r, hb.h.Live, &websocket.AcceptOptions{
 		Subprotocols: []string{protocol},
 		// sameOrigin has checked scheme, host and port; Accept's own check compares hosts only.
 		InsecureSkipVerify: true,
@@ -75,16 +77,21 @@ func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Con
 	hb.mu.Lock()
 	if hb.closing {
 		hb.mu.Unlock()
-		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+		_ = conn.Run(hb.h.Base, func(context.Context, []byte) {})
 		return
 	}
 	hb.running.Add(1)
 	hb.mu.Unlock()
-	defer hb.running.Done()
-	conn := live.NewConn(ws, hb.h.Live)
 	onFrame, closed := open(conn)
-	defer closed()
-	_ = conn.Run(hb.h.Base, onFrame)
+	go func() {
+		defer hb.running.Done()
+		defer closed()
+		var p *live.PanicError
+		if err := conn.Run(hb.h.Base, onFrame); errors.As(err, &p) {
+			hb.h.Logger.Error("live socket closed after a panic", "panic", p.Value, "stack", string(p.Stack))
+		}
+	}()
 }
 
 func (hb *hub) wait(limit time.Duration) bool {
@@ -254,7 +261,7 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 		if err != nil {
 			return err
 		}
-		change.state = &state
+		change.conv, change.state = conv, &state
 	}
 	if ev.Type == chat.EventAssigned && len(hb.consoles.ForUser(ev.UserID)) > 0 {
 		s, err := db.SummaryOf(ctx, ev.ConversationID)
@@ -278,9 +285,10 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 type queueChange struct {
 	view  queueView
 	event chat.Event
-	// state is where the changed chat stands now, for consoles that show it
-	// or a notice about it, and agents are customer service, whom a console
-	// may transfer it to.
+	// conv is the changed chat and state where it stands now, for consoles
+	// that show it or a notice about it; agents are customer service, whom
+	// a console may transfer it to.
+	conv   chat.Conversation
 	state  *console.ChatState
 	agents []chat.User
 	// assignedTitle names the chat the event assigned, for its agent's cue.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/thread"
 )
@@ -93,12 +94,23 @@ func (fh frameHandlers) handle(ctx context.Context, data []byte) (inFrame, error
 // keeps the two apart, and the reader hands the writer what it needs inside
 // jobs.
 type socket struct {
-	h    *Handler
-	conn *live.Conn
-	user chat.User
+	h          *Handler
+	conn       *live.Conn
+	user       chat.User
+	deliveries metrics.Deliveries // counts the messages delivered here
 }
 
 func (s *socket) connection() *live.Conn { return s.conn }
+
+// delivered returns frame, the frame of a job delivering msg, and, when it
+// is not nil, counts msg as delivered once the frame is written.
+func (s *socket) delivered(ctx context.Context, msg chat.Message, frame []byte) []byte {
+	if frame != nil {
+		created := msg.CreatedAt
+		live.OnWritten(ctx, func() { s.deliveries.Written(created) })
+	}
+	return frame
+}
 
 // newSend checks a send frame and returns the message it asks to store.
 func (s *socket) newSend(f inFrame) (store.Send, error) {
@@ -131,21 +143,29 @@ func (s *socket) read(ctx context.Context, f inFrame, v chat.Viewer) error {
 	return s.h.DB.MarkRead(ctx, conv.ID, s.user.ID, f.Seq)
 }
 
+// sayNotStored is what the sender of a message is told when storing it
+// failed in a way that trying again would not mend.
+const sayNotStored = "This message could not be stored."
+
 // refusal answers a frame that failed, and returns what the browser is to
 // be shown, or nil when it has been answered. A frame refused for good is
-// acknowledged with the reason. When the fault is ours (the database is
-// unavailable, say), a message is not acknowledged but handed back to be
-// sent again with the same client_msg_id, and a resume is answered by
-// closing the socket, so that the browser reconnects and resumes; internal
-// errors are logged, not shown.
+// acknowledged with the reason. When the fault is ours and passing (the
+// database unreachable or restarting, a timeout: store.Transient), a
+// message is not acknowledged but handed back to be sent again with the
+// same client_msg_id; any other failure to store it is refused for good,
+// or the browser would send it again forever. A resume that fails is
+// answered by closing the socket, so that the browser reconnects and
+// resumes. Internal errors are logged, not shown.
 func (s *socket) refusal(f inFrame, err error) []templ.Component {
 	status, _, msg := publicError(err)
 	if status == http.StatusInternalServerError {
 		s.h.Logger.Error("live frame failed", "user_id", s.user.ID, "type", f.Type, "err", err)
 		switch {
-		case f.Type == "send" && f.ClientMsgID != "":
+		case f.Type == "send" && f.ClientMsgID != "" && store.Transient(err):
 			s.conn.Enqueue(frameJob(thread.Retry(f.ClientMsgID)))
 			return nil
+		case f.Type == "send":
+			msg = sayNotStored
 		case f.Type == "resume":
 			s.conn.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 			return nil

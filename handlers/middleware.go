@@ -106,7 +106,7 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 		want := h.Sessions.GetString(r.Context(), sessionCSRF)
 		if want == "" && wantsJSON(r) {
 			// No session at all: a script is told to sign in, not that its form expired.
-			h.fail(w, r, errSignedOut)
+			h.fail(w, r, chat.ErrUnauthorized)
 			return
 		}
 		got := r.Header.Get("X-CSRF-Token")
@@ -160,7 +160,7 @@ func (h *Handler) signedIn(next http.Handler) http.Handler {
 		if errors.Is(err, chat.ErrUnauthorized) {
 			_ = h.Sessions.Destroy(r.Context())
 			if wantsJSON(r) {
-				h.fail(w, r, errSignedOut)
+				h.fail(w, r, chat.ErrUnauthorized)
 				return
 			}
 			http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -22,6 +22,11 @@ const (
 	refused100  = "Here you can only start a conversation with customer service, your friends, or people in a group with you."
 	refused200  = "Here you can only start a conversation with your friends or people in a group with you."
 	refusedTeam = "Chat is unavailable right now."
+	// A message in a conversation that exists is a reply, not a start.
+	reply100 = "Replies are not allowed at this grade: you can write only to customer service, your friends, or people in a group with you."
+	reply200 = "Replies are not allowed at this grade: you can write only to your friends or people in a group with you."
+	// A visitor has no friends or groups here.
+	unreachable = "This person cannot be reached by chat here."
 )
 
 // person is a member who is not customer service, signed in with their own browser.
@@ -241,10 +246,10 @@ func TestEverySendIsChecked(t *testing.T) {
 
 	k.setGrade(chat.GradeServiceOrKin)
 	n := messages()
-	if got := send("m2", "after the grade went up"); !strings.Contains(got, refused100) {
+	if got := send("m2", "after the grade went up"); !strings.Contains(got, reply100) {
 		t.Fatalf("send after grade 100 was not refused with the reason: %s", got)
 	}
-	if resp, body := form("through the form"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, refused100) {
+	if resp, body := form("through the form"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, reply100) {
 		t.Fatalf("form send after grade 100 answered %s, want 403 with the reason", resp.Status)
 	}
 	if messages() != n {
@@ -262,7 +267,7 @@ func TestEverySendIsChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	n = messages()
-	if got := send("m4", "after the friendship ended"); !strings.Contains(got, refused100) {
+	if got := send("m4", "after the friendship ended"); !strings.Contains(got, reply100) {
 		t.Fatalf("send after the friendship ended was not refused: %s", got)
 	}
 	if messages() != n {
@@ -305,15 +310,15 @@ func TestWidgetPolicy(t *testing.T) {
 	if got := send("w1", 0, "contact us"); !strings.Contains(got, refusedTeam) {
 		t.Fatalf("contact us at grade 200 was not refused: %s", got)
 	}
-	if got := send("w2", admin.ID, "contact the agent"); !strings.Contains(got, refused200) {
+	if got := send("w2", admin.ID, "contact the agent"); !strings.Contains(got, unreachable) {
 		t.Fatalf("contact an agent at grade 200 was not refused: %s", got)
 	}
-	if got := send("w3", author.ID, "contact the author"); !strings.Contains(got, refused200) {
+	if got := send("w3", author.ID, "contact the author"); !strings.Contains(got, unreachable) {
 		t.Fatalf("contact a member at grade 200 was not refused: %s", got)
 	}
 	// Grade 100: customer service yes, a member who is not customer service no.
 	k.setGrade(chat.GradeServiceOrKin)
-	if got := send("w4", author.ID, "contact the author"); !strings.Contains(got, refused100) {
+	if got := send("w4", author.ID, "contact the author"); !strings.Contains(got, unreachable) {
 		t.Fatalf("contact a member at grade 100 was not refused: %s", got)
 	}
 	if n := stored(); n != 0 {
@@ -341,8 +346,31 @@ func TestWidgetPolicy(t *testing.T) {
 	}
 	// Raised again: the direct conversation stops at the next message.
 	k.setGrade(chat.GradeServiceOrKin)
-	if got := send("w8", author.ID, "still there?"); !strings.Contains(got, refused100) {
+	if got := send("w8", author.ID, "still there?"); !strings.Contains(got, unreachable) {
 		t.Fatalf("the widget's direct conversation went on after the grade went up: %s", got)
+	}
+}
+
+// TestAgentReplyAtGrade200: an agent writing in a support chat that is open
+// is told that replies are not allowed at the grade, not that they may only
+// start conversations with friends.
+func TestAgentReplyAtGrade200(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	agent := k.agent()
+	agent.setState("away") // the chat waits for the take by hand
+	alex := agent.console()
+	alex.send(map[string]any{"type": "resume"})
+	id := queuedChat(t, k, "hello")
+	if err := k.db.Take(ctx, id, k.firstAdminID(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	k.setGrade(chat.GradeKinOnly)
+	alex.send(map[string]any{"type": "resume", "conversation_id": id})
+	alex.send(map[string]any{"type": "send", "conversation_id": id, "client_msg_id": "r1", "body": "How can I help?"})
+	if got := alex.waitFor(`data-ack="r1"`); !strings.Contains(got, reply200) {
+		t.Fatalf("an agent's reply at grade 200 was not refused as a reply:\n%s", got)
 	}
 }
 
@@ -371,7 +399,7 @@ func TestGradeChangeReachesOtherInstance(t *testing.T) {
 	for i := 0; ; i++ {
 		id := fmt.Sprintf("g%d", i)
 		annLive.send(map[string]any{"type": "send", "conversation_id": conv.ID, "client_msg_id": id, "body": "are we still allowed?"})
-		if strings.Contains(annLive.waitFor(`data-ack="`+id+`"`), refused200) {
+		if strings.Contains(annLive.waitFor(`data-ack="`+id+`"`), reply200) {
 			break
 		}
 		if time.Since(changed) > time.Second {

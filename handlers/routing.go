@@ -30,7 +30,7 @@ const (
 // stateUpdate lets an agent switch between available and away.
 func (h *Handler) stateUpdate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -50,7 +50,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.EnsureAgent(r.Context(), acct.ID, h.Routing.Capacity); err != nil {
+	if err := h.DB.EnsureAgent(r.Context(), acct.ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -62,6 +62,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		h.refused(w, r, err, say, backTo(r))
 		return
 	}
+	h.Metrics.Taken()
 	open := backTo(r) == "/console/c/"+itoa(id)
 	h.actedOn(w, r, id, "", map[string]any{"conversation_id": id, "status": chat.Assigned},
 		func(s console.ChatState) templ.Component { return console.Taken(s, open) })
@@ -164,20 +165,18 @@ func (h *Handler) acted(w http.ResponseWriter, r *http.Request, location string,
 // (with the refusal's status), and a plain form goes back to the console page
 // back, which says the reason once. The agent never lands on an error page.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, err error, say, back string) {
-	status, code, msg := publicError(err)
-	if status == http.StatusInternalServerError {
+	if say != "" {
+		err = &saying{err: err, say: say}
+	}
+	status, _, msg := publicError(err)
+	if status == http.StatusInternalServerError || wantsJSON(r) {
 		h.fail(w, r, err)
 		return
-	}
-	if say != "" {
-		msg = say
 	}
 	if errors.Is(err, chat.ErrNotFound) {
 		back = "/console" // the page it was posted from shows nothing now
 	}
 	switch {
-	case wantsJSON(r):
-		writeJSON(w, status, map[string]string{"error": code, "message": msg})
 	case wantsFragment(r):
 		h.render(w, r, status, console.FlashChanged(console.Flash{Text: msg, Refused: true}))
 	default:

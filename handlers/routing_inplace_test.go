@@ -182,6 +182,7 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
 	samID := k.addAgent("sam@example.com", "Sam", "sam password")
+	kimID := k.addAgent("kim@example.com", "Kim", "kim password")
 	alex, sam := k.agent(), k.signInAs("sam@example.com", "sam password")
 	alex.setState("away")
 	sam.setState("away")
@@ -214,6 +215,25 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 	resp, body := sam.postWith(chatPage+"/transfer", form, k.inPlace(chatPage))
 	wantFragment(t, "a transfer in place", resp, body, http.StatusOK,
 		chatStateSwap(id), "With Alex", `data-testid="resolve"`, "Transferred to Alex.")
+	// The chat is Alex's now: Sam is offered Kim, not Alex, and a transfer
+	// to Alex is refused and writes nothing into the chat.
+	offered := func(id int64, name string) string { return fmt.Sprintf(`<option value="%d">%s</option>`, id, name) }
+	if !strings.Contains(body, offered(kimID, "Kim")) || strings.Contains(body, offered(k.firstAdminID(), "Alex")) {
+		t.Fatalf("in place, Sam is not offered Kim, or is offered Alex, who has the chat:\n%s", body)
+	}
+	if _, page := sam.get(chatPage); !strings.Contains(page, offered(kimID, "Kim")) || strings.Contains(page, offered(k.firstAdminID(), "Alex")) {
+		t.Fatal("Sam is not offered Kim, or is offered Alex, who has the chat")
+	}
+	written := k.count("SELECT count(*) FROM messages WHERE conversation_id = $1", id)
+	resp, body = sam.postWith(chatPage+"/transfer", form, k.inPlace(chatPage))
+	wantFragment(t, "a transfer to the agent who has the chat", resp, body, http.StatusConflict,
+		`class="refusal"`, "The chat is already with that agent.")
+	resp, body = sam.postWith(chatPage+"/transfer", form, asJSON)
+	wantJSONError(t, "a JSON transfer to the agent who has the chat", resp, body, http.StatusConflict,
+		"already_theirs", "The chat is already with that agent.")
+	if n := k.count("SELECT count(*) FROM messages WHERE conversation_id = $1", id); n != written {
+		t.Fatalf("a refused transfer wrote %d lines into the chat", n-written)
+	}
 	// Its refusals too, with their status.
 	resp, body = sam.postWith(chatPage+"/transfer", url.Values{"to": {"999999"}, "_csrf": csrf["_csrf"]}, k.inPlace(chatPage))
 	wantFragment(t, "a transfer to a non-agent", resp, body, http.StatusBadRequest,

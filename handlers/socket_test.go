@@ -265,13 +265,19 @@ func TestTwoInstancesShareMessages(t *testing.T) {
 	a.ensureAgent()
 	b := start(t, dbURL)
 
-	agentOnB := b.agent().console()
-	token := a.visitorToken()
-	visitorOnA := a.liveWidget(token)
-	visitorOnA.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "sent through instance A"})
-	agentOnB.waitFor("sent through instance A")
-
-	conv := visitorConversation(t, a.db, token)
+	visitorOnA, agentOnB, conv := chatAcross(t, a, b)
 	agentOnB.send(map[string]any{"type": "send", "conversation_id": conv.ID, "client_msg_id": "r1", "body": "answered on instance B"})
 	visitorOnA.waitFor("answered on instance B")
+}
+
+// chatAcross opens the agent's console on b and a visitor's widget on a,
+// where the visitor writes first; it returns once the agent sees that on b.
+func chatAcross(t *testing.T, a, b *instance) (visitorOnA, agentOnB *socket, conv chat.Conversation) {
+	t.Helper()
+	agentOnB = b.agent().console()
+	token := a.visitorToken()
+	visitorOnA = a.liveWidget(token)
+	visitorOnA.send(map[string]any{"type": "send", "client_msg_id": "first", "body": "sent through instance A"})
+	agentOnB.waitFor("sent through instance A")
+	return visitorOnA, agentOnB, visitorConversation(t, a.db, token)
 }

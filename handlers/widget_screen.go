@@ -92,7 +92,7 @@ func (s *widgetSocket) prechatFor(ctx context.Context, conv chat.Conversation, a
 // the support queue, unless the widget is aimed at someone directly or
 // says that chat is unavailable.
 func (s *widgetSocket) waitFor(view queueView) widget.Wait {
-	if sc := s.screen; sc.aim.direct || (sc.closed != nil && *sc.closed != "") {
+	if sc := &s.screen; sc.aim.direct || (sc.closed != nil && *sc.closed != "") {
 		return widget.Wait{}
 	}
 	w := view.waitFor(s.user.ID)

@@ -24,7 +24,7 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 		return chat.Message{}, false, err
 	}
 	if direct {
-		return h.DB.SendDirect(ctx, snd, f.To)
+		return h.stored(h.DB.SendDirect(ctx, snd, f.To))
 	}
 	if f.To != 0 {
 		snd.TargetID, snd.TargetUntil = f.To, h.Now().Add(h.Routing.TargetWait)
@@ -33,7 +33,7 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 	if err != nil {
 		return chat.Message{}, false, err
 	}
-	msg, created, err := h.DB.SendFromVisitor(ctx, snd)
+	msg, created, err := h.stored(h.DB.SendFromVisitor(ctx, snd))
 	if err == nil && starting {
 		// What the visitor gave is kept: the fields go until a new chat needs them.
 		s.conn.Enqueue(s.showPrechat(chat.Prechat{}))
@@ -105,7 +105,8 @@ var contextKeys = []string{"page", "referrer", "language", "timezone"}
 func visitorContext(in map[string]string, userAgent string) map[string]string {
 	out := map[string]string{}
 	for _, k := range contextKeys {
-		if v := strings.TrimSpace(in[k]); v != "" && utf8.ValidString(v) {
+		// A value that is not plain text (bad UTF-8, or a NUL, which jsonb refuses) is dropped.
+		if v := strings.TrimSpace(in[k]); v != "" && utf8.ValidString(v) && !strings.ContainsRune(v, 0) {
 			out[k] = truncate(v, 2000)
 		}
 	}

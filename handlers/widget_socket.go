@@ -9,6 +9,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
@@ -65,13 +66,17 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
 		s := newWidgetSocket(h, conn, v, r.UserAgent())
 		h.hub.widgets.Add(s.user.ID, s)
-		return s.onFrame, func() { h.hub.widgets.Remove(s.user.ID, s) }
+		counted := h.Metrics.SocketOpened(metrics.Widget)
+		return s.onFrame, func() {
+			h.hub.widgets.Remove(s.user.ID, s)
+			counted()
+		}
 	})
 }
 
 func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent string) *widgetSocket {
 	s := &widgetSocket{
-		socket: socket{h: h, conn: conn, user: visitor}, userAgent: userAgent,
+		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
 		screen: widgetScreen{threads: newThreadSeq(h.DB, visitor.ID, false, widgetHistoryURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
@@ -98,7 +103,9 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 
 func (s *widgetSocket) viewer() chat.Viewer { return chat.Viewer{UserID: s.user.ID} }
 
-func (s *widgetSocket) readFrame(ctx context.Context, f inFrame) error { return s.read(ctx, f, s.viewer()) }
+func (s *widgetSocket) readFrame(ctx context.Context, f inFrame) error {
+	return s.read(ctx, f, s.viewer())
+}
 
 // onResume keeps what the resume frame says the widget is aimed at, for the
 // sends that follow, and hands the writer its copy with the resume.
@@ -198,7 +205,7 @@ func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		if err := sc.threads.catchUp(ctx, &buf, id, msg.Seq, &msg); err != nil {
 			return nil, err
 		}
-		return frameBytes(&buf), nil
+		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
 }
 

@@ -122,6 +122,15 @@ func TestMissingFieldShowsTheField(t *testing.T) {
 			t.Fatalf("the refusal lacks %q:\n%s", want, got)
 		}
 	}
+	// A name PostgreSQL cannot keep (a NUL in it) is the visitor's to mend,
+	// not a failure of kefu's to be sent again.
+	v.send(map[string]any{"type": "send", "client_msg_id": "m2b", "body": "hello", "name": "Ada\x00", "email": "ada@example.com"})
+	got = v.waitFor(`"m2b"`)
+	for _, want := range []string{`data-refused="m2b"`, "Your name holds a character that cannot be kept.", `data-ack="m2b"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("a pre-chat name with a NUL: the refusal lacks %q:\n%s", want, got)
+		}
+	}
 	v.send(map[string]any{"type": "send", "client_msg_id": "m3", "body": "hello", "name": "Ada", "email": "ada@example.com"})
 	// Once given, the fields go.
 	if got := v.waitFor(`data-target="#prechat"`); strings.Contains(got, "prechat-email") || strings.Contains(got, "prechat-name") {
@@ -294,6 +303,30 @@ func TestSendDuringDatabaseOutage(t *testing.T) {
 	}
 	if want := append([]string{"before"}, bodies...); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("stored %q, want %q: each once, in order", got, want)
+	}
+}
+
+// TestSendThatCannotBeStoredIsRefused: a database error that trying again
+// would not mend (here a check the message breaks) refuses the message for
+// good, with a plain sentence, rather than have the browser send it again
+// forever.
+func TestSendThatCannotBeStoredIsRefused(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	if _, err := k.db.Pool().Exec(context.Background(),
+		"ALTER TABLE messages ADD CONSTRAINT messages_body_test_check CHECK (body <> 'refused by a check')"); err != nil {
+		t.Fatal(err)
+	}
+	v := k.liveWidget(k.visitorToken())
+	v.send(map[string]any{"type": "send", "client_msg_id": "c1", "body": "refused by a check"})
+	got := v.waitFor(`"c1"`)
+	if strings.Contains(got, `data-retry="c1"`) || !strings.Contains(got, `data-refused="c1"`) ||
+		!strings.Contains(got, "This message could not be stored.") || !strings.Contains(got, `data-ack="c1"`) {
+		t.Fatalf("a message the database refuses for good was not refused:\n%s", got)
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "c2", "body": "hello"})
+	if got := v.waitFor(`"c2"`); !strings.Contains(got, `data-ack="c2"`) || strings.Contains(got, "data-refused") {
+		t.Fatalf("the next message was not stored:\n%s", got)
 	}
 }
 

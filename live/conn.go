@@ -7,7 +7,9 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -15,8 +17,9 @@ import (
 )
 
 // Job produces the next frame for a connection. It runs on the connection's
-// writer goroutine, so jobs of one connection never run concurrently and may
-// keep per-connection state without locks. A nil frame writes nothing.
+// writer, so jobs of one connection never run concurrently, run in the order
+// they were queued, and may keep per-connection state without locks. A nil
+// frame writes nothing.
 type Job func(ctx context.Context) ([]byte, error)
 
 // Options tunes a connection.
@@ -36,38 +39,54 @@ type Options struct {
 var DefaultOptions = Options{Queue: 256, WriteTimeout: 10 * time.Second, PingInterval: 25 * time.Second, ReadLimit: 32 << 10}
 
 // Conn is one WebSocket with a bounded queue of pending jobs.
+//
+// An idle connection costs one goroutine, the one in Run, which reads. The
+// writer — the goroutine that runs jobs, pings the peer and closes the
+// socket — is started when there is such work and ends when there is none
+// left; there is never more than one at a time.
 type Conn struct {
 	ws   *websocket.Conn
 	opts Options
-	jobs chan Job
-	done chan struct{}
-	once sync.Once
-	// code and reason are set once, by the first Close, before done is closed.
-	code   websocket.StatusCode
-	reason string
+	done chan struct{} // closed by the first Close
+
+	mu      sync.Mutex      // guards the fields below
+	ctx     context.Context // Run's, for jobs, with after; nil until Run starts
+	ping    *time.Timer     // marks a ping due, every PingInterval
+	queue   []Job           // jobs waiting; nil while there are none
+	pingDue bool
+	writing bool // the writer is running
+	closed  bool // Close was called: code and reason say how
+	code    websocket.StatusCode
+	reason  string
+	ended   bool // Run has stopped reading: no writer starts any more
+	// panicErr is the first panic of a job or a frame handler.
+	panicErr *PanicError
+
+	writer   sync.WaitGroup // the writer, while it runs
+	after    *written       // see OnWritten; set by Run, then the writer's
+	closeErr error          // the close handshake's outcome; the writer's until it ends
 }
 
-// NewConn wraps an accepted WebSocket.
-func NewConn(ws *websocket.Conn, opts Options) *Conn {
+func newConn(ws *websocket.Conn, opts Options) *Conn {
 	ws.SetReadLimit(opts.ReadLimit)
-	return &Conn{ws: ws, opts: opts, jobs: make(chan Job, opts.Queue), done: make(chan struct{})}
+	return &Conn{ws: ws, opts: opts, done: make(chan struct{})}
 }
 
 // Enqueue queues j without blocking. When the queue is full the peer is too
 // slow: the connection is closed and Enqueue reports false.
 func (c *Conn) Enqueue(j Job) bool {
-	select {
-	case <-c.done:
-		return false
-	default:
-	}
-	select {
-	case c.jobs <- j:
-		return true
-	default:
-		c.Close(websocket.StatusTryAgainLater, "too slow: reconnect and resume")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
 		return false
 	}
+	if len(c.queue) >= c.opts.Queue {
+		c.closeLocked(websocket.StatusTryAgainLater, "too slow: reconnect and resume")
+		return false
+	}
+	c.queue = append(c.queue, j)
+	c.wakeLocked()
+	return true
 }
 
 // Send queues a ready frame.
@@ -75,12 +94,22 @@ func (c *Conn) Send(frame []byte) bool {
 	return c.Enqueue(func(context.Context) ([]byte, error) { return frame, nil })
 }
 
-// Close closes the connection with code and reason, once.
+// Close closes the connection with code and reason, once. Jobs still
+// queued are dropped: the client resumes from the database.
 func (c *Conn) Close(code websocket.StatusCode, reason string) {
-	c.once.Do(func() {
-		c.code, c.reason = code, reason
-		close(c.done)
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeLocked(code, reason)
+}
+
+func (c *Conn) closeLocked(code websocket.StatusCode, reason string) {
+	if c.closed {
+		return
+	}
+	c.closed, c.code, c.reason = true, code, reason
+	c.queue = nil
+	close(c.done)
+	c.wakeLocked()
 }
 
 func (c *Conn) closing() bool {
@@ -95,71 +124,201 @@ func (c *Conn) closing() bool {
 // Done is closed when the connection is closing.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Run reads frames and hands each to onFrame, while writing queued jobs'
-// frames, until the peer leaves, a write fails, ctx ends (close 1001) or
-// Close is called. onFrame runs on the reader goroutine.
+// Run reads frames and hands each to onFrame, while the writer writes
+// queued jobs' frames, until the peer leaves, a write fails, ctx ends
+// (close 1001) or Close is called. Frames are handled one at a time, in
+// the order they came: the next is read once onFrame has returned. When
+// Run returns, no job is running and none will.
 func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame []byte)) error {
 	// Socket I/O does not use ctx: an operation whose context is cancelled
 	// tears the socket down without a close frame, and on shutdown the peer
-	// must see 1001. Reads end with the socket; writes and pings are bounded by
-	// WriteTimeout.
-	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer rcancel()
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			typ, data, err := c.ws.Read(rctx)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			if typ == websocket.MessageText {
-				onFrame(ctx, data)
-			}
-		}
-	}()
-	ping := time.NewTicker(c.opts.PingInterval)
-	defer ping.Stop()
+	// must see 1001. Reads end with the socket; writes and pings are bounded
+	// by WriteTimeout.
+	stop := context.AfterFunc(ctx, func() { c.Close(websocket.StatusGoingAway, "server shutting down") })
+	defer stop()
+	c.mu.Lock()
+	c.after = &written{}
+	c.ctx = withWritten(ctx, c.after)
+	c.ping = time.AfterFunc(c.opts.PingInterval, c.pingTime)
+	if c.closed || len(c.queue) > 0 {
+		c.wakeLocked()
+	}
+	c.mu.Unlock()
+	defer c.ping.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			c.Close(websocket.StatusGoingAway, "server shutting down")
-		case err := <-readErr:
-			c.Close(websocket.StatusNormalClosure, "")
-			c.ws.CloseNow()
-			return err
-		case <-c.done:
-			// Close writes the close frame and waits (briefly) for the peer's;
-			// the reader goroutine sees the end of the stream.
-			err := c.ws.Close(c.code, c.reason)
-			rcancel()
-			<-readErr
-			if err != nil && !errors.Is(err, net.ErrClosed) {
-				return err
-			}
-			return nil
-		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(rctx, c.opts.WriteTimeout)
-			err := c.ws.Ping(pctx)
-			pcancel()
-			if err != nil {
-				c.Close(websocket.StatusGoingAway, "ping timeout")
-			}
-		case job := <-c.jobs:
-			frame, err := job(ctx)
-			if err != nil {
-				c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
-				continue
-			}
-			if frame == nil || c.closing() {
-				continue
-			}
-			wctx, wcancel := context.WithTimeout(rctx, c.opts.WriteTimeout)
-			err = c.ws.Write(wctx, websocket.MessageText, frame)
-			wcancel()
-			if err != nil {
-				c.Close(websocket.StatusGoingAway, "write timeout")
-			}
+		typ, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			return c.end(err)
+		}
+		if typ == websocket.MessageText {
+			c.handle(ctx, onFrame, data)
 		}
 	}
+}
+
+// handle runs onFrame on a goroutine of its own, and waits for it. What a
+// frame calls (the database, templates) may grow a goroutine's stack far
+// past what reading needs, and the reader's stack is held for as long as
+// the socket is open. A panic in onFrame ends this connection, not the
+// process.
+func (c *Conn) handle(ctx context.Context, onFrame func(context.Context, []byte), frame []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				c.panicked(r)
+			}
+		}()
+		onFrame(ctx, frame)
+	}()
+	<-done
+}
+
+// PanicError is what Run returns when a job or a frame handler panicked:
+// the connection was closed with 1011 and the process goes on.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("live: panic: %v", e.Value) }
+
+// panicked records the first panic, for Run to return, and closes the
+// connection: the client reconnects and resumes.
+func (c *Conn) panicked(value any) error {
+	c.mu.Lock()
+	if c.panicErr == nil {
+		c.panicErr = &PanicError{Value: value, Stack: debug.Stack()}
+	}
+	err := c.panicErr
+	c.mu.Unlock()
+	c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
+	return err
+}
+
+// end stops the connection once reading has failed with readErr, and
+// waits for the writer.
+func (c *Conn) end(readErr error) error {
+	c.mu.Lock()
+	c.ended = true
+	// Closed before the read failed: the writer has the close handshake.
+	handshake := c.closed
+	c.closeLocked(websocket.StatusNormalClosure, "")
+	c.mu.Unlock()
+	if !handshake {
+		c.ws.CloseNow()
+	}
+	c.writer.Wait()
+	c.mu.Lock()
+	panicErr := c.panicErr
+	c.mu.Unlock()
+	switch {
+	case panicErr != nil:
+		return panicErr
+	case !handshake:
+		return readErr
+	case errors.Is(c.closeErr, net.ErrClosed):
+		return nil
+	default:
+		return c.closeErr
+	}
+}
+
+// pingTime runs when a ping is due.
+func (c *Conn) pingTime() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.pingDue = true
+	c.wakeLocked()
+}
+
+// wakeLocked starts the writer, unless it is running, Run has not started
+// it yet, or Run is over.
+func (c *Conn) wakeLocked() {
+	if c.writing || c.ctx == nil || c.ended {
+		return
+	}
+	c.writing = true
+	c.writer.Add(1)
+	go c.write(c.ctx)
+}
+
+// write is the writer: it closes the socket once Close has been called,
+// else pings the peer when a ping is due, else runs the next job; and ends
+// when there is nothing left to do.
+func (c *Conn) write(ctx context.Context) {
+	defer c.writer.Done()
+	for {
+		c.mu.Lock()
+		switch {
+		case c.closed:
+			// The writer stays marked running: nothing starts another.
+			code, reason := c.code, c.reason
+			c.mu.Unlock()
+			// Close writes the close frame and waits (briefly) for the
+			// peer's, which Run reads; then the stream ends.
+			c.closeErr = c.ws.Close(code, reason)
+			return
+		case c.pingDue:
+			c.pingDue = false
+			c.mu.Unlock()
+			c.sendPing()
+		case len(c.queue) > 0:
+			job := c.queue[0]
+			c.queue[0] = nil
+			c.queue = c.queue[1:]
+			c.mu.Unlock()
+			c.run(ctx, job)
+		default:
+			c.writing = false
+			c.queue = nil // an idle connection holds no queue
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+func (c *Conn) sendPing() {
+	pctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
+	err := c.ws.Ping(pctx)
+	cancel()
+	if err != nil {
+		c.Close(websocket.StatusGoingAway, "ping timeout")
+		return
+	}
+	c.ping.Reset(c.opts.PingInterval)
+}
+
+func (c *Conn) run(ctx context.Context, job Job) {
+	frame, err := c.call(ctx, job)
+	if err != nil {
+		c.after.done(false)
+		c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
+		return
+	}
+	if frame == nil || c.closing() {
+		c.after.done(false)
+		return
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
+	err = c.ws.Write(wctx, websocket.MessageText, frame)
+	cancel()
+	c.after.done(err == nil)
+	if err != nil {
+		c.Close(websocket.StatusGoingAway, "write timeout")
+	}
+}
+
+// call runs job; a panic in it closes the connection, as an error does.
+func (c *Conn) call(ctx context.Context, job Job) (frame []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.panicked(r)
+		}
+	}()
+	return job(ctx)
 }

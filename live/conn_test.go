@@ -2,9 +2,14 @@ package live
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,24 +19,38 @@ import (
 // pair returns a server-side Conn running with opts and the client's socket.
 func pair(t *testing.T, ctx context.Context, opts Options) (*Conn, *websocket.Conn, <-chan error) {
 	t.Helper()
+	url, conns, done := serve(t, ctx, opts, func(context.Context, []byte) {})
+	client := dial(t, url, nil)
+	return <-conns, client, done
+}
+
+// serve starts a server whose sockets run with opts and hand their frames
+// to onFrame, as the handlers' do. It returns the server's ws:// address,
+// the connections as they open, and what their Run returned.
+func serve(t *testing.T, ctx context.Context, opts Options, onFrame func(context.Context, []byte)) (string, <-chan *Conn, <-chan error) {
+	t.Helper()
 	conns := make(chan *Conn, 1)
 	done := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
+		c, err := Accept(w, r, opts, nil)
 		if err != nil {
 			return
 		}
-		c := NewConn(ws, opts)
 		conns <- c
-		done <- c.Run(ctx, func(context.Context, []byte) {})
+		go func() { done <- c.Run(ctx, onFrame) }()
 	}))
 	t.Cleanup(srv.Close)
-	client, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	return "ws" + strings.TrimPrefix(srv.URL, "http"), conns, done
+}
+
+func dial(t *testing.T, url string, opts *websocket.DialOptions) *websocket.Conn {
+	t.Helper()
+	client, _, err := websocket.Dial(context.Background(), url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.CloseNow() })
-	return <-conns, client, done
+	return client
 }
 
 func TestSlowConsumerIsClosed(t *testing.T) {
@@ -101,5 +120,167 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 	<-done
 	if c.Enqueue(func(context.Context) ([]byte, error) { return nil, nil }) {
 		t.Fatal("a closed connection accepted a job")
+	}
+}
+
+func TestJobsRunInOrderOneAtATime(t *testing.T) {
+	opts := DefaultOptions
+	opts.Queue = 1000
+	c, client, _ := pair(t, context.Background(), opts)
+	// ran is the connection's own state: jobs keep it without a lock, on
+	// whichever goroutine the writer is, and the race detector watches.
+	var ran int
+	var running atomic.Int32
+	job := func(name string) Job {
+		return func(context.Context) ([]byte, error) {
+			if running.Add(1) != 1 {
+				t.Error("two jobs ran at once")
+			}
+			defer running.Add(-1)
+			ran++
+			return []byte(fmt.Sprintf("%s %d", name, ran)), nil
+		}
+	}
+	read := func() string {
+		_, b, err := client.Read(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// One job at a time, each read before the next is queued: the writer
+	// has nothing left after each, and the next job starts it again.
+	for i := 1; i <= 20; i++ {
+		if !c.Enqueue(job("alone")) {
+			t.Fatal("job refused")
+		}
+		if got, want := read(), fmt.Sprintf("alone %d", i); got != want {
+			t.Fatalf("read %q, want %q", got, want)
+		}
+	}
+	// Jobs queued from several goroutines at once run in the order each
+	// queued its own.
+	const senders, each = 4, 100
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			for range each {
+				if !c.Enqueue(job(fmt.Sprint("sender", g))) {
+					t.Error("job refused")
+				}
+			}
+		})
+	}
+	last := map[string]int{}
+	for range senders * each {
+		var name string
+		var n int
+		if _, err := fmt.Sscan(read(), &name, &n); err != nil {
+			t.Fatal(err)
+		}
+		if n <= last[name] {
+			t.Fatalf("%s's job %d ran after its job %d", name, n, last[name])
+		}
+		last[name] = n
+	}
+	wg.Wait()
+}
+
+func TestPingsKeepALivePeer(t *testing.T) {
+	opts := DefaultOptions
+	opts.PingInterval = time.Millisecond
+	url, conns, _ := serve(t, context.Background(), opts, func(context.Context, []byte) {})
+	pings := make(chan struct{}, 1)
+	client := dial(t, url, &websocket.DialOptions{OnPingReceived: func(context.Context, []byte) bool {
+		select {
+		case pings <- struct{}{}:
+		default:
+		}
+		return true
+	}})
+	c := <-conns
+	go client.Read(context.Background()) // answers pings until the test ends
+	for range 5 {
+		<-pings
+	}
+	if c.closing() {
+		t.Fatal("a peer that answered every ping was closed")
+	}
+}
+
+func TestPingFindsADeadPeer(t *testing.T) {
+	opts := DefaultOptions
+	opts.PingInterval, opts.WriteTimeout = time.Millisecond, 100*time.Millisecond
+	url, _, done := serve(t, context.Background(), opts, func(context.Context, []byte) {})
+	// The peer reads, and so sees the close, but never answers a ping.
+	client := dial(t, url, &websocket.DialOptions{OnPingReceived: func(context.Context, []byte) bool { return false }})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _, err := client.Read(ctx)
+	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("client saw %v, want close 1001 (ping timeout)", err)
+	}
+	<-done
+}
+
+// A browser may send its first frame right behind the handshake, into the
+// buffer the HTTP server read the request with; the socket's own buffer
+// must start with it.
+func TestFrameSentWithTheHandshakeIsRead(t *testing.T) {
+	frames := make(chan string, 1)
+	url, _, _ := serve(t, context.Background(), DefaultOptions, func(_ context.Context, b []byte) { frames <- string(b) })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	handshake := "GET / HTTP/1.1\r\nHost: kefu\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	// A final text frame, masked as a client's must be.
+	payload, mask := []byte(`{"type":"resume"}`), []byte{1, 2, 3, 4}
+	frame := append([]byte{0x81, 0x80 | byte(len(payload))}, mask...)
+	for i, b := range payload {
+		frame = append(frame, b^mask[i%4])
+	}
+	if _, err := conn.Write(append([]byte(handshake), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-frames:
+		if got != string(payload) {
+			t.Fatalf("read %q, want %q", got, payload)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the frame sent with the handshake was not read")
+	}
+}
+
+// TestPanicClosesTheSocketNotTheProcess: a job or a frame handler that
+// panics closes its socket with 1011, and Run says why; the process, and
+// every other socket, go on.
+func TestPanicClosesTheSocketNotTheProcess(t *testing.T) {
+	for _, where := range []string{"job", "frame"} {
+		t.Run(where, func(t *testing.T) {
+			url, conns, done := serve(t, context.Background(), DefaultOptions, func(_ context.Context, frame []byte) {
+				if string(frame) == "boom" {
+					panic("frame handler went wrong")
+				}
+			})
+			client := dial(t, url, nil)
+			c := <-conns
+			if where == "job" {
+				c.Enqueue(func(context.Context) ([]byte, error) { panic("job went wrong") })
+			} else if err := client.Write(context.Background(), websocket.MessageText, []byte("boom")); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := client.Read(context.Background())
+			if websocket.CloseStatus(err) != websocket.StatusInternalError {
+				t.Fatalf("client saw %v, want close 1011", err)
+			}
+			var p *PanicError
+			if err := <-done; !errors.As(err, &p) || !strings.Contains(fmt.Sprint(p.Value), "went wrong") || len(p.Stack) == 0 {
+				t.Fatalf("Run returned %v, want the panic", err)
+			}
+		})
 	}
 }

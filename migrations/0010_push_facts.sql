@@ -12,4 +12,10 @@ UPDATE push_outbox o SET seq = coalesce((SELECT max(m.seq) FROM messages m JOIN 
         WHERE m.conversation_id = o.conversation_id AND m.type = 'text' AND m.sender_id = c.visitor_id), 0)
     WHERE o.kind <> 'message' AND o.seq = 0 AND o.sent_at IS NULL AND o.cancelled_at IS NULL;
 
-ALTER TABLE push_outbox DROP COLUMN payload, DROP COLUMN urgency;
+-- payload and urgency (the words and urgency an older kefu wrote with each
+-- notification) are no longer written or read. They stay, optional, while an
+-- instance of an older kefu may still run beside this one during a rolling
+-- upgrade, since it inserts them with every message it stores; a later
+-- migration drops them once no older instance can run.
+ALTER TABLE push_outbox ALTER COLUMN payload DROP NOT NULL,
+    ALTER COLUMN urgency SET DEFAULT 'normal';

@@ -15,6 +15,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/kefu-im/kefu/metrics"
 )
 
 // Config holds a worker's times and limits.
@@ -41,6 +43,8 @@ type Config struct {
 	Backoff func(n int) time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Metrics counts each attempt's outcome, under Name (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // Or returns c with the fields left zero taken from def, except Quiet,
@@ -219,8 +223,12 @@ func (w *Worker[T]) Round(ctx context.Context) (int, error) {
 // deliver makes one attempt at item and records how it went.
 func (w *Worker[T]) deliver(ctx context.Context, item T) {
 	a := w.courier.Deliver(ctx, item)
-	if a.Gone || (!a.Skip && a.Err != nil && a.Status == 0 && ctx.Err() != nil) {
-		return // gone, or shut down mid-attempt: the lease expires and the item is sent again
+	if a.Gone {
+		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Skipped)
+		return // with its destination: nothing is left to record
+	}
+	if !a.Skip && a.Err != nil && a.Status == 0 && ctx.Err() != nil {
+		return // shut down mid-attempt: the lease expires and the item is sent again
 	}
 	attempt, attrs := w.courier.Describe(item)
 	now := w.cfg.Now()
@@ -243,10 +251,15 @@ func (w *Worker[T]) deliver(ctx context.Context, item T) {
 		return
 	}
 	switch {
-	case o.Done, a.Skip:
+	case o.Done:
+		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Delivered)
+	case a.Skip:
+		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Skipped)
 	case o.GiveUp:
+		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.GivenUp)
 		log.Warn(w.cfg.Name+" delivery failed for good", "status", a.Status, "err", o.Error)
 	default:
+		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Retried)
 		log.Info(w.cfg.Name+" attempt failed", "status", a.Status, "err", o.Error, "retry_at", o.RetryAt)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/metrics"
 )
 
 // Config holds routing's times.
@@ -18,15 +19,15 @@ type Config struct {
 	TargetWait time.Duration
 	// Sweep is how often timers are checked and the queue retried without a wake-up (5 s).
 	Sweep time.Duration
-	// Capacity is a new agent's number of open chats (5).
-	Capacity int
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Metrics counts the chats assigned (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // DefaultConfig is routing as the README describes it.
 var DefaultConfig = Config{Grace: 30 * time.Second, AnswerTimeout: 3 * time.Minute, TargetWait: 2 * time.Minute,
-	Sweep: 5 * time.Second, Capacity: 5, Now: time.Now}
+	Sweep: 5 * time.Second, Now: time.Now}
 
 // Store is what the dispatcher needs of the database (store.DB in
 // production): the agents' list, and routing's transactions.
@@ -97,6 +98,7 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 			return Pick(c, loads, now)
 		})
 		n += len(batch)
+		d.cfg.Metrics.Assigned(len(batch))
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}

@@ -55,7 +55,10 @@ func newWorld(t testing.TB, agents, capacity, chats int) *world {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.EnsureAgent(ctx, u.ID, capacity); err != nil {
+		if err := db.EnsureAgent(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetCapacity(ctx, u.ID, capacity); err != nil {
 			t.Fatal(err)
 		}
 		w.agents = append(w.agents, u.ID)
@@ -449,6 +452,9 @@ func TestResolvedChatReopensToTheSameAgent(t *testing.T) {
 		t.Fatalf("Drain = %d, %v", n, err)
 	}
 	agent := w.assignments()[w.chats[0]]
+	if _, _, err := w.db.SendMessage(ctx, store.Send{ConversationID: w.chats[0], SenderID: agent, Body: "Happy to help."}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.db.Resolve(ctx, w.chats[0], agent, w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -463,6 +469,10 @@ func TestResolvedChatReopensToTheSameAgent(t *testing.T) {
 	m, _, err := w.db.SendFromVisitor(ctx, store.Send{SenderID: conv.VisitorID, Body: "one more question"})
 	if err != nil || m.ConversationID != w.chats[0] {
 		t.Fatalf("message after resolve went to %d (%v), want the same conversation %d reopened", m.ConversationID, err, w.chats[0])
+	}
+	// The queue shows what the visitor wrote last, not their first message.
+	if q, err := w.db.Queue(ctx); err != nil || len(q) != 1 || q[0].Preview != "one more question" {
+		t.Fatalf("the reopened chat's queue row: %+v, %v; want the newest visitor message", q, err)
 	}
 	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[w.chats[0]] != agent {
 		t.Fatalf("reopened: Drain = %d, %v, assignments %v; want agent %d again", n, err, w.assignments(), agent)

@@ -49,12 +49,14 @@ func (db *DB) Members(ctx context.Context, q string) ([]Member, error) {
 
 // ResetPassword gives member userID a new password hash, recording actorID
 // (0: none) in the audit log. It bumps their session epoch, so every
-// session signed in before it stops working.
+// session signed in before it stops working, and forgets the account's
+// failed sign-ins, so the new password works at once (an address's own
+// failures, for other accounts, stay).
 func (db *DB) ResetPassword(ctx context.Context, actorID, userID int64, hash string) error {
 	if hash == "" {
 		return fmt.Errorf("store: reset password of user %d: empty hash", userID)
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1
 			WHERE id = $1 AND kind = 'member'`, userID, hash)
 		if err != nil {
@@ -62,6 +64,12 @@ func (db *DB) ResetPassword(ctx context.Context, actorID, userID int64, hash str
 		}
 		if tag.RowsAffected() == 0 {
 			return chat.ErrNotFound
+		}
+		// The account's failures, whatever address they came from; an
+		// address that tried other accounts is still held back.
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures f USING users u
+			WHERE u.id = $1 AND lower(f.email) = lower(u.email)`, userID); err != nil {
+			return err
 		}
 		if err := audit(ctx, tx, actorRef(actorID), "user.password_reset", userSubject(userID), nil, nil); err != nil {
 			return err

@@ -13,18 +13,19 @@ import (
 )
 
 // EnsureAgent gives userID a routing profile if they have none: available,
-// with the default_capacity setting, or capacity when that is unset.
-func (db *DB) EnsureAgent(ctx context.Context, userID int64, capacity int) error {
-	if err := ensureAgent(ctx, db.pool, userID, capacity); err != nil {
+// with the default_capacity setting (chat.DefaultSettings' until an admin or
+// KEFU_CONFIG sets it), the one place a new agent's capacity comes from.
+func (db *DB) EnsureAgent(ctx context.Context, userID int64) error {
+	if err := ensureAgent(ctx, db.pool, userID); err != nil {
 		return fmt.Errorf("store: ensure agent %d: %w", userID, mapErr(err))
 	}
 	return nil
 }
 
-func ensureAgent(ctx context.Context, q querier, userID int64, capacity int) error {
+func ensureAgent(ctx context.Context, q querier, userID int64) error {
 	_, err := q.Exec(ctx, `INSERT INTO agents (user_id, capacity)
 		VALUES ($1, coalesce((SELECT (value #>> '{}')::int FROM settings WHERE key = $3), $2))
-		ON CONFLICT DO NOTHING`, userID, capacity, SettingCapacity)
+		ON CONFLICT DO NOTHING`, userID, chat.DefaultSettings().DefaultCapacity, SettingCapacity)
 	return err
 }
 
@@ -42,7 +43,7 @@ func (db *DB) SetAgentState(ctx context.Context, userID int64, state chat.AgentS
 	if err := state.Validate(); err != nil {
 		return err
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, "UPDATE agents SET state = $2 WHERE user_id = $1", userID, state)
 		if err != nil {
 			return err
@@ -71,7 +72,7 @@ func (db *DB) AgentState(ctx context.Context, userID int64) (chat.AgentState, er
 // TouchPresence records that a console socket of agentID is live at now.
 // The first touch of a socket wakes the dispatchers: an agent may have come online.
 func (db *DB) TouchPresence(ctx context.Context, socketID string, agentID int64, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var inserted bool
 		if err := tx.QueryRow(ctx, `INSERT INTO agent_presence (socket_id, agent_id, seen_at) VALUES ($1, $2, $3)
 			ON CONFLICT (socket_id) DO UPDATE SET seen_at = excluded.seen_at RETURNING xmax = 0`, socketID, agentID, now).Scan(&inserted); err != nil {
@@ -119,7 +120,7 @@ func (db *DB) SetAgentCapacity(ctx context.Context, actorID, userID int64, capac
 	if err := chat.ValidateCapacity(capacity); err != nil {
 		return err
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		// The user's row lock orders concurrent changes, so each audits the value it replaced.
 		var member bool
 		if err := tx.QueryRow(ctx, "SELECT kind = 'member' FROM users WHERE id = $1 FOR NO KEY UPDATE", userID).Scan(&member); err != nil {

@@ -71,7 +71,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, actorID int64, n NewAPIKey) (API
 	if len(n.Hash) == 0 || n.Prefix == "" {
 		return k, fmt.Errorf("store: create api key: empty hash or prefix")
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if n.SiteID != 0 {
 			var found bool
 			err := tx.QueryRow(ctx, "SELECT true FROM sites WHERE id = $1", n.SiteID).Scan(&found)
@@ -137,7 +137,7 @@ func (db *DB) APIKeys(ctx context.Context) ([]APIKey, error) {
 // RevokeAPIKey stops key id from working, at once and for good, recording
 // actorID in the audit log. Revoking a revoked key changes nothing.
 func (db *DB) RevokeAPIKey(ctx context.Context, actorID, id int64) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		k, err := scanAPIKey(tx.QueryRow(ctx, "SELECT "+apiKeyColumns+apiKeyFrom+"WHERE k.id = $1 FOR UPDATE OF k", id))
 		if err != nil || k.Revoked() {
 			return err

@@ -54,7 +54,7 @@ func (db *DB) VisitorConversation(ctx context.Context, visitorID int64) (chat.Co
 // first to the agent who had it) or starts a new one; joined reports that the
 // chat (re)joined the queue. Concurrent first messages meet at the partial
 // unique index and end up in one conversation.
-func openSupportConversation(ctx context.Context, tx pgx.Tx, s Send) (id int64, joined bool, err error) {
+func openSupportConversation(ctx context.Context, tx *txn, s Send) (id int64, joined bool, err error) {
 	visitorID := s.SenderID
 	var target *int64
 	var until *time.Time
@@ -223,7 +223,7 @@ func (db *DB) Unread(ctx context.Context, id int64, userIDs []int64) (map[int64]
 // MarkRead records that userID has read conversation id up to seq (never
 // backwards, never past the last message) and announces it when it moved.
 func (db *DB) MarkRead(ctx context.Context, id, userID, seq int64) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var last int64
 		if err := tx.QueryRow(ctx, "SELECT last_seq FROM conversations WHERE id = $1", id).Scan(&last); err != nil {
 			return err

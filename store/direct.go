@@ -34,7 +34,7 @@ func contactable(ctx context.Context, q querier, from, to int64) error {
 // startDirect returns the direct conversation of from and to, creating it
 // when the policy lets from start it. An existing one is not re-checked
 // here: every message in it is (see maySend).
-func startDirect(ctx context.Context, tx pgx.Tx, from, to int64) (int64, error) {
+func startDirect(ctx context.Context, tx *txn, from, to int64) (int64, error) {
 	if err := contactable(ctx, tx, from, to); err != nil {
 		return 0, err
 	}
@@ -68,7 +68,7 @@ func startDirect(ctx context.Context, tx pgx.Tx, from, to int64) (int64, error) 
 // *chat.RefusedError and stores nothing.
 func (db *DB) StartDirect(ctx context.Context, from, to int64) (chat.Conversation, error) {
 	var c chat.Conversation
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		id, err := startDirect(ctx, tx, from, to)
 		if err != nil {
 			return err
@@ -86,10 +86,8 @@ func (db *DB) StartDirect(ctx context.Context, from, to int64) (chat.Conversatio
 // starting the conversation if the policy allows: "contact the author" from
 // the widget, when the author is not customer service.
 func (db *DB) SendDirect(ctx context.Context, s Send, to int64) (msg chat.Message, created bool, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := resent(ctx, tx, s); err != nil {
-			return err
-		}
+	err = db.inTx(ctx, func(tx *txn) error {
+		s := s // the conversation found here is not what sent checks a resend against
 		if s.ConversationID, err = startDirect(ctx, tx, s.SenderID, to); err != nil {
 			return err
 		}

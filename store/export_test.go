@@ -1,4 +1,23 @@
 package store
 
+import (
+	"context"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
 // PurgeBatch is how many idle visitors one PurgeExpired deletes at most.
 const PurgeBatch = purgeBatch
+
+// AnnounceThen announces evs in one transaction that then ends with err:
+// it commits when err is nil, and rolls back otherwise.
+func (db *DB) AnnounceThen(ctx context.Context, err error, evs ...chat.Event) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		for _, ev := range evs {
+			if err := notify(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return err
+	})
+}

@@ -28,7 +28,7 @@ func (db *DB) InviteFriend(ctx context.Context, from, to int64, message string) 
 	if err := chat.ValidateInviteMessage(message); err != nil {
 		return false, err
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if err := contactable(ctx, tx, from, to); err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (db *DB) InviteFriend(ctx context.Context, from, to int64, message string) 
 	return friends, nil
 }
 
-func befriend(ctx context.Context, tx pgx.Tx, a, b int64) error {
+func befriend(ctx context.Context, tx *txn, a, b int64) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO friendships (user_id, friend_id) VALUES ($1, $2), ($2, $1)
 		ON CONFLICT DO NOTHING`, a, b); err != nil {
 		return err
@@ -73,7 +73,7 @@ func befriend(ctx context.Context, tx pgx.Tx, a, b int64) error {
 
 // AnswerInvite accepts or declines invitation id, which must be to userID.
 func (db *DB) AnswerInvite(ctx context.Context, userID, id int64, accept bool) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var from int64
 		if err := tx.QueryRow(ctx, "DELETE FROM friend_invites WHERE id = $1 AND to_id = $2 RETURNING from_id",
 			id, userID).Scan(&from); err != nil {
@@ -95,7 +95,7 @@ func (db *DB) AnswerInvite(ctx context.Context, userID, id int64, accept bool) e
 
 // CancelInvite withdraws invitation id, which userID sent.
 func (db *DB) CancelInvite(ctx context.Context, userID, id int64) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var to int64
 		if err := tx.QueryRow(ctx, "DELETE FROM friend_invites WHERE id = $1 AND from_id = $2 RETURNING to_id",
 			id, userID).Scan(&to); err != nil {
@@ -111,7 +111,7 @@ func (db *DB) CancelInvite(ctx context.Context, userID, id int64) error {
 
 // RemoveFriend ends the friendship of userID and friendID, both ways.
 func (db *DB) RemoveFriend(ctx context.Context, userID, friendID int64) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM friendships WHERE (user_id, friend_id) IN (($1, $2), ($2, $1))`, userID, friendID)
 		if err != nil {
 			return err

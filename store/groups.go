@@ -30,7 +30,7 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 		return 0, err
 	}
 	var id int64
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, status, title, owner_id)
 			VALUES ('group', 'assigned', $1, $2) RETURNING id`, title, ownerID).Scan(&id); err != nil {
 			return err
@@ -55,7 +55,7 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 
 // addMembers adds ids to group id on behalf of actorID, after the policy.
 // New members start with nothing unread.
-func addMembers(ctx context.Context, tx pgx.Tx, id, actorID int64, actor string, ids []int64) error {
+func addMembers(ctx context.Context, tx *txn, id, actorID int64, actor string, ids []int64) error {
 	var names []string
 	for _, uid := range slices.Compact(slices.Sorted(slices.Values(ids))) {
 		if uid == actorID {
@@ -91,7 +91,7 @@ func addMembers(ctx context.Context, tx pgx.Tx, id, actorID int64, actor string,
 
 // lockGroup locks group id for a change by actorID, who must be a member
 // (and its owner when ownerOnly). It returns the owner's id.
-func lockGroup(ctx context.Context, tx pgx.Tx, id, actorID int64, ownerOnly bool) (int64, error) {
+func lockGroup(ctx context.Context, tx *txn, id, actorID int64, ownerOnly bool) (int64, error) {
 	var owner int64
 	var member bool
 	err := tx.QueryRow(ctx, `SELECT owner_id, EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
@@ -109,7 +109,7 @@ func lockGroup(ctx context.Context, tx pgx.Tx, id, actorID int64, ownerOnly bool
 
 // AddGroupMembers adds ids to group id; only its owner may.
 func (db *DB) AddGroupMembers(ctx context.Context, id, actorID int64, ids []int64) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := lockGroup(ctx, tx, id, actorID, true); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (db *DB) RemoveGroupMember(ctx context.Context, id, actorID, userID int64) 
 	if actorID == userID {
 		return chat.Invalid("user", "To leave the group, use Leave.")
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := lockGroup(ctx, tx, id, actorID, true); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (db *DB) RemoveGroupMember(ctx context.Context, id, actorID, userID int64) 
 	return nil
 }
 
-func dropMember(ctx context.Context, tx pgx.Tx, id, userID int64) error {
+func dropMember(ctx context.Context, tx *txn, id, userID int64) error {
 	tag, err := tx.Exec(ctx, "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2", id, userID)
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func dropMember(ctx context.Context, tx pgx.Tx, id, userID int64) error {
 // LeaveGroup takes userID out of group id. An owner who leaves hands the
 // group to the member who joined first.
 func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		owner, err := lockGroup(ctx, tx, id, userID, false)
 		if err != nil {
 			return err
@@ -212,7 +212,7 @@ func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) 
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if _, err := lockGroup(ctx, tx, id, actorID, false); err != nil {
 			return err
 		}

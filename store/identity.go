@@ -59,7 +59,7 @@ func (db *DB) ExternalUserByID(ctx context.Context, siteID int64, externalID str
 // conversations and is retired, so the chat goes on under the verified name.
 func (db *DB) Identify(ctx context.Context, e chat.ExternalUser, tokenHash []byte, expires time.Time, anonID int64) (chat.User, error) {
 	var u chat.User
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		if u, err = upsertExternalUser(ctx, tx, e); err != nil {
 			return err
@@ -86,7 +86,7 @@ func (db *DB) Identify(ctx context.Context, e chat.ExternalUser, tokenHash []byt
 // visitor to, then retires anon. A support chat moves unless to has an open
 // one already (that one goes on); a direct conversation moves unless to has
 // one with the same person.
-func carryOver(ctx context.Context, tx pgx.Tx, anon, to int64) error {
+func carryOver(ctx context.Context, tx *txn, anon, to int64) error {
 	var anonymous bool
 	err := tx.QueryRow(ctx, `SELECT external_id IS NULL FROM users WHERE id = $1 AND kind = 'visitor' FOR UPDATE`, anon).Scan(&anonymous)
 	if err == pgx.ErrNoRows || (err == nil && !anonymous) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kefu-im/kefu/chat"
 )
 
@@ -34,7 +32,7 @@ const (
 // successful sign-in then takes its account's attempts back
 // (ClearLoginFailures); the rest stay as failures.
 func (db *DB) ReserveLoginAttempt(ctx context.Context, email, address string, l LoginLimits) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		// Always the account first, then the address, so two attempts never wait for each other in a circle.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(lower($2)))", loginAccountLock, email); err != nil {
 			return err
@@ -86,7 +84,7 @@ func (db *DB) EndSession(ctx context.Context, userID int64, token string) error 
 	if token == "" {
 		return nil
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE token = $1", token); err != nil {
 			return err
 		}

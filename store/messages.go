@@ -74,10 +74,7 @@ type Send struct {
 // every message, so a removed friend or a raised grade takes effect at once:
 // a refusal is a *chat.RefusedError and stores nothing.
 func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := resent(ctx, tx, s); err != nil {
-			return err
-		}
+	err = db.inTx(ctx, func(tx *txn) error {
 		if err := maySend(ctx, tx, s); err != nil {
 			return err
 		}
@@ -87,35 +84,14 @@ func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, create
 	return db.sent(ctx, s, msg, err)
 }
 
-// resent returns errDuplicate when s's (sender, client message id) is
-// stored already: a resent frame is answered with what was stored, whatever
-// changed since.
-func resent(ctx context.Context, tx pgx.Tx, s Send) error {
-	if s.ClientMsgID == "" || s.SenderID == 0 {
-		return nil
-	}
-	var found bool
-	err := tx.QueryRow(ctx, "SELECT true FROM messages WHERE sender_id = $1 AND client_msg_id = $2",
-		s.SenderID, s.ClientMsgID).Scan(&found)
-	switch {
-	case err == nil:
-		return errDuplicate
-	case err == pgx.ErrNoRows:
-		return nil
-	}
-	return err
-}
-
 // SendFromVisitor stores a visitor's message in their open support
 // conversation, starting one (queued) if they have none. Customer service
 // must be open to visitors (chat.Settings.SupportOpen), and the
 // conversation_grade policy decides whether the visitor may write to
 // customer service (or to the agent named by s.TargetID) at all.
 func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := resent(ctx, tx, s); err != nil {
-			return err
-		}
+	err = db.inTx(ctx, func(tx *txn) error {
+		s := s // the conversation found here is not what sent checks a resend against
 		settings, err := loadSettings(ctx, tx)
 		if err != nil {
 			return err
@@ -126,7 +102,7 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		} else if err := settings.SupportOpen(); err != nil {
 			return err
 		}
-		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to); err != nil {
+		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to, false); err != nil {
 			return err
 		}
 		if err := setVisitorDetails(ctx, tx, s.SenderID, s.VisitorName, s.VisitorEmail); err != nil {
@@ -150,39 +126,60 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 	return db.sent(ctx, s, msg, err)
 }
 
-// sent finishes a send: a duplicate becomes the stored message.
+// sent finishes a send. A send whose (sender, client message id) is stored
+// already becomes the stored message: a resent frame is answered with what
+// was stored, whatever changed since, so a send refused now (or failed) looks
+// for it before it reports the refusal. A send that stored nothing rolled
+// back whatever it did.
 func (db *DB) sent(ctx context.Context, s Send, msg chat.Message, err error) (chat.Message, bool, error) {
-	switch {
-	case errors.Is(err, errDuplicate):
-		msg, err = scanMessage(db.pool.QueryRow(ctx, "SELECT "+messageColumns+messageFrom+
-			"WHERE m.sender_id = $1 AND m.client_msg_id = $2", s.SenderID, s.ClientMsgID))
-		if err != nil {
-			return msg, false, fmt.Errorf("store: send to conversation %d: resend: %w", s.ConversationID, mapErr(err))
-		}
-		if s.ConversationID != 0 && msg.ConversationID != s.ConversationID {
-			return msg, false, fmt.Errorf("store: send to conversation %d: client message id used in another conversation: %w",
-				s.ConversationID, chat.ErrConflict)
-		}
-		return msg, false, nil
-	case err != nil:
-		return msg, false, fmt.Errorf("store: send to conversation %d: %w", s.ConversationID, mapErr(err))
+	if err == nil {
+		return msg, true, nil
 	}
-	return msg, true, nil
+	if s.ClientMsgID != "" && s.SenderID != 0 && ctx.Err() == nil {
+		stored, lookErr := scanMessage(db.pool.QueryRow(ctx, "SELECT "+messageColumns+messageFrom+
+			"WHERE m.sender_id = $1 AND m.client_msg_id = $2", s.SenderID, s.ClientMsgID))
+		switch {
+		case lookErr == nil:
+			return db.resent(s, stored)
+		case errors.Is(err, errDuplicate) || !errors.Is(lookErr, pgx.ErrNoRows):
+			return msg, false, fmt.Errorf("store: send to conversation %d: resend: %w", s.ConversationID, mapErr(lookErr))
+		}
+	}
+	return msg, false, fmt.Errorf("store: send to conversation %d: %w", s.ConversationID, mapErr(err))
 }
 
-func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error) {
+// resent answers a resend of s with msg, as stored.
+func (db *DB) resent(s Send, msg chat.Message) (chat.Message, bool, error) {
+	if s.ConversationID != 0 && msg.ConversationID != s.ConversationID {
+		return msg, false, fmt.Errorf("store: send to conversation %d: client message id used in another conversation: %w",
+			s.ConversationID, chat.ErrConflict)
+	}
+	if db.publisher != nil {
+		// A Publisher sends after commit, so an instance that stopped
+		// between the two stored the message without announcing it, and
+		// without acknowledging it: the sender resends, and the resend
+		// announces it. A socket that has it already drops the repeat.
+		db.publisher.Publish(encodeEvent(messageEvent(msg)))
+	}
+	return msg, false, nil
+}
+
+// insertMessage stores s as the next message of its conversation, in one
+// statement: it takes the next seq, inserts the message unless its (sender,
+// client message id) is stored already (errDuplicate, whose rollback also
+// gives the seq back), marks the conversation read for the sender and reads
+// the sender's name. Then its webhook deliveries, pushes and event go in one
+// round trip.
+//
+// The row lock taken on the conversation serialises senders in one
+// conversation, which is what keeps seq gap-free: a rolled-back send also
+// rolls back its seq. A reply from the assigned agent is the first response
+// that keeps the chat theirs.
+func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body,
 		Code: s.Code, Args: s.Args}
 	if m.Type == "" {
 		m.Type = chat.Text
-	}
-	// The row lock taken here serialises senders in one conversation, which is
-	// what keeps seq gap-free: a rolled-back send also rolls back its seq.
-	// A reply from the assigned agent is the first response that keeps the chat theirs.
-	if err := tx.QueryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
-		first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
-		WHERE id = $1 RETURNING last_seq`, s.ConversationID, s.SenderID, m.Type == chat.Text).Scan(&m.Seq); err != nil {
-		return m, err
 	}
 	var clientMsgID *string
 	if s.ClientMsgID != "" {
@@ -199,33 +196,48 @@ func insertMessage(ctx context.Context, tx pgx.Tx, s Send) (chat.Message, error)
 	if m.Args == nil {
 		m.Args = []string{}
 	}
-	err := tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-		RETURNING id, created_at`, m.ConversationID, m.Seq, sender, clientMsgID, m.Type, m.Body, code, m.Args).Scan(&m.ID, &m.CreatedAt)
-	if err == pgx.ErrNoRows {
-		return m, errDuplicate
-	}
+	var id *int64
+	var createdAt *time.Time
+	var by chat.User
+	err := tx.QueryRow(ctx, `WITH c AS (
+			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
+				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
+			WHERE id = $1 RETURNING id, last_seq),
+		m AS (
+			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
+			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8 FROM c
+			ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+			RETURNING id, seq, created_at),
+		read AS (
+			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
+			SELECT $1, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
+			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq))
+		SELECT c.last_seq, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, '')
+		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2`,
+		m.ConversationID, sender, m.Type == chat.Text, clientMsgID, m.Type, m.Body, code, m.Args).
+		Scan(&m.Seq, &id, &createdAt, &by.Kind, &by.Name, &by.Email)
 	if err != nil {
 		return m, err
 	}
+	if id == nil {
+		return m, errDuplicate
+	}
+	m.ID, m.CreatedAt = *id, *createdAt
 	if s.SenderID != 0 {
-		u, err := scanUser(tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", s.SenderID))
-		if err != nil {
-			return m, err
-		}
-		m.SenderName = u.DisplayName()
-		if err := markRead(ctx, tx, m.ConversationID, s.SenderID, m.Seq); err != nil {
-			return m, err
-		}
+		by.ID = s.SenderID
+		m.SenderName = by.DisplayName()
 	}
-	if err := enqueueMessageCreated(ctx, tx, m); err != nil {
+	// Each is nothing when no one is subscribed, decided inside its statement.
+	webhooks, err := messageCreatedDeliveries(m)
+	if err != nil {
 		return m, err
 	}
-	if err := enqueuePush(ctx, tx, messagePush(m)); err != nil {
-		return m, err
-	}
-	return m, notify(ctx, tx, chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq})
+	return m, execAll(ctx, tx, webhooks, pushes(messagePush(m)), announce(tx, messageEvent(m)))
+}
+
+// messageEvent announces that m is stored.
+func messageEvent(m chat.Message) chat.Event {
+	return chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq}
 }
 
 // Message returns the message with id.

@@ -8,8 +8,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kefu-im/kefu/chat"
 )
 
@@ -32,11 +30,12 @@ func mayStart(ctx context.Context, q querier, from, to int64) error {
 	if err != nil {
 		return err
 	}
-	return mayStartUnder(ctx, q, s, from, to)
+	return mayStartUnder(ctx, q, s, from, to, false)
 }
 
-// mayStartUnder is mayStart under settings s already loaded.
-func mayStartUnder(ctx context.Context, q querier, s chat.Settings, from, to int64) error {
+// mayStartUnder is mayStart under settings s already loaded; reply: from
+// writes in a conversation that exists. A refusal is worded for its reader.
+func mayStartUnder(ctx context.Context, q querier, s chat.Settings, from, to int64, reply bool) error {
 	var t chat.Ties
 	if to != chat.Team && s.Grade != chat.GradeAnyone {
 		var err error
@@ -44,7 +43,15 @@ func mayStartUnder(ctx context.Context, q querier, s chat.Settings, from, to int
 			return err
 		}
 	}
-	return s.MayStart(from, to, t)
+	refused, ok := s.MayStart(from, to, t).(*chat.RefusedError)
+	if !ok {
+		return nil
+	}
+	var visitor bool
+	if err := q.QueryRow(ctx, "SELECT kind = 'visitor' FROM users WHERE id = $1", from).Scan(&visitor); err != nil {
+		return err
+	}
+	return refused.To(visitor, reply)
 }
 
 // MayStart reports whether from may start a conversation with to now: nil,
@@ -60,7 +67,7 @@ func (db *DB) MayStart(ctx context.Context, from, to int64) error {
 // direct one with its other member, a support chat between its visitor and
 // customer service. Group messages, notes and system lines are not checked:
 // a group's members are kin, and notes never reach the visitor.
-func maySend(ctx context.Context, tx pgx.Tx, s Send) error {
+func maySend(ctx context.Context, tx *txn, s Send) error {
 	if s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
 		return nil
 	}
@@ -78,11 +85,11 @@ func maySend(ctx context.Context, tx pgx.Tx, s Send) error {
 	}
 	switch {
 	case kind == chat.Direct:
-		return mayStartUnder(ctx, tx, settings, s.SenderID, other)
+		return mayStartUnder(ctx, tx, settings, s.SenderID, other, true)
 	case kind == chat.Support && s.SenderID == visitorID:
-		return mayStartUnder(ctx, tx, settings, s.SenderID, chat.Team)
+		return mayStartUnder(ctx, tx, settings, s.SenderID, chat.Team, true)
 	case kind == chat.Support:
-		return mayStartUnder(ctx, tx, settings, s.SenderID, visitorID)
+		return mayStartUnder(ctx, tx, settings, s.SenderID, visitorID, true)
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func (db *DB) VAPID(ctx context.Context) (public, private string, err error) {
 // the pair that was stored first, and only its seeding is audited.
 func (db *DB) SeedVAPID(ctx context.Context, public, private string) (string, string, error) {
 	var v vapidRow
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
 			SettingVAPID, vapidRow{public, private})
 		if err != nil {
@@ -104,7 +104,7 @@ func (db *DB) SeedVAPID(ctx context.Context, public, private string) (string, st
 // made with, so every subscription is deleted, and every device must enable
 // notifications again.
 func (db *DB) ReplaceVAPID(ctx context.Context, actorID int64, public, private string) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (db *DB) SavePushSubscription(ctx context.Context, userID int64, endpoint, 
 		label = string(r[:maxPushLabel])
 	}
 	var id int64
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var previous int64
 		err := tx.QueryRow(ctx, "SELECT user_id FROM push_subscriptions WHERE endpoint = $1 FOR UPDATE", endpoint).Scan(&previous)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -276,7 +276,7 @@ func (db *DB) PushQueue(ctx context.Context, userID int64) (bool, error) {
 // muted conversation sends them no notifications. Only a conversation the
 // user may see can be muted; any other is chat.ErrNotFound.
 func (db *DB) SetMuted(ctx context.Context, userID, conversationID int64, muted bool) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		agents, _, err := agentList(ctx, tx)
 		if err != nil {
 			return err
@@ -321,7 +321,7 @@ func boolSetting(ctx context.Context, q querier, key string) (bool, error) {
 // ("New message" instead of a preview), recording actorID (0: none) in the
 // audit log. It holds for every notification sent from then on.
 func (db *DB) SetPushHideText(ctx context.Context, actorID int64, hide bool) error {
-	return db.changeSettings(ctx, SettingPushHideText, func(tx pgx.Tx, _ chat.Settings) error {
+	return db.changeSettings(ctx, SettingPushHideText, func(tx *txn, _ chat.Settings) error {
 		cur, err := boolSetting(ctx, tx, SettingPushHideText)
 		if err != nil || cur == hide {
 			return err

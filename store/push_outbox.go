@@ -51,24 +51,33 @@ var pushRecipients = map[string]string{
 }
 
 // enqueuePush enqueues note n for every subscribed browser of the users it
-// is for, in q's transaction, leaving out its sender, disabled users, agents
-// who are away, and whoever muted the conversation. A browser with a
-// notification still pending for the conversation has that one updated:
-// one notification per conversation, kept up to date. It is one statement,
-// which inserts nothing when none of those users has a subscription.
+// is for, in q's transaction (see pushes).
 func enqueuePush(ctx context.Context, q querier, n pushNote) error {
+	if err := pushes(n).exec(ctx, q); err != nil {
+		return fmt.Errorf("push notification of %s: %w", n.kind, err)
+	}
+	return nil
+}
+
+// pushes is the statement enqueuing note n for every subscribed browser of
+// the users it is for, leaving out its sender, disabled users, agents who
+// are away, and whoever muted the conversation. A browser with a
+// notification still pending for the conversation has that one updated:
+// one notification per conversation, kept up to date. Whether anyone is
+// subscribed is decided inside it: with no one, it inserts nothing.
+func pushes(n pushNote) statement {
 	recipients, ok := pushRecipients[n.kind]
 	if !ok {
-		return nil
+		return statement{}
 	}
 	const at = `(SELECT now() + coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '` + SettingPushQuiet + `'), ` +
 		"5000) * interval '1 millisecond')"
 	const lastVisitorText = `(SELECT m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.conversation_id = $1 AND m.type = 'text' AND m.sender_id = c.visitor_id ORDER BY m.seq DESC LIMIT 1)`
-	_, err := q.Exec(ctx, `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, not_before, next_attempt_at)
-		SELECT s.id, s.user_id, $1, $2, coalesce(nullif($3::bigint, 0), `+lastVisitorText+`, 0), `+at+`, `+at+`
+	return statement{sql: `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, not_before, next_attempt_at)
+		SELECT s.id, s.user_id, $1, $2, coalesce(nullif($3::bigint, 0), ` + lastVisitorText + `, 0), ` + at + `, ` + at + `
 		FROM push_subscriptions s
-		WHERE s.user_id IN (`+recipients+`) AND s.user_id <> $4
+		WHERE s.user_id IN (` + recipients + `) AND s.user_id <> $4
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = s.user_id AND a.state = 'away')
 			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1 AND m.user_id = s.user_id AND m.muted)
@@ -76,11 +85,7 @@ func enqueuePush(ctx context.Context, q querier, n pushNote) error {
 			kind = excluded.kind, seq = excluded.seq,
 			not_before = excluded.not_before, next_attempt_at = greatest(o.next_attempt_at, excluded.next_attempt_at),
 			revision = o.revision + 1`,
-		n.conversationID, n.kind, n.seq, n.senderID)
-	if err != nil {
-		return fmt.Errorf("push notification of %s: %w", n.kind, err)
-	}
-	return nil
+		args: []any{n.conversationID, n.kind, n.seq, n.senderID}}
 }
 
 // Push is a notification in the outbox, as it stands.

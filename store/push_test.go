@@ -228,7 +228,7 @@ func newPushWorld(t *testing.T) pushWorld {
 		t.Fatal(err)
 	}
 	for _, u := range []chat.User{alex, w.kim} {
-		if err := db.EnsureAgent(ctx, u.ID, 5); err != nil {
+		if err := db.EnsureAgent(ctx, u.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -545,5 +545,41 @@ func TestEnqueueIsOneStatementWithoutSubscriptions(t *testing.T) {
 	}
 	if due, err := db.ClaimPushes(ctx, time.Now().Add(time.Hour), time.Second, time.Minute, 10); err != nil || len(due) != 0 {
 		t.Fatalf("claimed %+v, %v", due, err)
+	}
+}
+
+// TestOlderInstanceStillEnqueuesPushes: during a rolling upgrade an older
+// kefu, still running on the same database, writes each notification with
+// its words and urgency; its messages are stored as before, beside the new
+// code's notifications, which write neither.
+func TestOlderInstanceStillEnqueuesPushes(t *testing.T) {
+	t.Parallel()
+	w := newPushWorld(t)
+	ctx := context.Background()
+	_, m := w.visitorSays(t, "hello")
+	if err := w.db.Take(ctx, m.ConversationID, w.alex.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The statement the older kefu runs for a message (its parts that
+	// touch the columns it knows).
+	older := `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, payload, urgency,
+			not_before, next_attempt_at)
+		VALUES ($1, $2, $3, 'message', $4, jsonb_build_object('title', 'Visitor', 'body', 'hello again'), 'normal', now(), now())
+		ON CONFLICT (subscription_id, conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL DO UPDATE SET
+			kind = excluded.kind, seq = excluded.seq, payload = excluded.payload, urgency = excluded.urgency,
+			revision = o.revision + 1`
+	for _, u := range []chat.User{w.kim, w.sam} {
+		if _, err := w.db.Pool().Exec(ctx, older, w.subs[u.ID], u.ID, m.ConversationID, m.Seq); err != nil {
+			t.Fatalf("the older kefu's notification for %s: %v", u.Name, err)
+		}
+	}
+	// One of them updates the new code's pending notification for Alex.
+	if _, err := w.db.Pool().Exec(ctx, older, w.subs[w.alex.ID], w.alex.ID, m.ConversationID, m.Seq); err != nil {
+		t.Fatalf("the older kefu's update of a pending notification: %v", err)
+	}
+	for _, u := range []chat.User{w.alex, w.kim, w.sam} {
+		if got := pending(t, w.db, u.ID); len(got) != 1 || got[0].Seq != m.Seq {
+			t.Fatalf("%s's notifications = %+v", u.Name, got)
+		}
 	}
 }

@@ -34,7 +34,7 @@ const queueScan = 20
 func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int,
 	pick func(chat.QueuedChat, []chat.AgentLoad) (agentID int64, ok bool)) ([]chat.Assignment, error) {
 	var out []chat.Assignment
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		out = out[:0]
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
 			return err
@@ -113,7 +113,7 @@ func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duratio
 // lockAgentUnderCapacity locks the agent's row and then counts their open
 // chats afresh: every assignment takes this lock, so the count cannot grow
 // underneath us.
-func lockAgentUnderCapacity(ctx context.Context, tx pgx.Tx, agentID int64) (bool, error) {
+func lockAgentUnderCapacity(ctx context.Context, tx *txn, agentID int64) (bool, error) {
 	var capacity int
 	err := tx.QueryRow(ctx, "SELECT capacity FROM agents WHERE user_id = $1 FOR UPDATE", agentID).Scan(&capacity)
 	if err == pgx.ErrNoRows {
@@ -132,7 +132,7 @@ func lockAgentUnderCapacity(ctx context.Context, tx pgx.Tx, agentID int64) (bool
 
 // assign gives conversation id to agentID and says so in the conversation;
 // byID is the member who did it by hand (0: routing).
-func assign(ctx context.Context, tx pgx.Tx, id, agentID, byID int64, now time.Time) error {
+func assign(ctx context.Context, tx *txn, id, agentID, byID int64, now time.Time) error {
 	if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'assigned', assigned_agent_id = $2, assigned_at = $3,
 		first_response_at = NULL, target_released_at = coalesce(target_released_at, $3) WHERE id = $1`, id, agentID, now); err != nil {
 		return err
@@ -163,7 +163,7 @@ func displayName(ctx context.Context, q querier, id int64) (string, error) {
 
 // systemLine writes the system line code with args into a conversation;
 // chat.SystemText gives its words when it is shown.
-func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, code chat.SystemCode, args ...string) error {
+func systemLine(ctx context.Context, tx *txn, conversationID int64, code chat.SystemCode, args ...string) error {
 	_, err := insertMessage(ctx, tx, Send{ConversationID: conversationID, Type: chat.System, Code: code, Args: args})
 	return err
 }
@@ -171,7 +171,7 @@ func systemLine(ctx context.Context, tx pgx.Tx, conversationID int64, code chat.
 // Take gives a queued chat to agentID by hand. When someone got it first it
 // returns chat.ErrAlreadyAssigned; when the agent is full, chat.ErrAtCapacity.
 func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var status chat.Status
 		// Waits for a dispatcher holding the row, then sees what it did.
 		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
@@ -202,7 +202,7 @@ func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error 
 // queue. Each move is a system line in the conversation.
 func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]chat.HandBack, error) {
 	var out []chat.HandBack
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		rows, err := tx.Query(ctx, `SELECT c.id, c.assigned_agent_id,
 			CASE WHEN NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1)
 			     THEN 'offline' ELSE 'no_answer' END
@@ -279,23 +279,34 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 }
 
 // Queue returns every queued support chat in order, with its position (1 =
-// next) and its first message, from one snapshot: positions are 1..N.
+// next) and the visitor's newest text message, from one snapshot: positions
+// are 1..N.
 func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
 	rows, err := db.pool.Query(ctx, `SELECT c.id, c.visitor_id, row_number() OVER (ORDER BY c.queued_at, c.id), c.queued_at,
-		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' ORDER BY m.seq LIMIT 1), ''),
-		coalesce(c.target_user_id, 0)
+		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' AND m.sender_id = c.visitor_id
+			ORDER BY m.seq DESC LIMIT 1), '')
 		FROM conversations c WHERE c.kind = 'support' AND c.status = 'queued' ORDER BY c.queued_at, c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
 	}
 	q, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.QueueEntry, error) {
 		var e chat.QueueEntry
-		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.FirstMessage, &e.TargetID)
+		return e, r.Scan(&e.ConversationID, &e.VisitorID, &e.Position, &e.QueuedAt, &e.Preview)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
 	}
 	return q, nil
+}
+
+// QueueLength counts the queued support chats, from the queue's own
+// partial index.
+func (db *DB) QueueLength(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'support' AND status = 'queued'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: queue length: %w", err)
+	}
+	return n, nil
 }
 
 // RecentAssignments returns the times of the last n assignments.
@@ -314,7 +325,7 @@ func (db *DB) RecentAssignments(ctx context.Context, n int) ([]time.Time, error)
 
 // Resolve marks a support chat resolved by agentID; chat.ErrResolved when it already is.
 func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var status chat.Status
 		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
 			return err
@@ -345,9 +356,10 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 }
 
 // Transfer hands an assigned chat from whoever has it to agent to, with an
-// optional private note for agents.
+// optional private note for agents; chat.ErrAlreadyTheirs when to has it
+// already, which changes nothing.
 func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		// The agent is checked in the transaction that hands the chat over, so
 		// that one disabled or taken off the list a moment ago never gets it.
 		agents, _, err := agentList(ctx, tx)
@@ -362,13 +374,18 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 			return chat.Invalid("to", "The chat can only be transferred to an active agent.")
 		}
 		var status chat.Status
-		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
+		var assignee int64
+		if err := tx.QueryRow(ctx, `SELECT status, coalesce(assigned_agent_id, 0) FROM conversations
+			WHERE id = $1 AND kind = 'support' FOR UPDATE`, id).Scan(&status, &assignee); err != nil {
 			return err
 		}
-		if status == chat.Resolved {
+		switch {
+		case status == chat.Resolved:
 			return chat.ErrResolved
+		case status == chat.Assigned && assignee == to:
+			return chat.ErrAlreadyTheirs
 		}
-		if err := ensureAgent(ctx, tx, to, chat.DefaultSettings().DefaultCapacity); err != nil {
+		if err := ensureAgent(ctx, tx, to); err != nil {
 			return err
 		}
 		free, err := lockAgentUnderCapacity(ctx, tx, to)

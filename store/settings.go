@@ -81,19 +81,19 @@ func agentList(ctx context.Context, q querier) (chat.AgentList, bool, error) {
 
 // putSetting stores key's new value, records the change in the audit log
 // and tells every instance.
-func putSetting(ctx context.Context, q querier, actorID *int64, key string, old, new any) error {
+func putSetting(ctx context.Context, tx *txn, actorID *int64, key string, old, new any) error {
 	newJSON, err := json.Marshal(new)
 	if err != nil {
 		return err
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+	if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, key, newJSON); err != nil {
 		return err
 	}
-	if err := audit(ctx, q, actorID, "setting.update", key, old, new); err != nil {
+	if err := audit(ctx, tx, actorID, "setting.update", key, old, new); err != nil {
 		return err
 	}
-	return notify(ctx, q, chat.Event{Type: chat.EventSettings})
+	return notify(ctx, tx, chat.Event{Type: chat.EventSettings})
 }
 
 // audit records one change: who (nil: the command line or kefu itself),
@@ -124,8 +124,8 @@ func actorRef(id int64) *int64 {
 }
 
 // changeSettings runs change on the current settings under the settings lock.
-func (db *DB) changeSettings(ctx context.Context, what string, change func(tx pgx.Tx, cur chat.Settings) error) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+func (db *DB) changeSettings(ctx context.Context, what string, change func(tx *txn, cur chat.Settings) error) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (db *DB) changeSettings(ctx context.Context, what string, change func(tx pg
 // SetAgentList replaces customer_service_uids, recording actorID (0: none)
 // in the audit log. Every listed id must be a member.
 func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentList) error {
-	return db.changeSettings(ctx, SettingAgents, func(tx pgx.Tx, cur chat.Settings) error {
+	return db.changeSettings(ctx, SettingAgents, func(tx *txn, cur chat.Settings) error {
 		if !next.Unrestricted {
 			var n int
 			if err := tx.QueryRow(ctx, "SELECT count(*) FROM users WHERE kind = 'member' AND id = ANY($1)", next.IDs).Scan(&n); err != nil {
@@ -166,7 +166,7 @@ func (db *DB) SetGrade(ctx context.Context, actorID int64, grade int) error {
 	if err := chat.ValidateGrade(grade); err != nil {
 		return err
 	}
-	return db.changeSettings(ctx, SettingGrade, func(tx pgx.Tx, cur chat.Settings) error {
+	return db.changeSettings(ctx, SettingGrade, func(tx *txn, cur chat.Settings) error {
 		if cur.Grade == grade {
 			return nil
 		}
@@ -179,7 +179,7 @@ func (db *DB) SetDefaultCapacity(ctx context.Context, actorID int64, capacity in
 	if err := chat.ValidateCapacity(capacity); err != nil {
 		return err
 	}
-	return db.changeSettings(ctx, SettingCapacity, func(tx pgx.Tx, cur chat.Settings) error {
+	return db.changeSettings(ctx, SettingCapacity, func(tx *txn, cur chat.Settings) error {
 		if cur.DefaultCapacity == capacity {
 			return nil
 		}
@@ -191,7 +191,7 @@ func (db *DB) SetDefaultCapacity(ctx context.Context, actorID int64, capacity in
 // very first start, from KEFU_CONFIG or the defaults. After that the admin
 // pages are the source of truth, and it reports the keys it left alone.
 func (db *DB) SeedSettings(ctx context.Context, s chat.Settings) (kept []string, err error) {
-	err = db.changeSettings(ctx, "initial settings", func(tx pgx.Tx, _ chat.Settings) error {
+	err = db.changeSettings(ctx, "initial settings", func(tx *txn, _ chat.Settings) error {
 		for _, kv := range []struct {
 			key   string
 			value any
@@ -224,7 +224,7 @@ var errNoAgentList = chat.Invalid("customer_service_uids",
 // SetAgent adds userID to customer_service_uids (or takes them off it),
 // recording actorID (0: none) in the audit log.
 func (db *DB) SetAgent(ctx context.Context, actorID, userID int64, agent bool) error {
-	return db.changeSettings(ctx, SettingAgents, func(tx pgx.Tx, cur chat.Settings) error {
+	return db.changeSettings(ctx, SettingAgents, func(tx *txn, cur chat.Settings) error {
 		if cur.Agents.Unrestricted {
 			if !agent {
 				return nil

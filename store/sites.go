@@ -35,7 +35,7 @@ func (db *DB) CreateSite(ctx context.Context, actorID int64, s chat.Site, secret
 	if err != nil {
 		return s, err
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		var err error
 		s, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (name, origins, greeting, colour, prechat_name, prechat_email, offline_message, identity_secret)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+siteColumns,
@@ -57,7 +57,7 @@ func (db *DB) UpdateSite(ctx context.Context, actorID int64, s chat.Site) (chat.
 	if err != nil {
 		return s, err
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		old, err := scanSite(tx.QueryRow(ctx, "SELECT "+siteColumns+" FROM sites WHERE id = $1 FOR UPDATE", s.ID))
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (db *DB) UpdateSite(ctx context.Context, actorID int64, s chat.Site) (chat.
 // RotateSiteSecret gives site id the new identity secret: every token
 // signed with the old one is refused from now on.
 func (db *DB) RotateSiteSecret(ctx context.Context, actorID, id int64, secret string) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, "UPDATE sites SET identity_secret = $2 WHERE id = $1", id, secret)
 		if err != nil {
 			return err

@@ -367,3 +367,31 @@ func TestEnsureAdminOnce(t *testing.T) {
 		t.Fatalf("a second account with the same email (other case): %v, want ErrConflict", err)
 	}
 }
+
+// TestResendAfterRefusalReturnsStored: a frame resent after customer
+// service closed is answered with the message stored the first time, not
+// refused, and nothing more is stored; a new message is refused.
+func TestResendAfterRefusalReturnsStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	first, created, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "c-1", Body: "still there?"})
+	if err != nil || !created {
+		t.Fatalf("send = %v, %v", created, err)
+	}
+	if err := f.db.SetAgentList(ctx, f.agent.ID, chat.AgentList{Unrestricted: true}); err != nil {
+		t.Fatal(err)
+	}
+	again, created, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "c-1", Body: "still there?"})
+	if err != nil || created || again.ID != first.ID || again.Seq != first.Seq {
+		t.Fatalf("resend = %+v, %v, %v; want the stored %+v", again, created, err, first)
+	}
+	var refused *chat.RefusedError
+	if _, _, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "c-2", Body: "hello?"}); !errors.As(err, &refused) {
+		t.Fatalf("a new message with support closed: %v, want a refusal", err)
+	}
+	conv, err := f.db.VisitorConversation(ctx, f.visitor.ID)
+	if err != nil || conv.LastSeq != first.Seq {
+		t.Fatalf("conversation = %+v, %v; want its last seq still %d", conv, err, first.Seq)
+	}
+}

@@ -89,7 +89,7 @@ type NewMember struct {
 // CreateMember adds a member who signs in with a password, and records it in the audit log.
 func (db *DB) CreateMember(ctx context.Context, m NewMember) (chat.User, error) {
 	var u chat.User
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		u, err = createMember(ctx, tx, m)
 		return err
@@ -137,7 +137,7 @@ func (db *DB) VisitorByToken(ctx context.Context, tokenHash []byte) (chat.User, 
 func (db *DB) EnsureAdmin(ctx context.Context, m NewMember) (chat.User, bool, error) {
 	var u chat.User
 	var created bool
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settingsLock); err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (db *DB) SetDisabled(ctx context.Context, actorID, userID int64, disabled b
 	if actorID != 0 {
 		actor = &actorID
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END
 			WHERE id = $1`, userID, disabled)
 		if err != nil {

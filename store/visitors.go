@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kefu-im/kefu/chat"
 )
 
@@ -19,7 +17,7 @@ import (
 // budget is used up it creates nothing and returns a *LimitError.
 func (db *DB) CreateVisitorWithin(ctx context.Context, tokenHash []byte, b Budget, address string) (chat.User, error) {
 	var u chat.User
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if err := spend(ctx, tx, b, address); err != nil {
 			return err
 		}
@@ -53,7 +51,7 @@ func (db *DB) RateConversation(ctx context.Context, visitorID, id int64, rating 
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		var status chat.Status
 		var rated *time.Time
 		err := tx.QueryRow(ctx, `SELECT status, rated_at FROM conversations WHERE id = $1 AND visitor_id = $2 AND kind = 'support'

@@ -100,30 +100,39 @@ type conversationChange struct {
 }
 
 // enqueueEvent adds a delivery of event with payload for every enabled
-// webhook subscribed to it, in q's transaction. With no such webhook it is
-// one statement that inserts nothing.
+// webhook subscribed to it, in q's transaction.
 func enqueueEvent(ctx context.Context, q querier, event string, payload any) error {
-	data, err := json.Marshal(payload)
+	s, err := eventDeliveries(event, payload)
 	if err != nil {
-		return fmt.Errorf("webhook payload of %s: %w", event, err)
+		return err
 	}
-	_, err = q.Exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event, payload)
-		SELECT id, $1, $2 FROM webhooks WHERE enabled AND $1 = ANY (events)`, event, data)
-	return err
+	return s.exec(ctx, q)
 }
 
-// enqueueMessageCreated enqueues message.created for m; agents' private
-// notes are never sent out.
-func enqueueMessageCreated(ctx context.Context, q querier, m chat.Message) error {
+// eventDeliveries is the statement that adds a delivery of event with
+// payload for every enabled webhook subscribed to it. Whether there is one
+// is decided inside it: with none, it inserts nothing.
+func eventDeliveries(event string, payload any) (statement, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return statement{}, fmt.Errorf("webhook payload of %s: %w", event, err)
+	}
+	return statement{sql: `INSERT INTO webhook_deliveries (webhook_id, event, payload)
+		SELECT id, $1, $2 FROM webhooks WHERE enabled AND $1 = ANY (events)`, args: []any{event, data}}, nil
+}
+
+// messageCreatedDeliveries is the statement enqueuing message.created for
+// m; agents' private notes are never sent out.
+func messageCreatedDeliveries(m chat.Message) (statement, error) {
 	if m.Type == chat.Note {
-		return nil
+		return statement{}, nil
 	}
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
 		Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}
-	return enqueueEvent(ctx, q, EventMessageCreated, e)
+	return eventDeliveries(EventMessageCreated, e)
 }
 
 func webhookSubject(id int64) string { return "webhook " + strconv.FormatInt(id, 10) }
@@ -187,7 +196,7 @@ func (db *DB) CreateWebhook(ctx context.Context, actorID int64, n NewWebhook) (W
 	if n.Secret == "" {
 		return w, fmt.Errorf("store: create webhook: empty secret")
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		var err error
 		if w, err = scanWebhook(tx.QueryRow(ctx, `INSERT INTO webhooks (url, events, secret) VALUES ($1, $2, $3)
 			RETURNING `+webhookColumns, u, events, n.Secret)); err != nil {
@@ -216,8 +225,8 @@ func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) {
 
 // changeWebhook runs change on webhook id, locked, and audits it as action
 // with the webhook as it was and as change left it.
-func (db *DB) changeWebhook(ctx context.Context, actorID, id int64, action string, change func(tx pgx.Tx, w *Webhook) error) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+func (db *DB) changeWebhook(ctx context.Context, actorID, id int64, action string, change func(tx *txn, w *Webhook) error) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		w, err := scanWebhook(tx.QueryRow(ctx, "SELECT "+webhookColumns+" FROM webhooks WHERE id = $1 FOR UPDATE", id))
 		if err != nil {
 			return err
@@ -244,7 +253,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, actorID, id int64, secret
 	if secret == "" {
 		return fmt.Errorf("store: rotate secret of webhook %d: empty secret", id)
 	}
-	return db.changeWebhook(ctx, actorID, id, "webhook.rotate_secret", func(tx pgx.Tx, w *Webhook) error {
+	return db.changeWebhook(ctx, actorID, id, "webhook.rotate_secret", func(tx *txn, w *Webhook) error {
 		_, err := tx.Exec(ctx, "UPDATE webhooks SET secret = $2 WHERE id = $1", id, secret)
 		return err
 	})
@@ -257,7 +266,7 @@ func (db *DB) SetWebhookEnabled(ctx context.Context, actorID, id int64, enabled 
 	if enabled {
 		action = "webhook.enable"
 	}
-	return db.changeWebhook(ctx, actorID, id, action, func(tx pgx.Tx, w *Webhook) error {
+	return db.changeWebhook(ctx, actorID, id, action, func(tx *txn, w *Webhook) error {
 		w.Enabled = enabled
 		_, err := tx.Exec(ctx, "UPDATE webhooks SET enabled = $2 WHERE id = $1", id, enabled)
 		return err
@@ -266,7 +275,7 @@ func (db *DB) SetWebhookEnabled(ctx context.Context, actorID, id int64, enabled 
 
 // DeleteWebhook removes webhook id and its deliveries, sent or not.
 func (db *DB) DeleteWebhook(ctx context.Context, actorID, id int64) error {
-	return db.changeWebhook(ctx, actorID, id, "webhook.delete", func(tx pgx.Tx, w *Webhook) error {
+	return db.changeWebhook(ctx, actorID, id, "webhook.delete", func(tx *txn, w *Webhook) error {
 		_, err := tx.Exec(ctx, "DELETE FROM webhooks WHERE id = $1", id)
 		return err
 	})

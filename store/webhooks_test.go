@@ -86,7 +86,7 @@ func TestWebhookEventsComeFromTheStoreOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{alex.ID, sam.ID} {
-		if err := db.EnsureAgent(ctx, id, 5); err != nil {
+		if err := db.EnsureAgent(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -100,7 +100,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cfg.BaseURL.Host = net.JoinHostPort(cfg.BaseURL.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 
-	a := app.New(db, appConfig(cfg, d.url), logger)
+	acfg := appConfig(cfg, d.url)
+	if cfg.DebugAddr != "" {
+		// Metrics and pprof, for operators only: never on the main address.
+		if acfg.Debug, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
+			return fmt.Errorf("KEFU_DEBUG_ADDR: %w", err)
+		}
+		defer acfg.Debug.Close()
+		fmt.Fprintf(stdout, "kefu: metrics on http://%s/metrics, pprof on http://%[1]s/debug/pprof/\n", acfg.Debug.Addr())
+	}
+	a := app.New(db, acfg, logger)
 	// Every way out waits for everything the app started.
 	defer a.Stop()
 	if err := a.Start(ctx); err != nil {
@@ -210,7 +219,7 @@ func appConfig(cfg config.Config, databaseURL string) app.Config {
 	pushes.Grace, pushes.Quiet, pushes.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
 	hooks := webhook.DefaultConfig
 	hooks.AllowPrivate = cfg.WebhookPrivate
-	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, Routing: routing, Push: pushes, Webhook: hooks, Deliver: true}
+	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks, Deliver: true}
 }
 
 // database is kefu's PostgreSQL: the pool, its address for the bus, and the
@@ -219,11 +228,16 @@ type database struct {
 	db  *store.DB
 	url string
 	pg  *localpg.Server // nil with DATABASE_URL
+	// closeBus, when set, closes a command's connection to NATS.
+	closeBus func()
 }
 
 // close closes the pool, then stops the private server (a server that
 // belongs to a serving kefu is left running).
 func (d *database) close() {
+	if d.closeBus != nil {
+		d.closeBus()
+	}
 	d.db.Close()
 	if d.pg != nil {
 		_ = d.pg.Stop()

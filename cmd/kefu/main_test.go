@@ -62,10 +62,13 @@ func TestBadConfigExits(t *testing.T) {
 	}
 }
 
-var servingRe = regexp.MustCompile(`kefu: serving on (http://\S+)`)
+var (
+	servingRe = regexp.MustCompile(`kefu: serving on (http://\S+)`)
+	metricsRe = regexp.MustCompile(`kefu: metrics on (http://\S+/metrics),`)
+)
 
 func TestRunServesAndShutsDownGracefully(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_ADDR": "127.0.0.1:0",
+	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_ADDR": "127.0.0.1:0", "KEFU_DEBUG_ADDR": "127.0.0.1:0",
 		"KEFU_ADMIN_EMAIL": "ops@example.com", "KEFU_ADMIN_PASSWORD": "a long password"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -74,10 +77,13 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	go func() { runErr <- run(ctx, nil, func(k string) string { return env[k] }, pw); pw.Close() }()
 
 	lines := bufio.NewScanner(pr)
-	var base string
+	var base, metrics string
 	for base == "" && lines.Scan() {
 		if m := servingRe.FindStringSubmatch(lines.Text()); m != nil {
 			base = m[1]
+		}
+		if m := metricsRe.FindStringSubmatch(lines.Text()); m != nil {
+			metrics = m[1]
 		}
 	}
 	if base == "" {
@@ -88,6 +94,13 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	resp, err := http.Get(base + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if metrics == "" {
+		t.Fatal("run did not say where the metrics are")
+	}
+	if resp, err = http.Get(metrics); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %v %v", metrics, resp, err)
 	}
 	resp.Body.Close()
 	resp, err = http.Post(base+"/widget/visitors", "", nil)
@@ -129,6 +142,10 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return after shutdown")
+	}
+	if resp, err := http.Get(metrics); err == nil {
+		resp.Body.Close()
+		t.Fatal("the debug address still answers after shutdown")
 	}
 }
 
@@ -225,8 +242,9 @@ func TestConfigSeedsFirstStartOnly(t *testing.T) {
 
 // TestUserAdminAndPasswd: `user add -admin` lists the admin as customer
 // service unless customer_service_uids is false, `user add -agent` is refused
-// then without creating anyone, and `user passwd` sets a new password and
-// ends the member's sessions (their session epoch moves on).
+// then without creating anyone, and `user passwd` sets a new password, ends
+// the member's sessions (their session epoch moves on) and lifts the
+// account's sign-in lockout.
 func TestUserAdminAndPasswd(t *testing.T) {
 	ctx := context.Background()
 	for _, unrestricted := range []bool{false, true} {
@@ -284,6 +302,23 @@ func TestUserAdminAndPasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sam is locked out after too many wrong passwords, and the address
+	// they came from has also tried another account.
+	limits := store.LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 8}
+	for range limits.PerAccount {
+		if err := db.ReserveLoginAttempt(ctx, "Sam@example.com", "198.51.100.7", limits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if err := db.ReserveLoginAttempt(ctx, "lee@example.com", "198.51.100.7", limits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var limited *store.LimitError
+	if err := db.ReserveLoginAttempt(ctx, "sam@example.com", "203.0.113.9", limits); !errors.As(err, &limited) {
+		t.Fatalf("a sixth sign-in to a locked account: %v; want a limit", err)
+	}
 	delete(env, "KEFU_USER_PASSWORD")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"user", "passwd", "-email", "sam@example.com"}, getenv, &out); err != nil {
@@ -299,6 +334,15 @@ func TestUserAdminAndPasswd(t *testing.T) {
 	}
 	if ok, _ := auth.CheckPassword(after.PasswordHash, m[1]); !ok || after.SessionEpoch == before.SessionEpoch {
 		t.Fatalf("after user passwd: signs in with the printed password %v, session epoch %d (was %d)", ok, after.SessionEpoch, before.SessionEpoch)
+	}
+	// The reset lifts the account's lockout, but not the address's own
+	// count of failures on other accounts.
+	if err := db.ReserveLoginAttempt(ctx, "sam@example.com", "203.0.113.9", limits); err != nil {
+		t.Fatalf("signing in after user passwd: %v; want the account's lockout lifted", err)
+	}
+	limits.PerAddress = 3
+	if err := db.ReserveLoginAttempt(ctx, "sam@example.com", "198.51.100.7", limits); !errors.As(err, &limited) {
+		t.Fatalf("an address that failed on another account, after user passwd: %v; want its failures kept", err)
 	}
 	for _, args := range [][]string{{"user", "passwd"}, {"user", "passwd", "-email", "nobody@example.com"}, {"user", "passwd", "-nope"}} {
 		if err := run(ctx, args, getenv, io.Discard); err == nil {

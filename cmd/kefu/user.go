@@ -12,6 +12,7 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/config"
+	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
 )
@@ -20,9 +21,27 @@ import (
 // private PostgreSQL they reach the server of a serving kefu through its
 // socket, or else start it for the command and stop it afterwards.
 
-// openForCommand opens the database for one command.
-func openForCommand(ctx context.Context, cfg config.Config) (*database, error) {
-	return openDB(ctx, cfg, slog.New(slog.DiscardHandler), localpg.Open)
+// openForCommand opens the database for one command. When NATS carries the
+// bus, the command's changes are published there, so that serving
+// instances hear of them; a failure to is reported on stdout.
+func openForCommand(ctx context.Context, cfg config.Config, stdout io.Writer) (*database, error) {
+	d, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler), localpg.Open)
+	if err != nil || cfg.NATSURL == "" {
+		return d, err
+	}
+	warn := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	bus := live.NewNATSBus(cfg.NATSURL, store.BusChannel, warn, nil, nil)
+	if err := bus.Connect(); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.db = d.db.WithPublisher(bus)
+	d.closeBus = func() {
+		if err := bus.Close(); err != nil {
+			warn.Warn("serving instances may not show the change until they resync", "err", err)
+		}
+	}
+	return d, nil
 }
 
 // userAdd is `kefu user add -email … [-name …] [-agent] [-admin]`: it creates
@@ -46,12 +65,15 @@ func userAdd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	if !chat.ValidEmail(*email) {
 		return fmt.Errorf("user add: -email %q is not an email address", *email)
 	}
+	if !chat.ValidName(*name) {
+		return fmt.Errorf("user add: -name is at most %d characters of text", chat.MaxNameChars)
+	}
 	password, generated := newPassword(cfg)
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return err
 	}
-	d, err := openForCommand(ctx, cfg)
+	d, err := openForCommand(ctx, cfg, stdout)
 	if err != nil {
 		return err
 	}
@@ -112,7 +134,7 @@ func userPasswd(ctx context.Context, cfg config.Config, args []string, stdout io
 	if err != nil {
 		return err
 	}
-	d, err := openForCommand(ctx, cfg)
+	d, err := openForCommand(ctx, cfg, stdout)
 	if err != nil {
 		return err
 	}
@@ -148,7 +170,7 @@ func userSetDisabled(ctx context.Context, cfg config.Config, args []string, disa
 	if err := needEmail(verb, *email); err != nil {
 		return err
 	}
-	d, err := openForCommand(ctx, cfg)
+	d, err := openForCommand(ctx, cfg, stdout)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ type Options struct {
 	// Fast trades crash safety for speed (fsync, synchronous_commit and
 	// full_page_writes off). Meant for tests.
 	Fast bool
+	// Settings are server settings for this start (name → value, as
+	// postgresql.conf spells them), given on the command line after Fast's.
+	Settings map[string]string
 }
 
 // Server is a private PostgreSQL server: one this process started (Start),
@@ -117,12 +120,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 
-	args := []string{"-D", dataDir, "-k", sockDir, "-p", strconv.Itoa(port), "-c", "listen_addresses="}
-	if opts.Fast {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
-	}
 	s := &Server{dataDir: dataDir, sockDir: sockDir, logger: logger,
-		bin: bin, args: args, cred: cred, logPath: filepath.Join(dataDir, logName)}
+		bin: bin, args: serverArgs(dataDir, sockDir, opts), cred: cred, logPath: filepath.Join(dataDir, logName)}
 	p, err := s.spawn(true)
 	if err != nil {
 		return nil, fmt.Errorf("localpg: start postgres: %w", err)
@@ -449,18 +448,6 @@ func procStat(pid int) (stat, error) {
 	}
 	ppid, err := strconv.Atoi(f[1])
 	return stat{state: f[0][0], ppid: ppid}, err
-}
-
-// serverEnv drops settings that would redirect initdb/postgres (PGDATA and
-// friends) or pull in an uninstalled locale.
-func serverEnv() []string {
-	env := []string{"LC_ALL=C"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 // quoteDSN quotes a keyword/value connection string value when needed.

@@ -176,6 +176,36 @@ func TestStartStop(t *testing.T) {
 	}
 }
 
+// TestSettings checks that Options.Settings reach the server, after Fast's,
+// and that a library they preload works.
+func TestSettings(t *testing.T) {
+	ctx := t.Context()
+	s, err := Start(ctx, Options{DataDir: newDataDir(t), Logger: testLogger(t), Fast: true,
+		Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements", "synchronous_commit": "on"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	conn, err := pgx.Connect(ctx, s.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for name, want := range map[string]string{"shared_preload_libraries": "pg_stat_statements", "synchronous_commit": "on", "fsync": "off"} {
+		var got string
+		if err := conn.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION pg_stat_statements"); err != nil {
+		t.Fatal(err)
+	}
+	var calls int64
+	if err := conn.QueryRow(ctx, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements").Scan(&calls); err != nil || calls == 0 {
+		t.Fatalf("pg_stat_statements counted %d calls, %v; want some", calls, err)
+	}
+}
+
 // TestHelperProcess is the child for TestKillParent: it starts a server,
 // reports the postmaster pid and blocks until killed.
 func TestHelperProcess(t *testing.T) {

@@ -1,7 +1,7 @@
 package localpg
 
-// Finding the server's binaries and preparing the directories it runs in,
-// as the right user.
+// Finding the server's binaries, preparing the directories it runs in, as
+// the right user, and the command line and environment it runs with.
 
 import (
 	"crypto/sha256"
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
@@ -175,4 +176,29 @@ func prepareSockDir(dataDir string, cred *syscall.Credential) (string, error) {
 		return "", fmt.Errorf("localpg: chmod socket dir: %w", err)
 	}
 	return dir, nil
+}
+
+// serverArgs is the postmaster's command line: the data dir, the socket
+// only, and the settings of opts.
+func serverArgs(dataDir, sockDir string, opts Options) []string {
+	args := []string{"-D", dataDir, "-k", sockDir, "-p", strconv.Itoa(port), "-c", "listen_addresses="}
+	if opts.Fast {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.Settings)) {
+		args = append(args, "-c", name+"="+opts.Settings[name])
+	}
+	return args
+}
+
+// serverEnv drops settings that would redirect initdb/postgres (PGDATA and
+// friends) or pull in an uninstalled locale.
+func serverEnv() []string {
+	env := []string{"LC_ALL=C"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

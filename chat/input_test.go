@@ -1,0 +1,46 @@
+package chat
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestTextInputIsPlain: every text a person or a host site gives is
+// refused, naming its field, when PostgreSQL could not keep it (a NUL, or
+// bytes that are not UTF-8), before anything is stored.
+func TestTextInputIsPlain(t *testing.T) {
+	site := Site{Name: "Shop", Colour: "#2563eb"}
+	for _, bad := range []string{"Ada\x00", "Ada\xff"} {
+		for _, c := range []struct {
+			field string
+			err   error
+		}{
+			{"name", func() error { _, _, err := (Prechat{Name: FieldRequired}).Check(bad, ""); return err }()},
+			{"name", func() error { _, _, err := (Prechat{Name: FieldOptional}).Check(bad, ""); return err }()},
+			{"message", ValidateInviteMessage(bad)},
+			{"title", func() error { _, err := ValidateGroupTitle(bad); return err }()},
+			{"name", func() error { _, err := ValidateKeyName(bad); return err }()},
+			{"name", func() error { s := site; s.Name = bad; _, err := ValidateSite(s); return err }()},
+			{"greeting", func() error { s := site; s.Greeting = bad; _, err := ValidateSite(s); return err }()},
+			{"greeting", func() error { s := site; s.OfflineMessage = bad; _, err := ValidateSite(s); return err }()},
+			{"sub", ExternalUser{ExternalID: bad}.Validate()},
+			{"name", ExternalUser{ExternalID: "42", Name: bad}.Validate()},
+			{"name", ExternalUser{ExternalID: "42", Email: bad}.Validate()},
+			{"comment", func() error { _, err := ValidateRating(5, bad); return err }()},
+		} {
+			var ve *ValidationError
+			if !errors.As(c.err, &ve) || ve.Field != c.field {
+				t.Errorf("%q as %s: %v; want a ValidationError naming %s", bad, c.field, c.err, c.field)
+			}
+		}
+		if ValidName(bad) {
+			t.Errorf("ValidName(%q) = true", bad)
+		}
+	}
+	if _, _, err := (Prechat{Name: FieldRequired}).Check("Ada Lovelace", ""); err != nil {
+		t.Errorf("a plain name: %v", err)
+	}
+	if err := ValidateInviteMessage("Hello, 你好"); err != nil {
+		t.Errorf("a plain invitation: %v", err)
+	}
+}

@@ -1,0 +1,211 @@
+package main
+
+// R1: messages per second from visitors' widgets, stored, to the agent's
+// console, beside what PostgreSQL does with a single-row insert of the same
+// row by as many clients; and, under that load, the CPU profile and the
+// statements each message costs.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/store"
+)
+
+// profiledClients is the client count whose run is profiled, when it is measured.
+const profiledClients = 8
+
+func (b *bench) throughput(ctx context.Context) error {
+	profiled := profiledClients
+	if !slices.Contains(b.opts.clients, profiled) {
+		profiled = slices.Max(b.opts.clients)
+	}
+	best := 0.0
+	for _, n := range b.opts.clients {
+		// The reference runs before and after kefu, and their mean is
+		// what kefu is compared with: the disk's pace drifts.
+		b.progress("R1: %s: single-row inserts, kefu, single-row inserts again, %s each", clientsOf(n), b.opts.window)
+		before, err := b.insertRate(ctx, n)
+		if err != nil {
+			return err
+		}
+		f, load, err := b.kefuRate(ctx, n, n == profiled)
+		if err != nil {
+			return err
+		}
+		after, err := b.insertRate(ctx, n)
+		if err != nil {
+			return err
+		}
+		inserts := (before + after) / 2
+		best = max(best, f.rate())
+		target := ""
+		if n == 8 {
+			target = "≥ 0.3"
+		}
+		b.rows = append(b.rows,
+			row{figure: "R1 messages/s, " + clientsOf(n), kefu: fmt.Sprintf("%.0f msg/s", f.rate()),
+				reference: fmt.Sprintf("%.0f inserts/s (%.0f, %.0f)", inserts, before, after), ratio: ratio(f.rate(), inserts), target: target, load: load},
+			row{figure: "R1 received by the agent, " + clientsOf(n),
+				kefu: fmt.Sprintf("%.1f %%", 100*f.share()), reference: fmt.Sprintf("%d of %d", f.received, f.stored),
+				target: "≥ 95 %", load: load})
+	}
+	b.rate = best / 2
+	return nil
+}
+
+func clientsOf(n int) string {
+	if n == 1 {
+		return "1 client"
+	}
+	return fmt.Sprintf("%d clients", n)
+}
+
+// insertSQL is the store's insert of a message, as it sends it.
+const insertSQL = `INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
+	VALUES ($1, $2, $3, $4, 'text', $5, NULL, '{}')
+	ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+	RETURNING id, created_at`
+
+// insertRate is the reference: n clients, each on its own connection and
+// in its own scratch conversation of a fresh database, inserting the row a
+// message is, one durable commit per insert, as fast as they can.
+func (b *bench) insertRate(ctx context.Context, n int) (float64, error) {
+	db, dbURL, err := b.pg.openDatabase(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	if _, err := ensureAgent(ctx, db); err != nil { // someone to write to
+		return 0, err
+	}
+	ids, _, err := createVisitors(ctx, db, n)
+	if err != nil {
+		return 0, err
+	}
+	convs, seqs, conns := make([]int64, n), make([]int64, n), make([]*pgx.Conn, n)
+	defer func() {
+		for _, conn := range conns {
+			if conn != nil {
+				conn.Close(context.WithoutCancel(ctx))
+			}
+		}
+	}()
+	err = inParallel(n, n, func(i int) error {
+		msg, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: ids[i], ClientMsgID: "first", Body: "hello"})
+		convs[i], seqs[i] = msg.ConversationID, msg.Seq
+		if err == nil {
+			conns[i], err = pgx.Connect(ctx, dbURL)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(b.opts.window)
+	var inserted atomic.Int64
+	err = inParallel(n, n, func(i int) error {
+		for seq := seqs[i] + 1; time.Now().Before(deadline); seq++ {
+			var id int64
+			var created time.Time
+			if err := conns[i].QueryRow(ctx, insertSQL, convs[i], seq, ids[i], fmt.Sprint("ref", seq), fmt.Sprint("bench ref", seq)).
+				Scan(&id, &created); err != nil {
+				return err
+			}
+			if time.Now().Before(deadline) {
+				inserted.Add(1)
+			}
+		}
+		return nil
+	})
+	return float64(inserted.Load()) / b.opts.window.Seconds(), err
+}
+
+// kefuRate floods one instance with n visitors for the window. A profiled
+// run also writes the CPU profile and counts the statements per message.
+func (b *bench) kefuRate(ctx context.Context, n int, profiled bool) (flow, string, error) {
+	k, err := b.freshInstance(ctx)
+	if err != nil {
+		return flow{}, "", err
+	}
+	defer k.stop()
+	sc, err := newScenario(ctx, k, k, n)
+	if err != nil {
+		return flow{}, "", err
+	}
+	defer sc.close()
+	defer b.noteProblems("R1, "+clientsOf(n), sc)
+	if !profiled {
+		f, err := sc.flood(ctx, b.opts.window)
+		return f, loadAverage(), err
+	}
+	var lastID int64
+	if err := k.db.Pool().QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM messages").Scan(&lastID); err != nil {
+		return flow{}, "", err
+	}
+	delivered := sc.console.moved.Load()
+	if err := b.pg.resetStatements(ctx); err != nil {
+		return flow{}, "", err
+	}
+	stopProfile, err := b.startProfile(n)
+	if err != nil {
+		return flow{}, "", err
+	}
+	f, err := sc.flood(ctx, b.opts.window)
+	load := loadAverage()
+	stopProfile()
+	if err != nil {
+		return f, load, err
+	}
+	// The statements of the deliveries still on their way count too: wait
+	// for them a little, and say how many had arrived.
+	_ = sc.console.settle(ctx, settleTime)
+	if b.statements, err = b.pg.statements(ctx, k.dbURL); err != nil {
+		return f, load, err
+	}
+	b.statements.delivered = sc.console.moved.Load() - delivered
+	if err := k.db.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE id > $1", lastID).Scan(&b.statements.messages); err != nil {
+		return f, load, err
+	}
+	return f, load, b.statements.write(filepath.Join(filepath.Dir(b.profile.path), fmt.Sprintf("statements-r1-%dclients.txt", n)))
+}
+
+// profileReport names the CPU profile and holds its top entries.
+type profileReport struct {
+	path    string
+	clients int
+	top     string
+}
+
+// startProfile starts the CPU profile of an R1 run; the function it
+// returns stops it and reads its top entries.
+func (b *bench) startProfile(clients int) (func(), error) {
+	if err := os.MkdirAll(b.opts.out, 0o755); err != nil {
+		return nil, err
+	}
+	path, err := filepath.Abs(filepath.Join(b.opts.out, fmt.Sprintf("cpu-r1-%dclients.pprof", clients)))
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		b.profile = profileReport{path: path, clients: clients, top: topOfProfile(path)}
+	}, nil
+}

@@ -1,0 +1,230 @@
+package main
+
+// Visitors writing to customer service while an agent's console receives
+// their messages: as fast as each visitor's messages are acknowledged
+// (flood), or at a steady pace with the time each takes to reach the
+// console (paced).
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kefu-im/kefu/store"
+)
+
+// scenario is visitors in their support chats, their widgets open on one
+// instance, and the agent's console open on the same instance or another.
+type scenario struct {
+	visitors []*visitor
+	console  *console
+	ours     map[int64]bool // the visitors' conversations
+	ids      atomic.Int64   // numbers the messages' client ids
+}
+
+// settleTime is how long a console must stay quiet before a measurement:
+// what the scenario's setup caused has arrived by then.
+const settleTime = 500 * time.Millisecond
+
+// newScenario makes n visitors, each in an open support chat (their first
+// message is stored before any socket opens, so that no chat starts during
+// a measurement), opens the agent's console on consoleAt and the visitors'
+// widgets on widgetsAt, and waits for the console to settle.
+func newScenario(ctx context.Context, widgetsAt, consoleAt *instance, n int) (*scenario, error) {
+	db := widgetsAt.db
+	if _, err := ensureAgent(ctx, db); err != nil {
+		return nil, err
+	}
+	ids, tokens, err := createVisitors(ctx, db, n)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scenario{visitors: make([]*visitor, n), ours: make(map[int64]bool, n)}
+	convs := make([]int64, n)
+	err = inParallel(n, 8, func(i int) error {
+		msg, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: ids[i], ClientMsgID: "first", Body: "hello"})
+		convs[i] = msg.ConversationID
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	cookie, err := consoleAt.signIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sc.console, err = openConsole(ctx, consoleAt, cookie); err != nil {
+		return nil, err
+	}
+	err = inParallel(n, 16, func(i int) error {
+		v, err := openWidget(ctx, widgetsAt, ids[i], tokens[i])
+		if err == nil {
+			v.conv = convs[i]
+			sc.visitors[i] = v
+		}
+		return err
+	})
+	if err != nil {
+		sc.close()
+		return nil, err
+	}
+	for _, c := range convs {
+		sc.ours[c] = true
+	}
+	return sc, sc.console.settle(ctx, settleTime)
+}
+
+func (sc *scenario) close() {
+	for _, v := range sc.visitors {
+		if v != nil {
+			v.ws.CloseNow()
+		}
+	}
+	sc.console.ws.CloseNow()
+}
+
+func (sc *scenario) nextID() string { return fmt.Sprint("m", sc.ids.Add(1)) }
+
+// problems counts the sends kefu asked to retry or refused.
+func (sc *scenario) problems() (retried, refused int64) {
+	for _, v := range sc.visitors {
+		retried += v.retried.Load()
+		refused += v.refused.Load()
+	}
+	return retried, refused
+}
+
+// flow is what a flood moved in its time.
+type flow struct {
+	stored   int64 // messages acknowledged, so stored
+	received int64 // deliveries of the visitors' messages to the console
+	elapsed  time.Duration
+}
+
+func (f flow) rate() float64 { return float64(f.stored) / f.elapsed.Seconds() }
+
+// share is the part of what was stored that the console received in the same time.
+func (f flow) share() float64 { return float64(f.received) / float64(max(f.stored, 1)) }
+
+// flood has every visitor send for d, each message as soon as the one before
+// it is acknowledged (as pgbench's clients do with their inserts), and counts
+// what was stored and what the console received within d.
+func (sc *scenario) flood(ctx context.Context, d time.Duration) (flow, error) {
+	start := time.Now()
+	deadline := start.Add(d)
+	var f flow
+	var received atomic.Int64
+	sc.console.listen(func(conv int64, at time.Time) {
+		if sc.ours[conv] && at.Before(deadline) {
+			received.Add(1)
+		}
+	})
+	defer sc.console.listen(nil)
+	ctx, cancel := context.WithDeadline(ctx, deadline.Add(time.Minute))
+	defer cancel()
+	var stored atomic.Int64
+	err := inParallel(len(sc.visitors), len(sc.visitors), func(i int) error {
+		for time.Now().Before(deadline) {
+			if err := sc.visitors[i].sendStored(ctx, sc.nextID()); err != nil {
+				return err
+			}
+			if time.Now().Before(deadline) {
+				stored.Add(1)
+			}
+		}
+		return nil
+	})
+	f.stored, f.received, f.elapsed = stored.Load(), received.Load(), d
+	return f, err
+}
+
+// latencies are the times from a message's send to its arrival on the
+// console, fastest first; messages that never arrived count as slower than all.
+type latencies struct {
+	arrived []time.Duration
+	sent    int
+}
+
+// at returns the q-quantile, and false when it falls on a message that never arrived.
+func (l latencies) at(q float64) (time.Duration, bool) {
+	i := max(int(math.Ceil(q*float64(l.sent)))-1, 0)
+	if i >= len(l.arrived) {
+		return 0, false
+	}
+	return l.arrived[i], true
+}
+
+// drainTime is how long paced waits, after its last send, for the messages still on their way.
+const drainTime = 10 * time.Second
+
+// paced sends rate messages a second for d, from each visitor in turn,
+// and times each from its send to its arrival on the console. A
+// conversation's deliveries arrive in order, so each arrival is the oldest
+// message of its conversation still on its way.
+func (sc *scenario) paced(ctx context.Context, rate float64, d time.Duration) (latencies, error) {
+	var mu sync.Mutex
+	waiting := make(map[int64][]time.Time)
+	var l latencies
+	sc.console.listen(func(conv int64, at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sent := waiting[conv]; len(sent) > 0 {
+			l.arrived = append(l.arrived, at.Sub(sent[0]))
+			waiting[conv] = sent[1:]
+		}
+	})
+	defer sc.console.listen(nil)
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	for i := 0; time.Duration(i)*interval < d; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		v := sc.visitors[i%len(sc.visitors)]
+		mu.Lock()
+		waiting[v.conv] = append(waiting[v.conv], time.Now())
+		l.sent++
+		mu.Unlock()
+		// A frame this small goes into the socket's buffer at once: the
+		// next send is not held up, and a visitor's sends keep their order.
+		if err := v.send(ctx, sc.nextID()); err != nil {
+			return latencies{}, err
+		}
+	}
+	for end := time.Now().Add(drainTime); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		all := len(l.arrived) == l.sent
+		mu.Unlock()
+		if all {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(l.arrived)
+	return latencies{arrived: slices.Clone(l.arrived), sent: l.sent}, nil
+}
+
+// inParallel runs f for 0 … n-1 on up to workers goroutines and returns the first error.
+func inParallel(n, workers int, f func(i int) error) error {
+	var next atomic.Int64
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				if err := f(i); err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}

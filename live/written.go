@@ -1,0 +1,37 @@
+package live
+
+import "context"
+
+// written holds what runs once the frame of the job under way is written.
+// It belongs to the connection's writer, as the job does.
+type written struct {
+	then []func()
+}
+
+type writtenKey struct{}
+
+// withWritten returns ctx carrying w, for the jobs a connection runs.
+func withWritten(ctx context.Context, w *written) context.Context {
+	return context.WithValue(ctx, writtenKey{}, w)
+}
+
+// OnWritten runs f once the frame that the job running on ctx returns has
+// been written to the socket: what is measured there (how long a message
+// took to reach a browser) includes the write. f is not called when the
+// job returns no frame or the write fails. Outside a job it does nothing.
+func OnWritten(ctx context.Context, f func()) {
+	if w, ok := ctx.Value(writtenKey{}).(*written); ok {
+		w.then = append(w.then, f)
+	}
+}
+
+// done runs what waits for the frame, when it was written, and forgets it.
+func (w *written) done(ok bool) {
+	if ok {
+		for _, f := range w.then {
+			f()
+		}
+	}
+	clear(w.then)
+	w.then = w.then[:0]
+}
