@@ -120,7 +120,8 @@ func TestConsoleActsInPlace(t *testing.T) {
 		hasText(badge, "With Sam"),
 		hasText(consoleNotice, "Transferred to Sam."),
 		hasText(`#messages li.note .body`, "Prefers email"),
-		until(`document.querySelector("form.transfer input[name=note]").value === ""`))
+		// Sam has it now, and there is nobody else to hand it to: Transfer goes, Resolve stays.
+		until(`document.querySelector("form.transfer") === null && document.querySelector("[data-testid=resolve]") !== null`))
 	noReload(t, admin, "to transfer")
 
 	// And resolves visitor two's: the badge says so, and the actions go.
@@ -148,7 +149,7 @@ func TestConsoleActsInPlace(t *testing.T) {
 		hasText(stored, "visitor two again"))
 	do(t, admin, "the chat is back in the queue, in the admin's page",
 		hasText(badge, "Waiting in the queue"),
-		queueIs("1 visitor two"),
+		queueIs("1 visitor two again"),
 		until(`document.querySelector("#console-notice").textContent.trim() === ""`),
 		until(`document.querySelector("[data-testid=resolve]") !== null && document.querySelector("[data-testid=transfer-to]") !== null`))
 	do(t, admin, "the admin takes it on its page",
