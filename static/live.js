@@ -354,6 +354,11 @@
     flush();
   }
 
+  // Leaving the page with a message not yet stored would lose it: the browser asks first.
+  window.addEventListener("beforeunload", function (e) {
+    if (outbox.size) { e.preventDefault(); e.returnValue = ""; }
+  });
+
   // A page left for another may wait in the browser's back/forward cache,
   // and a socket kept open there would keep an agent online and given
   // chats: it closes as a closed tab's does, and the page resumes when it
