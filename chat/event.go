@@ -14,6 +14,9 @@ type Event struct {
 	MessageID      int64     `json:"m,omitempty"`
 	Seq            int64     `json:"s,omitempty"`
 	UserID         int64     `json:"u,omitempty"`
+	// By is the member who made the change, when one did by hand: the agent
+	// who took a chat or transferred it.
+	By int64 `json:"by,omitempty"`
 	// Session names one of UserID's sessions by its SessionKey.
 	Session string `json:"sess,omitempty"`
 }

@@ -10,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -23,6 +27,10 @@ import (
 // their words. kefu runs on a PostgreSQL of the test's own, so that the
 // test can take the database away:
 //
+//  0. The agent leaves the console for another page and comes back: the
+//     console waits in the back/forward cache with its socket closed, and
+//     resumes. The agent types three messages fast while the first is being
+//     stored: each is taken at once, and all are stored once, in order.
 //  1. The database refuses every connection while the visitor and the agent
 //     write: their messages wait as "Sending…", then "Not sent — Retry";
 //     when the database is back, each is stored exactly once and shown once,
@@ -90,6 +98,63 @@ func TestNothingTypedIsLost(t *testing.T) {
 		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
 		hasText(stored, "Hello"),
 		until(`document.body.dataset.liveState === "open"`))
+
+	// The agent goes to another page and comes back. Meanwhile the console
+	// waits in the browser's back/forward cache: its socket closes as a
+	// closed tab's does, so that routing no longer counts the agent online,
+	// and it opens again, and catches up, when the agent is back.
+	openSockets := func() (n int) {
+		if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM agent_presence WHERE agent_id = $1 AND closed_at IS NULL", admin.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitDB(t, "the console's socket is open", func() bool { return openSockets() == 1 })
+	do(t, agent, "the agent goes to another page",
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.e2eKept = "yes"`),
+		chromedp.Navigate(base+"/healthz"))
+	waitDB(t, "the console's socket closes", func() bool { return openSockets() == 0 })
+	write(t, widget, "Are you there?")
+	do(t, widget, "the visitor writes meanwhile", hasText(stored, "Are you there?"))
+	goBack(t, agent)
+	waitEval(t, agent, "the console is back as it was, live, and caught up", `document.body.dataset.e2eKept === "yes" &&
+		document.body.dataset.liveState === "open" &&
+		Array.from(document.querySelectorAll("#messages .msg:not(.pending) .body"), p => p.textContent).includes("Are you there?")`)
+	waitDB(t, "the console's socket is open again", func() bool { return openSockets() == 1 })
+	do(t, agent, "the agent opens the chat afresh", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
+		until(`document.body.dataset.liveState === "open"`))
+
+	// The agent types three messages fast while kefu is still storing the
+	// first (the test holds the chat's row): Enter takes each at once, the
+	// composer clears, and each waits in the thread; then all are stored,
+	// each once, in the order they were written.
+	hold, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hold.Rollback(context.Background()) }) // before the pool closes, if the test stops early
+	if _, err := hold.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", convID); err != nil {
+		t.Fatal(err)
+	}
+	fast := []string{"fast one", "fast two", "fast three"}
+	do(t, agent, "the agent types three messages fast",
+		chromedp.Focus(chromedp.CSS(composer)),
+		chromedp.KeyEvent(strings.Join(fast, "\n")+"\n", asBrowsers),
+		composerHolds(""),
+		until(`Array.from(document.querySelectorAll("[data-testid=pending] .body"), p => p.textContent).join("|") === "fast one|fast two|fast three"`))
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	do(t, agent, "all three are stored, in order",
+		until(`document.querySelectorAll("[data-testid=pending]").length === 0`),
+		until(`Array.from(document.querySelectorAll("#messages .msg .body"), p => p.textContent).slice(-3).join("|") === "fast one|fast two|fast three"`))
+	rows, err := db.Pool().Query(ctx, "SELECT body FROM messages WHERE conversation_id = $1 AND body LIKE 'fast %' ORDER BY seq", convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || !slices.Equal(got, fast) {
+		t.Fatalf("the fast messages are stored as %q (%v), want %q, each once", got, err, fast)
+	}
 
 	// 1. The database goes away while both write.
 	end := storetest.Outage(t, dbURL)
@@ -194,6 +259,91 @@ func TestNothingTypedIsLost(t *testing.T) {
 		composerHolds(""))
 	if err := db.Pool().QueryRow(ctx, "SELECT count(DISTINCT visitor_id) FROM conversations WHERE kind = 'support'").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d visitors have support chats (%v), want the forgotten one and the new one", n, err)
+	}
+}
+
+// waitDB waits for cond, which asks the database, to hold.
+func waitDB(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(stepTimeout); !cond(); <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, stepTimeout)
+		}
+	}
+}
+
+// goBack takes tab back to the page before, and fails unless the browser
+// restores it from its back/forward cache, as it is, with its scripts'
+// state; when it does not, the browser's reasons say why.
+func goBack(t *testing.T, tab context.Context) {
+	t.Helper()
+	h, err := chromedp.Call(tab, page.GetNavigationHistory, cdp.Empty{})
+	if err != nil || h.CurrentIndex < 1 {
+		t.Fatalf("the tab's history: %v %+v", err, h)
+	}
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	navigated := make(chan page.NavigationType, 1)
+	reasons := make(chan string, 64)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *page.EventFrameNavigated:
+			if ev.Frame.ParentID == "" {
+				select {
+				case navigated <- ev.Type:
+				default:
+				}
+			}
+		case *page.EventBackForwardCacheNotUsed:
+			for _, r := range ev.NotRestoredExplanations {
+				select {
+				case reasons <- fmt.Sprintf("%s (%s)", r.Reason, r.Type):
+				default:
+				}
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: h.Entries[h.CurrentIndex-1].ID}); err != nil {
+		t.Fatalf("going back: %v", err)
+	}
+	select {
+	case typ := <-navigated:
+		if typ != page.NavigationTypeBackForwardCacheRestore {
+			var why []string
+			for len(reasons) > 0 {
+				why = append(why, <-reasons)
+			}
+			t.Fatalf("going back loaded the page afresh (%s), not from the back/forward cache: %q", typ, why)
+		}
+	case <-ctx.Done():
+		t.Fatal("going back: the page did not come back")
+	}
+}
+
+// asBrowsers types a key as browsers do: a raw key down, then the key's
+// character, which a page that cancels the key down (Enter in a composer)
+// never receives. chromedp's own key down carries the character with it.
+func asBrowsers(k *input.DispatchKeyEventParams) {
+	if k.Type == input.DispatchKeyEventTypeKeyDown {
+		k.Type = input.DispatchKeyEventTypeRawKeyDown
+	}
+}
+
+// waitEval waits for expr to be true in tab, evaluating it afresh every
+// 50 ms. Unlike chromedp's polls, it keeps track of a page restored from the
+// back/forward cache, and it does not count as the person using the page.
+func waitEval(t *testing.T, tab context.Context, what, expr string) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(stepTimeout); !get(t, tab, what, chromedp.Evaluate[bool](expr)); <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, stepTimeout)
+		}
 	}
 }
 

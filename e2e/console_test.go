@@ -45,18 +45,20 @@ func TestConsoleActsInPlace(t *testing.T) {
 	routingSubmit(t, admin, "the admin sets away", `button[data-testid=set-away]`)
 	routingSubmit(t, sam, "Sam sets away", `button[data-testid=set-away]`)
 	bodies := []string{"visitor one", "visitor two", "visitor three"}
-	convs := make([]string, len(bodies))
+	convs, tokens := make([]string, len(bodies)), make([]string, len(bodies))
 	for i, body := range bodies {
 		do(t, visitor, body+" writes",
 			chromedp.Navigate(base+"/widget"),
 			chromedp.WaitVisible(chromedp.CSS(composer)),
-			until(`document.getElementById("status").textContent === "Online"`),
+			widgetIdle(),
 			chromedp.SendKeys(chromedp.CSS(composer), body),
 			chromedp.Click(chromedp.CSS(sendBtn)),
-			hasText(stored, body),
-			chromedp.Evaluate[chromedp.Void](`(localStorage.clear(), true)`))
+			hasText(stored, body))
 		convs[i] = get(t, visitor, body+"'s conversation id", chromedp.Evaluate[string](
 			`document.querySelector("#messages li[data-conversation]").dataset.conversation`))
+		// The next visitor is another: the widget forgets this one, whom the test remembers.
+		tokens[i] = get(t, visitor, body+" is forgotten", chromedp.Evaluate[string](
+			`(() => { const t = localStorage.getItem("kefu.visitor"); localStorage.clear(); return t; })()`))
 	}
 	one, two, three := convs[0], convs[1], convs[2]
 	takeBtn := func(id string) string { return fmt.Sprintf(`#queued-%s button[data-testid=take]`, id) }
@@ -118,7 +120,8 @@ func TestConsoleActsInPlace(t *testing.T) {
 		hasText(badge, "With Sam"),
 		hasText(consoleNotice, "Transferred to Sam."),
 		hasText(`#messages li.note .body`, "Prefers email"),
-		until(`document.querySelector("form.transfer input[name=note]").value === ""`))
+		// Sam has it now, and there is nobody else to hand it to: Transfer goes, Resolve stays.
+		until(`document.querySelector("form.transfer") === null && document.querySelector("[data-testid=resolve]") !== null`))
 	noReload(t, admin, "to transfer")
 
 	// And resolves visitor two's: the badge says so, and the actions go.
@@ -131,6 +134,31 @@ func TestConsoleActsInPlace(t *testing.T) {
 		hasText(systemLine, "Admin marked the chat resolved."),
 		until(`document.querySelector("[data-testid=resolve]") === null && document.querySelector("[data-testid=transfer-to]") === null`))
 	noReload(t, admin, "to resolve")
+
+	// Visitor two writes again. In the admin's page, the chat is back in the
+	// queue, with its actions, and the notice that it is resolved goes. The
+	// admin takes it there: it is theirs, without a way to open what is open.
+	do(t, visitor, "visitor two writes again",
+		chromedp.Navigate(base+"/widget"),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem("kefu.visitor", %q)`, tokens[1])),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(composer)),
+		hasText(stored, "visitor two"),
+		chromedp.SendKeys(chromedp.CSS(composer), "visitor two again"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(stored, "visitor two again"))
+	do(t, admin, "the chat is back in the queue, in the admin's page",
+		hasText(badge, "Waiting in the queue"),
+		queueIs("1 visitor two again"),
+		until(`document.querySelector("#console-notice").textContent.trim() === ""`),
+		until(`document.querySelector("[data-testid=resolve]") !== null && document.querySelector("[data-testid=transfer-to]") !== null`))
+	do(t, admin, "the admin takes it on its page",
+		chromedp.Click(chromedp.CSS(takeBtn(two))),
+		hasText(consoleNotice, "The chat is yours."),
+		hasText(badge, "With Admin"),
+		until(`document.querySelector("[data-testid=open-taken]") === null && document.querySelector("[data-testid=resolve]") !== null`),
+		queueIs())
+	noReload(t, admin, "when the chat came back, and to take it")
 
 	// Sam has visitor one's chat open when the admin takes Sam off customer
 	// service. Sam's console reloads, and lands on the console, told why.

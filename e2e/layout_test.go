@@ -25,12 +25,13 @@ const boxesJS = `const rect = e => { const r = e.getBoundingClientRect();
 	return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, Width: r.width}; };
 const box = sel => rect(document.querySelector(sel));`
 
-// TestPagesFitOnADesktop looks at two pages in a 1280 px wide window. On the
+// TestPagesFitOnADesktop looks at pages in a 1280 px wide window. On the
 // admin's users page with every "Contact button" open, the table fits its
-// card: every Reset password button can be seen without scrolling. In the
-// widget of a site that asks for a name and an email, the pre-chat fields
-// take a full row each above the message box and Send, so that their
-// placeholders can be read.
+// card: every Reset password button can be seen without scrolling. On the
+// sites page, the choices look like the fields. In the widget of a site
+// that asks for a name and an email, the pre-chat fields take a full row
+// each above the message box and Send, so that their placeholders can be
+// read. In the console, a "new chat" toast covers nothing of the open chat.
 func TestPagesFitOnADesktop(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
@@ -102,6 +103,20 @@ func TestPagesFitOnADesktop(t *testing.T) {
 		}
 	}
 
+	// On the sites page, the pre-chat choices look like the fields beside them.
+	do(t, tab, "the admin opens the sites page",
+		chromedp.Navigate(base+"/admin/sites"),
+		chromedp.WaitVisible(chromedp.CSS(`.site-form select`)))
+	if odd := get(t, tab, "the sites page's choices", chromedp.Evaluate[string](`(() => {
+		const field = getComputedStyle(document.querySelector(".site-form input[type=text]"));
+		return Array.from(document.querySelectorAll(".site-form select")).filter(s => {
+			const c = getComputedStyle(s);
+			return c.borderRadius !== field.borderRadius || c.borderTopColor !== field.borderTopColor || c.fontFamily !== field.fontFamily;
+		}).map(s => s.name).join(", ");
+	})()`)); odd != "" {
+		t.Errorf("on the sites page, these choices do not look like the fields beside them: %s", odd)
+	}
+
 	visitor, widget := openWidget(t, browser, hostURL)
 	defer screenshot(t, visitor, "layout-widget.png")
 	do(t, widget, "the widget asks for a name and an email",
@@ -125,5 +140,40 @@ func TestPagesFitOnADesktop(t *testing.T) {
 	}
 	if composer.Send.Left < composer.Text.Right || composer.Send.Top > composer.Text.Bottom {
 		t.Errorf("Send (%+v) is not beside the message box (%+v)", composer.Send, composer.Text)
+	}
+
+	// The visitor writes, and the admin opens their chat. A second visitor
+	// writes: the notice that tells the admin this chat is theirs covers
+	// nothing of the chat they have open, its head and actions included.
+	writeFirst := func(name, body string) {
+		do(t, widget, name+" writes",
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-name]`), name),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), strings.ToLower(name)+"@garden.example"),
+			chromedp.SendKeys(chromedp.CSS(`textarea[data-testid=composer]`), body),
+			chromedp.Click(chromedp.CSS(sendBtn)),
+			hasText(stored, body))
+	}
+	writeFirst("Lee", "Does the rain gauge work in snow?")
+	var convID int64
+	if err := db.Pool().QueryRow(ctx, "SELECT id FROM conversations WHERE kind = 'support'").Scan(&convID); err != nil {
+		t.Fatal(err)
+	}
+	do(t, tab, "the admin opens the chat",
+		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
+		hasText(badge, "With Admin"),
+		until(`document.body.dataset.liveState === "open"`))
+	do(t, widget, "the widget forgets Lee", chromedp.Evaluate[chromedp.Void](`(localStorage.clear(), true)`))
+	widget = reopenWidget(t, visitor)
+	writeFirst("Kai", "Is there a blue one?")
+	do(t, tab, "the admin is told of Kai's chat", chromedp.WaitVisible(chromedp.CSS(`#toasts a[data-testid=toast]`)))
+	screenshot(t, tab, "layout-console-toast.png")
+	var toast struct{ Toast, Pane box }
+	if err := json.Unmarshal([]byte(get(t, tab, "the toast's place", chromedp.Evaluate[string](`(() => { `+boxesJS+`
+		return JSON.stringify({Toast: box("#toasts a[data-testid=toast]"), Pane: box("main.pane")});
+	})()`))), &toast); err != nil {
+		t.Fatal(err)
+	}
+	if toast.Toast.Right > toast.Pane.Left && toast.Toast.Left < toast.Pane.Right && toast.Toast.Bottom > toast.Pane.Top && toast.Toast.Top < toast.Pane.Bottom {
+		t.Errorf("the toast (%+v) covers the open chat (%+v)", toast.Toast, toast.Pane)
 	}
 }

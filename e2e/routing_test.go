@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -41,7 +42,8 @@ const (
 // waiting visitors see their place in line and see it count down as chats
 // are routed, the agents' queue panels follow live, and closing one agent's
 // console hands their unanswered chat to the other agent while the chat
-// they answered stays theirs.
+// they answered stays theirs. A new chat chimes in the agent's console once
+// the agent has used the page, even if one came before.
 //
 // Every agent has a capacity of 5, so a visitor waits in line only while the
 // available agents are full: five filler chats fill the admin first.
@@ -55,6 +57,18 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 	host := hostPage(t, baseURL)
 	browser := startBrowser(t, ctx)
 	admin, sam := newTab(t, browser), newTab(t, browser)
+	// The admin's pages note the state of their audio each time the chime
+	// starts: a browser plays nothing in a context that is not running.
+	if _, err := chromedp.Call(admin, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `{
+			const start = AudioScheduledSourceNode.prototype.start;
+			AudioScheduledSourceNode.prototype.start = function (...args) {
+				(window.e2eChimes = window.e2eChimes || []).push(this.context.state);
+				return start.apply(this, args);
+			};
+		}`}); err != nil {
+		t.Fatal(err)
+	}
 	phase := time.Now()
 	lap := func(what string) {
 		t.Logf("%-55s %v", what, time.Since(phase).Round(time.Millisecond))
@@ -72,7 +86,11 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`button[data-testid=set-available]`)),
 		until(`document.body.dataset.liveState === "open"`),
 		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
-	do(t, admin, "the admin's console is live", chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
+	// The admin's console loads afresh, and the admin leaves it untouched
+	// until the first chat comes: the browser plays no sound in it yet.
+	do(t, admin, "the admin's console loads afresh", chromedp.Navigate(consoleURL+"/console"))
+	waitEval(t, admin, "the admin's console is live", `document.body.dataset.liveState === "open"`)
+	do(t, admin, "the admin's console is marked", chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`))
 	lap("1. agents signed in, Sam away")
 
 	// 2. Five fillers fill the admin's capacity. Each is a new visitor on the
@@ -84,7 +102,7 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 		do(t, filler, body+" is sent and routed to the admin",
 			chromedp.Navigate(baseURL+"/widget"),
 			chromedp.WaitVisible(chromedp.CSS(composer)),
-			until(`document.getElementById("status").textContent === "Online"`),
+			widgetIdle(),
 			chromedp.SendKeys(chromedp.CSS(composer), body),
 			chromedp.Click(chromedp.CSS(sendBtn)),
 			hasText(stored, body),
@@ -92,13 +110,21 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 			chromedp.Evaluate[chromedp.Void](`(localStorage.clear(), true)`))
 		fillers[i] = get(t, filler, "filler conversation id", chromedp.Evaluate[string](
 			`document.querySelector("#messages li[data-conversation]").dataset.conversation`))
+		if i == 0 {
+			// Then the admin clicks in the page: from now on, each new chat chimes.
+			waitEval(t, admin, "the first chat's toast, before the admin touched the page", fmt.Sprintf(
+				`document.querySelector('#toasts a[href="/console/c/%s"]') !== null && !navigator.userActivation.hasBeenActive`, fillers[0]))
+			do(t, admin, "the admin clicks in the console", chromedp.Click(chromedp.CSS(`[data-testid=me]`)))
+		}
 	}
 	// Each assignment told the admin, live: the newest toast comes first.
 	var wantToasts []string
 	for _, id := range slices.Backward(fillers) {
 		wantToasts = append(wantToasts, "/console/c/"+id)
 	}
-	do(t, admin, "the admin got a toast for each filler", toastsAre(wantToasts...))
+	do(t, admin, "the admin got a toast for each filler, with the chime",
+		toastsAre(wantToasts...),
+		until(`(window.e2eChimes || []).length >= 8 && window.e2eChimes.every(s => s === "running")`))
 	lap("2. five fillers routed to the admin")
 
 	// 3. Three visitors write, in order, and wait in line: 1, 2, 3.
@@ -340,7 +366,7 @@ func openWidget(t *testing.T, browser context.Context, host string) (tab, widget
 	widget = attachFrame(t, tab, attached.TargetInfo.TargetID)
 	do(t, widget, "the widget is ready",
 		chromedp.WaitVisible(chromedp.CSS(composer)),
-		until(`document.getElementById("status").textContent === "Online"`))
+		widgetIdle())
 	return tab, widget
 }
 

@@ -35,7 +35,7 @@ func (h *Handler) adminDone(w http.ResponseWriter, r *http.Request, notice, fall
 }
 
 // confirmed reports whether the admin confirmed a change that cannot be
-// taken back: confirm=1, sent by live.js once confirm() said yes, or by the
+// taken back: confirm=1, sent by admin.js once confirm() said yes, or by the
 // page that asks. Otherwise it answers with that page, asking what ask
 // says; its form posts the fields named in carry again, with confirm=1.
 // JSON callers are told to send confirm=1.

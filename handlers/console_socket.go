@@ -226,16 +226,23 @@ func (s *consoleSocket) listUpdate(id int64) live.Job {
 }
 
 // queueChanged shows an agent the changed queue, the cue for a chat that
-// became theirs, and the new status of the chat when it is the one open.
+// became theirs (unless they took it themselves), and where the changed
+// chat stands now, with what they can do with it, when it is the one open.
 func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		ev := c.event
 		comps := []templ.Component{console.Queue(c.view.entries, s.csrf, c.view.loads[s.user.ID])}
-		if ev.Type == chat.EventAssigned && ev.UserID == s.user.ID {
+		if ev.Type == chat.EventAssigned && ev.UserID == s.user.ID && ev.By != s.user.ID {
 			comps = append(comps, console.Assigned(ev.ConversationID, c.assignedTitle))
 		}
-		if c.badge != nil && ev.ConversationID == s.screen.openID {
-			comps = append(comps, c.badge)
+		if c.state != nil {
+			state := *c.state
+			state.Agents, state.CSRF = transferTargets(c.agents, s.user.ID, c.conv), s.csrf
+			if ev.ConversationID == s.screen.openID {
+				comps = append(comps, console.StatusChanged(state))
+			} else {
+				comps = append(comps, console.NoticeOutdated(state))
+			}
 		}
 		return render(ctx, comps...)
 	}
@@ -272,6 +279,9 @@ func (s *consoleSocket) renderMissedNotices(ctx context.Context, buf *bytes.Buff
 		return err
 	}
 	for _, id := range ids {
+		if id == s.screen.openID {
+			continue // the chat is on screen already
+		}
 		sum, err := s.h.DB.SummaryOf(ctx, id)
 		if err != nil {
 			return err

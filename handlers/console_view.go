@@ -117,24 +117,79 @@ func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.P
 	if err != nil {
 		return err
 	}
+	agents, err := h.agentUsers(ctx)
+	if err != nil {
+		return err
+	}
+	var open chat.Conversation
+	if p.Open != nil {
+		open = p.Open.Conversation
+	}
+	p.Agents = transferTargets(agents, acct.ID, open)
+	if open.Kind == chat.Support {
+		p.Assignee, err = h.assigneeName(ctx, open.AssignedAgentID, agents)
+	}
+	return err
+}
+
+// agentUsers loads customer service's members.
+func (h *Handler) agentUsers(ctx context.Context) ([]chat.User, error) {
 	agents, err := h.DB.AgentList(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	users, err := h.DB.Users(ctx, agents.IDs)
+	return h.DB.Users(ctx, agents.IDs)
+}
+
+// transferTargets are the agents whom viewerID may hand chat c to: every
+// active one but themselves and the one who has it.
+func transferTargets(agents []chat.User, viewerID int64, c chat.Conversation) []chat.Agent {
+	var out []chat.Agent
+	for _, u := range agents {
+		has := c.Status == chat.Assigned && u.ID == c.AssignedAgentID
+		if u.ID != viewerID && !u.Disabled() && !has {
+			out = append(out, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
+		}
+	}
+	return out
+}
+
+// assigneeName names the agent a support chat is assigned to (none: ""),
+// who may since have left customer service.
+func (h *Handler) assigneeName(ctx context.Context, id int64, agents []chat.User) (string, error) {
+	if id == 0 {
+		return "", nil
+	}
+	for _, u := range agents {
+		if u.ID == id {
+			return u.DisplayName(), nil
+		}
+	}
+	u, err := h.DB.User(ctx, id)
+	return u.DisplayName(), err
+}
+
+// chatState loads where support chat id stands now, and what agent
+// viewerID can do with it, for a fragment of their console.
+func (h *Handler) chatState(ctx context.Context, id, viewerID int64, csrf string) (console.ChatState, error) {
+	conv, err := h.DB.Conversation(ctx, id)
 	if err != nil {
-		return err
+		return console.ChatState{}, err
 	}
-	for _, u := range users {
-		if p.Open != nil && u.ID == p.Open.AssignedAgentID {
-			p.Assignee = u.DisplayName()
-		}
-		has := p.Open != nil && p.Open.Status == chat.Assigned && u.ID == p.Open.AssignedAgentID
-		if u.ID != acct.ID && !u.Disabled() && !has {
-			p.Agents = append(p.Agents, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
-		}
+	agents, err := h.agentUsers(ctx)
+	if err != nil {
+		return console.ChatState{}, err
 	}
-	return nil
+	s, err := h.sharedChatState(ctx, conv, agents)
+	s.Agents, s.CSRF = transferTargets(agents, viewerID, conv), csrf
+	return s, err
+}
+
+// sharedChatState is where support chat conv stands, as every agent sees
+// it; each console adds whom its agent may transfer it to, and its form token.
+func (h *Handler) sharedChatState(ctx context.Context, conv chat.Conversation, agents []chat.User) (console.ChatState, error) {
+	name, err := h.assigneeName(ctx, conv.AssignedAgentID, agents)
+	return console.ChatState{ID: conv.ID, Status: conv.Status, Assignee: name, AssigneeID: conv.AssignedAgentID, Actions: true}, err
 }
 
 // groupPanel loads group id's members, and the people its owner could add.

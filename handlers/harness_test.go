@@ -318,6 +318,13 @@ func (s *socket) tryWaitFor(want string) (string, error) {
 	}
 }
 
+// skip passes over every frame read so far: later waits see only what comes next.
+func (s *socket) skip() {
+	for i := range s.frames {
+		s.used[i] = true
+	}
+}
+
 // all returns every frame read so far.
 func (s *socket) all() string { return strings.Join(s.frames, "\n") }
 

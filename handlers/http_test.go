@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,6 +42,24 @@ func TestHealth(t *testing.T) {
 	resp, body = k.browser().get("/healthz")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"unreachable"`) {
 		t.Fatalf("database gone: %s %s; want 503 naming the database", resp.Status, body)
+	}
+}
+
+// TestFavicon: every page names kefu's icon, and /favicon.ico, which
+// browsers ask for whatever a page names, answers with it.
+func TestFavicon(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	b := k.browser()
+	_, page := b.get("/login")
+	m := regexp.MustCompile(`<link rel="icon" type="image/svg\+xml" href="(/static/favicon\.[0-9a-f]+\.svg)">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the sign-in page names no icon:\n%s", page)
+	}
+	for _, path := range []string{m[1], "/favicon.ico"} {
+		if resp, body := b.get(path); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(body, "<svg") {
+			t.Fatalf("GET %s: %s %q", path, resp.Status, resp.Header.Get("Content-Type"))
+		}
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/chat"
@@ -286,15 +285,14 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 		if err != nil {
 			return err
 		}
-		var assignee string
-		if conv.AssignedAgentID != 0 {
-			u, err := db.User(ctx, conv.AssignedAgentID)
-			if err != nil {
-				return err
-			}
-			assignee = u.DisplayName()
+		if change.agents, err = db.Users(ctx, agents.IDs); err != nil {
+			return err
 		}
-		change.badge = console.StatusChanged(conv.Status, assignee)
+		state, err := hb.h.sharedChatState(ctx, conv, change.agents)
+		if err != nil {
+			return err
+		}
+		change.conv, change.state = conv, &state
 	}
 	if ev.Type == chat.EventAssigned && len(hb.consoles.ForUser(ev.UserID)) > 0 {
 		s, err := db.SummaryOf(ctx, ev.ConversationID)
@@ -318,8 +316,12 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 type queueChange struct {
 	view  queueView
 	event chat.Event
-	// badge is the changed chat's new status, for consoles that have it open.
-	badge templ.Component
+	// conv is the changed chat and state where it stands now, for consoles
+	// that show it or a notice about it; agents are customer service, whom
+	// a console may transfer it to.
+	conv   chat.Conversation
+	state  *console.ChatState
+	agents []chat.User
 	// assignedTitle names the chat the event assigned, for its agent's cue.
 	assignedTitle string
 }

@@ -23,6 +23,7 @@ func (h *Handler) Routes() http.Handler {
 	r.With(gz).Handle("/static/*", static.Handler())
 	r.With(gz).Get("/widget.js", h.widgetScript)
 	r.Get("/sw.js", h.serviceWorker)
+	r.Get("/favicon.ico", favicon)
 	r.Get("/widget/sites/{id}/theme.css", h.widgetTheme)
 
 	// WebSockets load their session themselves: scs's LoadAndSave would

@@ -63,8 +63,9 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Metrics.Taken()
-	h.acted(w, r, "/console/c/"+itoa(id), "", map[string]any{"conversation_id": id, "status": chat.Assigned},
-		console.Taken(id))
+	open := backTo(r) == "/console/c/"+itoa(id)
+	h.actedOn(w, r, id, "", map[string]any{"conversation_id": id, "status": chat.Assigned},
+		func(s console.ChatState) templ.Component { return console.Taken(s, open) })
 }
 
 // conversationResolve marks a support chat resolved.
@@ -79,8 +80,7 @@ func (h *Handler) conversationResolve(w http.ResponseWriter, r *http.Request) {
 		h.refused(w, r, err, "", backTo(r))
 		return
 	}
-	h.acted(w, r, "/console/c/"+itoa(id), "The chat is resolved.", map[string]any{"conversation_id": id, "status": chat.Resolved},
-		console.Resolved(), console.StatusChanged(chat.Resolved, ""))
+	h.actedOn(w, r, id, "The chat is resolved.", map[string]any{"conversation_id": id, "status": chat.Resolved}, console.StatusChanged)
 }
 
 // conversationTransfer hands a chat to another agent, with an optional private note.
@@ -117,26 +117,44 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.acted(w, r, "/console/c/"+itoa(id), "Transferred to "+agent.DisplayName()+".",
-		map[string]any{"conversation_id": id, "status": chat.Assigned, "agent_id": to},
-		console.StatusChanged(chat.Assigned, agent.DisplayName()))
+	h.actedOn(w, r, id, "Transferred to "+agent.DisplayName()+".",
+		map[string]any{"conversation_id": id, "status": chat.Assigned, "agent_id": to}, console.StatusChanged)
+}
+
+// actedOn answers a change the agent made to support chat id, as acted
+// does. In place, show gives the fragments for where the chat stands now,
+// with what the agent can do with it, and the notice says what was done
+// until the chat moves on.
+func (h *Handler) actedOn(w http.ResponseWriter, r *http.Request, id int64, notice string, v any, show func(console.ChatState) templ.Component) {
+	flash := console.Flash{Text: notice}
+	var frags []templ.Component
+	if wantsFragment(r) && !wantsJSON(r) {
+		state, err := h.chatState(r.Context(), id, accountFrom(r.Context()).ID, h.csrfToken(r))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		flash.About = &state
+		frags = append(frags, show(state))
+	}
+	h.acted(w, r, "/console/c/"+itoa(id), flash, v, frags...)
 }
 
 // acted answers a console action that was done: JSON callers get v, live.js
 // the fragments and the notice to apply in place, and a plain form goes to
 // location, where the notice is said once.
-func (h *Handler) acted(w http.ResponseWriter, r *http.Request, location, notice string, v any, frags ...templ.Component) {
+func (h *Handler) acted(w http.ResponseWriter, r *http.Request, location string, notice console.Flash, v any, frags ...templ.Component) {
 	switch {
 	case wantsJSON(r):
 		writeJSON(w, http.StatusOK, v)
 	case wantsFragment(r):
-		if notice != "" {
-			frags = append(frags, console.FlashChanged(console.Flash{Text: notice}))
+		if notice.Text != "" {
+			frags = append(frags, console.FlashChanged(notice))
 		}
 		h.render(w, r, http.StatusOK, templ.Join(frags...))
 	default:
-		if notice != "" {
-			h.Sessions.Put(r.Context(), sessionConsoleNotice, notice)
+		if notice.Text != "" {
+			h.Sessions.Put(r.Context(), sessionConsoleNotice, notice.Text)
 		}
 		http.Redirect(w, r, location, http.StatusSeeOther)
 	}

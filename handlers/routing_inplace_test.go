@@ -29,6 +29,12 @@ func (k *instance) inPlace(page string) http.Header {
 
 var asJSON = http.Header{"Accept": {"application/json"}}
 
+// chatStateSwap is the fragment that shows where support chat id stands
+// now, with what the agent can do with it, when the chat is open.
+func chatStateSwap(id int64) string {
+	return fmt.Sprintf(`<template data-target="#chat-state[data-conversation=&#34;%d&#34;]" data-swap="outerHTML">`, id)
+}
+
 // wantFragment fails unless body is fragments for live.js that hold every one of want.
 func wantFragment(t *testing.T, what string, resp *http.Response, body string, status int, want ...string) {
 	t.Helper()
@@ -77,10 +83,11 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 		`<template data-target="#console-notice" data-swap="outerHTML">`, "The chat is yours.",
 		fmt.Sprintf(`href="/console/c/%d"`, first))
 
-	// Alex is at capacity now: the queue panel says so, live and on the page, with Take off.
+	// Alex is at capacity now: the queue panel says so, live and on the page,
+	// with Take off. Alex, who took the chat, is not told it is new.
 	atCapacity := "At capacity (1 open chat, capacity 1): resolve a chat to take another."
-	if frame := alexLive.waitFor(atCapacity); !strings.Contains(frame, `disabled data-testid="take"`) {
-		t.Fatalf("the live queue panel at capacity leaves Take on:\n%s", frame)
+	if frame := alexLive.waitFor(atCapacity); !strings.Contains(frame, `disabled data-testid="take"`) || strings.Contains(frame, `data-cue=`) {
+		t.Fatalf("the live queue panel at capacity leaves Take on, or tells Alex of the chat Alex took:\n%s", frame)
 	}
 	_, page := alex.get("/console")
 	if testidText(page, "at-capacity") != atCapacity || !strings.Contains(page, `disabled data-testid="take"`) {
@@ -119,12 +126,34 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 		t.Fatalf("a JSON take: %s %s", resp.Status, body)
 	}
 
-	// Sam takes a third chat, then an admin lowers Sam's capacity below
-	// Sam's open chats: the console says how many to resolve.
+	// Sam takes a third chat in place, on its own page, while Alex watches
+	// it too: the notice says it is Sam's without offering to open it, and
+	// both consoles show it with Sam, each with its agent's Transfer and
+	// Resolve. Sam, who took it, is not told it is new.
 	third := queuedChat(t, k, "third in line")
-	if resp, _ := sam.post(take(third), samCSRF); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("Sam takes the third chat: %s", resp.Status)
+	thirdPage := fmt.Sprintf("/console/c/%d", third)
+	samOpen, alexOpen := sam.console(), alex.console()
+	for _, c := range []*socket{samOpen, alexOpen} {
+		c.send(map[string]any{"type": "resume", "conversation_id": third})
+		c.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
 	}
+	resp, body = sam.postWith(take(third), samCSRF, k.inPlace(thirdPage))
+	wantFragment(t, "a take in place on the chat's page", resp, body, http.StatusOK,
+		chatStateSwap(third), "With Sam", `data-testid="resolve"`, "The chat is yours.")
+	if strings.Contains(body, "Open it") {
+		t.Fatalf("a take on the chat's page offers to open it:\n%s", body)
+	}
+	for name, c := range map[string]*socket{"Sam": samOpen, "Alex": alexOpen} {
+		if frame := c.waitFor(`data-testid="status">With Sam<`); !strings.Contains(frame, chatStateSwap(third)) || !strings.Contains(frame, `data-testid="resolve"`) {
+			t.Fatalf("%s's console, showing the chat Sam took, does not show it with Sam and its actions:\n%s", name, frame)
+		}
+	}
+	if strings.Contains(samOpen.all(), fmt.Sprintf(`id="toast-%d"`, third)) {
+		t.Fatalf("Sam is told of the chat Sam took:\n%s", samOpen.all())
+	}
+
+	// An admin lowers Sam's capacity below Sam's open chats: the console
+	// says how many to resolve.
 	if err := k.db.SetCapacity(ctx, samID, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +187,15 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 	alex.setState("away")
 	sam.setState("away")
 	alex.console().send(map[string]any{"type": "resume"})
-	sam.console().send(map[string]any{"type": "resume"})
-	id := queuedChat(t, k, "please help")
+	token := k.visitorToken()
+	visitor := k.liveWidget(token)
+	visitor.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "please help"})
+	visitor.waitFor(`data-ack="m1"`)
+	id := visitorConversation(t, k.db, token).ID
 	chatPage := fmt.Sprintf("/console/c/%d", id)
+	samOpen := sam.console() // Sam watches the chat
+	samOpen.send(map[string]any{"type": "resume", "conversation_id": id})
+	samOpen.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
 	if resp, _ := alex.post(fmt.Sprintf("/console/queue/%d/take", id), url.Values{"_csrf": {alex.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("take: %s", resp.Status)
 	}
@@ -179,10 +214,13 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 	form := url.Values{"to": {fmt.Sprint(k.firstAdminID())}, "_csrf": csrf["_csrf"]}
 	resp, body := sam.postWith(chatPage+"/transfer", form, k.inPlace(chatPage))
 	wantFragment(t, "a transfer in place", resp, body, http.StatusOK,
-		`<template data-target="#conv-status" data-swap="outerHTML">`, "With Alex", "Transferred to Alex.")
+		chatStateSwap(id), "With Alex", `data-testid="resolve"`, "Transferred to Alex.")
 	// The chat is Alex's now: Sam is offered Kim, not Alex, and a transfer
 	// to Alex is refused and writes nothing into the chat.
 	offered := func(id int64, name string) string { return fmt.Sprintf(`<option value="%d">%s</option>`, id, name) }
+	if !strings.Contains(body, offered(kimID, "Kim")) || strings.Contains(body, offered(k.firstAdminID(), "Alex")) {
+		t.Fatalf("in place, Sam is not offered Kim, or is offered Alex, who has the chat:\n%s", body)
+	}
 	if _, page := sam.get(chatPage); !strings.Contains(page, offered(kimID, "Kim")) || strings.Contains(page, offered(k.firstAdminID(), "Alex")) {
 		t.Fatal("Sam is not offered Kim, or is offered Alex, who has the chat")
 	}
@@ -220,14 +258,31 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 	// Resolved in place: the badge says so, and Transfer and Resolve go away.
 	resp, body = sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
 	wantFragment(t, "a resolve in place", resp, body, http.StatusOK,
-		`<template data-target="#chat-actions" data-swap="remove">`, `<template data-target="#conv-status" data-swap="outerHTML">`,
-		"Resolved", "The chat is resolved.")
+		chatStateSwap(id), "Resolved", `data-state="resolved">The chat is resolved.`)
+	if strings.Contains(body, `data-testid="resolve"`) || strings.Contains(body, `data-testid="transfer"`) {
+		t.Fatalf("the resolved chat still offers Transfer or Resolve:\n%s", body)
+	}
 	resp, body = sam.postWith(chatPage+"/resolve", csrf, k.inPlace(chatPage))
 	wantFragment(t, "a second resolve", resp, body, http.StatusConflict, `class="refusal"`, "This chat is already resolved.")
 	resp, body = sam.postWith(chatPage+"/resolve", csrf, asJSON)
 	wantJSONError(t, "a second resolve over JSON", resp, body, http.StatusConflict, "resolved", "This chat is already resolved.")
 	if _, page := sam.get(chatPage); strings.Contains(page, `id="chat-actions"`) || testidText(page, "status") != "Resolved" {
 		t.Fatal("the resolved chat still offers Transfer and Resolve")
+	}
+
+	// The visitor writes again: the chat is back in the queue, and Sam's
+	// console, which shows it, offers Transfer and Resolve again and drops a
+	// notice that speaks of the chat as resolved.
+	samOpen.waitFor(chatStateSwap(id) + `<div id="chat-state" class="chat-state" data-conversation="` + fmt.Sprint(id) + `"><span id="conv-status" class="badge resolved"`)
+	samOpen.skip()
+	visitor.send(map[string]any{"type": "send", "client_msg_id": "m2", "body": "one more thing"})
+	visitor.waitFor(`data-ack="m2"`)
+	frame := samOpen.waitFor("Waiting in the queue")
+	for _, want := range []string{chatStateSwap(id), `data-testid="resolve"`, `data-testid="transfer"`,
+		fmt.Sprintf(`<template data-target="#console-notice[data-chat=&#34;%d&#34;]:not([data-state=&#34;queued-0&#34;])" data-swap="outerHTML">`, id)} {
+		if !strings.Contains(frame, want) {
+			t.Fatalf("Sam's console, showing the chat that came back, lacks %q:\n%s", want, frame)
+		}
 	}
 }
 

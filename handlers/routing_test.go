@@ -178,7 +178,7 @@ func TestTransferNoteStaysWithAgents(t *testing.T) {
 		t.Fatalf("transfer: %s", resp.Status)
 	}
 	v.waitFor("Sam joined the chat.")
-	if badge := open.waitFor("With Sam"); !strings.Contains(badge, `data-target="#conv-status" data-swap="outerHTML"`) {
+	if badge := open.waitFor("With Sam"); !strings.Contains(badge, chatStateSwap(conv.ID)) {
 		t.Fatalf("the open chat's badge after the transfer:\n%s", badge)
 	}
 	if strings.Contains(v.all(), "VIP customer") {

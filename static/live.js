@@ -14,6 +14,7 @@
   var attempts = 0;
   var reconnectTimer = null;
   var stopped = false; // signed out: the socket stays closed
+  var hidden = false; // in the back/forward cache: the socket stays closed until the page is shown again
 
   // part is what the page's face adds; by default, nothing.
   var part = {
@@ -87,6 +88,8 @@
   }
 
   // --- the socket ---
+  // status says where the socket stands, in words only when something is
+  // amiss or on its way: all is well goes without saying.
   function status(text, state) {
     var el = document.getElementById("status");
     if (el) { el.textContent = text; el.dataset.state = state; }
@@ -94,9 +97,9 @@
   }
 
   function connect() {
-    if (!livePath) return;
+    if (!livePath || hidden) return;
     var extra = part.protocols();
-    if (extra === null) { status("Online", "idle"); return; }
+    if (extra === null) { status("", "idle"); return; }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + livePath;
     var ws = new WebSocket(url, ["kefu.v1"].concat(extra));
     var opened = false;
@@ -105,7 +108,7 @@
     ws.onopen = function () {
       opened = true;
       attempts = 0;
-      status("Connected", "open");
+      status("", "open");
       var p = position();
       var resume = { type: "resume", conversation_id: p.conversation_id, seq: p.seq };
       part.resume(resume);
@@ -147,7 +150,7 @@
   // needs first (a widget visitor's token, on their first message) is got first.
   var preparing = false;
   function start() {
-    if (stopped || socket || reconnectTimer || preparing) return;
+    if (stopped || hidden || socket || reconnectTimer || preparing) return;
     if (livePath && part.protocols() === null) {
       preparing = true;
       part.prepare().then(function () { preparing = false; connect(); }, function () { preparing = false; later(); });
@@ -181,11 +184,11 @@
   // --- the outbox: each message until the server has answered for it ---
   // A message stays in the composer until the server acknowledges it. A
   // refusal leaves it there, with the reason beside it. When the server
-  // cannot store it just now (or does not answer within a second), it moves
-  // into the thread as "Sending…" and is sent again, with the same id, until
-  // it is stored: after a while it offers "Not sent — Retry". Messages go one
-  // at a time, in the order they were written, so a retried message is never
-  // overtaken by a later one.
+  // cannot store it just now (or does not answer within a second, or the
+  // next message is written first), it moves into the thread as "Sending…"
+  // and is sent again, with the same id, until it is stored: after a while
+  // it offers "Not sent — Retry". Messages go one at a time, in the order
+  // they were written, so a retried message is never overtaken by a later one.
   var outbox = new Map(); // client_msg_id → {frame, text, form, box, tries, since, el}
   var inflight = null; // the id sent and not yet answered
   var retryTimer = null;
@@ -255,12 +258,13 @@
     }
   }
 
-  // keepPending puts back the bubbles of unsent messages that a swap of the
-  // thread removed.
+  // keepPending keeps the bubbles of unsent messages last in the thread, in
+  // the order they were written, after whatever was stored meanwhile, and
+  // puts back those that a swap of the thread removed.
   function keepPending() {
     var list = thread();
     if (!list) return;
-    outbox.forEach(function (m) { if (m.el && !m.el.isConnected) list.append(m.el); });
+    outbox.forEach(function (m) { if (m.el) list.append(m.el); });
   }
 
   function acked(id) {
@@ -319,27 +323,57 @@
     if (!socket) { attempts = 0; reconnect(); } else flush();
   }
 
+  // submit takes what the composer holds. When the message before it is
+  // still on its way there, that one moves into the thread first, and the
+  // new one waits behind it, in the thread too: whatever is typed is taken
+  // at once, and sent in the order it was written.
   function submit(form) {
     var box = form.querySelector("textarea");
+    var before = form.dataset.sending && outbox.get(form.dataset.sending);
     var text = box.value.trim();
-    if (form.dataset.sending) return; // the message in the composer is on its way
+    if (before && text.indexOf(before.text) === 0) text = text.slice(before.text.length).trim();
+    if (before && !text) return; // Enter again on the message on its way
     if (!text) { showError("The message is empty."); return; }
     if (Array.from(text).length > 4000) { showError("The message is longer than 4000 characters."); return; }
     showError("");
+    if (before) toThread(before);
     var id = newID();
     var frame = { type: "send", client_msg_id: id, body: text };
     part.sending(frame, form);
     var m = { frame: frame, text: text, form: form, box: box, tries: 0, since: Date.now(), el: null };
+    var behind = outbox.size > 0;
     outbox.set(id, m);
-    form.dataset.sending = id;
-    form.classList.add("sending");
-    m.timer = setTimeout(function () { if (outbox.has(id)) toThread(m); }, 1000);
+    if (behind) {
+      box.value = "";
+      toThread(m);
+    } else {
+      form.dataset.sending = id;
+      form.classList.add("sending");
+      m.timer = setTimeout(function () { if (outbox.has(id)) toThread(m); }, 1000);
+    }
     flush();
   }
 
   // Leaving the page with a message not yet stored would lose it: the browser asks first.
   window.addEventListener("beforeunload", function (e) {
     if (outbox.size) { e.preventDefault(); e.returnValue = ""; }
+  });
+
+  // A page left for another may wait in the browser's back/forward cache,
+  // and a socket kept open there would keep an agent online and given
+  // chats: it closes as a closed tab's does, and the page resumes when it
+  // is shown again. What is in the outbox stays there until then.
+  window.addEventListener("pagehide", function () {
+    hidden = true;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    if (socket) { var old = socket; socket = null; inflight = null; old.close(1000, "page hidden"); }
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    hidden = false;
+    attempts = 0;
+    start();
   });
 
   document.addEventListener("submit", function (e) {

@@ -33,10 +33,12 @@
         read({ conversation_id: +last.dataset.conversation, seq: +last.dataset.seq });
       }
     },
-    applied: function (html, holder) {
-      if (holder.content.querySelector("template[data-target]") && /data-cue=/.test(html)) cue();
-      // Notices fade after a while; the chat stays in the list.
-      document.querySelectorAll(".toast:not([data-timed])").forEach(function (t) {
+    applied: function () {
+      // A new notice chimes (one shown already does not again), and fades
+      // after a while; the chat stays in the list.
+      var fresh = document.querySelectorAll(".toast:not([data-timed])");
+      if (Array.prototype.some.call(fresh, function (t) { return t.dataset.cue; })) cue();
+      fresh.forEach(function (t) {
         t.dataset.timed = "1";
         setTimeout(function () { t.remove(); }, 12000);
       });
@@ -47,11 +49,27 @@
     if (document.visibilityState === "visible") read(live.position());
   });
 
-  // A short two-tone chime for "a chat is yours now".
+  // A short two-tone chime for "a chat is yours now". A browser lets a page
+  // play sound only once the person has used it: the audio is made ready on
+  // their first click or key (and woken on each, should the browser have
+  // put it to sleep), and woken again before each chime.
   var audio = null;
-  function cue() {
+  function wake() {
     try {
       audio = audio || new AudioContext();
+      if (audio.state === "suspended") return audio.resume();
+    } catch (e) { /* no sound available: the toast still shows */ }
+    return Promise.resolve();
+  }
+  ["pointerdown", "keydown"].forEach(function (type) {
+    document.addEventListener(type, wake, { capture: true, passive: true });
+  });
+  function cue() {
+    var at = Date.now();
+    wake().then(function () {
+      // Not allowed yet, the audio wakes with the person's next click: a
+      // chime that late would be about nothing they can see.
+      if (!audio || audio.state !== "running" || Date.now() - at > 2000) return;
       [660, 880].forEach(function (f, i) {
         var o = audio.createOscillator(), g = audio.createGain(), t = audio.currentTime + i * 0.15;
         o.frequency.value = f;
@@ -61,7 +79,7 @@
         o.start(t);
         o.stop(t + 0.15);
       });
-    } catch (e) { /* no sound available: the toast still shows */ }
+    }, function () { /* not allowed: the toast still shows */ });
   }
 
   // --- notifications: this device subscribes to web push ---

@@ -51,7 +51,7 @@
         if (list) { list.replaceChildren(); delete list.dataset.conversation; }
         refusedOpens = 0;
         live.fresh();
-        live.status("Online", "idle");
+        live.status("", "idle");
         if (live.pending()) live.start();
         return;
       }

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-//go:embed *.css *.js
+//go:embed *.css *.js *.svg
 var files embed.FS
 
 var (

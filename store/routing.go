@@ -93,7 +93,7 @@ func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duratio
 					load(id).Open = load(id).Capacity
 					continue
 				}
-				if err := assign(ctx, tx, c.ID, id, now); err != nil {
+				if err := assign(ctx, tx, c.ID, id, 0, now); err != nil {
 					return err
 				}
 				load(id).Open++
@@ -130,8 +130,9 @@ func lockAgentUnderCapacity(ctx context.Context, tx *txn, agentID int64) (bool, 
 	return open < capacity, nil
 }
 
-// assign gives conversation id to agentID and says so in the conversation.
-func assign(ctx context.Context, tx *txn, id, agentID int64, now time.Time) error {
+// assign gives conversation id to agentID and says so in the conversation;
+// byID is the member who did it by hand (0: routing).
+func assign(ctx context.Context, tx *txn, id, agentID, byID int64, now time.Time) error {
 	if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'assigned', assigned_agent_id = $2, assigned_at = $3,
 		first_response_at = NULL, target_released_at = coalesce(target_released_at, $3) WHERE id = $1`, id, agentID, now); err != nil {
 		return err
@@ -152,7 +153,7 @@ func assign(ctx context.Context, tx *txn, id, agentID int64, now time.Time) erro
 	if err := enqueuePush(ctx, tx, pushNote{kind: PushAssigned, conversationID: id}); err != nil {
 		return err
 	}
-	return notify(ctx, tx, chat.Event{Type: chat.EventAssigned, ConversationID: id, UserID: agentID})
+	return notify(ctx, tx, chat.Event{Type: chat.EventAssigned, ConversationID: id, UserID: agentID, By: byID})
 }
 
 func displayName(ctx context.Context, q querier, id int64) (string, error) {
@@ -186,7 +187,7 @@ func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error 
 		if !free {
 			return chat.ErrAtCapacity
 		}
-		return assign(ctx, tx, id, agentID, now)
+		return assign(ctx, tx, id, agentID, agentID, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: take chat %d for agent %d: %w", id, agentID, mapErr(err))
@@ -410,7 +411,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 		if err := systemLine(ctx, tx, id, chat.LineTransferred, by, toName); err != nil {
 			return err
 		}
-		return assign(ctx, tx, id, to, now)
+		return assign(ctx, tx, id, to, byID, now)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = chat.ErrNotFound

@@ -76,7 +76,7 @@ func Page(p Props) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</strong> <span id=\"status\" class=\"status\" data-testid=\"status\">Connecting…</span> <button type=\"button\" class=\"close\" data-widget-close aria-label=\"Close chat\">×</button></header><p class=\"greeting\" data-testid=\"greeting\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</strong> <span id=\"status\" class=\"status\" role=\"status\" data-testid=\"status\"></span> <button type=\"button\" class=\"close\" data-widget-close aria-label=\"Close chat\">×</button></header><p class=\"greeting\" data-testid=\"greeting\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
