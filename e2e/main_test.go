@@ -112,7 +112,8 @@ func startKefu(bin, dataDir, baseURL string, extraEnv ...string) (stop func() er
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			line := sc.Text()
-			fmt.Fprintln(&kefuLog, line)
+			// Each kefu's lines name its data directory: tests run side by side.
+			fmt.Fprintf(&kefuLog, "[%s] %s\n", dataDir, line)
 			if rest, ok := strings.CutPrefix(line, "kefu: serving on http://"); ok {
 				addr, _, _ := strings.Cut(rest, " ")
 				select {

@@ -291,7 +291,7 @@ func startRoutingKefu(t *testing.T, ctx context.Context) (consoleURL, baseURL st
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	created := "kefu: created the admin " + agentEmail + "\n"
+	created := "[" + data + "] kefu: created the admin " + agentEmail + "\n"
 	before := strings.Count(kefuLog.String(), created)
 	stop, addr, err := startKefu(kefuBin, data, p.URL(),
 		"KEFU_OFFLINE_GRACE="+routingGrace.String(), "KEFU_ANSWER_TIMEOUT=0")
