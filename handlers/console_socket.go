@@ -158,6 +158,9 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 				return nil, err
 			}
 		}
+		if err := s.renderChatState(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		if err := s.renderLists(ctx, &buf, v); err != nil {
 			return nil, err
 		}
@@ -196,6 +199,9 @@ func (s *consoleSocket) resync() live.Job {
 			return nil, err
 		}
 		if err := s.screen.threads.catchUpAll(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if err := s.renderChatState(ctx, &buf, v); err != nil {
 			return nil, err
 		}
 		if err := s.renderLists(ctx, &buf, v); err != nil {
@@ -246,6 +252,28 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 		}
 		return render(ctx, comps...)
 	}
+}
+
+// renderChatState writes where the open support chat stands now, with what
+// v can do with it: the page was read a moment before its socket opened,
+// and the chat may have been assigned, taken or resolved in between.
+func (s *consoleSocket) renderChatState(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	if s.screen.openID == 0 {
+		return nil
+	}
+	conv, err := s.h.DB.ConversationFor(ctx, s.screen.openID, v)
+	if isNotFound(err) || (err == nil && conv.Kind != chat.Support) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	state, err := s.h.chatState(ctx, conv.ID, s.user.ID, s.csrf)
+	if err != nil {
+		return err
+	}
+	state.Actions = v.IsAgent
+	return console.StatusChanged(state).Render(ctx, buf)
 }
 
 // renderLists writes the conversation list as v sees it and, for an agent,

@@ -338,3 +338,39 @@ func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
 		t.Fatalf("Mia opens a support chat: %s", resp.Status)
 	}
 }
+
+// TestResumeShowsWhereTheOpenChatStandsNow: a chat taken between an
+// agent's page load and its socket's resume is shown as it stands now, with
+// the actions that fit, not as the page had it.
+func TestResumeShowsWhereTheOpenChatStandsNow(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	k.addAgent("sam@example.com", "Sam", "sam password")
+	alex, sam := k.agent(), k.signInAs("sam@example.com", "sam password")
+	alex.setState("away")
+	sam.setState("away")
+	id := queuedChat(t, k, "anyone there?")
+	if _, page := alex.get(fmt.Sprintf("/console/c/%d", id)); !strings.Contains(page, "Waiting in the queue") {
+		t.Fatal("the page does not show the chat waiting")
+	}
+	// Sam takes it before Alex's socket opens; once Sam's own console has
+	// heard of it, the live news of the take is past.
+	samLive := sam.console()
+	samLive.send(map[string]any{"type": "resume"})
+	samLive.waitFor("anyone there?")
+	resp, _ := sam.postWith(fmt.Sprintf("/console/queue/%d/take", id), url.Values{"_csrf": {sam.csrf("/console")}}, asJSON)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("Sam's take: %s", resp.Status)
+	}
+	samLive.waitFor("Nobody is waiting.")
+	c, err := k.db.Conversation(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := alex.console()
+	live.send(map[string]any{"type": "resume", "conversation_id": id, "seq": c.LastSeq})
+	frame := live.waitFor(chatStateSwap(id))
+	if !strings.Contains(frame, "With Sam") || !strings.Contains(frame, `data-testid="resolve"`) {
+		t.Fatalf("the resume does not show the chat with Sam, with its actions:\n%s", frame)
+	}
+}
