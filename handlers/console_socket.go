@@ -33,8 +33,9 @@ type consoleSocket struct {
 
 // consoleScreen is what one console tab shows, as far as the server has told it.
 type consoleScreen struct {
-	threads threadSeq // the open conversation's thread
-	openID  int64     // the conversation open in the pane
+	threads   threadSeq // the open conversation's thread
+	openID    int64     // the conversation open in the pane
+	chatState string    // where the open support chat stands on the page (console.ChatState.Key)
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.
@@ -147,7 +148,7 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		}
 		sc := &s.screen
 		sc.threads.resume()
-		sc.openID = 0
+		sc.openID, sc.chatState = 0, f.ChatState
 		if id != 0 {
 			conv, err := s.h.DB.ConversationFor(ctx, id, v)
 			if err == nil {
@@ -245,6 +246,7 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 			state := *c.state
 			state.Agents, state.CSRF = transferTargets(c.agents, s.user.ID, c.conv), s.csrf
 			if ev.ConversationID == s.screen.openID {
+				s.screen.chatState = state.Key()
 				comps = append(comps, console.StatusChanged(state))
 			} else {
 				comps = append(comps, console.NoticeOutdated(state))
@@ -255,8 +257,9 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 }
 
 // renderChatState writes where the open support chat stands now, with what
-// v can do with it: the page was read a moment before its socket opened,
-// and the chat may have been assigned, taken or resolved in between.
+// v can do with it, when the page shows it standing elsewhere: the page was
+// read a moment before its socket opened, and the chat may have been
+// assigned, taken or resolved in between, or while the socket was away.
 func (s *consoleSocket) renderChatState(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
 	if s.screen.openID == 0 {
 		return nil
@@ -269,10 +272,11 @@ func (s *consoleSocket) renderChatState(ctx context.Context, buf *bytes.Buffer, 
 		return err
 	}
 	state, err := s.h.chatState(ctx, conv.ID, s.user.ID, s.csrf)
-	if err != nil {
-		return err
+	if err != nil || state.Key() == s.screen.chatState {
+		return err // unchanged: a form being filled in stays as it is
 	}
 	state.Actions = v.IsAgent
+	s.screen.chatState = state.Key()
 	return console.StatusChanged(state).Render(ctx, buf)
 }
 

@@ -48,6 +48,9 @@ type inFrame struct {
 	Body           string `json:"body"`
 	Seq            int64  `json:"seq"`
 	To             int64  `json:"to"` // widget only: the person a new chat asks for
+	// ChatState is, in a console's resume, where the open support chat
+	// stands on its page (console.ChatState.Key).
+	ChatState string `json:"chat_state"`
 
 	// Widget only: the site embedding it, what a visitor starting a chat
 	// gives (pre-chat fields, the page's context), and a rating.

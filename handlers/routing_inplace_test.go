@@ -273,7 +273,7 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 	// The visitor writes again: the chat is back in the queue, and Sam's
 	// console, which shows it, offers Transfer and Resolve again and drops a
 	// notice that speaks of the chat as resolved.
-	samOpen.waitFor(chatStateSwap(id) + `<div id="chat-state" class="chat-state" data-conversation="` + fmt.Sprint(id) + `"><span id="conv-status" class="badge resolved"`)
+	samOpen.waitFor(chatStateSwap(id) + `<div id="chat-state" class="chat-state" data-conversation="` + fmt.Sprint(id) + `" data-state="resolved"><span id="conv-status" class="badge resolved"`)
 	samOpen.skip()
 	visitor.send(map[string]any{"type": "send", "client_msg_id": "m2", "body": "one more thing"})
 	visitor.waitFor(`data-ack="m2"`)
@@ -345,7 +345,7 @@ func TestAgentTakenOffTheListGoesBackToTheConsole(t *testing.T) {
 func TestResumeShowsWhereTheOpenChatStandsNow(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
-	k.addAgent("sam@example.com", "Sam", "sam password")
+	samID := k.addAgent("sam@example.com", "Sam", "sam password")
 	alex, sam := k.agent(), k.signInAs("sam@example.com", "sam password")
 	alex.setState("away")
 	sam.setState("away")
@@ -372,5 +372,13 @@ func TestResumeShowsWhereTheOpenChatStandsNow(t *testing.T) {
 	frame := live.waitFor(chatStateSwap(id))
 	if !strings.Contains(frame, "With Sam") || !strings.Contains(frame, `data-testid="resolve"`) {
 		t.Fatalf("the resume does not show the chat with Sam, with its actions:\n%s", frame)
+	}
+	// A page that shows it as it stands keeps what it shows: a transfer
+	// note being typed stays.
+	again := alex.console()
+	again.send(map[string]any{"type": "resume", "conversation_id": id, "seq": c.LastSeq,
+		"chat_state": fmt.Sprintf("%s-%d", chat.Assigned, samID)})
+	if frame := again.waitFor(`data-target="#conversation-list"`); strings.Contains(frame, chatStateSwap(id)) {
+		t.Fatalf("the resume of a page that shows the chat as it stands replaces its actions:\n%s", frame)
 	}
 }

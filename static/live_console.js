@@ -13,6 +13,12 @@
   }
 
   live.use({
+    // Where the open chat stands on this page: the server sends it anew only
+    // when it stands elsewhere now, so that a form being filled in stays.
+    resume: function (frame) {
+      var state = document.getElementById("chat-state");
+      if (state) frame.chat_state = state.dataset.state;
+    },
     // Opening a conversation reads it, as in every chat app: once the page's
     // socket is open, it says so for what the page was loaded with.
     opened: function (p) {
