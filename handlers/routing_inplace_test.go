@@ -69,9 +69,12 @@ func TestTakeInPlaceAndAtCapacity(t *testing.T) {
 	// Both away, consoles open: the chats wait for a take by hand.
 	alex.setState("away")
 	sam.setState("away")
-	alexLive := alex.console()
+	alexLive, samLive := alex.console(), sam.console()
 	alexLive.send(map[string]any{"type": "resume"})
-	sam.console().send(map[string]any{"type": "resume"})
+	samLive.send(map[string]any{"type": "resume"})
+	// Both resumed before any chat comes: what follows reaches them live.
+	alexLive.waitFor(`data-target="#conversation-list"`)
+	samLive.waitFor(`data-target="#conversation-list"`)
 	first, second := queuedChat(t, k, "first in line"), queuedChat(t, k, "second in line")
 	take := func(id int64) string { return fmt.Sprintf("/console/queue/%d/take", id) }
 	csrf := url.Values{"_csrf": {alex.csrf("/console")}}
