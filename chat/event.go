@@ -6,8 +6,9 @@ import (
 )
 
 // Event is what one instance tells every instance through the bus after a
-// change commits. It carries ids only: receivers load what they show from the
-// database, so an event never holds anything the database does not.
+// change commits. It carries ids, and receivers load what they show from the
+// database; only a message event may also carry the stored message, as its
+// Delivery, so that every instance shows it without reading it back.
 type Event struct {
 	Type           EventType `json:"t"`
 	ConversationID int64     `json:"c,omitempty"`
@@ -19,6 +20,33 @@ type Event struct {
 	By int64 `json:"by,omitempty"`
 	// Session names one of UserID's sessions by its SessionKey.
 	Session string `json:"sess,omitempty"`
+	// Delivery is the message of an EventMessage and its conversation, as
+	// committed, when they fit the bus (MaxEventBytes); nil otherwise.
+	Delivery *Delivery `json:"d,omitempty"`
+}
+
+// MaxEventBytes is the most an event may take on the bus: a NOTIFY payload
+// must be under 8000 bytes. An event with a Delivery that would be larger
+// goes without it.
+const MaxEventBytes = 7900
+
+// Delivery is what a message event carries for its recipients: the message
+// and its conversation as the transaction that stored it left them, with
+// the title and peer a list shows for it (see Summary). It is only made for
+// a text message of a support or group conversation, whose summary is the
+// same for every recipient but for their unread count.
+type Delivery struct {
+	Message      Message
+	Conversation Conversation
+	Title        string
+	PeerID       int64
+}
+
+// Summary is the conversation as a list shows it, before the recipient's
+// unread count: its last message is the delivered one.
+func (d *Delivery) Summary() Summary {
+	m := d.Message
+	return Summary{Conversation: d.Conversation, Title: d.Title, PeerID: d.PeerID, LastMessage: &m}
 }
 
 // EventType names a change.

@@ -183,40 +183,49 @@ func (hb *hub) forUser(userID int64) []liveSocket {
 }
 
 // onMessage delivers a stored message to its recipients' sockets on this
-// instance. The message and its conversation's summary, read once, serve
-// every socket; only the unread counts, which consoles' lists show, are
-// each recipient's own, and they are counted together.
+// instance. The message and its conversation's summary, carried by the
+// event or else read once, serve every socket; only the unread counts,
+// which consoles' lists show, are each recipient's own, and they are
+// counted together.
 func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 	online := append(hb.consoles.Users(), hb.widgets.Users()...)
 	if len(online) == 0 {
 		return nil
 	}
 	db := hb.db
-	msg, err := db.Message(ctx, ev.MessageID)
-	if err != nil {
-		return err
-	}
-	sum, err := db.SummaryOf(ctx, msg.ConversationID)
-	if err != nil {
-		return err
+	var msg chat.Message
+	var sum chat.Summary
+	if d := ev.Delivery; d != nil {
+		msg, sum = d.Message, d.Summary()
+	} else {
+		var err error
+		if msg, err = db.Message(ctx, ev.MessageID); err != nil {
+			return err
+		}
+		if sum, err = db.SummaryOf(ctx, msg.ConversationID); err != nil {
+			return err
+		}
 	}
 	conv := sum.Conversation
 	var recipients []int64
 	if conv.Kind == chat.Support {
 		// Its visitor and whoever is an agent now: an agent taken off the
 		// list keeps a member row of the chats they read, and no access.
-		agents, err := db.AgentList(ctx)
+		settings, err := db.KnownSettings(ctx)
 		if err != nil {
 			return err
 		}
 		recipients = append(recipients, conv.VisitorID)
 		for _, id := range online {
-			if agents.Has(id) {
+			if settings.Agents.Has(id) {
 				recipients = append(recipients, id)
 			}
 		}
-	} else if recipients, err = db.MemberIDs(ctx, conv.ID); err != nil {
-		return err
+	} else {
+		var err error
+		if recipients, err = db.MemberIDs(ctx, conv.ID); err != nil {
+			return err
+		}
 	}
 	local := make(map[int64][]liveSocket)
 	var listed []int64 // recipients whose consoles list the conversation
@@ -233,6 +242,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 	}
 	var unread map[int64]int64
 	if len(listed) > 0 && conv.Kind != chat.Direct {
+		var err error
 		if unread, err = db.Unread(ctx, conv.ID, listed); err != nil {
 			return err
 		}
@@ -241,6 +251,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 		s := sum
 		s.Unread = unread[id]
 		if conv.Kind == chat.Direct {
+			var err error
 			// Its title is the other person's name, which depends on who looks.
 			if s, err = db.Summary(ctx, conv.ID, chat.Viewer{UserID: id}); err != nil {
 				return err
@@ -254,6 +265,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 }
 
 func (hb *hub) resync() {
+	hb.h.DB.ForgetSettings() // the bus may have missed their change
 	for _, c := range hb.consoles.All() {
 		c.conn.Enqueue(c.resync())
 	}
@@ -329,6 +341,7 @@ type queueChange struct {
 // onSettings reloads the consoles of users whose role changed, and tells
 // widgets whether chat is open.
 func (hb *hub) onSettings(ctx context.Context) error {
+	hb.h.DB.ForgetSettings()
 	settings, err := hb.h.DB.Settings(ctx)
 	if err != nil {
 		return err

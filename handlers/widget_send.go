@@ -26,6 +26,12 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 	if direct {
 		return h.stored(h.DB.SendDirect(ctx, snd, f.To))
 	}
+	if f.To == 0 {
+		// Most messages go on in the visitor's open chat, and are stored at once.
+		if msg, created, ok, err := h.DB.SendToOpenChat(ctx, snd); ok || err != nil {
+			return h.stored(msg, created, err)
+		}
+	}
 	if f.To != 0 {
 		snd.TargetID, snd.TargetUntil = f.To, h.Now().Add(h.Routing.TargetWait)
 	}

@@ -90,6 +90,46 @@ func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, create
 // conversation_grade policy decides whether the visitor may write to
 // customer service (or to the agent named by s.TargetID) at all.
 func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
+	if msg, created, ok, err := db.SendToOpenChat(ctx, s); ok || err != nil {
+		return msg, created, err
+	}
+	return db.sendFromVisitor(ctx, s)
+}
+
+// SendToOpenChat is SendFromVisitor's way for a message that goes on in the
+// visitor's open support chat, taken in one statement: ok is false, and
+// nothing is stored, when they have none, or when the message names an
+// agent, gives pre-chat details or would be refused, which
+// SendFromVisitor's whole way decides. The settings it decides by are the
+// ones this instance knows, and the statement stores nothing if they have
+// changed since.
+func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, created, ok bool, err error) {
+	if s.TargetID != 0 || s.VisitorName != "" || s.VisitorEmail != "" || s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
+		return msg, false, false, nil
+	}
+	settings, version, err := db.known.get(ctx, db.pool)
+	if err != nil {
+		return msg, false, false, fmt.Errorf("store: send to the open chat of %d: %w", s.SenderID, err)
+	}
+	if settings.SupportOpen() != nil || settings.MayStart(s.SenderID, chat.Team, chat.Ties{}) != nil {
+		return msg, false, false, nil
+	}
+	err = db.inTx(ctx, func(tx *txn) error {
+		msg, err = insertInto(ctx, tx, s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
+			AND (SELECT version FROM settings_version) = $9`, s.SenderID, version)
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		// None open, or the settings changed: the whole way reads them again.
+		db.known.forget()
+		return msg, false, false, nil
+	}
+	s.ConversationID = 0 // a resend is answered from whichever conversation has it
+	msg, created, err = db.sent(ctx, s, msg, err)
+	return msg, created, true, err
+}
+
+func (db *DB) sendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
 	err = db.inTx(ctx, func(tx *txn) error {
 		s := s // the conversation found here is not what sent checks a resend against
 		settings, err := loadSettings(ctx, tx)
@@ -168,14 +208,21 @@ func (db *DB) resent(s Send, msg chat.Message) (chat.Message, bool, error) {
 // statement: it takes the next seq, inserts the message unless its (sender,
 // client message id) is stored already (errDuplicate, whose rollback also
 // gives the seq back), marks the conversation read for the sender and reads
-// the sender's name. Then its webhook deliveries, pushes and event go in one
-// round trip.
+// the sender's name and the conversation as it now stands. Then its webhook
+// deliveries, pushes and event go in one round trip.
 //
 // The row lock taken on the conversation serialises senders in one
 // conversation, which is what keeps seq gap-free: a rolled-back send also
 // rolls back its seq. A reply from the assigned agent is the first response
 // that keeps the chat theirs.
 func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
+	return insertInto(ctx, tx, s, "id = $1", s.ConversationID)
+}
+
+// insertInto is insertMessage into the conversation where picks: a
+// condition on conversations with $1 as key, and $9 as extra when given.
+// No conversation picked is pgx.ErrNoRows.
+func insertInto(ctx context.Context, tx *txn, s Send, where string, key any, extra ...any) (chat.Message, error) {
 	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body,
 		Code: s.Code, Args: s.Args}
 	if m.Type == "" {
@@ -198,27 +245,29 @@ func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 	}
 	var id *int64
 	var createdAt *time.Time
-	var by chat.User
-	err := tx.QueryRow(ctx, `WITH c AS (
+	var by, peer chat.User
+	args := append([]any{key, sender, m.Type == chat.Text, clientMsgID, m.Type, m.Body, code, m.Args}, extra...)
+	conv, err := scanConversation(tx.QueryRow(ctx, `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
-			WHERE id = $1 RETURNING id, last_seq),
+			WHERE `+where+` RETURNING *),
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
 			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8 FROM c
 			ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-			RETURNING id, seq, created_at),
+			RETURNING id, conversation_id, seq, created_at),
 		read AS (
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
-			SELECT $1, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
+			SELECT m.conversation_id, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
 			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq))
-		SELECT c.last_seq, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, '')
-		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2`,
-		m.ConversationID, sender, m.Type == chat.Text, clientMsgID, m.Type, m.Body, code, m.Args).
-		Scan(&m.Seq, &id, &createdAt, &by.Kind, &by.Name, &by.Email)
+		SELECT `+conversationColumns+`, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
+			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, '')
+		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id`, args...),
+		&id, &createdAt, &by.Kind, &by.Name, &by.Email, &peer.ID, &peer.Kind, &peer.Name, &peer.Email)
 	if err != nil {
 		return m, err
 	}
+	m.ConversationID, m.Seq = conv.ID, conv.LastSeq
 	if id == nil {
 		return m, errDuplicate
 	}
@@ -232,12 +281,27 @@ func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 	if err != nil {
 		return m, err
 	}
-	return m, execAll(ctx, tx, webhooks, pushes(messagePush(m)), announce(tx, messageEvent(m)))
+	return m, execAll(ctx, tx, webhooks, pushes(messagePush(m)), announce(tx, deliveredEvent(m, conv, peer)))
 }
 
 // messageEvent announces that m is stored.
 func messageEvent(m chat.Message) chat.Event {
 	return chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq}
+}
+
+// deliveredEvent announces that m is stored in conv, whose visitor is peer
+// (support chats), carrying both when they are the same for every recipient.
+func deliveredEvent(m chat.Message, conv chat.Conversation, peer chat.User) chat.Event {
+	ev := messageEvent(m)
+	if m.Type != chat.Text || conv.Kind == chat.Direct {
+		return ev
+	}
+	d := &chat.Delivery{Message: m, Conversation: conv, Title: conv.Title}
+	if conv.Kind == chat.Support && peer.ID != 0 {
+		d.Title, d.PeerID = peer.DisplayName(), peer.ID
+	}
+	ev.Delivery = d // encodeEvent leaves it out when it does not fit
+	return ev
 }
 
 // Message returns the message with id.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,11 +44,16 @@ func (r *recorder) Publish(payload []byte) {
 	r.events = append(r.events, ev)
 }
 
+// take returns the events published since the last take, without the
+// deliveries they carry (TestMessageEventCarriesWhatIsStored checks those).
 func (r *recorder) take() []chat.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	evs := r.events
 	r.events = nil
+	for i := range evs {
+		evs[i].Delivery = nil
+	}
 	return evs
 }
 
@@ -128,5 +135,66 @@ func TestPublisherReplacesNotify(t *testing.T) {
 	var got chat.Event
 	if err := json.Unmarshal([]byte(n.Payload), &got); err != nil || got != notified {
 		t.Fatalf("first notification %s, want %+v", n.Payload, notified)
+	}
+}
+
+// A message event carries the message and its conversation as they were
+// committed, the same as what an instance would read back; one too large
+// for the bus carries ids only.
+func TestMessageEventCarriesWhatIsStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	rec := &recorder{db: f.db}
+	db := f.db.WithPublisher(rec)
+
+	m, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "d1", Body: "where is my order?", VisitorName: "Mei"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	evs := rec.events
+	rec.events = nil
+	rec.mu.Unlock()
+	if len(evs) != 1 || evs[0].Delivery == nil {
+		t.Fatalf("published %+v, want one message event with its delivery", evs)
+	}
+	d := evs[0].Delivery
+	stored, err := f.db.Message(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Message.CreatedAt.Equal(stored.CreatedAt) {
+		t.Fatalf("carried created_at %v, stored %v", d.Message.CreatedAt, stored.CreatedAt)
+	}
+	d.Message.CreatedAt = stored.CreatedAt
+	if !reflect.DeepEqual(d.Message, stored) {
+		t.Fatalf("carried message %+v, stored %+v", d.Message, stored)
+	}
+	want, err := f.db.SummaryOf(ctx, m.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.Summary()
+	if got.ID != want.ID || got.Kind != want.Kind || got.Status != want.Status || got.LastSeq != want.LastSeq ||
+		got.VisitorID != want.VisitorID || got.AssignedAgentID != want.AssignedAgentID ||
+		got.Title != want.Title || got.PeerID != want.PeerID || got.LastMessage.ID != want.LastMessage.ID ||
+		!got.LastMessageAt.Equal(*want.LastMessageAt) {
+		t.Fatalf("carried summary %+v, read back %+v", got, want)
+	}
+	if got.Title != "Mei" {
+		t.Fatalf("carried title %q, want the visitor's name", got.Title)
+	}
+
+	long := strings.Repeat("客", chat.MaxBodyChars) // 12,000 bytes: more than a NOTIFY may carry
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "d2", Body: long}); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	evs = rec.events
+	rec.events = nil
+	rec.mu.Unlock()
+	if len(evs) != 1 || evs[0].Delivery != nil || evs[0].MessageID == 0 {
+		t.Fatalf("published %+v, want one message event with ids only", evs)
 	}
 }

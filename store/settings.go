@@ -135,6 +135,7 @@ func (db *DB) changeSettings(ctx context.Context, what string, change func(tx *t
 		}
 		return change(tx, cur)
 	})
+	db.ForgetSettings() // this instance's next read sees the change, without waiting for the bus
 	if err != nil {
 		return fmt.Errorf("store: set %s: %w", what, mapErr(err))
 	}

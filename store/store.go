@@ -32,6 +32,9 @@ type DB struct {
 	// publisher, when set, carries the events of committed changes in
 	// place of NOTIFY.
 	publisher Publisher
+	// known is the settings as this instance knows them, shared by every
+	// DB made from the one Open made.
+	known *knownSettings
 }
 
 // Publisher carries the events of committed changes to every instance, for
@@ -83,7 +86,7 @@ func OpenSized(ctx context.Context, url string, size int) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{pool: pool, deliveries: deliveries}, nil
+	return &DB{pool: pool, deliveries: deliveries, known: &knownSettings{}}, nil
 }
 
 // openPool makes a pool of at most size connections; it connects on first use.
@@ -111,7 +114,7 @@ func (db *DB) Close() {
 // to sockets: the same database on the deliveries' own connections. Its
 // Close closes those alone; the DB it came from closes them as well.
 func (db *DB) Deliveries() *DB {
-	return &DB{pool: db.deliveries, deliveries: db.deliveries, publisher: db.publisher}
+	return &DB{pool: db.deliveries, deliveries: db.deliveries, publisher: db.publisher, known: db.known}
 }
 
 // Pool is the underlying pool, for the session store.
@@ -130,7 +133,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // change through p, once the change has committed, instead of by NOTIFY
 // inside its transaction.
 func (db *DB) WithPublisher(p Publisher) *DB {
-	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p}
+	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p, known: db.known}
 }
 
 // txn is a transaction that keeps the events it announces, when they go to
@@ -177,9 +180,14 @@ func announce(tx *txn, ev chat.Event) statement {
 	return statement{}
 }
 
-// encodeEvent is ev as the bus carries it.
+// encodeEvent is ev as the bus carries it: without its Delivery when that
+// would make it larger than chat.MaxEventBytes.
 func encodeEvent(ev chat.Event) []byte {
-	payload, _ := json.Marshal(ev) // numbers and strings only: it cannot fail
+	payload, _ := json.Marshal(ev) // numbers, strings and times only: it cannot fail
+	if len(payload) > chat.MaxEventBytes && ev.Delivery != nil {
+		ev.Delivery = nil
+		payload, _ = json.Marshal(ev)
+	}
 	return payload
 }
 

@@ -1,0 +1,82 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+// TestKnownSettingsNeverLetAMessageThrough: an instance that keeps the
+// settings in memory, and has not yet heard that another instance closed
+// customer service, still refuses the very next message and stores nothing.
+func TestKnownSettingsNeverLetAMessageThrough(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := storetest.URL(t)
+	open := func() *store.DB {
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		return db
+	}
+	here, there := open(), open()
+	admin, _, err := here.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := here.SetAgentList(ctx, admin.ID, chat.AgentList{IDs: []int64{admin.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	visitor, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	// The chat is open, and here knows the settings: the next message goes the short way.
+	m, created, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "still there?"})
+	if err != nil || !ok || !created || m.Seq != 2 {
+		t.Fatalf("SendToOpenChat = %+v, %v, %v, %v; want the second message stored", m, created, ok, err)
+	}
+	if s, err := here.KnownSettings(ctx); err != nil || s.Grade != chat.GradeAnyone {
+		t.Fatalf("KnownSettings = %+v, %v", s, err)
+	}
+
+	// Another instance raises the grade to 200; here has not heard of it.
+	if err := there.SetGrade(ctx, admin.ID, chat.GradeKinOnly); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := here.KnownSettings(ctx); s.Grade != chat.GradeAnyone {
+		t.Fatalf("here knew of the change without being told: grade %d", s.Grade)
+	}
+	_, _, err = here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "3", Body: "hello?"})
+	var refused *chat.RefusedError
+	if !errors.As(err, &refused) {
+		t.Fatalf("send after the grade was raised elsewhere: %v, want a refusal", err)
+	}
+	conv, err := here.VisitorConversation(ctx, visitor.ID)
+	if err != nil || conv.LastSeq != 2 {
+		t.Fatalf("conversation after the refusal: %+v, %v; want 2 messages", conv, err)
+	}
+	// Having found the statement's check failing, here reads them again.
+	if s, _ := here.KnownSettings(ctx); s.Grade != chat.GradeKinOnly {
+		t.Fatalf("KnownSettings after the refusal: grade %d, want %d", s.Grade, chat.GradeKinOnly)
+	}
+
+	// Forgotten, as the bus makes every instance forget, they are read again.
+	if err := there.SetGrade(ctx, admin.ID, chat.GradeAnyone); err != nil {
+		t.Fatal(err)
+	}
+	here.ForgetSettings()
+	if s, _ := here.KnownSettings(ctx); s.Grade != chat.GradeAnyone {
+		t.Fatalf("KnownSettings after ForgetSettings: grade %d, want %d", s.Grade, chat.GradeAnyone)
+	}
+}
