@@ -133,6 +133,15 @@ type Courier[T any] interface {
 	Describe(item T) (attempt int, attrs []any)
 }
 
+// GroupRecorder is a Courier that can record the outcomes of several
+// attempts in one statement. A worker whose courier is one records a
+// round's outcomes in groups, as they come, rather than one by one.
+type GroupRecorder[T any] interface {
+	// RecordGroup stores outcomes[i] of the attempt at items[i], as Record
+	// does for each.
+	RecordGroup(ctx context.Context, items []T, outcomes []Outcome) error
+}
+
 // Worker delivers an outbox's items as they fall due. Every instance runs
 // one; they share the outbox through leases, and none keeps state that
 // decides anything.
@@ -212,6 +221,10 @@ func (w *Worker[T]) Round(ctx context.Context) (int, error) {
 	if err != nil {
 		return len(due), err // the leases expire and the items are claimed again
 	}
+	if rec, ok := w.courier.(GroupRecorder[T]); ok {
+		w.deliverGroups(ctx, due, rec)
+		return len(due), nil
+	}
 	var wg sync.WaitGroup
 	for _, item := range due {
 		wg.Go(func() { w.deliver(ctx, item) })
@@ -220,46 +233,120 @@ func (w *Worker[T]) Round(ctx context.Context) (int, error) {
 	return len(due), nil
 }
 
-// deliver makes one attempt at item and records how it went.
-func (w *Worker[T]) deliver(ctx context.Context, item T) {
+// result is how an attempt at item went, and what is to be recorded of it.
+type result[T any] struct {
+	item T
+	a    Attempt
+	o    Outcome
+	// record: o is to be recorded. It is not when the item went with its
+	// destination, or when the worker shut down before an answer came.
+	record bool
+}
+
+// attempt makes one attempt at item and judges how it went.
+func (w *Worker[T]) attempt(ctx context.Context, item T) result[T] {
 	a := w.courier.Deliver(ctx, item)
+	r := result[T]{item: item, a: a}
 	if a.Gone {
 		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Skipped)
-		return // with its destination: nothing is left to record
+		return r // with its destination: nothing is left to record
 	}
 	if !a.Skip && a.Err != nil && a.Status == 0 && ctx.Err() != nil {
-		return // shut down mid-attempt: the lease expires and the item is sent again
+		return r // shut down mid-attempt: the lease expires and the item is sent again
 	}
-	attempt, attrs := w.courier.Describe(item)
+	attempt, _ := w.courier.Describe(item)
 	now := w.cfg.Now()
-	o := Outcome{At: now, Status: a.Status}
+	r.o, r.record = Outcome{At: now, Status: a.Status}, true
 	switch {
 	case a.Err == nil:
-		o.Done = true
+		r.o.Done = true
 	case a.Skip, !a.Retry, attempt >= w.cfg.MaxAttempts:
-		o.GiveUp, o.Error = true, a.Err.Error()
+		r.o.GiveUp, r.o.Error = true, a.Err.Error()
 	default:
-		o.Error = a.Err.Error()
-		o.RetryAt = now.Add(max(w.cfg.Backoff(attempt), a.Wait))
+		r.o.Error = a.Err.Error()
+		r.o.RetryAt = now.Add(max(w.cfg.Backoff(attempt), a.Wait))
 	}
-	// An answer that came is recorded even during shutdown, so that it is not sent again.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	log := w.logger.With(append(attrs, "attempt", attempt)...)
-	if err := w.courier.Record(ctx, item, o); err != nil {
-		log.Error(w.cfg.Name+" outcome not recorded", "err", err)
+	return r
+}
+
+// recordContext bounds the recording of outcomes. An answer that came is
+// recorded even during shutdown, so that it is not sent again.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+}
+
+// deliver makes one attempt at item and records how it went.
+func (w *Worker[T]) deliver(ctx context.Context, item T) {
+	r := w.attempt(ctx, item)
+	if !r.record {
 		return
 	}
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
+	w.report(r, w.courier.Record(ctx, item, r.o))
+}
+
+// deliverGroups makes one attempt at each item in parallel and records the
+// outcomes in groups as they come: each group is what came while the
+// previous one was being recorded. Answers that come together cost one
+// statement, and a slow receiver holds back no other item's outcome.
+func (w *Worker[T]) deliverGroups(ctx context.Context, due []T, rec GroupRecorder[T]) {
+	results := make(chan result[T], len(due))
+	for _, item := range due {
+		go func() { results <- w.attempt(ctx, item) }()
+	}
+	items, outcomes := make([]T, 0, len(due)), make([]Outcome, 0, len(due))
+	group := make([]result[T], 0, len(due))
+	for left := len(due); left > 0; left -= len(group) {
+		group = append(group[:0], <-results)
+	gather:
+		for {
+			select {
+			case r := <-results:
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		items, outcomes = items[:0], outcomes[:0]
+		for _, r := range group {
+			if r.record {
+				items, outcomes = append(items, r.item), append(outcomes, r.o)
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		rctx, cancel := recordContext(ctx)
+		err := rec.RecordGroup(rctx, items, outcomes)
+		cancel()
+		for _, r := range group {
+			if r.record {
+				w.report(r, err)
+			}
+		}
+	}
+}
+
+// report counts and logs an outcome, once recording it ended with err.
+func (w *Worker[T]) report(r result[T], err error) {
+	a, o := r.a, r.o
+	log := func() *slog.Logger {
+		attempt, attrs := w.courier.Describe(r.item)
+		return w.logger.With(append(attrs, "attempt", attempt)...)
+	}
 	switch {
+	case err != nil:
+		log().Error(w.cfg.Name+" outcome not recorded", "err", err)
 	case o.Done:
 		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Delivered)
 	case a.Skip:
 		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Skipped)
 	case o.GiveUp:
 		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.GivenUp)
-		log.Warn(w.cfg.Name+" delivery failed for good", "status", a.Status, "err", o.Error)
+		log().Warn(w.cfg.Name+" delivery failed for good", "status", a.Status, "err", o.Error)
 	default:
 		w.cfg.Metrics.Attempted(w.cfg.Name, metrics.Retried)
-		log.Info(w.cfg.Name+" attempt failed", "status", a.Status, "err", o.Error, "retry_at", o.RetryAt)
+		log().Info(w.cfg.Name+" attempt failed", "status", a.Status, "err", o.Error, "retry_at", o.RetryAt)
 	}
 }

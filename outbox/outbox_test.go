@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kefu-im/kefu/metrics"
+	"github.com/kefu-im/kefu/metrics/metricstest"
 	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/outbox/outboxtest"
 )
@@ -133,13 +136,49 @@ func (t *table) sent() int {
 	return t.attempts
 }
 
+// groupTable is a table whose outcomes are recorded in groups, as the
+// push outbox's are.
+type groupTable struct {
+	*table
+	groups [][]int // the ids of each group, in the order they were recorded
+}
+
+func (g *groupTable) RecordGroup(ctx context.Context, items []claimed, outcomes []outbox.Outcome) error {
+	ids := make([]int, len(items))
+	for i, c := range items {
+		ids[i] = c.id
+		if err := g.Record(ctx, c, outcomes[i]); err != nil {
+			return err
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.groups = append(g.groups, ids)
+	return nil
+}
+
+// recorded returns the groups recorded so far.
+func (g *groupTable) recorded() [][]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.groups)
+}
+
 func newWorker(t *table, cfg outbox.Config) *outbox.Worker[claimed] {
+	return newWorkerOf(t, t.clock, cfg)
+}
+
+func newGroupWorker(g *groupTable, cfg outbox.Config) *outbox.Worker[claimed] {
+	return newWorkerOf(g, g.clock, cfg)
+}
+
+func newWorkerOf(c outbox.Courier[claimed], clock *outboxtest.Clock, cfg outbox.Config) *outbox.Worker[claimed] {
 	if cfg.Now == nil {
-		cfg.Now = t.clock.Now
+		cfg.Now = clock.Now
 	}
 	def := outbox.Config{Name: "test", Poll: time.Hour, Lease: 30 * time.Second, Timeout: time.Second, Batch: 16,
 		MaxAttempts: 10, Keep: time.Hour, Backoff: outboxtest.NoWait}
-	return outbox.New(t, cfg.Or(def), slog.New(slog.DiscardHandler))
+	return outbox.New(c, cfg.Or(def), slog.New(slog.DiscardHandler))
 }
 
 // round runs one round of w and checks how many it claimed.
@@ -302,6 +341,80 @@ func TestAnswerDuringShutdownIsRecorded(t *testing.T) {
 	stop()
 	if r := tb.row(1); !r.done {
 		t.Fatalf("an answer that came was not recorded: %+v", r)
+	}
+}
+
+func TestGroupsRecordEachOutcomeOnce(t *testing.T) {
+	t.Parallel()
+	unneeded := outbox.Attempt{Skip: true, Err: errors.New("the message was read")}
+	g := &groupTable{table: newTable(&outboxtest.Clock{}, 12, serverError, notFound, unneeded, outbox.Attempt{Gone: true})}
+	m := metrics.New(nil)
+	w := newGroupWorker(g, outbox.Config{Metrics: m, MaxAttempts: 1})
+	round(t, w, 12)
+	var ids []int
+	for _, group := range g.recorded() {
+		ids = append(ids, group...)
+	}
+	slices.Sort(ids)
+	if len(ids) != 11 || len(slices.Compact(slices.Clone(ids))) != 11 {
+		t.Fatalf("recorded %v, want each of the 11 that did not go with their destination once", ids)
+	}
+	var done, gaveUp, gone int
+	for id := 1; id <= 12; id++ {
+		switch r := g.row(id); {
+		case r.done:
+			done++
+		case r.gaveUp:
+			gaveUp++
+		case !r.lockedUntil.IsZero() && slices.Index(ids, id) < 0:
+			gone++
+		default:
+			t.Errorf("item %d: %+v, neither finished nor gone", id, r)
+		}
+	}
+	if done != 8 || gaveUp != 3 || gone != 1 {
+		t.Errorf("%d done, %d given up, %d gone; want 8, 3 (the 500 on its last attempt, the 404, the unneeded) and 1", done, gaveUp, gone)
+	}
+	s := metricstest.Of(t, m)
+	for outcome, want := range map[string]float64{"delivered": 8, "given_up": 2, "skipped": 2} {
+		series := `kefu_outbox_outcomes_total{outbox="test",outcome="` + outcome + `"}`
+		if s[series] != want {
+			t.Errorf("%s = %v, want %v", series, s[series], want)
+		}
+	}
+}
+
+func TestSlowAttemptHoldsBackNoOtherOutcome(t *testing.T) {
+	t.Parallel()
+	g := &groupTable{table: newTable(&outboxtest.Clock{}, 4)}
+	release := make(chan struct{})
+	var first sync.Once
+	g.hold = func(context.Context) {
+		slow := false
+		first.Do(func() { slow = true })
+		if slow {
+			<-release // the receiver is slow to answer this one
+		}
+	}
+	w := newGroupWorker(g, outbox.Config{})
+	rounds := make(chan error, 1)
+	go func() { _, err := w.Round(context.Background()); rounds <- err }()
+	finished := func() int {
+		n := 0
+		for id := 1; id <= 4; id++ {
+			if g.row(id).done {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "the three quick answers recorded", func() bool { return finished() == 3 })
+	close(release)
+	if err := <-rounds; err != nil {
+		t.Fatal(err)
+	}
+	if n, groups := finished(), g.recorded(); n != 4 || len(groups) < 2 {
+		t.Fatalf("%d done in groups %v; want all 4, the slow one in a group of its own", n, groups)
 	}
 }
 

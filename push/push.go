@@ -74,7 +74,7 @@ type Outbox interface {
 	KeyStore
 	SetPushQuiet(ctx context.Context, quiet time.Duration) error
 	ClaimPushes(ctx context.Context, now time.Time, grace, lease time.Duration, limit int) ([]store.DuePush, error)
-	FinishPush(ctx context.Context, d store.DuePush, o outbox.Outcome) error
+	FinishPushes(ctx context.Context, due []store.DuePush, outcomes []outbox.Outcome) error
 	ExpirePushSubscription(ctx context.Context, id int64) error
 	PurgePushes(ctx context.Context, before time.Time) error
 }
@@ -157,7 +157,17 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 }
 
 func (c *courier) Record(ctx context.Context, d due, o outbox.Outcome) error {
-	return c.FinishPush(ctx, d.DuePush, o)
+	return c.FinishPushes(ctx, []store.DuePush{d.DuePush}, []outbox.Outcome{o})
+}
+
+// RecordGroup records the outcomes of a round's attempts that came
+// together, in one statement.
+func (c *courier) RecordGroup(ctx context.Context, items []due, outcomes []outbox.Outcome) error {
+	pushes := make([]store.DuePush, len(items))
+	for i, d := range items {
+		pushes[i] = d.DuePush
+	}
+	return c.FinishPushes(ctx, pushes, outcomes)
 }
 
 func (c *courier) Purge(ctx context.Context, before time.Time) error {

@@ -212,26 +212,50 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 	return due, nil
 }
 
-// FinishPush records the outcome of the attempt at d that ClaimPushes
-// leased: done is sent, given up is cancelled. It changes nothing when that
-// lease was lost to a newer attempt. When the notification was updated
-// while the attempt was under way, the row stays pending with its new
-// facts, which go out when due; a failure still pushes its next attempt back.
-func (db *DB) FinishPush(ctx context.Context, d DuePush, o outbox.Outcome) error {
-	retry := o.RetryAt
-	if o.Done || o.GiveUp {
-		retry = time.Time{}
+// FinishPushes records outcomes[i] of the attempt at due[i] that
+// ClaimPushes leased, all in one statement: done is sent, given up is
+// cancelled. It changes nothing of a notification whose lease was lost to a
+// newer attempt. When a notification was updated while its attempt was
+// under way, the row stays pending with its new facts, which go out when
+// due; a failure still pushes its next attempt back.
+func (db *DB) FinishPushes(ctx context.Context, due []DuePush, outcomes []outbox.Outcome) error {
+	if len(due) != len(outcomes) {
+		return fmt.Errorf("store: %d notifications with %d outcomes", len(due), len(outcomes))
 	}
-	if _, err := db.pool.Exec(ctx, `WITH done AS (
-			UPDATE push_outbox SET locked_until = NULL, last_error = $6,
-				sent_at = CASE WHEN revision = $3 AND $4 THEN $7::timestamptz END,
-				cancelled_at = CASE WHEN revision = $3 AND $5 THEN $7::timestamptz END,
-				next_attempt_at = greatest(next_attempt_at, $8)
-			WHERE id = $1 AND attempts = $2 AND sent_at IS NULL AND cancelled_at IS NULL
-			RETURNING subscription_id)
-		UPDATE push_subscriptions s SET last_sent_at = $7 FROM done WHERE $4 AND s.id = done.subscription_id`,
-		d.ID, d.Attempts, d.Revision, o.Done, o.GiveUp, clipError(o.Error), o.At, retry); err != nil {
-		return fmt.Errorf("store: notification %d attempt %d: %w", d.ID, d.Attempts, err)
+	n := len(due)
+	if n == 0 {
+		return nil
+	}
+	ids, attempts, revisions := make([]int64, n), make([]int32, n), make([]int32, n)
+	done, giveUp, errs := make([]bool, n), make([]bool, n), make([]string, n)
+	at, retry := make([]time.Time, n), make([]*time.Time, n)
+	for i, d := range due {
+		o := outcomes[i]
+		ids[i], attempts[i], revisions[i] = d.ID, int32(d.Attempts), int32(d.Revision)
+		done[i], giveUp[i], errs[i], at[i] = o.Done, o.GiveUp, clipError(o.Error), o.At
+		if !o.Done && !o.GiveUp && !o.RetryAt.IsZero() {
+			retry[i] = &outcomes[i].RetryAt
+		}
+	}
+	if _, err := db.pool.Exec(ctx, `WITH f AS (
+			SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bool[], $5::bool[], $6::text[],
+				$7::timestamptz[], $8::timestamptz[]) AS f(id, attempts, revision, done, give_up, error, at, retry_at)),
+		finished AS (
+			UPDATE push_outbox o SET locked_until = NULL, last_error = f.error,
+				sent_at = CASE WHEN o.revision = f.revision AND f.done THEN f.at END,
+				cancelled_at = CASE WHEN o.revision = f.revision AND f.give_up THEN f.at END,
+				next_attempt_at = greatest(o.next_attempt_at, f.retry_at)
+			FROM f
+			WHERE o.id = f.id AND o.attempts = f.attempts AND o.sent_at IS NULL AND o.cancelled_at IS NULL
+			RETURNING o.subscription_id, f.at, f.done)
+		UPDATE push_subscriptions s SET last_sent_at = sent.at
+		FROM (SELECT subscription_id, max(at) AS at FROM finished WHERE done GROUP BY subscription_id) sent
+		WHERE s.id = sent.subscription_id`,
+		ids, attempts, revisions, done, giveUp, errs, at, retry); err != nil {
+		if n == 1 {
+			return fmt.Errorf("store: notification %d attempt %d: %w", ids[0], attempts[0], err)
+		}
+		return fmt.Errorf("store: %d notifications' attempts: %w", n, err)
 	}
 	return nil
 }

@@ -467,7 +467,7 @@ func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishPush(ctx, due[0], outbox.Outcome{At: now, Done: true}); err != nil {
+	if err := db.FinishPushes(ctx, due[:1], []outbox.Outcome{{At: now, Done: true}}); err != nil {
 		t.Fatal(err)
 	}
 	got := pending(t, db, w.alex.ID)
@@ -478,7 +478,7 @@ func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].Live || due[0].Kind != store.PushMessage || due[0].Attempts != 2 {
 		t.Fatalf("claim after close = %+v, %v", due, err)
 	}
-	if err := db.FinishPush(ctx, due[0], outbox.Outcome{At: now, Done: true}); err != nil {
+	if err := db.FinishPushes(ctx, due[:1], []outbox.Outcome{{At: now, Done: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, db, w.alex.ID); len(got) != 0 {
@@ -501,6 +501,75 @@ func TestClaimSeesClosedConsoleAndKeepsUpdatesMadeMidAttempt(t *testing.T) {
 	}
 	if got := pending(t, db, w.alex.ID); len(got) != 1 || got[0].Revision != 0 {
 		t.Fatalf("after a sent one: %+v", got)
+	}
+}
+
+func TestFinishPushesRecordsEachOutcomeOfAGroup(t *testing.T) {
+	t.Parallel()
+	w := newPushWorld(t)
+	db := w.db
+	ctx := context.Background()
+	for i := range 3 {
+		subscribe(t, db, w.alex.ID, fmt.Sprintf("https://push.example.net/alex/%d", i))
+	}
+	_, m := w.visitorSays(t, "hello")
+	if err := db.Take(ctx, m.ConversationID, w.alex.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	due, err := db.ClaimPushes(ctx, now, time.Second, time.Minute, 10)
+	if err != nil || len(due) != 4 {
+		t.Fatalf("claimed %d notifications, %v; want one for each of Alex's 4 browsers", len(due), err)
+	}
+	retryAt := now.Add(time.Hour)
+	lost := due[3]
+	lost.Attempts-- // an attempt whose lease a newer one took
+	err = db.FinishPushes(ctx, []store.DuePush{due[0], due[1], due[2], lost}, []outbox.Outcome{
+		{At: now, Status: 201, Done: true},
+		{At: now, Status: 404, GiveUp: true, Error: "HTTP 404 Not Found"},
+		{At: now, Status: 503, Error: "HTTP 503 Service Unavailable", RetryAt: retryAt},
+		{At: now, Status: 201, Done: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.Pushes(ctx, w.alex.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]store.Push{}
+	for _, p := range all {
+		byID[p.ID] = p
+	}
+	if p := byID[due[0].ID]; p.SentAt == nil || p.CancelledAt != nil || p.LastError != "" {
+		t.Errorf("delivered: %+v, want sent", p)
+	}
+	if p := byID[due[1].ID]; p.SentAt != nil || p.CancelledAt == nil || p.LastError != "HTTP 404 Not Found" {
+		t.Errorf("given up: %+v, want cancelled with its error", p)
+	}
+	if p := byID[due[2].ID]; p.SentAt != nil || p.CancelledAt != nil || p.NextAttemptAt.Before(retryAt.Add(-time.Millisecond)) ||
+		p.LastError != "HTTP 503 Service Unavailable" {
+		t.Errorf("to retry: %+v, want pending until %s", p, retryAt)
+	}
+	if p := byID[due[3].ID]; p.SentAt != nil || p.CancelledAt != nil || p.LastError != "" {
+		t.Errorf("lost lease: %+v, want unchanged", p)
+	}
+	subs, err := db.PushSubscriptions(ctx, w.alex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subs {
+		if sent := s.LastSentAt != nil; sent != (s.ID == due[0].SubscriptionID) {
+			t.Errorf("subscription %d last sent at %v; only the delivered one's is recorded", s.ID, s.LastSentAt)
+		}
+	}
+	// The one to retry waits; the one whose lease was lost is still leased.
+	if again, err := db.ClaimPushes(ctx, now.Add(2*time.Minute), time.Second, time.Minute, 10); err != nil || len(again) != 1 ||
+		again[0].ID != due[3].ID {
+		t.Fatalf("claim after the lease = %+v, %v; want only the one whose outcome was not recorded", again, err)
+	}
+	if err := db.FinishPushes(ctx, nil, nil); err != nil {
+		t.Fatalf("an empty group: %v", err)
 	}
 }
 
