@@ -110,13 +110,13 @@ func TestDrainGivesChatsOutInBatchesOldestFirstAndFairly(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := &memStore{list: chat.AgentList{IDs: []int64{1, 2, 3}},
-		loads: []chat.AgentLoad{ready(1, 10), ready(2, 10), ready(3, 10)}, queued: waiting(start, 25)}
+		loads: []chat.AgentLoad{ready(1, 100), ready(2, 100), ready(3, 100)}, queued: waiting(start, 250)}
 	n, err := memDispatcher(s, func() time.Time { return start.Add(time.Hour) }).Drain(context.Background())
-	if err != nil || n != 25 {
-		t.Fatalf("Drain = %d, %v; want all 25 chats", n, err)
+	if err != nil || n != 250 {
+		t.Fatalf("Drain = %d, %v; want all 250 chats", n, err)
 	}
-	if !slices.Equal(s.batches, []int{10, 10, 5, 0}) {
-		t.Fatalf("batches %v; want ten at a time until one comes back empty", s.batches)
+	if !slices.Equal(s.batches, []int{100, 100, 50, 0}) {
+		t.Fatalf("batches %v; want a hundred at a time until one comes back empty", s.batches)
 	}
 	for i, a := range s.given {
 		if want := int64(i%3 + 1); a.ConversationID != int64(i+1) || a.AgentID != want {
@@ -189,10 +189,10 @@ func TestDrainReportsWhatItAssignedBeforeAFailure(t *testing.T) {
 	if n, err := memDispatcher(s, func() time.Time { return now }).Drain(context.Background()); !errors.Is(err, broken) || n != 0 {
 		t.Fatalf("without the agents' list: Drain = %d, %v", n, err)
 	}
-	s = &memStore{list: chat.AgentList{IDs: []int64{1}}, loads: []chat.AgentLoad{ready(1, 50)}, queued: waiting(now, 15),
+	s = &memStore{list: chat.AgentList{IDs: []int64{1}}, loads: []chat.AgentLoad{ready(1, 500)}, queued: waiting(now, 150),
 		assignErr: broken, failAfter: 1}
-	if n, err := memDispatcher(s, func() time.Time { return now }).Drain(context.Background()); !errors.Is(err, broken) || n != 10 {
-		t.Fatalf("second batch failing: Drain = %d, %v; want the first batch's 10 and the error", n, err)
+	if n, err := memDispatcher(s, func() time.Time { return now }).Drain(context.Background()); !errors.Is(err, broken) || n != 100 {
+		t.Fatalf("second batch failing: Drain = %d, %v; want the first batch's 100 and the error", n, err)
 	}
 }
 

@@ -105,9 +105,11 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-// batchSize is how many chats one transaction may assign: a backlog drains
-// in few transactions, while each holds the routing lock only briefly.
-const batchSize = 10
+// batchSize is how many chats one transaction may assign. A batch costs the
+// same few round trips whatever its size, so a backlog drains in few
+// transactions; each holds routing's turn and its agents' rows for some tens
+// of milliseconds at most, which is all a take of the same agent may wait.
+const batchSize = 100
 
 // Sweep applies the answer timeout, the offline hand-back and the end of
 // target waits, and forgets long-gone console sockets.

@@ -14,102 +14,6 @@ import (
 // Routing's clock is the caller's: every time comparison uses the now it is
 // given, so tests control time and instances agree on it.
 
-// routingLock is the advisory lock assignments take turns on.
-const routingLock = migrationLock + 2
-
-// queueScan is how many of the oldest queued chats one batch looks at, so
-// that chats waiting for a busy target do not block the rest.
-const queueScan = 20
-
-// AssignBatch assigns up to max of the oldest assignable queued chats, each
-// to the agent pick chooses among agentIDs, in one transaction. Assignments on
-// every instance take turns on a transaction-scoped advisory lock, so each
-// batch sees the previous one's result: the oldest chats go first and no agent
-// passes their capacity. Each chosen chat is locked with SKIP LOCKED (a manual
-// take may hold it, in which case the next one is tried), and the chosen
-// agent's row is locked and their open chats recounted, so a take or transfer
-// racing this never double-books either. Within the batch, the agents' loads
-// are updated as chats are given out, so pick sees each assignment; pick
-// must be pure, as it may run more than once per chat.
-func (db *DB) AssignBatch(ctx context.Context, now time.Time, grace time.Duration, agentIDs []int64, max int,
-	pick func(chat.QueuedChat, []chat.AgentLoad) (agentID int64, ok bool)) ([]chat.Assignment, error) {
-	var out []chat.Assignment
-	err := db.inTx(ctx, func(tx *txn) error {
-		out = out[:0]
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", routingLock); err != nil {
-			return err
-		}
-		// Read without locking: the advisory lock already orders dispatchers,
-		// and locking every scanned row would write to each of them.
-		rows, err := tx.Query(ctx, `SELECT id, queued_at, coalesce(target_user_id, 0), coalesce(target_until, queued_at)
-			FROM conversations WHERE kind = 'support' AND status = 'queued'
-			ORDER BY queued_at, id LIMIT $1`, queueScan)
-		if err != nil {
-			return err
-		}
-		chats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.QueuedChat, error) {
-			var c chat.QueuedChat
-			return c, r.Scan(&c.ID, &c.QueuedAt, &c.TargetID, &c.TargetUntil)
-		})
-		if err != nil || len(chats) == 0 {
-			return err
-		}
-		agents, err := agentLoads(ctx, tx, now, grace, agentIDs)
-		if err != nil {
-			return err
-		}
-		load := func(id int64) *chat.AgentLoad {
-			for i := range agents {
-				if agents[i].ID == id {
-					return &agents[i]
-				}
-			}
-			return &chat.AgentLoad{}
-		}
-		for _, c := range chats {
-			if len(out) == max {
-				break
-			}
-			for {
-				id, ok := pick(c, agents)
-				if !ok {
-					break
-				}
-				// A manual take may hold the chat, or have just taken it.
-				var still bool
-				err := tx.QueryRow(ctx, `SELECT true FROM conversations WHERE id = $1 AND status = 'queued'
-					FOR UPDATE SKIP LOCKED`, c.ID).Scan(&still)
-				if err == pgx.ErrNoRows {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				free, err := lockAgentUnderCapacity(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				if !free { // filled by a take or transfer since we looked
-					load(id).Open = load(id).Capacity
-					continue
-				}
-				if err := assign(ctx, tx, c.ID, id, 0, now); err != nil {
-					return err
-				}
-				load(id).Open++
-				load(id).LastAssignedAt = now
-				out = append(out, chat.Assignment{ConversationID: c.ID, AgentID: id})
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: assign queued chats: %w", err)
-	}
-	return out, nil
-}
-
 // lockAgentUnderCapacity locks the agent's row and then counts their open
 // chats afresh: every assignment takes this lock, so the count cannot grow
 // underneath us.
@@ -128,32 +32,6 @@ func lockAgentUnderCapacity(ctx context.Context, tx *txn, agentID int64) (bool, 
 		return false, err
 	}
 	return open < capacity, nil
-}
-
-// assign gives conversation id to agentID and says so in the conversation;
-// byID is the member who did it by hand (0: routing).
-func assign(ctx context.Context, tx *txn, id, agentID, byID int64, now time.Time) error {
-	if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'assigned', assigned_agent_id = $2, assigned_at = $3,
-		first_response_at = NULL, target_released_at = coalesce(target_released_at, $3) WHERE id = $1`, id, agentID, now); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, "UPDATE agents SET last_assigned_at = $2 WHERE user_id = $1", agentID, now); err != nil {
-		return err
-	}
-	name, err := displayName(ctx, tx, agentID)
-	if err != nil {
-		return err
-	}
-	if err := systemLine(ctx, tx, id, chat.LineJoined, name); err != nil {
-		return err
-	}
-	if err := enqueueEvent(ctx, tx, EventConversationAssigned, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
-		return err
-	}
-	if err := enqueuePush(ctx, tx, pushNote{kind: PushAssigned, conversationID: id}); err != nil {
-		return err
-	}
-	return notify(ctx, tx, chat.Event{Type: chat.EventAssigned, ConversationID: id, UserID: agentID, By: byID})
 }
 
 func displayName(ctx context.Context, q querier, id int64) (string, error) {
@@ -187,7 +65,7 @@ func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error 
 		if !free {
 			return chat.ErrAtCapacity
 		}
-		return assign(ctx, tx, id, agentID, agentID, now)
+		return assignAll(ctx, tx, []chat.Assignment{{ConversationID: id, AgentID: agentID}}, agentID, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: take chat %d for agent %d: %w", id, agentID, mapErr(err))
@@ -411,7 +289,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 		if err := systemLine(ctx, tx, id, chat.LineTransferred, by, toName); err != nil {
 			return err
 		}
-		return assign(ctx, tx, id, to, byID, now)
+		return assignAll(ctx, tx, []chat.Assignment{{ConversationID: id, AgentID: to}}, byID, now)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = chat.ErrNotFound
