@@ -47,13 +47,19 @@ func (r *recorder) Publish(payload []byte) {
 // take returns the events published since the last take, without the
 // deliveries they carry (TestMessageEventCarriesWhatIsStored checks those).
 func (r *recorder) take() []chat.Event {
+	evs := r.takeWhole()
+	for i := range evs {
+		evs[i].Delivery = nil
+	}
+	return evs
+}
+
+// takeWhole returns the events published since the last take, as published.
+func (r *recorder) takeWhole() []chat.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	evs := r.events
 	r.events = nil
-	for i := range evs {
-		evs[i].Delivery = nil
-	}
 	return evs
 }
 
@@ -152,10 +158,7 @@ func TestMessageEventCarriesWhatIsStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec.mu.Lock()
-	evs := rec.events
-	rec.events = nil
-	rec.mu.Unlock()
+	evs := rec.takeWhole()
 	if len(evs) != 1 || evs[0].Delivery == nil {
 		t.Fatalf("published %+v, want one message event with its delivery", evs)
 	}
@@ -190,10 +193,7 @@ func TestMessageEventCarriesWhatIsStored(t *testing.T) {
 	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "d2", Body: long}); err != nil {
 		t.Fatal(err)
 	}
-	rec.mu.Lock()
-	evs = rec.events
-	rec.events = nil
-	rec.mu.Unlock()
+	evs = rec.takeWhole()
 	if len(evs) != 1 || evs[0].Delivery != nil || evs[0].MessageID == 0 {
 		t.Fatalf("published %+v, want one message event with ids only", evs)
 	}
