@@ -5,15 +5,10 @@ package queue_test
 
 import (
 	"context"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/kefu-im/kefu/queue"
-	"github.com/kefu-im/kefu/store"
 )
 
 // queueMany adds n queued chats at once, each with its own visitor and
@@ -71,29 +66,8 @@ func (w *world) waitForLockWait() {
 func TestBatchesOfTwoInstancesFillEveryPlaceOnceOldestFirst(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, 10, 15, 0)
-	chats := w.queueMany(250) // 150 places: more than one batch, fewer than the chats
-	var wg sync.WaitGroup
-	counts := make([]int, 2)
-	for i := range 2 { // two instances, each with its own pool
-		db, err := store.Open(context.Background(), w.url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		cfg := queue.DefaultConfig
-		cfg.Now = w.clock.Now
-		d := queue.NewDispatcher(db, cfg, slog.New(slog.DiscardHandler))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n, err := d.Drain(context.Background())
-			if err != nil {
-				t.Error(err)
-			}
-			counts[i] = n
-		}()
-	}
-	wg.Wait()
+	chats := w.queueMany(250)    // 150 places: more than one batch, fewer than the chats
+	counts := w.drainTogether(2) // two instances
 	assigned := w.assignments()
 	if len(assigned) != 150 || counts[0]+counts[1] != 150 {
 		t.Fatalf("%d chats assigned (dispatchers report %v), want exactly 150", len(assigned), counts)

@@ -133,28 +133,7 @@ func (w *world) checkCapacity(assigned map[int64]int64, capacity int) {
 func TestThreeDispatchersFillEveryAgentExactly(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, 6, 3, 100)
-	var wg sync.WaitGroup
-	counts := make([]int, 3)
-	for i := range 3 { // three instances' dispatchers, each with its own pool
-		db, err := store.Open(context.Background(), w.url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		cfg := queue.DefaultConfig
-		cfg.Now = w.clock.Now
-		d := queue.NewDispatcher(db, cfg, slog.New(slog.DiscardHandler))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n, err := d.Drain(context.Background())
-			if err != nil {
-				t.Error(err)
-			}
-			counts[i] = n
-		}()
-	}
-	wg.Wait()
+	counts := w.drainTogether(3) // three instances
 	assigned := w.assignments()
 	if len(assigned) != 18 || counts[0]+counts[1]+counts[2] != 18 {
 		t.Fatalf("%d chats assigned (dispatchers report %v), want exactly 18", len(assigned), counts)
@@ -477,4 +456,32 @@ func TestResolvedChatReopensToTheSameAgent(t *testing.T) {
 	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[w.chats[0]] != agent {
 		t.Fatalf("reopened: Drain = %d, %v, assignments %v; want agent %d again", n, err, w.assignments(), agent)
 	}
+}
+
+// drainTogether runs n dispatchers at once, each on a pool of its own as
+// separate instances have, until the queue has nothing more for them, and
+// returns how many chats each assigned.
+func (w *world) drainTogether(n int) []int {
+	w.t.Helper()
+	var wg sync.WaitGroup
+	counts := make([]int, n)
+	for i := range n {
+		db, err := store.Open(context.Background(), w.url)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		defer db.Close()
+		cfg := queue.DefaultConfig
+		cfg.Now = w.clock.Now
+		d := queue.NewDispatcher(db, cfg, slog.New(slog.DiscardHandler))
+		wg.Go(func() {
+			n, err := d.Drain(context.Background())
+			if err != nil {
+				w.t.Error(err)
+			}
+			counts[i] = n
+		})
+	}
+	wg.Wait()
+	return counts
 }

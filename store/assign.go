@@ -5,7 +5,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -233,8 +232,7 @@ func assignAll(ctx context.Context, tx *txn, as []chat.Assignment, byID int64, n
 		events = append(events, messageEvent(line),
 			chat.Event{Type: chat.EventAssigned, ConversationID: a.ConversationID, UserID: a.AgentID, By: byID})
 		hooks = append(hooks,
-			webhookEvent{EventMessageCreated, messageCreated{ConversationID: line.ConversationID, MessageID: line.ID, Seq: line.Seq,
-				Type: line.Type, Body: line.Text(), CreatedAt: line.CreatedAt}},
+			webhookEvent{EventMessageCreated, messageCreatedOf(line)},
 			webhookEvent{EventConversationAssigned, conversationChange{ConversationID: a.ConversationID, AgentID: a.AgentID}})
 		if subscribed[a.ConversationID] { // for anyone else the push statement would find no browser
 			notes = append(notes, pushes(pushNote{kind: PushAssigned, conversationID: a.ConversationID}))
@@ -245,29 +243,6 @@ func assignAll(ctx context.Context, tx *txn, as []chat.Assignment, byID int64, n
 		return err
 	}
 	return execAll(ctx, tx, append([]statement{deliveries, announceAll(tx, events)}, notes...)...)
-}
-
-// webhookEvent is an event for webhooks: its name and its data.
-type webhookEvent struct {
-	event string
-	data  any
-}
-
-// eventsDeliveries is eventDeliveries for many events in one statement:
-// a delivery of each, in order, for every enabled webhook subscribed to it.
-func eventsDeliveries(evs []webhookEvent) (statement, error) {
-	names := make([]string, len(evs))
-	payloads := make([]string, len(evs))
-	for i, e := range evs {
-		data, err := json.Marshal(e.data)
-		if err != nil {
-			return statement{}, fmt.Errorf("webhook payload of %s: %w", e.event, err)
-		}
-		names[i], payloads[i] = e.event, string(data)
-	}
-	return statement{sql: `INSERT INTO webhook_deliveries (webhook_id, event, payload)
-		SELECT w.id, e.event, e.payload::json FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e (event, payload, n)
-		JOIN webhooks w ON w.enabled AND e.event = ANY (w.events) ORDER BY e.n, w.id`, args: []any{names, payloads}}, nil
 }
 
 // announceAll is announce for many events: one NOTIFY statement for them

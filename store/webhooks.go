@@ -113,12 +113,30 @@ func enqueueEvent(ctx context.Context, q querier, event string, payload any) err
 // payload for every enabled webhook subscribed to it. Whether there is one
 // is decided inside it: with none, it inserts nothing.
 func eventDeliveries(event string, payload any) (statement, error) {
-	data, err := json.Marshal(payload)
-	if err != nil {
-		return statement{}, fmt.Errorf("webhook payload of %s: %w", event, err)
+	return eventsDeliveries([]webhookEvent{{event, payload}})
+}
+
+// webhookEvent is an event for webhooks: its name and its data.
+type webhookEvent struct {
+	event string
+	data  any
+}
+
+// eventsDeliveries is eventDeliveries for many events in one statement:
+// a delivery of each, in order, for every enabled webhook subscribed to it.
+func eventsDeliveries(evs []webhookEvent) (statement, error) {
+	names := make([]string, len(evs))
+	payloads := make([]string, len(evs))
+	for i, e := range evs {
+		data, err := json.Marshal(e.data)
+		if err != nil {
+			return statement{}, fmt.Errorf("webhook payload of %s: %w", e.event, err)
+		}
+		names[i], payloads[i] = e.event, string(data)
 	}
 	return statement{sql: `INSERT INTO webhook_deliveries (webhook_id, event, payload)
-		SELECT id, $1, $2 FROM webhooks WHERE enabled AND $1 = ANY (events)`, args: []any{event, data}}, nil
+		SELECT w.id, e.event, e.payload::json FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e (event, payload, n)
+		JOIN webhooks w ON w.enabled AND e.event = ANY (w.events) ORDER BY e.n, w.id`, args: []any{names, payloads}}, nil
 }
 
 // messageCreatedDeliveries is the statement enqueuing message.created for
@@ -127,12 +145,17 @@ func messageCreatedDeliveries(m chat.Message) (statement, error) {
 	if m.Type == chat.Note {
 		return statement{}, nil
 	}
+	return eventDeliveries(EventMessageCreated, messageCreatedOf(m))
+}
+
+// messageCreatedOf is message.created's payload for m.
+func messageCreatedOf(m chat.Message) messageCreated {
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
 		Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}
-	return eventDeliveries(EventMessageCreated, e)
+	return e
 }
 
 func webhookSubject(id int64) string { return "webhook " + strconv.FormatInt(id, 10) }
