@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-im/kefu/auth"
@@ -25,14 +27,15 @@ const boxesJS = `const rect = e => { const r = e.getBoundingClientRect();
 	return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, Width: r.width}; };
 const box = sel => rect(document.querySelector(sel));`
 
-// TestPagesFitOnADesktop looks at pages in a 1280 px wide window. On the
+// TestPagesFit looks at pages in a 1280 px wide window, then a phone's. On the
 // admin's users page with every "Contact button" open, the table fits its
 // card: every Reset password button can be seen without scrolling. On the
 // sites page, the choices look like the fields. In the widget of a site
 // that asks for a name and an email, the pre-chat fields take a full row
 // each above the message box and Send, so that their placeholders can be
-// read. In the console, a "new chat" toast covers nothing of the open chat.
-func TestPagesFitOnADesktop(t *testing.T) {
+// read. In the console, a "new chat" toast covers nothing of the open chat;
+// and on a phone the console is no wider than the screen.
+func TestPagesFit(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
@@ -175,5 +178,25 @@ func TestPagesFitOnADesktop(t *testing.T) {
 	}
 	if toast.Toast.Right > toast.Pane.Left && toast.Toast.Left < toast.Pane.Right && toast.Toast.Bottom > toast.Pane.Top && toast.Toast.Top < toast.Pane.Bottom {
 		t.Errorf("the toast (%+v) covers the open chat (%+v)", toast.Toast, toast.Pane)
+	}
+
+	// On a phone, the console is no wider than the screen: its header wraps,
+	// and the list sits above the chat.
+	do(t, tab, "the admin looks at the console on a phone",
+		chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+			_, err := cdp.Call(ctx, target, emulation.SetDeviceMetricsOverride,
+				emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true})
+			return err
+		}),
+		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
+		hasText(badge, "With Admin"))
+	screenshot(t, tab, "layout-console-phone.png")
+	var phone struct{ Width, Page float64 }
+	if err := json.Unmarshal([]byte(get(t, tab, "the console's width on a phone", chromedp.Evaluate[string](
+		`JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth})`))), &phone); err != nil {
+		t.Fatal(err)
+	}
+	if phone.Width != 390 || phone.Page > phone.Width {
+		t.Errorf("on a phone %.0f px wide, the console is %.0f px wide", phone.Width, phone.Page)
 	}
 }
