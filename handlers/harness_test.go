@@ -299,13 +299,31 @@ func (s *socket) waitFor(want string) string {
 	return f
 }
 
+// waitForAll is waitFor for a frame that contains each of wants.
+func (s *socket) waitForAll(wants ...string) string {
+	s.t.Helper()
+	f, err := s.tryWaitFor(wants...)
+	if err != nil {
+		s.t.Fatalf("waiting for %q: %v; frames so far:\n%s", wants, err, strings.Join(s.frames, "\n"))
+	}
+	return f
+}
+
 // tryWaitFor is waitFor for a test that expects the socket may close.
-func (s *socket) tryWaitFor(want string) (string, error) {
+func (s *socket) tryWaitFor(wants ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	has := func(f string) bool {
+		for _, w := range wants {
+			if !strings.Contains(f, w) {
+				return false
+			}
+		}
+		return true
+	}
 	for {
 		for i, f := range s.frames {
-			if !s.used[i] && strings.Contains(f, want) {
+			if !s.used[i] && has(f) {
 				s.used[i] = true
 				return f, nil
 			}

@@ -44,6 +44,7 @@ type hub struct {
 	consoles *live.Registry[*consoleSocket]
 	widgets  *live.Registry[*widgetSocket]
 	lanes    *live.Lanes // run until the server's base context ends
+	unread   *unreadCounts
 
 	// mu orders running.Add before running.Wait, and closing stops new sockets.
 	mu      sync.Mutex
@@ -53,7 +54,7 @@ type hub struct {
 
 func newHub(h *Handler) *hub {
 	return &hub{h: h, db: h.DB.Deliveries(), consoles: live.NewRegistry[*consoleSocket](), widgets: live.NewRegistry[*widgetSocket](),
-		lanes: live.NewLanes(h.Base, eventLanes)}
+		lanes: live.NewLanes(h.Base, eventLanes), unread: newUnreadCounts()}
 }
 
 // OnEvent turns one bus event into jobs for this instance's sockets.
@@ -150,6 +151,7 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 	case chat.EventSettings:
 		err = hb.onSettings(ctx)
 	case chat.EventRead, chat.EventMembers:
+		hb.unread.forget(ev)
 		for _, c := range hb.consoles.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
 		}
@@ -243,7 +245,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 	var unread map[int64]int64
 	if len(listed) > 0 && conv.Kind != chat.Direct {
 		var err error
-		if unread, err = db.Unread(ctx, conv.ID, listed); err != nil {
+		if unread, err = hb.unread.after(ctx, db, msg, listed); err != nil {
 			return err
 		}
 	}
@@ -266,6 +268,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 
 func (hb *hub) resync() {
 	hb.h.DB.ForgetSettings() // the bus may have missed their change
+	hb.unread.reset()
 	for _, c := range hb.consoles.All() {
 		c.conn.Enqueue(c.resync())
 	}

@@ -78,9 +78,66 @@ func TestTwoClientsChatLive(t *testing.T) {
 		t.Fatalf("list item still shows unread after reading:\n%s", upd)
 	}
 	agentUser, _, _ := k.db.MemberByEmail(context.Background(), agentEmail)
-	if unread, err := k.db.Unread(context.Background(), conv.ID, []int64{agentUser.ID}); err != nil || unread[agentUser.ID] != 0 {
+	if unread, err := k.db.Unread(context.Background(), conv.ID, last.LastSeq, []int64{agentUser.ID}); err != nil || unread[agentUser.ID] != 0 {
 		t.Fatalf("agent's unread after reading = %v, %v; want 0", unread, err)
 	}
+}
+
+// TestUnreadFollowsEveryMessage: the console's unread count rises with each
+// message, drops to nothing when the agent writes or reads, and counts what
+// came while the console was closed.
+func TestUnreadFollowsEveryMessage(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	agent := k.agent()
+	console := agent.console()
+	console.send(map[string]any{"type": "resume"})
+	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	token := k.visitorToken()
+	visitor := k.liveWidget(token)
+	n := 0
+	// say has the visitor write, and waits for the console's list item to
+	// show it with want unread. (An event handled meanwhile may show the
+	// count as it was at its own message: the last one shown is right.)
+	say := func(want int) {
+		t.Helper()
+		n++
+		body := fmt.Sprintf("question %d", n)
+		visitor.send(map[string]any{"type": "send", "client_msg_id": fmt.Sprint("q", n), "body": body})
+		console.waitForAll(`data-testid="preview">`+body+`<`, fmt.Sprintf(`data-testid="unread">%d<`, want))
+	}
+	for want := 1; want <= 3; want++ {
+		say(want)
+	}
+	conv := visitorConversation(t, k.db, token)
+	console.send(map[string]any{"type": "resume", "conversation_id": conv.ID, "seq": 0})
+	console.send(map[string]any{"type": "send", "conversation_id": conv.ID, "client_msg_id": "a1", "body": "an answer"})
+	// Writing read it.
+	if f := console.waitFor(`data-testid="preview">an answer<`); strings.Contains(f, `data-testid="unread"`) {
+		t.Fatalf("the agent's own answer left something unread:\n%s", f)
+	}
+	console.send(map[string]any{"type": "resume"}) // no chat open, so none is read as it comes
+	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	say(1)
+
+	// What comes while no console is open is counted when one is again.
+	console.ws.Close(websocket.StatusNormalClosure, "")
+	visitor.send(map[string]any{"type": "send", "client_msg_id": "away", "body": "while you were away"})
+	visitor.waitFor(`data-ack="away"`)
+	console = agent.console()
+	console.send(map[string]any{"type": "resume"})
+	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	say(3)
+
+	last, err := k.db.Conversation(context.Background(), conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	console.send(map[string]any{"type": "read", "conversation_id": conv.ID, "seq": last.LastSeq})
+	if f := console.waitFor(fmt.Sprintf(`data-target="#conv-%d" data-swap="outerHTML"`, conv.ID)); strings.Contains(f, `data-testid="unread"`) {
+		t.Fatalf("read, the list item still shows unread:\n%s", f)
+	}
+	say(1)
 }
 
 func TestResumeAfterDrop(t *testing.T) {

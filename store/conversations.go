@@ -217,12 +217,13 @@ func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
 }
 
 // Unread returns, for each of userIDs, how many of other people's text
-// messages in conversation id they have not read, up to chat.UnreadCap.
-func (db *DB) Unread(ctx context.Context, id int64, userIDs []int64) (map[int64]int64, error) {
+// messages in conversation id up to seq upTo they have not read, up to
+// chat.UnreadCap.
+func (db *DB) Unread(ctx context.Context, id, upTo int64, userIDs []int64) (map[int64]int64, error) {
 	rows, err := db.pool.Query(ctx, `SELECT u.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = $1
-		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.type = 'text' AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped)
+		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.seq <= $4 AND m.type = 'text' AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped)
 		FROM unnest($2::bigint[]) u(id)
-		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs, chat.UnreadCap)
+		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs, chat.UnreadCap, upTo)
 	if err != nil {
 		return nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
 	}

@@ -324,20 +324,25 @@ func TestAccessAndUnread(t *testing.T) {
 	if err := f.db.MarkRead(ctx, f.conv.ID, f.agent.ID, 99); err != nil {
 		t.Fatal(err)
 	}
-	unread, err := f.db.Unread(ctx, f.conv.ID, []int64{f.agent.ID, f.visitor.ID, stranger.ID})
+	unread, err := f.db.Unread(ctx, f.conv.ID, 1<<40, []int64{f.agent.ID, f.visitor.ID, stranger.ID})
 	if err != nil || unread[f.agent.ID] != 0 || unread[f.visitor.ID] != 0 || unread[stranger.ID] != 1 {
 		t.Fatalf("Unread = %v, %v; want the agent and the visitor at 0, a non-member at 1", unread, err)
 	}
 	// The agent's reply is unread for the visitor; routing's system lines are unread for nobody.
-	if _, _, err := f.db.SendMessage(ctx, store.Send{ConversationID: f.conv.ID, SenderID: f.agent.ID, Body: "hi"}); err != nil {
+	reply, _, err := f.db.SendMessage(ctx, store.Send{ConversationID: f.conv.ID, SenderID: f.agent.ID, Body: "hi"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.db.Resolve(ctx, f.conv.ID, f.agent.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	unread, err = f.db.Unread(ctx, f.conv.ID, []int64{f.agent.ID, f.visitor.ID})
+	unread, err = f.db.Unread(ctx, f.conv.ID, 1<<40, []int64{f.agent.ID, f.visitor.ID})
 	if err != nil || unread[f.agent.ID] != 0 || unread[f.visitor.ID] != 1 {
 		t.Fatalf("after a reply and a resolve: Unread = %v, %v; want agent 0, visitor 1", unread, err)
+	}
+	// Counted up to the message before the reply, nothing is unread.
+	if unread, err = f.db.Unread(ctx, f.conv.ID, reply.Seq-1, []int64{f.visitor.ID}); err != nil || unread[f.visitor.ID] != 0 {
+		t.Fatalf("Unread up to seq %d = %v, %v; want the visitor at 0", reply.Seq-1, unread, err)
 	}
 	if s, err := f.db.Summary(ctx, f.conv.ID, chat.Viewer{UserID: f.visitor.ID}); err != nil || s.Unread != 1 || s.LastMessage.Body != "hi" {
 		t.Fatalf("visitor's summary: %+v, %v; want 1 unread and the reply as the preview", s, err)

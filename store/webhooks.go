@@ -134,6 +134,13 @@ func eventsDeliveries(evs []webhookEvent) (statement, error) {
 		}
 		names[i], payloads[i] = e.event, string(data)
 	}
+	if len(evs) == 1 {
+		// PostgreSQL plans the statement with arrays anew on every run, as
+		// their length changes its costs; this one keeps its plan.
+		return statement{sql: `INSERT INTO webhook_deliveries (webhook_id, event, payload)
+			SELECT w.id, $1, $2::json FROM webhooks w WHERE w.enabled AND $1 = ANY (w.events) ORDER BY w.id`,
+			args: []any{names[0], payloads[0]}}, nil
+	}
 	return statement{sql: `INSERT INTO webhook_deliveries (webhook_id, event, payload)
 		SELECT w.id, e.event, e.payload::json FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e (event, payload, n)
 		JOIN webhooks w ON w.enabled AND e.event = ANY (w.events) ORDER BY e.n, w.id`, args: []any{names, payloads}}, nil
