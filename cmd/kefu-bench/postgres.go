@@ -57,7 +57,7 @@ func startPostgres(ctx context.Context, dir string) (*postgres, error) {
 	server, err := localpg.Start(ctx, localpg.Options{
 		DataDir:  filepath.Join(p.dir, "pg"),
 		Logger:   slog.New(slog.DiscardHandler),
-		Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements", "max_connections": "200"},
+		Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track_planning": "on", "max_connections": "200"},
 	})
 	if err != nil {
 		p.removeDir()
@@ -144,7 +144,8 @@ func (p *postgres) openDatabase(ctx context.Context) (*store.DB, string, error) 
 type statement struct {
 	query string
 	calls int64
-	ms    float64 // total execution time
+	ms    float64 // total time: planning and execution
+	plan  float64 // of it, planning
 }
 
 // statementReport is what pg_stat_statements saw while messages were sent.
@@ -175,15 +176,15 @@ func (p *postgres) statements(ctx context.Context, dbURL string) (*statementRepo
 	}
 	r := &statementReport{}
 	err = p.admin(ctx, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, `SELECT s.query, s.calls, s.total_exec_time
+		rows, err := conn.Query(ctx, `SELECT s.query, s.calls, s.total_exec_time + s.total_plan_time, s.total_plan_time
 			FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-			WHERE d.datname = $1 ORDER BY s.total_exec_time DESC`, cfg.Database)
+			WHERE d.datname = $1 ORDER BY s.total_exec_time + s.total_plan_time DESC`, cfg.Database)
 		if err != nil {
 			return err
 		}
 		r.statements, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (statement, error) {
 			var s statement
-			err := row.Scan(&s.query, &s.calls, &s.ms)
+			err := row.Scan(&s.query, &s.calls, &s.ms, &s.plan)
 			s.query = strings.Join(strings.Fields(s.query), " ")
 			return s, err
 		})

@@ -83,13 +83,14 @@ func (s *statementReport) perMessage(calls int64) float64 {
 // table lists up to limit statements, most time first, each cut to width characters.
 func (s *statementReport) table(w io.Writer, limit, width int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "per message\ttime %\tµs each\t statement")
+	fmt.Fprintln(tw, "per message\ttime %\tµs each\tof it planning\t statement")
 	for _, st := range s.statements[:min(len(s.statements), limit)] {
 		q := st.query
 		if width < math.MaxInt {
 			q = shorten(elideColumns(q), width)
 		}
-		fmt.Fprintf(tw, "%.2f\t%.1f\t%.0f\t %s\n", s.perMessage(st.calls), 100*st.ms/max(s.totalMS, 1e-9), 1000*st.ms/float64(max(st.calls, 1)), q)
+		calls := float64(max(st.calls, 1))
+		fmt.Fprintf(tw, "%.2f\t%.1f\t%.0f\t%.0f\t %s\n", s.perMessage(st.calls), 100*st.ms/max(s.totalMS, 1e-9), 1000*st.ms/calls, 1000*st.plan/calls, q)
 	}
 	tw.Flush()
 }
