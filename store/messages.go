@@ -114,11 +114,10 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 	if settings.SupportOpen() != nil || settings.MayStart(s.SenderID, chat.Team, chat.Ties{}) != nil {
 		return msg, false, false, nil
 	}
-	err = db.inTx(ctx, func(tx *txn) error {
-		msg, err = insertInto(ctx, tx, s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
-			AND (SELECT version FROM settings_version) = $9`, s.SenderID, version)
-		return err
-	})
+	in := newInsertion(s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
+		AND (SELECT version FROM settings_version) = $9`, s.SenderID, version)
+	err = db.inTwoRoundTrips(ctx, in.statement, in.scan, in.then)
+	msg = in.msg
 	if errors.Is(err, pgx.ErrNoRows) {
 		// None open, or the settings changed: the whole way reads them again.
 		db.known.forget()
@@ -223,8 +222,31 @@ func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 // condition on conversations with $1 as key, and $9 as extra when given.
 // No conversation picked is pgx.ErrNoRows.
 func insertInto(ctx context.Context, tx *txn, s Send, where string, key any, extra ...any) (chat.Message, error) {
-	m := chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID, Type: s.Type, Body: s.Body,
-		Code: s.Code, Args: s.Args}
+	in := newInsertion(s, where, key, extra...)
+	if err := in.scan(tx.QueryRow(ctx, in.sql, in.args...)); err != nil {
+		return in.msg, err
+	}
+	rest, err := in.then(tx)
+	if err != nil {
+		return in.msg, err
+	}
+	return in.msg, execAll(ctx, tx, rest...)
+}
+
+// insertion is the statement of insertInto, and what it learns.
+type insertion struct {
+	statement
+	msg       chat.Message
+	conv      chat.Conversation
+	by, peer  chat.User
+	id        *int64
+	createdAt *time.Time
+}
+
+func newInsertion(s Send, where string, key any, extra ...any) *insertion {
+	in := &insertion{msg: chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID,
+		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args}}
+	m := &in.msg
 	if m.Type == "" {
 		m.Type = chat.Text
 	}
@@ -243,14 +265,11 @@ func insertInto(ctx context.Context, tx *txn, s Send, where string, key any, ext
 	if m.Args == nil {
 		m.Args = []string{}
 	}
-	var id *int64
-	var createdAt *time.Time
-	var by, peer chat.User
-	args := append([]any{key, sender, m.Type == chat.Text, clientMsgID, m.Type, m.Body, code, m.Args}, extra...)
-	conv, err := scanConversation(tx.QueryRow(ctx, `WITH c AS (
+	in.args = append([]any{key, sender, m.Type == chat.Text, clientMsgID, m.Type, m.Body, code, m.Args}, extra...)
+	in.sql = `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
-			WHERE `+where+` RETURNING *),
+			WHERE ` + where + ` RETURNING *),
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
 			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8 FROM c
@@ -260,28 +279,43 @@ func insertInto(ctx context.Context, tx *txn, s Send, where string, key any, ext
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
 			SELECT m.conversation_id, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
 			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq))
-		SELECT `+conversationColumns+`, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
+		SELECT ` + conversationColumns + `, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
 			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, '')
-		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id`, args...),
-		&id, &createdAt, &by.Kind, &by.Name, &by.Email, &peer.ID, &peer.Kind, &peer.Name, &peer.Email)
+		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id`
+	return in
+}
+
+// scan reads the statement's row: a stored message, or errDuplicate when
+// its client message id was stored before.
+func (in *insertion) scan(row pgx.Row) error {
+	var err error
+	in.conv, err = scanConversation(row, &in.id, &in.createdAt, &in.by.Kind, &in.by.Name, &in.by.Email,
+		&in.peer.ID, &in.peer.Kind, &in.peer.Name, &in.peer.Email)
 	if err != nil {
-		return m, err
+		return err
 	}
-	m.ConversationID, m.Seq = conv.ID, conv.LastSeq
-	if id == nil {
-		return m, errDuplicate
+	m := &in.msg
+	m.ConversationID, m.Seq = in.conv.ID, in.conv.LastSeq
+	if in.id == nil {
+		return errDuplicate
 	}
-	m.ID, m.CreatedAt = *id, *createdAt
-	if s.SenderID != 0 {
-		by.ID = s.SenderID
-		m.SenderName = by.DisplayName()
+	m.ID, m.CreatedAt = *in.id, *in.createdAt
+	if m.SenderID != 0 {
+		in.by.ID = m.SenderID
+		m.SenderName = in.by.DisplayName()
 	}
-	// Each is nothing when no one is subscribed, decided inside its statement.
-	webhooks, err := messageCreatedDeliveries(m)
+	return nil
+}
+
+// then is what follows a stored message in its transaction: its webhook
+// deliveries, pushes and event, each nothing when no one is subscribed,
+// decided inside its statement.
+func (in *insertion) then(tx *txn) ([]statement, error) {
+	webhooks, err := messageCreatedDeliveries(in.msg)
 	if err != nil {
-		return m, err
+		return nil, err
 	}
-	return m, execAll(ctx, tx, webhooks, pushes(messagePush(m)), announce(tx, deliveredEvent(m, conv, peer)))
+	return []statement{webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in.msg, in.conv, in.peer))}, nil
 }
 
 // messageEvent announces that m is stored.

@@ -160,6 +160,60 @@ func (db *DB) inTx(ctx context.Context, f func(tx *txn) error) error {
 	return err
 }
 
+// inTwoRoundTrips runs, in one transaction, a first statement whose row
+// scan reads, and the statements then makes of it: BEGIN goes with the
+// first and COMMIT with the rest, so that the transaction costs two round
+// trips where inTx takes four. Once it has committed, the events then
+// announced go to the publisher, as with inTx.
+func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pgx.Row) error,
+	then func(tx *txn) ([]statement, error)) (err error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	begun := false
+	defer func() {
+		if err != nil && begun && !conn.Conn().IsClosed() {
+			// A connection that cannot say ROLLBACK is not given back open.
+			if _, rbErr := conn.Exec(ctx, "ROLLBACK"); rbErr != nil {
+				conn.Conn().Close(ctx)
+			}
+		}
+	}()
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	b.Queue(first.sql, first.args...).QueryRow(scan)
+	begun = true
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return err
+	}
+	t := &txn{publisher: db.publisher}
+	rest, err := then(t)
+	if err != nil {
+		return err
+	}
+	b = pgx.Batch{}
+	for _, s := range rest {
+		if s.sql != "" {
+			b.Queue(s.sql, s.args...)
+		}
+	}
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() == "ROLLBACK" { // what COMMIT says in a transaction that failed
+			return pgx.ErrTxCommitRollback
+		}
+		return nil
+	})
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return err
+	}
+	for _, payload := range t.events {
+		db.publisher.Publish(payload)
+	}
+	return nil
+}
+
 // notify announces ev on the bus: delivered at commit, and not at all on
 // rollback. As with NOTIFY, an event announced twice in one transaction is
 // delivered once.
