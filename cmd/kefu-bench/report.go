@@ -71,6 +71,7 @@ const statementsShown = 12
 func (b *bench) printStatements(w io.Writer, s *statementReport) {
 	fmt.Fprintf(w, "\nStatements per message under R1 load (%d clients, pg_stat_statements): %.1f, of which %.1f BEGIN/COMMIT/ROLLBACK\n",
 		b.profile.clients, s.perMessage(s.calls), s.perMessage(s.txControl))
+	fmt.Fprintln(w, "(pg_stat_statements does not see a BEGIN or COMMIT sent in one batch with other statements, as the hot path sends them)")
 	fmt.Fprintf(w, "(%d messages stored; %d deliveries had reached the console when the statements were read; all statements: %s)\n",
 		s.messages, s.delivered, s.path)
 	s.table(w, statementsShown, 110)
