@@ -46,6 +46,8 @@ type Config struct {
 	Webhook webhook.Config
 	// Live tunes every WebSocket; zero means live.DefaultOptions.
 	Live live.Options
+	// Language is what kefu speaks to a reader it knows no language of ("": i18n.Default).
+	Language string
 	// Deliver runs the push and webhook workers, which send what the
 	// outboxes hold. Tests that drive the workers' rounds themselves leave it off.
 	Deliver bool
@@ -113,6 +115,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Now:      cfg.Now,
 		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait},
 		Metrics:  m,
+		Language: cfg.Language,
 	})
 	if a.nats != nil {
 		a.bus = a.nats

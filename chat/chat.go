@@ -26,6 +26,8 @@ type User struct {
 	SiteID     int64
 	ExternalID string
 	Avatar     string
+	// Language is a member's own choice of language ("": their browser's).
+	Language string
 }
 
 // DisplayName is the name shown beside the user's messages.

@@ -3,6 +3,8 @@
 package config
 
 import (
+	"github.com/kefu-im/kefu/i18n"
+
 	"errors"
 	"fmt"
 	"net"
@@ -61,6 +63,9 @@ type Config struct {
 	// NATSURL names the NATS server(s) that carry the bus between instances
 	// (KEFU_NATS_URL, comma-separated); empty means PostgreSQL's LISTEN/NOTIFY.
 	NATSURL string
+	// Language is what kefu speaks to a reader whose own choice and browser
+	// say nothing it speaks (KEFU_LANGUAGE: en or zh-CN; default en).
+	Language string
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -106,6 +111,10 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, &Error{"KEFU_DB_POOL", fmt.Sprintf("%q is not a number of connections from 1 to %d", v, maxDBPool)}
 		}
 		c.DBPool = n
+	}
+	c.Language = or(strings.TrimSpace(getenv("KEFU_LANGUAGE")), i18n.Default)
+	if !i18n.Supported(c.Language) {
+		return c, &Error{"KEFU_LANGUAGE", fmt.Sprintf("%q is not a language kefu speaks (en, zh-CN)", c.Language)}
 	}
 	dir := or(getenv("KEFU_DATA_DIR"), "data")
 	if c.DataDir, err = filepath.Abs(dir); err != nil {

@@ -4,6 +4,8 @@
 package handlers
 
 import (
+	"github.com/kefu-im/kefu/i18n"
+
 	"context"
 	"log/slog"
 	"net/http"
@@ -36,6 +38,9 @@ type Deps struct {
 	Routing Routing
 	// Metrics counts messages stored and delivered, sockets and takes (nil: nothing).
 	Metrics *metrics.Metrics
+	// Language is what kefu speaks to a reader whose own choice and browser
+	// name no language it speaks ("": i18n.Default).
+	Language string
 }
 
 // Routing is what the handlers must know of routing: values the dispatcher
@@ -61,6 +66,9 @@ func New(d Deps) *Handler {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Language == "" {
+		d.Language = i18n.Default
 	}
 	h := &Handler{Deps: d}
 	h.hub = newHub(h)

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/kefu-im/kefu/i18n"
+
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -150,6 +152,16 @@ type account struct {
 
 func (a account) viewer() chat.Viewer { return chat.Viewer{UserID: a.ID, IsAgent: a.Agent} }
 
+// language gives the request the words of its reader's browser
+// (Accept-Language), else the instance's; a signed-in member's own choice
+// replaces them (signedIn), and a widget's the site's or the embed line's.
+func (h *Handler) language(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := i18n.For(i18n.Match(r.Header.Get("Accept-Language"), h.Language))
+		next.ServeHTTP(w, r.WithContext(i18n.With(r.Context(), l)))
+	})
+}
+
 // signedIn lets through members with a live session; the session of a
 // disabled member, or one from before their password was reset, is
 // destroyed on their next request. Without one, a browser is sent to sign
@@ -170,7 +182,11 @@ func (h *Handler) signedIn(next http.Handler) http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey, acct)))
+		ctx := context.WithValue(r.Context(), viewerKey, acct)
+		if acct.Language != "" { // their own choice, over their browser's
+			ctx = i18n.With(ctx, i18n.For(acct.Language))
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -14,7 +14,7 @@ import (
 // or a session cookie (member, agent, admin).
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, h.securityHeaders)
+	r.Use(middleware.Recoverer, h.securityHeaders, h.language)
 
 	// Public, no session.
 	r.Get("/healthz", h.healthShow)

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/kefu-im/kefu/i18n"
+
 	"context"
 	"fmt"
 	"slices"
@@ -16,7 +18,7 @@ var userColumns = userColumnsOf("users")
 // userColumnsOf is the column list scanUser reads, from the users table under alias t.
 func userColumnsOf(t string) string {
 	return fmt.Sprintf("%[1]s.id, %[1]s.kind, coalesce(%[1]s.email, ''), %[1]s.name, %[1]s.is_admin, %[1]s.disabled_at, "+
-		"coalesce(%[1]s.site_id, 0), coalesce(%[1]s.external_id, ''), %[1]s.avatar", t)
+		"coalesce(%[1]s.site_id, 0), coalesce(%[1]s.external_id, ''), %[1]s.avatar, coalesce(%[1]s.language, '')", t)
 }
 
 // scanUser scans userColumns, then extra.
@@ -27,7 +29,7 @@ func scanUser(row pgx.Row, extra ...any) (chat.User, error) {
 }
 
 func userFields(u *chat.User) []any {
-	return []any{&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &u.SiteID, &u.ExternalID, &u.Avatar}
+	return []any{&u.ID, &u.Kind, &u.Email, &u.Name, &u.IsAdmin, &u.DisabledAt, &u.SiteID, &u.ExternalID, &u.Avatar, &u.Language}
 }
 
 // User returns the user with id.
@@ -75,6 +77,26 @@ func (db *DB) SessionUser(ctx context.Context, id int64) (chat.User, int, error)
 		return u, 0, fmt.Errorf("store: session user %d: %w", id, mapErr(err))
 	}
 	return u, epoch, nil
+}
+
+// SetLanguage records userID's choice of language, one of i18n.Languages;
+// "" follows their browser again.
+func (db *DB) SetLanguage(ctx context.Context, userID int64, lang string) error {
+	var l *string
+	if lang != "" {
+		if !i18n.Supported(lang) {
+			return fmt.Errorf("store: language of user %d: %w", userID, &chat.ValidationError{Field: "language", Message: "not a language kefu speaks"})
+		}
+		l = &lang
+	}
+	tag, err := db.pool.Exec(ctx, "UPDATE users SET language = $2 WHERE id = $1", userID, l)
+	if err != nil {
+		return fmt.Errorf("store: language of user %d: %w", userID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: language of user %d: %w", userID, chat.ErrNotFound)
+	}
+	return nil
 }
 
 // NewMember is what CreateMember needs.

@@ -219,7 +219,8 @@ func appConfig(cfg config.Config, databaseURL string) app.Config {
 	pushes.Grace, pushes.Quiet, pushes.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
 	hooks := webhook.DefaultConfig
 	hooks.AllowPrivate = cfg.WebhookPrivate
-	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks, Deliver: true}
+	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks,
+		Language: cfg.Language, Deliver: true}
 }
 
 // database is kefu's PostgreSQL: the pool, its address for the bus, and the
