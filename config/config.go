@@ -114,7 +114,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.Language = or(strings.TrimSpace(getenv("KEFU_LANGUAGE")), i18n.Default)
 	if !i18n.Supported(c.Language) {
-		return c, &Error{"KEFU_LANGUAGE", fmt.Sprintf("%q is not a language kefu speaks (en, zh-CN)", c.Language)}
+		codes := make([]string, len(i18n.Languages))
+		for i, l := range i18n.Languages {
+			codes[i] = l.Code
+		}
+		return c, &Error{"KEFU_LANGUAGE", fmt.Sprintf("%q is not a language kefu speaks (%s)", c.Language, strings.Join(codes, ", "))}
 	}
 	dir := or(getenv("KEFU_DATA_DIR"), "data")
 	if c.DataDir, err = filepath.Abs(dir); err != nil {

@@ -1,7 +1,8 @@
 // Package i18n is every word kefu shows, in the reader's language: one
 // message catalog per language (catalog/en.json, catalog/zh-CN.json), read
 // with go-i18n, which also knows each language's plural rules. A third
-// language is a third catalog and its line in Languages.
+// language is a third catalog and nothing else: its file's name is the
+// language's code, and its "language.name" what a menu calls it.
 //
 // Views and handlers look words up by id through the Localizer that the
 // request's context carries (T, N); code outside a request makes one for
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -28,8 +30,9 @@ type Language struct {
 	Name string // in itself, for a language menu
 }
 
-// Languages are those kefu speaks, the fallback first.
-var Languages = []Language{{Code: "en", Name: "English"}, {Code: "zh-CN", Name: "简体中文"}}
+// Languages are those kefu speaks, as its catalogs say: the fallback
+// first, then the others by code.
+var Languages = languages()
 
 // Default is the language of a reader kefu knows nothing about, unless the
 // instance says otherwise (KEFU_LANGUAGE).
@@ -63,6 +66,48 @@ func load() {
 		tags[i] = language.MustParse(l.Code)
 	}
 	matcher = language.NewMatcher(tags)
+}
+
+// languages reads the languages off the catalogs' file names
+// ("<code>.json", or "<part>.<code>.json") and their "language.name".
+func languages() []Language {
+	files, err := fs.Glob(catalogs, "catalog/*.json")
+	if err != nil {
+		panic(err)
+	}
+	codes := []string{Default}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		code := name[strings.LastIndex(name, ".")+1:]
+		if !slices.Contains(codes, code) {
+			codes = append(codes, code)
+		}
+	}
+	slices.Sort(codes[1:])
+	out := make([]Language, len(codes))
+	for i, code := range codes {
+		out[i] = Language{Code: code, Name: nameOf(code)}
+	}
+	return out
+}
+
+// nameOf is the language's "language.name" in its own catalog, else its code.
+func nameOf(code string) string {
+	files, _ := fs.Glob(catalogs, "catalog/*.json")
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		if name != code && !strings.HasSuffix(name, "."+code) {
+			continue
+		}
+		b, _ := catalogs.ReadFile(f)
+		var m map[string]any
+		if json.Unmarshal(b, &m) == nil {
+			if s, ok := m["language.name"].(string); ok {
+				return s
+			}
+		}
+	}
+	return code
 }
 
 // Supported reports whether code names a language kefu speaks, exactly.
