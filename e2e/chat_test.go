@@ -163,19 +163,20 @@ func hostPage(t *testing.T, kefuOrigin string) string {
 	return strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/"
 }
 
-// startBrowser starts a headless Chromium whose life ends with ctx.
-func startBrowser(t *testing.T, ctx context.Context) context.Context {
+// startBrowser starts a headless Chromium whose life ends with ctx; opts
+// come after kefu's defaults (a language, say).
+func startBrowser(t *testing.T, ctx context.Context, opts ...chromedp.ExecAllocatorOption) context.Context {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("no chromium on PATH (%v): `make test` installs it", err)
 	}
-	alloc, cancel := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path),
+	alloc, cancel := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
 		// Sound only after the person has used the page, as desktop browsers do.
 		chromedp.Flag("autoplay-policy", "document-user-activation-required"),
-		chromedp.WindowSize(1280, 800)) // and a fresh user data dir that chromedp removes
+		chromedp.WindowSize(1280, 800)}, opts...)...) // and a fresh user data dir that chromedp removes
 	t.Cleanup(cancel)
 	browser, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
