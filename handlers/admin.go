@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/admin"
 )
 
@@ -45,7 +46,8 @@ func (h *Handler) confirmed(w http.ResponseWriter, r *http.Request, section, fal
 		return true
 	}
 	if wantsJSON(r) {
-		h.fail(w, r, chat.Invalid("confirm", "This change cannot be taken back: send confirm=1 to make it."))
+		ctx := r.Context()
+		h.fail(w, r, chat.Invalid("confirm", i18n.T(ctx, "admin.confirmRequired")))
 		return false
 	}
 	a, err := ask()

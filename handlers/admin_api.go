@@ -5,12 +5,14 @@ package handlers
 // webhook's newest deliveries.
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/admin"
 )
@@ -127,35 +129,36 @@ func (h *Handler) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Sessions.Put(ctx, sessionNewAPIKey, key)
 	h.Sessions.Put(ctx, sessionNewAPIKeyName, k.Name)
-	h.adminDone(w, r, "Created the key "+k.Name+". Copy it now: it is shown only once.", "/admin/api")
+	h.adminDone(w, r, i18n.T(ctx, "admin.api.keyCreated", "Name", k.Name), "/admin/api")
 }
 
 // adminAPIKeyRevoke stops a key from working, at once.
 func (h *Handler) adminAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	if !h.confirmed(w, r, admin.SectionAPI, "/admin/api", func() (admin.Ask, error) {
-		keys, err := h.DB.APIKeys(r.Context())
+		keys, err := h.DB.APIKeys(ctx)
 		if err != nil {
 			return admin.Ask{}, err
 		}
 		for _, k := range keys {
 			if k.ID == id {
-				return admin.AskRevokeKey(k.Name), nil
+				return admin.AskRevokeKey(ctx, k.Name), nil
 			}
 		}
 		return admin.Ask{}, chat.ErrNotFound
 	}) {
 		return
 	}
-	if err := h.DB.RevokeAPIKey(r.Context(), accountFrom(r.Context()).ID, id); err != nil {
+	if err := h.DB.RevokeAPIKey(ctx, accountFrom(ctx).ID, id); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, "Revoked the key: it no longer works.", "/admin/api")
+	h.adminDone(w, r, i18n.T(ctx, "admin.api.keyRevoked"), "/admin/api")
 }
 
 // adminWebhookCreate adds an enabled webhook with a secret kefu generates.
@@ -175,62 +178,67 @@ func (h *Handler) adminWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		h.renderAPI(w, r, http.StatusBadRequest, admin.APIKeyForm{}, form)
 		return
 	}
-	h.adminDone(w, r, "Added the webhook. Its signing secret is under it.", "/admin/api")
+	h.adminDone(w, r, i18n.T(ctx, "admin.api.hookAdded"), "/admin/api")
 }
 
 // adminWebhookSecretUpdate gives a webhook a new secret; receivers must switch to it.
 func (h *Handler) adminWebhookSecretUpdate(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Rotated the secret: every delivery from now on is signed with the new one.", admin.AskRotateWebhookSecret,
+	ctx := r.Context()
+	h.webhookChange(w, r, i18n.T(ctx, "admin.api.hookRotated"), admin.AskRotateWebhookSecret,
 		func(actorID, id int64) error {
-			return h.DB.RotateWebhookSecret(r.Context(), actorID, id, webhookSecretPrefix+auth.NewToken())
+			return h.DB.RotateWebhookSecret(ctx, actorID, id, webhookSecretPrefix+auth.NewToken())
 		})
 }
 
 // adminWebhookEnable resumes a webhook's deliveries, those that waited included.
 func (h *Handler) adminWebhookEnable(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Enabled the webhook.", nil, func(actorID, id int64) error {
-		return h.DB.SetWebhookEnabled(r.Context(), actorID, id, true)
+	ctx := r.Context()
+	h.webhookChange(w, r, i18n.T(ctx, "admin.api.hookEnabled"), nil, func(actorID, id int64) error {
+		return h.DB.SetWebhookEnabled(ctx, actorID, id, true)
 	})
 }
 
 // adminWebhookDisable pauses a webhook: no new events; pending deliveries wait.
 func (h *Handler) adminWebhookDisable(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Disabled the webhook.", nil, func(actorID, id int64) error {
-		return h.DB.SetWebhookEnabled(r.Context(), actorID, id, false)
+	ctx := r.Context()
+	h.webhookChange(w, r, i18n.T(ctx, "admin.api.hookDisabled"), nil, func(actorID, id int64) error {
+		return h.DB.SetWebhookEnabled(ctx, actorID, id, false)
 	})
 }
 
 // adminWebhookRemove deletes a webhook with its deliveries.
 func (h *Handler) adminWebhookRemove(w http.ResponseWriter, r *http.Request) {
-	h.webhookChange(w, r, "Deleted the webhook.", admin.AskDeleteWebhook, func(actorID, id int64) error {
-		return h.DB.DeleteWebhook(r.Context(), actorID, id)
+	ctx := r.Context()
+	h.webhookChange(w, r, i18n.T(ctx, "admin.api.hookDeleted"), admin.AskDeleteWebhook, func(actorID, id int64) error {
+		return h.DB.DeleteWebhook(ctx, actorID, id)
 	})
 }
 
 // webhookChange applies change to webhook {id}, then back to the page with
 // notice. With ask, the change is confirmed first, the webhook named by its URL.
-func (h *Handler) webhookChange(w http.ResponseWriter, r *http.Request, notice string, ask func(url string) admin.Ask,
-	change func(actorID, id int64) error) {
+func (h *Handler) webhookChange(w http.ResponseWriter, r *http.Request, notice string,
+	ask func(ctx context.Context, url string) admin.Ask, change func(actorID, id int64) error) {
+	ctx := r.Context()
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	if ask != nil && !h.confirmed(w, r, admin.SectionAPI, "/admin/api", func() (admin.Ask, error) {
-		hooks, err := h.DB.Webhooks(r.Context())
+		hooks, err := h.DB.Webhooks(ctx)
 		if err != nil {
 			return admin.Ask{}, err
 		}
 		for _, hk := range hooks {
 			if hk.ID == id {
-				return ask(hk.URL), nil
+				return ask(ctx, hk.URL), nil
 			}
 		}
 		return admin.Ask{}, chat.ErrNotFound
 	}) {
 		return
 	}
-	if err := change(accountFrom(r.Context()).ID, id); err != nil {
+	if err := change(accountFrom(ctx).ID, id); err != nil {
 		h.fail(w, r, err)
 		return
 	}

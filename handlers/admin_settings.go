@@ -5,12 +5,15 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/admin"
@@ -42,42 +45,45 @@ func (h *Handler) adminSettingsShow(w http.ResponseWriter, r *http.Request) {
 
 // adminPushUpdate sets whether notifications leave message text out.
 func (h *Handler) adminPushUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	hide := r.PostFormValue("hide") == "1"
-	if err := h.DB.SetPushHideText(r.Context(), accountFrom(r.Context()).ID, hide); err != nil {
+	if err := h.DB.SetPushHideText(ctx, accountFrom(ctx).ID, hide); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	notice := "Notifications show a preview of the message."
+	notice := i18n.T(ctx, "admin.settings.previewOn")
 	if hide {
-		notice = "Notifications no longer show message text."
+		notice = i18n.T(ctx, "admin.settings.previewOff")
 	}
 	h.adminDone(w, r, notice, "/admin/settings")
 }
 
 // adminVAPIDRotate replaces the push keys; every device must subscribe again.
 func (h *Handler) adminVAPIDRotate(w http.ResponseWriter, r *http.Request) {
-	if !h.confirmed(w, r, admin.SectionSettings, "/admin/settings", asking(admin.AskRotatePushKeys())) {
+	ctx := r.Context()
+	if !h.confirmed(w, r, admin.SectionSettings, "/admin/settings", asking(admin.AskRotatePushKeys(ctx))) {
 		return
 	}
-	if _, err := push.RotateKeys(r.Context(), h.DB, accountFrom(r.Context()).ID); err != nil {
+	if _, err := push.RotateKeys(ctx, h.DB, accountFrom(ctx).ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, "The push keys are new. Every device must enable notifications again.", "/admin/settings")
+	h.adminDone(w, r, i18n.T(ctx, "admin.settings.vapidRotated"), "/admin/settings")
 }
 
 // adminGradeUpdate sets conversation_grade.
 func (h *Handler) adminGradeUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	grade, err := strconv.Atoi(r.PostFormValue("grade"))
 	if err != nil {
-		h.fail(w, r, chat.Invalid("grade", "Choose a conversation grade: 0, 100 or 200."))
+		h.fail(w, r, chat.Invalid("grade", i18n.T(ctx, "admin.settings.badGrade")))
 		return
 	}
-	if err := h.DB.SetGrade(r.Context(), accountFrom(r.Context()).ID, grade); err != nil {
+	if err := h.DB.SetGrade(ctx, accountFrom(ctx).ID, grade); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, "Saved.", "/admin/settings")
+	h.adminDone(w, r, i18n.T(ctx, "admin.settings.saved"), "/admin/settings")
 }
 
 // adminAgentsUpdate sets customer_service_uids: the users ticked (mode=list), or false.
@@ -92,7 +98,7 @@ func (h *Handler) adminAgentsUpdate(w http.ResponseWriter, r *http.Request) {
 		for _, s := range r.PostForm["uid"] {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || id < 1 {
-				h.fail(w, r, chat.Invalid("uid", "Pick customer service from the list of users."))
+				h.fail(w, r, chat.Invalid("uid", i18n.T(ctx, "admin.settings.badPick")))
 				return
 			}
 			if !slices.Contains(picked, id) {
@@ -106,14 +112,14 @@ func (h *Handler) adminAgentsUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		next.IDs = keepOrder(cur.IDs, picked)
 	default:
-		h.fail(w, r, chat.Invalid("mode", "Choose a list of customer service, or no restriction (false)."))
+		h.fail(w, r, chat.Invalid("mode", i18n.T(ctx, "admin.settings.badMode")))
 		return
 	}
 	if err := h.DB.SetAgentList(ctx, accountFrom(ctx).ID, next); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, "Saved.", "/admin/settings")
+	h.adminDone(w, r, i18n.T(ctx, "admin.settings.saved"), "/admin/settings")
 }
 
 // keepOrder is picked with the ids already listed in cur first, in cur's
@@ -135,36 +141,38 @@ func keepOrder(cur, picked []int64) []int64 {
 
 // adminDefaultCapacityUpdate sets the capacity new agents start with.
 func (h *Handler) adminDefaultCapacityUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	capacity, err := parseCapacity(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.SetDefaultCapacity(r.Context(), accountFrom(r.Context()).ID, capacity); err != nil {
+	if err := h.DB.SetDefaultCapacity(ctx, accountFrom(ctx).ID, capacity); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, "Saved.", "/admin/settings")
+	h.adminDone(w, r, i18n.T(ctx, "admin.settings.saved"), "/admin/settings")
 }
 
 // adminAuditShow lists the audit log, newest first; ?before=<id> pages back.
 func (h *Handler) adminAuditShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	var before int64
 	if s := r.URL.Query().Get("before"); s != "" {
 		var err error
 		if before, err = strconv.ParseInt(s, 10, 64); err != nil || before < 1 {
-			h.fail(w, r, chat.Invalid("before", "before must be an entry number."))
+			h.fail(w, r, chat.Invalid("before", i18n.T(ctx, "admin.audit.badBefore")))
 			return
 		}
 	}
-	entries, more, err := h.DB.AuditLog(r.Context(), before, auditPageSize)
+	entries, more, err := h.DB.AuditLog(ctx, before, auditPageSize)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	p := admin.AuditProps{Frame: h.adminFrame(r)}
 	for _, e := range entries {
-		p.Entries = append(p.Entries, auditRow(e))
+		p.Entries = append(p.Entries, auditRow(ctx, e))
 	}
 	if more {
 		p.OlderURL = "/admin/audit?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
@@ -172,15 +180,36 @@ func (h *Handler) adminAuditShow(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, admin.AuditPage(p))
 }
 
-func auditRow(e store.AuditEntry) admin.AuditRow {
-	row := admin.AuditRow{At: e.At, Actor: e.ActorName, Action: e.Action, Subject: e.Subject, Old: compactJSON(e.Old), New: compactJSON(e.New)}
+func auditRow(ctx context.Context, e store.AuditEntry) admin.AuditRow {
+	row := admin.AuditRow{At: e.At, Actor: e.ActorName, Action: e.Action, Subject: auditSubject(ctx, e.Subject),
+		Old: compactJSON(e.Old), New: compactJSON(e.New)}
 	if e.ActorID == nil {
 		row.Actor = "kefu"
 	}
 	if e.SubjectName != "" {
-		row.Subject = e.SubjectName + " (" + e.Subject + ")"
+		row.Subject = e.SubjectName + " (" + row.Subject + ")"
 	}
 	return row
+}
+
+// auditSubject is what an audit entry changed, in the reader's words: a
+// record ("user 7") by its kind and number; a setting by its key.
+func auditSubject(ctx context.Context, subject string) string {
+	kind, id, ok := strings.Cut(subject, " ")
+	if !ok {
+		return subject
+	}
+	switch kind {
+	case "user":
+		return i18n.T(ctx, "admin.audit.subject.user", "ID", id)
+	case "site":
+		return i18n.T(ctx, "admin.audit.subject.site", "ID", id)
+	case "webhook":
+		return i18n.T(ctx, "admin.audit.subject.webhook", "ID", id)
+	case "api_key":
+		return i18n.T(ctx, "admin.audit.subject.apiKey", "ID", id)
+	}
+	return subject
 }
 
 // compactJSON shows a stored value on one line; none is an empty string.

@@ -6,7 +6,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/admin"
 )
@@ -68,7 +68,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 	refuse := func(err error) {
 		status, _, msg := publicError(err)
 		if errors.Is(err, chat.ErrConflict) {
-			msg = "A user with that email already exists."
+			msg = i18n.T(ctx, "admin.users.emailTaken")
 		}
 		if status == http.StatusInternalServerError {
 			h.fail(w, r, err)
@@ -77,11 +77,11 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		form.Error = msg
 		h.renderUsers(w, r, status, form)
 	}
-	if err := validateNewUser(form.Email, form.Name); err != nil {
+	if err := validateNewUser(ctx, form.Email, form.Name); err != nil {
 		refuse(err)
 		return
 	}
-	password, err := chosenPassword(r.PostFormValue("password"))
+	password, err := chosenPassword(ctx, r.PostFormValue("password"))
 	if err != nil {
 		refuse(err)
 		return
@@ -94,7 +94,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if agents.Unrestricted {
-			refuse(chat.Invalid("agent", "customer_service_uids is false (no restriction), so nobody can be made an agent. Choose a customer service list in Settings first."))
+			refuse(chat.Invalid("agent", i18n.T(ctx, "admin.users.agentsUnrestricted")))
 			return
 		}
 	}
@@ -118,30 +118,29 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		h.Sessions.Put(ctx, sessionNewPassword, password)
 		h.Sessions.Put(ctx, sessionNewPasswordFor, u.DisplayName())
 	}
-	h.adminDone(w, r, "Added "+u.DisplayName()+".", "/admin/users")
+	h.adminDone(w, r, i18n.T(ctx, "admin.users.added", "Name", u.DisplayName()), "/admin/users")
 }
 
-func validateNewUser(email, name string) error {
+func validateNewUser(ctx context.Context, email, name string) error {
 	if !chat.ValidEmail(email) {
-		return chat.Invalid("email", "Enter an email address, such as sam@example.com.")
+		return chat.Invalid("email", i18n.T(ctx, "admin.users.badEmail"))
 	}
 	if utf8.RuneCountInString(name) > chat.MaxNameChars {
-		return chat.Invalid("name", fmt.Sprintf("The name is too long: %d characters at most.", chat.MaxNameChars))
+		return chat.Invalid("name", i18n.T(ctx, "admin.users.nameTooLong", "Max", chat.MaxNameChars))
 	}
 	if !chat.ValidName(name) {
-		return chat.Invalid("name", "The name holds a character that cannot be kept. Please type it again.")
+		return chat.Invalid("name", i18n.T(ctx, "admin.users.badName"))
 	}
 	return nil
 }
 
 // chosenPassword is the password an admin typed, or a generated one when they left it blank.
-func chosenPassword(typed string) (string, error) {
+func chosenPassword(ctx context.Context, typed string) (string, error) {
 	if typed == "" {
 		return auth.RandomPassword(), nil
 	}
 	if !chat.ValidPassword(typed) {
-		return "", chat.Invalid("password", fmt.Sprintf("A password needs at least %d characters (and at most %d). Leave it blank to generate one.",
-			chat.MinPasswordChars, chat.MaxPasswordBytes))
+		return "", chat.Invalid("password", i18n.T(ctx, "admin.users.badPassword", "Min", chat.MinPasswordChars, "Max", chat.MaxPasswordBytes))
 	}
 	return typed, nil
 }
@@ -181,19 +180,19 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, disabled b
 		return
 	}
 	if disabled && u.ID == acct.ID {
-		h.fail(w, r, chat.Invalid("user", "You cannot disable your own account. Another admin can."))
+		h.fail(w, r, chat.Invalid("user", i18n.T(ctx, "admin.users.disableSelf")))
 		return
 	}
-	if disabled && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskDisable(u.DisplayName()))) {
+	if disabled && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskDisable(ctx, u.DisplayName()))) {
 		return
 	}
 	if err := h.DB.SetDisabled(ctx, acct.ID, u.ID, disabled); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	notice := u.DisplayName() + " is enabled."
+	notice := i18n.T(ctx, "admin.users.enabled", "Name", u.DisplayName())
 	if disabled {
-		notice = u.DisplayName() + " is disabled and signed out everywhere."
+		notice = i18n.T(ctx, "admin.users.disabled", "Name", u.DisplayName())
 	}
 	h.adminDone(w, r, notice, "/admin/users")
 }
@@ -209,12 +208,12 @@ func (h *Handler) adminPasswordUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typed := r.PostFormValue("password")
-	password, err := chosenPassword(typed)
+	password, err := chosenPassword(ctx, typed)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskResetPassword(u.DisplayName())), "password") {
+	if !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskResetPassword(ctx, u.DisplayName())), "password") {
 		return
 	}
 	hash, err := auth.HashPassword(password)
@@ -237,7 +236,7 @@ func (h *Handler) adminPasswordUpdate(w http.ResponseWriter, r *http.Request) {
 		h.Sessions.Put(ctx, sessionNewPassword, password)
 		h.Sessions.Put(ctx, sessionNewPasswordFor, u.DisplayName())
 	}
-	h.adminDone(w, r, u.DisplayName()+"'s password is reset; their other sessions are signed out.", "/admin/users")
+	h.adminDone(w, r, i18n.T(ctx, "admin.users.passwordReset", "Name", u.DisplayName()), "/admin/users")
 }
 
 // renewEpoch moves the session in ctx to the user's current session epoch, under a new token.
@@ -255,7 +254,8 @@ func (h *Handler) renewEpoch(ctx context.Context, userID int64) error {
 
 // adminAgentUpdate makes a member customer service (agent=1) or takes them off the list (agent=0).
 func (h *Handler) adminAgentUpdate(w http.ResponseWriter, r *http.Request) {
-	acct := accountFrom(r.Context())
+	ctx := r.Context()
+	acct := accountFrom(ctx)
 	u, err := h.adminMember(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -267,26 +267,27 @@ func (h *Handler) adminAgentUpdate(w http.ResponseWriter, r *http.Request) {
 		agent = true
 	case "0":
 	default:
-		h.fail(w, r, chat.Invalid("agent", "Choose whether they are an agent: agent=1 or agent=0."))
+		h.fail(w, r, chat.Invalid("agent", i18n.T(ctx, "admin.users.badAgent")))
 		return
 	}
-	if !agent && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskRemoveAgent(u.DisplayName())), "agent") {
+	if !agent && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskRemoveAgent(ctx, u.DisplayName())), "agent") {
 		return
 	}
-	if err := h.DB.SetAgent(r.Context(), acct.ID, u.ID, agent); err != nil {
+	if err := h.DB.SetAgent(ctx, acct.ID, u.ID, agent); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	notice := u.DisplayName() + " is no longer an agent."
+	notice := i18n.T(ctx, "admin.users.agentOff", "Name", u.DisplayName())
 	if agent {
-		notice = u.DisplayName() + " is an agent."
+		notice = i18n.T(ctx, "admin.users.agentOn", "Name", u.DisplayName())
 	}
 	h.adminDone(w, r, notice, "/admin/users")
 }
 
 // adminCapacityUpdate sets how many open chats an agent may have.
 func (h *Handler) adminCapacityUpdate(w http.ResponseWriter, r *http.Request) {
-	acct := accountFrom(r.Context())
+	ctx := r.Context()
+	acct := accountFrom(ctx)
 	u, err := h.adminMember(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -297,17 +298,18 @@ func (h *Handler) adminCapacityUpdate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.SetAgentCapacity(r.Context(), acct.ID, u.ID, capacity); err != nil {
+	if err := h.DB.SetAgentCapacity(ctx, acct.ID, u.ID, capacity); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, u.DisplayName()+"'s capacity is "+strconv.Itoa(capacity)+".", "/admin/users")
+	h.adminDone(w, r, i18n.T(ctx, "admin.users.capacitySet", "Name", u.DisplayName(), "Capacity", capacity), "/admin/users")
 }
 
 func parseCapacity(r *http.Request) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("capacity")))
 	if err != nil {
-		return 0, chat.Invalid("capacity", "Capacity is a number of chats from 0 to 1000.")
+		ctx := r.Context()
+		return 0, chat.Invalid("capacity", i18n.T(ctx, "admin.badCapacity"))
 	}
 	return n, chat.ValidateCapacity(n)
 }

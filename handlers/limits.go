@@ -42,11 +42,7 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 }
 
-// minutes says d in whole minutes, rounded up: "1 minute", "15 minutes".
-func minutes(d time.Duration) string {
-	n := int((d + time.Minute - 1) / time.Minute)
-	if n <= 1 {
-		return "1 minute"
-	}
-	return strconv.Itoa(n) + " minutes"
+// wholeMinutes is d in whole minutes, rounded up, and at least 1.
+func wholeMinutes(d time.Duration) int {
+	return max(1, int((d+time.Minute-1)/time.Minute))
 }

@@ -2,12 +2,12 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	viewauth "github.com/kefu-im/kefu/views/auth"
 )
@@ -39,7 +39,7 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &limited):
 		setRetryAfter(w, limited.RetryAfter)
-		refuse(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %s and try again.", minutes(limited.RetryAfter)))
+		refuse(http.StatusTooManyRequests, i18n.N(ctx, "auth.tooManyAttempts", wholeMinutes(limited.RetryAfter)))
 		return
 	case err != nil:
 		h.fail(w, r, err)
@@ -59,7 +59,7 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || u.ID == 0 || u.Disabled() {
-		refuse(http.StatusUnauthorized, "That email and password do not match an active account.")
+		refuse(http.StatusUnauthorized, i18n.T(ctx, "auth.wrongPassword"))
 		return
 	}
 	// Signed in: the account's attempts, this one included, no longer count.

@@ -1,9 +1,14 @@
 // admin.js: the admin pages' confirmations and copy buttons. A form marked
 // data-confirm="…" asks first, and tells the server it did; a button marked
 // data-copy="#id" copies that element's text. Without JavaScript the server
-// asks on a page of its own.
+// asks on a page of its own. Its words come in the reader's language from
+// the page (body[data-strings], the catalog's js.admin.* messages).
 (function () {
   "use strict";
+
+  var strings = {};
+  try { strings = JSON.parse(document.body.dataset.strings || "{}"); } catch (e) { /* no words: the ids show */ }
+  function t(id) { return strings["admin." + id] || id; }
 
   // Confirmation runs first (capture), so a form it stops is never posted.
   document.addEventListener("submit", function (e) {
@@ -39,10 +44,10 @@
       var sel = window.getSelection();
       sel.removeAllRanges();
       sel.addRange(range);
-      btn.textContent = "Selected: press Ctrl+C (\u2318C) to copy";
+      btn.textContent = t("selected");
     }
     function copied() {
-      btn.textContent = "Copied";
+      btn.textContent = t("copied");
       setTimeout(function () { btn.textContent = label; }, 2000);
     }
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(src.textContent).then(copied, selectIt);

@@ -8,7 +8,13 @@ package admin
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "github.com/kefu-im/kefu/views/components"
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/kefu-im/kefu/i18n"
+	"github.com/kefu-im/kefu/views/components"
+)
 
 // Ask is a change that cannot be taken back, put to the admin once more
 // before it is made. The form that makes it carries Prompt in data-confirm,
@@ -20,47 +26,64 @@ type Ask struct {
 	Button   string // the button that goes ahead
 }
 
-// Prompt is the question and what happens, as confirm() shows them.
-func (a Ask) Prompt() string { return a.Question + " " + a.Detail }
+// Prompt is the question and what happens, as confirm() shows them; a
+// question that ends in full-width punctuation (Chinese) needs no space.
+func (a Ask) Prompt() string {
+	if r, _ := utf8.DecodeLastRuneInString(a.Question); r >= '\u3000' {
+		return a.Question + a.Detail
+	}
+	return a.Question + " " + a.Detail
+}
 
 // AskDisable asks before a member is disabled.
-func AskDisable(name string) Ask {
-	return Ask{"Disable " + name + "?", name + " is signed out everywhere at once and cannot sign in until enabled again.", "Disable " + name}
+func AskDisable(ctx context.Context, name string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.disable.question", "Name", name), l.T("admin.ask.disable.detail", "Name", name), l.T("admin.ask.disable.button", "Name", name)}
 }
 
 // AskResetPassword asks before a member's password is reset.
-func AskResetPassword(name string) Ask {
-	return Ask{"Reset " + name + "'s password?", name + " is signed out everywhere and must sign in with the new password.", "Reset the password"}
+func AskResetPassword(ctx context.Context, name string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.resetPassword.question", "Name", name), l.T("admin.ask.resetPassword.detail", "Name", name), l.T("admin.ask.resetPassword.button", "Name", name)}
 }
 
 // AskRemoveAgent asks before a member is taken off customer service.
-func AskRemoveAgent(name string) Ask {
-	return Ask{"Take " + name + " off customer service?", name + " no longer sees the queue or support chats, and gets no more chats.", "Take " + name + " off"}
+func AskRemoveAgent(ctx context.Context, name string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.removeAgent.question", "Name", name), l.T("admin.ask.removeAgent.detail", "Name", name), l.T("admin.ask.removeAgent.button", "Name", name)}
 }
 
 // AskRotatePushKeys asks before the VAPID keys are replaced.
-func AskRotatePushKeys() Ask {
-	return Ask{"Rotate the push keys?", "Every device stops getting notifications until its owner enables them again.", "Rotate the push keys"}
+func AskRotatePushKeys(ctx context.Context) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.rotatePushKeys.question"), l.T("admin.ask.rotatePushKeys.detail"), l.T("admin.ask.rotatePushKeys.button")}
 }
 
-// AskRotateSiteSecret asks before a site's identity secret is replaced.
-func AskRotateSiteSecret(site string) Ask {
-	return Ask{"Rotate the identity secret of " + site + "?", "Tokens signed with the old secret are refused at once: the site's backend must switch to the new one.", "Rotate the secret"}
+// AskRotateSiteSecretIn asks, in the reader's language, before a site's identity secret is replaced.
+func AskRotateSiteSecretIn(ctx context.Context, site string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.rotateSiteSecret.question", "Name", site), l.T("admin.ask.rotateSiteSecret.detail", "Name", site), l.T("admin.ask.rotateSiteSecret.button", "Name", site)}
 }
+
+// AskRotateSiteSecret is AskRotateSiteSecretIn in the fallback language.
+func AskRotateSiteSecret(site string) Ask { return AskRotateSiteSecretIn(context.Background(), site) }
 
 // AskRevokeKey asks before an API key is revoked.
-func AskRevokeKey(name string) Ask {
-	return Ask{"Revoke the key " + name + "?", "Every call made with it is refused at once, and it cannot be used again.", "Revoke the key"}
+func AskRevokeKey(ctx context.Context, name string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.revokeKey.question", "Name", name), l.T("admin.ask.revokeKey.detail", "Name", name), l.T("admin.ask.revokeKey.button", "Name", name)}
 }
 
 // AskRotateWebhookSecret asks before a webhook's signing secret is replaced.
-func AskRotateWebhookSecret(url string) Ask {
-	return Ask{"Rotate the signing secret of " + url + "?", "Deliveries from now on are signed with the new secret: the receiver must switch to it.", "Rotate the secret"}
+func AskRotateWebhookSecret(ctx context.Context, url string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.rotateWebhookSecret.question", "URL", url), l.T("admin.ask.rotateWebhookSecret.detail", "URL", url), l.T("admin.ask.rotateWebhookSecret.button", "URL", url)}
 }
 
 // AskDeleteWebhook asks before a webhook is deleted.
-func AskDeleteWebhook(url string) Ask {
-	return Ask{"Delete the webhook " + url + "?", "It is deleted with its deliveries, and receives no more events.", "Delete the webhook"}
+func AskDeleteWebhook(ctx context.Context, url string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.deleteWebhook.question", "URL", url), l.T("admin.ask.deleteWebhook.detail", "URL", url), l.T("admin.ask.deleteWebhook.button", "URL", url)}
 }
 
 // Field is a form field a confirmation carries to the change it confirms.
@@ -121,7 +144,7 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 			var templ_7745c5c3_Var3 templ.SafeURL
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(p.Action))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 78, Col: 54}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 101, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -143,7 +166,7 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(f.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 81, Col: 38}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 104, Col: 38}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -156,7 +179,7 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(f.Value)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 81, Col: 56}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 104, Col: 56}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -174,7 +197,7 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Back)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 83, Col: 50}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 106, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -187,7 +210,7 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Ask.Detail)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 85, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 108, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -200,7 +223,7 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(p.Ask.Button)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 87, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 110, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
@@ -213,13 +236,26 @@ func ConfirmPage(p ConfirmProps) templ.Component {
 			var templ_7745c5c3_Var9 templ.SafeURL
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(p.Back))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 88, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 111, Col: 35}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" data-testid=\"cancel\">Cancel</a></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" data-testid=\"cancel\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var10 string
+			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "admin.ask.cancel"))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/confirm.templ`, Line: 111, Col: 92}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</a></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
