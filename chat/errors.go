@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors, wrapped with context by the packages that return them.
@@ -24,14 +25,35 @@ var (
 	ErrConversationNotAllowed = errors.New("conversation not allowed")
 )
 
-// ValidationError is bad input: Field names it, Message says what is wrong
-// in a sentence a user can read.
+// ValidationError is bad input: Field names it, Say tells what is wrong.
+// Say is the id of a sentence in kefu's message catalog (package i18n),
+// which the edge writes in its reader's language, filled in with Args:
+// pairs of a name and its value, as the sentence's {{.Name}} says.
 type ValidationError struct {
-	Field   string
-	Message string
+	Field string
+	Say   string
+	Args  []any
 }
 
-func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
+// Error is for logs: the field, the sentence's id and its arguments.
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%s: %s%s", e.Field, e.Say, argsText(e.Args))
+}
 
-// Invalid returns a ValidationError for field.
-func Invalid(field, message string) error { return &ValidationError{Field: field, Message: message} }
+// Invalid returns a ValidationError for field that says the catalog's
+// sentence say, filled in with args (pairs of a name and its value).
+func Invalid(field, say string, args ...any) error {
+	return &ValidationError{Field: field, Say: say, Args: args}
+}
+
+// argsText writes args for a log line: " (Name=value, …)", or nothing.
+func argsText(args []any) string {
+	if len(args) < 2 {
+		return ""
+	}
+	parts := make([]string, 0, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		parts = append(parts, fmt.Sprintf("%v=%v", args[i], args[i+1]))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}

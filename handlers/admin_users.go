@@ -14,6 +14,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/admin"
 )
@@ -66,7 +67,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		Agent: r.PostFormValue("agent") != "",
 	}
 	refuse := func(err error) {
-		status, _, msg := publicError(err)
+		status, _, msg := publicError(i18n.From(ctx), err)
 		if errors.Is(err, chat.ErrConflict) {
 			msg = "A user with that email already exists."
 		}

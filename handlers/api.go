@@ -119,7 +119,7 @@ func validExternalUser(e chat.ExternalUser) error {
 	err := e.Validate()
 	var ve *chat.ValidationError
 	if errors.As(err, &ve) && ve.Field == "sub" {
-		return chat.Invalid("external_id", ve.Message)
+		return chat.Invalid("external_id", ve.Say, ve.Args...)
 	}
 	return err
 }
