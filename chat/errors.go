@@ -3,7 +3,8 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // Sentinel errors, wrapped with context by the packages that return them.
@@ -35,9 +36,10 @@ type ValidationError struct {
 	Args  []any
 }
 
-// Error is for logs: the field, the sentence's id and its arguments.
+// Error is the field and the sentence in English, for logs and the
+// command line.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("%s: %s%s", e.Field, e.Say, argsText(e.Args))
+	return fmt.Sprintf("%s: %s", e.Field, english.T(e.Say, e.Args...))
 }
 
 // Invalid returns a ValidationError for field that says the catalog's
@@ -46,14 +48,5 @@ func Invalid(field, say string, args ...any) error {
 	return &ValidationError{Field: field, Say: say, Args: args}
 }
 
-// argsText writes args for a log line: " (Name=value, …)", or nothing.
-func argsText(args []any) string {
-	if len(args) < 2 {
-		return ""
-	}
-	parts := make([]string, 0, len(args)/2)
-	for i := 0; i+1 < len(args); i += 2 {
-		parts = append(parts, fmt.Sprintf("%v=%v", args[i], args[i+1]))
-	}
-	return " (" + strings.Join(parts, ", ") + ")"
-}
+// english writes the sentences of errors for logs and the command line.
+var english = i18n.For("en")

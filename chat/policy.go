@@ -191,7 +191,7 @@ func (e *RefusedError) sentence() string {
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("conversation not allowed at grade %d: %s%s", e.Grade, e.Say, argsText(e.Args))
+	return fmt.Sprintf("conversation not allowed at grade %d: %s", e.Grade, english.T(e.Say, e.Args...))
 }
 
 // Unwrap makes errors.Is(err, ErrConversationNotAllowed) hold.

@@ -153,11 +153,12 @@ const sayNotStored = "error.notStored"
 
 // refusal answers a frame that failed, and returns what the browser is to
 // be shown, or nil when it has been answered. A frame refused for good is
-// acknowledged with the reason, in loc's language: the socket's reader's. When the fault is ours and passing (the
-// database unreachable or restarting, a timeout: store.Transient), a
-// message is not acknowledged but handed back to be sent again with the
-// same client_msg_id; any other failure to store it is refused for good,
-// or the browser would send it again forever. A resume that fails is
+// acknowledged with the reason, in loc's language (the socket's reader's).
+// When the fault is ours and passing (the database unreachable or
+// restarting, a timeout: store.Transient), a message is not acknowledged
+// but handed back to be sent again with the same client_msg_id; any other
+// failure to store it is refused for good, or the browser would send it
+// again forever. A resume that fails is
 // answered by closing the socket, so that the browser reconnects and
 // resumes. Internal errors are logged, not shown.
 func (s *socket) refusal(loc *i18n.Localizer, f inFrame, err error) []templ.Component {
