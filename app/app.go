@@ -7,6 +7,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log"
@@ -93,6 +94,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now = cfg.Now, cfg.Now, cfg.Now
 	m := metrics.New(db.QueueLength)
 	cfg.Routing.Metrics, cfg.Push.Metrics, cfg.Webhook.Metrics = m, m, m
+	cfg.Push.Language = cmp.Or(cfg.Push.Language, cfg.Language)
 	base, cancel := context.WithCancel(context.Background())
 	a := &App{logger: logger, metrics: m, debug: cfg.Debug, base: base, cancel: cancel}
 	if cfg.NATSURL != "" {

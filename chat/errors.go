@@ -3,6 +3,8 @@ package chat
 import (
 	"errors"
 	"fmt"
+
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // Sentinel errors, wrapped with context by the packages that return them.
@@ -24,14 +26,27 @@ var (
 	ErrConversationNotAllowed = errors.New("conversation not allowed")
 )
 
-// ValidationError is bad input: Field names it, Message says what is wrong
-// in a sentence a user can read.
+// ValidationError is bad input: Field names it, Say tells what is wrong.
+// Say is the id of a sentence in kefu's message catalog (package i18n),
+// which the edge writes in its reader's language, filled in with Args:
+// pairs of a name and its value, as the sentence's {{.Name}} says.
 type ValidationError struct {
-	Field   string
-	Message string
+	Field string
+	Say   string
+	Args  []any
 }
 
-func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
+// Error is the field and the sentence in English, for logs and the
+// command line.
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Field, english.T(e.Say, e.Args...))
+}
 
-// Invalid returns a ValidationError for field.
-func Invalid(field, message string) error { return &ValidationError{Field: field, Message: message} }
+// Invalid returns a ValidationError for field that says the catalog's
+// sentence say, filled in with args (pairs of a name and its value).
+func Invalid(field, say string, args ...any) error {
+	return &ValidationError{Field: field, Say: say, Args: args}
+}
+
+// english writes the sentences of errors for logs and the command line.
+var english = i18n.For("en")

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,7 +26,7 @@ const MaxGroupTitle = 100
 func ValidateGroupTitle(title string) (string, error) {
 	title = strings.TrimSpace(title)
 	if title == "" || !plainText(title, MaxGroupTitle) {
-		return "", Invalid("title", fmt.Sprintf("A group's name is 1 to %d characters.", MaxGroupTitle))
+		return "", Invalid("title", "error.group.title", "Max", MaxGroupTitle)
 	}
 	return title, nil
 }
@@ -39,9 +38,9 @@ const MaxInviteMessage = 500
 func ValidateInviteMessage(message string) error {
 	switch {
 	case utf8.RuneCountInString(message) > MaxInviteMessage:
-		return Invalid("message", fmt.Sprintf("An invitation's message is at most %d characters.", MaxInviteMessage))
+		return Invalid("message", "error.invite.tooLong", "Max", MaxInviteMessage)
 	case !plainText(message, MaxInviteMessage):
-		return Invalid("message", "The message holds a character that cannot be kept. Please type it again.")
+		return Invalid("message", "error.invite.chars")
 	}
 	return nil
 }
@@ -50,7 +49,7 @@ func ValidateInviteMessage(message string) error {
 func ValidateKeyName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || !plainText(name, 100) {
-		return name, Invalid("name", "Give the key a name of 1 to 100 characters, such as the backend that will use it.")
+		return name, Invalid("name", "error.apiKey.name")
 	}
 	return name, nil
 }
@@ -61,9 +60,9 @@ func ValidateRating(rating int, comment string) (string, error) {
 	comment = strings.TrimSpace(comment)
 	switch {
 	case rating < 1 || rating > 5:
-		return "", Invalid("rating", "Choose a rating from 1 to 5.")
+		return "", Invalid("rating", "error.rating.range")
 	case !plainText(comment, 1000):
-		return "", Invalid("comment", "The comment is at most 1000 characters.")
+		return "", Invalid("comment", "error.rating.comment")
 	}
 	return comment, nil
 }
@@ -96,13 +95,13 @@ const MaxExternalID = 200
 func (e ExternalUser) Validate() error {
 	switch {
 	case strings.TrimSpace(e.ExternalID) == "" || len(e.ExternalID) > MaxExternalID || !plainText(e.ExternalID, MaxExternalID):
-		return Invalid("sub", fmt.Sprintf("The user's id is 1 to %d characters.", MaxExternalID))
+		return Invalid("sub", "error.external.id", "Max", MaxExternalID)
 	case utf8.RuneCountInString(e.Name) > MaxNameChars || len(e.Email) > MaxEmailLen || len(e.Avatar) > 2000:
-		return Invalid("name", "The user's name, email or avatar is too long.")
+		return Invalid("name", "error.external.tooLong")
 	case !ValidName(e.Name) || !plainText(e.Email, MaxEmailLen) || !plainText(e.Avatar, 2000):
-		return Invalid("name", "The user's name, email or avatar holds a character that cannot be kept, such as NUL.")
+		return Invalid("name", "error.external.chars")
 	case e.Avatar != "" && !strings.HasPrefix(e.Avatar, "https://") && !strings.HasPrefix(e.Avatar, "http://"):
-		return Invalid("avatar", "The avatar must be an http or https URL.")
+		return Invalid("avatar", "error.external.avatar")
 	}
 	return nil
 }
@@ -110,7 +109,7 @@ func (e ExternalUser) Validate() error {
 // Validate checks the state an agent chose.
 func (s AgentState) Validate() error {
 	if s != Available && s != Away {
-		return Invalid("state", "Choose available or away.")
+		return Invalid("state", "error.agentState")
 	}
 	return nil
 }

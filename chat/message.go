@@ -16,7 +16,7 @@ const (
 )
 
 // errNotUTF8 refuses text that is not UTF-8, whichever way it came.
-func errNotUTF8() error { return Invalid("body", "The message is not valid UTF-8 text.") }
+func errNotUTF8() error { return Invalid("body", "error.body.notUTF8") }
 
 // ValidateBody trims body and checks it is UTF-8 text of 1 to MaxBodyChars
 // characters. It returns the trimmed body.
@@ -25,15 +25,15 @@ func ValidateBody(body string) (string, error) {
 		return "", errNotUTF8()
 	}
 	if strings.ContainsRune(body, 0) {
-		return "", Invalid("body", "The message contains a NUL character.")
+		return "", Invalid("body", "error.body.nul")
 	}
 	body = strings.TrimSpace(body)
 	n := utf8.RuneCountInString(body)
 	switch {
 	case n == 0:
-		return "", Invalid("body", "The message is empty.")
+		return "", Invalid("body", "error.body.empty")
 	case n > MaxBodyChars:
-		return "", Invalid("body", fmt.Sprintf("The message is %d characters long; the limit is %d.", n, MaxBodyChars))
+		return "", Invalid("body", "error.body.tooLong", "Length", n, "Max", MaxBodyChars)
 	}
 	return body, nil
 }
@@ -52,11 +52,11 @@ func ValidateUTF8(raw []byte) error {
 // can be recognised. It may be empty (no idempotency asked for).
 func ValidateClientMsgID(id string) error {
 	if len(id) > MaxClientMsgIDLen {
-		return Invalid("client_msg_id", fmt.Sprintf("The message id is longer than %d bytes.", MaxClientMsgIDLen))
+		return Invalid("client_msg_id", "error.clientMsgID.tooLong", "Max", MaxClientMsgIDLen)
 	}
 	for _, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return Invalid("client_msg_id", "The message id may hold only letters, digits, '-' and '_'.")
+			return Invalid("client_msg_id", "error.clientMsgID.chars")
 		}
 	}
 	return nil

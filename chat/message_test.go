@@ -31,7 +31,7 @@ func TestValidateBody(t *testing.T) {
 			got, err := ValidateBody(tt.in)
 			if tt.wantErr {
 				var ve *ValidationError
-				if !errors.As(err, &ve) || ve.Field != "body" || ve.Message == "" {
+				if !errors.As(err, &ve) || ve.Field != "body" || ve.Say == "" {
 					t.Fatalf("ValidateBody(%q) error = %v, want a ValidationError on body", tt.in, err)
 				}
 				if got != "" {

@@ -3,7 +3,6 @@ package chat
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 )
 
 // Settings are the admin's rules, in uni-im's shape: who is customer
@@ -59,13 +58,13 @@ func ValidateGrade(g int) error {
 	case GradeAnyone, GradeServiceOrKin, GradeKinOnly:
 		return nil
 	}
-	return Invalid("conversation_grade", "The conversation grade is 0, 100 or 200.")
+	return Invalid("conversation_grade", "error.settings.grade")
 }
 
 // ValidateCapacity accepts a number of open chats from 0 to 1000.
 func ValidateCapacity(n int) error {
 	if n < 0 || n > 1000 {
-		return Invalid("capacity", "Capacity is a number of chats from 0 to 1000.")
+		return Invalid("capacity", "error.settings.capacity")
 	}
 	return nil
 }
@@ -121,7 +120,7 @@ const stranger int64 = -1
 // unavailable; the admin pages say why.
 func (s Settings) SupportOpen() error {
 	if s.Agents.Unrestricted || len(s.Agents.IDs) == 0 || s.MayStart(stranger, Team, Ties{}) != nil {
-		return &RefusedError{Grade: s.Grade, Reason: "Chat is unavailable right now. Please come back later."}
+		return &RefusedError{Grade: s.Grade, Say: SayUnavailable}
 	}
 	return nil
 }
@@ -137,13 +136,32 @@ type RefusedError struct {
 	// groups here.
 	Visitor bool
 	// Reply: the message was to go on with a conversation that exists.
-	Reply  bool
-	Reason string
+	Reply bool
+	// Say is the sentence the one refused is told: the id of a message of
+	// kefu's catalog (package i18n), filled in with Args, pairs of a name
+	// and its value.
+	Say  string
+	Args []any
 }
+
+// The sentences of refusals, as ids of kefu's message catalog.
+const (
+	SayUnavailable       = "error.refused.unavailable"
+	SayTeamReply         = "error.refused.teamReply"
+	SayTeam              = "error.refused.team"
+	SayVisitor           = "error.refused.visitor"
+	SayReplyServiceOrKin = "error.refused.replyServiceOrKin"
+	SayReplyKinOnly      = "error.refused.replyKinOnly"
+	SayServiceOrKin      = "error.refused.serviceOrKin"
+	SayKinOnly           = "error.refused.kinOnly"
+	// SayAddServiceOrKin and SayAddKinOnly refuse to add Name to a group.
+	SayAddServiceOrKin = "error.refused.addServiceOrKin"
+	SayAddKinOnly      = "error.refused.addKinOnly"
+)
 
 func refusal(grade int, toTeam, visitor, reply bool) *RefusedError {
 	e := &RefusedError{Grade: grade, ToTeam: toTeam, Visitor: visitor, Reply: reply}
-	e.Reason = e.sentence()
+	e.Say = e.sentence()
 	return e
 }
 
@@ -157,37 +175,35 @@ func (e *RefusedError) To(visitor, reply bool) *RefusedError {
 func (e *RefusedError) sentence() string {
 	switch {
 	case e.ToTeam && e.Reply:
-		return "This site now only allows conversations between friends and group members, so this chat with customer service is closed."
+		return SayTeamReply
 	case e.ToTeam:
-		return "This site only allows conversations between friends and group members, so new chats with customer service are closed."
+		return SayTeam
 	case e.Visitor:
-		return "This person cannot be reached by chat here."
+		return SayVisitor
 	case e.Reply && e.Grade == GradeServiceOrKin:
-		return "Replies are not allowed at this grade: you can write only to customer service, your friends, or people in a group with you."
+		return SayReplyServiceOrKin
 	case e.Reply:
-		return "Replies are not allowed at this grade: you can write only to your friends or people in a group with you."
+		return SayReplyKinOnly
 	case e.Grade == GradeServiceOrKin:
-		return "Here you can only start a conversation with customer service, your friends, or people in a group with you."
+		return SayServiceOrKin
 	}
-	return "Here you can only start a conversation with your friends or people in a group with you."
+	return SayKinOnly
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("conversation not allowed at grade %d", e.Grade)
+	return fmt.Sprintf("conversation not allowed at grade %d: %s", e.Grade, english.T(e.Say, e.Args...))
 }
 
 // Unwrap makes errors.Is(err, ErrConversationNotAllowed) hold.
 func (e *RefusedError) Unwrap() error { return ErrConversationNotAllowed }
 
 // Adding is the refusal to add the person called name to a group, for the
-// reason e gives.
+// reason e gives: a member may add only those they may start a
+// conversation with.
 func (e *RefusedError) Adding(name string) *RefusedError {
-	return &RefusedError{Grade: e.Grade, Reason: "You cannot add " + name + ": " + lowerFirst(e.Reason)}
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
+	say := SayAddKinOnly
+	if e.Grade == GradeServiceOrKin {
+		say = SayAddServiceOrKin
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return &RefusedError{Grade: e.Grade, Say: say, Args: []any{"Name", name}}
 }

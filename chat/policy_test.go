@@ -76,7 +76,7 @@ func TestSupportOpen(t *testing.T) {
 			t.Errorf("%s: open = %v, want %v", tt.name, got, tt.open)
 		}
 		var refused *RefusedError
-		if err != nil && (!errors.As(err, &refused) || refused.Reason == "") {
+		if err != nil && (!errors.As(err, &refused) || refused.Say == "") {
 			t.Errorf("%s: %#v is not a RefusedError with a reason", tt.name, err)
 		}
 	}
@@ -93,7 +93,7 @@ func check(t *testing.T, name string, s Settings, from, to int64, ties Ties, wan
 		return
 	}
 	var refused *RefusedError
-	if !errors.As(err, &refused) || !errors.Is(err, ErrConversationNotAllowed) || refused.Reason == "" || refused.Grade != s.Grade {
+	if !errors.As(err, &refused) || !errors.Is(err, ErrConversationNotAllowed) || refused.Say == "" || refused.Grade != s.Grade {
 		t.Errorf("%s: refusal %#v is not a RefusedError wrapping ErrConversationNotAllowed with a reason", name, err)
 	}
 }
@@ -145,22 +145,20 @@ func TestRefusalWords(t *testing.T) {
 		e    *RefusedError
 		want string
 	}{
-		{"a member starting at 100", start100, "Here you can only start a conversation with customer service, your friends, or people in a group with you."},
-		{"a member starting at 200", start200, "Here you can only start a conversation with your friends or people in a group with you."},
-		{"a visitor contacting a person at 100", start100.To(true, false), "This person cannot be reached by chat here."},
-		{"a visitor contacting a person at 200", start200.To(true, false), "This person cannot be reached by chat here."},
-		{"a visitor writing again in a direct conversation", start100.To(true, true), "This person cannot be reached by chat here."},
-		{"a visitor contacting customer service at 200", team200.To(true, false),
-			"This site only allows conversations between friends and group members, so new chats with customer service are closed."},
-		{"a visitor writing again to customer service at 200", team200.To(true, true),
-			"This site now only allows conversations between friends and group members, so this chat with customer service is closed."},
-		{"a member replying at 100", start100.To(false, true),
-			"Replies are not allowed at this grade: you can write only to customer service, your friends, or people in a group with you."},
-		{"an agent replying in an open chat at 200", agent200.To(false, true),
-			"Replies are not allowed at this grade: you can write only to your friends or people in a group with you."},
+		{"a member starting at 100", start100, SayServiceOrKin},
+		{"a member starting at 200", start200, SayKinOnly},
+		{"a visitor contacting a person at 100", start100.To(true, false), SayVisitor},
+		{"a visitor contacting a person at 200", start200.To(true, false), SayVisitor},
+		{"a visitor writing again in a direct conversation", start100.To(true, true), SayVisitor},
+		{"a visitor contacting customer service at 200", team200.To(true, false), SayTeam},
+		{"a visitor writing again to customer service at 200", team200.To(true, true), SayTeamReply},
+		{"a member replying at 100", start100.To(false, true), SayReplyServiceOrKin},
+		{"an agent replying in an open chat at 200", agent200.To(false, true), SayReplyKinOnly},
+		{"a member adding someone to a group at 100", start100.Adding("Sam"), SayAddServiceOrKin},
+		{"a member adding someone to a group at 200", start200.Adding("Sam"), SayAddKinOnly},
 	} {
-		if c.e.Reason != c.want {
-			t.Errorf("%s: told %q, want %q", c.name, c.e.Reason, c.want)
+		if c.e.Say != c.want {
+			t.Errorf("%s: told %q, want %q", c.name, c.e.Say, c.want)
 		}
 		if !errors.Is(c.e, ErrConversationNotAllowed) {
 			t.Errorf("%s: the refusal does not wrap ErrConversationNotAllowed", c.name)

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -33,7 +32,7 @@ func ParseFieldRule(s string) (FieldRule, error) {
 	return FieldOff, errFieldRule
 }
 
-var errFieldRule = Invalid("prechat", "Each pre-chat field is off, optional or required.")
+var errFieldRule = Invalid("prechat", "error.prechat.rule")
 
 // String is the rule as ParseFieldRule reads it.
 func (r FieldRule) String() string {
@@ -98,15 +97,15 @@ func (p Prechat) Check(name, email string) (string, string, error) {
 	name, email = strings.TrimSpace(name), strings.TrimSpace(email)
 	switch {
 	case p.Name == FieldRequired && name == "":
-		return "", "", Invalid("name", "Please tell us your name.")
+		return "", "", Invalid("name", "error.prechat.name")
 	case p.Email == FieldRequired && email == "":
-		return "", "", Invalid("email", "Please give your email, so that we can answer you.")
+		return "", "", Invalid("email", "error.prechat.email")
 	case utf8.RuneCountInString(name) > MaxNameChars:
-		return "", "", Invalid("name", fmt.Sprintf("Your name is at most %d characters.", MaxNameChars))
+		return "", "", Invalid("name", "error.prechat.nameTooLong", "Max", MaxNameChars)
 	case !ValidName(name):
-		return "", "", Invalid("name", "Your name holds a character that cannot be kept. Please type it again.")
+		return "", "", Invalid("name", "error.prechat.nameChars")
 	case email != "" && !ValidEmail(email):
-		return "", "", Invalid("email", "That email address does not look right.")
+		return "", "", Invalid("email", "error.prechat.emailInvalid")
 	}
 	if !p.Name.Asked() {
 		name = ""

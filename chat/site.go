@@ -1,10 +1,10 @@
 package chat
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -31,7 +31,7 @@ var colourRe = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 func ValidateSite(s Site) (Site, error) {
 	s.Name = strings.TrimSpace(s.Name)
 	if s.Name == "" || !plainText(s.Name, 100) {
-		return s, Invalid("name", "A site's name is 1 to 100 characters.")
+		return s, Invalid("name", "error.site.name")
 	}
 	origins := make([]string, 0, len(s.Origins))
 	for _, o := range s.Origins {
@@ -47,17 +47,17 @@ func ValidateSite(s Site) (Site, error) {
 		}
 	}
 	if len(origins) > 50 {
-		return s, Invalid("origins", "A site has at most 50 origins.")
+		return s, Invalid("origins", "error.site.origins")
 	}
 	s.Origins = origins
 	if !plainText(s.Greeting, 500) || !plainText(s.OfflineMessage, 500) {
-		return s, Invalid("greeting", "The greeting and the offline message are at most 500 characters of text each.")
+		return s, Invalid("greeting", "error.site.texts")
 	}
 	if s.Colour = strings.ToLower(strings.TrimSpace(s.Colour)); s.Colour == "" {
 		s.Colour = "#2563eb"
 	}
 	if !colourRe.MatchString(s.Colour) {
-		return s, Invalid("colour", "The colour is a hex colour such as #2563eb.")
+		return s, Invalid("colour", "error.site.colour")
 	}
 	for _, r := range []FieldRule{s.PrechatName, s.PrechatEmail} {
 		if r > FieldRequired {
@@ -72,7 +72,7 @@ func NormalOrigin(o string) (string, error) {
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, " *;'") {
-		return "", Invalid("origins", fmt.Sprintf("%q is not an origin such as https://shop.example.com.", o))
+		return "", Invalid("origins", "error.site.origin", "Origin", strconv.Quote(o))
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Host), nil
 }

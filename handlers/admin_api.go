@@ -103,7 +103,7 @@ func (h *Handler) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	form := admin.APIKeyForm{Name: strings.TrimSpace(r.PostFormValue("name"))}
 	refuse := func(err error) {
-		status, _, msg := publicError(err)
+		status, _, msg := publicError(i18n.From(ctx), err)
 		if status == http.StatusInternalServerError {
 			h.fail(w, r, err)
 			return
@@ -174,7 +174,7 @@ func (h *Handler) adminWebhookCreate(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		form.Error = ve.Message
+		form.Error = reason(i18n.From(ctx), ve)
 		h.renderAPI(w, r, http.StatusBadRequest, admin.APIKeyForm{}, form)
 		return
 	}

@@ -66,7 +66,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		Agent: r.PostFormValue("agent") != "",
 	}
 	refuse := func(err error) {
-		status, _, msg := publicError(err)
+		status, _, msg := publicError(i18n.From(ctx), err)
 		if errors.Is(err, chat.ErrConflict) {
 			msg = i18n.T(ctx, "admin.users.emailTaken")
 		}

@@ -114,12 +114,12 @@ func hostKey(k store.APIKey) error {
 // validExternalUser checks what the host sent of a user, naming the field at fault.
 func validExternalUser(e chat.ExternalUser) error {
 	if e.Email != "" && !chat.ValidEmail(e.Email) {
-		return chat.Invalid("email", "The email is not an address, such as sam@example.com.")
+		return chat.Invalid("email", "error.api.email")
 	}
 	err := e.Validate()
 	var ve *chat.ValidationError
 	if errors.As(err, &ve) && ve.Field == "sub" {
-		return chat.Invalid("external_id", ve.Message)
+		return chat.Invalid("external_id", ve.Say, ve.Args...)
 	}
 	return err
 }
@@ -258,13 +258,13 @@ func (h *Handler) apiMessagesShow(w http.ResponseWriter, r *http.Request) {
 	after, limit := int64(0), apiPageSize
 	if s := q.Get("after_seq"); s != "" {
 		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after < 0 {
-			h.fail(w, r, chat.Invalid("after_seq", "after_seq is the seq of the last message you have: a whole number, 0 or more."))
+			h.fail(w, r, chat.Invalid("after_seq", "error.api.afterSeq"))
 			return
 		}
 	}
 	if s := q.Get("limit"); s != "" {
 		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > apiMaxPage {
-			h.fail(w, r, chat.Invalid("limit", fmt.Sprintf("limit is a number of messages from 1 to %d.", apiMaxPage)))
+			h.fail(w, r, chat.Invalid("limit", "error.api.limit", "Max", apiMaxPage))
 			return
 		}
 	}
@@ -314,12 +314,12 @@ func (h *Handler) apiMessageCreate(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case k.UserID == 0 && in.Type == chat.System:
 		if in.ClientMsgID != "" {
-			h.fail(w, r, chat.Invalid("client_msg_id", "System messages are sent once each and take no client_msg_id."))
+			h.fail(w, r, chat.Invalid("client_msg_id", "error.api.systemClientMsgID"))
 			return
 		}
 		s.Type = chat.System
 	case k.UserID == 0:
-		h.fail(w, r, chat.Invalid("type", `A host key sends system messages: "type": "system". To write as a user, use POST /api/v1/users/{external_id}/messages.`))
+		h.fail(w, r, chat.Invalid("type", "error.api.hostType"))
 		return
 	case in.Type == chat.System:
 		h.fail(w, r, fmt.Errorf("a member's key (%d) sending a system message: %w", k.ID, chat.ErrNotAllowed))
@@ -327,7 +327,7 @@ func (h *Handler) apiMessageCreate(w http.ResponseWriter, r *http.Request) {
 	case in.Type == "" || in.Type == chat.Text:
 		s.SenderID = k.UserID
 	default:
-		h.fail(w, r, chat.Invalid("type", `type is "text" (or left out) for a member's key.`))
+		h.fail(w, r, chat.Invalid("type", "error.api.memberType"))
 		return
 	}
 	if s.Body, err = chat.ValidateBody(in.Body); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/views/console"
@@ -88,7 +89,7 @@ func (s *consoleSocket) onFrame(ctx context.Context, data []byte) {
 	if err == nil {
 		return
 	}
-	if comps := s.refusal(f, err); comps != nil {
+	if comps := s.refusal(i18n.From(ctx), f, err); comps != nil {
 		s.conn.Enqueue(frameJob(comps...))
 	}
 }

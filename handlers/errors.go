@@ -7,6 +7,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/layout"
 )
@@ -23,7 +24,8 @@ var (
 )
 
 // saying is a refusal with the sentence its reader is told instead of the
-// general one: the status and code stay err's.
+// general one: say is the id of a message of the catalog. The status and
+// code stay err's.
 type saying struct {
 	err error
 	say string
@@ -32,51 +34,60 @@ type saying struct {
 func (s *saying) Error() string { return s.err.Error() }
 func (s *saying) Unwrap() error { return s.err }
 
-// publicError is what a person is told about err, and the status that goes with it.
-// Internal detail stays in the log.
-func publicError(err error) (int, string, string) {
+// publicError is what a person reading loc's language is told about err,
+// with the status and the code (an English identifier, the same in every
+// language) that go with it. Internal detail stays in the log.
+func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 	if s, ok := err.(*saying); ok {
-		status, code, _ := publicError(s.err)
-		return status, code, s.say
+		status, code, _ := publicError(loc, s.err)
+		return status, code, loc.T(s.say)
 	}
 	var ve *chat.ValidationError
 	var refused *chat.RefusedError
 	var identity *auth.IdentityError
 	switch {
 	case errors.As(err, &ve):
-		return http.StatusBadRequest, "invalid", ve.Message
+		return http.StatusBadRequest, "invalid", loc.T(ve.Say, ve.Args...)
 	case errors.As(err, &refused):
-		return http.StatusForbidden, "conversation_not_allowed", refused.Reason
+		return http.StatusForbidden, "conversation_not_allowed", loc.T(refused.Say, refused.Args...)
 	case errors.As(err, &identity):
+		// Said to the developers of the host site, in English.
 		return http.StatusUnauthorized, "identity_refused", identity.Reason
 	case errors.Is(err, errBadCSRF):
-		return http.StatusForbidden, "csrf", "This form has expired or came from another site. Go back, reload the page and try again."
+		return http.StatusForbidden, "csrf", loc.T("error.csrf")
 	case errors.Is(err, errCrossOrigin):
-		return http.StatusForbidden, "cross_origin", "Only kefu's own pages can connect here."
+		return http.StatusForbidden, "cross_origin", loc.T("error.crossOrigin")
 	case errors.Is(err, chat.ErrNotFound), errors.Is(err, errNoPage):
-		return http.StatusNotFound, "not_found", "There is nothing here."
+		return http.StatusNotFound, "not_found", loc.T("error.notFound")
 	case errors.Is(err, chat.ErrUnauthorized):
-		return http.StatusUnauthorized, "unauthenticated", "Please sign in first."
+		return http.StatusUnauthorized, "unauthenticated", loc.T("error.unauthenticated")
 	case errors.Is(err, errAdminOnly):
-		return http.StatusForbidden, "admin_only", "Only admins can see the admin pages."
+		return http.StatusForbidden, "admin_only", loc.T("error.adminOnly")
 	case errors.Is(err, chat.ErrNotAllowed):
-		return http.StatusForbidden, "not_allowed", "You are not allowed to do that."
+		return http.StatusForbidden, "not_allowed", loc.T("error.notAllowed")
 	case errors.Is(err, chat.ErrAlreadyAssigned):
-		return http.StatusConflict, "already_assigned", "Another agent took this chat first."
+		return http.StatusConflict, "already_assigned", loc.T("error.alreadyAssigned")
 	case errors.Is(err, chat.ErrAtCapacity):
-		return http.StatusConflict, "at_capacity", "That agent already has as many open chats as their capacity allows."
+		return http.StatusConflict, "at_capacity", loc.T("error.atCapacity")
 	case errors.Is(err, chat.ErrAlreadyTheirs):
-		return http.StatusConflict, "already_theirs", "The chat is already with that agent."
+		return http.StatusConflict, "already_theirs", loc.T("error.alreadyTheirs")
 	case errors.Is(err, chat.ErrResolved):
-		return http.StatusConflict, "resolved", "This chat is already resolved."
+		return http.StatusConflict, "resolved", loc.T("error.resolved")
 	case errors.Is(err, errMethod):
-		return http.StatusMethodNotAllowed, "method_not_allowed", "That page does not take that kind of request."
+		return http.StatusMethodNotAllowed, "method_not_allowed", loc.T("error.method")
 	case errors.Is(err, chat.ErrConflict):
-		return http.StatusConflict, "conflict", "That clashes with something that already exists."
+		return http.StatusConflict, "conflict", loc.T("error.conflict")
 	case errors.Is(err, chat.ErrRateLimited):
-		return http.StatusTooManyRequests, "rate_limited", "Too many attempts. Wait a few minutes and try again."
+		return http.StatusTooManyRequests, "rate_limited", loc.T("error.rateLimited")
 	}
-	return http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."
+	return http.StatusInternalServerError, "internal", loc.T("error.internal")
+}
+
+// reason is what err says to a person reading loc's language: the words of
+// a refused live frame, a flash or a form's error.
+func reason(loc *i18n.Localizer, err error) string {
+	_, _, msg := publicError(loc, err)
+	return msg
 }
 
 // answer is the shape of a route's error replies, set by the route table.
@@ -104,7 +115,7 @@ func answers(a answer) func(http.Handler) http.Handler {
 // fail answers a request that went wrong, in its route's shape. A 500 is
 // logged once here, with the request's attributes.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, code, msg := publicError(err)
+	status, code, msg := publicError(i18n.From(r.Context()), err)
 	if status == http.StatusInternalServerError {
 		h.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

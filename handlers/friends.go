@@ -48,7 +48,7 @@ func (h *Handler) inviteCreate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(ctx)
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil || to < 1 {
-		h.fail(w, r, chat.Invalid("to", "Choose the person to invite."))
+		h.fail(w, r, chat.Invalid("to", "error.friends.to"))
 		return
 	}
 	friends, err := h.DB.InviteFriend(ctx, acct.ID, to, r.PostFormValue("message"))

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/store"
@@ -67,7 +68,7 @@ type inFrame struct {
 func decodeFrame(data []byte) (inFrame, error) {
 	var f inFrame
 	if err := json.Unmarshal(data, &f); err != nil {
-		return f, chat.Invalid("frame", "That message could not be read. Reload the page.")
+		return f, chat.Invalid("frame", "error.frame.unreadable")
 	}
 	return f, chat.ValidateUTF8(data)
 }
@@ -86,7 +87,7 @@ func (fh frameHandlers) handle(ctx context.Context, data []byte) (inFrame, error
 	if run, ok := fh[f.Type]; ok {
 		return f, run(ctx, f)
 	}
-	return f, chat.Invalid("type", "Unknown frame type.")
+	return f, chat.Invalid("type", "error.frame.type")
 }
 
 // socket is what a console socket and a widget socket share: who is on it
@@ -147,20 +148,21 @@ func (s *socket) read(ctx context.Context, f inFrame, v chat.Viewer) error {
 }
 
 // sayNotStored is what the sender of a message is told when storing it
-// failed in a way that trying again would not mend.
-const sayNotStored = "This message could not be stored."
+// failed in a way that trying again would not mend (a message id).
+const sayNotStored = "error.notStored"
 
 // refusal answers a frame that failed, and returns what the browser is to
 // be shown, or nil when it has been answered. A frame refused for good is
-// acknowledged with the reason. When the fault is ours and passing (the
-// database unreachable or restarting, a timeout: store.Transient), a
-// message is not acknowledged but handed back to be sent again with the
-// same client_msg_id; any other failure to store it is refused for good,
-// or the browser would send it again forever. A resume that fails is
+// acknowledged with the reason, in loc's language (the socket's reader's).
+// When the fault is ours and passing (the database unreachable or
+// restarting, a timeout: store.Transient), a message is not acknowledged
+// but handed back to be sent again with the same client_msg_id; any other
+// failure to store it is refused for good, or the browser would send it
+// again forever. A resume that fails is
 // answered by closing the socket, so that the browser reconnects and
 // resumes. Internal errors are logged, not shown.
-func (s *socket) refusal(f inFrame, err error) []templ.Component {
-	status, _, msg := publicError(err)
+func (s *socket) refusal(loc *i18n.Localizer, f inFrame, err error) []templ.Component {
+	status, _, msg := publicError(loc, err)
 	if status == http.StatusInternalServerError {
 		s.h.Logger.Error("live frame failed", "user_id", s.user.ID, "type", f.Type, "err", err)
 		switch {
@@ -168,7 +170,7 @@ func (s *socket) refusal(f inFrame, err error) []templ.Component {
 			s.conn.Enqueue(frameJob(thread.Retry(f.ClientMsgID)))
 			return nil
 		case f.Type == "send":
-			msg = sayNotStored
+			msg = loc.T(sayNotStored)
 		case f.Type == "resume":
 			s.conn.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 			return nil

@@ -47,7 +47,7 @@ func (h *Handler) directCreate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil || to < 1 {
-		h.fail(w, r, chat.Invalid("to", "Choose the person to write to."))
+		h.fail(w, r, chat.Invalid("to", "error.people.to"))
 		return
 	}
 	c, err := h.DB.StartDirect(r.Context(), acct.ID, to)

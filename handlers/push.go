@@ -68,7 +68,7 @@ func (h *Handler) pushSubscriptionCreate(w http.ResponseWriter, r *http.Request)
 		} `json:"keys"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&in); err != nil {
-		h.fail(w, r, chat.Invalid("subscription", "The browser's subscription could not be read."))
+		h.fail(w, r, chat.Invalid("subscription", "error.push.subscription"))
 		return
 	}
 	if err := h.publicEndpoint(in.Endpoint); err != nil {
@@ -164,7 +164,7 @@ func (h *Handler) conversationMute(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) publicEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return chat.Invalid("endpoint", "The push endpoint is not a URL.")
+		return chat.Invalid("endpoint", "error.push.endpointURL")
 	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
@@ -176,4 +176,4 @@ func (h *Handler) publicEndpoint(endpoint string) error {
 	return nil
 }
 
-var errPrivateEndpoint = chat.Invalid("endpoint", "The push endpoint must be a public push service.")
+var errPrivateEndpoint = chat.Invalid("endpoint", "error.push.endpointPrivate")

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -66,7 +65,7 @@ func optionalFormID(r *http.Request, name string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 1 {
-		return 0, chat.Invalid(name, "Choose from the list.")
+		return 0, chat.Invalid(name, "error.request.choose")
 	}
 	return id, nil
 }
@@ -92,14 +91,14 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	var wrongType *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &wrongType) && wrongType.Field != "":
-		return chat.Invalid(wrongType.Field, fmt.Sprintf("%q must be a JSON %s.", wrongType.Field, jsonType(wrongType.Type)))
+		return chat.Invalid(wrongType.Field, "error.request.jsonType", "Field", strconv.Quote(wrongType.Field), "Type", jsonType(wrongType.Type))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return chat.Invalid(field, fmt.Sprintf("%q is not a field of this request.", field))
+		return chat.Invalid(field, "error.request.unknownField", "Field", strconv.Quote(field))
 	case err == io.EOF:
-		return chat.Invalid("request", "The request body is empty: send a JSON object.")
+		return chat.Invalid("request", "error.request.empty")
 	}
-	return chat.Invalid("request", "The request body is not valid JSON: send one JSON object.")
+	return chat.Invalid("request", "error.request.invalidJSON")
 }
 
 // readBody reads a JSON request's body of at most limit bytes, refusing
@@ -109,9 +108,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, chat.Invalid("request", fmt.Sprintf("The request body is larger than %d KiB.", limit>>10))
+		return nil, chat.Invalid("request", "error.request.tooLarge", "KiB", limit>>10)
 	case err != nil:
-		return nil, chat.Invalid("request", "The request body could not be read: send one JSON object.")
+		return nil, chat.Invalid("request", "error.request.unreadable")
 	}
 	if err := chat.ValidateUTF8(raw); err != nil {
 		return nil, err

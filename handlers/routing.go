@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -19,12 +20,13 @@ const (
 	sessionConsoleRefusal = "console_refusal"
 )
 
-// Words for the agent, where the general ones would speak of someone else.
+// Words for the agent, where the general ones would speak of someone else:
+// ids of the message catalog.
 const (
-	sayTakeAtCapacity     = "You are at capacity: resolve one of your chats before you take another."
-	sayTransferAtCapacity = "That agent already has as many open chats as their capacity allows: choose another agent."
-	sayNotAgent           = "Only customer service can do that, and you are not on the customer service list now."
-	sayChatClosed         = "You are no longer customer service, so that chat is closed to you."
+	sayTakeAtCapacity     = "error.takeAtCapacity"
+	sayTransferAtCapacity = "error.transferAtCapacity"
+	sayNotAgent           = "error.notAgent"
+	sayChatClosed         = "error.chatClosed"
 )
 
 // stateUpdate lets an agent switch between available and away.
@@ -94,7 +96,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 	}
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil {
-		h.refused(w, r, chat.Invalid("to", "Choose the agent to transfer the chat to."), "", backTo(r))
+		h.refused(w, r, chat.Invalid("to", "error.transferTo"), "", backTo(r))
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
@@ -160,15 +162,15 @@ func (h *Handler) acted(w http.ResponseWriter, r *http.Request, location string,
 	}
 }
 
-// refused answers a console action that was refused, with say as its reason
-// when given: JSON callers get the error, live.js the reason to show in place
+// refused answers a console action that was refused, with say (a message
+// id) as its reason when given: JSON callers get the error, live.js the reason to show in place
 // (with the refusal's status), and a plain form goes back to the console page
 // back, which says the reason once. The agent never lands on an error page.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, err error, say, back string) {
 	if say != "" {
 		err = &saying{err: err, say: say}
 	}
-	status, _, msg := publicError(err)
+	status, _, msg := publicError(i18n.From(r.Context()), err)
 	if status == http.StatusInternalServerError || wantsJSON(r) {
 		h.fail(w, r, err)
 		return

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/views/widget"
 )
@@ -69,7 +70,7 @@ func (s *widgetSocket) closedReason(settings chat.Settings) string {
 // closedReason says why support chats cannot start under s, or "".
 func closedReason(s chat.Settings) string {
 	if refused, ok := s.SupportOpen().(*chat.RefusedError); ok {
-		return refused.Reason
+		return reason(i18n.For(i18n.Default), refused)
 	}
 	return ""
 }

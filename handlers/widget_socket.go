@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/views/widget"
@@ -90,7 +91,7 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 	if err == nil {
 		return
 	}
-	comps := s.refusal(f, err)
+	comps := s.refusal(i18n.From(ctx), f, err)
 	var needed *fieldsNeeded
 	switch {
 	case comps == nil:

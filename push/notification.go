@@ -4,11 +4,13 @@ package push
 // here, when a notification is sent, from the facts as they stand then.
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -31,29 +33,33 @@ type notification struct {
 	Kind string `json:"kind"`
 }
 
-// describe writes d's words.
-func describe(d store.DuePush) notification {
+// describe writes d's words in its recipient's language, else in
+// language, the instance's.
+func describe(d store.DuePush, language string) notification {
+	loc := i18n.For(cmp.Or(d.Language, language))
 	n := notification{URL: "/console/c/" + strconv.FormatInt(d.ConversationID, 10), Tag: Topic(d.ConversationID), Kind: d.Kind}
 	switch d.Kind {
 	case store.PushMessage:
-		n.Title = d.Sender + " wrote"
+		n.Title = loc.T("push.wrote", "Name", d.Sender)
 	case store.PushAssigned:
-		n.Title = "New chat for you: " + d.Visitor
+		n.Title = loc.T("push.assigned", "Name", d.Visitor)
 	default:
-		n.Title = "A chat is waiting"
+		n.Title = loc.T("push.waiting")
 	}
 	if r := []rune(n.Title); len(r) > maxTitle {
 		n.Title = string(r[:maxTitle])
 	}
 	n.Body = preview(d.Text)
 	if d.HideText {
-		n.Body = "New message"
+		n.Body = loc.T("push.newMessage")
 	}
 	return n
 }
 
 // payload is what d's push carries: its words, as JSON.
-func payload(d store.DuePush) ([]byte, error) { return json.Marshal(describe(d)) }
+func payload(d store.DuePush, language string) ([]byte, error) {
+	return json.Marshal(describe(d, language))
+}
 
 // preview is text on one line, its spaces collapsed, cut to previewLen
 // characters with an ellipsis.

@@ -31,13 +31,37 @@ func TestNotificationWordsAreWrittenFromTheFacts(t *testing.T) {
 		{"a long name", due(store.PushMessage, strings.Repeat("ü", 120), "", "hi", false), strings.Repeat("ü", 100), "hi"},
 		{"text hidden", due(store.PushMessage, "Alex", "", "sure, 12:30", true), "Alex wrote", "New message"},
 	} {
-		n := describe(c.d)
+		n := describe(c.d, "en")
 		want := notification{Title: c.title, Body: c.body, URL: "/console/c/42", Tag: "c42", Kind: c.d.Kind}
 		if n != want {
 			t.Errorf("%s: %+v, want %+v", c.name, n, want)
 		}
-		if p, err := payload(c.d); err != nil || len(p) > 3000 || (c.d.HideText && strings.Contains(string(p), c.d.Text)) {
+		if p, err := payload(c.d, "en"); err != nil || len(p) > 3000 || (c.d.HideText && strings.Contains(string(p), c.d.Text)) {
 			t.Errorf("%s: payload %s, %v", c.name, p, err)
+		}
+	}
+	// In Chinese: the recipient's own choice, else the instance's language.
+	zh := func(kind, sender, visitor, text string, hide bool, lang string) store.DuePush {
+		d := due(kind, sender, visitor, text, hide)
+		d.Language = lang
+		return d
+	}
+	for _, c := range []struct {
+		name        string
+		d           store.DuePush
+		instance    string
+		title, body string
+	}{
+		{"a chat joins the queue, for a member who chose Chinese", zh(store.PushQueued, "王芳", "王芳", "我的订单在哪里？", false, "zh-CN"), "en",
+			"有会话正在排队", "我的订单在哪里？"},
+		{"a chat is assigned, on an instance that speaks Chinese", zh(store.PushAssigned, "王芳", "王芳", "你好", false, ""), "zh-CN",
+			"新会话分配给您：王芳", "你好"},
+		{"a message with its text hidden", zh(store.PushMessage, "李雷", "", "十二点半", true, "zh-CN"), "en", "李雷 发来消息", "新消息"},
+		{"a member who chose English, on an instance that speaks Chinese", zh(store.PushMessage, "Sam", "", "lunch?", false, "en"), "zh-CN",
+			"Sam wrote", "lunch?"},
+	} {
+		if n := describe(c.d, c.instance); n.Title != c.title || n.Body != c.body {
+			t.Errorf("%s: %q / %q, want %q / %q", c.name, n.Title, n.Body, c.title, c.body)
 		}
 	}
 	for kind, want := range map[string]string{store.PushMessage: "normal", store.PushAssigned: "high", store.PushQueued: "high"} {

@@ -28,6 +28,7 @@ import (
 	webpush "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/kefu-im/kefu/egress"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/store"
 )
@@ -54,6 +55,9 @@ type Config struct {
 	// is refused when connecting, whatever name led to it, so that a
 	// subscription cannot make kefu post into its own network.
 	AllowPrivate bool
+	// Language is what notifications speak to a recipient who chose no
+	// language of their own: the instance's (KEFU_LANGUAGE; "": i18n.Default).
+	Language string
 }
 
 // DefaultConfig is how kefu sends notifications.
@@ -108,7 +112,8 @@ func NewWorker(ob Outbox, cfg Config, logger *slog.Logger) *Worker {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	c := &courier{Outbox: ob, client: client, logger: logger, subscriber: cfg.Subscriber,
-		grace: cmp.Or(cfg.Grace, DefaultConfig.Grace), timeout: oc.Timeout, now: oc.Now}
+		grace: cmp.Or(cfg.Grace, DefaultConfig.Grace), timeout: oc.Timeout, now: oc.Now,
+		language: cmp.Or(cfg.Language, i18n.Default)}
 	return &Worker{Worker: outbox.New(c, oc, logger), db: ob, quiet: oc.Quiet}
 }
 
@@ -137,6 +142,7 @@ type courier struct {
 	grace      time.Duration
 	timeout    time.Duration
 	now        func() time.Time
+	language   string // of a recipient who chose none
 }
 
 func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]due, error) {
@@ -221,7 +227,7 @@ func (c *courier) Deliver(ctx context.Context, d due) outbox.Attempt {
 
 // send writes d's words, encrypts them for its browser and posts it to the push service.
 func (c *courier) send(ctx context.Context, d due) outbox.Attempt {
-	body, err := payload(d.DuePush)
+	body, err := payload(d.DuePush, c.language)
 	if err != nil {
 		return outbox.Attempt{Err: fmt.Errorf("cannot write the notification: %w", err)}
 	}

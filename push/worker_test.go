@@ -345,3 +345,37 @@ func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
 		}
 	}
 }
+
+// TestNotificationsInTheRecipientsLanguage: a notification speaks the
+// language its recipient chose in the console, else the instance's.
+func TestNotificationsInTheRecipientsLanguage(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, chose, instance, title string
+	}{
+		{"a member who chose Chinese", "zh-CN", "", "新会话分配给您："},
+		{"a member who chose nothing, on an instance that speaks Chinese", "", "zh-CN", "新会话分配给您："},
+		{"a member who chose English, on an instance that speaks Chinese", "en", "zh-CN", "New chat for you: "},
+		{"a member who chose nothing, on an instance that speaks English", "", "", "New chat for you: "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ps := newPushService(t)
+			w := newWorld(t, ps, push.Config{Language: c.instance})
+			if err := w.db.SetLanguage(context.Background(), w.alex.ID, c.chose); err != nil {
+				t.Fatal(err)
+			}
+			v, conv := w.chat(t, "我的订单在哪里？")
+			w.round(t, 1)
+			got := ps.Requests()
+			if len(got) != 1 {
+				t.Fatalf("the push service got %d requests, want 1", len(got))
+			}
+			want := shown{Title: c.title + chat.VisitorName(v.ID), Body: "我的订单在哪里？",
+				URL: fmt.Sprintf("/console/c/%d", conv), Tag: fmt.Sprintf("c%d", conv)}
+			if s := w.open(t, got[0]); s != want {
+				t.Fatalf("the browser shows %+v, want %+v", s, want)
+			}
+		})
+	}
+}

@@ -9,6 +9,18 @@
   "use strict";
 
   var body = document.body;
+  var lang = document.documentElement.lang || "en";
+
+  // words are what the page's scripts say, in its reader's language: the
+  // catalog's js.* messages, keyed by the rest of their id ("live.sending").
+  var words = {};
+  try { words = JSON.parse(body.dataset.strings || "{}"); } catch (e) { words = {}; }
+
+  // say is the words of key, each {name} in them filled in from values.
+  function say(key, values) {
+    var s = words[key] || "";
+    return values ? s.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; }) : s;
+  }
   var livePath = body.dataset.live;
   var socket = null;
   var attempts = 0;
@@ -104,7 +116,7 @@
     var ws = new WebSocket(url, ["kefu.v1"].concat(extra));
     var opened = false;
     socket = ws;
-    status("Connecting…", "connecting");
+    status(say("live.connecting"), "connecting");
     ws.onopen = function () {
       opened = true;
       attempts = 0;
@@ -124,11 +136,11 @@
       inflight = null; // sent again, with the same id, once the socket is back
       if (e.code === 4403) { // disabled or signed out everywhere: reconnecting would be refused
         stopped = true;
-        status("Signed out", "closed");
+        status(say("live.signedOut"), "closed");
         part.signedOut();
         return;
       }
-      status("Reconnecting…", "closed");
+      status(say("live.reconnecting"), "closed");
       if (!part.closed(e.code, opened)) later();
     };
   }
@@ -243,16 +255,16 @@
     var late = Date.now() - m.since >= giveUpAfter;
     m.el.classList.toggle("failed", late);
     if (late && !d.querySelector("button")) {
-      d.textContent = "Not sent";
+      d.textContent = say("live.notSent");
       var b = document.createElement("button");
       b.type = "button";
       b.className = "small";
       b.dataset.resend = m.frame.client_msg_id;
       b.dataset.testid = "resend";
-      b.textContent = "Retry";
+      b.textContent = say("live.retry");
       d.append(" — ", b);
     } else if (!late) {
-      d.textContent = "Sending…";
+      d.textContent = say("live.sending");
       clearTimeout(m.lateTimer);
       m.lateTimer = setTimeout(function () { if (outbox.has(m.frame.client_msg_id)) mark(m); }, m.since + giveUpAfter - Date.now());
     }
@@ -333,8 +345,8 @@
     var text = box.value.trim();
     if (before && text.indexOf(before.text) === 0) text = text.slice(before.text.length).trim();
     if (before && !text) return; // Enter again on the message on its way
-    if (!text) { showError("The message is empty."); return; }
-    if (Array.from(text).length > 4000) { showError("The message is longer than 4000 characters."); return; }
+    if (!text) { showError(say("live.empty")); return; }
+    if (Array.from(text).length > 4000) { showError(say("live.tooLong", { n: 4000 })); return; }
     showError("");
     if (before) toThread(before);
     var id = newID();
@@ -356,7 +368,7 @@
 
   // Leaving the page with a message not yet stored would lose it: the browser asks first.
   window.addEventListener("beforeunload", function (e) {
-    if (outbox.size) { e.preventDefault(); e.returnValue = ""; }
+    if (outbox.size) { e.preventDefault(); e.returnValue = say("live.leave"); }
   });
 
   // A page left for another may wait in the browser's back/forward cache,
@@ -395,21 +407,24 @@
       btn.disabled = true;
       fetch(btn.dataset.get, { headers: part.headers() })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
-        .then(apply, function () { btn.disabled = false; showError("Could not load earlier messages. Try again."); });
+        .then(apply, function () { btn.disabled = false; showError(say("live.loadFailed")); });
       return;
     }
     var again = e.target.closest("button[data-resend]");
     if (again) resend(again.dataset.resend);
   });
 
-  // One timer keeps every relative time current.
+  // One timer keeps every relative time current, in the words the server
+  // wrote it in (views/components.Ago); a date as the reader writes one
+  // ("2 Jan", "1月2日"): {d} the day, {m} the month's number, {mon} its short name.
   function ago(t) {
     var s = (Date.now() - t) / 1000;
-    if (s < 45) return "just now";
-    if (s < 3600) return Math.round(s / 60) + " min ago";
-    if (s < 86400) return Math.floor(s / 3600) + " h ago";
-    if (s < 172800) return "yesterday";
-    return new Date(t).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+    if (s < 45) return say("live.justNow");
+    if (s < 3600) return say("live.minutesAgo", { n: Math.round(s / 60) });
+    if (s < 86400) return say("live.hoursAgo", { n: Math.floor(s / 3600) });
+    if (s < 172800) return say("live.yesterday");
+    var d = new Date(t);
+    return say("live.date", { d: d.getDate(), m: d.getMonth() + 1, mon: d.toLocaleDateString(lang, { month: "short" }) });
   }
   function refreshTimes() {
     document.querySelectorAll("time[data-rel]").forEach(function (el) {
@@ -428,6 +443,8 @@
     later: later,
     status: status,
     showError: showError,
+    // say is the page's words for key, in its reader's language ("console.…").
+    say: say,
     thread: thread,
     position: position,
     pending: function () { return outbox.size; },

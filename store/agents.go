@@ -127,7 +127,7 @@ func (db *DB) SetAgentCapacity(ctx context.Context, actorID, userID int64, capac
 			return err
 		}
 		if !member {
-			return chat.Invalid("capacity", "Only registered users can be agents.")
+			return chat.Invalid("capacity", "error.agent.registered")
 		}
 		var old *int
 		err := tx.QueryRow(ctx, "SELECT capacity FROM agents WHERE user_id = $1", userID).Scan(&old)

@@ -76,7 +76,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, actorID int64, n NewAPIKey) (API
 			var found bool
 			err := tx.QueryRow(ctx, "SELECT true FROM sites WHERE id = $1", n.SiteID).Scan(&found)
 			if err == pgx.ErrNoRows {
-				return chat.Invalid("site", "Choose a site from the list, or none.")
+				return chat.Invalid("site", "error.apiKey.site")
 			}
 			if err != nil {
 				return err
@@ -89,7 +89,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, actorID int64, n NewAPIKey) (API
 				return err
 			}
 			if !member {
-				return chat.Invalid("member", "A member's key acts as an enabled member: choose one from the list, or none.")
+				return chat.Invalid("member", "error.apiKey.member")
 			}
 		}
 		var id int64

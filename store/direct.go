@@ -17,12 +17,12 @@ func directKey(a, b int64) string {
 }
 
 // errNotContactable: the person asked for does not exist, is disabled, or is a visitor.
-var errNotContactable = chat.Invalid("to", "That person cannot be contacted here.")
+var errNotContactable = chat.Invalid("to", "error.direct.notContactable")
 
 // contactable checks that to is a member who may be contacted by from.
 func contactable(ctx context.Context, q querier, from, to int64) error {
 	if from == to {
-		return chat.Invalid("to", "You cannot start a conversation with yourself.")
+		return chat.Invalid("to", "error.direct.self")
 	}
 	u, err := scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", to))
 	if err == pgx.ErrNoRows || (err == nil && (u.Kind != chat.KindMember || u.Disabled())) {

@@ -37,7 +37,7 @@ func (db *DB) InviteFriend(ctx context.Context, from, to int64, message string) 
 			return err
 		}
 		if t.Friends {
-			return chat.Invalid("to", "You are friends already.")
+			return chat.Invalid("to", "error.friends.already")
 		}
 		tag, err := tx.Exec(ctx, "DELETE FROM friend_invites WHERE from_id = $1 AND to_id = $2", to, from)
 		if err != nil {

@@ -129,7 +129,7 @@ func (db *DB) AddGroupMembers(ctx context.Context, id, actorID int64, ids []int6
 // not themselves (they leave instead).
 func (db *DB) RemoveGroupMember(ctx context.Context, id, actorID, userID int64) error {
 	if actorID == userID {
-		return chat.Invalid("user", "To leave the group, use Leave.")
+		return chat.Invalid("user", "error.group.removeSelf")
 	}
 	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := lockGroup(ctx, tx, id, actorID, true); err != nil {

@@ -156,15 +156,15 @@ func validPushSubscription(endpoint, p256dh, auth string) error {
 	u, err := url.Parse(endpoint)
 	local := err == nil && u.Scheme == "http" && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback())
 	if err != nil || u.Host == "" || u.User != nil || len(endpoint) > 2000 || (u.Scheme != "https" && !local) {
-		return chat.Invalid("endpoint", "The browser gave a push endpoint that is not an https URL.")
+		return chat.Invalid("endpoint", "error.push.endpointHTTPS")
 	}
 	if k, err := decodeKey(p256dh); err != nil || len(k) != 65 {
-		return chat.Invalid("p256dh", "The browser's p256dh key must be a base64url P-256 public key of 65 bytes.")
+		return chat.Invalid("p256dh", "error.push.p256dhSize")
 	} else if _, err := ecdh.P256().NewPublicKey(k); err != nil {
-		return chat.Invalid("p256dh", "The browser's p256dh key is not a point on P-256.")
+		return chat.Invalid("p256dh", "error.push.p256dhPoint")
 	}
 	if k, err := decodeKey(auth); err != nil || len(k) != 16 {
-		return chat.Invalid("auth", "The browser's auth secret must be 16 bytes in base64url.")
+		return chat.Invalid("auth", "error.push.auth")
 	}
 	return nil
 }

@@ -150,6 +150,8 @@ type DuePush struct {
 	Text string
 	// HideText: notifications leave message text out (SettingPushHideText).
 	HideText bool
+	// Language is the recipient's choice of language ("": none).
+	Language string
 	// Live: a console socket of the recipient is open (not closed, and seen
 	// within the grace period).
 	Live bool
@@ -186,6 +188,7 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 				WHERE c.id = o.conversation_id), ''),
 			coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = o.conversation_id AND m.seq = o.seq), ''),
 			coalesce((SELECT value = 'true' FROM settings WHERE key = '`+SettingPushHideText+`'), false),
+			coalesce((SELECT u.language FROM users u WHERE u.id = o.user_id), ''),
 			EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = o.user_id AND p.closed_at IS NULL AND p.seen_at > $4),
 			o.kind = 'message' AND EXISTS (SELECT 1 FROM conversation_members m
 				WHERE m.conversation_id = o.conversation_id AND m.user_id = o.user_id AND m.last_read_seq >= o.seq),
@@ -203,7 +206,7 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 	}
 	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DuePush, error) {
 		var d DuePush
-		return d, r.Scan(append(pushFields(&d.Push), &d.Endpoint, &d.P256dh, &d.Auth, &d.Sender, &d.Visitor, &d.Text, &d.HideText,
+		return d, r.Scan(append(pushFields(&d.Push), &d.Endpoint, &d.P256dh, &d.Auth, &d.Sender, &d.Visitor, &d.Text, &d.HideText, &d.Language,
 			&d.Live, &d.Read, &d.Muted, &d.Away, &d.Disabled, &d.Stale)...)
 	})
 	if err != nil {

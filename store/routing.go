@@ -249,7 +249,7 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 			return err
 		}
 		if !agents.Has(to) || disabled {
-			return chat.Invalid("to", "The chat can only be transferred to an active agent.")
+			return chat.Invalid("to", "error.transfer.inactive")
 		}
 		var status chat.Status
 		var assignee int64

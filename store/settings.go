@@ -152,7 +152,7 @@ func (db *DB) SetAgentList(ctx context.Context, actorID int64, next chat.AgentLi
 				return err
 			}
 			if n != len(next.IDs) {
-				return chat.Invalid("customer_service_uids", "Customer service can only be chosen among registered users.")
+				return chat.Invalid("customer_service_uids", "error.settings.agentsRegistered")
 			}
 		}
 		if cur.Agents.Unrestricted == next.Unrestricted && slices.Equal(cur.Agents.IDs, next.IDs) {
@@ -219,8 +219,7 @@ func (db *DB) SeedSettings(ctx context.Context, s chat.Settings) (kept []string,
 }
 
 // errNoAgentList: customer_service_uids is false, so nobody can be added to it.
-var errNoAgentList = chat.Invalid("customer_service_uids",
-	"customer_service_uids is false (no restriction), so nobody is listed as customer service. Choose the customer service list in the settings first.")
+var errNoAgentList = chat.Invalid("customer_service_uids", "error.settings.noAgentList")
 
 // SetAgent adds userID to customer_service_uids (or takes them off it),
 // recording actorID (0: none) in the audit log.
@@ -240,7 +239,7 @@ func (db *DB) SetAgent(ctx context.Context, actorID, userID int64, agent bool) e
 			return err
 		}
 		if !member {
-			return chat.Invalid("customer_service_uids", "Customer service can only be chosen among registered users.")
+			return chat.Invalid("customer_service_uids", "error.settings.agentsRegistered")
 		}
 		next := chat.AgentList{IDs: slices.DeleteFunc(slices.Clone(cur.Agents.IDs), func(id int64) bool { return id == userID })}
 		if agent {

@@ -225,7 +225,7 @@ func TestSupportClosedStoresNothing(t *testing.T) {
 		}
 		_, _, err = f.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "anyone?", VisitorEmail: "ada@example.com"})
 		var refused *chat.RefusedError
-		if !errors.As(err, &refused) || refused.Reason != (chat.Settings{}).SupportOpen().(*chat.RefusedError).Reason {
+		if !errors.As(err, &refused) || refused.Say != chat.SayUnavailable {
 			t.Fatalf("send with support closed: %v, want the widget's refusal", err)
 		}
 		if _, err := f.db.VisitorConversation(ctx, v.ID); !errors.Is(err, chat.ErrNotFound) {

@@ -85,7 +85,7 @@ func (db *DB) SetLanguage(ctx context.Context, userID int64, lang string) error 
 	var l *string
 	if lang != "" {
 		if !i18n.Supported(lang) {
-			return fmt.Errorf("store: language of user %d: %w", userID, &chat.ValidationError{Field: "language", Message: "not a language kefu speaks"})
+			return fmt.Errorf("store: language of user %d: %w", userID, chat.Invalid("language", "error.language"))
 		}
 		l = &lang
 	}

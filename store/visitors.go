@@ -60,9 +60,9 @@ func (db *DB) RateConversation(ctx context.Context, visitorID, id int64, rating 
 		case err != nil:
 			return err
 		case status != chat.Resolved:
-			return chat.Invalid("rating", "You can rate the chat once it is resolved.")
+			return chat.Invalid("rating", "error.rating.notResolved")
 		case rated != nil:
-			return chat.Invalid("rating", "You have rated this chat already. Thank you!")
+			return chat.Invalid("rating", "error.rating.already")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE conversations SET rating = $2, rating_comment = $3, rated_at = now() WHERE id = $1`,
 			id, rating, comment); err != nil {

@@ -182,14 +182,14 @@ func ValidateWebhook(rawURL string, events []string) (string, []string, error) {
 	u, err := url.Parse(rawURL)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(rawURL) > 2000:
-		return "", nil, chat.Invalid("url", "Enter the endpoint's full http or https URL, such as https://shop.example.com/kefu-events.")
+		return "", nil, chat.Invalid("url", "error.webhook.url")
 	case u.User != nil:
-		return "", nil, chat.Invalid("url", "Leave credentials out of the URL: every delivery is signed with the webhook's secret instead.")
+		return "", nil, chat.Invalid("url", "error.webhook.credentials")
 	}
 	var picked []string
 	for _, e := range events {
 		if !slices.Contains(WebhookEvents, e) {
-			return "", nil, chat.Invalid("events", fmt.Sprintf("%q is not an event kefu sends.", e))
+			return "", nil, chat.Invalid("events", "error.webhook.event", "Event", strconv.Quote(e))
 		}
 	}
 	for _, e := range WebhookEvents {
@@ -198,7 +198,7 @@ func ValidateWebhook(rawURL string, events []string) (string, []string, error) {
 		}
 	}
 	if len(picked) == 0 {
-		return "", nil, chat.Invalid("events", "Choose at least one event to send.")
+		return "", nil, chat.Invalid("events", "error.webhook.noEvents")
 	}
 	return rawURL, picked, nil
 }
