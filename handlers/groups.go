@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -45,7 +46,7 @@ func (h *Handler) groupMemberRemove(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		uid, err := strconv.ParseInt(r.PostFormValue("user"), 10, 64)
 		if err != nil {
-			return chat.Invalid("user", "Choose the member to remove.")
+			return &saying{err: chat.Invalid("user", "Choose the member to remove."), say: i18n.T(r.Context(), "console.invalid.removeMember")}
 		}
 		return h.DB.RemoveGroupMember(r.Context(), id, actor, uid)
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -47,7 +48,7 @@ func (h *Handler) directCreate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil || to < 1 {
-		h.fail(w, r, chat.Invalid("to", "Choose the person to write to."))
+		h.fail(w, r, &saying{err: chat.Invalid("to", "Choose the person to write to."), say: i18n.T(r.Context(), "console.invalid.writeTo")})
 		return
 	}
 	c, err := h.DB.StartDirect(r.Context(), acct.ID, to)

@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -17,14 +18,6 @@ import (
 const (
 	sessionConsoleNotice  = "console_notice"
 	sessionConsoleRefusal = "console_refusal"
-)
-
-// Words for the agent, where the general ones would speak of someone else.
-const (
-	sayTakeAtCapacity     = "You are at capacity: resolve one of your chats before you take another."
-	sayTransferAtCapacity = "That agent already has as many open chats as their capacity allows: choose another agent."
-	sayNotAgent           = "Only customer service can do that, and you are not on the customer service list now."
-	sayChatClosed         = "You are no longer customer service, so that chat is closed to you."
 )
 
 // stateUpdate lets an agent switch between available and away.
@@ -57,7 +50,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.Take(r.Context(), id, acct.ID, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
-			say = sayTakeAtCapacity
+			say = i18n.T(r.Context(), "console.refusal.takeAtCapacity")
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
@@ -80,7 +73,7 @@ func (h *Handler) conversationResolve(w http.ResponseWriter, r *http.Request) {
 		h.refused(w, r, err, "", backTo(r))
 		return
 	}
-	h.actedOn(w, r, id, "The chat is resolved.", map[string]any{"conversation_id": id, "status": chat.Resolved}, console.StatusChanged)
+	h.actedOn(w, r, id, i18n.T(r.Context(), "console.notice.resolved"), map[string]any{"conversation_id": id, "status": chat.Resolved}, console.StatusChanged)
 }
 
 // conversationTransfer hands a chat to another agent, with an optional private note.
@@ -94,7 +87,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 	}
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil {
-		h.refused(w, r, chat.Invalid("to", "Choose the agent to transfer the chat to."), "", backTo(r))
+		h.refused(w, r, chat.Invalid("to", "Choose the agent to transfer the chat to."), i18n.T(ctx, "console.invalid.transferTo"), backTo(r))
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
@@ -107,7 +100,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
-			say = sayTransferAtCapacity
+			say = i18n.T(r.Context(), "console.refusal.transferAtCapacity")
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
@@ -117,7 +110,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.actedOn(w, r, id, "Transferred to "+agent.DisplayName()+".",
+	h.actedOn(w, r, id, i18n.T(ctx, "console.notice.transferred", "Agent", agent.DisplayName()),
 		map[string]any{"conversation_id": id, "status": chat.Assigned, "agent_id": to}, console.StatusChanged)
 }
 
