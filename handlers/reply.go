@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/a-h/templ"
+
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // writeJSON answers with v as JSON.
@@ -21,7 +23,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		h.Logger.Error("render failed", "path", r.URL.Path, "err", err)
-		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		http.Error(w, i18n.T(r.Context(), "console.renderFailed"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
