@@ -122,6 +122,11 @@
     if (enable) enablePush(enable);
   });
 
+  // --- the language menu: a choice takes effect at once ---
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("form.language select")) e.target.form.submit();
+  });
+
   // --- forms posted in place ---
   // A form marked data-live-form is posted with fetch and the header
   // X-Kefu-Fragment: the answer is fragments, applied like the socket's,
