@@ -8,8 +8,9 @@ import (
 // SystemCode names what a line kefu writes into a conversation says: a
 // system line, or a note for the agents (a visitor's rating). A line is
 // stored as its code and arguments (the names and values it mentions, as
-// they were then), and SystemText writes its words when it is shown, so that
-// it can be shown in the reader's language.
+// they were then), and its words are written when it is shown, in the
+// reader's language: views/thread's Text for people, SystemText (English)
+// for machines (the API, webhooks).
 type SystemCode string
 
 // System lines, with the arguments each takes.
@@ -31,7 +32,9 @@ const (
 	NoteRated SystemCode = "rated" // rating (1–5), comment ("": none)
 )
 
-// SystemText is the words of the system line code with args.
+// SystemText is the words of the system line code with args, in English,
+// for machine readers; people read a line in their own language (the
+// catalog's line.<code>, which says the same in English).
 func SystemText(code SystemCode, args []string) string {
 	a := func(i int) string {
 		if i < len(args) {

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
 	"github.com/kefu-im/kefu/views/thread"
@@ -39,7 +40,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if worked {
-				h.refused(w, r, chat.ErrNotFound, sayChatClosed, "/console")
+				h.refused(w, r, chat.ErrNotFound, "console.refusal.chatClosed", "/console")
 				return
 			}
 		}
@@ -76,7 +77,7 @@ func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewe
 	}
 	before, err := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	if err != nil || before < 1 {
-		h.fail(w, r, chat.Invalid("before", "before must be a message number."))
+		h.fail(w, r, &saying{err: chat.Invalid("before", "before must be a message number."), say: "console.invalid.before"})
 		return
 	}
 	c, err := h.DB.ConversationFor(r.Context(), id, v)
@@ -121,4 +122,22 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/console/c/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}
+
+// languageUpdate records the language the member chose for kefu to speak to
+// them ("": their browser's), and goes back to the page they chose it on,
+// which now speaks it.
+func (h *Handler) languageUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := r.PostFormValue("language")
+	if lang != "" && !i18n.Supported(lang) {
+		h.fail(w, r, &saying{err: chat.Invalid("language", "Choose one of the languages on the list."),
+			say: "console.invalid.language"})
+		return
+	}
+	if err := h.DB.SetLanguage(ctx, accountFrom(ctx).ID, lang); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.done(w, r, backTo(r), map[string]any{"language": lang})
 }

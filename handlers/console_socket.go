@@ -40,6 +40,9 @@ type consoleScreen struct {
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.
+// It speaks the member's language: their own choice, else their browser's
+// (the language middleware's), as their pages do; every frame is rendered
+// in it.
 func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 	cookie, err := r.Cookie(h.Sessions.Cookie.Name)
 	if err != nil {
@@ -55,6 +58,9 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if acct.Language != "" {
+		r = r.WithContext(i18n.With(r.Context(), i18n.For(acct.Language)))
 	}
 	csrf := h.Sessions.GetString(ctx, sessionCSRF)
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -56,9 +57,9 @@ func (h *Handler) inviteCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	notice := "Invitation sent."
+	notice := i18n.T(ctx, "console.friends.invited")
 	if friends {
-		notice = "They had invited you too: you are friends now."
+		notice = i18n.T(ctx, "console.friends.nowFriends")
 	}
 	h.Sessions.Put(ctx, sessionFriendsNotice, notice)
 	h.done(w, r, "/console/friends", map[string]any{"friends": friends})

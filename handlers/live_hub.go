@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
@@ -97,11 +98,14 @@ func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Con
 	hb.running.Add(1)
 	hb.mu.Unlock()
 	onFrame, closed := open(conn)
+	// The socket's frames and jobs run on the server's context, not the
+	// handshake's, in the language of the reader the handshake found.
+	base := i18n.With(hb.h.Base, i18n.From(r.Context()))
 	go func() {
 		defer hb.running.Done()
 		defer closed()
 		var p *live.PanicError
-		if err := conn.Run(hb.h.Base, onFrame); errors.As(err, &p) {
+		if err := conn.Run(base, onFrame); errors.As(err, &p) {
 			hb.h.Logger.Error("live socket closed after a panic", "panic", p.Value, "stack", string(p.Stack))
 		}
 	}()

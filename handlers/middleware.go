@@ -225,7 +225,7 @@ func accountFrom(ctx context.Context) account {
 func (h *Handler) agentOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !accountFrom(r.Context()).Agent {
-			h.refused(w, r, chat.ErrNotAllowed, sayNotAgent, "/console")
+			h.refused(w, r, chat.ErrNotAllowed, "console.refusal.notAgent", "/console")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ package handlers
 // and what an agent wants to be told.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/egress"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/static"
 	"github.com/kefu-im/kefu/views/console"
@@ -76,7 +78,7 @@ func (h *Handler) pushSubscriptionCreate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	id, err := h.DB.SavePushSubscription(r.Context(), accountFrom(r.Context()).ID, in.Endpoint, in.Keys.P256dh, in.Keys.Auth,
-		deviceLabel(r.UserAgent()))
+		deviceLabel(r.Context(), r.UserAgent()))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -84,9 +86,10 @@ func (h *Handler) pushSubscriptionCreate(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
 }
 
-// deviceLabel names a device from its browser's user agent: "Chrome on Linux".
-func deviceLabel(ua string) string {
-	browser, system := "A browser", "an unknown system"
+// deviceLabel names a device from its browser's user agent, in the
+// member's language when they add it: "Chrome on Linux".
+func deviceLabel(ctx context.Context, ua string) string {
+	browser, system := i18n.T(ctx, "console.device.browser"), i18n.T(ctx, "console.device.system")
 	for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}} {
 		if strings.Contains(ua, b.token) {
 			browser = b.name
@@ -100,7 +103,7 @@ func deviceLabel(ua string) string {
 			break
 		}
 	}
-	return browser + " on " + system
+	return i18n.T(ctx, "console.device", "Browser", browser, "System", system)
 }
 
 // pushSubscriptionRevoke forgets one of the member's devices.
@@ -114,7 +117,7 @@ func (h *Handler) pushSubscriptionRevoke(w http.ResponseWriter, r *http.Request)
 		h.fail(w, r, err)
 		return
 	}
-	h.Sessions.Put(r.Context(), sessionFriendsNotice, "That device will get no more notifications.")
+	h.Sessions.Put(r.Context(), sessionFriendsNotice, i18n.T(r.Context(), "console.notifications.revoked"))
 	h.done(w, r, "/console/notifications", map[string]any{"revoked": id})
 }
 

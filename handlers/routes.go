@@ -70,6 +70,7 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
 			r.Post("/console/c/{id}/mute", h.conversationMute)
+			r.Post("/console/language", h.languageUpdate)
 			r.Get("/console/notifications", h.notificationsShow)
 			r.With(answers(answerJSON)).Post("/console/push/subscriptions", h.pushSubscriptionCreate)
 			r.Post("/console/push/subscriptions/{id}/revoke", h.pushSubscriptionRevoke)

@@ -59,7 +59,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.Take(r.Context(), id, acct.ID, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
-			say = sayTakeAtCapacity
+			say = i18n.T(r.Context(), "console.refusal.takeAtCapacity")
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
@@ -82,7 +82,7 @@ func (h *Handler) conversationResolve(w http.ResponseWriter, r *http.Request) {
 		h.refused(w, r, err, "", backTo(r))
 		return
 	}
-	h.actedOn(w, r, id, "The chat is resolved.", map[string]any{"conversation_id": id, "status": chat.Resolved}, console.StatusChanged)
+	h.actedOn(w, r, id, i18n.T(r.Context(), "console.notice.resolved"), map[string]any{"conversation_id": id, "status": chat.Resolved}, console.StatusChanged)
 }
 
 // conversationTransfer hands a chat to another agent, with an optional private note.
@@ -109,7 +109,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
-			say = sayTransferAtCapacity
+			say = i18n.T(r.Context(), "console.refusal.transferAtCapacity")
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
@@ -119,7 +119,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.actedOn(w, r, id, "Transferred to "+agent.DisplayName()+".",
+	h.actedOn(w, r, id, i18n.T(ctx, "console.notice.transferred", "Agent", agent.DisplayName()),
 		map[string]any{"conversation_id": id, "status": chat.Assigned, "agent_id": to}, console.StatusChanged)
 }
 

@@ -8,6 +8,12 @@
   var live = window.kefuLive;
   var firstOpen = true;
 
+  // The words this script shows, in the reader's language: the page hands
+  // them over in data-strings (the catalog's js.console.* messages).
+  var strings = {};
+  try { strings = JSON.parse(document.body.dataset.strings || "{}"); } catch (e) { /* none: ids show */ }
+  function t(id) { return strings["console." + id] || id; }
+
   function read(p) {
     if (p.seq) live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
   }
@@ -91,11 +97,11 @@
   // --- notifications: this device subscribes to web push ---
   function enablePush(btn) {
     var say = function (text) { document.getElementById("push-status").textContent = text; };
-    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say("This browser cannot receive notifications."); return; }
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say(t("pushUnsupported")); return; }
     btn.disabled = true;
     var key = Uint8Array.from(atob(btn.dataset.pushEnable.replace(/-/g, "+").replace(/_/g, "/")), function (c) { return c.charCodeAt(0); });
     Notification.requestPermission().then(function (p) {
-      if (p !== "granted") throw new Error("Notifications are blocked for this site in the browser's settings.");
+      if (p !== "granted") throw new Error(t("pushBlocked"));
       return navigator.serviceWorker.register("/sw.js");
     }).then(function () { return navigator.serviceWorker.ready; })
       .then(function (reg) { return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }); })
@@ -107,13 +113,18 @@
           body: JSON.stringify(sub.toJSON())
         });
       }).then(function (r) {
-        if (!r.ok) throw new Error("The server did not take this device. Try again.");
+        if (!r.ok) throw new Error(t("pushRefused"));
         location.reload();
       }).catch(function (err) { btn.disabled = false; say(err.message); });
   }
   document.addEventListener("click", function (e) {
     var enable = e.target.closest("button[data-push-enable]");
     if (enable) enablePush(enable);
+  });
+
+  // --- the language menu: a choice takes effect at once ---
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("form.language select")) e.target.form.submit();
   });
 
   // --- forms posted in place ---
@@ -144,11 +155,11 @@
         // A refusal that came as a page (an expired form, a server in
         // trouble) has nothing to apply: say so in place.
         if (/<template data-target=/.test(html)) live.apply(html);
-        else if (!r.ok) sayRefused("That did not work. Reload the page and try again.");
+        else if (!r.ok) sayRefused(t("failed"));
         if (r.ok) form.reset();
       });
     }).catch(function () {
-      sayRefused("Could not reach the server. Try again in a moment.");
+      sayRefused(t("unreachable"));
     }).then(function () {
       buttons.forEach(function (b) { if (b.isConnected) b.disabled = false; });
     });
