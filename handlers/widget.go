@@ -57,10 +57,14 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		}
 	}
 	loc := widgetLanguage(r, site)
+	// The socket's handshake carries the browser's Accept-Language, and its
+	// URL any other language chosen here.
+	p.Live = "/widget/live"
+	if loc != i18n.From(r.Context()) {
+		p.Live += "?" + url.Values{"lang": {loc.Lang()}}.Encode()
+	}
 	r = r.WithContext(i18n.With(r.Context(), loc))
 	ctx := r.Context()
-	// The socket cannot be told by a header: its URL says the language.
-	p.Live = "/widget/live?" + url.Values{"lang": {loc.Lang()}}.Encode()
 	if site.ID != 0 {
 		if origin, ok := framedBy(r); framed && ok && !site.Allows(origin) {
 			// Said in the frame, which anyone may show: it holds nothing.
