@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -206,6 +207,12 @@ func TestSitesPageSavesTheLanguage(t *testing.T) {
 		t.Fatalf("the embed line does not name the site's language:\n%s", page)
 	}
 
+	// An admin whose browser reads Chinese gets the page in Chinese.
+	if _, zh := b.send(http.MethodGet, "/admin/sites", nil, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(zh, `<html lang="zh-CN"`) ||
+		!strings.Contains(zh, "跟随访客的浏览器") || !strings.Contains(zh, "将下面这行代码粘贴到该网站的页面中：") {
+		t.Fatalf("the Sites page is not in Chinese:\n%s", zh)
+	}
+
 	update := fmt.Sprintf("/admin/sites/%d", site.ID)
 	form.Set("language", "fr")
 	if resp, _ := b.post(update, form); resp.StatusCode != http.StatusBadRequest {
@@ -220,5 +227,35 @@ func TestSitesPageSavesTheLanguage(t *testing.T) {
 	}
 	if got, _ := k.db.Site(ctx, site.ID); got.Language != "" {
 		t.Fatalf("the site's language is %q, want each visitor's browser", got.Language)
+	}
+}
+
+// TestWidgetRefusalsSpeakTheReadersLanguage: a refusal the widget shows,
+// such as an identity exchange it cannot read, says its message in the
+// language the widget asks for, while its error code stays English.
+func TestWidgetRefusalsSpeakTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	for _, c := range []struct{ accept, body, message string }{
+		{"zh-CN", "{", "请求不是 kefu 所需的 JSON 格式。"},
+		{"zh-CN", `{"site": 999, "token": "x"}`, "没有这个站点。"},
+		{"", "{", "The request is not the JSON kefu expects."},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/widget/identify", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		if c.accept != "" {
+			req.Header.Set("Accept-Language", c.accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Error, Message string }
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusBadRequest || got.Error != "invalid" || got.Message != c.message {
+			t.Errorf("%s %s: %s %+v (%v), want 400 invalid %q", c.accept, c.body, resp.Status, got, err, c.message)
+		}
 	}
 }
