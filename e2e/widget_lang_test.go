@@ -61,7 +61,7 @@ func TestWidgetInChinese(t *testing.T) {
 
 	var layout struct {
 		Name, Email, Text, Send box
-		Width, Page            float64
+		Width, Page             float64
 	}
 	if err := json.Unmarshal([]byte(get(t, widget, "the widget's layout", chromedp.Evaluate[string](`(() => { `+boxesJS+`
 		return JSON.stringify({Name: box("[data-testid=prechat-name]"), Email: box("[data-testid=prechat-email]"),
