@@ -10,7 +10,8 @@
   try { words = JSON.parse(body.dataset.strings || "{}"); } catch (e) { /* none: ids are shown */ }
   function say(key) { return words["widget." + key] || key; }
   // The page's language, which kefu chose for this widget: every request asks for it.
-  var lang = { "Accept-Language": document.documentElement.lang || "" };
+  var language = document.documentElement.lang || "";
+  function inLanguage(headers) { headers["Accept-Language"] = language; return headers; }
   var memoryToken = null;
   var refusedOpens = 0;
 
@@ -33,7 +34,7 @@
   function ensureToken() {
     var t = loadToken();
     if (t) return Promise.resolve(t);
-    return fetch("/widget/visitors", { method: "POST", headers: { Accept: "application/json", "Accept-Language": lang["Accept-Language"] } })
+    return fetch("/widget/visitors", { method: "POST", headers: inLanguage({ Accept: "application/json" }) })
       .then(function (r) {
         return r.json().then(function (j) {
           // Too many new visitors from this address: say so; the message waits.
@@ -49,7 +50,7 @@
   // longer knows: it asks, and starts afresh if so.
   function checkToken() {
     var t = loadToken();
-    fetch("/widget/session", { headers: { Authorization: "Bearer " + t, "Accept-Language": lang["Accept-Language"] } }).then(function (r) {
+    fetch("/widget/session", { headers: inLanguage({ Authorization: "Bearer " + t }) }).then(function (r) {
       if (r.status === 401) { // forgotten: a new visitor, on their next message or now if one waits
         forgetToken(t);
         var list = live.thread();
@@ -101,7 +102,7 @@
     },
     headers: function () {
       var t = loadToken();
-      return t ? { Authorization: "Bearer " + t, "Accept-Language": lang["Accept-Language"] } : lang;
+      return inLanguage(t ? { Authorization: "Bearer " + t } : {});
     }
   });
 
@@ -130,7 +131,7 @@
     list.innerHTML = "";
     delete list.dataset.conversation;
     document.getElementById("rating").innerHTML = "";
-    fetch("/widget/aim?site=" + (+composer.dataset.site) + "&to=" + person, { headers: lang })
+    fetch("/widget/aim?site=" + (+composer.dataset.site) + "&to=" + person, { headers: inLanguage({}) })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
       .then(function (html) {
         live.apply(html);
@@ -145,7 +146,7 @@
     if (!composer || !token) return;
     fetch("/widget/identify", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": lang["Accept-Language"] },
+      headers: inLanguage({ "Content-Type": "application/json", Accept: "application/json" }),
       body: JSON.stringify({ site: +composer.dataset.site, token: token, visitor_token: loadToken() || "" })
     }).then(function (r) {
       return r.json().then(function (j) { if (!r.ok) throw new Error(j.message || say("identifyRefused")); return j; });

@@ -6,8 +6,8 @@
 //
 // Options on the tag: data-site, data-colour (#rrggbb), data-label,
 // data-position ("left"), data-lang (the chat's language, such as "zh-CN";
-// else the visitor's browser decides, unless the site fixes one). Any element with data-kefu-to="<user id>" opens a
-// chat with that person. The page may call kefu("open"), kefu("close"),
+// else the visitor's browser decides, unless the site fixes one). Any
+// element with data-kefu-to="<user id>" opens a chat with that person. The page may call kefu("open"), kefu("close"),
 // kefu("toggle") and kefu("identify", token), also before this script loads:
 //   window.kefu = window.kefu || function () { (kefu.q = kefu.q || []).push(arguments); };
 (function () {
