@@ -19,6 +19,9 @@ type Site struct {
 	PrechatName    FieldRule
 	PrechatEmail   FieldRule
 	OfflineMessage string
+	// Language is the language the site's widget speaks to every visitor
+	// (a BCP 47 code kefu speaks); "" lets each visitor's browser decide.
+	Language string
 }
 
 // Allows reports whether origin may frame the site's widget.

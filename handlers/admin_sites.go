@@ -9,6 +9,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/admin"
 )
 
@@ -26,10 +27,19 @@ func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		p.Sites = append(p.Sites, admin.SiteRow{Site: s, Secret: secret,
-			Embed: fmt.Sprintf(`<script src="%s/widget.js" data-site="%d" async></script>`, h.BaseURL.String(), s.ID)})
+		p.Sites = append(p.Sites, admin.SiteRow{Site: s, Secret: secret, Embed: h.embedLine(s)})
 	}
 	h.render(w, r, http.StatusOK, admin.SitesPage(p))
+}
+
+// embedLine is the script tag that embeds site s's widget; a site that
+// fixes its language says it there too, for the launcher.
+func (h *Handler) embedLine(s chat.Site) string {
+	lang := ""
+	if s.Language != "" {
+		lang = fmt.Sprintf(` data-lang="%s"`, s.Language)
+	}
+	return fmt.Sprintf(`<script src="%s/widget.js" data-site="%d"%s async></script>`, h.BaseURL.String(), s.ID, lang)
 }
 
 // siteFromForm reads the site form.
@@ -40,6 +50,10 @@ func siteFromForm(r *http.Request) (chat.Site, error) {
 		Greeting:       strings.TrimSpace(r.PostFormValue("greeting")),
 		Colour:         r.PostFormValue("colour"),
 		OfflineMessage: strings.TrimSpace(r.PostFormValue("offline_message")),
+		Language:       r.PostFormValue("language"),
+	}
+	if s.Language != "" && !i18n.Supported(s.Language) {
+		return s, chat.Invalid("language", i18n.T(r.Context(), "sites.language.invalid"))
 	}
 	var err error
 	if s.PrechatName, err = chat.ParseFieldRule(r.PostFormValue("prechat_name")); err != nil {
@@ -58,7 +72,7 @@ func (h *Handler) adminSiteCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, s.Name+" is added. Paste its line into the site's pages.", "/admin/sites")
+	h.adminDone(w, r, i18n.T(r.Context(), "sites.added", "Name", s.Name), "/admin/sites")
 }
 
 func (h *Handler) adminSiteUpdate(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +90,7 @@ func (h *Handler) adminSiteUpdate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, s.Name+" is saved.", "/admin/sites")
+	h.adminDone(w, r, i18n.T(r.Context(), "sites.saved", "Name", s.Name), "/admin/sites")
 }
 
 func (h *Handler) adminSiteSecretRotate(w http.ResponseWriter, r *http.Request) {
@@ -95,5 +109,5 @@ func (h *Handler) adminSiteSecretRotate(w http.ResponseWriter, r *http.Request) 
 		h.fail(w, r, err)
 		return
 	}
-	h.adminDone(w, r, "The identity secret is rotated: tokens signed with the old one are refused from now on.", "/admin/sites")
+	h.adminDone(w, r, i18n.T(r.Context(), "sites.rotated"), "/admin/sites")
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,9 +12,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/static"
 	"github.com/kefu-im/kefu/views/widget"
 )
@@ -23,7 +27,7 @@ import (
 // site's greeting and colours. ?to=<user id> names the person a new chat is
 // for ("contact the author").
 func (h *Handler) widgetShow(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.widgetProps(w, r, true)
+	r, p, ok := h.widgetProps(w, r, true)
 	if ok {
 		h.render(w, r, http.StatusOK, widget.Page(p))
 	}
@@ -32,41 +36,53 @@ func (h *Handler) widgetShow(w http.ResponseWriter, r *http.Request) {
 // widgetAim answers the widget switching to another person (?to=) without
 // reloading: the new title and pre-chat fields.
 func (h *Handler) widgetAim(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.widgetProps(w, r, false)
+	r, p, ok := h.widgetProps(w, r, false)
 	if ok {
 		h.render(w, r, http.StatusOK, widget.Aimed(p))
 	}
 }
 
 // widgetProps reads ?site= and ?to= into what the widget shows; framed
-// requests are checked against the site's origins. It reports whether it
-// has not answered the request already.
-func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed bool) (widget.Props, bool) {
-	ctx := r.Context()
+// requests are checked against the site's origins. It returns the request
+// in the widget's language (widgetLanguage), and reports whether it has not
+// answered the request already.
+func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed bool) (*http.Request, widget.Props, bool) {
 	var p widget.Props
+	var site chat.Site
 	if v := r.URL.Query().Get("site"); v != "" && v != "0" {
-		site, err := h.widgetSite(r)
-		if err != nil {
+		var err error
+		if site, err = h.widgetSite(r); err != nil {
 			h.fail(w, r, err)
-			return p, false
+			return r, p, false
 		}
+	}
+	loc := widgetLanguage(r, site)
+	// The socket's handshake carries the browser's Accept-Language, and its
+	// URL any other language chosen here.
+	p.Live = "/widget/live"
+	if loc != i18n.From(r.Context()) {
+		p.Live += "?" + url.Values{"lang": {loc.Lang()}}.Encode()
+	}
+	r = r.WithContext(i18n.With(r.Context(), loc))
+	ctx := r.Context()
+	if site.ID != 0 {
 		if origin, ok := framedBy(r); framed && ok && !site.Allows(origin) {
 			// Said in the frame, which anyone may show: it holds nothing.
 			h.render(w, r, http.StatusForbidden, widget.Refused(origin))
-			return p, false
+			return r, p, false
 		}
 		// Browsers that send no Referer are held back by the CSP alone.
 		w.Header().Set("Content-Security-Policy", cspBase+"; frame-ancestors "+frameAncestors(site.Origins))
 		secret, err := h.DB.SiteSecret(ctx, site.ID)
 		if err != nil {
 			h.fail(w, r, err)
-			return p, false
+			return r, p, false
 		}
 		p.SiteID, p.SiteToken, p.Greeting, p.Theme = site.ID, siteToken(site.ID, secret), site.Greeting, themeURL(site)
 		view, err := h.loadQueueView(ctx)
 		if err != nil {
 			h.fail(w, r, err)
-			return p, false
+			return r, p, false
 		}
 		// As a new visitor sees it; a returning one's socket says otherwise.
 		p.Prechat = site.PrechatFor(chat.User{}, view.anyone)
@@ -85,11 +101,25 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		settings, err := h.DB.Settings(ctx)
 		if err != nil {
 			h.fail(w, r, err)
-			return p, false
+			return r, p, false
 		}
-		p.Closed = closedReason(settings)
+		p.Closed = closedReason(ctx, settings)
 	}
-	return p, true
+	return r, p, true
+}
+
+// widgetLanguage is the language a widget speaks to its visitor: the one
+// its site fixes, else the one its embed line asks for (data-lang, which
+// widget.js passes as ?lang=), else the reader's (their browser's, else
+// the instance's).
+func widgetLanguage(r *http.Request, site chat.Site) *i18n.Localizer {
+	if i18n.Supported(site.Language) {
+		return i18n.For(site.Language)
+	}
+	if lang := i18n.Match(r.URL.Query().Get("lang"), ""); lang != "" {
+		return i18n.For(lang)
+	}
+	return i18n.From(r.Context())
 }
 
 // widgetSite returns the site named by ?site=.
@@ -145,11 +175,41 @@ func (h *Handler) widgetTheme(w http.ResponseWriter, r *http.Request) {
 }
 
 // widgetScript serves the one-line embed at a stable URL; host pages are
-// not asked to change it, so it is cached briefly.
+// not asked to change it, so it is cached briefly. It carries the
+// launcher's words in every language, since it runs before kefu knows
+// its visitor's.
 func (h *Handler) widgetScript(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	static.ServeFile(w, r, "widget.js")
+	http.ServeContent(w, r, "widget.js", time.Time{}, bytes.NewReader(widgetScriptFor(i18n.For(h.Language).Lang())))
+}
+
+// launcherWords is the line of widget.js that kefu fills in with the
+// launcher's words.
+const launcherWords = `var words = {}, fallback = "en";`
+
+// widgetScripts holds widget.js as served, by the instance's language.
+var widgetScripts sync.Map
+
+// widgetScriptFor returns widget.js with the launcher's words of every
+// language kefu speaks, falling back to the language fallback.
+func widgetScriptFor(fallback string) []byte {
+	if b, ok := widgetScripts.Load(fallback); ok {
+		return b.([]byte)
+	}
+	src, err := static.File("widget.js")
+	if err != nil || !bytes.Contains(src, []byte(launcherWords)) {
+		panic("widget.js lacks the line for the launcher's words") // caught by the tests
+	}
+	words := map[string]json.RawMessage{}
+	for _, l := range i18n.Languages {
+		words[l.Code] = json.RawMessage(i18n.For(l.Code).Strings("widget.launcher."))
+	}
+	js, _ := json.Marshal(words)
+	fb, _ := json.Marshal(fallback)
+	b := bytes.Replace(src, []byte(launcherWords), []byte("var words = "+string(js)+", fallback = "+string(fb)+";"), 1)
+	widgetScripts.Store(fallback, b)
+	return b
 }
 
 // widgetSessionShow tells the widget whether its visitor token still holds:
@@ -232,12 +292,12 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		h.fail(w, r, chat.Invalid("body", "The request is not the JSON kefu expects."))
+		h.fail(w, r, chat.Invalid("body", i18n.T(r.Context(), "widget.identify.badBody")))
 		return
 	}
 	secret, err := h.DB.SiteSecret(r.Context(), in.Site)
 	if errors.Is(err, chat.ErrNotFound) {
-		h.fail(w, r, chat.Invalid("site", "There is no such site."))
+		h.fail(w, r, chat.Invalid("site", i18n.T(r.Context(), "widget.identify.noSite")))
 		return
 	}
 	if err != nil {

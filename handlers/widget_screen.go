@@ -29,7 +29,7 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 	if err != nil {
 		return err
 	}
-	closed := s.closedReason(settings)
+	closed := s.closedReason(ctx, settings)
 	sc.closed = &closed
 	w := s.waitFor(view)
 	sc.wait, sc.anyone = &w, view.anyone
@@ -60,17 +60,19 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 // closedReason says why a visitor cannot start a support chat from this
 // widget now, or "" when they can (or the widget is aimed at a person
 // directly, which the grade decides message by message).
-func (s *widgetSocket) closedReason(settings chat.Settings) string {
+func (s *widgetSocket) closedReason(ctx context.Context, settings chat.Settings) string {
 	if s.screen.aim.direct {
 		return ""
 	}
-	return closedReason(settings)
+	return closedReason(ctx, settings)
 }
 
-// closedReason says why support chats cannot start under s, or "".
-func closedReason(s chat.Settings) string {
-	if refused, ok := s.SupportOpen().(*chat.RefusedError); ok {
-		return reason(i18n.For(i18n.Default), refused)
+// closedReason says, in the words of ctx's reader, why support chats
+// cannot start under s, or "". A visitor is told that chat is unavailable,
+// not why: the admin pages say why.
+func closedReason(ctx context.Context, s chat.Settings) string {
+	if s.SupportOpen() != nil {
+		return i18n.T(ctx, "widget.unavailable")
 	}
 	return ""
 }
@@ -106,7 +108,7 @@ func (s *widgetSocket) waitFor(view queueView) widget.Wait {
 // changed or its own chat (id) changed, say was resolved; and the rating
 // form for its chat just resolved.
 func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
-	return func(ctx context.Context) ([]byte, error) {
+	return s.speaking(func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		var comps []templ.Component
 		w := s.waitFor(view)
@@ -138,7 +140,7 @@ func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
 			comps = append(comps, more...)
 		}
 		return render(ctx, comps...)
-	}
+	})
 }
 
 // ratingChanged shows the rating form for chat id just resolved, or takes
@@ -168,12 +170,12 @@ func (s *widgetSocket) ratingChanged(ctx context.Context, id int64) ([]templ.Com
 
 // settingsChanged shows whether chat is open, when the settings changed it.
 func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
-	return func(ctx context.Context) ([]byte, error) {
+	return s.speaking(func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if !sc.threads.resumed {
 			return nil, nil // the resume will say
 		}
-		closed := s.closedReason(settings)
+		closed := s.closedReason(ctx, settings)
 		if sc.closed != nil && *sc.closed == closed {
 			return nil, nil
 		}
@@ -194,19 +196,19 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 			comps = append(comps, widget.WaitStatus(w))
 		}
 		return render(ctx, comps...)
-	}
+	})
 }
 
 // showPrechat shows the pre-chat fields rules asks for, after comps, when
 // the browser does not show them already: what the visitor typed into them
 // stays.
 func (s *widgetSocket) showPrechat(rules chat.Prechat, comps ...templ.Component) live.Job {
-	return func(ctx context.Context) ([]byte, error) {
+	return s.speaking(func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if sc.prechat == nil || *sc.prechat != rules {
 			sc.prechat = &rules
 			comps = append(comps, widget.Prechat(rules))
 		}
 		return render(ctx, comps...)
-	}
+	})
 }

@@ -6,6 +6,12 @@
 
   var live = window.kefuLive;
   var body = document.body;
+  var words = {};
+  try { words = JSON.parse(body.dataset.strings || "{}"); } catch (e) { /* none: ids are shown */ }
+  function say(key) { return words["widget." + key] || key; }
+  // The page's language, which kefu chose for this widget: every request asks for it.
+  var language = document.documentElement.lang || "";
+  function inLanguage(headers) { headers["Accept-Language"] = language; return headers; }
   var memoryToken = null;
   var refusedOpens = 0;
 
@@ -28,7 +34,7 @@
   function ensureToken() {
     var t = loadToken();
     if (t) return Promise.resolve(t);
-    return fetch("/widget/visitors", { method: "POST", headers: { Accept: "application/json" } })
+    return fetch("/widget/visitors", { method: "POST", headers: inLanguage({ Accept: "application/json" }) })
       .then(function (r) {
         return r.json().then(function (j) {
           // Too many new visitors from this address: say so; the message waits.
@@ -44,7 +50,7 @@
   // longer knows: it asks, and starts afresh if so.
   function checkToken() {
     var t = loadToken();
-    fetch("/widget/session", { headers: { Authorization: "Bearer " + t } }).then(function (r) {
+    fetch("/widget/session", { headers: inLanguage({ Authorization: "Bearer " + t }) }).then(function (r) {
       if (r.status === 401) { // forgotten: a new visitor, on their next message or now if one waits
         forgetToken(t);
         var list = live.thread();
@@ -55,7 +61,7 @@
         if (live.pending()) live.start();
         return;
       }
-      if (r.status === 403) { live.stop(); live.status("Chat unavailable", "closed"); return; }
+      if (r.status === 403) { live.stop(); live.status(say("unavailable"), "closed"); return; }
       live.later();
     }, live.later);
   }
@@ -96,7 +102,7 @@
     },
     headers: function () {
       var t = loadToken();
-      return t ? { Authorization: "Bearer " + t } : {};
+      return inLanguage(t ? { Authorization: "Bearer " + t } : {});
     }
   });
 
@@ -125,12 +131,12 @@
     list.innerHTML = "";
     delete list.dataset.conversation;
     document.getElementById("rating").innerHTML = "";
-    fetch("/widget/aim?site=" + (+composer.dataset.site) + "&to=" + person)
+    fetch("/widget/aim?site=" + (+composer.dataset.site) + "&to=" + person, { headers: inLanguage({}) })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
       .then(function (html) {
         live.apply(html);
         live.send({ type: "resume", conversation_id: 0, seq: 0, to: person, site: +composer.dataset.site, site_token: composer.dataset.siteToken });
-      }, function () { live.showError("Could not reach the server. Try again in a moment."); });
+      }, function () { live.showError(say("unreachable")); });
   }
 
   // identify exchanges the host site's token for this visitor's session,
@@ -140,10 +146,10 @@
     if (!composer || !token) return;
     fetch("/widget/identify", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: inLanguage({ "Content-Type": "application/json", Accept: "application/json" }),
       body: JSON.stringify({ site: +composer.dataset.site, token: token, visitor_token: loadToken() || "" })
     }).then(function (r) {
-      return r.json().then(function (j) { if (!r.ok) throw new Error(j.message || "refused"); return j; });
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.message || say("identifyRefused")); return j; });
     }).then(function (j) {
       saveToken(j.token);
       body.dataset.identified = j.name;

@@ -57,6 +57,9 @@ func Handler() http.Handler {
 	})
 }
 
+// File returns the content of the embedded file name.
+func File(name string) ([]byte, error) { return files.ReadFile(name) }
+
 // ServeFile writes the embedded file name; callers set caching.
 func ServeFile(w http.ResponseWriter, r *http.Request, name string) {
 	f, err := files.Open(name)

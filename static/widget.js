@@ -5,8 +5,9 @@
 //   <script src="https://kefu.example.com/widget.js" data-site="1" async></script>
 //
 // Options on the tag: data-site, data-colour (#rrggbb), data-label,
-// data-position ("left"). Any element with data-kefu-to="<user id>" opens a
-// chat with that person. The page may call kefu("open"), kefu("close"),
+// data-position ("left"), data-lang (the chat's language, such as "zh-CN";
+// else the visitor's browser decides, unless the site fixes one). Any
+// element with data-kefu-to="<user id>" opens a chat with that person. The page may call kefu("open"), kefu("close"),
 // kefu("toggle") and kefu("identify", token), also before this script loads:
 //   window.kefu = window.kefu || function () { (kefu.q = kefu.q || []).push(arguments); };
 (function () {
@@ -16,10 +17,22 @@
   if (!script || (early && early.loaded)) return;
   var origin = new URL(script.src).origin;
   var opts = script.dataset;
+  // Each language's words for the launcher, and kefu's own language: kefu writes them in as it serves this file.
+  var words = {}, fallback = "en";
+  var say = words[pick([opts.lang || ""].concat(navigator.languages || [navigator.language]))] || words[fallback] || {};
   var colour = /^#[0-9a-f]{6}$/i.test(opts.colour || "") ? opts.colour : "#2563eb";
-  var label = opts.label || "Chat";
+  var label = opts.label || say.open;
   var side = opts.position === "left" ? "left" : "right";
   var frame = null, ready = false, shown = false, unread = 0, to = 0, identity = "";
+
+  // pick returns the first of tags kefu has words for: the same language, else the same main language.
+  function pick(tags) {
+    for (var i = 0, k; i < tags.length; i++) {
+      var t = String(tags[i] || "").toLowerCase();
+      for (k in words) if (k.toLowerCase() === t) return k;
+      for (k in words) if (t && k.split("-")[0].toLowerCase() === t.split("-")[0]) return k;
+    }
+  }
 
   function css(el, styles) { for (var k in styles) el.style[k] = styles[k]; }
   function place(el, bottom) { el.style[side] = "20px"; el.style.bottom = bottom; }
@@ -45,11 +58,12 @@
     var q = [];
     if (opts.site) q.push("site=" + encodeURIComponent(opts.site));
     if (to) q.push("to=" + to);
+    if (opts.lang) q.push("lang=" + encodeURIComponent(opts.lang));
     return origin + "/widget" + (q.length ? "?" + q.join("&") : "");
   }
 
   function render() {
-    text.textContent = shown ? "Close" : label;
+    text.textContent = shown ? say.close : label;
     badge.textContent = String(unread);
     badge.style.display = unread > 0 && !shown ? "inline-block" : "none";
   }
@@ -67,7 +81,7 @@
     if (!frame) {
       frame = document.createElement("iframe");
       frame.src = src();
-      frame.title = "Chat";
+      frame.title = say.frame;
       frame.setAttribute("data-kefu-frame", "");
       css(frame, {
         position: "fixed", width: "370px", height: "560px", maxWidth: "calc(100vw - 40px)", maxHeight: "calc(100vh - 110px)",

@@ -1,0 +1,40 @@
+package widget
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/i18n"
+)
+
+// TestWaitStatusInEachLanguage: a waiting visitor's place in line and the
+// estimate are said in the reader's language, with its plural forms.
+func TestWaitStatusInEachLanguage(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		wait Wait
+		want []string
+	}{
+		{"en", Wait{Position: 1, Known: true, Estimate: 40 * time.Second, Anyone: true},
+			[]string{"You are number 1 in line.", "Estimated wait: about a minute."}},
+		{"en", Wait{Position: 3, Known: true, Estimate: 150 * time.Second, Anyone: true},
+			[]string{"You are number 3 in line.", "Estimated wait: about 3 minutes."}},
+		{"zh-CN", Wait{Position: 3, Known: true, Estimate: 150 * time.Second, Anyone: true},
+			[]string{"您当前排在第 3 位。", "预计等待：约 3 分钟。"}},
+		{"zh-CN", Wait{Position: 2, Anyone: false},
+			[]string{"目前没有客服在线。请在此留言，客服回来后会尽快回复您。"}},
+	} {
+		var b strings.Builder
+		ctx := i18n.With(context.Background(), i18n.For(c.lang))
+		if err := WaitStatus(c.wait).Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s %+v: %q lacks %q", c.lang, c.wait, b.String(), w)
+			}
+		}
+	}
+}
