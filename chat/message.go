@@ -1,7 +1,10 @@
 package chat
 
 import (
+	"github.com/kefu-im/kefu/i18n"
+
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -64,3 +67,23 @@ func ValidateClientMsgID(id string) error {
 
 // VisitorName is the name shown for a visitor who has not given one.
 func VisitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }
+
+// VisitorNumber is the number in a name that VisitorName made, and whether
+// name is one: views show such a name in their reader's words.
+func VisitorNumber(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, "Visitor #")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// NameIn is name as loc's reader sees it: a visitor who gave none is
+// "Visitor #12" in English and "访客 #12" in Chinese.
+func NameIn(loc *i18n.Localizer, name string) string {
+	if n, ok := VisitorNumber(name); ok {
+		return loc.T("visitor.name", "Number", n)
+	}
+	return name
+}

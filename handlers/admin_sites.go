@@ -101,7 +101,7 @@ func (h *Handler) adminSiteSecretRotate(w http.ResponseWriter, r *http.Request) 
 	}
 	if !h.confirmed(w, r, admin.SectionSites, "/admin/sites", func() (admin.Ask, error) {
 		s, err := h.DB.Site(r.Context(), id)
-		return admin.AskRotateSiteSecret(s.Name), err
+		return admin.AskRotateSiteSecret(r.Context(), s.Name), err
 	}) {
 		return
 	}

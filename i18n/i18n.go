@@ -69,7 +69,7 @@ func load() {
 }
 
 // languages reads the languages off the catalogs' file names
-// ("<code>.json", or "<part>.<code>.json") and their "language.name".
+// ("<code>.json") and their "language.name".
 func languages() []Language {
 	files, err := fs.Glob(catalogs, "catalog/*.json")
 	if err != nil {
@@ -77,8 +77,7 @@ func languages() []Language {
 	}
 	codes := []string{Default}
 	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".json")
-		code := name[strings.LastIndex(name, ".")+1:]
+		code := strings.TrimSuffix(path.Base(f), ".json")
 		if !slices.Contains(codes, code) {
 			codes = append(codes, code)
 		}
@@ -93,18 +92,11 @@ func languages() []Language {
 
 // nameOf is the language's "language.name" in its own catalog, else its code.
 func nameOf(code string) string {
-	files, _ := fs.Glob(catalogs, "catalog/*.json")
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".json")
-		if name != code && !strings.HasSuffix(name, "."+code) {
-			continue
-		}
-		b, _ := catalogs.ReadFile(f)
-		var m map[string]any
-		if json.Unmarshal(b, &m) == nil {
-			if s, ok := m["language.name"].(string); ok {
-				return s
-			}
+	b, err := catalogs.ReadFile("catalog/" + code + ".json")
+	var m map[string]any
+	if err == nil && json.Unmarshal(b, &m) == nil {
+		if s, ok := m["language.name"].(string); ok {
+			return s
 		}
 	}
 	return code
@@ -194,14 +186,25 @@ func (l *Localizer) localize(id string, count any, args []any) string {
 	return s
 }
 
-// Strings returns the messages whose ids begin with prefix, in this
-// language, keyed by the rest of their id, as JSON: the words a page's
-// scripts show, handed to them in a data attribute.
-func (l *Localizer) Strings(prefix string) string {
+// Strings returns, as JSON, the messages of each group under prefix
+// (prefix+group+"."; with no groups, every message under prefix), in this
+// language, keyed by their id after prefix: the words a page's scripts
+// show, handed to them in a data attribute.
+func (l *Localizer) Strings(prefix string, groups ...string) string {
 	out := map[string]string{}
 	for _, id := range IDs() {
-		if rest, ok := strings.CutPrefix(id, prefix); ok {
+		rest, ok := strings.CutPrefix(id, prefix)
+		if !ok {
+			continue
+		}
+		if len(groups) == 0 {
 			out[rest] = l.T(id)
+		}
+		for _, g := range groups {
+			if strings.HasPrefix(rest, g+".") {
+				out[rest] = l.T(id)
+				break
+			}
 		}
 	}
 	b, _ := json.Marshal(out)

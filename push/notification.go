@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 )
@@ -40,9 +41,9 @@ func describe(d store.DuePush, language string) notification {
 	n := notification{URL: "/console/c/" + strconv.FormatInt(d.ConversationID, 10), Tag: Topic(d.ConversationID), Kind: d.Kind}
 	switch d.Kind {
 	case store.PushMessage:
-		n.Title = loc.T("push.wrote", "Name", d.Sender)
+		n.Title = loc.T("push.wrote", "Name", chat.NameIn(loc, d.Sender))
 	case store.PushAssigned:
-		n.Title = loc.T("push.assigned", "Name", d.Visitor)
+		n.Title = loc.T("push.assigned", "Name", chat.NameIn(loc, d.Visitor))
 	default:
 		n.Title = loc.T("push.waiting")
 	}

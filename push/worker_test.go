@@ -351,12 +351,12 @@ func TestPrivateAddressesAreRefusedWhenConnecting(t *testing.T) {
 func TestNotificationsInTheRecipientsLanguage(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		name, chose, instance, title string
+		name, chose, instance, title, visitor string
 	}{
-		{"a member who chose Chinese", "zh-CN", "", "新会话分配给您："},
-		{"a member who chose nothing, on an instance that speaks Chinese", "", "zh-CN", "新会话分配给您："},
-		{"a member who chose English, on an instance that speaks Chinese", "en", "zh-CN", "New chat for you: "},
-		{"a member who chose nothing, on an instance that speaks English", "", "", "New chat for you: "},
+		{"a member who chose Chinese", "zh-CN", "", "新会话分配给您：", "访客 #%d"},
+		{"a member who chose nothing, on an instance that speaks Chinese", "", "zh-CN", "新会话分配给您：", "访客 #%d"},
+		{"a member who chose English, on an instance that speaks Chinese", "en", "zh-CN", "New chat for you: ", "Visitor #%d"},
+		{"a member who chose nothing, on an instance that speaks English", "", "", "New chat for you: ", "Visitor #%d"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -371,7 +371,7 @@ func TestNotificationsInTheRecipientsLanguage(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("the push service got %d requests, want 1", len(got))
 			}
-			want := shown{Title: c.title + chat.VisitorName(v.ID), Body: "我的订单在哪里？",
+			want := shown{Title: c.title + fmt.Sprintf(c.visitor, v.ID), Body: "我的订单在哪里？",
 				URL: fmt.Sprintf("/console/c/%d", conv), Tag: fmt.Sprintf("c%d", conv)}
 			if s := w.open(t, got[0]); s != want {
 				t.Fatalf("the browser shows %+v, want %+v", s, want)

@@ -161,9 +161,9 @@ func SitesPage(p SitesProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var9 string
-				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(AskRotateSiteSecret(s.Name).Prompt())
+				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(AskRotateSiteSecret(ctx, s.Name).Prompt())
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/sites.templ`, Line: 36, Col: 160}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/sites.templ`, Line: 36, Col: 165}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
