@@ -55,9 +55,10 @@ deps-postgres:
 deps-nats:
 	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || $(call apt,nats-server)
 
-# Debian's chromium, for the browser tests.
+# Debian's chromium, for the browser tests, with fonts for Chinese text.
 deps-chromium:
 	@command -v chromium >/dev/null 2>&1 || $(call apt,chromium)
+	@ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || $(call apt,fonts-noto-cjk)
 
 define apt
 	{ echo "installing $(1) with apt-get"; \
