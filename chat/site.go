@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/kefu-im/kefu/i18n"
+
 	"net/url"
 	"regexp"
 	"slices"
@@ -66,6 +68,9 @@ func ValidateSite(s Site) (Site, error) {
 		if r > FieldRequired {
 			return s, errFieldRule
 		}
+	}
+	if s.Language != "" && !i18n.Supported(s.Language) {
+		return s, Invalid("language", "error.language")
 	}
 	return s, nil
 }
