@@ -1,12 +1,12 @@
 package chat
 
 import (
-	"github.com/kefu-im/kefu/i18n"
-
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // Message body limits, in characters after trimming.

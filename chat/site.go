@@ -1,13 +1,13 @@
 package chat
 
 import (
-	"github.com/kefu-im/kefu/i18n"
-
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // Site is a site that embeds the widget, as its admin set it up.

@@ -3,8 +3,6 @@
 package config
 
 import (
-	"github.com/kefu-im/kefu/i18n"
-
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // Config is kefu's validated configuration.

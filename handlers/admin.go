@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/kefu-im/kefu/chat"
-	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/admin"
 )
 
@@ -46,8 +45,7 @@ func (h *Handler) confirmed(w http.ResponseWriter, r *http.Request, section, fal
 		return true
 	}
 	if wantsJSON(r) {
-		ctx := r.Context()
-		h.fail(w, r, chat.Invalid("confirm", i18n.T(ctx, "admin.confirmRequired")))
+		h.fail(w, r, chat.Invalid("confirm", "admin.confirmRequired"))
 		return false
 	}
 	a, err := ask()

@@ -76,7 +76,7 @@ func (h *Handler) adminGradeUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	grade, err := strconv.Atoi(r.PostFormValue("grade"))
 	if err != nil {
-		h.fail(w, r, chat.Invalid("grade", i18n.T(ctx, "admin.settings.badGrade")))
+		h.fail(w, r, chat.Invalid("grade", "admin.settings.badGrade"))
 		return
 	}
 	if err := h.DB.SetGrade(ctx, accountFrom(ctx).ID, grade); err != nil {
@@ -98,7 +98,7 @@ func (h *Handler) adminAgentsUpdate(w http.ResponseWriter, r *http.Request) {
 		for _, s := range r.PostForm["uid"] {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || id < 1 {
-				h.fail(w, r, chat.Invalid("uid", i18n.T(ctx, "admin.settings.badPick")))
+				h.fail(w, r, chat.Invalid("uid", "admin.settings.badPick"))
 				return
 			}
 			if !slices.Contains(picked, id) {
@@ -112,7 +112,7 @@ func (h *Handler) adminAgentsUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		next.IDs = keepOrder(cur.IDs, picked)
 	default:
-		h.fail(w, r, chat.Invalid("mode", i18n.T(ctx, "admin.settings.badMode")))
+		h.fail(w, r, chat.Invalid("mode", "admin.settings.badMode"))
 		return
 	}
 	if err := h.DB.SetAgentList(ctx, accountFrom(ctx).ID, next); err != nil {
@@ -161,7 +161,7 @@ func (h *Handler) adminAuditShow(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("before"); s != "" {
 		var err error
 		if before, err = strconv.ParseInt(s, 10, 64); err != nil || before < 1 {
-			h.fail(w, r, chat.Invalid("before", i18n.T(ctx, "admin.audit.badBefore")))
+			h.fail(w, r, chat.Invalid("before", "admin.audit.badBefore"))
 			return
 		}
 	}

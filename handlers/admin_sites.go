@@ -53,7 +53,7 @@ func siteFromForm(r *http.Request) (chat.Site, error) {
 		Language:       r.PostFormValue("language"),
 	}
 	if s.Language != "" && !i18n.Supported(s.Language) {
-		return s, chat.Invalid("language", i18n.T(r.Context(), "sites.language.invalid"))
+		return s, chat.Invalid("language", "sites.language.invalid")
 	}
 	var err error
 	if s.PrechatName, err = chat.ParseFieldRule(r.PostFormValue("prechat_name")); err != nil {

@@ -94,7 +94,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if agents.Unrestricted {
-			refuse(chat.Invalid("agent", i18n.T(ctx, "admin.users.agentsUnrestricted")))
+			refuse(chat.Invalid("agent", "admin.users.agentsUnrestricted"))
 			return
 		}
 	}
@@ -123,13 +123,13 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 
 func validateNewUser(ctx context.Context, email, name string) error {
 	if !chat.ValidEmail(email) {
-		return chat.Invalid("email", i18n.T(ctx, "admin.users.badEmail"))
+		return chat.Invalid("email", "admin.users.badEmail")
 	}
 	if utf8.RuneCountInString(name) > chat.MaxNameChars {
-		return chat.Invalid("name", i18n.T(ctx, "admin.users.nameTooLong", "Max", chat.MaxNameChars))
+		return chat.Invalid("name", "admin.users.nameTooLong", "Max", chat.MaxNameChars)
 	}
 	if !chat.ValidName(name) {
-		return chat.Invalid("name", i18n.T(ctx, "admin.users.badName"))
+		return chat.Invalid("name", "admin.users.badName")
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func chosenPassword(ctx context.Context, typed string) (string, error) {
 		return auth.RandomPassword(), nil
 	}
 	if !chat.ValidPassword(typed) {
-		return "", chat.Invalid("password", i18n.T(ctx, "admin.users.badPassword", "Min", chat.MinPasswordChars, "Max", chat.MaxPasswordBytes))
+		return "", chat.Invalid("password", "admin.users.badPassword", "Min", chat.MinPasswordChars, "Max", chat.MaxPasswordBytes)
 	}
 	return typed, nil
 }
@@ -180,7 +180,7 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, disabled b
 		return
 	}
 	if disabled && u.ID == acct.ID {
-		h.fail(w, r, chat.Invalid("user", i18n.T(ctx, "admin.users.disableSelf")))
+		h.fail(w, r, chat.Invalid("user", "admin.users.disableSelf"))
 		return
 	}
 	if disabled && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskDisable(ctx, u.DisplayName()))) {
@@ -267,7 +267,7 @@ func (h *Handler) adminAgentUpdate(w http.ResponseWriter, r *http.Request) {
 		agent = true
 	case "0":
 	default:
-		h.fail(w, r, chat.Invalid("agent", i18n.T(ctx, "admin.users.badAgent")))
+		h.fail(w, r, chat.Invalid("agent", "admin.users.badAgent"))
 		return
 	}
 	if !agent && !h.confirmed(w, r, admin.SectionUsers, "/admin/users", asking(admin.AskRemoveAgent(ctx, u.DisplayName())), "agent") {
@@ -308,8 +308,7 @@ func (h *Handler) adminCapacityUpdate(w http.ResponseWriter, r *http.Request) {
 func parseCapacity(r *http.Request) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("capacity")))
 	if err != nil {
-		ctx := r.Context()
-		return 0, chat.Invalid("capacity", i18n.T(ctx, "admin.badCapacity"))
+		return 0, chat.Invalid("capacity", "admin.badCapacity")
 	}
 	return n, chat.ValidateCapacity(n)
 }

@@ -77,7 +77,7 @@ func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewe
 	}
 	before, err := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	if err != nil || before < 1 {
-		h.fail(w, r, &saying{err: chat.Invalid("before", "before must be a message number."), say: "console.invalid.before"})
+		h.fail(w, r, chat.Invalid("before", "console.invalid.before"))
 		return
 	}
 	c, err := h.DB.ConversationFor(r.Context(), id, v)
@@ -131,8 +131,7 @@ func (h *Handler) languageUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := r.PostFormValue("language")
 	if lang != "" && !i18n.Supported(lang) {
-		h.fail(w, r, &saying{err: chat.Invalid("language", "Choose one of the languages on the list."),
-			say: "console.invalid.language"})
+		h.fail(w, r, chat.Invalid("language", "console.invalid.language"))
 		return
 	}
 	if err := h.DB.SetLanguage(ctx, accountFrom(ctx).ID, lang); err != nil {

@@ -4,8 +4,6 @@
 package handlers
 
 import (
-	"github.com/kefu-im/kefu/i18n"
-
 	"context"
 	"log/slog"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/store"

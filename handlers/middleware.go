@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/kefu-im/kefu/i18n"
-
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // The CSP allows no inline script and no third-party anything. Pages are not
@@ -158,6 +157,7 @@ func (a account) viewer() chat.Viewer { return chat.Viewer{UserID: a.ID, IsAgent
 func (h *Handler) language(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := i18n.For(i18n.Match(r.Header.Get("Accept-Language"), h.Language))
+		w.Header().Add("Vary", "Accept-Language") // what a cache keeps for one browser is not another's
 		next.ServeHTTP(w, r.WithContext(i18n.With(r.Context(), l)))
 	})
 }

@@ -20,15 +20,6 @@ const (
 	sessionConsoleRefusal = "console_refusal"
 )
 
-// Words for the agent, where the general ones would speak of someone else:
-// ids of the message catalog.
-const (
-	sayTakeAtCapacity     = "error.takeAtCapacity"
-	sayTransferAtCapacity = "error.transferAtCapacity"
-	sayNotAgent           = "error.notAgent"
-	sayChatClosed         = "error.chatClosed"
-)
-
 // stateUpdate lets an agent switch between available and away.
 func (h *Handler) stateUpdate(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())

@@ -292,12 +292,12 @@ func (h *Handler) identifyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		h.fail(w, r, chat.Invalid("body", i18n.T(r.Context(), "widget.identify.badBody")))
+		h.fail(w, r, chat.Invalid("body", "widget.identify.badBody"))
 		return
 	}
 	secret, err := h.DB.SiteSecret(r.Context(), in.Site)
 	if errors.Is(err, chat.ErrNotFound) {
-		h.fail(w, r, chat.Invalid("site", i18n.T(r.Context(), "widget.identify.noSite")))
+		h.fail(w, r, chat.Invalid("site", "widget.identify.noSite"))
 		return
 	}
 	if err != nil {

@@ -42,9 +42,11 @@ const Default = "en"
 var catalogs embed.FS
 
 var (
-	loadOnce sync.Once
-	bundle   *goi18n.Bundle
-	matcher  language.Matcher
+	loadOnce   sync.Once
+	bundle     *goi18n.Bundle
+	matcher    language.Matcher
+	ids        []string              // the fallback catalog's, sorted
+	localizers map[string]*Localizer // one per language, made once
 )
 
 func load() {
@@ -66,6 +68,13 @@ func load() {
 		tags[i] = language.MustParse(l.Code)
 	}
 	matcher = language.NewMatcher(tags)
+	if ids, err = catalogIDs(Default); err != nil {
+		panic(err)
+	}
+	localizers = make(map[string]*Localizer, len(Languages))
+	for _, l := range Languages {
+		localizers[l.Code] = &Localizer{lang: l.Code, loc: goi18n.NewLocalizer(bundle, l.Code, Default), strings: map[string]string{}}
+	}
 }
 
 // languages reads the languages off the catalogs' file names
@@ -132,27 +141,18 @@ func Match(accept, fallback string) string {
 type Localizer struct {
 	lang string
 	loc  *goi18n.Localizer
-}
 
-var (
-	localizersMu sync.Mutex
-	localizers   = map[string]*Localizer{}
-)
+	mu      sync.Mutex
+	strings map[string]string // what Strings made, by its arguments: the catalogs never change
+}
 
 // For returns the Localizer of lang, one of Languages (else Default's).
 func For(lang string) *Localizer {
 	loadOnce.Do(load)
-	if !Supported(lang) {
-		lang = Default
+	if l := localizers[lang]; l != nil {
+		return l
 	}
-	localizersMu.Lock()
-	defer localizersMu.Unlock()
-	l := localizers[lang]
-	if l == nil {
-		l = &Localizer{lang: lang, loc: goi18n.NewLocalizer(bundle, lang, Default)}
-		localizers[lang] = l
-	}
-	return l
+	return localizers[Default]
 }
 
 // Lang is the language's code, for a page's lang attribute.
@@ -191,6 +191,12 @@ func (l *Localizer) localize(id string, count any, args []any) string {
 // language, keyed by their id after prefix: the words a page's scripts
 // show, handed to them in a data attribute.
 func (l *Localizer) Strings(prefix string, groups ...string) string {
+	key := prefix + "\x00" + strings.Join(groups, "\x00")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.strings[key]; ok {
+		return s
+	}
 	out := map[string]string{}
 	for _, id := range IDs() {
 		rest, ok := strings.CutPrefix(id, prefix)
@@ -208,14 +214,14 @@ func (l *Localizer) Strings(prefix string, groups ...string) string {
 		}
 	}
 	b, _ := json.Marshal(out)
+	l.strings[key] = string(b)
 	return string(b)
 }
 
-// IDs returns every message id of the fallback catalog.
+// IDs returns every message id of the fallback catalog, sorted.
 func IDs() []string {
 	loadOnce.Do(load)
-	ids, _ := catalogIDs(Default)
-	return ids
+	return slices.Clone(ids)
 }
 
 type ctxKey struct{}

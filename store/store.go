@@ -164,7 +164,8 @@ func (db *DB) inTx(ctx context.Context, f func(tx *txn) error) error {
 // scan reads, and the statements then makes of it: BEGIN goes with the
 // first and COMMIT with the rest, so that the transaction costs two round
 // trips where inTx takes four. Once it has committed, the events then
-// announced go to the publisher, as with inTx.
+// announced go to the publisher, as with inTx. The txn then is given only
+// collects those events: it runs no statement itself (its Tx is nil).
 func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pgx.Row) error,
 	then func(tx *txn) ([]statement, error)) (err error) {
 	conn, err := db.pool.Acquire(ctx)

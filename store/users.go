@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/kefu-im/kefu/i18n"
-
 	"context"
 	"fmt"
 	"slices"
@@ -11,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 )
 
 var userColumns = userColumnsOf("users")
