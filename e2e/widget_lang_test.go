@@ -30,12 +30,16 @@ func TestWidgetInChinese(t *testing.T) {
 	var siteID int64
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		lang := ` data-lang="zh-CN"`
+		if r.URL.Path == "/plain" { // an embed line from before the site fixed its language
+			lang = ""
+		}
 		fmt.Fprintf(w, `<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>园艺插件</title></head>
 <body style="margin: 48px">
 <h1>园艺插件</h1>
-<script src="%s/widget.js" data-site="%d" data-lang="zh-CN" async></script>
-</body></html>`, base, siteID)
+<script src="%s/widget.js" data-site="%d"%s async></script>
+</body></html>`, base, siteID, lang)
 	}))
 	t.Cleanup(host.Close)
 	hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1) + "/"
@@ -94,4 +98,14 @@ func TestWidgetInChinese(t *testing.T) {
 	if err := db.Pool().QueryRow(ctx, "SELECT display_name(u) FROM users u WHERE kind = 'visitor'").Scan(&name); err != nil || name != "李雷" {
 		t.Fatalf("the visitor's name is %q (%v), want 李雷", name, err)
 	}
+
+	// The site fixes Chinese; a page whose embed line names no language
+	// shows the browser's launcher until the chat opens, then the chat's.
+	site.Language = "zh-CN"
+	if _, err := db.UpdateSite(ctx, 0, site); err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := openWidget(t, browser, hostURL+"plain")
+	defer screenshot(t, plain, "widget-zh-site.png")
+	do(t, plain, "the launcher follows the chat's language", hasText(`button[data-kefu-launcher] span`, "关闭"))
 }

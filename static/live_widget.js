@@ -118,7 +118,7 @@
     if (e.data.kefu === "identify") identify(String(e.data.token || ""));
     if (e.data.kefu === "aim") aim(+e.data.to || 0);
   });
-  if (window.parent !== window) window.parent.postMessage({ kefu: "ready" }, "*");
+  if (window.parent !== window) window.parent.postMessage({ kefu: "ready", lang: document.documentElement.lang }, "*");
 
   // aim switches the widget to the conversation with person (0: customer
   // service): its title and pre-chat fields come from the server, its thread

@@ -6,7 +6,8 @@
 //
 // Options on the tag: data-site, data-colour (#rrggbb), data-label,
 // data-position ("left"), data-lang (the chat's language, such as "zh-CN";
-// else the visitor's browser decides, unless the site fixes one). Any
+// else the visitor's browser decides, unless the site fixes one; once the
+// chat has opened, the launcher speaks the chat's language). Any
 // element with data-kefu-to="<user id>" opens a chat with that person. The page may call kefu("open"), kefu("close"),
 // kefu("toggle") and kefu("identify", token), also before this script loads:
 //   window.kefu = window.kefu || function () { (kefu.q = kefu.q || []).push(arguments); };
@@ -118,6 +119,12 @@
     switch (e.data.kefu) {
       case "ready":
         ready = true;
+        // The chat speaks its site's language when the site fixes one: the launcher follows.
+        if (words[e.data.lang] && words[e.data.lang] !== say) {
+          say = words[e.data.lang];
+          if (!opts.label) { label = say.open; button.setAttribute("aria-label", label); }
+          render();
+        }
         tell({ kefu: "context", page: location.href, referrer: document.referrer, identity: identity });
         break;
       case "close": hide(); break;
