@@ -62,20 +62,3 @@ func auditAction(ctx context.Context, action string) string {
 	}
 	return ""
 }
-
-// ago says how long before now t was, in the reader's words, as live.js
-// keeps saying it in the page.
-func ago(ctx context.Context, t, now time.Time) string {
-	l := i18n.From(ctx)
-	switch d := now.Sub(t); {
-	case d < 45*time.Second:
-		return l.T("time.justNow")
-	case d < time.Hour:
-		return l.N("time.minutesAgo", int(d.Round(time.Minute)/time.Minute))
-	case d < 24*time.Hour:
-		return l.N("time.hoursAgo", int(d/time.Hour))
-	case d < 48*time.Hour:
-		return l.T("time.yesterday")
-	}
-	return t.Format(l.T("time.date"))
-}
