@@ -42,6 +42,11 @@ func TestConsoleLanguageSetting(t *testing.T) {
 	if _, page = alex.getIn("", "/console/people"); !strings.Contains(page, `<html lang="zh-CN">`) || !strings.Contains(page, "<h1>联系人</h1>") {
 		t.Fatalf("the people page does not follow the member's choice:\n%s", page)
 	}
+	// A page that does not exist says so in their language too.
+	if resp, page := alex.getIn("en", "/no-such-page"); resp.StatusCode != http.StatusNotFound ||
+		!strings.Contains(page, `<html lang="zh-CN">`) || !strings.Contains(page, "这里什么也没有。") {
+		t.Fatalf("a missing page for a member who chose Chinese: %s\n%s", resp.Status, page)
+	}
 
 	// Following the browser again: its language, else the instance's.
 	alex.setLanguage("")

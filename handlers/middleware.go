@@ -162,6 +162,17 @@ func (h *Handler) language(next http.Handler) http.Handler {
 	})
 }
 
+// memberLanguage gives a request outside the members' routes the language
+// of the member signed in to its session, when they chose one.
+func (h *Handler) memberLanguage(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if acct, err := h.account(r.Context()); err == nil && acct.Language != "" {
+			r = r.WithContext(i18n.With(r.Context(), i18n.For(acct.Language)))
+		}
+		next(w, r)
+	})
+}
+
 // signedIn lets through members with a live session; the session of a
 // disabled member, or one from before their password was reset, is
 // destroyed on their next request. Without one, a browser is sent to sign

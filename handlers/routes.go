@@ -130,7 +130,8 @@ func (h *Handler) Routes() http.Handler {
 			})
 		})
 	})
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errMethod) })
+	// A signed-in member is told in their own language, as on every page.
+	r.NotFound(h.Sessions.LoadAndSave(h.memberLanguage(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })).ServeHTTP)
+	r.MethodNotAllowed(h.Sessions.LoadAndSave(h.memberLanguage(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errMethod) })).ServeHTTP)
 	return r
 }

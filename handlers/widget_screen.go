@@ -108,7 +108,7 @@ func (s *widgetSocket) waitFor(view queueView) widget.Wait {
 // changed or its own chat (id) changed, say was resolved; and the rating
 // form for its chat just resolved.
 func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
-	return s.speaking(func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		var comps []templ.Component
 		w := s.waitFor(view)
@@ -140,7 +140,7 @@ func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
 			comps = append(comps, more...)
 		}
 		return render(ctx, comps...)
-	})
+	}
 }
 
 // ratingChanged shows the rating form for chat id just resolved, or takes
@@ -170,7 +170,7 @@ func (s *widgetSocket) ratingChanged(ctx context.Context, id int64) ([]templ.Com
 
 // settingsChanged shows whether chat is open, when the settings changed it.
 func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
-	return s.speaking(func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if !sc.threads.resumed {
 			return nil, nil // the resume will say
@@ -196,19 +196,19 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 			comps = append(comps, widget.WaitStatus(w))
 		}
 		return render(ctx, comps...)
-	})
+	}
 }
 
 // showPrechat shows the pre-chat fields rules asks for, after comps, when
 // the browser does not show them already: what the visitor typed into them
 // stays.
 func (s *widgetSocket) showPrechat(rules chat.Prechat, comps ...templ.Component) live.Job {
-	return s.speaking(func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if sc.prechat == nil || *sc.prechat != rules {
 			sc.prechat = &rules
 			comps = append(comps, widget.Prechat(rules))
 		}
 		return render(ctx, comps...)
-	})
+	}
 }

@@ -24,9 +24,6 @@ type widgetSocket struct {
 	socket
 	userAgent string // the browser's, from the handshake
 	frames    frameHandlers
-	// loc is the language the widget's page chose, from the handshake:
-	// both goroutines read it, neither changes it.
-	loc *i18n.Localizer
 
 	// aim is what the widget is for, as the browser's last resume said.
 	// Reader goroutine only.
@@ -67,9 +64,10 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	loc := widgetLanguage(r, chat.Site{})
+	// The socket speaks the language its page asked for, else the browser's.
+	r = r.WithContext(i18n.With(r.Context(), widgetLanguage(r, chat.Site{})))
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
-		s := newWidgetSocket(h, conn, v, r.UserAgent(), loc)
+		s := newWidgetSocket(h, conn, v, r.UserAgent())
 		h.hub.widgets.Add(s.user.ID, s)
 		counted := h.Metrics.SocketOpened(metrics.Widget)
 		return s.onFrame, func() {
@@ -79,26 +77,18 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent string, loc *i18n.Localizer) *widgetSocket {
+func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent string) *widgetSocket {
 	s := &widgetSocket{
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
-		loc:    loc,
 		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, false, widgetHistoryURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
 	return s
 }
 
-// speaking returns job run in the widget's language: the writer's context
-// is the server's, which knows no reader.
-func (s *widgetSocket) speaking(job live.Job) live.Job {
-	return func(ctx context.Context) ([]byte, error) { return job(i18n.With(ctx, s.loc)) }
-}
-
 // onFrame handles one frame on the reader goroutine. Sends are stored here,
 // in arrival order; what goes back to the browser goes through the queue.
 func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
-	ctx = i18n.With(ctx, s.loc)
 	f, err := s.frames.handle(ctx, data)
 	if err == nil {
 		return
@@ -110,7 +100,7 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 	case errors.As(err, &needed):
 		s.conn.Enqueue(s.showPrechat(needed.rules, comps...))
 	default:
-		s.conn.Enqueue(s.speaking(frameJob(comps...)))
+		s.conn.Enqueue(frameJob(comps...))
 	}
 }
 
@@ -154,7 +144,7 @@ func (s *widgetSocket) send(ctx context.Context, f inFrame) error {
 // fields, a rating). a is the aim the reader resolved.
 func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 	id, afterSeq := f.ConversationID, f.Seq
-	return s.speaking(func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
 		var buf bytes.Buffer
 		sc := &s.screen
 		sc.threads.resume()
@@ -169,7 +159,7 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 			return nil, err
 		}
 		return frameBytes(&buf), nil
-	})
+	}
 }
 
 // resumeThread shows the widget's thread as the resume asks: conversation
@@ -196,7 +186,7 @@ func (s *widgetSocket) resumeThread(ctx context.Context, buf *bytes.Buffer, id, 
 // deliver shows msg, and any messages the widget missed before it, when it
 // belongs in the widget's one conversation.
 func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
-	return s.speaking(func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		id := msg.ConversationID
 		if !sc.wants(id, sum) {
@@ -219,13 +209,13 @@ func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			return nil, err
 		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil
-	})
+	}
 }
 
 // resync catches the widget up after the bus may have missed events: its
 // thread, or a newer conversation of its visitor.
 func (s *widgetSocket) resync() live.Job {
-	return s.speaking(func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if sc.threads.resumed {
 			conv, err := s.conversation(ctx)
@@ -241,7 +231,7 @@ func (s *widgetSocket) resync() live.Job {
 			return nil, err
 		}
 		return frameBytes(&buf), nil
-	})
+	}
 }
 
 // rate stores the visitor's rating of their resolved chat and thanks them.
@@ -249,9 +239,9 @@ func (s *widgetSocket) rate(ctx context.Context, f inFrame) error {
 	if err := s.h.DB.RateConversation(ctx, s.user.ID, f.ConversationID, f.Rating, f.Comment); err != nil {
 		return err
 	}
-	s.conn.Enqueue(s.speaking(func(ctx context.Context) ([]byte, error) {
+	s.conn.Enqueue(func(ctx context.Context) ([]byte, error) {
 		s.screen.rating = true // the thanks, until the chat reopens
 		return render(ctx, widget.Rated())
-	}))
+	})
 	return nil
 }
