@@ -138,11 +138,16 @@ func (a *App) onEvent(ctx context.Context, payload string) {
 	if a.pushes != nil {
 		a.pushes.Wake()
 	}
+	// Decoded once here, on the bus's one goroutine, which every event waits for.
 	var ev chat.Event
-	if json.Unmarshal([]byte(payload), &ev) == nil && (ev.Type == chat.EventQueue || ev.Type == chat.EventAssigned) {
+	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
+		a.logger.Error("bad bus event", "err", err)
+		return
+	}
+	if ev.Type == chat.EventQueue || ev.Type == chat.EventAssigned {
 		a.dispatcher.Wake()
 	}
-	a.handler.OnEvent(ctx, payload)
+	a.handler.OnEvent(ctx, ev)
 }
 
 // Start connects to NATS when it carries the bus, readies the database for

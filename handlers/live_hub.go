@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
@@ -59,7 +58,7 @@ func newHub(h *Handler) *hub {
 }
 
 // OnEvent turns one bus event into jobs for this instance's sockets.
-func (h *Handler) OnEvent(ctx context.Context, payload string) { h.hub.onEvent(ctx, payload) }
+func (h *Handler) OnEvent(ctx context.Context, ev chat.Event) { h.hub.onEvent(ctx, ev) }
 
 // Resync asks every local socket to rebuild its view from the database,
 // after the bus may have missed events.
@@ -131,12 +130,7 @@ func (hb *hub) wait(limit time.Duration) bool {
 
 // onEvent hands one bus event to its conversation's lane (events of no
 // conversation go to the first).
-func (hb *hub) onEvent(ctx context.Context, payload string) {
-	var ev chat.Event
-	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
-		hb.h.Logger.Error("bad bus event", "err", err)
-		return
-	}
+func (hb *hub) onEvent(ctx context.Context, ev chat.Event) {
 	hb.lanes.Add(ctx, ev.ConversationID, func(ctx context.Context) { hb.handle(ctx, ev) })
 }
 
