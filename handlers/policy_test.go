@@ -446,6 +446,9 @@ func TestMembersSeeOnlyTheirOwn(t *testing.T) {
 	// Cat becomes customer service, reads the support chat, and is taken off
 	// the list again. Her open console is told to reload each time.
 	catLive := cat.b.console()
+	// Her socket answers a resume once the hub has it, so it hears what comes next.
+	catLive.send(map[string]any{"type": "resume"})
+	catLive.waitFor(`data-target="#conversation-list"`)
 	if err := k.db.SetAgent(ctx, 0, cat.ID, true); err != nil {
 		t.Fatal(err)
 	}
