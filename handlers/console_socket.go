@@ -37,6 +37,7 @@ type consoleScreen struct {
 	threads   threadSeq // the open conversation's thread
 	openID    int64     // the conversation open in the pane
 	chatState string    // where the open support chat stands on the page (console.ChatState.Key)
+	queueAt   time.Time // when the queue view the panel shows was loaded (see queueView.loaded)
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.
@@ -245,7 +246,11 @@ func (s *consoleSocket) listUpdate(id int64) live.Job {
 func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		ev := c.event
-		comps := []templ.Component{console.Queue(c.view.entries, s.csrf, c.view.loads[s.user.ID])}
+		var comps []templ.Component
+		if !c.view.loaded.Before(s.screen.queueAt) { // else a later view is shown already
+			s.screen.queueAt = c.view.loaded
+			comps = append(comps, console.Queue(c.view.entries, s.csrf, c.view.loads[s.user.ID]))
+		}
 		if ev.Type == chat.EventAssigned && ev.UserID == s.user.ID && ev.By != s.user.ID {
 			comps = append(comps, console.Assigned(ev.ConversationID, c.assignedTitle))
 		}
@@ -300,6 +305,7 @@ func (s *consoleSocket) renderLists(ctx context.Context, buf *bytes.Buffer, v ch
 	if !v.IsAgent {
 		return nil
 	}
+	s.screen.queueAt = l.queueAt
 	return console.Queue(l.queue, s.csrf, l.load).Render(ctx, buf)
 }
 

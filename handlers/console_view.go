@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/views/console"
@@ -23,6 +24,7 @@ const listLimit = 100
 type consoleLists struct {
 	conversations []chat.Summary
 	queue         []chat.QueueEntry
+	queueAt       time.Time     // when the queue was read (queueView.loaded)
 	load          *console.Load // nil: unknown, as for an agent without a routing profile yet
 }
 
@@ -39,7 +41,7 @@ func (h *Handler) loadConsoleLists(ctx context.Context, v chat.Viewer) (consoleL
 		if err != nil {
 			return l, err
 		}
-		l.queue, l.load = view.entries, view.loads[v.UserID]
+		l.queue, l.queueAt, l.load = view.entries, view.loaded, view.loads[v.UserID]
 	}
 	return l, nil
 }

@@ -13,6 +13,11 @@ import (
 // queueView is the queue as waiting visitors and agents see it: loaded once
 // per change for every socket, and by the pages that show it.
 type queueView struct {
+	// loaded is when its reading began: it shows at least every change
+	// committed before then. A socket shows a view only if none it showed
+	// was loaded later, as views loaded for different events may reach it
+	// out of order.
+	loaded  time.Time
 	entries []chat.QueueEntry
 	recent  []time.Time
 	anyone  bool
@@ -20,7 +25,7 @@ type queueView struct {
 }
 
 func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
-	var v queueView
+	v := queueView{loaded: time.Now()}
 	var err error
 	if v.entries, err = h.DB.Queue(ctx); err != nil {
 		return v, err

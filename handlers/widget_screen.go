@@ -32,7 +32,7 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 	closed := s.closedReason(ctx, settings)
 	sc.closed = &closed
 	w := s.waitFor(view)
-	sc.wait, sc.anyone = &w, view.anyone
+	sc.wait, sc.anyone, sc.viewAt = &w, view.anyone, view.loaded
 	rules, err := s.prechatFor(ctx, conv, view.anyone)
 	if err != nil {
 		return err
@@ -111,13 +111,17 @@ func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		var comps []templ.Component
-		w := s.waitFor(view)
-		if sc.wait == nil || *sc.wait != w {
-			sc.wait = &w
-			comps = append(comps, widget.WaitStatus(w))
+		fresh := !view.loaded.Before(sc.viewAt) // else a later view is shown already
+		if fresh {
+			sc.viewAt = view.loaded
+			w := s.waitFor(view)
+			if sc.wait == nil || *sc.wait != w {
+				sc.wait = &w
+				comps = append(comps, widget.WaitStatus(w))
+			}
 		}
 		ours := id != 0 && id == sc.openID
-		if sc.threads.resumed && (ours || view.anyone != sc.anyone) {
+		if fresh && sc.threads.resumed && (ours || view.anyone != sc.anyone) {
 			sc.anyone = view.anyone
 			conv, err := s.conversation(ctx)
 			if err != nil && !isNotFound(err) {
@@ -188,7 +192,7 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 			if err != nil {
 				return nil, err
 			}
-			w = s.waitFor(view)
+			w, sc.viewAt = s.waitFor(view), view.loaded
 		}
 		comps := []templ.Component{widget.Availability(closed)}
 		if sc.wait == nil || *sc.wait != w {

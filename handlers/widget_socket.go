@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/i18n"
@@ -45,6 +46,7 @@ type widgetScreen struct {
 	// it shows that chat is unavailable ("": it does not).
 	wait    *widget.Wait
 	anyone  bool
+	viewAt  time.Time // when the queue view behind wait and anyone was loaded
 	prechat *chat.Prechat
 	closed  *string
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
