@@ -1,16 +1,17 @@
 package chat
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/kefu-im/kefu/i18n"
 )
 
 // SystemCode names what a line kefu writes into a conversation says: a
 // system line, or a note for the agents (a visitor's rating). A line is
 // stored as its code and arguments (the names and values it mentions, as
 // they were then), and its words are written when it is shown, in the
-// reader's language: views/thread's Text for people, SystemText (English)
-// for machines (the API, webhooks).
+// reader's language: LineIn for people, SystemText (English) for machines
+// (the API, webhooks).
 type SystemCode string
 
 // System lines, with the arguments each takes.
@@ -32,51 +33,51 @@ const (
 	NoteRated SystemCode = "rated" // rating (1–5), comment ("": none)
 )
 
-// SystemText is the words of the system line code with args, in English,
-// for machine readers; people read a line in their own language (the
-// catalog's line.<code>, which says the same in English).
-func SystemText(code SystemCode, args []string) string {
-	a := func(i int) string {
+// SystemText is the words of the system line code with args in English,
+// for machine readers (the API, webhooks); people read it in their own
+// language (LineIn).
+func SystemText(code SystemCode, args []string) string { return LineIn(english, code, args) }
+
+// LineIn is the system line code with args in loc's language: the
+// catalog's line.<code>, with the line's arguments by name.
+func LineIn(loc *i18n.Localizer, code SystemCode, args []string) string {
+	names, ok := lineArgs[code]
+	if !ok {
+		// A line from a newer kefu, read during an upgrade.
+		return strings.TrimSpace(string(code) + " " + strings.Join(args, ", "))
+	}
+	var data []any
+	for i, name := range names {
+		arg := ""
 		if i < len(args) {
-			return args[i]
+			arg = args[i]
 		}
-		return ""
+		data = append(data, name, arg)
 	}
-	switch code {
-	case LineJoined:
-		return a(0) + " joined the chat."
-	case LineNoAnswer:
-		return a(0) + " did not answer in time, so the chat is back in the queue."
-	case LineWentOffline:
-		return a(0) + " went offline, so the chat is back in the queue."
-	case LineTargetAway:
-		return a(0) + " is not available right now, so the chat joined the general queue."
-	case LineResolved:
-		return a(0) + " marked the chat resolved."
-	case LineTransferred:
-		return a(0) + " transferred the chat to " + a(1) + "."
-	case LineVisitorSignedIn:
-		return "The visitor signed in; the chat goes on in their conversation #" + a(0) + "."
-	case LineGroupCreated:
-		return fmt.Sprintf("%s created the group \"%s\".", a(0), a(1))
-	case LineMembersAdded:
-		return fmt.Sprintf("%s added %s.", a(0), strings.Join(args[min(1, len(args)):], ", "))
-	case LineMemberRemoved:
-		return fmt.Sprintf("%s removed %s.", a(0), a(1))
-	case LineMemberLeft:
-		return a(0) + " left the group."
-	case LineOwnerLeft:
-		return fmt.Sprintf("%s left the group; %s owns it now.", a(0), a(1))
-	case LineGroupRenamed:
-		return fmt.Sprintf("%s renamed the group \"%s\".", a(0), a(1))
-	case NoteRated:
-		if a(1) == "" {
-			return "The visitor rated this chat " + a(0) + " out of 5."
-		}
-		return "The visitor rated this chat " + a(0) + " out of 5: " + a(1)
+	if code == LineMembersAdded {
+		// Everyone added, listed the language's way.
+		data = append(data, "People", strings.Join(args[min(1, len(args)):], loc.T("line.separator")))
 	}
-	// A line from a newer kefu, read during an upgrade.
-	return strings.TrimSpace(string(code) + " " + strings.Join(args, ", "))
+	return loc.T("line."+string(code), data...)
+}
+
+// lineArgs names, for each line kefu writes, its arguments in the order
+// they are stored: the names its messages use.
+var lineArgs = map[SystemCode][]string{
+	LineJoined:          {"Agent"},
+	LineNoAnswer:        {"Agent"},
+	LineWentOffline:     {"Agent"},
+	LineTargetAway:      {"Agent"},
+	LineResolved:        {"Agent"},
+	LineTransferred:     {"From", "To"},
+	LineVisitorSignedIn: {"Conversation"},
+	LineGroupCreated:    {"Owner", "Title"},
+	LineMembersAdded:    {"Actor"},
+	LineMemberRemoved:   {"Actor", "Person"},
+	LineMemberLeft:      {"Person"},
+	LineOwnerLeft:       {"Person", "Owner"},
+	LineGroupRenamed:    {"Actor", "Title"},
+	NoteRated:           {"Rating", "Comment"},
 }
 
 // Text is what the message says: its body, or the words of the system line

@@ -1,0 +1,76 @@
+package chat
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kefu-im/kefu/i18n"
+)
+
+// lines are samples of every line kefu writes, with their arguments and
+// their words in English.
+var lines = []struct {
+	code    SystemCode
+	args    []string
+	english string
+}{
+	{LineJoined, []string{"Sam"}, "Sam joined the chat."},
+	{LineNoAnswer, []string{"Sam"}, "Sam did not answer in time, so the chat is back in the queue."},
+	{LineWentOffline, []string{"Sam"}, "Sam went offline, so the chat is back in the queue."},
+	{LineTargetAway, []string{"Sam"}, "Sam is not available right now, so the chat joined the general queue."},
+	{LineResolved, []string{"Sam"}, "Sam marked the chat resolved."},
+	{LineTransferred, []string{"Sam", "李娜"}, "Sam transferred the chat to 李娜."},
+	{LineVisitorSignedIn, []string{"42"}, "The visitor signed in; the chat goes on in their conversation #42."},
+	{LineGroupCreated, []string{"Ann", "Support <team>"}, `Ann created the group "Support <team>".`},
+	{LineMembersAdded, []string{"Ann", "Bob", "Cat", "王芳"}, "Ann added Bob, Cat, 王芳."},
+	{LineMembersAdded, []string{"Ann", "Bob"}, "Ann added Bob."},
+	{LineMemberRemoved, []string{"Ann", "Bob"}, "Ann removed Bob."},
+	{LineMemberLeft, []string{"Bob"}, "Bob left the group."},
+	{LineOwnerLeft, []string{"Ann", "Bob"}, "Ann left the group; Bob owns it now."},
+	{LineGroupRenamed, []string{"Ann", "客服组"}, `Ann renamed the group "客服组".`},
+	{NoteRated, []string{"4", ""}, "The visitor rated this chat 4 out of 5."},
+	{NoteRated, []string{"5", "Quick and kind"}, "The visitor rated this chat 5 out of 5: Quick and kind"},
+}
+
+// TestLinesInEnglish: what machines read (SystemText) and an English reader
+// sees (LineIn) is the same sentence.
+func TestLinesInEnglish(t *testing.T) {
+	for _, l := range lines {
+		if got := SystemText(l.code, l.args); got != l.english {
+			t.Errorf("SystemText(%s, %q) = %q, want %q", l.code, l.args, got, l.english)
+		}
+		if got := LineIn(i18n.For("en"), l.code, l.args); got != l.english {
+			t.Errorf("%s %q in English = %q, want %q", l.code, l.args, got, l.english)
+		}
+	}
+}
+
+// TestLinesInChinese: every line has its Chinese words, with each of its
+// arguments in them.
+func TestLinesInChinese(t *testing.T) {
+	zh := i18n.For("zh-CN")
+	for _, l := range lines {
+		got := LineIn(zh, l.code, l.args)
+		if got == l.english || strings.HasPrefix(got, "line.") || !strings.ContainsFunc(got, isHan) {
+			t.Errorf("%s %q in Chinese = %q", l.code, l.args, got)
+		}
+		for _, a := range l.args {
+			if !strings.Contains(got, a) {
+				t.Errorf("%s in Chinese = %q, which lacks %q", l.code, got, a)
+			}
+		}
+	}
+	if got, want := LineIn(zh, LineMembersAdded, []string{"Ann", "Bob", "Cat"}), "Ann 添加了 Bob、Cat。"; got != want {
+		t.Errorf("members added in Chinese = %q, want %q", got, want)
+	}
+}
+
+// TestLineFromANewerKefu: a code this kefu does not know shows its code and
+// arguments rather than nothing.
+func TestLineFromANewerKefu(t *testing.T) {
+	if got := LineIn(i18n.For("zh-CN"), "merged", []string{"Ann", "7"}); got != "merged Ann, 7" {
+		t.Errorf("an unknown line = %q", got)
+	}
+}
+
+func isHan(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }
