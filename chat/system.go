@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kefu-im/kefu/i18n"
@@ -41,13 +42,13 @@ func SystemText(code SystemCode, args []string) string { return LineIn(english, 
 // LineIn is the system line code with args in loc's language: the
 // catalog's line.<code>, with the line's arguments by name.
 func LineIn(loc *i18n.Localizer, code SystemCode, args []string) string {
-	names, ok := lineArgs[code]
+	line, ok := systemLines[code]
 	if !ok {
 		// A line from a newer kefu, read during an upgrade.
 		return strings.TrimSpace(string(code) + " " + strings.Join(args, ", "))
 	}
 	var data []any
-	for i, name := range names {
+	for i, name := range line.args {
 		arg := ""
 		if i < len(args) {
 			arg = args[i]
@@ -61,23 +62,79 @@ func LineIn(loc *i18n.Localizer, code SystemCode, args []string) string {
 	return loc.T("line."+string(code), data...)
 }
 
-// lineArgs names, for each line kefu writes, its arguments in the order
-// they are stored: the names its messages use.
-var lineArgs = map[SystemCode][]string{
-	LineJoined:          {"Agent"},
-	LineNoAnswer:        {"Agent"},
-	LineWentOffline:     {"Agent"},
-	LineTargetAway:      {"Agent"},
-	LineResolved:        {"Agent"},
-	LineTransferred:     {"From", "To"},
-	LineVisitorSignedIn: {"Conversation"},
-	LineGroupCreated:    {"Owner", "Title"},
-	LineMembersAdded:    {"Actor"},
-	LineMemberRemoved:   {"Actor", "Person"},
-	LineMemberLeft:      {"Person"},
-	LineOwnerLeft:       {"Person", "Owner"},
-	LineGroupRenamed:    {"Actor", "Title"},
-	NoteRated:           {"Rating", "Comment"},
+// systemLines holds, for each line kefu writes, its arguments by name in the
+// order they are stored (the names its messages use), and whether a
+// visitor is shown it in their chat: what happens to the chat itself
+// (someone joined, the person they asked for is away, it was resolved), not
+// how the team shares it out (transfers, an agent who went away or did not
+// answer) nor agents' notes.
+var systemLines = map[SystemCode]struct {
+	args     []string
+	visitors bool
+}{
+	LineJoined:          {[]string{"Agent"}, true},
+	LineNoAnswer:        {[]string{"Agent"}, false},
+	LineWentOffline:     {[]string{"Agent"}, false},
+	LineTargetAway:      {[]string{"Agent"}, true}, // the visitor asked for them
+	LineResolved:        {[]string{"Agent"}, true},
+	LineTransferred:     {[]string{"From", "To"}, false},
+	LineVisitorSignedIn: {[]string{"Conversation"}, false},
+	LineGroupCreated:    {[]string{"Owner", "Title"}, false},
+	LineMembersAdded:    {[]string{"Actor"}, false},
+	LineMemberRemoved:   {[]string{"Actor", "Person"}, false},
+	LineMemberLeft:      {[]string{"Person"}, false},
+	LineOwnerLeft:       {[]string{"Person", "Owner"}, false},
+	LineGroupRenamed:    {[]string{"Actor", "Title"}, false},
+	NoteRated:           {[]string{"Rating", "Comment"}, false},
+}
+
+// ForVisitors reports whether a visitor is shown the line in their chat. A
+// code this kefu does not know (from a newer one, during an upgrade) is not.
+func (c SystemCode) ForVisitors() bool { return systemLines[c].visitors }
+
+// VisitorLines is every code a visitor is shown, for the store's queries.
+func VisitorLines() []string {
+	var codes []string
+	for c, l := range systemLines {
+		if l.visitors {
+			codes = append(codes, string(c))
+		}
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+// Reader is who reads a thread, which decides which of the lines kefu
+// wrote into it they are shown.
+type Reader uint8
+
+// Readers.
+const (
+	// ReaderMember sees every system line, and no notes.
+	ReaderMember Reader = iota
+	// ReaderAgent sees everything: agents' private notes too.
+	ReaderAgent
+	// ReaderVisitor sees only the system lines meant for visitors
+	// (SystemCode.ForVisitors), and no notes.
+	ReaderVisitor
+)
+
+// Notes reports whether r sees agents' private notes.
+func (r Reader) Notes() bool { return r == ReaderAgent }
+
+// AllLines reports whether r sees every system line, not only those for visitors.
+func (r Reader) AllLines() bool { return r != ReaderVisitor }
+
+// Sees reports whether r is shown message m. The store's queries say the
+// same in SQL (store.readerFilter).
+func (r Reader) Sees(m Message) bool {
+	switch m.Type {
+	case Note:
+		return r.Notes()
+	case System:
+		return r.AllLines() || m.Code.ForVisitors()
+	}
+	return true
 }
 
 // Text is what the message says: its body, or the words of the system line

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,3 +75,72 @@ func TestLineFromANewerKefu(t *testing.T) {
 }
 
 func isHan(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }
+
+// TestLinesForVisitors: a visitor is shown what happens to their chat
+// (someone joined, it was resolved), never how the team shares chats out
+// nor agents' notes; every line kefu writes is decided here.
+func TestLinesForVisitors(t *testing.T) {
+	want := map[SystemCode]bool{
+		LineJoined:          true,
+		LineNoAnswer:        false,
+		LineWentOffline:     false,
+		LineTargetAway:      true,
+		LineResolved:        true,
+		LineTransferred:     false,
+		LineVisitorSignedIn: false,
+		LineGroupCreated:    false,
+		LineMembersAdded:    false,
+		LineMemberRemoved:   false,
+		LineMemberLeft:      false,
+		LineOwnerLeft:       false,
+		LineGroupRenamed:    false,
+		NoteRated:           false,
+		"merged":            false, // from a newer kefu
+	}
+	for code := range systemLines {
+		if _, ok := want[code]; !ok {
+			t.Errorf("line %s: not decided whether visitors see it", code)
+		}
+	}
+	var codes []string
+	for code, visible := range want {
+		if got := code.ForVisitors(); got != visible {
+			t.Errorf("%s.ForVisitors() = %v, want %v", code, got, visible)
+		}
+		if visible {
+			codes = append(codes, string(code))
+		}
+	}
+	slices.Sort(codes)
+	if got := VisitorLines(); !slices.Equal(got, codes) {
+		t.Errorf("VisitorLines() = %q, want %q", got, codes)
+	}
+}
+
+// TestReaderSees: who is shown which message: people's messages by all,
+// notes by agents alone, and of the system lines, visitors see theirs.
+func TestReaderSees(t *testing.T) {
+	text := Message{Type: Text, Body: "hi"}
+	note := Message{Type: Note, Body: "prefers email"}
+	rated := Message{Type: Note, Code: NoteRated, Args: []string{"5", ""}}
+	joined := Message{Type: System, Code: LineJoined, Args: []string{"Sam"}}
+	moved := Message{Type: System, Code: LineTransferred, Args: []string{"Sam", "Ann"}}
+	renamed := Message{Type: System, Code: LineGroupRenamed, Args: []string{"Ann", "Team"}}
+	tests := []struct {
+		reader Reader
+		m      Message
+		want   bool
+	}{
+		{ReaderAgent, text, true}, {ReaderMember, text, true}, {ReaderVisitor, text, true},
+		{ReaderAgent, note, true}, {ReaderMember, note, false}, {ReaderVisitor, note, false},
+		{ReaderAgent, rated, true}, {ReaderMember, rated, false}, {ReaderVisitor, rated, false},
+		{ReaderAgent, joined, true}, {ReaderMember, joined, true}, {ReaderVisitor, joined, true},
+		{ReaderAgent, moved, true}, {ReaderMember, moved, true}, {ReaderVisitor, moved, false},
+		{ReaderAgent, renamed, true}, {ReaderMember, renamed, true}, {ReaderVisitor, renamed, false},
+	}
+	for _, tt := range tests {
+		if got := tt.reader.Sees(tt.m); got != tt.want {
+			t.Errorf("reader %d sees %s %s: %v, want %v", tt.reader, tt.m.Type, tt.m.Code, got, tt.want)
+		}
+	}
+}

@@ -273,7 +273,7 @@ func (h *Handler) apiMessagesShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	msgs, err := h.DB.MessagesAfter(r.Context(), c.ID, after, limit+1, false)
+	msgs, err := h.DB.MessagesAfter(r.Context(), c.ID, after, limit+1, chat.ReaderMember)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -65,11 +65,20 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 // historyShow answers "load earlier messages" with the page before ?before=<seq>.
 func (h *Handler) historyShow(w http.ResponseWriter, r *http.Request) {
 	acct := accountFrom(r.Context())
-	h.olderPage(w, r, acct.viewer(), historyURL)
+	h.olderPage(w, r, acct.viewer(), memberReader(acct.Agent), historyURL)
 }
 
-// olderPage writes the history page before ?before= of conversation {id}, if v may see it.
-func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewer, url func(int64) string) {
+// memberReader is how a member reads threads: an agent sees notes too.
+func memberReader(agent bool) chat.Reader {
+	if agent {
+		return chat.ReaderAgent
+	}
+	return chat.ReaderMember
+}
+
+// olderPage writes the history page before ?before= of conversation {id},
+// if v may see it, with the messages reader is shown.
+func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewer, reader chat.Reader, url func(int64) string) {
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -85,7 +94,7 @@ func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewe
 		h.fail(w, r, err)
 		return
 	}
-	msgs, more, err := h.DB.History(r.Context(), c.ID, before, chat.PageSize, v.IsAgent)
+	msgs, more, err := h.DB.History(r.Context(), c.ID, before, chat.PageSize, reader)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -82,7 +82,7 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 func newConsoleSocket(h *Handler, conn *live.Conn, acct account, csrf, session string) *consoleSocket {
 	s := &consoleSocket{
 		socket: socket{h: h, conn: conn, user: acct.User, deliveries: h.Metrics.Deliveries(metrics.Console)}, agent: acct.Agent, csrf: csrf, session: session,
-		screen: consoleScreen{threads: newThreadSeq(h.hub.db, acct.ID, true, historyURL)},
+		screen: consoleScreen{threads: newThreadSeq(h.hub.db, acct.ID, chat.ReaderAgent, historyURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume}
 	return s

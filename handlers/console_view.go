@@ -84,7 +84,7 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 		return err
 	}
 	open.Unread = 0
-	msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize, acct.Agent)
+	msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize, memberReader(acct.Agent))
 	if err != nil {
 		return err
 	}

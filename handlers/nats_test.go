@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/live/natstest"
 	"github.com/kefu-im/kefu/store/storetest"
 )
@@ -47,7 +48,7 @@ func TestTwoInstancesOnNATS(t *testing.T) {
 	// A last message marks the end of what to look at.
 	send(before + during)
 	agentOnB.waitFor(fmt.Sprintf(`<li id="msg-%d"`, lastID(t, a, conv.ID)))
-	stored, err := a.db.MessagesAfter(context.Background(), conv.ID, conv.LastSeq, 1000, true)
+	stored, err := a.db.MessagesAfter(context.Background(), conv.ID, conv.LastSeq, 1000, chat.ReaderAgent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func lastID(t *testing.T, k *instance, id int64) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := k.db.MessagesAfter(context.Background(), id, c.LastSeq-1, 1, true)
+	msgs, err := k.db.MessagesAfter(context.Background(), id, c.LastSeq-1, 1, chat.ReaderAgent)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("the newest message of conversation %d: %v, %v", id, msgs, err)
 	}

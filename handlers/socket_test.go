@@ -211,7 +211,7 @@ func TestDuplicateFrameStoresOnce(t *testing.T) {
 	v.waitFor(">sentinel<")
 
 	conv := visitorConversation(t, k.db, token)
-	msgs, err := k.db.MessagesAfter(context.Background(), conv.ID, 0, 10, true)
+	msgs, err := k.db.MessagesAfter(context.Background(), conv.ID, 0, 10, chat.ReaderAgent)
 	if err != nil || len(msgs) != 2 || msgs[0].Body != "only once" || msgs[1].Seq != 2 {
 		t.Fatalf("stored %+v, %v; want one copy and the sentinel at seq 2", msgs, err)
 	}

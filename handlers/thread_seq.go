@@ -22,7 +22,7 @@ const replayLimit = 200
 type threadSeq struct {
 	db       *store.DB
 	viewerID int64                 // whose bubbles are "mine"
-	notes    bool                  // agents' private notes are shown
+	reader   chat.Reader           // which lines kefu wrote are shown
 	olderURL func(id int64) string // where a thread loads its earlier messages
 
 	// sent maps each conversation whose thread the browser shows to the
@@ -34,8 +34,8 @@ type threadSeq struct {
 	resumed bool
 }
 
-func newThreadSeq(db *store.DB, viewerID int64, notes bool, olderURL func(int64) string) threadSeq {
-	return threadSeq{db: db, viewerID: viewerID, notes: notes, olderURL: olderURL, sent: make(map[int64]int64)}
+func newThreadSeq(db *store.DB, viewerID int64, reader chat.Reader, olderURL func(int64) string) threadSeq {
+	return threadSeq{db: db, viewerID: viewerID, reader: reader, olderURL: olderURL, sent: make(map[int64]int64)}
 }
 
 // resume forgets every thread: the browser's resume frame says what it shows now.
@@ -76,7 +76,7 @@ func (t *threadSeq) catchUp(ctx context.Context, buf *bytes.Buffer, id, upTo int
 		msgs = []chat.Message{*known}
 	} else {
 		var err error
-		if msgs, err = t.db.MessagesAfter(ctx, id, sent, replayLimit+1, t.notes); err != nil {
+		if msgs, err = t.db.MessagesAfter(ctx, id, sent, replayLimit+1, t.reader); err != nil {
 			return err
 		}
 		if len(msgs) > replayLimit {
@@ -117,7 +117,7 @@ func (t *threadSeq) catchUpAll(ctx context.Context, buf *bytes.Buffer, v chat.Vi
 
 // replace fills the browser's thread with conversation id's newest page.
 func (t *threadSeq) replace(ctx context.Context, buf *bytes.Buffer, id int64) error {
-	msgs, more, err := t.db.History(ctx, id, 0, chat.PageSize, t.notes)
+	msgs, more, err := t.db.History(ctx, id, 0, chat.PageSize, t.reader)
 	if err != nil {
 		return err
 	}

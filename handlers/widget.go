@@ -255,7 +255,7 @@ func (h *Handler) widgetHistoryShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.olderPage(w, r, chat.Viewer{UserID: v.ID}, widgetHistoryURL)
+	h.olderPage(w, r, chat.Viewer{UserID: v.ID}, chat.ReaderVisitor, widgetHistoryURL)
 }
 
 func widgetHistoryURL(id int64) string { return "/widget/c/" + itoa(id) + "/history" }

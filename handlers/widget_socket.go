@@ -82,7 +82,7 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent string) *widgetSocket {
 	s := &widgetSocket{
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
-		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, false, widgetHistoryURL)},
+		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, chat.ReaderVisitor, widgetHistoryURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
 	return s
@@ -197,9 +197,10 @@ func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		if sc.openID == 0 {
 			sc.openID = id // the widget's first message started it
 		}
-		// Agents' private notes never reach a visitor; the gap they leave in
-		// seq is filled from the database without them.
-		if msg.Type == chat.Note {
+		// Agents' private notes, and the lines about how the team shares
+		// chats out, never reach a visitor; the gap they leave in seq is
+		// filled from the database without them.
+		if !chat.ReaderVisitor.Sees(msg) {
 			return nil, nil
 		}
 		// The widget shows its conversation whole, from its first message.

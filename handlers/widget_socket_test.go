@@ -297,7 +297,7 @@ func TestSendDuringDatabaseOutage(t *testing.T) {
 		}
 	}
 	conv := visitorConversation(t, k.db, token)
-	msgs, err := k.db.MessagesAfter(context.Background(), conv.ID, 0, 100, false)
+	msgs, err := k.db.MessagesAfter(context.Background(), conv.ID, 0, 100, chat.ReaderMember)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -333,7 +333,7 @@ func TestAnswerTimeoutHandsBack(t *testing.T) {
 	if len(q) != 1 || q[0].ConversationID != w.chats[0] || q[0].Position != 1 {
 		t.Fatalf("queue after hand-back: %+v", q)
 	}
-	msgs, _ := w.db.MessagesAfter(context.Background(), w.chats[0], 0, 10, true)
+	msgs, _ := w.db.MessagesAfter(context.Background(), w.chats[0], 0, 10, chat.ReaderAgent)
 	if last := msgs[len(msgs)-1]; last.Type != chat.System || last.Text() != "Agent 0 did not answer in time, so the chat is back in the queue." {
 		t.Fatalf("last line %q, want the hand-back said in the conversation", last.Text())
 	}
@@ -402,7 +402,7 @@ func TestChatWaitsForItsTargetThenJoinsTheQueue(t *testing.T) {
 	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[first] != other {
 		t.Fatalf("after the wait: Drain = %d, %v, assignments %v; want the other agent", n, err, w.assignments())
 	}
-	msgs, _ := w.db.MessagesAfter(ctx, first, 0, 10, false)
+	msgs, _ := w.db.MessagesAfter(ctx, first, 0, 10, chat.ReaderMember)
 	var lines []string
 	for _, m := range msgs {
 		if m.Type == chat.System {

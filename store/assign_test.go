@@ -75,7 +75,7 @@ func batchSaysEachAssignment(t *testing.T, publisher bool) {
 	var hooks []string
 	names := map[int64]string{a: "Alex", k: "Kim"}
 	for i, c := range chats {
-		msgs, err := db.MessagesAfter(ctx, c, said[i], 10, true)
+		msgs, err := db.MessagesAfter(ctx, c, said[i], 10, chat.ReaderAgent)
 		if err != nil || len(msgs) != 1 || msgs[0].Seq != said[i]+1 || msgs[0].Text() != names[owner[i]]+" joined the chat." {
 			t.Fatalf("chat %d after the batch: %+v, %v; want the joined line at the next seq", c, msgs, err)
 		}

@@ -347,13 +347,21 @@ func (db *DB) Message(ctx context.Context, id int64) (chat.Message, error) {
 	return m, nil
 }
 
+// readerFilter keeps the messages a reader sees, as chat.Reader.Sees
+// decides: $4, whether they see notes; $5, whether they see every system
+// line, else only those in $6 (visitorLines).
+const readerFilter = "($4 OR m.type <> 'note') AND ($5 OR m.type <> 'system' OR m.code = ANY($6))"
+
+// visitorLines are the codes of the system lines a visitor is shown.
+var visitorLines = chat.VisitorLines()
+
 // History returns up to limit messages of a conversation older than
 // beforeSeq (0: the newest), oldest first, and whether older ones remain.
-// Agents' private notes are included only when notes is set.
-func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limit int, notes bool) ([]chat.Message, bool, error) {
+// Only the messages reader sees are counted and returned (chat.Reader).
+func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limit int, reader chat.Reader) ([]chat.Message, bool, error) {
 	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
-		"WHERE m.conversation_id = $1 AND ($2 = 0 OR m.seq < $2) AND ($4 OR m.type <> 'note') ORDER BY m.seq DESC LIMIT $3",
-		conversationID, beforeSeq, limit+1, notes))
+		"WHERE m.conversation_id = $1 AND ($2 = 0 OR m.seq < $2) AND "+readerFilter+" ORDER BY m.seq DESC LIMIT $3",
+		conversationID, beforeSeq, limit+1, reader.Notes(), reader.AllLines(), visitorLines))
 	if err != nil {
 		return nil, false, fmt.Errorf("store: history of conversation %d: %w", conversationID, err)
 	}
@@ -366,11 +374,11 @@ func (db *DB) History(ctx context.Context, conversationID, beforeSeq int64, limi
 }
 
 // MessagesAfter returns up to limit messages of a conversation newer than
-// afterSeq, oldest first; agents' private notes only when notes is set.
-func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int, notes bool) ([]chat.Message, error) {
+// afterSeq, oldest first: those reader sees (chat.Reader).
+func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int, reader chat.Reader) ([]chat.Message, error) {
 	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
-		"WHERE m.conversation_id = $1 AND m.seq > $2 AND ($4 OR m.type <> 'note') ORDER BY m.seq LIMIT $3",
-		conversationID, afterSeq, limit, notes))
+		"WHERE m.conversation_id = $1 AND m.seq > $2 AND "+readerFilter+" ORDER BY m.seq LIMIT $3",
+		conversationID, afterSeq, limit, reader.Notes(), reader.AllLines(), visitorLines))
 	if err != nil {
 		return nil, fmt.Errorf("store: messages of conversation %d after %d: %w", conversationID, afterSeq, err)
 	}

@@ -76,7 +76,7 @@ func TestSeqGapFreeUnderConcurrentSenders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs, err := f.db.MessagesAfter(ctx, f.conv.ID, 0, 1000, true)
+	msgs, err := f.db.MessagesAfter(ctx, f.conv.ID, 0, 1000, chat.ReaderAgent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestDuplicateClientMsgIDUnderConcurrency(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d sends reported creating the message, want 1", created)
 	}
-	msgs, _ := f.db.MessagesAfter(ctx, f.conv.ID, 0, 100, true)
+	msgs, _ := f.db.MessagesAfter(ctx, f.conv.ID, 0, 100, chat.ReaderAgent)
 	if len(msgs) != 2 || msgs[1].Seq != 2 {
 		t.Fatalf("conversation holds %d messages, want the first and one more with seq 2", len(msgs))
 	}
@@ -192,7 +192,7 @@ func TestConcurrentFirstVisitorMessagesShareOneConversation(t *testing.T) {
 		}
 		first = c
 	}
-	msgs, _ := db.MessagesAfter(ctx, first, 0, 100, true)
+	msgs, _ := db.MessagesAfter(ctx, first, 0, 100, chat.ReaderAgent)
 	if len(msgs) != 6 {
 		t.Fatalf("stored %d messages, want 6 (5 distinct + 1 deduplicated)", len(msgs))
 	}
@@ -284,7 +284,7 @@ func TestHistoryPaging(t *testing.T) {
 		{before: 500, wantFirst: 71, wantLen: 50, wantMore: true},
 	}
 	for _, tt := range tests {
-		msgs, more, err := f.db.History(ctx, f.conv.ID, tt.before, chat.PageSize, true)
+		msgs, more, err := f.db.History(ctx, f.conv.ID, tt.before, chat.PageSize, chat.ReaderAgent)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
 )
@@ -281,7 +282,7 @@ func TestPrivatePostgresKilled(t *testing.T) {
 		}
 		read[a.conversationID] = true
 		for after := int64(0); ; {
-			page, err := db.MessagesAfter(t.Context(), a.conversationID, after, 200, true)
+			page, err := db.MessagesAfter(t.Context(), a.conversationID, after, 200, chat.ReaderAgent)
 			if err != nil {
 				t.Fatal(err)
 			}
