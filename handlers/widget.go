@@ -78,7 +78,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			h.fail(w, r, err)
 			return r, p, false
 		}
-		p.SiteID, p.SiteToken, p.Greeting, p.Theme = site.ID, siteToken(site.ID, secret), site.Greeting, themeURL(site)
+		p.SiteID, p.SiteToken, p.Greeting, p.Team, p.Theme = site.ID, siteToken(site.ID, secret), site.Greeting, site.Name, themeURL(site)
 		view, err := h.loadQueueView(ctx)
 		if err != nil {
 			h.fail(w, r, err)

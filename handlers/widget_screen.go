@@ -203,16 +203,16 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 	}
 }
 
-// showPrechat shows the pre-chat fields rules asks for, after comps, when
-// the browser does not show them already: what the visitor typed into them
-// stays.
-func (s *widgetSocket) showPrechat(rules chat.Prechat, comps ...templ.Component) live.Job {
+// showPrechat shows the pre-chat fields rules asks for, between comps and
+// after, when the browser does not show them already: what the visitor
+// typed into them stays.
+func (s *widgetSocket) showPrechat(rules chat.Prechat, comps []templ.Component, after ...templ.Component) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		if sc.prechat == nil || *sc.prechat != rules {
 			sc.prechat = &rules
 			comps = append(comps, widget.Prechat(rules))
 		}
-		return render(ctx, comps...)
+		return render(ctx, append(comps, after...)...)
 	}
 }

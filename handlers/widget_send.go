@@ -42,7 +42,7 @@ func (s *widgetSocket) storeMessage(ctx context.Context, f inFrame, snd store.Se
 	msg, created, err := h.stored(h.DB.SendFromVisitor(ctx, snd))
 	if err == nil && starting {
 		// What the visitor gave is kept: the fields go until a new chat needs them.
-		s.conn.Enqueue(s.showPrechat(chat.Prechat{}))
+		s.conn.Enqueue(s.showPrechat(chat.Prechat{}, nil))
 	}
 	return msg, created, err
 }

@@ -8,10 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/metrics"
+	"github.com/kefu-im/kefu/views/thread"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
@@ -95,12 +98,20 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 	if err == nil {
 		return
 	}
-	comps := s.refusal(i18n.From(ctx), f, err)
+	loc := i18n.From(ctx)
+	comps := s.refusal(loc, f, err)
 	var needed *fieldsNeeded
+	var field *chat.ValidationError
 	switch {
 	case comps == nil:
-	case errors.As(err, &needed):
-		s.conn.Enqueue(s.showPrechat(needed.rules, comps...))
+	case errors.As(err, &needed) && errors.As(needed.err, &field):
+		// The reason goes beside its field, not under the composer.
+		_, _, reason := publicError(loc, needed.err)
+		comps = []templ.Component{thread.Refused(f.ClientMsgID, "")}
+		if f.ClientMsgID != "" {
+			comps = append(comps, thread.Ack(f.ClientMsgID))
+		}
+		s.conn.Enqueue(s.showPrechat(needed.rules, comps, widget.FieldError(field.Field, reason)))
 	default:
 		s.conn.Enqueue(frameJob(comps...))
 	}

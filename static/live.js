@@ -308,8 +308,8 @@
       delete m.form.dataset.sending;
       m.form.classList.remove("sending");
     }
-    // A field the server asked for comes first.
-    (m.form.querySelector("#prechat input:invalid") || m.box).focus();
+    // (The widget's part then moves on to a pre-chat field the server refused.)
+    m.box.focus();
     flush();
   }
 

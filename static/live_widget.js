@@ -55,6 +55,8 @@
         forgetToken(t);
         var list = live.thread();
         if (list) { list.replaceChildren(); delete list.dataset.conversation; }
+        keepGreeting();
+        if (step) step.hidden = false;
         refusedOpens = 0;
         live.fresh();
         live.status("", "idle");
@@ -64,6 +66,31 @@
       if (r.status === 403) { live.stop(); live.status(say("unavailable"), "closed"); return; }
       live.later();
     }, live.later);
+  }
+
+  // The greeting is the thread's first bubble: the page writes it, kefu does
+  // not store it, and it stays first whatever replaces the thread.
+  var greeting = document.getElementById("greeting");
+  function keepGreeting() {
+    var list = live.thread();
+    if (greeting && list && list.firstElementChild !== greeting) list.prepend(greeting);
+  }
+
+  // The pre-chat step is for a new visitor. A returning one (their token is
+  // here) may have given it already: the server's resume says, so the step
+  // waits for that rather than showing for a moment.
+  var step = document.getElementById("prechat");
+  if (step && loadToken()) step.hidden = true;
+
+  // showFieldErrors marks the pre-chat fields the server refused, with the
+  // reason beside each, and moves to the first of them.
+  function showFieldErrors() {
+    var first = null;
+    step.querySelectorAll("input").forEach(function (f) {
+      var reason = document.getElementById(f.getAttribute("aria-describedby"));
+      if (reason && reason.textContent) { f.setAttribute("aria-invalid", "true"); first = first || f; } else f.removeAttribute("aria-invalid");
+    });
+    if (first) first.focus();
   }
 
   // The host page (widget.js) tells the iframe where it is, and who the
@@ -94,6 +121,12 @@
       if (+form.dataset.to) frame.to = +form.dataset.to;
       ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
       frame.context = hostContext;
+    },
+    applied: function (html, holder) {
+      keepGreeting();
+      var swapped = Array.prototype.map.call(holder.content.children, function (t) { return t.dataset.target; });
+      if (step && swapped.indexOf("#prechat") !== -1) step.hidden = false;
+      if (step && swapped.some(function (t) { return /^#prechat-\w+-error$/.test(t || ""); })) showFieldErrors();
     },
     messages: function (added) {
       if (window.parent !== window && added.some(function (m) { return !m.classList.contains("mine"); })) {
@@ -130,6 +163,7 @@
     var list = live.thread();
     list.innerHTML = "";
     delete list.dataset.conversation;
+    keepGreeting();
     document.getElementById("rating").innerHTML = "";
     fetch("/widget/aim?site=" + (+composer.dataset.site) + "&to=" + person, { headers: inLanguage({}) })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
@@ -163,6 +197,22 @@
     e.preventDefault();
     var rating = form.querySelector("input[name=rating]:checked");
     live.send({ type: "rate", conversation_id: +form.dataset.liveRate, rating: rating ? +rating.value : 0, comment: form.elements.comment.value });
+  });
+
+  // Enter in a pre-chat field goes on to the next field, then to the
+  // message: the step is sent with the message, not on its own.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.isComposing || !e.target.closest("#prechat input")) return;
+    e.preventDefault();
+    var fields = Array.prototype.slice.call(document.querySelectorAll("#prechat input, #composer textarea"));
+    var next = fields[fields.indexOf(e.target) + 1];
+    if (next) next.focus();
+  });
+  // A field mended is no longer marked refused.
+  document.addEventListener("input", function (e) {
+    var f = e.target.closest("#prechat input");
+    var reason = f && document.getElementById(f.getAttribute("aria-describedby"));
+    if (reason) { reason.textContent = ""; f.removeAttribute("aria-invalid"); }
   });
 
   document.addEventListener("click", function (e) {
