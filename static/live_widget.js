@@ -82,6 +82,13 @@
   var step = document.getElementById("prechat");
   if (step && loadToken()) step.hidden = true;
 
+  // typed is what the visitor typed into the step, by field: the server
+  // draws the step again on every resume, and nothing typed is lost to it.
+  var typed = {};
+  function keepTyped() {
+    step.querySelectorAll("input").forEach(function (f) { if (!f.value && typed[f.name]) f.value = typed[f.name]; });
+  }
+
   // showFieldErrors marks the pre-chat fields the server refused, with the
   // reason beside each, and moves to the first of them.
   function showFieldErrors() {
@@ -125,7 +132,7 @@
     applied: function (html, holder) {
       keepGreeting();
       var swapped = Array.prototype.map.call(holder.content.children, function (t) { return t.dataset.target; });
-      if (step && swapped.indexOf("#prechat") !== -1) step.hidden = false;
+      if (step && swapped.indexOf("#prechat") !== -1) { step.hidden = false; keepTyped(); }
       if (step && swapped.some(function (t) { return /^#prechat-\w+-error$/.test(t || ""); })) showFieldErrors();
     },
     messages: function (added) {
@@ -211,7 +218,9 @@
   // A field mended is no longer marked refused.
   document.addEventListener("input", function (e) {
     var f = e.target.closest("#prechat input");
-    var reason = f && document.getElementById(f.getAttribute("aria-describedby"));
+    if (!f) return;
+    typed[f.name] = f.value;
+    var reason = document.getElementById(f.getAttribute("aria-describedby"));
     if (reason) { reason.textContent = ""; f.removeAttribute("aria-invalid"); }
   });
 
