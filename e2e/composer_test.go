@@ -200,8 +200,8 @@ func TestNothingTypedIsLost(t *testing.T) {
 	}
 	do(t, widget, "the widget asks for an email", chromedp.WaitVisible(chromedp.CSS(`[data-testid=prechat-email]`)))
 	write(t, widget, "Back again")
-	do(t, widget, "without the email the message stays, with the reason",
-		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+	do(t, widget, "without the email the message stays, with the reason beside the field",
+		hasText(`[data-testid=prechat-email-error]`, "Please give your email, so that we can answer you."),
 		composerHolds("Back again"),
 		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
 	do(t, widget, "the visitor gives their email",

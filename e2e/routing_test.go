@@ -217,10 +217,14 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 	if err := chromedp.Cancel(sam); err != nil {
 		t.Fatalf("closing Sam's console: %v", err)
 	}
-	do(t, three.widget, "visitor three's chat goes back to the queue",
+	do(t, admin, "visitor three's chat goes back to the queue",
 		hasText(systemLine, "Sam went offline, so the chat is back in the queue."))
 	handBack := time.Since(closed)
 	do(t, three.widget, "visitor three gets the admin", hasText(systemLine, "Admin joined the chat."), queueStatusEmpty())
+	// How the team shares chats out is not the visitor's to read.
+	if lines := texts(t, three.widget, systemLine); slices.Contains(lines, "Sam went offline, so the chat is back in the queue.") {
+		t.Errorf("visitor three was told of the hand-back: %q", lines)
+	}
 	routed := time.Since(closed)
 	t.Logf("hand-back seen %v after Sam's console closed (grace %v); the admin's join %v after", handBack.Round(time.Millisecond),
 		routingGrace, routed.Round(time.Millisecond))

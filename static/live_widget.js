@@ -206,15 +206,6 @@
     live.send({ type: "rate", conversation_id: +form.dataset.liveRate, rating: rating ? +rating.value : 0, comment: form.elements.comment.value });
   });
 
-  // Enter in a pre-chat field goes on to the next field, then to the
-  // message: the step is sent with the message, not on its own.
-  document.addEventListener("keydown", function (e) {
-    if (e.key !== "Enter" || e.isComposing || !e.target.closest("#prechat input")) return;
-    e.preventDefault();
-    var fields = Array.prototype.slice.call(document.querySelectorAll("#prechat input, #composer textarea"));
-    var next = fields[fields.indexOf(e.target) + 1];
-    if (next) next.focus();
-  });
   // A field mended is no longer marked refused.
   document.addEventListener("input", function (e) {
     var f = e.target.closest("#prechat input");
