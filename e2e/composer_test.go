@@ -251,7 +251,7 @@ func TestNothingTypedIsLost(t *testing.T) {
 	widget = reopenWidget(t, visitor)
 	write(t, widget, "Hello from a new visitor")
 	do(t, widget, "a new visitor gives the email the site requires",
-		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		hasText(`[data-testid=prechat-email-error]`, "Please give your email, so that we can answer you."),
 		composerHolds("Hello from a new visitor"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "kim@garden.example"),
 		chromedp.Click(chromedp.CSS(sendBtn)),

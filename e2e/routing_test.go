@@ -221,19 +221,16 @@ func TestRoutingQueueAndHandBack(t *testing.T) {
 		hasText(systemLine, "Sam went offline, so the chat is back in the queue."))
 	handBack := time.Since(closed)
 	do(t, three.widget, "visitor three gets the admin", hasText(systemLine, "Admin joined the chat."), queueStatusEmpty())
-	// How the team shares chats out is not the visitor's to read.
-	if lines := texts(t, three.widget, systemLine); slices.Contains(lines, "Sam went offline, so the chat is back in the queue.") {
-		t.Errorf("visitor three was told of the hand-back: %q", lines)
-	}
 	routed := time.Since(closed)
 	t.Logf("hand-back seen %v after Sam's console closed (grace %v); the admin's join %v after", handBack.Round(time.Millisecond),
 		routingGrace, routed.Round(time.Millisecond))
 	if handBack < routingGrace {
 		t.Errorf("the chat went back to the queue %v after Sam's console closed, within the %v grace period", handBack, routingGrace)
 	}
+	// The visitor is not told how the team shares chats out; the admin is.
 	wantThree := []string{"visitor three", "Sam joined the chat.", "Sam went offline, so the chat is back in the queue.", "Admin joined the chat."}
-	if got := texts(t, three.widget, thread); !slices.Equal(got, wantThree) {
-		t.Errorf("visitor three's thread is\n%q\nwant\n%q", got, wantThree)
+	if got, want := texts(t, three.widget, thread), slices.Delete(slices.Clone(wantThree), 2, 3); !slices.Equal(got, want) {
+		t.Errorf("visitor three's thread is\n%q\nwant\n%q", got, want)
 	}
 	do(t, admin, "the admin sees visitor three come to them, live",
 		hasText(systemLine, "Admin joined the chat."),
