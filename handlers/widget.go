@@ -72,7 +72,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			return r, p, false
 		}
 		// Browsers that send no Referer are held back by the CSP alone.
-		w.Header().Set("Content-Security-Policy", cspBase+"; frame-ancestors "+frameAncestors(site.Origins))
+		w.Header().Set("Content-Security-Policy", cspWidgetPage+"; frame-ancestors "+frameAncestors(site.Origins))
 		secret, err := h.DB.SiteSecret(ctx, site.ID)
 		if err != nil {
 			h.fail(w, r, err)

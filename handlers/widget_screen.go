@@ -121,6 +121,10 @@ func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
 			}
 		}
 		ours := id != 0 && id == sc.openID
+		if fresh && sc.threads.resumed && view.anyone != sc.anyone && !sc.aim.direct {
+			// Who is there changed: the header says it.
+			comps = append(comps, templ.ComponentFunc(s.renderTeam))
+		}
 		if fresh && sc.threads.resumed && (ours || view.anyone != sc.anyone) {
 			sc.anyone = view.anyone
 			conv, err := s.conversation(ctx)
@@ -178,6 +182,13 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 		sc := &s.screen
 		if !sc.threads.resumed {
 			return nil, nil // the resume will say
+		}
+		if sc.aim.direct { // the grade may now refuse the person, or no longer
+			var buf bytes.Buffer
+			if err := s.renderGrade(ctx, &buf, settings); err != nil {
+				return nil, err
+			}
+			return frameBytes(&buf), nil
 		}
 		closed := s.closedReason(ctx, settings)
 		if sc.closed != nil && *sc.closed == closed {

@@ -54,6 +54,8 @@ type widgetScreen struct {
 	closed  *string
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
 	rating bool
+	// home is whether the browser has its home, which then is kept live (widget_home.go).
+	home bool
 }
 
 // widgetLive is the widget's socket, authenticated by the visitor token.
@@ -87,7 +89,7 @@ func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent s
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
 		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, chat.ReaderVisitor, widgetHistoryURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "home": s.onHome}
 	return s
 }
 
@@ -171,6 +173,9 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 		if err := s.renderState(ctx, &buf, conv); err != nil {
 			return nil, err
 		}
+		if err := s.renderAimed(ctx, &buf); err != nil {
+			return nil, err
+		}
 		return frameBytes(&buf), nil
 	}
 }
@@ -197,13 +202,17 @@ func (s *widgetSocket) resumeThread(ctx context.Context, buf *bytes.Buffer, id, 
 }
 
 // deliver shows msg, and any messages the widget missed before it, when it
-// belongs in the widget's one conversation.
+// belongs in the widget's one conversation; and its row on the home.
 func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen
 		id := msg.ConversationID
 		if !sc.wants(id, sum) {
-			return nil, nil
+			var buf bytes.Buffer
+			if err := s.homeChanged(ctx, &buf, sum, false); err != nil {
+				return nil, err
+			}
+			return frameBytes(&buf), nil
 		}
 		if sc.openID == 0 {
 			sc.openID = id // the widget's first message started it
@@ -220,6 +229,9 @@ func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		}
 		var buf bytes.Buffer
 		if err := sc.threads.catchUp(ctx, &buf, id, msg.Seq, &msg); err != nil {
+			return nil, err
+		}
+		if err := s.homeChanged(ctx, &buf, sum, true); err != nil {
 			return nil, err
 		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil

@@ -118,7 +118,7 @@
       if (+composer.dataset.to) frame.to = +composer.dataset.to;
       if (+composer.dataset.site) { frame.site = +composer.dataset.site; frame.site_token = composer.dataset.siteToken; }
     },
-    opened: function () { refusedOpens = 0; },
+    opened: function () { refusedOpens = 0; live.send({ type: "home" }); markRead(); },
     closed: function (code, opened) {
       if (opened || ++refusedOpens < 2) return false;
       checkToken();
@@ -134,8 +134,10 @@
       var swapped = Array.prototype.map.call(holder.content.children, function (t) { return t.dataset.target; });
       if (step && swapped.indexOf("#prechat") !== -1) { step.hidden = false; keepTyped(); }
       if (step && swapped.some(function (t) { return /^#prechat-\w+-error$/.test(t || ""); })) showFieldErrors();
+      if (holder.content.querySelector('template[data-target="#home"]')) homeArrived();
     },
     messages: function (added) {
+      markRead();
       if (window.parent !== window && added.some(function (m) { return !m.classList.contains("mine"); })) {
         window.parent.postMessage({ kefu: "message" }, "*");
       }
@@ -156,16 +158,61 @@
       if (e.data.identity) identify(String(e.data.identity));
     }
     if (e.data.kefu === "identify") identify(String(e.data.token || ""));
-    if (e.data.kefu === "aim") aim(+e.data.to || 0);
+    if (e.data.kefu === "aim") aim(+e.data.to || 0, true);
   });
   if (window.parent !== window) window.parent.postMessage({ kefu: "ready", lang: document.documentElement.lang }, "*");
 
+  // --- the home: the visitor's conversations, kept live by the socket ---
+  // The widget opens on it when it offers a choice (the server says so with
+  // data-show: see widget_home.go); a conversation chosen there, or aimed at
+  // by the host page, opens in place, and "back" returns to it.
+  var composerAt = document.getElementById("composer");
+  var wantHome = !!composerAt && !+composerAt.dataset.to; // opened on customer service, not on a person
+  function homeOffered() { return !!document.querySelector("#home [data-home][data-show]"); }
+  function showView(view) {
+    body.dataset.view = view;
+    var back = document.querySelector("[data-widget-back]");
+    var composer = document.getElementById("composer");
+    if (back) back.hidden = view === "home" || !composer || (!+composer.dataset.to && !homeOffered());
+    if (view === "chat") markRead();
+  }
+  function homeArrived() {
+    if (wantHome) {
+      wantHome = false;
+      if (homeOffered()) { showView("home"); return; }
+      var composer = document.getElementById("composer");
+      if (composer && +composer.dataset.to) { aim(0); return; } // back from a person, with nothing else: customer service
+    }
+    showView(body.dataset.view || "chat");
+  }
+  // back goes to the home when it offers a choice, else to customer service.
+  function back() {
+    if (homeOffered()) { showView("home"); live.send({ type: "home" }); return; }
+    wantHome = true;
+    live.send({ type: "home" });
+    var composer = document.getElementById("composer");
+    if (!live.thread() || !composer || !+composer.dataset.to) return;
+    // No socket to answer (a visitor who never wrote): customer service at once.
+    if (!document.querySelector("#home [data-home]")) { wantHome = false; aim(0); }
+  }
+  // markRead tells the server the visitor has seen the conversation shown.
+  function markRead() {
+    if (body.dataset.view === "home" || document.visibilityState === "hidden") return;
+    var p = live.position();
+    if (p.seq) live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
+  }
+  document.addEventListener("visibilitychange", markRead);
+
   // aim switches the widget to the conversation with person (0: customer
   // service): its title and pre-chat fields come from the server, its thread
-  // from the socket's resume.
-  function aim(person) {
+  // from the socket's resume. The host page hears of it (fromHost: it asked).
+  function aim(person, fromHost) {
     var composer = document.getElementById("composer");
     if (!composer) return; // a widget that refused to show here
+    wantHome = false;
+    showView("chat");
+    if (!fromHost && window.parent !== window) window.parent.postMessage({ kefu: "aimed", to: person }, "*");
+    if (+composer.dataset.to === person) return; // shown already, under the home
     composer.dataset.to = String(person);
     var list = live.thread();
     list.innerHTML = "";
@@ -216,6 +263,9 @@
   });
 
   document.addEventListener("click", function (e) {
+    var to = e.target.closest("[data-widget-aim]");
+    if (to) aim(+to.dataset.widgetAim || 0);
+    if (e.target.closest("[data-widget-back]")) back();
     if (e.target.closest("[data-widget-close]") && window.parent !== window) {
       window.parent.postMessage({ kefu: "close" }, "*");
     }

@@ -128,6 +128,7 @@
         tell({ kefu: "context", page: location.href, referrer: document.referrer, identity: identity });
         break;
       case "close": hide(); break;
+      case "aimed": to = +e.data.to || 0; break; // the visitor chose another conversation in the chat
       case "message": if (!shown) { unread++; render(); } break;
     }
   });

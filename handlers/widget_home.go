@@ -1,0 +1,209 @@
+package handlers
+
+// The widget's home and header: the visitor's conversations, kept live;
+// who is there to answer and how soon; and, before the visitor types,
+// whether the person the widget is aimed at may be written to at all.
+// All of it runs on the socket's writer goroutine, except onHome.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/views/widget"
+)
+
+const (
+	// homeRows is how many conversations a widget's home lists at most.
+	homeRows = 20
+	// teamFaces is how many of customer service the header shows at most.
+	teamFaces = 3
+	// replyWindow and replySample bound the chats whose first responses
+	// make "usually replies in …": the newest replySample answered within
+	// replyWindow.
+	replyWindow = 14 * 24 * time.Hour
+	replySample = 200
+)
+
+// cspWidgetPage is a site's widget page's policy, before its
+// frame-ancestors: pictures of customer service may come from anywhere
+// on https, as a host site's users' pictures do.
+var cspWidgetPage = strings.Replace(cspBase, "img-src 'self' data:", "img-src 'self' data: https:", 1)
+
+// onHome answers the browser asking for its home: when the widget opens
+// on customer service, and when the visitor goes back from a conversation.
+//
+// The home is where a visitor who writes to more than one side chooses
+// between them. A visitor with no conversation yet, or only their support
+// chat, has nothing to choose: live_widget.js leaves them in the support
+// chat, composer ready, which is one step fewer than a home with a single
+// row to click (Show is false). Their home is still kept live, so that it
+// opens by itself once someone else writes to them.
+func (s *widgetSocket) onHome(ctx context.Context, f inFrame) error {
+	s.conn.Enqueue(func(ctx context.Context) ([]byte, error) {
+		var buf bytes.Buffer
+		if err := s.renderHome(ctx, &buf); err != nil {
+			return nil, err
+		}
+		return frameBytes(&buf), nil
+	})
+	return nil
+}
+
+// renderHome writes the visitor's home: their own conversations only (the
+// store's access rule for them, a viewer who is never an agent), with their
+// unread counts and last messages. From now on the socket keeps it live.
+func (s *widgetSocket) renderHome(ctx context.Context, buf *bytes.Buffer) error {
+	sums, err := s.h.DB.VisitorConversations(ctx, s.user.ID, homeRows)
+	if err != nil {
+		return err
+	}
+	settings, err := s.h.DB.KnownSettings(ctx)
+	if err != nil {
+		return err
+	}
+	p := widget.HomeProps{Closed: settings.SupportOpen() != nil}
+	for _, sum := range sums {
+		r := widget.HomeRow{Last: sum.LastMessage, Unread: sum.Unread}
+		r.Mine = r.Last != nil && r.Last.SenderID == s.user.ID
+		if sum.Kind == chat.Direct {
+			r.To, r.Name = sum.PeerID, sum.Title
+			p.Show = true
+		} else {
+			p.Support = true
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	s.screen.home = true
+	return widget.Home(p).Render(ctx, buf)
+}
+
+// homeChanged keeps the home live: a message of one of the visitor's
+// conversations (sum) changes its row, whether the widget shows that
+// conversation or not. A socket whose browser never asked for its home
+// gets one once a conversation it does not show has news.
+func (s *widgetSocket) homeChanged(ctx context.Context, buf *bytes.Buffer, sum *chat.Summary, shown bool) error {
+	if sum == nil || (sum.Kind != chat.Support && sum.Kind != chat.Direct) || (shown && !s.screen.home) {
+		return nil
+	}
+	return s.renderHome(ctx, buf)
+}
+
+// renderAimed writes what goes with the conversation the widget is aimed
+// at, once it is resumed: who is there to answer, and whether the grade
+// lets the visitor write at all.
+func (s *widgetSocket) renderAimed(ctx context.Context, buf *bytes.Buffer) error {
+	if err := s.renderTeam(ctx, buf); err != nil {
+		return err
+	}
+	settings, err := s.h.DB.KnownSettings(ctx)
+	if err != nil {
+		return err
+	}
+	return s.renderGrade(ctx, buf, settings)
+}
+
+// renderTeam writes the header's line of who is there. In a chat with one
+// person: whether they are online (store.Online: an open console and not
+// away, never merely connected). With customer service: a few of its
+// agents, the available first; whether any is available (online, set
+// available and below capacity, as routing has it); and how soon it
+// usually replies.
+func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
+	db, now := s.h.DB, s.h.Now()
+	a := s.screen.aim
+	if a.direct {
+		u, err := db.User(ctx, a.to)
+		if err != nil {
+			if isNotFound(err) {
+				return widget.Team(widget.TeamProps{None: true}).Render(ctx, buf)
+			}
+			return err
+		}
+		online, err := db.Online(ctx, a.to, now, s.h.Routing.Grace)
+		if err != nil {
+			return err
+		}
+		return widget.Team(widget.TeamProps{Person: u.DisplayName(), Online: online}).Render(ctx, buf)
+	}
+	settings, err := db.KnownSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if settings.SupportOpen() != nil {
+		return widget.Team(widget.TeamProps{None: true}).Render(ctx, buf)
+	}
+	loads, err := db.Agents(ctx, now, s.h.Routing.Grace, settings.Agents.IDs)
+	if err != nil {
+		return err
+	}
+	available := func(l chat.AgentLoad) bool { return l.Online && l.Available && l.Open < l.Capacity }
+	// The available first, then the online, then the rest, each in the list's order.
+	rank := func(l chat.AgentLoad) int {
+		switch {
+		case available(l):
+			return 0
+		case l.Online:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(loads, func(x, y chat.AgentLoad) int { return rank(x) - rank(y) })
+	var p widget.TeamProps
+	ids := make([]int64, 0, teamFaces)
+	for _, l := range loads {
+		p.Anyone = p.Anyone || available(l)
+		if len(ids) < teamFaces {
+			ids = append(ids, l.ID)
+		}
+	}
+	users, err := db.Users(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if i := slices.IndexFunc(users, func(u chat.User) bool { return u.ID == id }); i >= 0 {
+			p.Members = append(p.Members, widget.TeamMember{Name: users[i].DisplayName(), Avatar: users[i].Avatar})
+		}
+	}
+	d, known, err := db.ReplyTime(ctx, now.Add(-replyWindow), replySample)
+	if err != nil {
+		return err
+	}
+	if known {
+		p.Reply = widget.ReplyWords(d)
+	}
+	return widget.Team(p).Render(ctx, buf)
+}
+
+// renderGrade says, before the visitor types, when the conversation_grade
+// policy would refuse them a chat with the person the widget is aimed at
+// (the store's MayStart: the policy itself, never a copy of its rules),
+// and offers customer service instead while it is open. Otherwise it shows
+// the composer. Sends are still checked one by one, as the grade may change.
+func (s *widgetSocket) renderGrade(ctx context.Context, buf *bytes.Buffer, settings chat.Settings) error {
+	a := s.screen.aim
+	if !a.direct {
+		return nil // customer service: Availability says whether it is open
+	}
+	err := s.h.DB.MayStart(ctx, s.user.ID, a.to)
+	var refused *chat.RefusedError
+	if !errors.As(err, &refused) {
+		if err != nil {
+			return err
+		}
+		return widget.Availability("").Render(ctx, buf)
+	}
+	name := ""
+	if u, err := s.h.DB.User(ctx, a.to); err == nil {
+		name = u.DisplayName()
+	} else if !isNotFound(err) {
+		return err
+	}
+	return widget.GradeRefused(name, settings.SupportOpen() == nil).Render(ctx, buf)
+}
