@@ -228,7 +228,8 @@
           render();
         }
         tell({ kefu: "context", page: location.href, referrer: document.referrer, identity: identity });
-        if (shown) tell({ kefu: "shown" });
+        // Focus given to the frame before its page loaded is not the page's: given again, the chat may pass it on.
+        if (shown) { frame.focus(); tell({ kefu: "shown" }); }
         break;
       case "status": store(String(d.token || "")); break;
       case "close": hide(d.back); break;
