@@ -62,8 +62,11 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 	do(t, widget, "the composer has the focus",
 		until(`document.activeElement === document.querySelector("textarea[data-testid=composer]")`))
 	do(t, widget, "the visitor writes, and leaves an email since nobody is there",
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
 		chromedp.SendKeys(chromedp.CSS(composer), "Do you ship seeds abroad?"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		// Asked once the socket has said what a new chat needs: the answer replaces the fields.
+		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		hasText(stored, "Do you ship seeds abroad?"))
 	do(t, widget, "Tab goes round the chat",
@@ -116,8 +119,11 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 		chromedp.WaitNotVisible(chromedp.CSS(composer)),
 		chromedp.Click(chromedp.CSS(`[data-testid=start-new]`)),
 		chromedp.WaitVisible(chromedp.CSS(composer)),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
 		chromedp.SendKeys(chromedp.CSS(composer), "Starting over: do you ship to Norway?"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		// Asked once the socket has said what a new chat needs: the answer replaces the fields.
+		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		hasText(stored, "Starting over: do you ship to Norway?"))
 	if got := texts(t, widget, stored); len(got) != 1 {
