@@ -10,6 +10,9 @@ import (
 	"github.com/kefu-im/kefu/i18n"
 )
 
+// DefaultColour is a site's colour until its admin picks one, and the launcher's.
+const DefaultColour = "#2563eb"
+
 // Site is a site that embeds the widget, as its admin set it up.
 type Site struct {
 	ID   int64
@@ -59,7 +62,7 @@ func ValidateSite(s Site) (Site, error) {
 		return s, Invalid("greeting", "error.site.texts")
 	}
 	if s.Colour = strings.ToLower(strings.TrimSpace(s.Colour)); s.Colour == "" {
-		s.Colour = "#2563eb"
+		s.Colour = DefaultColour
 	}
 	if !colourRe.MatchString(s.Colour) {
 		return s, Invalid("colour", "error.site.colour")

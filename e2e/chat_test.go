@@ -118,7 +118,7 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 	// The visitor's network drops while the agent writes three messages.
 	widgetProxy.Cut()
 	do(t, widget, "widget notices the drop",
-		until(`document.body.dataset.liveState === "closed" && document.getElementById("status").textContent === "Reconnecting…"`))
+		until(`document.body.dataset.liveState === "closed" && document.getElementById("status").textContent === "Connection lost. Reconnecting…"`))
 	missed := []string{"missed 1", "missed 2", "missed 3"}
 	for _, m := range missed {
 		// Enter sends, as the composer's placeholder says.

@@ -244,11 +244,17 @@ func TestNothingTypedIsLost(t *testing.T) {
 	}
 
 	// 5. kefu forgets the visitor (as it does those who never wrote, after a
-	// week): the widget, reloaded, starts afresh instead of reconnecting forever.
+	// week): the widget, reloaded, says so instead of reconnecting forever, and
+	// starts afresh when asked.
 	if _, err := db.Pool().Exec(ctx, "UPDATE users SET visitor_token_hash = $1 WHERE kind = 'visitor'", auth.TokenHash(auth.NewToken())); err != nil {
 		t.Fatal(err)
 	}
-	widget = reopenWidget(t, visitor)
+	do(t, visitor, "the visitor reloads the page", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`button[data-kefu-launcher]`)))
+	widget = openLauncher(t, visitor)
+	do(t, widget, "the widget says the session expired, and the visitor starts a new chat",
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=expired]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=start-new]`)),
+		chromedp.WaitVisible(chromedp.CSS(composer)))
 	write(t, widget, "Hello from a new visitor")
 	do(t, widget, "a new visitor gives the email the site requires",
 		hasText(`[data-testid=prechat-email-error]`, "Please give your email, so that we can answer you."),

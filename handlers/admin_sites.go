@@ -33,11 +33,15 @@ func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // embedLine is the script tag that embeds site s's widget; a site that
-// fixes its language says it there too, for the launcher.
+// fixes its language, or has a colour of its own, says it there too, for the
+// launcher, which shows before kefu is asked anything.
 func (h *Handler) embedLine(s chat.Site) string {
 	lang := ""
 	if s.Language != "" {
 		lang = fmt.Sprintf(` data-lang="%s"`, s.Language)
+	}
+	if s.Colour != "" && s.Colour != chat.DefaultColour {
+		lang += fmt.Sprintf(` data-colour="%s"`, s.Colour)
 	}
 	return fmt.Sprintf(`<script src="%s/widget.js" data-site="%d"%s async></script>`, h.BaseURL.String(), s.ID, lang)
 }

@@ -5,3 +5,9 @@ var (
 	VisitorsPerAddress   = visitorBudget.Limit
 	IdentifiesPerAddress = identifyBudget.Limit
 )
+
+// The launcher's status tokens, for the tests that forge and expire them.
+var (
+	StatusToken  = statusToken
+	PreviewRunes = previewRunes
+)

@@ -25,6 +25,9 @@ func (h *Handler) Routes() http.Handler {
 	r.Get("/sw.js", h.serviceWorker)
 	r.Get("/favicon.ico", favicon)
 	r.Get("/widget/sites/{id}/theme.css", h.widgetTheme)
+	// The launcher's poll, from host pages: a status token, not a session.
+	r.With(answers(answerJSON)).Get("/widget/status", h.widgetStatusShow)
+	r.Options("/widget/status", h.widgetStatusPreflight)
 
 	// WebSockets load their session themselves: scs's LoadAndSave would
 	// buffer and time out a connection that lives for hours.
@@ -51,6 +54,7 @@ func (h *Handler) Routes() http.Handler {
 		r.With(answers(answerJSON)).Post("/widget/visitors", h.visitorCreate)
 		r.With(answers(answerJSON)).Get("/widget/session", h.widgetSessionShow)
 		r.With(answers(answerJSON)).Post("/widget/identify", h.identifyCreate)
+		r.With(answers(answerJSON)).Post("/widget/status/token", h.widgetStatusTokenCreate)
 		r.Get("/widget/c/{id}/history", h.widgetHistoryShow)
 	})
 

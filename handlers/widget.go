@@ -208,8 +208,23 @@ func widgetScriptFor(fallback string) []byte {
 	js, _ := json.Marshal(words)
 	fb, _ := json.Marshal(fallback)
 	b := bytes.Replace(src, []byte(launcherWords), []byte("var words = "+string(js)+", fallback = "+string(fb)+";"), 1)
+	b = lean(b)
 	widgetScripts.Store(fallback, b)
 	return b
+}
+
+// lean drops the comments that fill a line, and every line's indentation,
+// from a script: every visitor of every host page downloads widget.js, and
+// its comments are for whoever reads its source.
+func lean(src []byte) []byte {
+	var out []byte
+	for line := range bytes.Lines(src) {
+		line = bytes.TrimLeft(line, " \t")
+		if !bytes.HasPrefix(line, []byte("//")) && len(bytes.TrimSpace(line)) > 0 {
+			out = append(out, line...)
+		}
+	}
+	return out
 }
 
 // widgetSessionShow tells the widget whether its visitor token still holds:

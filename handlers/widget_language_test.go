@@ -164,7 +164,8 @@ func TestWidgetScriptCarriesTheLaunchersWords(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
 	_, js := k.browser().get("/widget.js")
-	for _, want := range []string{`"zh-CN":{"close":"关闭","frame":"在线客服","open":"在线客服"}`, `"en":{"close":"Close","frame":"Chat","open":"Chat"}`,
+	for _, want := range []string{`"zh-CN":{"close":"关闭","dismiss":"关闭提示","frame":"在线客服","newMessage":"新消息","open":"在线客服","unread":"未读消息：{n}"}`,
+		`"en":{"close":"Close","dismiss":"Dismiss","frame":"Chat","newMessage":"New message","open":"Chat","unread":"Unread messages: {n}"}`,
 		`fallback = "en";`, `"lang=" + encodeURIComponent(opts.lang)`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("widget.js lacks %s", want)

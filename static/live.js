@@ -39,6 +39,7 @@
     sending: function () {}, // (frame, form): adds to a send frame
     messages: function () {}, // (added): messages were added to the thread
     applied: function () {}, // (html): a frame was applied
+    words: function (state, text) { return text; }, // (state, text): what the status line says in state
     headers: function () { return {}; } // for fetches that load more of the page
   };
 
@@ -104,8 +105,14 @@
   // amiss or on its way: all is well goes without saying.
   function status(text, state) {
     var el = document.getElementById("status");
+    text = part.words(state, text);
     if (el) { el.textContent = text; el.dataset.state = state; }
-    body.dataset.liveState = state;
+    if (body.dataset.liveState !== state) {
+      // Back from offline, what waited is on its way again: "Sending…", not yet "Not sent".
+      var back = body.dataset.liveState === "offline";
+      body.dataset.liveState = state;
+      outbox.forEach(function (m) { if (back) m.since = Date.now(); mark(m); });
+    }
   }
 
   function connect() {
@@ -248,10 +255,16 @@
     mark(m);
   }
 
-  // mark says where m stands: "Sending…", or "Not sent" with a Retry button.
+  // mark says where m stands: "Sending…", or "Not sent" with a Retry button;
+  // while the page knows it is offline, waiting for the connection.
   function mark(m) {
     if (!m.el) return;
     var d = m.el.querySelector(".delivery");
+    if (body.dataset.liveState === "offline") {
+      m.el.classList.remove("failed");
+      d.textContent = say("live.waiting");
+      return;
+    }
     var late = Date.now() - m.since >= giveUpAfter;
     m.el.classList.toggle("failed", late);
     if (late && !d.querySelector("button")) {
@@ -450,7 +463,9 @@
     pending: function () { return outbox.size; },
     // fresh forgets past failures: the next connect is tried at once.
     fresh: function () { attempts = 0; },
-    stop: function () { stopped = true; }
+    stop: function () { stopped = true; },
+    // go undoes stop: the socket may open again.
+    go: function () { stopped = false; }
   };
 
   var list = thread();

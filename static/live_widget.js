@@ -14,6 +14,12 @@
   function inLanguage(headers) { headers["Accept-Language"] = language; return headers; }
   var memoryToken = null;
   var refusedOpens = 0;
+  var failedChecks = 0; // session checks in a row that did not reach kefu
+  var maxChecks = 4; // then the widget stops trying until the visitor is back online, or asks
+  var identified = false; // the host page vouched for this visitor
+  var shown = window.parent === window; // the host page shows the chat: what arrives is read
+  var parent = window.parent !== window ? window.parent : null;
+  function host(msg) { if (parent) parent.postMessage(msg, "*"); }
 
   // --- the visitor token: kept in the iframe's storage ---
   var storageKey = "kefu.visitor";
@@ -27,6 +33,13 @@
   function forgetToken(t) {
     if (memoryToken === t) memoryToken = null;
     try { if (localStorage.getItem(storageKey) === t) localStorage.removeItem(storageKey); } catch (e) { /* storage blocked */ }
+  }
+  // remember keeps a flag beside the token: whether the host page vouched for the visitor.
+  function remember(flag, on) {
+    try { if (on) localStorage.setItem(storageKey + "." + flag, "1"); else localStorage.removeItem(storageKey + "." + flag); } catch (e) { /* storage blocked */ }
+  }
+  function remembered(flag) {
+    try { return !!localStorage.getItem(storageKey + "." + flag); } catch (e) { return false; }
   }
   function storageWorks() {
     try { localStorage.setItem(storageKey + ".probe", "1"); localStorage.removeItem(storageKey + ".probe"); return true; } catch (e) { return false; }
@@ -43,30 +56,90 @@
           return j;
         });
       })
-      .then(function (j) { saveToken(j.token); return j.token; });
+      .then(function (j) { saveToken(j.token); handStatus(); return j.token; });
+  }
+
+  // handStatus gives the host page's launcher the status token of this
+  // visitor: it reads their unread count and newest reply while the chat is
+  // closed, and nothing else. A session kefu no longer knows has expired.
+  function handStatus() {
+    var t = loadToken(), composer = document.getElementById("composer");
+    if (!t || !composer || !+composer.dataset.site) return;
+    fetch("/widget/status/token?site=" + (+composer.dataset.site), { method: "POST", headers: inLanguage({ Authorization: "Bearer " + t }) })
+      .then(function (r) {
+        if (r.status === 401 && loadToken() === t) expired(t);
+        return r.ok ? r.json() : null;
+      })
+      .then(function (j) { if (j) host({ kefu: "status", token: j.status_token }); }, function () { /* the next opening tries again */ });
+  }
+
+  // expired says that kefu no longer knows the visitor's session, and
+  // offers a new chat; a page that vouched for its visitor is asked to again.
+  function expired(t) {
+    if (body.dataset.expired !== undefined) return;
+    forgetToken(t);
+    live.stop();
+    var list = live.thread();
+    if (list) { list.replaceChildren(); delete list.dataset.conversation; }
+    live.status("", "expired");
+    body.dataset.expired = "";
+    document.getElementById("session-expired").hidden = false;
+    document.querySelector("[data-widget-restart]").focus();
+    if (identified || remembered("identified")) host({ kefu: "expired" });
+  }
+
+  // startAfresh starts a new visitor's chat after an expired one.
+  function startAfresh() {
+    remember("identified", identified);
+    delete body.dataset.expired;
+    document.getElementById("session-expired").hidden = true;
+    refusedOpens = 0;
+    failedChecks = 0;
+    live.go();
+    live.fresh();
+    live.status("", "idle");
+    if (live.pending()) live.start();
+    var box = document.querySelector("#composer textarea");
+    if (box) box.focus();
+  }
+
+  // pause stops trying to reach kefu until the visitor is back online or
+  // asks: what they write meanwhile waits, and goes once the socket is back.
+  function pause() {
+    live.status(navigator.onLine === false ? say("offline") : say("paused"), "offline");
+    document.getElementById("reconnect").hidden = navigator.onLine === false;
+  }
+  function unpause() {
+    if (body.dataset.liveState !== "offline") return;
+    document.getElementById("reconnect").hidden = true;
+    failedChecks = 0;
+    refusedOpens = 0;
+    live.fresh();
+    live.status("", "idle");
+    live.start();
   }
 
   // A widget whose socket keeps failing to open may hold a token kefu no
   // longer knows: it asks, and starts afresh if so.
+  // It never asks for ever: after maxChecks that do not reach kefu, or at
+  // once when the browser knows it is offline, it pauses.
   function checkToken() {
     var t = loadToken();
+    if (navigator.onLine === false) { pause(); return; }
     fetch("/widget/session", { headers: inLanguage({ Authorization: "Bearer " + t }) }).then(function (r) {
-      if (r.status === 401) { // forgotten: a new visitor, on their next message or now if one waits
-        forgetToken(t);
-        var list = live.thread();
-        if (list) { list.replaceChildren(); delete list.dataset.conversation; }
-        keepGreeting();
-        if (step) step.hidden = false;
-        refusedOpens = 0;
-        live.fresh();
-        live.status("", "idle");
-        if (live.pending()) live.start();
-        return;
-      }
+      if (r.status === 401) { expired(t); return; }
       if (r.status === 403) { live.stop(); live.status(say("unavailable"), "closed"); return; }
-      live.later();
-    }, live.later);
+      if (r.ok) failedChecks = 0;
+      retry();
+    }, retry);
   }
+  function retry() {
+    if (++failedChecks >= maxChecks) pause(); else live.later();
+  }
+
+  // arrived: what the frame being applied adds from the other side; a
+  // resume's thread, replaced whole, is not news.
+  var arrived = [];
 
   // The greeting is the thread's first bubble: the page writes it, kefu does
   // not store it, and it stays first whatever replaces the thread.
@@ -118,7 +191,7 @@
       if (+composer.dataset.to) frame.to = +composer.dataset.to;
       if (+composer.dataset.site) { frame.site = +composer.dataset.site; frame.site_token = composer.dataset.siteToken; }
     },
-    opened: function () { refusedOpens = 0; live.send({ type: "home" }); markRead(); },
+    opened: function () { refusedOpens = 0; failedChecks = 0; document.getElementById("reconnect").hidden = true; live.send({ type: "home" }); markRead(); },
     closed: function (code, opened) {
       if (opened || ++refusedOpens < 2) return false;
       checkToken();
@@ -129,24 +202,42 @@
       ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
       frame.context = hostContext;
     },
+    messages: function (added) {
+      arrived = added.filter(function (m) { return !m.classList.contains("mine") && !m.classList.contains("system") && m.dataset.seq; });
+      markRead();
+    },
+    // After a frame: the greeting stays first, the pre-chat step follows the
+    // server, the home is shown when it arrives, and new messages from the
+    // other side are told: read out, and to the host page's launcher while
+    // the chat is closed. A resume's thread is not news.
     applied: function (html, holder) {
       keepGreeting();
       var swapped = Array.prototype.map.call(holder.content.children, function (t) { return t.dataset.target; });
       if (step && swapped.indexOf("#prechat") !== -1) { step.hidden = false; keepTyped(); }
       if (step && swapped.some(function (t) { return /^#prechat-\w+-error$/.test(t || ""); })) showFieldErrors();
       if (holder.content.querySelector('template[data-target="#home"]')) homeArrived();
+      var news = arrived;
+      arrived = [];
+      if (!news.length || holder.content.querySelector('template[data-target="#messages"][data-swap="innerHTML"]')) return;
+      var last = news[news.length - 1], who = last.querySelector(".who"), text = last.querySelector(".body");
+      var m = { name: who ? who.textContent.trim() : "", text: text ? text.textContent.trim() : "" };
+      document.getElementById("announce").textContent = live.say("widget.newMessage", m);
+      host({ kefu: "message", preview: { from: m.name, text: m.text.slice(0, 80) } });
     },
-    messages: function (added) {
-      markRead();
-      if (window.parent !== window && added.some(function (m) { return !m.classList.contains("mine"); })) {
-        window.parent.postMessage({ kefu: "message" }, "*");
-      }
+    words: function (state, text) {
+      if (state === "connecting") return say("connecting");
+      if (state === "closed" && text === live.say("live.reconnecting")) return navigator.onLine === false ? say("offline") : say("reconnecting");
+      return text;
     },
     headers: function () {
       var t = loadToken();
       return inLanguage(t ? { Authorization: "Bearer " + t } : {});
     }
   });
+
+  window.addEventListener("online", unpause);
+  window.addEventListener("offline", function () { if (body.dataset.liveState !== "open") pause(); });
+  document.addEventListener("visibilitychange", read);
 
   var note = document.getElementById("storage-note");
   if (note && !storageWorks()) note.hidden = false;
@@ -156,11 +247,35 @@
       hostContext.page = String(e.data.page || "");
       hostContext.referrer = String(e.data.referrer || "");
       if (e.data.identity) identify(String(e.data.identity));
+      else handStatus();
     }
+    if (e.data.kefu === "shown") { shown = true; focusIn(); markRead(); }
+    if (e.data.kefu === "hidden") shown = false;
     if (e.data.kefu === "identify") identify(String(e.data.token || ""));
     if (e.data.kefu === "aim") aim(+e.data.to || 0, true);
   });
-  if (window.parent !== window) window.parent.postMessage({ kefu: "ready", lang: document.documentElement.lang }, "*");
+  host({ kefu: "ready", lang: document.documentElement.lang });
+
+  // focusIn moves the visitor's focus into the chat: to the composer, else
+  // to what the chat offers (a new chat), else its close button.
+  function focusIn() {
+    var box = document.querySelector("#composer textarea");
+    var target = box && box.offsetParent ? box : document.querySelector(".expired:not([hidden]) button") || document.querySelector("[data-widget-close]");
+    if (target) target.focus();
+  }
+
+  // While the chat is open, Tab goes round it, and Escape closes it.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && parent) { e.preventDefault(); host({ kefu: "close", back: true }); return; }
+    if (e.key !== "Tab" || !parent) return;
+    var all = Array.prototype.filter.call(document.querySelectorAll("button, textarea, input, a[href], [tabindex]"), function (el) {
+      return !el.disabled && el.tabIndex >= 0 && el.offsetParent !== null;
+    });
+    var first = all[0], last = all[all.length - 1];
+    if (!first) return;
+    if (e.shiftKey && (document.activeElement === first || !all.includes(document.activeElement))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (document.activeElement === last || !all.includes(document.activeElement))) { e.preventDefault(); first.focus(); }
+  });
 
   // --- the home: the visitor's conversations, kept live by the socket ---
   // The widget opens on it when it offers a choice (the server says so with
@@ -195,9 +310,11 @@
     // No socket to answer (a visitor who never wrote): customer service at once.
     if (!document.querySelector("#home [data-home]")) { wantHome = false; aim(0); }
   }
-  // markRead tells the server the visitor has seen the conversation shown.
+  // markRead tells the server the visitor has seen the conversation shown:
+  // the host page shows the chat, the tab is visible, and the chat is not
+  // under the home.
   function markRead() {
-    if (body.dataset.view === "home" || document.visibilityState === "hidden") return;
+    if (!shown || body.dataset.view === "home" || document.visibilityState !== "visible") return;
     var p = live.position();
     if (p.seq) live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
   }
@@ -241,7 +358,11 @@
     }).then(function (j) {
       saveToken(j.token);
       body.dataset.identified = j.name;
+      identified = true;
+      remember("identified", true);
+      if (body.dataset.expired !== undefined) startAfresh();
       live.restart();
+      handStatus();
     }, function (err) { live.showError(err.message); });
   }
 
@@ -266,8 +387,8 @@
     var to = e.target.closest("[data-widget-aim]");
     if (to) aim(+to.dataset.widgetAim || 0);
     if (e.target.closest("[data-widget-back]")) back();
-    if (e.target.closest("[data-widget-close]") && window.parent !== window) {
-      window.parent.postMessage({ kefu: "close" }, "*");
-    }
+    if (e.target.closest("[data-widget-close]")) host({ kefu: "close", back: true });
+    if (e.target.closest("[data-widget-restart]")) ensureToken().then(function () { startAfresh(); live.start(); }, function () { /* said in the composer's error */ });
+    if (e.target.closest("[data-widget-reconnect]")) unpause();
   });
 })();

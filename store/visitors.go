@@ -116,3 +116,45 @@ func (db *DB) Unrated(ctx context.Context, id int64) (bool, error) {
 	}
 	return unrated, nil
 }
+
+// VisitorStatus is what a widget's launcher may know of its visitor while
+// the chat is closed: how many messages from others they have not read in
+// their conversations, and the newest of them.
+type VisitorStatus struct {
+	Unread int64
+	// From, Text and At are the newest unread message's sender, body and
+	// time; From is empty when nothing is unread.
+	From string
+	Text string
+	At   time.Time
+}
+
+// StatusOfVisitor returns visitor id's unread count (up to chat.UnreadCap)
+// and newest unread message, over the conversations they may see. A user
+// who is not a visitor, or is disabled, is ErrNotFound.
+func (db *DB) StatusOfVisitor(ctx context.Context, id int64) (VisitorStatus, error) {
+	var st VisitorStatus
+	var from, text *string
+	var at *time.Time
+	err := db.pool.QueryRow(ctx, `WITH unread AS (
+			SELECT m.conversation_id, m.seq, m.sender_id, m.body, m.created_at
+			FROM conversations c
+			LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
+			JOIN messages m ON m.conversation_id = c.id AND m.seq > coalesce(cm.last_read_seq, 0)
+			WHERE `+visibleTo+` AND m.type = 'text' AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
+		SELECT (SELECT count(*) FROM (SELECT 1 FROM unread LIMIT $3) capped), display_name(s), n.body, n.created_at
+		FROM users v
+		LEFT JOIN LATERAL (SELECT * FROM unread ORDER BY created_at DESC, seq DESC LIMIT 1) n ON true
+		LEFT JOIN users s ON s.id = n.sender_id
+		WHERE v.id = $1 AND v.kind = 'visitor' AND v.disabled_at IS NULL`, id, false, chat.UnreadCap).Scan(&st.Unread, &from, &text, &at)
+	if err != nil {
+		return st, fmt.Errorf("store: status of visitor %d: %w", id, mapErr(err))
+	}
+	if text != nil {
+		st.Text, st.At = *text, *at
+		if from != nil {
+			st.From = *from
+		}
+	}
+	return st, nil
+}
