@@ -93,6 +93,8 @@
     remember("identified", identified);
     delete body.dataset.expired;
     document.getElementById("session-expired").hidden = true;
+    keepGreeting();
+    if (step) step.hidden = false; // a new visitor: the site's questions, if it asks any
     refusedOpens = 0;
     failedChecks = 0;
     live.go();
