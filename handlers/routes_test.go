@@ -13,10 +13,11 @@ import (
 // csrfExempt lists the unsafe routes that no session cookie reaches, with
 // the reason. A pattern ending in * covers every route under it.
 var csrfExempt = map[string]string{
-	"/api/v1/*":        "the host API authenticates with an API key in the Authorization header, which no other site can make a browser send",
-	"/static/*":        "the embedded assets: no request changes anything, whatever its method",
-	"/widget/visitors": "the widget's public endpoint: it makes a new anonymous visitor, rides no credentials and is limited per address",
-	"/widget/identify": "authenticated by the host site's signed identity token in the body, not by a cookie",
+	"/api/v1/*":            "the host API authenticates with an API key in the Authorization header, which no other site can make a browser send",
+	"/static/*":            "the embedded assets: no request changes anything, whatever its method",
+	"/widget/visitors":     "the widget's public endpoint: it makes a new anonymous visitor, rides no credentials and is limited per address",
+	"/widget/identify":     "authenticated by the host site's signed identity token in the body, not by a cookie",
+	"/widget/status/token": "authenticated by the visitor's token in the Authorization header, which no other site can make a browser send",
 }
 
 // route is one method and pattern of the router.

@@ -82,13 +82,17 @@ func TestWidgetHomeKeepsToTheVisitorsOwn(t *testing.T) {
 	if all := home.all() + a.all(); strings.Contains(all, "Bob") || strings.Contains(all, fmt.Sprintf("home-row-%d\"", bob.ID)) {
 		t.Fatalf("Ada's widget shows something of Bob's:\n%s", all)
 	}
-	// Reading a conversation clears its count on the next home.
+	// Reading a conversation clears its count on the next home. Homes drawn
+	// before the read may still be on their way: the test waits past them,
+	// and fails if no home without the count comes.
 	home.send(map[string]any{"type": "read", "conversation_id": adaDirect.ID, "seq": 5})
 	home.send(map[string]any{"type": "home"})
-	got = home.waitFor(`data-target="#home"`)
-	row := got[strings.Index(got, fmt.Sprintf(`home-row-%d"`, author.ID)):]
-	if row = row[:strings.Index(row, "</li>")]; strings.Contains(row, "home-unread") || !strings.Contains(row, "Third answer") {
-		t.Fatalf("the author's row still counts unread messages after they were read:\n%s", row)
+	for {
+		got = home.waitFor(`data-target="#home"`)
+		row := got[strings.Index(got, fmt.Sprintf(`home-row-%d"`, author.ID)):]
+		if row = row[:strings.Index(row, "</li>")]; !strings.Contains(row, "home-unread") && strings.Contains(row, "Third answer") {
+			break
+		}
 	}
 }
 
