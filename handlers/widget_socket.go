@@ -28,7 +28,8 @@ type widgetSocket struct {
 
 	// aim is what the widget is for, as the browser's last resume said.
 	// Reader goroutine only.
-	aim aim
+	aim   aim
+	typed typingGate // reader goroutine only
 
 	// screen is what the browser has been sent. Writer goroutine only.
 	screen widgetScreen
@@ -51,6 +52,8 @@ type widgetScreen struct {
 	closed  *string
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
 	rating bool
+	typist int64 // who the thread shows typing (0: nobody)
+	seen   int64 // how far the thread shows customer service has read it
 }
 
 // widgetLive is the widget's socket, authenticated by the visitor token.
@@ -84,7 +87,8 @@ func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent s
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
 		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, false, widgetHistoryURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "typing": s.typingFrame}
+	s.typed = typingGate{}
 	return s
 }
 
@@ -152,8 +156,11 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 		sc.threads.resume()
 		sc.openID = 0
 		sc.aim = a
-		sc.rating = false
+		sc.rating, sc.typist, sc.seen = false, 0, 0
 		conv, err := s.resumeThread(ctx, &buf, id, afterSeq)
+		if err == nil {
+			err = s.renderSeen(ctx, &buf, conv)
+		}
 		if err != nil && !isNotFound(err) {
 			return nil, err
 		}
@@ -210,6 +217,9 @@ func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		if err := sc.threads.catchUp(ctx, &buf, id, msg.Seq, &msg); err != nil {
 			return nil, err
 		}
+		if err := typedSent(ctx, &sc.typist, &buf, msg); err != nil {
+			return nil, err
+		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
 }
@@ -230,6 +240,9 @@ func (s *widgetSocket) resync() live.Job {
 		}
 		var buf bytes.Buffer
 		if err := sc.threads.catchUpAll(ctx, &buf, s.viewer()); err != nil {
+			return nil, err
+		}
+		if err := s.resyncSeen(ctx, &buf, sc.openID, &sc.seen); err != nil {
 			return nil, err
 		}
 		return frameBytes(&buf), nil

@@ -84,7 +84,7 @@
       if (+composer.dataset.to) frame.to = +composer.dataset.to;
       if (+composer.dataset.site) { frame.site = +composer.dataset.site; frame.site_token = composer.dataset.siteToken; }
     },
-    opened: function () { refusedOpens = 0; },
+    opened: function () { refusedOpens = 0; readSent = 0; read(); },
     closed: function (code, opened) {
       if (opened || ++refusedOpens < 2) return false;
       checkToken();
@@ -95,16 +95,31 @@
       ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
       frame.context = hostContext;
     },
+    // The draft goes only where the site shows it to agents (the server cuts it).
+    typing: function (frame, form, text) { if (form.dataset.typingPreview !== undefined) frame.draft = text; },
     messages: function (added) {
       if (window.parent !== window && added.some(function (m) { return !m.classList.contains("mine"); })) {
         window.parent.postMessage({ kefu: "message" }, "*");
       }
+      read();
     },
     headers: function () {
       var t = loadToken();
       return inLanguage(t ? { Authorization: "Bearer " + t } : {});
     }
   });
+
+  // --- read: while the page is visible and the frame shown (a hidden frame
+  // does not intersect the page), what the thread shows is read.
+  var inView = false, readSent = 0;
+  function read() {
+    var p = live.position();
+    if (!inView || document.visibilityState !== "visible" || !p.conversation_id || p.seq <= readSent) return;
+    readSent = p.seq;
+    live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
+  }
+  new IntersectionObserver(function (es) { inView = es[es.length - 1].isIntersecting; read(); }).observe(body);
+  document.addEventListener("visibilitychange", read);
 
   var note = document.getElementById("storage-note");
   if (note && !storageWorks()) note.hidden = false;

@@ -124,3 +124,15 @@ func (db *DB) Sites(ctx context.Context) ([]chat.Site, error) {
 	}
 	return sites, nil
 }
+
+// TypingPreview reports whether conversation id came from a site that shows
+// agents what its visitors type before they send it; false for one from no site.
+func (db *DB) TypingPreview(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	err := db.pool.QueryRow(ctx, `SELECT coalesce(s.typing_preview, false) FROM conversations c
+		LEFT JOIN sites s ON s.id = c.site_id WHERE c.id = $1`, id).Scan(&on)
+	if err != nil {
+		return false, fmt.Errorf("store: typing preview of conversation %d: %w", id, mapErr(err))
+	}
+	return on, nil
+}
