@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -245,4 +247,44 @@ func TestSeenBothWays(t *testing.T) {
 	widget := k.widget(token)
 	widget.send(map[string]any{"type": "resume", "conversation_id": conv.ID, "seq": answered.LastSeq})
 	widget.waitFor(seen(answered.LastSeq)) // the agent replied: replying reads
+}
+
+// TestSitesPageSavesTypingPreview: the Sites page's checkbox turns the
+// draft preview on and off; a new site has it off, and the widget's page
+// says so to its script.
+func TestSitesPageSavesTypingPreview(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	b := k.agent()
+	form := url.Values{"name": {"Shop"}, "origins": {"https://shop.example.com"}, "colour": {"#2563eb"},
+		"prechat_name": {"off"}, "prechat_email": {"off"}, "_csrf": {b.csrf("/admin/sites")}}
+	if resp, body := b.post("/admin/sites", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("adding a site: %s\n%s", resp.Status, body)
+	}
+	sites, err := k.db.Sites(ctx)
+	if err != nil || len(sites) != 1 || sites[0].TypingPreview {
+		t.Fatalf("sites = %+v, %v; want one, without the draft preview", sites, err)
+	}
+	site := sites[0]
+	if _, page := b.get("/admin/sites"); !strings.Contains(page, `name="typing_preview" value="1" data-testid="typing-preview"`) {
+		t.Fatalf("the Sites page does not show the preview off:\n%s", page)
+	}
+	if _, widget := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID)); strings.Contains(widget, "data-typing-preview") {
+		t.Fatal("the widget of a site without the preview asks for drafts")
+	}
+
+	form.Set("typing_preview", "1")
+	if resp, body := b.post(fmt.Sprintf("/admin/sites/%d", site.ID), form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving the site: %s\n%s", resp.Status, body)
+	}
+	if got, err := k.db.Site(ctx, site.ID); err != nil || !got.TypingPreview {
+		t.Fatalf("site after turning the preview on = %+v, %v", got, err)
+	}
+	if _, page := b.get("/admin/sites"); !strings.Contains(page, `name="typing_preview" value="1" checked data-testid="typing-preview"`) {
+		t.Fatalf("the Sites page does not show the preview on:\n%s", page)
+	}
+	if _, widget := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID)); !strings.Contains(widget, "data-typing-preview") {
+		t.Fatal("the widget of a site with the preview does not send drafts")
+	}
 }
