@@ -23,6 +23,16 @@ type Event struct {
 	// Delivery is the message of an EventMessage and its conversation, as
 	// committed, when they fit the bus (MaxEventBytes); nil otherwise.
 	Delivery *Delivery `json:"d,omitempty"`
+	// Typing is what an EventTyping shows: who is typing and, where the
+	// site lets agents see it, what.
+	Typing *Typing `json:"ty,omitempty"`
+}
+
+// Typing is someone typing in a conversation: their name as a thread shows
+// it, and their draft ("" unless relayed, at most MaxDraft characters).
+type Typing struct {
+	Name  string `json:"n"`
+	Draft string `json:"dr,omitempty"`
 }
 
 // MaxEventBytes is the most an event may take on the bus: a NOTIFY payload
@@ -76,6 +86,9 @@ const (
 	EventMembers EventType = "members"
 	// EventFriends: UserID's friends or invitations changed.
 	EventFriends EventType = "friends"
+	// EventTyping: UserID is typing in ConversationID (see Typing). Nothing
+	// is stored: it is announced directly, never from a transaction.
+	EventTyping EventType = "typing"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -27,6 +27,9 @@ type Site struct {
 	// Language is the language the site's widget speaks to every visitor
 	// (a BCP 47 code kefu speaks); "" lets each visitor's browser decide.
 	Language string
+	// TypingPreview shows agents what a visitor types before they send it,
+	// beside "is typing…". Off by default.
+	TypingPreview bool
 }
 
 // Allows reports whether origin may frame the site's widget.

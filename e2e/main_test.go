@@ -192,6 +192,22 @@ func kefuOnOwnDatabase(t *testing.T, ctx context.Context, name string) (base str
 	return "http://" + addr, db, dbURL
 }
 
+// anotherKefu starts a second kefu for one test on the database at dbURL,
+// as a scaled-out deployment runs one beside another, and returns its origin.
+func anotherKefu(t *testing.T, name, dbURL string) string {
+	t.Helper()
+	stop, addr, err := startKefu(kefuBin, filepath.Join(tempDir(t, name), "data"), "", "DATABASE_URL="+dbURL)
+	if err != nil {
+		t.Fatalf("starting a second kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping the second kefu: %v", err)
+		}
+	})
+	return "http://" + addr
+}
+
 // proxy forwards TCP connections to kefu. Cut drops every connection and
 // refuses new ones, like a network that went away, until Restore.
 type proxy struct {

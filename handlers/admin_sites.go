@@ -55,6 +55,7 @@ func siteFromForm(r *http.Request) (chat.Site, error) {
 		Colour:         r.PostFormValue("colour"),
 		OfflineMessage: strings.TrimSpace(r.PostFormValue("offline_message")),
 		Language:       r.PostFormValue("language"),
+		TypingPreview:  r.PostFormValue("typing_preview") == "1",
 	}
 	if s.Language != "" && !i18n.Supported(s.Language) {
 		return s, chat.Invalid("language", "sites.language.invalid")

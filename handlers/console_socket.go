@@ -27,6 +27,7 @@ type consoleSocket struct {
 	session string // the session's token: the socket closes when that session ends
 
 	frames frameHandlers
+	typed  typingGate // reader goroutine only
 
 	// screen is what the browser has been sent. Writer goroutine only.
 	screen consoleScreen
@@ -38,6 +39,8 @@ type consoleScreen struct {
 	openID    int64     // the conversation open in the pane
 	chatState string    // where the open support chat stands on the page (console.ChatState.Key)
 	queueAt   time.Time // when the queue view the panel shows was loaded (see queueView.loaded)
+	typist    int64     // who the open thread shows typing (0: nobody)
+	seen      int64     // how far the open thread shows the other side has read it
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.
@@ -84,7 +87,8 @@ func newConsoleSocket(h *Handler, conn *live.Conn, acct account, csrf, session s
 		socket: socket{h: h, conn: conn, user: acct.User, deliveries: h.Metrics.Deliveries(metrics.Console)}, agent: acct.Agent, csrf: csrf, session: session,
 		screen: consoleScreen{threads: newThreadSeq(h.hub.db, acct.ID, chat.ReaderAgent, historyURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "typing": s.typingFrame}
+	s.typed = typingGate{}
 	return s
 }
 
@@ -156,12 +160,15 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		}
 		sc := &s.screen
 		sc.threads.resume()
-		sc.openID, sc.chatState = 0, f.ChatState
+		sc.openID, sc.chatState, sc.typist, sc.seen = 0, f.ChatState, 0, 0
 		if id != 0 {
 			conv, err := s.h.DB.ConversationFor(ctx, id, v)
 			if err == nil {
 				sc.openID = conv.ID
 				err = sc.threads.open(ctx, &buf, conv, afterSeq)
+			}
+			if err == nil {
+				err = s.renderSeen(ctx, &buf, conv)
 			}
 			if err != nil && !isNotFound(err) {
 				return nil, err
@@ -189,6 +196,11 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		if err := sc.threads.catchUp(ctx, &buf, msg.ConversationID, msg.Seq, &msg); err != nil {
 			return nil, err
 		}
+		if msg.ConversationID == sc.openID {
+			if err := typedSent(ctx, &sc.typist, &buf, msg); err != nil {
+				return nil, err
+			}
+		}
 		if sum != nil {
 			if err := console.Moved(*sum, sum.ID == sc.openID).Render(ctx, &buf); err != nil {
 				return nil, err
@@ -208,6 +220,9 @@ func (s *consoleSocket) resync() live.Job {
 			return nil, err
 		}
 		if err := s.screen.threads.catchUpAll(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if err := s.resyncSeen(ctx, &buf, s.screen.openID, &s.screen.seen); err != nil {
 			return nil, err
 		}
 		if err := s.renderChatState(ctx, &buf, v); err != nil {

@@ -153,6 +153,11 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		for _, c := range hb.consoles.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
 		}
+		if ev.Type == chat.EventRead {
+			err = hb.onSeen(ctx, ev)
+		}
+	case chat.EventTyping:
+		err = hb.onTyping(ctx, ev)
 	case chat.EventFriends:
 		err = hb.onFriends(ctx, ev.UserID)
 	}
@@ -168,6 +173,10 @@ type liveSocket interface {
 	deliver(msg chat.Message, sum *chat.Summary) live.Job
 	// resync catches the browser up after the bus may have missed events.
 	resync() live.Job
+	// typing shows that ev's user is typing in conv.
+	typing(conv chat.Conversation, ev chat.Event) live.Job
+	// seen shows that ev's user has read conv up to ev.Seq.
+	seen(conv chat.Conversation, ev chat.Event) live.Job
 }
 
 // forUser returns userID's sockets on this instance, console and widget.
@@ -207,25 +216,9 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 		}
 	}
 	conv := sum.Conversation
-	var recipients []int64
-	if conv.Kind == chat.Support {
-		// Its visitor and whoever is an agent now: an agent taken off the
-		// list keeps a member row of the chats they read, and no access.
-		settings, err := db.KnownSettings(ctx)
-		if err != nil {
-			return err
-		}
-		recipients = append(recipients, conv.VisitorID)
-		for _, id := range online {
-			if settings.Agents.Has(id) {
-				recipients = append(recipients, id)
-			}
-		}
-	} else {
-		var err error
-		if recipients, err = db.MemberIDs(ctx, conv.ID); err != nil {
-			return err
-		}
+	recipients, err := hb.recipients(ctx, conv, online)
+	if err != nil {
+		return err
 	}
 	local := make(map[int64][]liveSocket)
 	var listed []int64 // recipients whose consoles list the conversation
@@ -262,6 +255,27 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 		}
 	}
 	return nil
+}
+
+// recipients returns who may see conversation conv live, of those online:
+// a support chat's visitor and whoever is an agent now (an agent taken off
+// the list keeps a member row of the chats they read, and no access); any
+// other conversation's members.
+func (hb *hub) recipients(ctx context.Context, conv chat.Conversation, online []int64) ([]int64, error) {
+	if conv.Kind != chat.Support {
+		return hb.db.MemberIDs(ctx, conv.ID)
+	}
+	settings, err := hb.db.KnownSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recipients := []int64{conv.VisitorID}
+	for _, id := range online {
+		if settings.Agents.Has(id) {
+			recipients = append(recipients, id)
+		}
+	}
+	return recipients, nil
 }
 
 func (hb *hub) resync() {

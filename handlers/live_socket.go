@@ -43,7 +43,7 @@ func (h *Handler) sameOriginOnly(next http.Handler) http.Handler {
 
 // inFrame is a frame from the browser.
 type inFrame struct {
-	Type           string `json:"type"` // send, read, resume; the widget's rate
+	Type           string `json:"type"` // send, read, resume, typing; the widget's rate
 	ConversationID int64  `json:"conversation_id"`
 	ClientMsgID    string `json:"client_msg_id"`
 	Body           string `json:"body"`
@@ -62,6 +62,9 @@ type inFrame struct {
 	Context   map[string]string `json:"context"`
 	Rating    int               `json:"rating"`
 	Comment   string            `json:"comment"`
+	// Draft is what a visitor typing has typed so far, in a typing frame
+	// from a site that shows it to agents.
+	Draft string `json:"draft"`
 }
 
 // decodeFrame reads one frame from the browser.

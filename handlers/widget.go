@@ -79,6 +79,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			return r, p, false
 		}
 		p.SiteID, p.SiteToken, p.Greeting, p.Team, p.Theme = site.ID, siteToken(site.ID, secret), site.Greeting, site.Name, themeURL(site)
+		p.TypingPreview = site.TypingPreview
 		view, err := h.loadQueueView(ctx)
 		if err != nil {
 			h.fail(w, r, err)

@@ -61,7 +61,13 @@ func (h *Handler) directTarget(ctx context.Context, to int64) (bool, error) {
 // conversation returns the conversation the widget shows as aimed at its
 // last resume, if it exists yet. Writer goroutine only.
 func (s *widgetSocket) conversation(ctx context.Context) (chat.Conversation, error) {
-	if a := s.screen.aim; a.direct {
+	return s.aimedConversation(ctx, s.screen.aim)
+}
+
+// aimedConversation is the visitor's conversation that a widget with aim a
+// shows, on whichever goroutine holds a.
+func (s *widgetSocket) aimedConversation(ctx context.Context, a aim) (chat.Conversation, error) {
+	if a.direct {
 		return s.h.DB.DirectConversation(ctx, s.user.ID, a.to)
 	}
 	return s.h.DB.VisitorConversation(ctx, s.user.ID)

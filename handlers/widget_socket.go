@@ -31,7 +31,8 @@ type widgetSocket struct {
 
 	// aim is what the widget is for, as the browser's last resume said.
 	// Reader goroutine only.
-	aim aim
+	aim   aim
+	typed typingGate // reader goroutine only
 
 	// screen is what the browser has been sent. Writer goroutine only.
 	screen widgetScreen
@@ -56,6 +57,8 @@ type widgetScreen struct {
 	rating bool
 	// home is whether the browser has its home, which then is kept live (widget_home.go).
 	home bool
+	typist int64 // who the thread shows typing (0: nobody)
+	seen   int64 // how far the thread shows customer service has read it
 }
 
 // widgetLive is the widget's socket, authenticated by the visitor token.
@@ -89,7 +92,8 @@ func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent s
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
 		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, chat.ReaderVisitor, widgetHistoryURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "home": s.onHome}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "home": s.onHome, "typing": s.typingFrame}
+	s.typed = typingGate{}
 	return s
 }
 
@@ -165,8 +169,11 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 		sc.threads.resume()
 		sc.openID = 0
 		sc.aim = a
-		sc.rating = false
+		sc.rating, sc.typist, sc.seen = false, 0, 0
 		conv, err := s.resumeThread(ctx, &buf, id, afterSeq)
+		if err == nil {
+			err = s.renderSeen(ctx, &buf, conv)
+		}
 		if err != nil && !isNotFound(err) {
 			return nil, err
 		}
@@ -234,6 +241,9 @@ func (s *widgetSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		if err := s.homeChanged(ctx, &buf, sum, true); err != nil {
 			return nil, err
 		}
+		if err := typedSent(ctx, &sc.typist, &buf, msg); err != nil {
+			return nil, err
+		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
 }
@@ -254,6 +264,9 @@ func (s *widgetSocket) resync() live.Job {
 		}
 		var buf bytes.Buffer
 		if err := sc.threads.catchUpAll(ctx, &buf, s.viewer()); err != nil {
+			return nil, err
+		}
+		if err := s.resyncSeen(ctx, &buf, sc.openID, &sc.seen); err != nil {
 			return nil, err
 		}
 		return frameBytes(&buf), nil

@@ -37,6 +37,7 @@
     closed: function () { return false; }, // (code, opened): true when the part has handled the close
     signedOut: function () {},
     sending: function () {}, // (frame, form): adds to a send frame
+    typing: function () {}, // (frame, form, text): adds to a typing frame
     messages: function () {}, // (added): messages were added to the thread
     applied: function () {}, // (html): a frame was applied
     words: function (state, text) { return text; }, // (state, text): what the status line says in state
@@ -55,6 +56,7 @@
       if (t.dataset.ack !== undefined) { acked(t.dataset.ack); return; }
       var target = document.querySelector(t.dataset.target);
       if (!target) return;
+      if (t.dataset.target === "#typing") typingShown();
       // A stored message takes its pending bubble's place: that bubble is done.
       if (t.dataset.swap === "remove" && target.id.indexOf("pending-") === 0) {
         var sent = outbox.get(target.id.slice(8));
@@ -78,6 +80,7 @@
     });
     keepPending();
     if (added.length) afterMessages(added);
+    markSeen();
     part.applied(html, holder);
   }
 
@@ -198,6 +201,43 @@
   function showError(text) {
     var el = document.getElementById("composer-error");
     if (el) el.textContent = text;
+  }
+
+  // --- typing and "Seen" ---
+  // Typing is said at most every 2.5 s (the server relays one in 2 s), and
+  // once more after a pause, so a draft shown ends as it was left.
+  var typingEvery = 2500, typedAt = 0, typingTimer = null, typingLapse = null;
+  function typing(form) {
+    clearTimeout(typingTimer);
+    typingTimer = null;
+    var box = form.querySelector("textarea");
+    if (!box || !box.value.trim() || form.dataset.sending) return;
+    var wait = typedAt + typingEvery - Date.now();
+    if (wait > 0) { typingTimer = setTimeout(function () { typing(form); }, wait); return; }
+    typedAt = Date.now();
+    var frame = { type: "typing" };
+    part.typing(frame, form, box.value);
+    send(frame);
+  }
+
+  // A typing line lapses after 5 s without another.
+  function typingShown() {
+    clearTimeout(typingLapse);
+    typingLapse = setTimeout(function () { document.getElementById("typing").replaceChildren(); }, 5000);
+  }
+
+  // "Seen" goes under one's own last message once read that far (#seen).
+  function markSeen() {
+    var list = thread(), seen = document.getElementById("seen");
+    if (!list || !seen) return;
+    var mine = list.querySelectorAll(".msg.mine[data-seq]"), last = mine[mine.length - 1];
+    list.querySelectorAll(".seen").forEach(function (el) { el.remove(); });
+    if (!last || seen.dataset.conversation !== last.dataset.conversation || +last.dataset.seq > +seen.dataset.seq) return;
+    var mark = document.createElement("span");
+    mark.className = "seen";
+    mark.dataset.testid = "seen";
+    mark.textContent = say("live.seen");
+    last.append(mark);
   }
 
   // --- the outbox: each message until the server has answered for it ---
@@ -359,6 +399,8 @@
     if (before && text.indexOf(before.text) === 0) text = text.slice(before.text.length).trim();
     if (before && !text) return; // Enter again on the message on its way
     if (!text) { showError(say("live.empty")); return; }
+    clearTimeout(typingTimer);
+    typingTimer = null;
     if (Array.from(text).length > 4000) { showError(say("live.tooLong", { n: 4000 })); return; }
     showError("");
     if (before) toThread(before);
@@ -405,6 +447,9 @@
     if (!e.target.matches("form[data-live-send]")) return;
     e.preventDefault();
     submit(e.target);
+  });
+  document.addEventListener("input", function (e) {
+    if (e.target.matches("form[data-live-send] textarea")) typing(e.target.form);
   });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.target.matches("form[data-live-send] textarea")) {
@@ -471,6 +516,7 @@
   var list = thread();
   if (list) list.scrollTop = list.scrollHeight;
   refreshTimes();
+  markSeen();
   // Deferred scripts have all run by now: the face's part is in.
   document.addEventListener("DOMContentLoaded", connect);
 })();

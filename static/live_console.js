@@ -39,6 +39,7 @@
       return true;
     },
     sending: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
+    typing: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
     messages: function (added) {
       var last = added[added.length - 1];
       if (document.visibilityState === "visible" && last.dataset.seq) {

@@ -193,7 +193,7 @@
       if (+composer.dataset.to) frame.to = +composer.dataset.to;
       if (+composer.dataset.site) { frame.site = +composer.dataset.site; frame.site_token = composer.dataset.siteToken; }
     },
-    opened: function () { refusedOpens = 0; failedChecks = 0; document.getElementById("reconnect").hidden = true; live.send({ type: "home" }); markRead(); },
+    opened: function () { refusedOpens = 0; readSent = ""; failedChecks = 0; document.getElementById("reconnect").hidden = true; live.send({ type: "home" }); markRead(); },
     closed: function (code, opened) {
       if (opened || ++refusedOpens < 2) return false;
       checkToken();
@@ -204,6 +204,8 @@
       ["name", "email"].forEach(function (k) { if (form.elements[k] && form.elements[k].value.trim()) frame[k] = form.elements[k].value.trim(); });
       frame.context = hostContext;
     },
+    // The draft goes only where the site shows it to agents (the server cuts it).
+    typing: function (frame, form, text) { if (form.dataset.typingPreview !== undefined) frame.draft = text; },
     messages: function (added) {
       arrived = added.filter(function (m) { return !m.classList.contains("mine") && !m.classList.contains("system") && m.dataset.seq; });
       markRead();
@@ -239,7 +241,6 @@
 
   window.addEventListener("online", unpause);
   window.addEventListener("offline", function () { if (body.dataset.liveState !== "open") pause(); });
-  document.addEventListener("visibilitychange", read);
 
   var note = document.getElementById("storage-note");
   if (note && !storageWorks()) note.hidden = false;
@@ -315,10 +316,13 @@
   // markRead tells the server the visitor has seen the conversation shown:
   // the host page shows the chat, the tab is visible, and the chat is not
   // under the home.
+  var readSent = ""; // the last read sent, once each
   function markRead() {
     if (!shown || body.dataset.view === "home" || document.visibilityState !== "visible") return;
-    var p = live.position();
-    if (p.seq) live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
+    var p = live.position(), at = p.conversation_id + ":" + p.seq;
+    if (!p.conversation_id || !p.seq || at === readSent) return;
+    readSent = at;
+    live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });
   }
   document.addEventListener("visibilitychange", markRead);
 

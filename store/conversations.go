@@ -262,6 +262,23 @@ func (db *DB) MarkRead(ctx context.Context, id, userID, seq int64) error {
 	return nil
 }
 
+// SeenUpTo is how far conversation c has been read by those whose reading
+// viewerID's thread shows under their own messages (c.SeenBy): the furthest
+// any of them has read.
+func (db *DB) SeenUpTo(ctx context.Context, c chat.Conversation, viewerID int64) (int64, error) {
+	var only int64 // in a support chat, customer service sees the visitor's reading only
+	if c.Kind == chat.Support && viewerID != c.VisitorID {
+		only = c.VisitorID
+	}
+	var seq int64
+	err := db.pool.QueryRow(ctx, `SELECT coalesce(max(last_read_seq), 0) FROM conversation_members
+		WHERE conversation_id = $1 AND user_id <> $2 AND ($3 = 0 OR user_id = $3)`, c.ID, viewerID, only).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("store: conversation %d seen by others than user %d: %w", c.ID, viewerID, err)
+	}
+	return seq, nil
+}
+
 func markRead(ctx context.Context, q querier, id, userID, seq int64) error {
 	_, err := q.Exec(ctx, `INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3)
 		ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq)`,

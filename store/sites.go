@@ -11,12 +11,12 @@ import (
 	"github.com/kefu-im/kefu/chat"
 )
 
-const siteColumns = "id, name, origins, greeting, colour, prechat_name, prechat_email, offline_message, coalesce(language, '')"
+const siteColumns = "id, name, origins, greeting, colour, prechat_name, prechat_email, offline_message, coalesce(language, ''), typing_preview"
 
 func scanSite(row pgx.Row, extra ...any) (chat.Site, error) {
 	var s chat.Site
 	var name, email string // pre-chat rules
-	err := row.Scan(append([]any{&s.ID, &s.Name, &s.Origins, &s.Greeting, &s.Colour, &name, &email, &s.OfflineMessage, &s.Language}, extra...)...)
+	err := row.Scan(append([]any{&s.ID, &s.Name, &s.Origins, &s.Greeting, &s.Colour, &name, &email, &s.OfflineMessage, &s.Language, &s.TypingPreview}, extra...)...)
 	if err != nil {
 		return s, err
 	}
@@ -37,9 +37,9 @@ func (db *DB) CreateSite(ctx context.Context, actorID int64, s chat.Site, secret
 	}
 	err = db.inTx(ctx, func(tx *txn) error {
 		var err error
-		s, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (name, origins, greeting, colour, prechat_name, prechat_email, offline_message, language, identity_secret)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9) RETURNING `+siteColumns,
-			s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName.String(), s.PrechatEmail.String(), s.OfflineMessage, s.Language, secret))
+		s, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (name, origins, greeting, colour, prechat_name, prechat_email, offline_message, language, identity_secret, typing_preview)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10) RETURNING `+siteColumns,
+			s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName.String(), s.PrechatEmail.String(), s.OfflineMessage, s.Language, secret, s.TypingPreview))
 		if err != nil {
 			return err
 		}
@@ -63,8 +63,8 @@ func (db *DB) UpdateSite(ctx context.Context, actorID int64, s chat.Site) (chat.
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sites SET name = $2, origins = $3, greeting = $4, colour = $5, prechat_name = $6,
-			prechat_email = $7, offline_message = $8, language = nullif($9, '') WHERE id = $1`,
-			s.ID, s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName.String(), s.PrechatEmail.String(), s.OfflineMessage, s.Language); err != nil {
+			prechat_email = $7, offline_message = $8, language = nullif($9, ''), typing_preview = $10 WHERE id = $1`,
+			s.ID, s.Name, s.Origins, s.Greeting, s.Colour, s.PrechatName.String(), s.PrechatEmail.String(), s.OfflineMessage, s.Language, s.TypingPreview); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actorRef(actorID), "site.update", siteSubject(s.ID), old, s)
@@ -123,4 +123,16 @@ func (db *DB) Sites(ctx context.Context) ([]chat.Site, error) {
 		return nil, fmt.Errorf("store: sites: %w", err)
 	}
 	return sites, nil
+}
+
+// TypingPreview reports whether conversation id came from a site that shows
+// agents what its visitors type before they send it; false for one from no site.
+func (db *DB) TypingPreview(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	err := db.pool.QueryRow(ctx, `SELECT coalesce(s.typing_preview, false) FROM conversations c
+		LEFT JOIN sites s ON s.id = c.site_id WHERE c.id = $1`, id).Scan(&on)
+	if err != nil {
+		return false, fmt.Errorf("store: typing preview of conversation %d: %w", id, mapErr(err))
+	}
+	return on, nil
 }

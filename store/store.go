@@ -235,6 +235,24 @@ func announce(tx *txn, ev chat.Event) statement {
 	return statement{}
 }
 
+// Announce tells every instance of ev, which changes nothing stored (someone
+// typing): at once, on its own, on the same bus as committed changes. An
+// event larger than a NOTIFY may carry is refused.
+func (db *DB) Announce(ctx context.Context, ev chat.Event) error {
+	payload := encodeEvent(ev)
+	if len(payload) > chat.MaxEventBytes {
+		return fmt.Errorf("store: announce %s in conversation %d: %d bytes, more than the bus carries", ev.Type, ev.ConversationID, len(payload))
+	}
+	if db.publisher != nil {
+		db.publisher.Publish(payload)
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, "SELECT pg_notify($1, $2)", BusChannel, string(payload)); err != nil {
+		return fmt.Errorf("store: announce %s in conversation %d: %w", ev.Type, ev.ConversationID, err)
+	}
+	return nil
+}
+
 // encodeEvent is ev as the bus carries it: without its Delivery when that
 // would make it larger than chat.MaxEventBytes.
 func encodeEvent(ev chat.Event) []byte {
