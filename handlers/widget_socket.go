@@ -56,7 +56,7 @@ type widgetScreen struct {
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
 	rating bool
 	// home is whether the browser has its home, which then is kept live (widget_home.go).
-	home bool
+	home   bool
 	typist int64 // who the thread shows typing (0: nobody)
 	seen   int64 // how far the thread shows customer service has read it
 }
