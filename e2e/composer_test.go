@@ -41,8 +41,10 @@ import (
 //     the message goes and the field with it.
 //  3. The site starts requiring an email and the chat is resolved again: the
 //     visitor, who gave theirs, is not asked twice.
-//  4. The grade refuses a chat with an author: the text stays in the
-//     composer, with the reason beside it.
+//  4. The grade refuses a chat with an author: the widget says so before
+//     anything is typed, so nothing can be lost to the refusal.
+//  5. kefu forgets the visitor: the widget says the session expired, and a
+//     new chat starts when asked.
 func TestNothingTypedIsLost(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), 3*testTimeout)
@@ -227,17 +229,16 @@ func TestNothingTypedIsLost(t *testing.T) {
 	write(t, widget, "Third time")
 	do(t, widget, "the visitor writes again, unasked", hasText(stored, "Third time"), composerHolds(""))
 
-	// 4. The grade refuses a chat with Ann, who is not customer service.
+	// 4. The grade refuses a chat with Ann, who is not customer service: the
+	// widget says so before anything is typed, and offers customer service.
 	if err := db.SetGrade(ctx, admin.ID, chat.GradeServiceOrKin); err != nil {
 		t.Fatal(err)
 	}
 	do(t, visitor, "the visitor asks Ann", chromedp.Click(chromedp.CSS(`#ask-ann`)))
-	do(t, widget, "the chat with Ann opens", hasText(`[data-testid=widget-title]`, "Chat with Ann"))
-	write(t, widget, "Hi Ann, does it work in snow?")
-	do(t, widget, "the refusal keeps the text",
-		hasText(`[data-testid=composer-error]`, "This person cannot be reached by chat here."),
-		composerHolds("Hi Ann, does it work in snow?"),
-		until(`document.querySelectorAll("[data-testid=pending]").length === 0`))
+	do(t, widget, "the chat with Ann says at once that she cannot be reached here, with nothing to type into",
+		hasText(`[data-testid=widget-title]`, "Chat with Ann"),
+		hasText(`[data-testid=grade-refused] p`, "Ann can't take messages here. Our customer service can help."),
+		until(`document.querySelector("textarea[data-testid=composer]").offsetParent === null`))
 	var n int
 	if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'direct'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("the refused chat stored %d conversations (%v)", n, err)

@@ -65,7 +65,7 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(composer), "Do you ship seeds abroad?"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		// Asked once the socket has said what a new chat needs: the answer replaces the fields.
-		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		hasText(`[data-testid=prechat-email-error]`, "Please give your email, so that we can answer you."),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		hasText(stored, "Do you ship seeds abroad?"))
@@ -122,7 +122,7 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(composer), "Starting over: do you ship to Norway?"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		// Asked once the socket has said what a new chat needs: the answer replaces the fields.
-		hasText(`[data-testid=composer-error]`, "Please give your email, so that we can answer you."),
+		hasText(`[data-testid=prechat-email-error]`, "Please give your email, so that we can answer you."),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=prechat-email]`), "lee@garden.example"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		hasText(stored, "Starting over: do you ship to Norway?"))
