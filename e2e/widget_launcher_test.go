@@ -59,8 +59,9 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 		chromedp.Navigate(hostURL+"/one"),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-kefu-launcher]`)))
 	widget := openLauncher(t, visitor)
-	do(t, widget, "the composer has the focus",
-		until(`document.activeElement === document.querySelector("textarea[data-testid=composer]")`))
+	do(t, widget, "the composer has the focus, and nothing says the new session expired",
+		until(`document.activeElement === document.querySelector("textarea[data-testid=composer]")`),
+		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid=expired]`)))
 	do(t, widget, "the visitor writes, and leaves an email since nobody is there",
 		chromedp.SendKeys(chromedp.CSS(composer), "Do you ship seeds abroad?"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
