@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
@@ -118,10 +119,10 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 	db, now := s.h.DB, s.h.Now()
 	a := s.screen.aim
 	if a.direct {
-		u, err := db.User(ctx, a.to)
-		if err != nil {
-			if isNotFound(err) {
-				return widget.Team(widget.TeamProps{None: true}).Render(ctx, buf)
+		name, err := s.h.memberName(ctx, a.to)
+		if err != nil || name == "" {
+			if err == nil {
+				err = widget.Team(widget.TeamProps{None: true}).Render(ctx, buf)
 			}
 			return err
 		}
@@ -129,7 +130,7 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return widget.Team(widget.TeamProps{Person: u.DisplayName(), Online: online}).Render(ctx, buf)
+		return widget.Team(widget.TeamProps{Person: name, Online: online}).Render(ctx, buf)
 	}
 	settings, err := db.KnownSettings(ctx)
 	if err != nil {
@@ -199,11 +200,28 @@ func (s *widgetSocket) renderGrade(ctx context.Context, buf *bytes.Buffer, setti
 		}
 		return widget.Availability("").Render(ctx, buf)
 	}
-	name := ""
-	if u, err := s.h.DB.User(ctx, a.to); err == nil {
-		name = u.DisplayName()
-	} else if !isNotFound(err) {
+	name, err := s.h.memberName(ctx, a.to)
+	if err != nil {
 		return err
 	}
+	if name == "" {
+		name = i18n.T(ctx, "widget.grade.someone")
+	}
 	return widget.GradeRefused(name, settings.SupportOpen() == nil).Render(ctx, buf)
+}
+
+// memberName is the name a widget may show of the person it is aimed at:
+// an enabled member's; "" for anyone else (a visitor, a disabled member, an
+// id nobody has), whose name is no stranger's business.
+func (h *Handler) memberName(ctx context.Context, id int64) (string, error) {
+	u, err := h.DB.User(ctx, id)
+	switch {
+	case isNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", err
+	case u.Kind != chat.KindMember || u.Disabled():
+		return "", nil
+	}
+	return u.DisplayName(), nil
 }

@@ -147,3 +147,32 @@ func TestWidgetSaysTheGradeBeforeTyping(t *testing.T) {
 		t.Fatalf("the author, console open, is not online:\n%s", got)
 	}
 }
+
+// TestWidgetAimedAtAVisitorNamesNobody: a widget aimed at another visitor's
+// id (ids are shared with members) says nothing of them, under any grade:
+// no name, no presence; a message to them is refused and stores nothing.
+func TestWidgetAimedAtAVisitorNamesNobody(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	k.visitorToken()
+	var bea int64
+	if err := k.db.Pool().QueryRow(ctx, "UPDATE users SET name = 'Bea Private' WHERE kind = 'visitor' RETURNING id").Scan(&bea); err != nil {
+		t.Fatal(err)
+	}
+	for _, grade := range []int{chat.GradeAnyone, chat.GradeKinOnly} {
+		k.setGrade(grade)
+		v := k.widget(k.visitorToken())
+		v.send(map[string]any{"type": "resume", "to": bea})
+		v.waitFor(`data-target="#team"`)
+		v.send(map[string]any{"type": "send", "client_msg_id": "c1", "body": "hello", "to": bea})
+		v.waitFor(`data-refused="c1"`)
+		if all := v.all(); strings.Contains(all, "Bea") {
+			t.Fatalf("grade %d: the widget aimed at a visitor names her:\n%s", grade, all)
+		}
+	}
+	var n int
+	if err := k.db.Pool().QueryRow(ctx, "SELECT count(*) FROM conversations WHERE kind = 'direct'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d direct conversations with a visitor (%v)", n, err)
+	}
+}
