@@ -74,17 +74,48 @@ func TestWidgetHome(t *testing.T) {
 			chromedp.Click(chromedp.CSS(sendBtn)),
 			hasText(stored, text))
 	}
-	// Straight to Ann's chat, no home: the button asked for her.
+	// Straight to Ann's chat, no home: the button asked for her. The site's
+	// greeting is customer service's, not hers; a way back is there before
+	// the visitor writes (they have no session yet, so no home).
+	back, greeting, home := `[data-testid=back]`, `[data-testid=greeting]`, `[data-testid=home-title]`
+	draftIs := func(text string) chromedp.Action[chromedp.Void] {
+		return until(fmt.Sprintf(`document.querySelector(%q).value === %q`, composer, text))
+	}
 	do(t, widget, "Ann's chat opens", hasText(title, "Chat with Ann"),
-		chromedp.Evaluate[chromedp.Void](`window.e2eSameDocument = true`))
-	say("the visitor asks Ann", "Does the gauge work in snow?")
+		chromedp.Evaluate[chromedp.Void](`window.e2eSameDocument = true`),
+		chromedp.WaitVisible(chromedp.CSS(back)),
+		until(`!document.querySelector("#messages [data-testid=greeting]")`))
+	do(t, widget, "the visitor types to Ann, then goes back before sending: customer service, its greeting, an empty composer",
+		chromedp.SendKeys(chromedp.CSS(composer), "Does the gauge work in snow?"),
+		chromedp.Click(chromedp.CSS(back)),
+		hasText(title, "Chat with us"),
+		chromedp.WaitVisible(chromedp.CSS(greeting)),
+		draftIs(""))
+	do(t, visitor, "the visitor asks Ann again", chromedp.Click(chromedp.CSS(`#ask-ann`)))
+	do(t, widget, "Ann's chat has what was typed to her, and no greeting",
+		hasText(title, "Chat with Ann"),
+		draftIs("Does the gauge work in snow?"),
+		until(`!document.querySelector("#messages [data-testid=greeting]")`),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(stored, "Does the gauge work in snow?"))
 
-	// Back: the home, which offers customer service; the visitor asks there too.
-	do(t, widget, "the visitor goes back to the home",
-		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
+	// Back: the home, under its own title and customer service's team (not
+	// Ann's), which offers customer service; the visitor asks there too.
+	do(t, widget, "the visitor types more to Ann and goes back to the home",
+		chromedp.SendKeys(chromedp.CSS(composer), "And in hail?"),
+		chromedp.Click(chromedp.CSS(back)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-row-`+fmt.Sprint(ann.ID)+`]`)),
+		chromedp.WaitVisible(chromedp.CSS(home)),
+		hasText(home, "Your conversations"),
+		chromedp.WaitNotVisible(chromedp.CSS(title)),
+		hasText(`[data-testid=home-team] [data-testid=presence]`, "We're away right now"),
+		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid=team]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=home-support]`)),
-		hasText(title, "Chat with us"))
+		hasText(title, "Chat with us"),
+		chromedp.WaitVisible(chromedp.CSS(title)),
+		chromedp.WaitNotVisible(chromedp.CSS(home)),
+		chromedp.WaitVisible(chromedp.CSS(greeting)),
+		draftIs(""))
 	say("the visitor asks customer service", "Where is my order?")
 	do(t, widget, "the visitor goes back to the home again",
 		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
@@ -115,10 +146,12 @@ func TestWidgetHome(t *testing.T) {
 	screenshot(t, visitor, "widget-home.png")
 
 	// Ann → customer service → Ann, in the same page.
-	do(t, widget, "the visitor opens Ann's chat from the home",
+	do(t, widget, "the visitor opens Ann's chat from the home, what they typed to her still there",
 		chromedp.Click(chromedp.CSS(annRow)),
 		hasText(title, "Chat with Ann"),
-		hasText(stored, "Snow <b>melts</b> in it."))
+		hasText(stored, "Snow <b>melts</b> in it."),
+		draftIs("And in hail?"),
+		hasText(`[data-testid=team] [data-testid=presence]`, "Ann is offline"))
 	do(t, widget, "back, then customer service",
 		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
 		chromedp.WaitVisible(chromedp.CSS(supportRow)),
