@@ -373,7 +373,7 @@
   function keepDraft(composer, person) {
     var box = composer.querySelector("textarea");
     if (!box) return;
-    drafts[+composer.dataset.to || 0] = box.value;
+    drafts[+composer.dataset.to || 0] = live.unsent(composer); // not a message already on its way
     box.value = drafts[person] || "";
     delete drafts[person];
   }
