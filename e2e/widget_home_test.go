@@ -74,17 +74,48 @@ func TestWidgetHome(t *testing.T) {
 			chromedp.Click(chromedp.CSS(sendBtn)),
 			hasText(stored, text))
 	}
-	// Straight to Ann's chat, no home: the button asked for her.
+	// Straight to Ann's chat, no home: the button asked for her. The site's
+	// greeting is customer service's, not hers; a way back is there before
+	// the visitor writes (they have no session yet, so no home).
+	back, greeting, home := `[data-testid=back]`, `[data-testid=greeting]`, `[data-testid=home-title]`
+	draftIs := func(text string) chromedp.Action[chromedp.Void] {
+		return until(fmt.Sprintf(`document.querySelector(%q).value === %q`, composer, text))
+	}
 	do(t, widget, "Ann's chat opens", hasText(title, "Chat with Ann"),
-		chromedp.Evaluate[chromedp.Void](`window.e2eSameDocument = true`))
-	say("the visitor asks Ann", "Does the gauge work in snow?")
+		chromedp.Evaluate[chromedp.Void](`window.e2eSameDocument = true`),
+		chromedp.WaitVisible(chromedp.CSS(back)),
+		until(`!document.querySelector("#messages [data-testid=greeting]")`))
+	do(t, widget, "the visitor types to Ann, then goes back before sending: customer service, its greeting, an empty composer",
+		chromedp.SendKeys(chromedp.CSS(composer), "Does the gauge work in snow?"),
+		chromedp.Click(chromedp.CSS(back)),
+		hasText(title, "Chat with us"),
+		chromedp.WaitVisible(chromedp.CSS(greeting)),
+		draftIs(""))
+	do(t, visitor, "the visitor asks Ann again", chromedp.Click(chromedp.CSS(`#ask-ann`)))
+	do(t, widget, "Ann's chat has what was typed to her, and no greeting",
+		hasText(title, "Chat with Ann"),
+		draftIs("Does the gauge work in snow?"),
+		until(`!document.querySelector("#messages [data-testid=greeting]")`),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(stored, "Does the gauge work in snow?"))
 
-	// Back: the home, which offers customer service; the visitor asks there too.
-	do(t, widget, "the visitor goes back to the home",
-		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
+	// Back: the home, under its own title and customer service's team (not
+	// Ann's), which offers customer service; the visitor asks there too.
+	do(t, widget, "the visitor types more to Ann and goes back to the home",
+		chromedp.SendKeys(chromedp.CSS(composer), "And in hail?"),
+		chromedp.Click(chromedp.CSS(back)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-row-`+fmt.Sprint(ann.ID)+`]`)),
+		chromedp.WaitVisible(chromedp.CSS(home)),
+		hasText(home, "Your conversations"),
+		chromedp.WaitNotVisible(chromedp.CSS(title)),
+		hasText(`[data-testid=home-team] [data-testid=presence]`, "We're away right now"),
+		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid=team]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=home-support]`)),
-		hasText(title, "Chat with us"))
+		hasText(title, "Chat with us"),
+		chromedp.WaitVisible(chromedp.CSS(title)),
+		chromedp.WaitNotVisible(chromedp.CSS(home)),
+		chromedp.WaitVisible(chromedp.CSS(greeting)),
+		draftIs(""))
 	say("the visitor asks customer service", "Where is my order?")
 	do(t, widget, "the visitor goes back to the home again",
 		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
@@ -104,6 +135,11 @@ func TestWidgetHome(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The home is drawn again whenever a conversation has news: its rows are
+	// clicked in one step with finding them, never a node the home replaced.
+	clickLive := func(sel string) chromedp.Action[chromedp.Void] {
+		return until(fmt.Sprintf(`(b => !!b && (b.click(), true))(document.querySelector(%q))`, sel))
+	}
 	annRow, supportRow := fmt.Sprintf(`[data-testid=home-row-%d]`, ann.ID), `[data-testid=home-row-0]`
 	do(t, widget, "the home shows the new messages and their counts",
 		hasText(annRow+` [data-testid=home-unread]`, "2"),
@@ -115,21 +151,23 @@ func TestWidgetHome(t *testing.T) {
 	screenshot(t, visitor, "widget-home.png")
 
 	// Ann → customer service → Ann, in the same page.
-	do(t, widget, "the visitor opens Ann's chat from the home",
-		chromedp.Click(chromedp.CSS(annRow)),
+	do(t, widget, "the visitor opens Ann's chat from the home, what they typed to her still there",
+		clickLive(annRow),
 		hasText(title, "Chat with Ann"),
-		hasText(stored, "Snow <b>melts</b> in it."))
+		hasText(stored, "Snow <b>melts</b> in it."),
+		draftIs("And in hail?"),
+		hasText(`[data-testid=team] [data-testid=presence]`, "Ann is offline"))
 	do(t, widget, "back, then customer service",
 		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
 		chromedp.WaitVisible(chromedp.CSS(supportRow)),
-		chromedp.Click(chromedp.CSS(supportRow)),
+		clickLive(supportRow),
 		hasText(title, "Chat with us"),
 		hasText(stored, "It ships tomorrow."))
 	do(t, widget, "back, then Ann again",
 		chromedp.Click(chromedp.CSS(`[data-testid=back]`)),
 		// Read now: shown, her chat counts nothing unread.
 		until(fmt.Sprintf(`!document.querySelector(%q)`, annRow+` [data-testid=home-unread]`)),
-		chromedp.Click(chromedp.CSS(annRow)),
+		clickLive(annRow),
 		hasText(title, "Chat with Ann"),
 		hasText(stored, "Does the gauge work in snow?"))
 	if !get(t, widget, "the widget's document", chromedp.Evaluate[bool](`window.e2eSameDocument === true`)) {

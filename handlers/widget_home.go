@@ -81,7 +81,15 @@ func (s *widgetSocket) renderHome(ctx context.Context, buf *bytes.Buffer) error 
 		p.Rows = append(p.Rows, r)
 	}
 	s.screen.home = true
-	return widget.Home(p).Render(ctx, buf)
+	if err := widget.Home(p).Render(ctx, buf); err != nil {
+		return err
+	}
+	// The home's header is customer service's, whoever the widget was last aimed at.
+	team, err := s.supportTeam(ctx, settings)
+	if err != nil {
+		return err
+	}
+	return widget.HomeTeam(team).Render(ctx, buf)
 }
 
 // homeChanged keeps the home live: a message of one of the visitor's
@@ -136,12 +144,26 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 	if err != nil {
 		return err
 	}
+	p, err := s.supportTeam(ctx, settings)
+	if err != nil {
+		return err
+	}
+	return widget.Team(p).Render(ctx, buf)
+}
+
+// supportTeam is customer service as the header shows it: a few of its
+// agents, the available first; whether any is available (online, set
+// available and below capacity, as routing has it); and how soon it
+// usually replies. Nobody while no support chat can start.
+func (s *widgetSocket) supportTeam(ctx context.Context, settings chat.Settings) (widget.TeamProps, error) {
+	db, now := s.h.DB, s.h.Now()
+	var p widget.TeamProps
 	if settings.SupportOpen() != nil {
-		return widget.Team(widget.TeamProps{None: true}).Render(ctx, buf)
+		return widget.TeamProps{None: true}, nil
 	}
 	loads, err := db.Agents(ctx, now, s.h.Routing.Grace, settings.Agents.IDs)
 	if err != nil {
-		return err
+		return p, err
 	}
 	available := func(l chat.AgentLoad) bool { return l.Online && l.Available && l.Open < l.Capacity }
 	// The available first, then the online, then the rest, each in the list's order.
@@ -155,7 +177,6 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 		return 2
 	}
 	slices.SortStableFunc(loads, func(x, y chat.AgentLoad) int { return rank(x) - rank(y) })
-	var p widget.TeamProps
 	ids := make([]int64, 0, teamFaces)
 	for _, l := range loads {
 		p.Anyone = p.Anyone || available(l)
@@ -165,7 +186,7 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 	}
 	users, err := db.Users(ctx, ids)
 	if err != nil {
-		return err
+		return p, err
 	}
 	for _, id := range ids {
 		if i := slices.IndexFunc(users, func(u chat.User) bool { return u.ID == id }); i >= 0 {
@@ -174,12 +195,12 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 	}
 	d, known, err := db.ReplyTime(ctx, now.Add(-replyWindow), replySample)
 	if err != nil {
-		return err
+		return p, err
 	}
 	if known {
 		p.Reply = widget.ReplyWords(d)
 	}
-	return widget.Team(p).Render(ctx, buf)
+	return p, nil
 }
 
 // renderGrade says, before the visitor types, when the conversation_grade

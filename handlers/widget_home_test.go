@@ -64,7 +64,9 @@ func TestWidgetHomeKeepsToTheVisitorsOwn(t *testing.T) {
 	home.send(map[string]any{"type": "home"})
 	got := home.waitFor(`data-target="#home"`)
 	for _, want := range []string{`data-testid="home-row-0"`, fmt.Sprintf(`data-testid="home-row-%d"`, author.ID),
-		"Author", "First answer", "Ada asks support", `data-show`, `data-testid="home-unread">1<`} {
+		"Author", "First answer", "Ada asks support", `data-show`, `data-testid="home-unread">1<`,
+		// The home's header is customer service's team, not the author's.
+		`data-target="#home-team"`, "We&#39;re away right now"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("the home lacks %s:\n%s", want, got)
 		}

@@ -269,8 +269,18 @@
     if (m.form.dataset.sending !== m.frame.client_msg_id) return;
     delete m.form.dataset.sending;
     m.form.classList.remove("sending");
+    m.box.value = after(m);
+  }
+  // after is what m's composer holds beyond m's text.
+  function after(m) {
     var v = m.box.value, i = v.indexOf(m.text);
-    if (i !== -1 && !v.slice(0, i).trim()) m.box.value = v.slice(i + m.text.length).replace(/^\s+/, "");
+    return i !== -1 && !v.slice(0, i).trim() ? v.slice(i + m.text.length).replace(/^\s+/, "") : v;
+  }
+
+  // unsent is what form's composer holds beyond the message on its way from it, if any.
+  function unsent(form) {
+    var m = form.dataset.sending && outbox.get(form.dataset.sending);
+    return m ? after(m) : form.querySelector("textarea").value;
   }
 
   // toThread shows m in the thread as not yet sent, and frees the composer.
@@ -506,6 +516,7 @@
     thread: thread,
     position: position,
     pending: function () { return outbox.size; },
+    unsent: unsent,
     // fresh forgets past failures: the next connect is tried at once.
     fresh: function () { attempts = 0; },
     stop: function () { stopped = true; },

@@ -144,12 +144,18 @@
   var arrived = [];
 
   // The greeting is the thread's first bubble: the page writes it, kefu does
-  // not store it, and it stays first whatever replaces the thread.
+  // not store it, and it stays first whatever replaces the thread. It is the
+  // site's, so it opens the chat with customer service only: in a chat with
+  // one person it is taken away, and it comes back with customer service.
   var greeting = document.getElementById("greeting");
   function keepGreeting() {
-    var list = live.thread();
-    if (greeting && list && list.firstElementChild !== greeting) list.prepend(greeting);
+    var list = live.thread(), composer = document.getElementById("composer");
+    if (!greeting || !list) return;
+    if (composer && +composer.dataset.to) { greeting.remove(); return; }
+    greeting.hidden = false;
+    if (list.firstElementChild !== greeting) list.prepend(greeting);
   }
+  keepGreeting();
 
   // The pre-chat step is for a new visitor. A returning one (their token is
   // here) may have given it already: the server's resume says, so the step
@@ -287,6 +293,9 @@
   var composerAt = document.getElementById("composer");
   var wantHome = !!composerAt && !+composerAt.dataset.to; // opened on customer service, not on a person
   function homeOffered() { return !!document.querySelector("#home [data-home][data-show]"); }
+  // The header's title and line of who is there belong to the view: on the
+  // home, the home's own title and customer service's team (app.css shows
+  // one pair or the other by data-view).
   function showView(view) {
     body.dataset.view = view;
     var back = document.querySelector("[data-widget-back]");
@@ -326,6 +335,12 @@
   }
   document.addEventListener("visibilitychange", markRead);
 
+  // Opened on a person (the host page's "contact" button), the chat offers
+  // a way back at once: to the home, or to customer service when the
+  // visitor has nothing else, even before they have written or have a
+  // socket to ask for their home.
+  if (composerAt && +composerAt.dataset.to) showView("chat");
+
   // aim switches the widget to the conversation with person (0: customer
   // service): its title and pre-chat fields come from the server, its thread
   // from the socket's resume. The host page hears of it (fromHost: it asked).
@@ -336,6 +351,7 @@
     showView("chat");
     if (!fromHost && window.parent !== window) window.parent.postMessage({ kefu: "aimed", to: person }, "*");
     if (+composer.dataset.to === person) return; // shown already, under the home
+    keepDraft(composer, person);
     composer.dataset.to = String(person);
     var list = live.thread();
     list.innerHTML = "";
@@ -348,6 +364,18 @@
         live.apply(html);
         live.send({ type: "resume", conversation_id: 0, seq: 0, to: person, site: +composer.dataset.site, site_token: composer.dataset.siteToken });
       }, function () { live.showError(say("unreachable")); });
+  }
+
+  // drafts is what the visitor typed and did not send, by the person each
+  // conversation is with (0: customer service), for as long as the page
+  // lives: switching conversations keeps it, and it is there on return.
+  var drafts = {};
+  function keepDraft(composer, person) {
+    var box = composer.querySelector("textarea");
+    if (!box) return;
+    drafts[+composer.dataset.to || 0] = live.unsent(composer); // not a message already on its way
+    box.value = drafts[person] || "";
+    delete drafts[person];
   }
 
   // identify exchanges the host site's token for this visitor's session,
