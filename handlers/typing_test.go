@@ -157,6 +157,10 @@ func TestTypingRefusedToOthers(t *testing.T) {
 		t.Fatalf("a stranger typing in another's chat was answered:\n%s", got)
 	}
 	stranger.send(map[string]any{"type": "typing"}) // no conversation of their own: nobody to tell
+	// The stranger's frames are handled in order: once a later one is
+	// answered, the typing frame before it has been dealt with.
+	stranger.send(map[string]any{"type": "read", "conversation_id": conv.ID, "seq": 1})
+	stranger.waitFor(`data-target="#composer-error"`)
 	visitor.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "marker"})
 	agent.waitFor("marker")
 	if strings.Contains(agent.all(), typingLine) {
