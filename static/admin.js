@@ -6,9 +6,7 @@
 (function () {
   "use strict";
 
-  var strings = {};
-  try { strings = JSON.parse(document.body.dataset.strings || "{}"); } catch (e) { /* no words: the ids show */ }
-  function t(id) { return strings["admin." + id] || id; }
+  function t(id) { return window.kefuLive.say("admin." + id); } // live.js has the page's words
 
   // Confirmation runs first (capture), so a form it stops is never posted.
   document.addEventListener("submit", function (e) {

@@ -8,11 +8,9 @@
   var live = window.kefuLive;
   var firstOpen = true;
 
-  // The words this script shows, in the reader's language: the page hands
-  // them over in data-strings (the catalog's js.console.* messages).
-  var strings = {};
-  try { strings = JSON.parse(document.body.dataset.strings || "{}"); } catch (e) { /* none: ids show */ }
-  function t(id) { return strings["console." + id] || id; }
+  // The words this script shows, in the reader's language (the catalog's
+  // js.console.* messages, which live.js has from the page).
+  function t(id) { return live.say("console." + id); }
 
   function read(p) {
     if (p.seq) live.send({ type: "read", conversation_id: p.conversation_id, seq: p.seq });

@@ -6,9 +6,7 @@
 
   var live = window.kefuLive;
   var body = document.body;
-  var words = {};
-  try { words = JSON.parse(body.dataset.strings || "{}"); } catch (e) { /* none: ids are shown */ }
-  function say(key) { return words["widget." + key] || key; }
+  function say(key) { return live.say("widget." + key); }
   // The page's language, which kefu chose for this widget: every request asks for it.
   var language = document.documentElement.lang || "";
   function inLanguage(headers) { headers["Accept-Language"] = language; return headers; }
@@ -17,8 +15,8 @@
   var failedChecks = 0; // session checks in a row that did not reach kefu
   var maxChecks = 4; // then the widget stops trying until the visitor is back online, or asks
   var identified = false; // the host page vouched for this visitor
-  var shown = window.parent === window; // the host page shows the chat: what arrives is read
   var parent = window.parent !== window ? window.parent : null;
+  var shown = !parent; // the host page shows the chat: what arrives is read
   function host(msg) { if (parent) parent.postMessage(msg, "*"); }
 
   // --- the visitor token: kept in the iframe's storage ---
@@ -108,8 +106,10 @@
   // pause stops trying to reach kefu until the visitor is back online or
   // asks: what they write meanwhile waits, and goes once the socket is back.
   function pause() {
+    var again = document.getElementById("reconnect");
+    if (!again) return; // a widget that refused to show here: nothing to reach
     live.status(navigator.onLine === false ? say("offline") : say("paused"), "offline");
-    document.getElementById("reconnect").hidden = navigator.onLine === false;
+    again.hidden = navigator.onLine === false;
   }
   function unpause() {
     if (body.dataset.liveState !== "offline") return;
@@ -349,7 +349,7 @@
     if (!composer) return; // a widget that refused to show here
     wantHome = false;
     showView("chat");
-    if (!fromHost && window.parent !== window) window.parent.postMessage({ kefu: "aimed", to: person }, "*");
+    if (!fromHost) host({ kefu: "aimed", to: person });
     if (+composer.dataset.to === person) return; // shown already, under the home
     keepDraft(composer, person);
     composer.dataset.to = String(person);
