@@ -57,9 +57,6 @@ func siteFromForm(r *http.Request) (chat.Site, error) {
 		Language:       r.PostFormValue("language"),
 		TypingPreview:  r.PostFormValue("typing_preview") == "1",
 	}
-	if s.Language != "" && !i18n.Supported(s.Language) {
-		return s, chat.Invalid("language", "sites.language.invalid")
-	}
 	var err error
 	if s.PrechatName, err = chat.ParseFieldRule(r.PostFormValue("prechat_name")); err != nil {
 		return s, err

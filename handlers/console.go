@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kefu-im/kefu/chat"
-	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
 	"github.com/kefu-im/kefu/views/thread"
@@ -139,10 +138,6 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) languageUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := r.PostFormValue("language")
-	if lang != "" && !i18n.Supported(lang) {
-		h.fail(w, r, chat.Invalid("language", "console.invalid.language"))
-		return
-	}
 	if err := h.DB.SetLanguage(ctx, accountFrom(ctx).ID, lang); err != nil {
 		h.fail(w, r, err)
 		return

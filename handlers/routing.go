@@ -50,7 +50,7 @@ func (h *Handler) queueTake(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.Take(r.Context(), id, acct.ID, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
-			say = i18n.T(r.Context(), "console.refusal.takeAtCapacity")
+			say = "console.refusal.takeAtCapacity"
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
@@ -100,7 +100,7 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.Now()); err != nil {
 		say := ""
 		if errors.Is(err, chat.ErrAtCapacity) {
-			say = i18n.T(r.Context(), "console.refusal.transferAtCapacity")
+			say = "console.refusal.transferAtCapacity"
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
