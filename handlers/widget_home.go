@@ -107,26 +107,21 @@ func (s *widgetSocket) homeChanged(ctx context.Context, buf *bytes.Buffer, sum *
 // at, once it is resumed: who is there to answer, and whether the grade
 // lets the visitor write at all.
 func (s *widgetSocket) renderAimed(ctx context.Context, buf *bytes.Buffer) error {
-	if err := s.renderTeam(ctx, buf); err != nil {
-		return err
-	}
 	settings, err := s.h.DB.KnownSettings(ctx)
 	if err != nil {
+		return err
+	}
+	if err := s.renderTeam(ctx, buf, settings); err != nil {
 		return err
 	}
 	return s.renderGrade(ctx, buf, settings)
 }
 
-// renderTeam writes the header's line of who is there. In a chat with one
-// person: whether they are online (store.Online: an open console and not
-// away, never merely connected). With customer service: a few of its
-// agents, the available first; whether any is available (online, set
-// available and below capacity, as routing has it); and how soon it
-// usually replies.
-func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
-	db, now := s.h.DB, s.h.Now()
-	a := s.screen.aim
-	if a.direct {
+// renderTeam writes the header's line of who is there: with customer
+// service, supportTeam; in a chat with one person, whether they are online
+// (store.Online: an open console and not away, never merely connected).
+func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer, settings chat.Settings) error {
+	if a := s.screen.aim; a.direct {
 		name, err := s.h.memberName(ctx, a.to)
 		if err != nil || name == "" {
 			if err == nil {
@@ -134,15 +129,11 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer) error {
 			}
 			return err
 		}
-		online, err := db.Online(ctx, a.to, now, s.h.Routing.Grace)
+		online, err := s.h.DB.Online(ctx, a.to, s.h.Now(), s.h.Routing.Grace)
 		if err != nil {
 			return err
 		}
 		return widget.Team(widget.TeamProps{Person: name, Online: online}).Render(ctx, buf)
-	}
-	settings, err := db.KnownSettings(ctx)
-	if err != nil {
-		return err
 	}
 	p, err := s.supportTeam(ctx, settings)
 	if err != nil {

@@ -7,6 +7,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"io"
 
 	"github.com/a-h/templ"
 
@@ -123,7 +124,13 @@ func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
 		ours := id != 0 && id == sc.openID
 		if fresh && sc.threads.resumed && view.anyone != sc.anyone && !sc.aim.direct {
 			// Who is there changed: the header says it.
-			comps = append(comps, templ.ComponentFunc(s.renderTeam))
+			comps = append(comps, templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+				settings, err := s.h.DB.KnownSettings(ctx)
+				if err != nil {
+					return err
+				}
+				return s.renderTeam(ctx, w, settings)
+			}))
 		}
 		if fresh && sc.threads.resumed && (ours || view.anyone != sc.anyone) {
 			sc.anyone = view.anyone
