@@ -130,7 +130,7 @@ type VisitorStatus struct {
 }
 
 // StatusOfVisitor returns visitor id's unread count (up to chat.UnreadCap)
-// and newest unread message, over the conversations they may see. A user
+// and newest unread message, over the conversations their home lists. A user
 // who is not a visitor, or is disabled, is ErrNotFound.
 func (db *DB) StatusOfVisitor(ctx context.Context, id int64) (VisitorStatus, error) {
 	var st VisitorStatus
@@ -141,7 +141,7 @@ func (db *DB) StatusOfVisitor(ctx context.Context, id int64) (VisitorStatus, err
 			FROM conversations c
 			LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 			JOIN messages m ON m.conversation_id = c.id AND m.seq > coalesce(cm.last_read_seq, 0)
-			WHERE `+visibleTo+` AND m.type = 'text' AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
+			WHERE `+visibleTo+` AND `+visitorsOwn+` AND m.type = 'text' AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
 		SELECT (SELECT count(*) FROM (SELECT 1 FROM unread LIMIT $3) capped), display_name(s), n.body, n.created_at
 		FROM users v
 		LEFT JOIN LATERAL (SELECT * FROM unread ORDER BY created_at DESC, seq DESC LIMIT 1) n ON true

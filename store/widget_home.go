@@ -20,9 +20,7 @@ import (
 // Summaries has them. Only the visitor's own conversations: the access rule
 // is Summaries', for a viewer who is never an agent.
 func (db *DB) VisitorConversations(ctx context.Context, visitorID int64, limit int) ([]chat.Summary, error) {
-	rows, err := db.pool.Query(ctx, summaryQuery+` AND c.last_seq > 0
-		AND (c.kind = 'direct' OR c.id = (SELECT s.id FROM conversations s
-			WHERE s.kind = 'support' AND s.visitor_id = $1 ORDER BY s.id DESC LIMIT 1))
+	rows, err := db.pool.Query(ctx, summaryQuery+` AND c.last_seq > 0 AND `+visitorsOwn+`
 		ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4`, visitorID, false, false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: conversations of visitor %d: %w", visitorID, err)
@@ -33,6 +31,13 @@ func (db *DB) VisitorConversations(ctx context.Context, visitorID int64, limit i
 	}
 	return out, nil
 }
+
+// visitorsOwn narrows a query of conversations c, with the visitor's id as
+// $1, to those the widget keeps for them: their newest support chat and
+// their direct conversations. The home lists these, and the launcher counts
+// what is unread in these only, so that every count it shows can be read.
+const visitorsOwn = `(c.kind = 'direct' OR c.id = (SELECT s.id FROM conversations s
+	WHERE s.kind = 'support' AND s.visitor_id = $1 ORDER BY s.id DESC LIMIT 1))`
 
 // ReplyTime returns the median time from joining the queue to the first
 // answer over the newest n support chats answered since since, and false

@@ -79,6 +79,24 @@ func TestVisitorConversationsListsOnlyTheirOwn(t *testing.T) {
 	if got, err = db.VisitorConversations(ctx, f.visitor.ID, 20); err != nil || got[0].Unread != 0 {
 		t.Fatalf("after reading, the direct row is %+v, %v; want 0 unread", got[0], err)
 	}
+	// The launcher counts what the home lists, and no more: once a newer
+	// support chat has replaced the old one, the old one's unread answer no
+	// longer counts, as the visitor could never open it to read it.
+	if st, err := db.StatusOfVisitor(ctx, f.visitor.ID); err != nil || st.Unread != 1 || st.Text != "How can I help?" {
+		t.Fatalf("the launcher's status is %+v, %v; want the support chat's 1 unread answer", st, err)
+	}
+	if err := db.Resolve(ctx, f.conv.ID, f.agent.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO conversations (kind, status, visitor_id, last_seq) VALUES ('support', 'queued', $1, 1)`, f.visitor.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = db.VisitorConversations(ctx, f.visitor.ID, 20); err != nil || len(got) != 2 || got[0].ID == f.conv.ID || got[1].ID == f.conv.ID {
+		t.Fatalf("after a new support chat the home lists %+v, %v; want the new one in place of the old", got, err)
+	}
+	if st, err := db.StatusOfVisitor(ctx, f.visitor.ID); err != nil || st.Unread != 0 || st.Text != "" {
+		t.Fatalf("the launcher's status is %+v, %v; want nothing unread in what the home lists", st, err)
+	}
 	// A visitor who never wrote has nothing to list.
 	fresh, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 	if err != nil {
