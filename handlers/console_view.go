@@ -226,5 +226,9 @@ func (h *Handler) visitorInfo(ctx context.Context, id int64) (*console.VisitorIn
 	if v.Email == "" {
 		v.Email = d.Context["email"]
 	}
-	return v, nil
+	v.Browser = browserOf(ctx, d.Context["user_agent"])
+	if l := d.Context["language"]; l != "" {
+		v.Language = languageName(ctx, l)
+	}
+	return v, h.visitorHistory(ctx, v, d.Visitor.ID)
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -132,6 +133,9 @@ func (h *Handler) widgetStatusShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errStatusRefused)
 		return
 	}
+	if page := r.URL.Query().Get("page"); page != "" {
+		h.recordPage(r, site, visitorID, page)
+	}
 	st, err := h.DB.StatusOfVisitor(r.Context(), visitorID)
 	if errors.Is(err, chat.ErrNotFound) {
 		err = errStatusRefused // gone, or disabled
@@ -164,6 +168,21 @@ func (h *Handler) widgetStatusShow(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(bytes.TrimSpace(body))
+}
+
+// recordPage notes that the launcher of site's visitor visitorID loaded on
+// page, for their agent's visitor panel. A page outside the site's origins,
+// or not a web address, is not recorded; the launcher is answered all the
+// same, since what it asked for is the status.
+func (h *Handler) recordPage(r *http.Request, site chat.Site, visitorID int64, page string) {
+	u, err := url.Parse(page)
+	if err != nil || !site.Allows(u.Scheme+"://"+u.Host) {
+		return
+	}
+	var invalid *chat.ValidationError
+	if err := h.DB.RecordVisitorPage(r.Context(), visitorID, page); err != nil && !errors.As(err, &invalid) {
+		h.Logger.Warn("recording a visitor's page", "visitor", visitorID, "err", err)
+	}
 }
 
 // cut is s's first n characters, with an ellipsis when there were more.

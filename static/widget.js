@@ -34,7 +34,8 @@
   var label = opts.label || say.open;
   var side = opts.position === "left" ? "left" : "right";
   var frame = null, ready = false, shown = false, unread = 0, to = 0, identity = "";
-  var key = "kefu.status." + (opts.site || 0), every = (+opts.poll || 15) * 1000, wait = every, timer = 0, etag = "";
+  var key = "kefu.status." + (opts.site || 0), every = (+opts.poll || 15) * 1000, wait = every, timer = 0, etag = "",
+    page = location.origin + location.pathname;
   var phone = matchMedia("(max-width: 639px)"), saved = null, title = "", flash = 0;
 
   // pick returns the first of tags kefu has words for: the same language, else the same main language.
@@ -154,11 +155,15 @@
     var token = stored();
     if (!token || !opts.site) return;
     if (!shown) {
-      fetch(origin + "/widget/status?site=" + encodeURIComponent(opts.site), { headers: { Authorization: "Bearer " + token }, cache: "no-cache" })
+      // The first answered poll of a page tells kefu the page (no query:
+      // addresses can carry secrets), for the agent's visitor panel.
+      fetch(origin + "/widget/status?site=" + encodeURIComponent(opts.site) + (page ? "&page=" + encodeURIComponent(page) : ""),
+        { headers: { Authorization: "Bearer " + token }, cache: "no-cache" })
         .then(function (r) {
           if (r.status === 401) store(""); // refused for good: the next opening hands a new one
           if (!r.ok) throw r;
           wait = every;
+          page = "";
           return r.json();
         })
         .then(function (s) {

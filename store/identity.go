@@ -113,9 +113,15 @@ func carryOver(ctx context.Context, tx *txn, anon, to int64) error {
 		if err := systemLine(ctx, tx, open, chat.LineVisitorSignedIn, strconv.FormatInt(stays, 10)); err != nil {
 			return err
 		}
+		if err := keepRound(ctx, tx, open); err != nil {
+			return err
+		}
 		if err := notify(ctx, tx, chat.Event{Type: chat.EventQueue, ConversationID: open}); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.Exec(ctx, "UPDATE past_chats SET visitor_id = $2 WHERE visitor_id = $1", anon, to); err != nil {
+		return err
 	}
 	var moved []int64
 	rows, err := tx.Query(ctx, `UPDATE conversations c SET visitor_id = $2 WHERE c.visitor_id = $1 AND c.kind = 'support'

@@ -222,6 +222,9 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 		if err := systemLine(ctx, tx, id, chat.LineResolved, name); err != nil {
 			return err
 		}
+		if err := keepRound(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := enqueueEvent(ctx, tx, EventConversationResolved, conversationChange{ConversationID: id, AgentID: agentID}); err != nil {
 			return err
 		}

@@ -64,7 +64,10 @@ func (db *DB) RateConversation(ctx context.Context, visitorID, id int64, rating 
 		case rated != nil:
 			return chat.Invalid("rating", "error.rating.already")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE conversations SET rating = $2, rating_comment = $3, rated_at = now() WHERE id = $1`,
+		if _, err := tx.Exec(ctx, `WITH rated AS (
+				UPDATE conversations SET rating = $2, rating_comment = $3, rated_at = now() WHERE id = $1)
+			UPDATE past_chats SET rating = $2, rating_comment = $3
+			WHERE id = (SELECT id FROM past_chats WHERE conversation_id = $1 ORDER BY end_seq DESC LIMIT 1)`,
 			id, rating, comment); err != nil {
 			return err
 		}
