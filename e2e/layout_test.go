@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,17 +181,73 @@ func TestPagesFit(t *testing.T) {
 		t.Errorf("the toast (%+v) covers the open chat (%+v)", toast.Toast, toast.Pane)
 	}
 
-	// On a phone, the console is no wider than the screen: its header wraps,
-	// and the list sits above the chat.
+	// On a phone, the console is no wider than the screen, the open chat
+	// has the screen to itself with a way back to the list, the top bar's
+	// items are a menu and the visitor panel starts folded. The phone
+	// reaches kefu through a network that will drop.
+	network, err := listenProxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	network.Serve(strings.TrimPrefix(base, "http://"))
+	t.Cleanup(network.Close)
+	phoneBase := network.URL() // the same host, so the same session
 	do(t, tab, "the admin looks at the console on a phone",
 		chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
 			_, err := cdp.Call(ctx, target, emulation.SetDeviceMetricsOverride,
 				emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true})
 			return err
 		}),
-		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
-		hasText(badge, "With Admin"))
-	screenshot(t, tab, "layout-console-phone.png")
+		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", phoneBase, convID)),
+		hasText(badge, "With Admin"),
+		until(`document.body.dataset.liveState === "open"`))
+	shown := func(sel string) string {
+		return `(e => !!e && e.getClientRects().length > 0)(document.querySelector("` + sel + `"))`
+	}
+	do(t, tab, "the chat has the screen, the menu and the panel are folded",
+		until(`!`+shown(".sidebar")+` && `+shown("main.pane")+` && `+shown("[data-testid=back]")),
+		until(`!`+shown(".topbar .nav")+` && `+shown(".menu-button")),
+		until(`!document.querySelector("details.visitor-panel").open`))
+	screenshot(t, tab, "console-phone-chat.png")
+	do(t, tab, "the menu opens",
+		chromedp.Click(chromedp.CSS(`.menu-button`)),
+		until(shown(".topbar .nav")+` && `+shown("[data-testid=nav-people]")))
+	screenshot(t, tab, "console-phone-menu.png")
+	do(t, tab, "the menu closes", chromedp.Click(chromedp.CSS(`.menu-button`)), until(`!`+shown(".topbar .nav")))
+
+	// The network drops: the console says so and greys the admin's dot; a
+	// reply written meanwhile waits, and goes once, when it is back.
+	dot := `getComputedStyle(document.querySelector(".topbar .dot"), "::before").backgroundColor`
+	green := get(t, tab, "the presence dot's colour", chromedp.Evaluate[string](dot))
+	network.Cut()
+	do(t, tab, "the console shows the drop",
+		until(`document.getElementById("status").textContent === "Reconnecting…" && `+shown("[data-testid=connection]")),
+		until(dot+` !== "`+green+`"`))
+	screenshot(t, tab, "console-phone-offline.png")
+	do(t, tab, "the admin replies offline",
+		chromedp.SendKeys(chromedp.CSS(`textarea[data-testid=composer]`), "Yes, down to -10 °C\n"),
+		until(`Array.from(document.querySelectorAll("#messages .body")).some(e => e.textContent === "Yes, down to -10 °C")`))
+	if got := texts(t, tab, stored); slices.Contains(got, "Yes, down to -10 °C") {
+		t.Fatal("a reply was stored through a network that is down")
+	}
+	network.Restore()
+	do(t, tab, "the reply goes when the network is back",
+		hasText(stored, "Yes, down to -10 °C"),
+		until(`document.body.dataset.liveState === "open" && !`+shown("[data-testid=connection]")),
+		until(dot+` === "`+green+`"`))
+	var sent int
+	if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE body = 'Yes, down to -10 °C'").Scan(&sent); err != nil || sent != 1 {
+		t.Fatalf("the reply is stored %d times (%v), want once", sent, err)
+	}
+
+	bctx, bcancel := context.WithTimeout(tab, stepTimeout)
+	defer bcancel()
+	if _, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`[data-testid=back]`))); err != nil {
+		t.Fatalf("back to the list: %v", err)
+	}
+	do(t, tab, "the list has the screen", until(shown(".sidebar")+` && !`+shown("main.pane")))
+	screenshot(t, tab, "console-phone-list.png")
+	do(t, tab, "the chat again", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", phoneBase, convID)), hasText(badge, "With Admin"))
 	var phone struct{ Width, Page float64 }
 	if err := json.Unmarshal([]byte(get(t, tab, "the console's width on a phone", chromedp.Evaluate[string](
 		`JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth})`))), &phone); err != nil {

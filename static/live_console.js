@@ -28,6 +28,13 @@
     opened: function (p) {
       if (firstOpen) read(p);
       firstOpen = false;
+      document.body.dataset.wasOpen = "";
+    },
+    // The banner speaks only once the socket has been open and is lost:
+    // connecting when the page loads goes without saying.
+    words: function (state, text) {
+      if (firstOpen && state === "connecting") return "";
+      return state === "connecting" ? live.say("live.reconnecting") : text;
     },
     signedOut: function () { location.assign("/login"); },
     // 4001: the user's role changed, and the page must be rebuilt.
@@ -170,4 +177,9 @@
     e.preventDefault();
     postInPlace(form, e.submitter);
   });
+
+  // On a phone the visitor panel starts folded, so that the chat has the screen.
+  if (window.matchMedia("(max-width: 767.98px)").matches) {
+    document.querySelectorAll("details.visitor-panel[open]").forEach(function (d) { d.open = false; });
+  }
 })();
