@@ -49,6 +49,11 @@
     var holder = document.createElement("template");
     holder.innerHTML = html;
     var added = [];
+    // Where the reader is in the thread, to keep them there: earlier
+    // messages loaded above must not move what they read.
+    var list = thread();
+    var was = list && { height: list.scrollHeight, top: list.scrollTop, end: nearEnd(list) };
+    var above = false;
     // The frame's top-level templates, in order (":scope >" matches nothing on a fragment).
     Array.prototype.filter.call(holder.content.children, function (el) { return el.localName === "template"; }).forEach(function (t) {
       if (t.dataset.refused !== undefined) { refused(t.dataset.refused); return; }
@@ -70,6 +75,7 @@
         });
       }
       Array.prototype.push.apply(added, Array.prototype.slice.call(frag.querySelectorAll(".msg")));
+      if (t.dataset.target === "#older") above = true;
       switch (t.dataset.swap) {
         case "beforeend": target.append(frag); break;
         case "afterbegin": target.prepend(frag); break;
@@ -79,18 +85,94 @@
       }
     });
     keepPending();
-    if (added.length) afterMessages(added);
+    if (added.length) afterMessages(added, was, above);
     markSeen();
     part.applied(html, holder);
   }
 
   function thread() { return document.getElementById("messages"); }
 
-  function afterMessages(added) {
+  // nearEnd: the reader is at the newest messages, or near enough.
+  function nearEnd(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 80; }
+
+  // afterMessages keeps the reader where they were: earlier messages go in
+  // above what they read; new ones scroll into view when they were at the
+  // end (or sent them), and are announced by the "new messages" button
+  // when they had scrolled up.
+  function afterMessages(added, was, above) {
     var list = thread();
-    if (list) list.scrollTop = list.scrollHeight;
+    decorate();
+    if (list && was && above) {
+      list.scrollTop = was.top + (list.scrollHeight - was.height);
+    } else if (list && was && !was.end && !added.some(function (m) { return m.classList.contains("mine"); })) {
+      newMessages(true);
+    } else if (list) {
+      list.scrollTop = list.scrollHeight;
+      newMessages(false);
+    }
     part.messages(added);
     refreshTimes();
+  }
+
+  function newMessages(show) {
+    var pill = document.getElementById("new-messages");
+    if (pill) pill.hidden = !show;
+  }
+
+  // decorate marks the thread up for reading, in the reader's time zone,
+  // which the server does not know: a line before each day's first message,
+  // a sender's messages within 5 minutes of each other grouped under one
+  // name, and each time's exact moment on hover.
+  function decorate() {
+    var list = thread();
+    if (!list) return;
+    list.querySelectorAll("li.day").forEach(function (el) { el.remove(); });
+    var prev = null, prevAt = 0, prevDay = "";
+    list.querySelectorAll("li.msg").forEach(function (li) {
+      var time = li.querySelector("time[datetime]");
+      if (!time) return;
+      var at = Date.parse(time.getAttribute("datetime"));
+      var d = new Date(at);
+      var day = d.getFullYear() + "-" + (d.getMonth() + 1) + "-" + d.getDate();
+      if (day !== prevDay) {
+        var line = document.createElement("li");
+        line.className = "day";
+        line.setAttribute("role", "separator");
+        line.dataset.testid = "day";
+        line.textContent = dayName(d);
+        li.before(line);
+        prevDay = day;
+        prev = null;
+      }
+      var grouped = prev !== null && !li.classList.contains("system") && !prev.classList.contains("system") &&
+        prev.dataset.sender === li.dataset.sender && at - prevAt < 300000;
+      li.classList.toggle("grouped", grouped);
+      time.title = exact(d);
+      prev = li;
+      prevAt = at;
+    });
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // exact is a moment as "2026-12-01 23:47 UTC+8", in the reader's time zone.
+  function exact(d) {
+    var off = -d.getTimezoneOffset(), sign = off < 0 ? "-" : "+";
+    off = Math.abs(off);
+    var zone = "UTC" + (off ? sign + Math.floor(off / 60) + (off % 60 ? ":" + pad(off % 60) : "") : "");
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + " " + zone;
+  }
+
+  // dayName names a day for its line: today, yesterday, or its date.
+  function dayName(d) {
+    var today = new Date();
+    today.setHours(0, 0, 0, 0);
+    var start = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+    var days = Math.round((today - start) / 86400000);
+    if (days === 0) return say("live.today");
+    if (days === 1) return say("live.yesterday");
+    var values = { d: d.getDate(), m: d.getMonth() + 1, mon: d.toLocaleDateString(lang, { month: "short" }), y: d.getFullYear() };
+    return d.getFullYear() === today.getFullYear() ? say("live.date", values) : say("live.dateWithYear", values);
   }
 
   // Where the thread stands: its conversation and newest seq, for resume.
@@ -480,7 +562,16 @@
     }
     var again = e.target.closest("button[data-resend]");
     if (again) resend(again.dataset.resend);
+    if (e.target.closest("#new-messages")) {
+      var list = thread();
+      if (list) list.scrollTop = list.scrollHeight;
+      newMessages(false);
+    }
   });
+  // Reaching the newest messages answers the "new messages" button.
+  document.addEventListener("scroll", function (e) {
+    if (e.target.id === "messages" && nearEnd(e.target)) newMessages(false);
+  }, true);
 
   // One timer keeps every relative time current, in the words the server
   // wrote it in (views/components.Ago); a date as the reader writes one
@@ -525,6 +616,7 @@
   };
 
   var list = thread();
+  decorate();
   if (list) list.scrollTop = list.scrollHeight;
   refreshTimes();
   markSeen();
