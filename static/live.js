@@ -52,7 +52,7 @@
     // Where the reader is in the thread, to keep them there: earlier
     // messages loaded above must not move what they read.
     var list = thread();
-    var was = list && { height: list.scrollHeight, top: list.scrollTop, end: nearEnd(list) };
+    var was = list && { height: list.scrollHeight, top: list.scrollTop };
     var above = false;
     // The frame's top-level templates, in order (":scope >" matches nothing on a fragment).
     Array.prototype.filter.call(holder.content.children, function (el) { return el.localName === "template"; }).forEach(function (t) {
@@ -94,6 +94,9 @@
 
   // nearEnd: the reader is at the newest messages, or near enough.
   function nearEnd(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 80; }
+  // scrolledUp: the reader scrolled away from the newest messages (the
+  // thread only growing or shrinking under them does not count).
+  var scrolledUp = false;
 
   // afterMessages keeps the reader where they were: earlier messages go in
   // above what they read; new ones scroll into view when they were at the
@@ -104,7 +107,7 @@
     decorate();
     if (list && was && above) {
       list.scrollTop = was.top + (list.scrollHeight - was.height);
-    } else if (list && was && !was.end && !added.some(function (m) { return m.classList.contains("mine"); })) {
+    } else if (list && scrolledUp && !added.some(function (m) { return m.classList.contains("mine"); })) {
       newMessages(true);
     } else if (list) {
       list.scrollTop = list.scrollHeight;
@@ -570,7 +573,9 @@
   });
   // Reaching the newest messages answers the "new messages" button.
   document.addEventListener("scroll", function (e) {
-    if (e.target.id === "messages" && nearEnd(e.target)) newMessages(false);
+    if (e.target.id !== "messages") return;
+    scrolledUp = !nearEnd(e.target);
+    if (!scrolledUp) newMessages(false);
   }, true);
 
   // One timer keeps every relative time current, in the words the server
