@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-im/kefu/auth"
@@ -21,6 +22,8 @@ import (
 // a time's exact moment shows on hover in the reader's time zone; earlier
 // messages load above without moving what the agent reads; and a message
 // that comes while the agent is scrolled up is announced, not scrolled to.
+// A new chat and each new message in it chime, until the agent turns the
+// sound off; a toast can be dismissed.
 func TestReadingAThread(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
@@ -75,6 +78,17 @@ func TestReadingAThread(t *testing.T) {
 		_, err := cdp.Call(ctx, target, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Shanghai"})
 		return err
 	}))
+	// The page notes each note of the chime it plays.
+	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `{
+			const start = AudioScheduledSourceNode.prototype.start;
+			AudioScheduledSourceNode.prototype.start = function (...args) {
+				(window.e2eChimes = window.e2eChimes || []).push(this.context.state);
+				return start.apply(this, args);
+			};
+		}`}); err != nil {
+		t.Fatal(err)
+	}
 	signIn(t, tab, base, agentEmail, agentPassword)
 	do(t, tab, "the agent opens the chat",
 		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, conv)),
@@ -136,4 +150,44 @@ func TestReadingAThread(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=new-messages]`)),
 		until(`(l => l.scrollHeight - l.scrollTop - l.clientHeight < 80)(document.getElementById("messages"))`),
 		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid=new-messages]`)))
+
+	// Another visitor's chat comes to the agent with a toast and a chime,
+	// and so does each new message in it; the toast can be dismissed, and
+	// the agent can turn the sound off.
+	chimes := `(window.e2eChimes || []).length`
+	do(t, tab, "the agent clicks in the console", chromedp.Click(chromedp.CSS(`[data-testid=me]`)))
+	other, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(id, body string) int64 {
+		t.Helper()
+		m, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: other.ID, ClientMsgID: id, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.ConversationID
+	}
+	otherConv := write("o1", "hello?")
+	unreadIs := func(n int) chromedp.Action[chromedp.Void] {
+		return hasText(fmt.Sprintf("#conv-%d [data-testid=unread]", otherConv), fmt.Sprint(n))
+	}
+	do(t, tab, "the new chat is told, with a chime",
+		chromedp.WaitVisible(chromedp.CSS(`#toasts a[data-testid=toast]`)),
+		until(chimes+` >= 2`))
+	heard := get(t, tab, "the chimes so far", chromedp.Evaluate[int](chimes))
+	write("o2", "anyone?")
+	do(t, tab, "a new message in it chimes", unreadIs(2), until(fmt.Sprintf("%s >= %d", chimes, heard+2)))
+	do(t, tab, "the toast is dismissed",
+		chromedp.Click(chromedp.CSS(`#toasts [data-testid=toast-dismiss]`)),
+		until(`document.querySelector("#toasts .toast") === null`))
+	do(t, tab, "the agent turns the sound off",
+		chromedp.Click(chromedp.CSS(`[data-testid=sound]`)),
+		hasText(`[data-testid=sound]`, "Sound off"))
+	heard = get(t, tab, "the chimes so far", chromedp.Evaluate[int](chimes))
+	write("o3", "still there?")
+	do(t, tab, "the next message is counted", unreadIs(3))
+	if now := get(t, tab, "the chimes now", chromedp.Evaluate[int](chimes)); now != heard {
+		t.Errorf("with the sound off, a new message chimed (%d notes, then %d)", heard, now)
+	}
 }

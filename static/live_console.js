@@ -46,6 +46,10 @@
     sending: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
     typing: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
     messages: function (added) {
+      // Another's message in the open chat chimes when the tab is not looked at.
+      if (document.visibilityState !== "visible" && added.some(function (m) {
+        return !m.classList.contains("mine") && !m.classList.contains("system") && m.dataset.seq;
+      })) chime = true;
       var last = added[added.length - 1];
       if (document.visibilityState === "visible" && last.dataset.seq) {
         read({ conversation_id: +last.dataset.conversation, seq: +last.dataset.seq });
@@ -53,14 +57,62 @@
     },
     applied: function () {
       // A new notice chimes (one shown already does not again), and fades
-      // after a while; the chat stays in the list.
+      // after a while; the chat stays in the list. So does a new message in
+      // a chat of the list: its unread count went up.
       var fresh = document.querySelectorAll(".toast:not([data-timed])");
-      if (Array.prototype.some.call(fresh, function (t) { return t.dataset.cue; })) cue();
+      if (Array.prototype.some.call(fresh, function (t) { return t.dataset.cue; })) chime = true;
       fresh.forEach(function (t) {
         t.dataset.timed = "1";
         setTimeout(function () { t.remove(); }, 12000);
       });
+      if (unreadRose()) chime = true;
+      if (chime) cue();
+      chime = false;
     }
+  });
+
+  // chime: what was just applied calls for the sound.
+  var chime = false;
+
+  // unreadRose reports whether a conversation's unread count in the list
+  // went up since it was last looked at.
+  var unread = {};
+  function unreadRose() {
+    var rose = false, now = {};
+    document.querySelectorAll("#conversation-list li[id]").forEach(function (li) {
+      var n = li.querySelector("[data-testid=unread]");
+      now[li.id] = n ? +n.textContent || 0 : 0;
+      if (now[li.id] > (unread[li.id] || 0)) rose = true;
+    });
+    unread = now;
+    return rose;
+  }
+  unreadRose();
+
+  // Toasts go at once when dismissed.
+  document.addEventListener("click", function (e) {
+    var dismiss = e.target.closest(".toast [data-dismiss]");
+    if (dismiss) dismiss.closest(".toast").remove();
+  });
+
+  // The agent can turn the console's sounds off on this device.
+  var soundKey = "kefu.sound", soundOff = false;
+  function soundOn() {
+    try { soundOff = localStorage.getItem(soundKey) === "off"; } catch (e) { /* kept for this page only */ }
+    return !soundOff;
+  }
+  var soundBtn = document.querySelector("[data-sound-toggle]");
+  function showSound() {
+    if (!soundBtn) return;
+    soundBtn.hidden = false;
+    soundBtn.textContent = soundOn() ? soundBtn.dataset.on : soundBtn.dataset.off;
+    soundBtn.setAttribute("aria-pressed", String(soundOn()));
+  }
+  showSound();
+  if (soundBtn) soundBtn.addEventListener("click", function () {
+    soundOff = soundOn();
+    try { localStorage.setItem(soundKey, soundOff ? "off" : "on"); } catch (e) { /* kept for this page only */ }
+    showSound();
   });
 
   document.addEventListener("visibilitychange", function () {
@@ -83,6 +135,7 @@
     document.addEventListener(type, wake, { capture: true, passive: true });
   });
   function cue() {
+    if (!soundOn()) return;
     var at = Date.now();
     wake().then(function () {
       // Not allowed yet, the audio wakes with the person's next click: a
