@@ -187,8 +187,12 @@
     connect();
   }
 
+  // send sends frame now, and reports whether it could: nothing is kept
+  // for later (the outbox does that for messages).
   function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
   }
 
   // --- the composer ---

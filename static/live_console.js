@@ -36,7 +36,11 @@
       location.reload();
       return true;
     },
-    sending: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
+    sending: function (frame, form) {
+      frame.conversation_id = +form.dataset.liveSend;
+      var kind = form.querySelector("input[name=type]:checked"); // an agent's Reply / Private note
+      if (kind && kind.value !== "text") frame.kind = kind.value;
+    },
     typing: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
     messages: function (added) {
       var last = added[added.length - 1];

@@ -249,7 +249,7 @@ func Base(p Props) templ.Component {
 func scripts(face string) []string {
 	switch face {
 	case "console":
-		return []string{"live.js", "live_console.js"}
+		return []string{"live.js", "live_console.js", "live_composer.js"}
 	case "widget":
 		return []string{"live.js", "live_widget.js"}
 	case "admin":
