@@ -50,8 +50,8 @@ type inFrame struct {
 	// Kind is, in a console's send, what is sent: "" a reply, "note" an
 	// agent's private note.
 	Kind string `json:"kind"`
-	Seq            int64  `json:"seq"`
-	To             int64  `json:"to"` // widget only: the person a new chat asks for
+	Seq  int64  `json:"seq"`
+	To   int64  `json:"to"` // widget only: the person a new chat asks for
 	// ChatState is, in a console's resume, where the open support chat
 	// stands on its page (console.ChatState.Key).
 	ChatState string `json:"chat_state"`
