@@ -148,6 +148,11 @@ func TestComposerDraftCannedNoteAndKeys(t *testing.T) {
 		hasText(`#messages li.msg.note[id^="msg-"] .body`, "Refund approved, tell her tomorrow"))
 	do(t, device, "the other device sees the note as a note",
 		hasText(`#messages li.msg.note[id^="msg-"] .body`, "Refund approved, tell her tomorrow"))
+	// Writing a note is not "typing" to the visitor: the typing frame, had
+	// it gone, went before the note, and would show by now.
+	if typing := get(t, widget, "the widget's typing line", chromedp.Evaluate[string](`document.getElementById("typing").textContent.trim()`)); typing != "" {
+		t.Fatalf("the visitor was told an agent typing a note: %q", typing)
+	}
 	do(t, agent, "back to Reply, and a reply",
 		chromedp.Click(chromedp.CSS(`[data-testid=mode-reply]`)),
 		chromedp.KeyEvent("It is on its way\r", asBrowsers),

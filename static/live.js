@@ -37,7 +37,7 @@
     closed: function () { return false; }, // (code, opened): true when the part has handled the close
     signedOut: function () {},
     sending: function () {}, // (frame, form): adds to a send frame
-    typing: function () {}, // (frame, form, text): adds to a typing frame
+    typing: function () {}, // (frame, form, text): adds to a typing frame; false: none is sent
     messages: function () {}, // (added): messages were added to the thread
     applied: function () {}, // (html): a frame was applied
     words: function (state, text) { return text; }, // (state, text): what the status line says in state
@@ -220,7 +220,7 @@
     if (wait > 0) { typingTimer = setTimeout(function () { typing(form); }, wait); return; }
     typedAt = Date.now();
     var frame = { type: "typing" };
-    part.typing(frame, form, box.value);
+    if (part.typing(frame, form, box.value) === false) return; // nothing to say: a private note, say
     send(frame);
   }
 

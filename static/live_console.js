@@ -41,7 +41,11 @@
       var kind = form.querySelector("input[name=type]:checked"); // an agent's Reply / Private note
       if (kind && kind.value !== "text") frame.kind = kind.value;
     },
-    typing: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
+    typing: function (frame, form) {
+      // The visitor is not told that an agent is typing a private note.
+      if (form.classList.contains("note-mode")) return false;
+      frame.conversation_id = +form.dataset.liveSend;
+    },
     messages: function (added) {
       var last = added[added.length - 1];
       if (document.visibilityState === "visible" && last.dataset.seq) {
