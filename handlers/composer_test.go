@@ -283,7 +283,7 @@ func TestNoteFromTheComposer(t *testing.T) {
 	live := alex.console()
 	live.send(map[string]any{"type": "send", "kind": "note", "conversation_id": conv.ID, "client_msg_id": "n1", "body": "Refund approved by billing"})
 	live.waitFor(`data-ack="n1"`)
-	if got := watching.waitFor("Refund approved by billing"); !strings.Contains(got, `class="msg note`) {
+	if got := watching.waitFor("Refund approved by billing"); !strings.Contains(got, `class="msg note`) || !strings.Contains(got, `data-testid="note-tag">Private note<`) {
 		t.Fatalf("another agent is not shown the note as a note:\n%s", got)
 	}
 	resp, body := alex.post(chatPage+"/messages", url.Values{"type": {"note"}, "body": {"Posted without JavaScript"}, "_csrf": {alex.csrf(chatPage)}})

@@ -292,7 +292,7 @@
     if (!m.el) {
       var li = document.createElement("li");
       li.id = "pending-" + m.frame.client_msg_id;
-      li.className = "msg mine pending";
+      li.className = "msg mine pending" + (m.frame.kind === "note" ? " note" : "");
       li.dataset.testid = "pending";
       var p = document.createElement("p");
       p.className = "body";
