@@ -156,7 +156,17 @@ func TestComposerDraftCannedNoteAndKeys(t *testing.T) {
 	do(t, agent, "back to Reply, and a reply",
 		chromedp.Click(chromedp.CSS(`[data-testid=mode-reply]`)),
 		chromedp.KeyEvent("It is on its way\r", asBrowsers),
-		hasText(stored, "It is on its way"))
+		hasText(stored, "It is on its way"),
+		composerHolds(""))
+	do(t, agent, "Ctrl+Enter sends, even with the canned responses open",
+		chromedp.KeyEvent("Use the code"),
+		chromedp.KeyEvent("\r", asBrowsers, chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.KeyEvent("/garden10"),
+		chromedp.WaitVisible(chromedp.CSS(`#canned-list [data-canned-none]`)),
+		chromedp.KeyEvent("\r", asBrowsers, chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		hasText(stored, "Use the code\n/garden10"),
+		composerHolds(""),
+		chromedp.WaitNotVisible(chromedp.CSS(`#canned-list`)))
 	do(t, widget, "the visitor reads the reply", hasText(stored, "It is on its way"))
 	screenshot(t, agent, "console-note.png")
 	note := `Array.from(document.querySelectorAll("#messages .body"), b => b.textContent).some(s => s.includes("Refund approved"))`

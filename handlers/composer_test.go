@@ -244,6 +244,27 @@ func TestDraftFollowsTheMemberNotTheVisitor(t *testing.T) {
 		t.Fatalf("%d drafts, want Alex's alone", n)
 	}
 
+	// A member keeps drafts in their own conversations too.
+	if resp, _ := sam.startDirect(k.userID("pat@example.com")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam starts a chat with Pat: %s", resp.Status)
+	}
+	var direct int64
+	if err := k.db.Pool().QueryRow(context.Background(), `SELECT id FROM conversations WHERE kind = 'direct'`).Scan(&direct); err != nil {
+		t.Fatal(err)
+	}
+	patSocket.send(map[string]any{"type": "draft", "conversation_id": direct, "body": "see you at 3"})
+	patSocket.send(map[string]any{"type": "send", "conversation_id": direct, "client_msg_id": "pat-probe", "body": ""})
+	patSocket.waitFor(`data-ack="pat-probe"`)
+	if _, body := pat.get(fmt.Sprintf("/console/c/%d", direct)); !strings.Contains(body, `data-testid="composer">see you at 3</textarea>`) {
+		t.Fatal("a member's draft in their own conversation is not kept")
+	}
+	if _, body := sam.get(fmt.Sprintf("/console/c/%d", direct)); strings.Contains(body, "see you at 3") {
+		t.Fatal("the other member of a direct conversation sees the draft")
+	}
+	if _, err := k.db.Pool().Exec(context.Background(), `DELETE FROM drafts WHERE user_id <> $1`, k.userID(agentEmail)); err != nil {
+		t.Fatal(err)
+	}
+
 	// Sending from the composer drops the draft; emptying it does too.
 	phone.send(map[string]any{"type": "send", "conversation_id": conv.ID, "client_msg_id": "a1", "body": "Dear Mei, your refund is on its way"})
 	phone.waitFor(`data-ack="a1"`)

@@ -125,6 +125,7 @@
       closeList();
     });
     box.addEventListener("blur", function () { closeList(); if (draftTimer) saveDraft(); });
+    window.addEventListener("beforeunload", function () { if (draftTimer) saveDraft(); }); // before the socket closes
     box.addEventListener("click", filter);
     if (list) {
       list.addEventListener("mousedown", function (e) { e.preventDefault(); }); // the box keeps the focus
@@ -157,6 +158,10 @@
   document.addEventListener("keydown", function (e) {
     if (help && !help.hidden) {
       if (e.key === "Escape") { e.preventDefault(); closeHelp(); }
+      return;
+    }
+    if (box && e.target === box && list && !list.hidden && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      closeList(); // Ctrl/Cmd+Enter sends, whatever is open
       return;
     }
     if (box && e.target === box && list && !list.hidden) {
