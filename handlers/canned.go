@@ -27,6 +27,9 @@ type cannedPlace struct {
 	owner func(*http.Request) int64
 	page  func(w http.ResponseWriter, r *http.Request, status int, e console.CannedEditor)
 	done  func(w http.ResponseWriter, r *http.Request, notice string)
+	// confirmed, when set, reports whether a delete of response id was
+	// confirmed, else asks (and answers the request).
+	confirmed func(w http.ResponseWriter, r *http.Request, id int64) bool
 }
 
 func (h *Handler) mineCanned() cannedPlace {
@@ -46,6 +49,12 @@ func (h *Handler) sharedCanned() cannedPlace {
 		page:  h.renderSharedCanned,
 		done: func(w http.ResponseWriter, r *http.Request, notice string) {
 			h.adminDone(w, r, notice, cannedShared)
+		},
+		confirmed: func(w http.ResponseWriter, r *http.Request, id int64) bool {
+			return h.confirmed(w, r, admin.SectionCanned, cannedShared, func() (admin.Ask, error) {
+				c, err := h.DB.CannedOf(r.Context(), id, 0) // a shared one
+				return admin.AskDeleteCanned(r.Context(), c.Shortcut), err
+			})
 		},
 	}
 }
@@ -82,6 +91,7 @@ func (h *Handler) renderSharedCanned(w http.ResponseWriter, r *http.Request, sta
 		return
 	}
 	e.CSRF, e.Base = f.CSRF, cannedShared
+	e.DeletePrompt = func(shortcut string) string { return admin.AskDeleteCanned(r.Context(), shortcut).Prompt() }
 	h.render(w, r, status, admin.CannedPage(admin.CannedProps{Frame: f, Editor: e}))
 }
 
@@ -125,12 +135,17 @@ func (h *Handler) saveCanned(w http.ResponseWriter, r *http.Request, place canne
 	place.done(w, r, i18n.T(ctx, "canned.saved", "Shortcut", "/"+saved.Shortcut))
 }
 
-// removeCanned deletes response {id} of place's list.
+// removeCanned deletes response {id} of place's list, once confirmed
+// where the place asks (the shared ones, as admin changes that cannot be
+// taken back).
 func (h *Handler) removeCanned(w http.ResponseWriter, r *http.Request, place cannedPlace) {
 	ctx := r.Context()
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if place.confirmed != nil && !place.confirmed(w, r, id) {
 		return
 	}
 	if err := h.DB.RemoveCanned(ctx, accountFrom(ctx).ID, id, place.owner(r)); err != nil {

@@ -168,8 +168,18 @@ func TestCannedResponsesWhoMay(t *testing.T) {
 	if status, _ := alex.getJSON("en", fmt.Sprintf("/console/c/%d/canned/%d", direct, sharedHi)); status != http.StatusNotFound {
 		t.Fatalf("Alex fills a response for a chat he does not see: %d", status)
 	}
-	// Deleting a shared one is audited.
-	if resp, _ := post(alex, "en", fmt.Sprintf("/admin/canned/%d/delete", sharedHi), url.Values{}); resp.StatusCode != http.StatusSeeOther {
+	// Deleting a shared one asks first, then is audited.
+	del := fmt.Sprintf("/admin/canned/%d/delete", sharedHi)
+	if _, body := alex.get("/admin/canned"); !strings.Contains(body, `data-confirm="Delete the canned response /hi? No agent is offered it any more."`) {
+		t.Fatal("the shared page does not ask before a delete")
+	}
+	if resp, body := post(alex, "zh-CN", del, url.Values{}); resp.StatusCode != http.StatusOK || !strings.Contains(body, "删除快捷回复 /hi？") {
+		t.Fatalf("a delete without confirm=1 is not asked about: %s", resp.Status)
+	}
+	if n := k.count(`SELECT count(*) FROM canned_responses WHERE owner_id IS NULL`); n != 1 {
+		t.Fatal("a delete not confirmed deleted")
+	}
+	if resp, _ := post(alex, "en", del, url.Values{"confirm": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete the shared /hi: %s", resp.Status)
 	}
 	if n := k.count(`SELECT count(*) FROM audit_log WHERE action = 'canned.delete'`); n != 1 {

@@ -9,6 +9,8 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	"context"
+
 	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/views/console"
 )
@@ -63,7 +65,7 @@ func CannedPage(p CannedProps) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "canned.sharedHint"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/canned.templ`, Line: 20, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin/canned.templ`, Line: 22, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -85,6 +87,12 @@ func CannedPage(p CannedProps) templ.Component {
 		}
 		return nil
 	})
+}
+
+// AskDeleteCanned asks before a shared canned response is deleted.
+func AskDeleteCanned(ctx context.Context, shortcut string) Ask {
+	l := i18n.From(ctx)
+	return Ask{l.T("admin.ask.deleteCanned.question", "Shortcut", "/"+shortcut), l.T("admin.ask.deleteCanned.detail"), l.T("admin.ask.deleteCanned.button")}
 }
 
 var _ = templruntime.GeneratedTemplate
