@@ -63,7 +63,12 @@
     var shown = options();
     active = shown.length ? (i + shown.length) % shown.length : -1;
     shown.forEach(function (li, k) { li.setAttribute("aria-selected", k === active ? "true" : "false"); });
-    if (active >= 0) shown[active].scrollIntoView({ block: "nearest" });
+    if (active >= 0) {
+      shown[active].scrollIntoView({ block: "nearest" });
+      box.setAttribute("aria-activedescendant", shown[active].id);
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
   }
   function filter() {
     if (!list) return;
@@ -83,6 +88,7 @@
     if (!list || list.hidden) return;
     list.hidden = true;
     box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
     active = -1;
   }
   function pick(li) {
