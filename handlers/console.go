@@ -53,7 +53,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p.CSRF, p.Invites, p.Flash = nav.CSRF, nav.Invites, flash
+	p.CSRF, p.Invites, p.Flash, p.Composer.CSRF = nav.CSRF, nav.Invites, flash, nav.CSRF
 	h.render(w, r, http.StatusOK, console.Page(p))
 }
 
@@ -101,7 +101,8 @@ func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewe
 	h.render(w, r, http.StatusOK, thread.Older(thread.PageProps{Messages: msgs, More: more, ViewerID: v.UserID, OlderURL: url(c.ID)}))
 }
 
-// messageCreate is the composer without JavaScript: store, then back to the conversation.
+// messageCreate is the composer without JavaScript: store (a reply, or an
+// agent's private note: type=note), then back to the conversation.
 func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	acct := accountFrom(ctx)
@@ -125,7 +126,12 @@ func (h *Handler) messageCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if _, _, err := h.stored(h.DB.SendMessage(ctx, store.Send{ConversationID: c.ID, SenderID: acct.ID, ClientMsgID: clientMsgID, Body: body})); err != nil {
+	typ, err := composedType(r.PostFormValue("type"), acct.Agent, c)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, _, err := h.stored(h.DB.SendMessage(ctx, store.Send{ConversationID: c.ID, SenderID: acct.ID, ClientMsgID: clientMsgID, Type: typ, Body: body})); err != nil {
 		h.fail(w, r, err)
 		return
 	}

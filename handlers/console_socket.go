@@ -87,7 +87,7 @@ func newConsoleSocket(h *Handler, conn *live.Conn, acct account, csrf, session s
 		socket: socket{h: h, conn: conn, user: acct.User, deliveries: h.Metrics.Deliveries(metrics.Console)}, agent: acct.Agent, csrf: csrf, session: session,
 		screen: consoleScreen{threads: newThreadSeq(h.hub.db, acct.ID, chat.ReaderAgent, historyURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "typing": s.typingFrame}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "typing": s.typingFrame, "draft": s.draftFrame}
 	s.typed = typingGate{}
 	return s
 }
@@ -110,7 +110,8 @@ func (s *consoleSocket) viewer(ctx context.Context) (chat.Viewer, error) {
 	return chat.Viewer{UserID: s.user.ID, IsAgent: agents.Has(s.user.ID)}, err
 }
 
-// send stores a message in a conversation the member may write in.
+// send stores a message in a conversation the member may write in: a
+// reply, or an agent's private note (kind "note").
 func (s *consoleSocket) send(ctx context.Context, f inFrame) error {
 	snd, err := s.newSend(f)
 	if err != nil {
@@ -125,6 +126,9 @@ func (s *consoleSocket) send(ctx context.Context, f inFrame) error {
 		return err
 	}
 	snd.ConversationID = conv.ID
+	if snd.Type, err = composedType(f.Kind, v.IsAgent, conv); err != nil {
+		return err
+	}
 	msg, created, err := s.h.stored(s.h.DB.SendMessage(ctx, snd))
 	if err != nil {
 		return err

@@ -103,7 +103,22 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 		}
 	}
 	p.History = thread.PageProps{Messages: msgs, More: more, ViewerID: acct.ID, OlderURL: historyURL(c.ID)}
-	return nil
+	return h.loadComposer(ctx, acct, c, &p.Composer)
+}
+
+// loadComposer fills the composer of conversation c: the member's draft
+// there and, for an agent, the note switch (support chats) and the canned
+// responses they may pick.
+func (h *Handler) loadComposer(ctx context.Context, acct account, c chat.Conversation, p *console.ComposerProps) error {
+	draft, err := h.DB.Draft(ctx, c.ID, acct.ID)
+	if err != nil {
+		return err
+	}
+	*p = console.ComposerProps{ConversationID: c.ID, Draft: draft, Agent: acct.Agent, NoteSwitch: acct.Agent && c.Kind == chat.Support}
+	if acct.Agent {
+		p.Canned, err = h.DB.CannedFor(ctx, acct.ID)
+	}
+	return err
 }
 
 // loadAgentPanel fills what only agents see beside the queue: their state,

@@ -43,12 +43,15 @@ func (h *Handler) sameOriginOnly(next http.Handler) http.Handler {
 
 // inFrame is a frame from the browser.
 type inFrame struct {
-	Type           string `json:"type"` // send, read, resume, typing; the widget's rate
+	Type           string `json:"type"` // send, read, resume, typing; the console's draft; the widget's rate
 	ConversationID int64  `json:"conversation_id"`
 	ClientMsgID    string `json:"client_msg_id"`
-	Body           string `json:"body"`
-	Seq            int64  `json:"seq"`
-	To             int64  `json:"to"` // widget only: the person a new chat asks for
+	Body           string `json:"body"` // a send's message; a draft's text
+	// Kind is, in a console's send, what is sent: "" a reply, "note" an
+	// agent's private note.
+	Kind string `json:"kind"`
+	Seq  int64  `json:"seq"`
+	To   int64  `json:"to"` // widget only: the person a new chat asks for
 	// ChatState is, in a console's resume, where the open support chat
 	// stands on its page (console.ChatState.Key).
 	ChatState string `json:"chat_state"`
@@ -179,6 +182,8 @@ func (s *socket) refusal(loc *i18n.Localizer, f inFrame, err error) []templ.Comp
 			return nil
 		case f.Type == "read":
 			return nil // the next read says it again
+		case f.Type == "draft":
+			return nil // the next keystroke saves it again
 		}
 	}
 	// A refused send is acknowledged so that it is not retried: the browser

@@ -99,6 +99,11 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/console/queue/{id}/take", h.queueTake)
 				r.Post("/console/c/{id}/resolve", h.conversationResolve)
 				r.Post("/console/c/{id}/transfer", h.conversationTransfer)
+				r.With(answers(answerJSON)).Get("/console/c/{id}/canned/{canned}", h.cannedFill)
+				r.Get("/console/canned", h.cannedShow)
+				r.Post("/console/canned", h.cannedSave)
+				r.Post("/console/canned/{id}", h.cannedSave)
+				r.Post("/console/canned/{id}/delete", h.cannedRemove)
 			})
 
 			// Admins, on every method.
@@ -131,6 +136,10 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/api/webhooks/{id}/enable", h.adminWebhookEnable)
 				r.Post("/api/webhooks/{id}/disable", h.adminWebhookDisable)
 				r.Post("/api/webhooks/{id}/delete", h.adminWebhookRemove)
+				r.Get("/canned", h.adminCannedShow)
+				r.Post("/canned", h.adminCannedSave)
+				r.Post("/canned/{id}", h.adminCannedSave)
+				r.Post("/canned/{id}/delete", h.adminCannedRemove)
 			})
 		})
 	})

@@ -37,7 +37,7 @@
     closed: function () { return false; }, // (code, opened): true when the part has handled the close
     signedOut: function () {},
     sending: function () {}, // (frame, form): adds to a send frame
-    typing: function () {}, // (frame, form, text): adds to a typing frame
+    typing: function () {}, // (frame, form, text): adds to a typing frame; false: none is sent
     messages: function () {}, // (added): messages were added to the thread
     applied: function () {}, // (html): a frame was applied
     words: function (state, text) { return text; }, // (state, text): what the status line says in state
@@ -272,8 +272,12 @@
     connect();
   }
 
+  // send sends frame now, and reports whether it could: nothing is kept
+  // for later (the outbox does that for messages).
   function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
   }
 
   // --- the composer ---
@@ -301,7 +305,7 @@
     if (wait > 0) { typingTimer = setTimeout(function () { typing(form); }, wait); return; }
     typedAt = Date.now();
     var frame = { type: "typing" };
-    part.typing(frame, form, box.value);
+    if (part.typing(frame, form, box.value) === false) return; // nothing to say: a private note, say
     send(frame);
   }
 
@@ -373,7 +377,7 @@
     if (!m.el) {
       var li = document.createElement("li");
       li.id = "pending-" + m.frame.client_msg_id;
-      li.className = "msg mine pending";
+      li.className = "msg mine pending" + (m.frame.kind === "note" ? " note" : "");
       li.dataset.testid = "pending";
       var p = document.createElement("p");
       p.className = "body";

@@ -43,8 +43,16 @@
       location.reload();
       return true;
     },
-    sending: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
-    typing: function (frame, form) { frame.conversation_id = +form.dataset.liveSend; },
+    sending: function (frame, form) {
+      frame.conversation_id = +form.dataset.liveSend;
+      var kind = form.querySelector("input[name=type]:checked"); // an agent's Reply / Private note
+      if (kind && kind.value !== "text") frame.kind = kind.value;
+    },
+    typing: function (frame, form) {
+      // The visitor is not told that an agent is typing a private note.
+      if (form.classList.contains("note-mode")) return false;
+      frame.conversation_id = +form.dataset.liveSend;
+    },
     messages: function (added) {
       // Another's message in the open chat chimes when the tab is not looked at.
       if (document.visibilityState !== "visible" && added.some(function (m) {

@@ -206,7 +206,8 @@ func (db *DB) resent(s Send, msg chat.Message) (chat.Message, bool, error) {
 // insertMessage stores s as the next message of its conversation, in one
 // statement: it takes the next seq, inserts the message unless its (sender,
 // client message id) is stored already (errDuplicate, whose rollback also
-// gives the seq back), marks the conversation read for the sender and reads
+// gives the seq back), marks the conversation read for the sender, drops
+// the sender's draft there (what they typed is sent), and reads
 // the sender's name and the conversation as it now stands. Then its webhook
 // deliveries, pushes and event go in one round trip.
 //
@@ -278,7 +279,8 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 		read AS (
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
 			SELECT m.conversation_id, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
-			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq))
+			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq)),
+		undraft AS (DELETE FROM drafts d USING m WHERE d.conversation_id = m.conversation_id AND d.user_id = $2)
 		SELECT ` + conversationColumns + `, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
 			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, '')
 		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id`

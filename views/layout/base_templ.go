@@ -263,7 +263,7 @@ func stylesheets(face string) []string {
 func scripts(face string) []string {
 	switch face {
 	case "console":
-		return []string{"live.js", "live_console.js"}
+		return []string{"live.js", "live_console.js", "live_composer.js"}
 	case "widget":
 		return []string{"live.js", "live_widget.js"}
 	case "admin":
