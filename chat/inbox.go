@@ -105,6 +105,30 @@ func (in Inbox) Validate(v Viewer) error {
 	return nil
 }
 
+// Excludes reports whether conversation c, as it stands, is surely not in
+// viewer v's inbox in, by its kind, status and agent alone: a live list
+// then takes it out without asking the store. False means it may be (its
+// snooze, site and labels are the store's to tell).
+func (in Inbox) Excludes(v Viewer, c Conversation) bool {
+	support := c.Kind == Support
+	if in.Filter.Any() && !support {
+		return true
+	}
+	switch in.View {
+	case ViewMine:
+		return support && (c.Status != Assigned || c.AssignedAgentID != v.UserID)
+	case ViewUnassigned:
+		return !support || c.Status != Queued
+	case ViewAll:
+		return support && c.Status == Resolved
+	case ViewResolved:
+		return !support || c.Status != Resolved
+	case ViewSnoozed:
+		return !support || c.Status == Resolved
+	}
+	return false
+}
+
 // InboxCounts is how many conversations each view holds, up to CountCap.
 type InboxCounts map[View]int
 

@@ -213,7 +213,7 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			}
 		}
 		if sum != nil {
-			if err := s.place(ctx, &buf, msg.ConversationID, false); err != nil {
+			if err := s.place(ctx, &buf, msg.ConversationID, false, &sum.Conversation); err != nil {
 				return nil, err
 			}
 		}
@@ -263,7 +263,7 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 		}
 		var buf bytes.Buffer
 		if members {
-			err = s.place(ctx, &buf, id, true)
+			err = s.place(ctx, &buf, id, true, nil)
 		} else {
 			err = s.updated(ctx, &buf, v, id)
 		}
@@ -290,13 +290,20 @@ func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.V
 // place puts conversation id where it belongs in the list the page shows,
 // or takes it out when it is not (or no longer) in its view; with counts,
 // the views' counts follow. The rest of the list stays as it is, and so
-// does where the person has scrolled it to.
-func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, counts bool) error {
+// does where the person has scrolled it to. A chat whose state (conv, when
+// known) keeps it out of the view costs no query: most of an agent's Mine
+// is not the chat that changed.
+func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, counts bool, conv *chat.Conversation) error {
 	v, err := s.viewer(ctx)
 	if err != nil {
 		return err
 	}
-	sum, err := s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
+	var sum chat.Summary
+	if conv != nil && inbox(s.inbox).Excludes(v, *conv) {
+		err = chat.ErrNotFound
+	} else {
+		sum, err = s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
+	}
 	switch {
 	case isNotFound(err):
 		err = console.Gone(id).Render(ctx, buf)
@@ -345,7 +352,7 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 		}
 		if ev.ConversationID != 0 {
 			// The chat may have joined or left the list's view.
-			if err := s.place(ctx, &buf, ev.ConversationID, true); err != nil {
+			if err := s.place(ctx, &buf, ev.ConversationID, true, &c.conv); err != nil {
 				return nil, err
 			}
 		}
