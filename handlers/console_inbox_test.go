@@ -129,18 +129,44 @@ func TestConsoleViews(t *testing.T) {
 		t.Fatalf("the page after %d: %s\n%s", other, resp.Status, frag)
 	}
 
+	// In Chinese, the views are named in Chinese.
+	if _, page := alex.getIn("zh-CN", "/console?view=unassigned"); !strings.Contains(page, ">未分配 <span") || !strings.Contains(page, ">排队中<") {
+		t.Fatalf("the views in Chinese:\n%s", page)
+	}
+
 	// A member sees their own conversations as Mine, and nothing of customer service.
-	k.addPlainMember("max@example.com", "Max", "max password")
+	maxID := k.addPlainMember("max@example.com", "Max", "max password")
+	ctx := context.Background()
+	direct, err := k.db.StartDirect(ctx, alexID(t, k), maxID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: direct.ID, SenderID: maxID, ClientMsgID: "d1", Body: "lunch?"}); err != nil {
+		t.Fatal(err)
+	}
 	max := k.signInAs("max@example.com", "max password")
 	if resp, page := max.get("/console"); resp.StatusCode != http.StatusOK || strings.Contains(page, `data-testid="views"`) ||
-		strings.Contains(page, `data-testid="filters"`) || strings.Contains(page, "parcel") {
+		strings.Contains(page, `data-testid="filters"`) || strings.Contains(page, "parcel") || !strings.Contains(page, "lunch?") {
 		t.Fatalf("a member's console: %s\n%s", resp.Status, page)
+	}
+	// Alex, an agent, has the direct conversation in Mine too.
+	if _, page := alex.get("/console"); !strings.Contains(page, "lunch?") || !strings.Contains(page, `data-testid="count-mine">1<`) {
+		t.Fatalf("an agent's Mine lacks their direct conversation:\n%s", page)
 	}
 	for _, path := range []string{"/console?view=unassigned", "/console?view=all", fmt.Sprintf("/console?label=%d", vip), "/console/list?view=resolved&before=1.1"} {
 		if resp, page := max.get(path); resp.StatusCode != http.StatusForbidden || strings.Contains(page, "parcel") {
 			t.Fatalf("a member asks for %s: %s", path, resp.Status)
 		}
 	}
+}
+
+func alexID(t *testing.T, k *instance) int64 {
+	t.Helper()
+	u, _, err := k.db.MemberByEmail(context.Background(), agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }
 
 // cursorOf is the cursor after conversation id, as "Show more" carries it.
