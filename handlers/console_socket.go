@@ -213,7 +213,7 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			}
 		}
 		if sum != nil {
-			if err := s.place(ctx, &buf, msg.ConversationID, false, &sum.Conversation); err != nil {
+			if _, err := s.place(ctx, &buf, msg.ConversationID, false, &sum.Conversation); err != nil {
 				return nil, err
 			}
 		}
@@ -255,20 +255,23 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.h.DB.ConversationFor(ctx, id, v); isNotFound(err) {
-			// No longer theirs to see: they left or were removed from a group.
-			s.screen.threads.forget(id)
-		} else if err != nil {
-			return nil, err
-		}
 		var buf bytes.Buffer
+		var listed bool
 		if members {
-			err = s.place(ctx, &buf, id, true, nil)
+			listed, err = s.place(ctx, &buf, id, true, nil)
 		} else {
-			err = s.updated(ctx, &buf, v, id)
+			listed, err = s.updated(ctx, &buf, v, id)
 		}
 		if err != nil {
 			return nil, err
+		}
+		if !listed {
+			if _, err := s.h.DB.ConversationFor(ctx, id, v); isNotFound(err) {
+				// No longer theirs to see: they left or were removed from a group.
+				s.screen.threads.forget(id)
+			} else if err != nil {
+				return nil, err
+			}
 		}
 		return frameBytes(&buf), nil
 	}
@@ -276,15 +279,16 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 
 // updated re-renders conversation id's list item where it is, if the list
 // shows it.
-func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.Viewer, id int64) error {
+// updated reports whether the list's view holds the chat.
+func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.Viewer, id int64) (bool, error) {
 	sum, err := s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
 	if isNotFound(err) {
-		return console.Gone(id).Render(ctx, buf)
+		return false, console.Gone(id).Render(ctx, buf)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	return console.Updated(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
+	return true, console.Updated(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
 }
 
 // place puts conversation id where it belongs in the list the page shows,
@@ -293,10 +297,11 @@ func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.V
 // does where the person has scrolled it to. A chat whose state (conv, when
 // known) keeps it out of the view costs no query: most of an agent's Mine
 // is not the chat that changed.
-func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, counts bool, conv *chat.Conversation) error {
+// It reports whether the view holds the chat.
+func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, counts bool, conv *chat.Conversation) (bool, error) {
 	v, err := s.viewer(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var sum chat.Summary
 	if conv != nil && inbox(s.inbox).Excludes(v, *conv) {
@@ -304,6 +309,7 @@ func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, 
 	} else {
 		sum, err = s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
 	}
+	listed := err == nil
 	switch {
 	case isNotFound(err):
 		err = console.Gone(id).Render(ctx, buf)
@@ -311,13 +317,13 @@ func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, 
 		err = console.Placed(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
 	}
 	if err != nil || !counts || !v.IsAgent {
-		return err
+		return listed, err
 	}
 	n, err := s.h.hub.db.InboxCounts(ctx, v, s.inbox.Filter)
 	if err != nil {
-		return err
+		return listed, err
 	}
-	return console.Counts(n).Render(ctx, buf)
+	return listed, console.Counts(n).Render(ctx, buf)
 }
 
 // queueChanged shows an agent the changed queue, the cue for a chat that
@@ -352,7 +358,7 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 		}
 		if ev.ConversationID != 0 {
 			// The chat may have joined or left the list's view.
-			if err := s.place(ctx, &buf, ev.ConversationID, true, &c.conv); err != nil {
+			if _, err := s.place(ctx, &buf, ev.ConversationID, true, &c.conv); err != nil {
 				return nil, err
 			}
 		}
