@@ -88,10 +88,12 @@ func TestConsoleInboxViews(t *testing.T) {
 		})()`, sel)))
 		do(t, agent, what, chromedp.Navigate(base+href), until(`document.body.dataset.liveState === "open"`))
 	}
-	// shot saves the console with its list in sight (below the queue panel).
+	// shot saves the console with its list in sight (below the queue
+	// panel), once the assignment toasts, which fade by themselves, are gone.
 	shot := func(name string) {
 		t.Helper()
-		do(t, agent, "the list is in sight", chromedp.Evaluate[chromedp.Void](`document.querySelector("nav.views").scrollIntoView()`))
+		do(t, agent, "the list is in sight", chromedp.Evaluate[chromedp.Void](
+			`document.querySelectorAll(".toast").forEach(t => t.remove()); document.querySelector("nav.views").scrollIntoView()`))
 		screenshot(t, agent, "console-view-"+name+".png")
 	}
 	view := func(name string, steps ...chromedp.Action[chromedp.Void]) {

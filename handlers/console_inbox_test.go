@@ -134,6 +134,13 @@ func TestConsoleViews(t *testing.T) {
 		t.Fatalf("the views in Chinese:\n%s", page)
 	}
 
+	// Without JavaScript, "Show more" opens the page that starts there, whose socket keeps to it.
+	after := cursorOf(t, k, other)
+	if _, page := alex.get("/console?view=unassigned&before=" + after); !strings.Contains(page, fmt.Sprintf(`id="conv-%d"`, queued)) ||
+		strings.Contains(page, fmt.Sprintf(`id="conv-%d"`, other)) || !strings.Contains(page, `data-live="/console/live?before=`+after+`&amp;view=unassigned"`) {
+		t.Fatalf("the page after %s:\n%s", after, page)
+	}
+
 	// A member sees their own conversations as Mine, and nothing of customer service.
 	maxID := k.addPlainMember("max@example.com", "Max", "max password")
 	ctx := context.Background()
