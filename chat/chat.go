@@ -120,6 +120,14 @@ type Summary struct {
 	PeerID      int64 // the visitor of a support chat, the other person of a direct one
 	LastMessage *Message
 	Unread      int64
+	// Assignee names the agent a support chat is (or was last) assigned to.
+	Assignee string
+	// Snoozed: a support chat set aside until SnoozedUntil, or, when that
+	// is zero, until the visitor writes.
+	Snoozed      bool
+	SnoozedUntil time.Time
+	// Labels are the labels put on the conversation, by name.
+	Labels []Label
 }
 
 // AgentState is what an agent says of themselves: available for new chats, or away.

@@ -21,6 +21,11 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	in, err := h.inboxFor(ctx, r.URL.Query(), acct.viewer())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	flash := h.consoleFlash(r)
 	var open chat.Conversation
 	if chi.URLParam(r, "id") != "" {
@@ -48,7 +53,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p, err := h.loadConsole(ctx, acct, open)
+	p, err := h.loadConsole(ctx, acct, open, in)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -25,6 +25,9 @@ type consoleSocket struct {
 	agent   bool   // customer service when the socket opened: keeps the agent online
 	csrf    string // the session's CSRF token, for forms in pushed fragments
 	session string // the session's token: the socket closes when that session ends
+	// inbox is the list the page shows (its view, filter and first
+	// item), as the socket's URL says: live changes keep to it.
+	inbox console.Inbox
 
 	frames frameHandlers
 	typed  typingGate // reader goroutine only
@@ -66,9 +69,17 @@ func (h *Handler) consoleLive(w http.ResponseWriter, r *http.Request) {
 	if acct.Language != "" {
 		r = r.WithContext(i18n.With(r.Context(), i18n.For(acct.Language)))
 	}
+	// The page says which list it shows; the socket keeps to it.
+	in, err := h.inboxFor(r.Context(), r.URL.Query(), acct.viewer())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in.Sites, in.Labels, in.Agents = nil, nil, nil
 	csrf := h.Sessions.GetString(ctx, sessionCSRF)
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
 		s := newConsoleSocket(h, conn, acct, csrf, cookie.Value)
+		s.inbox = in
 		h.hub.consoles.Add(s.user.ID, s)
 		counted := h.Metrics.SocketOpened(metrics.Console)
 		// An agent's presence keeps them online for routing; anyone's open
@@ -206,7 +217,7 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			}
 		}
 		if sum != nil {
-			if err := console.Moved(*sum, sum.ID == sc.openID).Render(ctx, &buf); err != nil {
+			if _, err := s.place(ctx, &buf, msg.ConversationID, false, &sum.Conversation); err != nil {
 				return nil, err
 			}
 		}
@@ -239,24 +250,84 @@ func (s *consoleSocket) resync() live.Job {
 	}
 }
 
-// listUpdate re-renders the list item of conversation id.
-func (s *consoleSocket) listUpdate(id int64) live.Job {
+// listUpdate re-renders the list item of conversation id after a read
+// (in place), or after its members changed (in its place, if it joined the
+// list, with the views' counts).
+func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		v, err := s.viewer(ctx)
 		if err != nil {
 			return nil, err
 		}
-		sum, err := s.h.DB.Summary(ctx, id, v)
-		if isNotFound(err) {
-			// No longer theirs to see: they left or were removed from a group.
-			s.screen.threads.forget(id)
-			return render(ctx, console.Gone(id))
+		var buf bytes.Buffer
+		var listed bool
+		if members {
+			listed, err = s.place(ctx, &buf, id, true, nil)
+		} else {
+			listed, err = s.updated(ctx, &buf, v, id)
 		}
 		if err != nil {
 			return nil, err
 		}
-		return render(ctx, console.Updated(sum, sum.ID == s.screen.openID))
+		if !listed {
+			if _, err := s.h.DB.ConversationFor(ctx, id, v); isNotFound(err) {
+				// No longer theirs to see: they left or were removed from a group.
+				s.screen.threads.forget(id)
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
 	}
+}
+
+// updated re-renders conversation id's list item where it is, if the list
+// shows it.
+// updated reports whether the list's view holds the chat.
+func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.Viewer, id int64) (bool, error) {
+	sum, err := s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
+	if isNotFound(err) {
+		return false, console.Gone(id).Render(ctx, buf)
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, console.Updated(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
+}
+
+// place puts conversation id where it belongs in the list the page shows,
+// or takes it out when it is not (or no longer) in its view; with counts,
+// the views' counts follow. The rest of the list stays as it is, and so
+// does where the person has scrolled it to. A chat whose state (conv, when
+// known) keeps it out of the view costs no query: most of an agent's Mine
+// is not the chat that changed.
+// It reports whether the view holds the chat.
+func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, counts bool, conv *chat.Conversation) (bool, error) {
+	v, err := s.viewer(ctx)
+	if err != nil {
+		return false, err
+	}
+	var sum chat.Summary
+	if conv != nil && inbox(s.inbox).Excludes(v, *conv) {
+		err = chat.ErrNotFound
+	} else {
+		sum, err = s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
+	}
+	listed := err == nil
+	switch {
+	case isNotFound(err):
+		err = console.Gone(id).Render(ctx, buf)
+	case err == nil:
+		err = console.Placed(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
+	}
+	if err != nil || !counts || !v.IsAgent {
+		return listed, err
+	}
+	n, err := s.h.hub.db.InboxCounts(ctx, v, s.inbox.Filter)
+	if err != nil {
+		return listed, err
+	}
+	return listed, console.Counts(n).Render(ctx, buf)
 }
 
 // queueChanged shows an agent the changed queue, the cue for a chat that
@@ -283,7 +354,19 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 				comps = append(comps, console.NoticeOutdated(state))
 			}
 		}
-		return render(ctx, comps...)
+		var buf bytes.Buffer
+		for _, comp := range comps {
+			if err := comp.Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		if ev.ConversationID != 0 {
+			// The chat may have joined or left the list's view.
+			if _, err := s.place(ctx, &buf, ev.ConversationID, true, &c.conv); err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
 	}
 }
 
@@ -314,11 +397,11 @@ func (s *consoleSocket) renderChatState(ctx context.Context, buf *bytes.Buffer, 
 // renderLists writes the conversation list as v sees it and, for an agent,
 // the queue panel: a console that (re)connects may have missed their changes.
 func (s *consoleSocket) renderLists(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
-	l, err := s.h.loadConsoleLists(ctx, v)
+	l, err := s.h.loadConsoleLists(ctx, v, s.inbox)
 	if err != nil {
 		return err
 	}
-	if err := console.List(l.conversations, s.screen.openID).Render(ctx, buf); err != nil {
+	if err := console.List(l.conversations, s.screen.openID, l.inbox).Render(ctx, buf); err != nil {
 		return err
 	}
 	if !v.IsAgent {

@@ -23,17 +23,21 @@ const listLimit = 100
 // conversation list and, for an agent, the queue with their own load.
 type consoleLists struct {
 	conversations []chat.Summary
+	inbox         console.Inbox // the list's view, with its counts and next page
 	queue         []chat.QueueEntry
 	queueAt       time.Time     // when the queue was read (queueView.loaded)
 	load          *console.Load // nil: unknown, as for an agent without a routing profile yet
 }
 
-// loadConsoleLists loads the console's lists as v sees them, for the page
-// and for a socket that (re)connects.
-func (h *Handler) loadConsoleLists(ctx context.Context, v chat.Viewer) (consoleLists, error) {
-	var l consoleLists
+// loadConsoleLists loads the console's lists as v sees them, the list
+// showing in, for the page and for a socket that (re)connects.
+func (h *Handler) loadConsoleLists(ctx context.Context, v chat.Viewer, in console.Inbox) (consoleLists, error) {
+	l := consoleLists{inbox: in}
 	var err error
-	if l.conversations, err = h.DB.Summaries(ctx, v, listLimit); err != nil {
+	if l.conversations, l.inbox.Next, err = h.DB.Inbox(ctx, v, inbox(in), listLimit); err != nil {
+		return l, err
+	}
+	if l.inbox.Counts, err = h.DB.InboxCounts(ctx, v, in.Filter); err != nil {
 		return l, err
 	}
 	if v.IsAgent {
@@ -47,9 +51,9 @@ func (h *Handler) loadConsoleLists(ctx context.Context, v chat.Viewer) (consoleL
 }
 
 // loadConsole loads the console page of acct with conversation open (zero:
-// none), which acct may see. The open conversation is shown read: the
-// page's socket marks it so as the page opens.
-func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conversation) (console.Props, error) {
+// none), which acct may see, and the list in. The open conversation is
+// shown read: the page's socket marks it so as the page opens.
+func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conversation, in console.Inbox) (console.Props, error) {
 	p := console.Props{User: acct.User}
 	v := acct.viewer()
 	if open.ID != 0 {
@@ -57,11 +61,11 @@ func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conve
 			return p, err
 		}
 	}
-	lists, err := h.loadConsoleLists(ctx, v)
+	lists, err := h.loadConsoleLists(ctx, v, in)
 	if err != nil {
 		return p, err
 	}
-	p.Conversations = lists.conversations
+	p.Conversations, p.Inbox, p.LabelsCSS = lists.conversations, lists.inbox, labelsURL(in.Labels)
 	for i := range p.Conversations {
 		if p.Conversations[i].ID == open.ID {
 			p.Conversations[i].Unread = 0

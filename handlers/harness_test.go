@@ -233,15 +233,22 @@ func (k *instance) liveWidget(token string) *socket {
 	return s
 }
 
-// console opens the console socket with b's session.
+// console opens the console socket with b's session, for the default list (Mine).
 func (b *browser) console() *socket {
+	b.k.t.Helper()
+	return b.consoleAt("/console/live")
+}
+
+// consoleAt opens the console socket at path (with a list's view and
+// filter in its query) with b's session.
+func (b *browser) consoleAt(path string) *socket {
 	b.k.t.Helper()
 	u, _ := url.Parse(b.k.srv.URL)
 	var cookies []string
 	for _, c := range b.client.Jar.Cookies(u) {
 		cookies = append(cookies, c.String())
 	}
-	s, _, err := b.k.dial("/console/live", &websocket.DialOptions{
+	s, _, err := b.k.dial(path, &websocket.DialOptions{
 		HTTPHeader:   http.Header{"Origin": {b.k.srv.URL}, "Cookie": {strings.Join(cookies, "; ")}},
 		Subprotocols: []string{"kefu.v1"},
 	})

@@ -151,7 +151,7 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 	case chat.EventRead, chat.EventMembers:
 		hb.unread.forget(ev)
 		for _, c := range hb.consoles.ForUser(ev.UserID) {
-			c.conn.Enqueue(c.listUpdate(ev.ConversationID))
+			c.conn.Enqueue(c.listUpdate(ev.ConversationID, ev.Type == chat.EventMembers))
 		}
 		if ev.Type == chat.EventRead {
 			err = hb.onSeen(ctx, ev)

@@ -94,10 +94,11 @@ func TestMetricsCountMessagesSocketsTheQueueAndWebhooks(t *testing.T) {
 		}
 	}
 
-	// Alex is away: the chat waits in the queue until they take it.
+	// Alex is away: the chat waits in the queue until they take it, and
+	// their console shows the queue's view.
 	alex := k.agent()
 	alex.setState("away")
-	console := alex.console()
+	console := alex.consoleAt("/console/live?view=unassigned")
 	console.send(map[string]any{"type": "resume"})
 	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
 	token := k.visitorToken()
@@ -105,7 +106,7 @@ func TestMetricsCountMessagesSocketsTheQueueAndWebhooks(t *testing.T) {
 	v.send(map[string]any{"type": "send", "client_msg_id": "p1", "body": "Where is my parcel?"})
 	v.waitFor(`data-ack="p1"`)
 	v.waitFor("Where is my parcel?")
-	console.waitFor(`data-target="#conversation-list" data-swap="afterbegin"`)
+	console.waitFor(`data-target="#conversation-list" data-swap="sorted"`)
 
 	// Alex opens the chat; the visitor's next message reaches their thread.
 	conv := visitorConversation(t, k.db, token)

@@ -24,6 +24,7 @@ func (h *Handler) Routes() http.Handler {
 	r.With(gz).Get("/widget.js", h.widgetScript)
 	r.Get("/sw.js", h.serviceWorker)
 	r.Get("/favicon.ico", favicon)
+	r.Get("/favicon.svg", h.faviconBadged)
 	r.Get("/widget/sites/{id}/theme.css", h.widgetTheme)
 	// The launcher's poll, from host pages: a status token, not a session.
 	r.With(answers(answerJSON)).Get("/widget/status", h.widgetStatusShow)
@@ -71,6 +72,8 @@ func (h *Handler) Routes() http.Handler {
 			r.Use(h.signedIn)
 			r.Get("/console", h.consoleShow)
 			r.Get("/console/c/{id}", h.consoleShow)
+			r.Get("/console/list", h.listShow)
+			r.Get("/console/labels.css", h.labelsCSS)
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
 			r.Post("/console/c/{id}/mute", h.conversationMute)

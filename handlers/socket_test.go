@@ -40,8 +40,8 @@ func TestTwoClientsChatLive(t *testing.T) {
 	visitor := k.liveWidget(token)
 	visitor.send(map[string]any{"type": "send", "client_msg_id": "v1", "body": "  Hello, is anyone there?  "})
 	visitor.waitFor(`data-ack="v1"`)
-	// The agent's list moves the conversation to the top, live.
-	frame := agent.waitFor(`data-target="#conversation-list" data-swap="afterbegin"`)
+	// The agent's list puts the conversation in its place (the top), live.
+	frame := agent.waitFor(`data-target="#conversation-list" data-swap="sorted"`)
 	// Unread is 1: routing's "joined" line does not count.
 	if !strings.Contains(frame, "Hello, is anyone there?") || !strings.Contains(frame, `data-testid="unread">1<`) {
 		t.Fatalf("agent's list update lacks the moved item or its unread count:\n%s", frame)

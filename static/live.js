@@ -82,12 +82,27 @@
         case "innerHTML": target.replaceChildren(frag); break;
         case "outerHTML": target.replaceWith(frag); break;
         case "remove": target.remove(); break;
+        case "sorted": placeSorted(target, frag); break;
       }
     });
     keepPending();
     if (added.length) afterMessages(added, was, above);
     markSeen();
     part.applied(html, holder);
+  }
+
+  // placeSorted puts each of frag's items in list before the first whose
+  // data-sort is smaller (the list is kept largest first), in place of any
+  // with its id. An item that would go last waits, when the list is
+  // followed by a "Show more" link, for the page it belongs to.
+  function placeSorted(list, frag) {
+    Array.prototype.slice.call(frag.children).forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      if (old) old.remove();
+      var next = Array.prototype.find.call(list.children, function (c) { return (c.dataset.sort || "") < el.dataset.sort; });
+      if (next) list.insertBefore(el, next);
+      else if (!(list.parentNode && list.parentNode.querySelector("[data-more]"))) list.append(el);
+    });
   }
 
   function thread() { return document.getElementById("messages"); }

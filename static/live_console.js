@@ -64,6 +64,7 @@
       }
     },
     applied: function () {
+      showUnread();
       // A new notice chimes (one shown already does not again), and fades
       // after a while; the chat stays in the list. So does a new message in
       // a chat of the list: its unread count went up.
@@ -87,9 +88,8 @@
   var unread = {};
   function unreadRose() {
     var rose = false, now = {};
-    document.querySelectorAll("#conversation-list li[id]").forEach(function (li) {
-      var n = li.querySelector("[data-testid=unread]");
-      now[li.id] = n ? +n.textContent || 0 : 0;
+    document.querySelectorAll("#conversation-list li[data-unread]").forEach(function (li) {
+      now[li.id] = +li.dataset.unread || 0;
       if (now[li.id] > (unread[li.id] || 0)) rose = true;
     });
     unread = now;
@@ -121,6 +121,34 @@
     soundOff = soundOn();
     try { localStorage.setItem(soundKey, soundOff ? "off" : "on"); } catch (e) { /* kept for this page only */ }
     showSound();
+  });
+
+  // --- the list: the tab's title and icon carry its unread count ---
+  var icon = document.querySelector("link[rel=icon]");
+  // The plain icon: the page's own, or /favicon.svg when the page came with a count.
+  var plainIcon = icon && (icon.getAttribute("href").indexOf("?n=") < 0 ? icon.getAttribute("href") : "/favicon.svg");
+  var shownUnread = -1;
+  function showUnread() {
+    var list = document.getElementById("conversation-list");
+    if (!list || !icon) return;
+    var n = 0;
+    list.querySelectorAll("li[data-unread]").forEach(function (li) { n += +li.dataset.unread; });
+    if (n === shownUnread) return;
+    shownUnread = n;
+    document.title = n > 0 ? live.say("console.titleUnread", { n: n }) : t("title");
+    icon.href = n > 0 ? "/favicon.svg?n=" + n : plainIcon;
+  }
+
+  // "Show more" adds the list's next page in place; without JavaScript it
+  // opens the page that starts there.
+  document.addEventListener("click", function (e) {
+    var more = e.target.closest("a[data-more]");
+    if (!more || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    e.preventDefault();
+    more.setAttribute("aria-disabled", "true");
+    fetch(more.dataset.more, { credentials: "same-origin", headers: { "X-Kefu-Fragment": "1", Accept: "text/html" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(live.apply, function () { more.removeAttribute("aria-disabled"); live.showError(live.say("live.loadFailed")); });
   });
 
   document.addEventListener("visibilitychange", function () {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/kefu-im/kefu/chat"
 )
@@ -129,9 +130,11 @@ var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.con
 func summarySelect(unread string) string {
 	return "SELECT " + conversationColumns + ", " + unread + `,
 	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
-	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at
+	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at,
+	coalesce(display_name(au), ''), c.snoozed_until, ` + labelsOf + `
 	FROM conversations c
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
+	LEFT JOIN users au ON au.id = c.assigned_agent_id
 	LEFT JOIN LATERAL (SELECT u.id, u.kind, u.name, u.email FROM users u WHERE u.id = c.visitor_id
 		UNION ALL
 		SELECT u.id, u.kind, u.name, u.email FROM conversation_members om JOIN users u ON u.id = om.user_id
@@ -141,6 +144,12 @@ func summarySelect(unread string) string {
 		ORDER BY m.seq DESC LIMIT 1) lm ON true
 	WHERE ($3 OR ` + visibleTo + ")"
 }
+
+// labelsOf is conversation c's labels, by name, as a JSON array of
+// {ID, Name, Color}: one index lookup per listed conversation, in the
+// list's own query.
+const labelsOf = `coalesce((SELECT json_agg(json_build_object('ID', l.id, 'Name', l.name, 'Color', l.color) ORDER BY lower(l.name), l.id)
+		FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id), '[]')`
 
 // summaryQuery is a conversation as its viewer sees it in a list.
 var summaryQuery = summarySelect(unreadCount)
@@ -158,11 +167,17 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var lastID, lastSeq, lastSender *int64
 	var lastType, lastBody *string
 	var lastAt *time.Time
+	var snoozed pgtype.Timestamptz // 'infinity': until the visitor writes
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
 		&c.QueuedAt, &c.AssignedAgentID, &unread,
-		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
+		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt,
+		&s.Assignee, &snoozed, &s.Labels)
 	if err != nil {
 		return s, err
+	}
+	s.Snoozed = snoozed.Valid
+	if snoozed.Valid && snoozed.InfinityModifier == pgtype.Finite {
+		s.SnoozedUntil = snoozed.Time
 	}
 	s.Unread = unread
 	s.Title = c.Title

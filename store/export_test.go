@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/kefu-im/kefu/chat"
 )
@@ -20,4 +21,35 @@ func (db *DB) AnnounceThen(ctx context.Context, err error, evs ...chat.Event) er
 		}
 		return err
 	})
+}
+
+// SnoozeForTest sets conversation id's snoozed_until as the snooze action
+// would: until (nil: not snoozed; the zero time: until the visitor writes).
+func (db *DB) SnoozeForTest(ctx context.Context, id int64, until *time.Time) error {
+	var at any
+	switch {
+	case until == nil:
+	case until.IsZero():
+		at = "infinity"
+	default:
+		at = *until
+	}
+	_, err := db.pool.Exec(ctx, "UPDATE conversations SET snoozed_until = $2::timestamptz WHERE id = $1", id, at)
+	return err
+}
+
+// LabelForTest adds a label with color and puts it on conversations ids.
+func (db *DB) LabelForTest(ctx context.Context, name, color string, ids ...int64) (int64, error) {
+	var id int64
+	if err := db.pool.QueryRow(ctx, "INSERT INTO labels (name, color) VALUES ($1, $2) RETURNING id", name, color).Scan(&id); err != nil {
+		return 0, err
+	}
+	_, err := db.pool.Exec(ctx, "INSERT INTO conversation_labels (conversation_id, label_id) SELECT unnest($1::bigint[]), $2", ids, id)
+	return id, err
+}
+
+// ActiveAtForTest sets the last activity of conversations ids to at, for ties.
+func (db *DB) ActiveAtForTest(ctx context.Context, at time.Time, ids ...int64) error {
+	_, err := db.pool.Exec(ctx, "UPDATE conversations SET last_message_at = $2 WHERE id = ANY($1)", ids, at)
+	return err
 }

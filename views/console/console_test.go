@@ -61,10 +61,38 @@ func TestConsoleInBothLanguages(t *testing.T) {
 func TestListPreviewOfALine(t *testing.T) {
 	s := chat.Summary{LastMessage: &chat.Message{Type: chat.System, Code: chat.LineJoined, Args: []string{"Sam"}}}
 	s.ID = 3
-	if got := renderIn(t, "zh-CN", ListItem(s, false)); !strings.Contains(got, ">Sam 加入了会话。<") {
+	if got := renderIn(t, "zh-CN", ListItem(s, false, Listing{View: chat.ViewMine})); !strings.Contains(got, ">Sam 加入了会话。<") {
 		t.Errorf("the preview of a line in Chinese:\n%s", got)
 	}
-	if got := renderIn(t, "en", ListItem(s, false)); !strings.Contains(got, ">Sam joined the chat.<") {
+	if got := renderIn(t, "en", ListItem(s, false, Listing{View: chat.ViewMine})); !strings.Contains(got, ">Sam joined the chat.<") {
 		t.Errorf("the preview of a line in English:\n%s", got)
+	}
+}
+
+// TestListItemShowsWhereAChatStands: a support chat's item says its state,
+// who has it and its labels, in the reader's language; what people wrote
+// is escaped and cut short; its link keeps the list's view and filter.
+func TestListItemShowsWhereAChatStands(t *testing.T) {
+	s := chat.Summary{Title: "Lee <b>", Assignee: "Ann",
+		Labels:      []chat.Label{{ID: 7, Name: "VIP <i>", Color: "#ff8800"}},
+		LastMessage: &chat.Message{Type: chat.Text, Body: "<script>x</script>" + strings.Repeat("a", 100)}}
+	s.ID, s.Kind, s.Status = 9, chat.Support, chat.Assigned
+	l := Listing{View: chat.ViewAll, Filter: chat.InboxFilter{LabelID: 7}}
+	en := renderIn(t, "en", ListItem(s, false, l))
+	for _, want := range []string{`href="/console/c/9?label=7&amp;view=all"`, ">Open<", ">Ann<", `class="chip label-7"`, ">VIP &lt;i&gt;<",
+		"&lt;script&gt;x&lt;/script&gt;", "…<", "Lee &lt;b&gt;"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("en lacks %q:\n%s", want, en)
+		}
+	}
+	if strings.Contains(en, "<script>") || strings.Contains(en, strings.Repeat("a", 90)) {
+		t.Errorf("unescaped or uncut:\n%s", en)
+	}
+	s.Status, s.Assignee, s.Snoozed = chat.Queued, "", true
+	zh := renderIn(t, "zh-CN", ListItem(s, false, l))
+	for _, want := range []string{">已暂停<", ">未分配<"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("zh-CN lacks %q:\n%s", want, zh)
+		}
 	}
 }

@@ -1,0 +1,143 @@
+package chat
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// View is one of the console's inboxes: which conversations its list shows.
+type View string
+
+// The console's views. Mine is every viewer's; the others are customer
+// service's.
+const (
+	// ViewMine: the open support chats assigned to the viewer and not
+	// snoozed, and their own direct and group conversations.
+	ViewMine View = "mine"
+	// ViewUnassigned: the queue, the open chats no agent has, not snoozed.
+	ViewUnassigned View = "unassigned"
+	// ViewAll: every open conversation the viewer may see, not snoozed.
+	ViewAll View = "all"
+	// ViewResolved: the resolved support chats.
+	ViewResolved View = "resolved"
+	// ViewSnoozed: the open support chats set aside until later.
+	ViewSnoozed View = "snoozed"
+)
+
+// Views are the views in the order the console shows their tabs.
+var Views = []View{ViewMine, ViewUnassigned, ViewAll, ViewResolved, ViewSnoozed}
+
+// ParseView reads a view's name; none is Mine.
+func ParseView(s string) (View, error) {
+	if s == "" {
+		return ViewMine, nil
+	}
+	for _, v := range Views {
+		if string(v) == s {
+			return v, nil
+		}
+	}
+	return "", Invalid("view", "console.invalid.view")
+}
+
+// ForAgents reports whether only customer service may look at v.
+func (v View) ForAgents() bool { return v != ViewMine }
+
+// InboxFilter narrows a view to the support chats of one site, with one
+// label, or with one agent (zero: any). Any filter leaves out direct and
+// group conversations, which have none of these.
+type InboxFilter struct {
+	SiteID, LabelID, AgentID int64
+}
+
+// Any reports whether f narrows anything.
+func (f InboxFilter) Any() bool { return f.SiteID != 0 || f.LabelID != 0 || f.AgentID != 0 }
+
+// Cursor is where a page of a list ends: the last item's activity and id,
+// in the list's order (newest activity first, then highest id).
+type Cursor struct {
+	At time.Time
+	ID int64
+}
+
+// IsZero reports whether c is no cursor: the first page.
+func (c Cursor) IsZero() bool { return c.ID == 0 }
+
+// String encodes c for a URL: the activity in microseconds (PostgreSQL's
+// precision, so that a tie compares equal), a dot, the id.
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(c.At.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseCursor reads a cursor that String wrote; "" is the first page.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	at, id, ok := strings.Cut(s, ".")
+	micros, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n < 1 || micros < 0 {
+		return Cursor{}, Invalid("before", "console.invalid.cursor")
+	}
+	return Cursor{At: time.UnixMicro(micros).UTC(), ID: n}, nil
+}
+
+// Inbox is what a console's list shows: a view, narrowed by a filter,
+// from a cursor on.
+type Inbox struct {
+	View   View
+	Filter InboxFilter
+	Before Cursor
+}
+
+// Validate checks that viewer v may look at the inbox: only customer
+// service has views other than Mine, and filters.
+func (in Inbox) Validate(v Viewer) error {
+	if !v.IsAgent && (in.View.ForAgents() || in.Filter.Any()) {
+		return fmt.Errorf("inbox %s for user %d: %w", in.View, v.UserID, ErrNotAllowed)
+	}
+	return nil
+}
+
+// Excludes reports whether conversation c, as it stands, is surely not in
+// viewer v's inbox in, by its kind, status and agent alone: a live list
+// then takes it out without asking the store. False means it may be (its
+// snooze, site and labels are the store's to tell).
+func (in Inbox) Excludes(v Viewer, c Conversation) bool {
+	support := c.Kind == Support
+	if in.Filter.Any() && !support {
+		return true
+	}
+	switch in.View {
+	case ViewMine:
+		return support && (c.Status != Assigned || c.AssignedAgentID != v.UserID)
+	case ViewUnassigned:
+		return !support || c.Status != Queued
+	case ViewAll:
+		return support && c.Status == Resolved
+	case ViewResolved:
+		return !support || c.Status != Resolved
+	case ViewSnoozed:
+		return !support || c.Status == Resolved
+	}
+	return false
+}
+
+// InboxCounts is how many conversations each view holds, up to CountCap.
+type InboxCounts map[View]int
+
+// CountCap is where counting a view stops: a tab shows "999+" from there.
+const CountCap = 1000
+
+// Label is a label as a list shows it on a conversation: its name, in its colour (#rrggbb).
+type Label struct {
+	ID    int64
+	Name  string
+	Color string
+}
