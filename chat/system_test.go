@@ -95,6 +95,12 @@ func TestLinesForVisitors(t *testing.T) {
 		LineOwnerLeft:       false,
 		LineGroupRenamed:    false,
 		NoteRated:           false,
+		// Snoozing sorts the agent's own work: never the visitor's business.
+		LineSnoozed:      false,
+		LineSnoozedReply: false,
+		LineWoke:         false,
+		LineWokeReply:    false,
+		LineReopened:     true,
 		"merged":            false, // from a newer kefu
 	}
 	for code := range systemLines {

@@ -99,6 +99,10 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/console/queue/{id}/take", h.queueTake)
 				r.Post("/console/c/{id}/resolve", h.conversationResolve)
 				r.Post("/console/c/{id}/transfer", h.conversationTransfer)
+				r.Post("/console/c/{id}/reopen", h.conversationReopen)
+				r.Post("/console/c/{id}/snooze", h.conversationSnooze)
+				r.Post("/console/c/{id}/labels", h.conversationLabelAdd)
+				r.Post("/console/c/{id}/labels/{label}/remove", h.conversationLabelRemove)
 			})
 
 			// Admins, on every method.
@@ -123,6 +127,10 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/sites", h.adminSiteCreate)
 				r.Post("/sites/{id}", h.adminSiteUpdate)
 				r.Post("/sites/{id}/secret", h.adminSiteSecretRotate)
+				r.Get("/labels", h.adminLabelsShow)
+				r.Post("/labels", h.adminLabelCreate)
+				r.Post("/labels/{id}", h.adminLabelUpdate)
+				r.Post("/labels/{id}/delete", h.adminLabelRemove)
 				r.Get("/api", h.adminAPIShow)
 				r.Post("/api/keys", h.adminAPIKeyCreate)
 				r.Post("/api/keys/{id}/revoke", h.adminAPIKeyRevoke)

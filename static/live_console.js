@@ -45,6 +45,7 @@
       }
     },
     applied: function () {
+      dress();
       // A new notice chimes (one shown already does not again), and fades
       // after a while; the chat stays in the list.
       var fresh = document.querySelectorAll(".toast:not([data-timed])");
@@ -54,6 +55,34 @@
         setTimeout(function () { t.remove(); }, 12000);
       });
     }
+  });
+
+  // What the server cannot know or write: the agent's time zone, for the
+  // snooze form's presets (UTC without it), and the labels' colours, which a
+  // strict CSP keeps out of the HTML's style attributes.
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC, then */ }
+  function dress() {
+    document.querySelectorAll("input[data-tz]").forEach(function (i) { i.value = zone; });
+    document.querySelectorAll("[data-color]").forEach(function (e) {
+      if (/^#[0-9a-f]{6}$/.test(e.dataset.color)) e.style.backgroundColor = e.dataset.color;
+    });
+  }
+  dress();
+
+  // A notice or refusal goes when the agent clicks it (not a link in it), or presses Escape.
+  function dismiss() {
+    var el = document.getElementById("console-notice");
+    if (!el || !el.textContent.trim()) return;
+    el.className = "notice";
+    el.removeAttribute("role");
+    el.textContent = "";
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.id === "console-notice") dismiss();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") dismiss();
   });
 
   document.addEventListener("visibilitychange", function () {

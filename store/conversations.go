@@ -12,13 +12,14 @@ import (
 )
 
 const conversationColumns = `c.id, c.kind, c.title, coalesce(c.visitor_id, 0), c.status, c.last_seq, c.last_message_at, c.created_at,
-	c.queued_at, coalesce(c.assigned_agent_id, 0)`
+	c.queued_at, coalesce(c.assigned_agent_id, 0),
+	CASE WHEN c.snoozed_until <> 'infinity' THEN c.snoozed_until END, coalesce(c.snoozed_until = 'infinity', false)`
 
 // scanConversation scans conversationColumns, then extra.
 func scanConversation(row pgx.Row, extra ...any) (chat.Conversation, error) {
 	var c chat.Conversation
 	err := row.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
-		&c.QueuedAt, &c.AssignedAgentID}, extra...)...)
+		&c.QueuedAt, &c.AssignedAgentID, &c.SnoozedUntil, &c.SnoozedUntilReply}, extra...)...)
 	return c, err
 }
 
@@ -159,7 +160,7 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var lastType, lastBody *string
 	var lastAt *time.Time
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
-		&c.QueuedAt, &c.AssignedAgentID, &unread,
+		&c.QueuedAt, &c.AssignedAgentID, &c.SnoozedUntil, &c.SnoozedUntilReply, &unread,
 		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt)
 	if err != nil {
 		return s, err
