@@ -101,7 +101,7 @@ func TestLinesForVisitors(t *testing.T) {
 		LineWoke:         false,
 		LineWokeReply:    false,
 		LineReopened:     true,
-		"merged":            false, // from a newer kefu
+		"merged":         false, // from a newer kefu
 	}
 	for code := range systemLines {
 		if _, ok := want[code]; !ok {

@@ -24,7 +24,9 @@ const (
 func labelSubject(id int64) string { return "label " + strconv.FormatInt(id, 10) }
 
 // labelAudit is what the audit log keeps of a label.
-func labelAudit(l chat.Label) map[string]string { return map[string]string{"name": l.Name, "color": l.Color} }
+func labelAudit(l chat.Label) map[string]string {
+	return map[string]string{"name": l.Name, "color": l.Color}
+}
 
 func scanLabel(row pgx.CollectableRow) (chat.Label, error) {
 	var l chat.Label
