@@ -96,8 +96,9 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	samLive := sam.console() // Sam watches the chat
 	samLive.send(map[string]any{"type": "resume", "conversation_id": id})
 	samLive.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
-	if _, page := alex.get(chatPage); !strings.Contains(page, `data-testid="label-choose"`) || !strings.Contains(page, ">VIP</option>") {
-		t.Fatal("the chat's header offers no label picker")
+	if _, page := alex.get(chatPage); !strings.Contains(page, `data-testid="label-choose"`) || !strings.Contains(page, ">VIP</option>") ||
+		strings.Contains(page, `name="_csrf" value=""`) {
+		t.Fatal("the chat's header offers no label picker, or one without the form's token")
 	}
 
 	// Added in place; Sam's console shows it too; a second add changes nothing.

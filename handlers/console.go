@@ -54,6 +54,9 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.CSRF, p.Invites, p.Flash = nav.CSRF, nav.Invites, flash
+	if p.Labels != nil {
+		p.Labels.CSRF = p.CSRF
+	}
 	h.render(w, r, http.StatusOK, console.Page(p))
 }
 

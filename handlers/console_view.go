@@ -133,7 +133,7 @@ func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.P
 		if p.Assignee, err = h.assigneeName(ctx, open.AssignedAgentID, agents); err != nil {
 			return err
 		}
-		p.Labels, err = h.chatLabels(ctx, open.ID, true, p.CSRF)
+		p.Labels, err = h.chatLabels(ctx, open.ID, true, "") // the page's form token is the caller's
 	}
 	return err
 }
