@@ -177,6 +177,9 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		if err := s.renderChatState(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := s.renderLabels(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		if err := s.renderLists(ctx, &buf, v); err != nil {
 			return nil, err
 		}
@@ -226,6 +229,9 @@ func (s *consoleSocket) resync() live.Job {
 			return nil, err
 		}
 		if err := s.renderChatState(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if err := s.renderLabels(ctx, &buf, v); err != nil {
 			return nil, err
 		}
 		if err := s.renderLists(ctx, &buf, v); err != nil {

@@ -78,3 +78,16 @@ func (s *consoleSocket) woke(ev chat.Event, title string) live.Job {
 		return frameBytes(&buf), nil
 	}
 }
+
+// renderLabels writes the open support chat's labels as they are now, for
+// an agent's console that (re)connects: it may have missed their changes.
+func (s *consoleSocket) renderLabels(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	if s.screen.openID == 0 || !v.IsAgent {
+		return nil
+	}
+	p, err := s.h.chatLabels(ctx, s.screen.openID, true, s.csrf)
+	if err != nil {
+		return err
+	}
+	return console.LabelsChanged(*p).Render(ctx, buf)
+}
