@@ -76,6 +76,9 @@ func SnoozeFor(preset, custom string, loc *time.Location, now time.Time) (Snooze
 		return time.Date(y, m, d+days, 9, 0, 0, 0, loc)
 	}
 	var s Snooze
+	if preset == "" && strings.TrimSpace(custom) != "" {
+		preset = SnoozeCustom // a date and time given without choosing "at"
+	}
 	switch preset {
 	case SnoozeHour:
 		s.Until = now.Add(time.Hour)

@@ -58,6 +58,7 @@ func TestSnoozeFor(t *testing.T) {
 		{preset: SnoozeCustom, custom: "2028-01-01T09:00", loc: time.UTC, say: "error.snooze.far"},
 		{preset: SnoozeCustom, custom: "soon", loc: time.UTC, say: "error.snooze.when"},
 		{preset: "", loc: time.UTC, say: "error.snooze.when"},
+		{preset: "", custom: "2026-12-24T18:00", loc: time.UTC, want: time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC)},
 	} {
 		s, err := SnoozeFor(c.preset, c.custom, c.loc, now)
 		var ve *ValidationError
