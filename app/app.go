@@ -79,6 +79,7 @@ type App struct {
 	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
 	metrics    *metrics.Metrics
 	debug      net.Listener // nil unless Config.Debug
+	now        func() time.Time
 
 	base     context.Context
 	cancel   context.CancelFunc
@@ -96,7 +97,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	cfg.Routing.Metrics, cfg.Push.Metrics, cfg.Webhook.Metrics = m, m, m
 	cfg.Push.Language = cmp.Or(cfg.Push.Language, cfg.Language)
 	base, cancel := context.WithCancel(context.Background())
-	a := &App{logger: logger, metrics: m, debug: cfg.Debug, base: base, cancel: cancel}
+	a := &App{logger: logger, metrics: m, debug: cfg.Debug, now: cfg.Now, base: base, cancel: cancel}
 	if cfg.NATSURL != "" {
 		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
 		db = db.WithPublisher(a.nats)
@@ -167,6 +168,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 	}
 	a.spawn(func(ctx context.Context) { janitor(ctx, a.db, a.logger) })
+	a.spawn(func(ctx context.Context) { waker(ctx, a.db, a.now, a.logger) })
 	a.spawn(a.dispatcher.Run)
 	if a.pushes != nil {
 		a.spawn(a.pushes.Run)

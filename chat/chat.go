@@ -78,7 +78,14 @@ type Conversation struct {
 	// Support routing: when it joined the queue (its place), and who has it.
 	QueuedAt        *time.Time
 	AssignedAgentID int64
+	// A support chat its agent set aside: until SnoozedUntil, or until the
+	// visitor writes (SnoozedUntilReply). Neither: not snoozed.
+	SnoozedUntil      *time.Time `json:",omitempty"`
+	SnoozedUntilReply bool       `json:",omitempty"`
 }
+
+// Snoozed reports whether the conversation is set aside.
+func (c Conversation) Snoozed() bool { return c.SnoozedUntil != nil || c.SnoozedUntilReply }
 
 // MessageType tells what a message's body holds.
 type MessageType string
@@ -122,10 +129,6 @@ type Summary struct {
 	Unread      int64
 	// Assignee names the agent a support chat is (or was last) assigned to.
 	Assignee string
-	// Snoozed: a support chat set aside until SnoozedUntil, or, when that
-	// is zero, until the visitor writes.
-	Snoozed      bool
-	SnoozedUntil time.Time
 	// Labels are the labels put on the conversation, by name.
 	Labels []Label
 }

@@ -22,6 +22,12 @@ var (
 	ErrAlreadyTheirs = errors.New("already theirs")
 	// ErrResolved: the chat is resolved, so it cannot be resolved or transferred again.
 	ErrResolved = errors.New("already resolved")
+	// ErrNotAssigned: the chat is waiting in the queue, so it cannot be snoozed yet.
+	ErrNotAssigned = errors.New("not assigned")
+	// ErrOffline: the agent is not online, so they cannot be handed a chat.
+	ErrOffline = errors.New("offline")
+	// ErrOpen: the chat is open, so it cannot be reopened.
+	ErrOpen = errors.New("open")
 	// ErrConversationNotAllowed: the conversation grade does not let these two talk.
 	ErrConversationNotAllowed = errors.New("conversation not allowed")
 )

@@ -86,6 +86,10 @@ const (
 	EventMembers EventType = "members"
 	// EventFriends: UserID's friends or invitations changed.
 	EventFriends EventType = "friends"
+	// EventLabels: the labels on ConversationID changed.
+	EventLabels EventType = "labels"
+	// EventWoke: ConversationID, snoozed, woke up; UserID has it.
+	EventWoke EventType = "woke"
 	// EventTyping: UserID is typing in ConversationID (see Typing). Nothing
 	// is stored: it is announced directly, never from a transaction.
 	EventTyping EventType = "typing"

@@ -134,10 +134,3 @@ type InboxCounts map[View]int
 
 // CountCap is where counting a view stops: a tab shows "999+" from there.
 const CountCap = 1000
-
-// Label is a label as a list shows it on a conversation: its name, in its colour (#rrggbb).
-type Label struct {
-	ID    int64
-	Name  string
-	Color string
-}

@@ -30,6 +30,11 @@ const (
 	LineMemberLeft      SystemCode = "member_left"       // person
 	LineOwnerLeft       SystemCode = "owner_left"        // person, the new owner
 	LineGroupRenamed    SystemCode = "group_renamed"     // actor, title
+	LineSnoozed         SystemCode = "snoozed"           // agent, until (UTC, "2006-01-02 15:04")
+	LineSnoozedReply    SystemCode = "snoozed_reply"     // agent: until the visitor writes
+	LineWoke            SystemCode = "woke"              // (none): the snooze's time came
+	LineWokeReply       SystemCode = "woke_reply"        // (none): the visitor wrote
+	LineReopened        SystemCode = "reopened"          // agent
 	// NoteRated is a note (chat.Note), not a system line.
 	NoteRated SystemCode = "rated" // rating (1–5), comment ("": none)
 )
@@ -86,6 +91,12 @@ var systemLines = map[SystemCode]struct {
 	LineOwnerLeft:       {[]string{"Person", "Owner"}, false},
 	LineGroupRenamed:    {[]string{"Actor", "Title"}, false},
 	NoteRated:           {[]string{"Rating", "Comment"}, false},
+	// Snoozing is how an agent sorts their own work: the visitor never sees it.
+	LineSnoozed:      {[]string{"Agent", "Until"}, false},
+	LineSnoozedReply: {[]string{"Agent"}, false},
+	LineWoke:         {nil, false},
+	LineWokeReply:    {nil, false},
+	LineReopened:     {[]string{"Agent"}, true},
 }
 
 // ForVisitors reports whether a visitor is shown the line in their chat. A

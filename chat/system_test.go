@@ -95,7 +95,13 @@ func TestLinesForVisitors(t *testing.T) {
 		LineOwnerLeft:       false,
 		LineGroupRenamed:    false,
 		NoteRated:           false,
-		"merged":            false, // from a newer kefu
+		// Snoozing sorts the agent's own work: never the visitor's business.
+		LineSnoozed:      false,
+		LineSnoozedReply: false,
+		LineWoke:         false,
+		LineWokeReply:    false,
+		LineReopened:     true,
+		"merged":         false, // from a newer kefu
 	}
 	for code := range systemLines {
 		if _, ok := want[code]; !ok {

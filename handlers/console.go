@@ -59,6 +59,9 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.CSRF, p.Invites, p.Flash, p.Composer.CSRF = nav.CSRF, nav.Invites, flash, nav.CSRF
+	if p.Labels != nil {
+		p.Labels.CSRF = p.CSRF
+	}
 	h.render(w, r, http.StatusOK, console.Page(p))
 }
 

@@ -60,7 +60,7 @@ func (h *Handler) inboxFor(ctx context.Context, q url.Values, v chat.Viewer) (co
 	if out.Sites, err = h.DB.Sites(ctx); err != nil {
 		return out, err
 	}
-	if out.Labels, err = h.DB.InboxLabels(ctx); err != nil {
+	if out.Labels, err = h.DB.Labels(ctx); err != nil {
 		return out, err
 	}
 	if out.Agents, err = h.agentUsers(ctx); err != nil {
@@ -123,14 +123,14 @@ func labelsURL(labels []chat.Label) string {
 // widget: the CSP allows no style attributes. Each colour is #rrggbb, as
 // the database checks; the text on it is dark or light, whichever reads.
 func (h *Handler) labelsCSS(w http.ResponseWriter, r *http.Request) {
-	labels, err := h.DB.InboxLabels(r.Context())
+	labels, err := h.DB.Labels(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	var b strings.Builder
 	for _, l := range labels {
-		fmt.Fprintf(&b, ".chip.label-%d { background: %s; color: %s; }\n", l.ID, l.Color, inkOn(l.Color))
+		fmt.Fprintf(&b, ".chip.label-%d { background: %s; color: %s; }\n.swatch.label-%d { background: %s; }\n", l.ID, l.Color, inkOn(l.Color), l.ID, l.Color)
 	}
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	if r.URL.Query().Get("v") != "" {

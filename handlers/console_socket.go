@@ -192,6 +192,9 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		if err := s.renderChatState(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := s.renderLabels(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		if err := s.renderLists(ctx, &buf, v); err != nil {
 			return nil, err
 		}
@@ -241,6 +244,9 @@ func (s *consoleSocket) resync() live.Job {
 			return nil, err
 		}
 		if err := s.renderChatState(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if err := s.renderLabels(ctx, &buf, v); err != nil {
 			return nil, err
 		}
 		if err := s.renderLists(ctx, &buf, v); err != nil {
@@ -346,7 +352,8 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 		}
 		if c.state != nil {
 			state := *c.state
-			state.Agents, state.CSRF = transferTargets(c.agents, s.user.ID, c.conv), s.csrf
+			state.Agents, state.CSRF = transferTargets(c.agents, c.loads, s.user.ID, c.conv), s.csrf
+			state.MaySnooze = mayDo(s.user.ID, s.user.IsAdmin, c.conv)
 			if ev.ConversationID == s.screen.openID {
 				s.screen.chatState = state.Key()
 				comps = append(comps, console.StatusChanged(state))
@@ -385,7 +392,7 @@ func (s *consoleSocket) renderChatState(ctx context.Context, buf *bytes.Buffer, 
 	if err != nil {
 		return err
 	}
-	state, err := s.h.chatState(ctx, conv.ID, s.user.ID, s.csrf)
+	state, err := s.h.chatState(ctx, conv.ID, s.user, s.csrf)
 	if err != nil || state.Key() == s.screen.chatState {
 		return err // unchanged: a form being filled in stays as it is
 	}

@@ -138,7 +138,7 @@ func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.P
 	if err != nil {
 		return err
 	}
-	agents, err := h.agentUsers(ctx)
+	agents, loads, err := h.agentRoster(ctx)
 	if err != nil {
 		return err
 	}
@@ -146,11 +146,65 @@ func (h *Handler) loadAgentPanel(ctx context.Context, acct account, p *console.P
 	if p.Open != nil {
 		open = p.Open.Conversation
 	}
-	p.Agents = transferTargets(agents, acct.ID, open)
+	p.Agents = transferTargets(agents, loads, acct.ID, open)
 	if open.Kind == chat.Support {
-		p.Assignee, err = h.assigneeName(ctx, open.AssignedAgentID, agents)
+		p.MaySnooze = mayDo(acct.ID, acct.IsAdmin, open)
+		if p.Assignee, err = h.assigneeName(ctx, open.AssignedAgentID, agents); err != nil {
+			return err
+		}
+		p.Labels, err = h.chatLabels(ctx, open.ID, true, "") // the page's form token is the caller's
 	}
 	return err
+}
+
+// mayDo reports whether viewerID may snooze support chat c: it is theirs,
+// or they are an admin.
+func mayDo(viewerID int64, admin bool, c chat.Conversation) bool {
+	return c.AssignedAgentID == viewerID || admin
+}
+
+// chatLabels loads support chat id's labels, and for an agent (actions)
+// the others they may put on it.
+func (h *Handler) chatLabels(ctx context.Context, id int64, actions bool, csrf string) (*console.LabelsProps, error) {
+	on, err := h.DB.ChatLabels(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &console.LabelsProps{ID: id, On: on, Actions: actions, CSRF: csrf}
+	if actions {
+		all, err := h.DB.Labels(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range all {
+			if !slices.ContainsFunc(on, func(o chat.Label) bool { return o.ID == l.ID }) {
+				p.Off = append(p.Off, l)
+			}
+		}
+	}
+	return p, nil
+}
+
+// agentRoster loads customer service's members, with their presence and
+// load as routing counts them.
+func (h *Handler) agentRoster(ctx context.Context) ([]chat.User, map[int64]chat.AgentLoad, error) {
+	agents, err := h.agentUsers(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(agents))
+	for i, u := range agents {
+		ids[i] = u.ID
+	}
+	ls, err := h.DB.Agents(ctx, h.Now(), h.Routing.Grace, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	loads := make(map[int64]chat.AgentLoad, len(ls))
+	for _, l := range ls {
+		loads[l.ID] = l
+	}
+	return agents, loads, nil
 }
 
 // agentUsers loads customer service's members.
@@ -164,12 +218,17 @@ func (h *Handler) agentUsers(ctx context.Context) ([]chat.User, error) {
 
 // transferTargets are the agents whom viewerID may hand chat c to: every
 // active one but themselves and the one who has it.
-func transferTargets(agents []chat.User, viewerID int64, c chat.Conversation) []chat.Agent {
+func transferTargets(agents []chat.User, loads map[int64]chat.AgentLoad, viewerID int64, c chat.Conversation) []chat.Agent {
 	var out []chat.Agent
 	for _, u := range agents {
 		has := c.Status == chat.Assigned && u.ID == c.AssignedAgentID
 		if u.ID != viewerID && !u.Disabled() && !has {
-			out = append(out, chat.Agent{UserID: u.ID, Name: u.DisplayName()})
+			l := loads[u.ID]
+			state := chat.Away
+			if l.Available {
+				state = chat.Available
+			}
+			out = append(out, chat.Agent{UserID: u.ID, Name: u.DisplayName(), State: state, Online: l.Online, Open: l.Open, Capacity: l.Capacity})
 		}
 	}
 	return out
@@ -192,25 +251,27 @@ func (h *Handler) assigneeName(ctx context.Context, id int64, agents []chat.User
 
 // chatState loads where support chat id stands now, and what agent
 // viewerID can do with it, for a fragment of their console.
-func (h *Handler) chatState(ctx context.Context, id, viewerID int64, csrf string) (console.ChatState, error) {
+func (h *Handler) chatState(ctx context.Context, id int64, viewer chat.User, csrf string) (console.ChatState, error) {
 	conv, err := h.DB.Conversation(ctx, id)
 	if err != nil {
 		return console.ChatState{}, err
 	}
-	agents, err := h.agentUsers(ctx)
+	agents, loads, err := h.agentRoster(ctx)
 	if err != nil {
 		return console.ChatState{}, err
 	}
 	s, err := h.sharedChatState(ctx, conv, agents)
-	s.Agents, s.CSRF = transferTargets(agents, viewerID, conv), csrf
+	s.Agents, s.CSRF, s.MaySnooze = transferTargets(agents, loads, viewer.ID, conv), csrf, mayDo(viewer.ID, viewer.IsAdmin, conv)
 	return s, err
 }
 
 // sharedChatState is where support chat conv stands, as every agent sees
-// it; each console adds whom its agent may transfer it to, and its form token.
+// it; each console adds whom its agent may transfer it to, whether they may
+// snooze it, and its form token.
 func (h *Handler) sharedChatState(ctx context.Context, conv chat.Conversation, agents []chat.User) (console.ChatState, error) {
 	name, err := h.assigneeName(ctx, conv.AssignedAgentID, agents)
-	return console.ChatState{ID: conv.ID, Status: conv.Status, Assignee: name, AssigneeID: conv.AssignedAgentID, Actions: true}, err
+	return console.ChatState{ID: conv.ID, Status: conv.Status, Assignee: name, AssigneeID: conv.AssignedAgentID, Actions: true,
+		SnoozedUntil: conv.SnoozedUntil, SnoozedUntilReply: conv.SnoozedUntilReply}, err
 }
 
 // groupPanel loads group id's members, and the people its owner could add.

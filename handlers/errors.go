@@ -73,6 +73,12 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 		return http.StatusConflict, "already_theirs", loc.T("error.alreadyTheirs")
 	case errors.Is(err, chat.ErrResolved):
 		return http.StatusConflict, "resolved", loc.T("error.resolved")
+	case errors.Is(err, chat.ErrOffline):
+		return http.StatusConflict, "offline", loc.T("error.offline")
+	case errors.Is(err, chat.ErrOpen):
+		return http.StatusConflict, "open", loc.T("error.open")
+	case errors.Is(err, chat.ErrNotAssigned):
+		return http.StatusConflict, "not_assigned", loc.T("error.notAssigned")
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "method_not_allowed", loc.T("error.method")
 	case errors.Is(err, chat.ErrConflict):

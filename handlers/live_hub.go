@@ -158,6 +158,10 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		}
 	case chat.EventTyping:
 		err = hb.onTyping(ctx, ev)
+	case chat.EventLabels:
+		hb.onLabels(ev)
+	case chat.EventWoke:
+		err = hb.onWoke(ctx, ev)
 	case chat.EventFriends:
 		err = hb.onFriends(ctx, ev.UserID)
 	}
@@ -312,7 +316,7 @@ func (hb *hub) onQueue(ctx context.Context, ev chat.Event) error {
 		if err != nil {
 			return err
 		}
-		if change.agents, err = db.Users(ctx, agents.IDs); err != nil {
+		if change.agents, change.loads, err = hb.h.agentRoster(ctx); err != nil {
 			return err
 		}
 		state, err := hb.h.sharedChatState(ctx, conv, change.agents)
@@ -349,6 +353,7 @@ type queueChange struct {
 	conv   chat.Conversation
 	state  *console.ChatState
 	agents []chat.User
+	loads  map[int64]chat.AgentLoad // the agents' presence and load
 	// assignedTitle names the chat the event assigned, for its agent's cue.
 	assignedTitle string
 }

@@ -107,6 +107,10 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/console/canned", h.cannedSave)
 				r.Post("/console/canned/{id}", h.cannedSave)
 				r.Post("/console/canned/{id}/delete", h.cannedRemove)
+				r.Post("/console/c/{id}/reopen", h.conversationReopen)
+				r.Post("/console/c/{id}/snooze", h.conversationSnooze)
+				r.Post("/console/c/{id}/labels", h.conversationLabelAdd)
+				r.Post("/console/c/{id}/labels/{label}/remove", h.conversationLabelRemove)
 			})
 
 			// Admins, on every method.
@@ -131,6 +135,10 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/sites", h.adminSiteCreate)
 				r.Post("/sites/{id}", h.adminSiteUpdate)
 				r.Post("/sites/{id}/secret", h.adminSiteSecretRotate)
+				r.Get("/labels", h.adminLabelsShow)
+				r.Post("/labels", h.adminLabelCreate)
+				r.Post("/labels/{id}", h.adminLabelUpdate)
+				r.Post("/labels/{id}/delete", h.adminLabelRemove)
 				r.Get("/api", h.adminAPIShow)
 				r.Post("/api/keys", h.adminAPIKeyCreate)
 				r.Post("/api/keys/{id}/revoke", h.adminAPIKeyRevoke)

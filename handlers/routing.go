@@ -97,10 +97,13 @@ func (h *Handler) conversationTransfer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := h.DB.Transfer(ctx, id, acct.ID, to, note, h.Now()); err != nil {
+	if err := h.DB.TransferOnline(ctx, id, acct.ID, to, note, h.Now(), h.Routing.Grace); err != nil {
 		say := ""
-		if errors.Is(err, chat.ErrAtCapacity) {
+		switch {
+		case errors.Is(err, chat.ErrAtCapacity):
 			say = "console.refusal.transferAtCapacity"
+		case errors.Is(err, chat.ErrOffline):
+			say = "console.refusal.transferOffline"
 		}
 		h.refused(w, r, err, say, backTo(r))
 		return
@@ -122,7 +125,7 @@ func (h *Handler) actedOn(w http.ResponseWriter, r *http.Request, id int64, noti
 	flash := console.Flash{Text: notice}
 	var frags []templ.Component
 	if wantsFragment(r) && !wantsJSON(r) {
-		state, err := h.chatState(r.Context(), id, accountFrom(r.Context()).ID, h.csrfToken(r))
+		state, err := h.chatState(r.Context(), id, accountFrom(r.Context()).User, h.csrfToken(r))
 		if err != nil {
 			h.fail(w, r, err)
 			return

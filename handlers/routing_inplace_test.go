@@ -220,7 +220,10 @@ func TestResolveAndTransferInPlace(t *testing.T) {
 		chatStateSwap(id), "With Alex", `data-testid="resolve"`, "Transferred to Alex.")
 	// The chat is Alex's now: Sam is offered Kim, not Alex, and a transfer
 	// to Alex is refused and writes nothing into the chat.
-	offered := func(id int64, name string) string { return fmt.Sprintf(`<option value="%d">%s</option>`, id, name) }
+	// Each is offered with their presence and load: Kim has no console open.
+	offered := func(id int64, name string) string {
+		return fmt.Sprintf(`<option value="%d" data-presence="offline" data-testid="transfer-option">%s — offline, 0/0 chats</option>`, id, name)
+	}
 	if !strings.Contains(body, offered(kimID, "Kim")) || strings.Contains(body, offered(k.firstAdminID(), "Alex")) {
 		t.Fatalf("in place, Sam is not offered Kim, or is offered Alex, who has the chat:\n%s", body)
 	}

@@ -65,6 +65,7 @@
     },
     applied: function () {
       showUnread();
+      dress();
       // A new notice chimes (one shown already does not again), and fades
       // after a while; the chat stays in the list. So does a new message in
       // a chat of the list: its unread count went up.
@@ -149,6 +150,30 @@
     fetch(more.dataset.more, { credentials: "same-origin", headers: { "X-Kefu-Fragment": "1", Accept: "text/html" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
       .then(live.apply, function () { more.removeAttribute("aria-disabled"); live.showError(live.say("live.loadFailed")); });
+  });
+
+  // What the server cannot know: the agent's time zone, for the snooze
+  // form's presets (UTC without it).
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC, then */ }
+  function dress() {
+    document.querySelectorAll("input[data-tz]").forEach(function (i) { i.value = zone; });
+  }
+  dress();
+
+  // A notice or refusal goes when the agent clicks it (not a link in it), or presses Escape.
+  function dismiss() {
+    var el = document.getElementById("console-notice");
+    if (!el || !el.textContent.trim()) return;
+    el.className = "notice";
+    el.removeAttribute("role");
+    el.textContent = "";
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.id === "console-notice") dismiss();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") dismiss();
   });
 
   document.addEventListener("visibilitychange", function () {

@@ -194,7 +194,7 @@ func assignAll(ctx context.Context, tx *txn, as []chat.Assignment, byID int64, n
 	rows, err := tx.Query(ctx, `WITH a AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS a (id, agent_id, n)),
 		c AS (
 			UPDATE conversations c SET status = 'assigned', assigned_agent_id = a.agent_id, assigned_at = $3,
-				first_response_at = NULL, target_released_at = coalesce(c.target_released_at, $3),
+				first_response_at = NULL, target_released_at = coalesce(c.target_released_at, $3), snoozed_until = NULL,
 				last_seq = c.last_seq + 1, last_message_at = now()
 			FROM a WHERE c.id = a.id
 			RETURNING c.id, c.last_seq, a.agent_id, a.n),

@@ -7,19 +7,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/kefu-im/kefu/chat"
 )
 
 const conversationColumns = `c.id, c.kind, c.title, coalesce(c.visitor_id, 0), c.status, c.last_seq, c.last_message_at, c.created_at,
-	c.queued_at, coalesce(c.assigned_agent_id, 0)`
+	c.queued_at, coalesce(c.assigned_agent_id, 0),
+	CASE WHEN c.snoozed_until <> 'infinity' THEN c.snoozed_until END, coalesce(c.snoozed_until = 'infinity', false)`
 
 // scanConversation scans conversationColumns, then extra.
 func scanConversation(row pgx.Row, extra ...any) (chat.Conversation, error) {
 	var c chat.Conversation
 	err := row.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
-		&c.QueuedAt, &c.AssignedAgentID}, extra...)...)
+		&c.QueuedAt, &c.AssignedAgentID, &c.SnoozedUntil, &c.SnoozedUntilReply}, extra...)...)
 	return c, err
 }
 
@@ -131,7 +131,7 @@ func summarySelect(unread string) string {
 	return "SELECT " + conversationColumns + ", " + unread + `,
 	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at,
-	coalesce(display_name(au), ''), c.snoozed_until, ` + labelsOf + `
+	coalesce(display_name(au), ''), ` + labelsOf + `
 	FROM conversations c
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 	LEFT JOIN users au ON au.id = c.assigned_agent_id
@@ -167,17 +167,12 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	var lastID, lastSeq, lastSender *int64
 	var lastType, lastBody *string
 	var lastAt *time.Time
-	var snoozed pgtype.Timestamptz // 'infinity': until the visitor writes
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
-		&c.QueuedAt, &c.AssignedAgentID, &unread,
+		&c.QueuedAt, &c.AssignedAgentID, &c.SnoozedUntil, &c.SnoozedUntilReply, &unread,
 		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt,
-		&s.Assignee, &snoozed, &s.Labels)
+		&s.Assignee, &s.Labels)
 	if err != nil {
 		return s, err
-	}
-	s.Snoozed = snoozed.Valid
-	if snoozed.Valid && snoozed.InfinityModifier == pgtype.Finite {
-		s.SnoozedUntil = snoozed.Time
 	}
 	s.Unread = unread
 	s.Title = c.Title

@@ -157,16 +157,3 @@ func (db *DB) InboxCounts(ctx context.Context, v chat.Viewer, f chat.InboxFilter
 	}
 	return out, nil
 }
-
-// InboxLabels returns every label, by name, for the console's filter.
-func (db *DB) InboxLabels(ctx context.Context) ([]chat.Label, error) {
-	rows, err := db.pool.Query(ctx, "SELECT id, name, color FROM labels ORDER BY lower(name), id")
-	if err != nil {
-		return nil, fmt.Errorf("store: labels: %w", err)
-	}
-	labels, err := pgx.CollectRows(rows, pgx.RowToStructByPos[chat.Label])
-	if err != nil {
-		return nil, fmt.Errorf("store: labels: %w", err)
-	}
-	return labels, nil
-}

@@ -186,14 +186,14 @@ func TestInboxViewsAndFilters(t *testing.T) {
 		t.Fatalf("a support chat in a member's mine: %v", err)
 	}
 	sn, err := db.InboxItem(ctx, ann, chat.Inbox{View: chat.ViewSnoozed}, w.snoozed)
-	if err != nil || !sn.Snoozed || !sn.SnoozedUntil.IsZero() {
+	if err != nil || !sn.Snoozed() || sn.SnoozedUntil != nil {
 		t.Fatalf("snoozed until the visitor writes: %+v, %v", sn, err)
 	}
 	until := time.Now().Add(time.Hour).Truncate(time.Microsecond)
 	if err := db.SnoozeForTest(ctx, w.snoozed, &until); err != nil {
 		t.Fatal(err)
 	}
-	if sn, err = db.InboxItem(ctx, ann, chat.Inbox{View: chat.ViewSnoozed}, w.snoozed); err != nil || !sn.SnoozedUntil.Equal(until) {
+	if sn, err = db.InboxItem(ctx, ann, chat.Inbox{View: chat.ViewSnoozed}, w.snoozed); err != nil || sn.SnoozedUntil == nil || !sn.SnoozedUntil.Equal(until) {
 		t.Fatalf("snoozed for an hour: %+v, %v", sn, err)
 	}
 
@@ -212,9 +212,9 @@ func TestInboxViewsAndFilters(t *testing.T) {
 	if err != nil || !mapsEqual(counts, chat.InboxCounts{chat.ViewMine: 2}) {
 		t.Fatalf("Max's counts = %v, %v", counts, err)
 	}
-	labels, err := db.InboxLabels(ctx)
+	labels, err := db.Labels(ctx)
 	if err != nil || len(labels) != 1 || labels[0].Name != "VIP" {
-		t.Fatalf("InboxLabels = %v, %v", labels, err)
+		t.Fatalf("Labels = %v, %v", labels, err)
 	}
 }
 

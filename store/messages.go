@@ -317,7 +317,8 @@ func (in *insertion) then(tx *txn) ([]statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []statement{webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in.msg, in.conv, in.peer))}, nil
+	wake := in.wakeOnReply(tx)
+	return append([]statement{webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in.msg, in.conv, in.peer))}, wake...), nil
 }
 
 // messageEvent announces that m is stored.

@@ -99,8 +99,8 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			return err
 		}
 		for _, h := range out {
-			if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL
-				WHERE id = $1`, h.ConversationID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL,
+				snoozed_until = NULL WHERE id = $1`, h.ConversationID); err != nil {
 				return err
 			}
 			name, err := displayName(ctx, tx, h.AgentID)
@@ -211,7 +211,7 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 		if status == chat.Resolved {
 			return chat.ErrResolved
 		}
-		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = $2,
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', resolved_at = $2, snoozed_until = NULL,
 			assigned_agent_id = coalesce(assigned_agent_id, $3) WHERE id = $1`, id, now, agentID); err != nil {
 			return err
 		}
@@ -240,6 +240,17 @@ func (db *DB) Resolve(ctx context.Context, id, agentID int64, now time.Time) err
 // optional private note for agents; chat.ErrAlreadyTheirs when to has it
 // already, which changes nothing.
 func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now time.Time) error {
+	return db.transfer(ctx, id, byID, to, note, now, 0)
+}
+
+// TransferOnline is Transfer to an agent who is online at now: one whose
+// console was live within grace, as routing counts it; chat.ErrOffline
+// otherwise.
+func (db *DB) TransferOnline(ctx context.Context, id, byID, to int64, note string, now time.Time, grace time.Duration) error {
+	return db.transfer(ctx, id, byID, to, note, now, grace)
+}
+
+func (db *DB) transfer(ctx context.Context, id, byID, to int64, note string, now time.Time, grace time.Duration) error {
 	err := db.inTx(ctx, func(tx *txn) error {
 		// The agent is checked in the transaction that hands the chat over, so
 		// that one disabled or taken off the list a moment ago never gets it.
@@ -268,6 +279,16 @@ func (db *DB) Transfer(ctx context.Context, id, byID, to int64, note string, now
 		}
 		if err := ensureAgent(ctx, tx, to); err != nil {
 			return err
+		}
+		if grace > 0 {
+			var online bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM agent_presence WHERE agent_id = $1 AND seen_at > $2)",
+				to, now.Add(-grace)).Scan(&online); err != nil {
+				return err
+			}
+			if !online {
+				return chat.ErrOffline
+			}
 		}
 		free, err := lockAgentUnderCapacity(ctx, tx, to)
 		if err != nil {
@@ -332,4 +353,47 @@ func (db *DB) WorkedOn(ctx context.Context, id, userID int64) (bool, error) {
 		return false, fmt.Errorf("store: did user %d work on chat %d: %w", userID, id, err)
 	}
 	return worked, nil
+}
+
+// Reopen opens resolved support chat id again and gives it to agentID, who
+// reopens it, if they have room (chat.ErrAtCapacity otherwise). A chat that
+// is open is chat.ErrOpen; a visitor who has another chat open now (they
+// wrote again after it was resolved, from where a new one began) keeps that
+// one, and the reopening is a chat.ErrConflict.
+func (db *DB) Reopen(ctx context.Context, id, agentID int64, now time.Time) error {
+	err := db.inTx(ctx, func(tx *txn) error {
+		var status chat.Status
+		if err := tx.QueryRow(ctx, "SELECT status FROM conversations WHERE id = $1 AND kind = 'support' FOR UPDATE", id).Scan(&status); err != nil {
+			return err
+		}
+		if status != chat.Resolved {
+			return chat.ErrOpen
+		}
+		free, err := lockAgentUnderCapacity(ctx, tx, agentID)
+		if err != nil {
+			return err
+		}
+		if !free {
+			return chat.ErrAtCapacity
+		}
+		// Out of resolved first: the one open chat per visitor is the
+		// unique index's to keep.
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'queued', queued_at = $2, resolved_at = NULL,
+			rating = NULL, rating_comment = '', rated_at = NULL, snoozed_until = NULL,
+			target_user_id = NULL, target_until = NULL, target_released_at = $2 WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		name, err := displayName(ctx, tx, agentID)
+		if err != nil {
+			return err
+		}
+		if err := systemLine(ctx, tx, id, chat.LineReopened, name); err != nil {
+			return err
+		}
+		return assignAll(ctx, tx, []chat.Assignment{{ConversationID: id, AgentID: agentID}}, agentID, now)
+	})
+	if err != nil {
+		return fmt.Errorf("store: reopen chat %d for agent %d: %w", id, agentID, mapErr(err))
+	}
+	return nil
 }

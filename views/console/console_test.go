@@ -88,7 +88,7 @@ func TestListItemShowsWhereAChatStands(t *testing.T) {
 	if strings.Contains(en, "<script>") || strings.Contains(en, strings.Repeat("a", 90)) {
 		t.Errorf("unescaped or uncut:\n%s", en)
 	}
-	s.Status, s.Assignee, s.Snoozed = chat.Queued, "", true
+	s.Status, s.Assignee, s.SnoozedUntilReply = chat.Queued, "", true
 	zh := renderIn(t, "zh-CN", ListItem(s, false, l))
 	for _, want := range []string{">已暂停<", ">未分配<"} {
 		if !strings.Contains(zh, want) {

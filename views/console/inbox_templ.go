@@ -781,7 +781,7 @@ func sortKey(s chat.Summary) string {
 
 func itemStatus(ctx context.Context, s chat.Summary) (string, string) {
 	switch {
-	case s.Snoozed && s.Status != chat.Resolved:
+	case s.Snoozed() && s.Status != chat.Resolved:
 		return "snoozed", i18n.T(ctx, "console.item.snoozed")
 	case s.Status == chat.Queued:
 		return "queued", i18n.T(ctx, "console.item.queued")
