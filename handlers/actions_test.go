@@ -96,6 +96,10 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	samLive := sam.console() // Sam watches the chat
 	samLive.send(map[string]any{"type": "resume", "conversation_id": id})
 	samLive.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	samVIP := sam.consoleAt(fmt.Sprintf("/console/live?view=all&label=%d", vip.ID)) // and all VIP chats
+	samVIP.send(map[string]any{"type": "resume"})
+	samVIP.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	item := fmt.Sprintf(`id="conv-%d"`, id)
 	if _, page := alex.get(chatPage); !strings.Contains(page, `data-testid="label-choose"`) || !strings.Contains(page, ">VIP</option>") ||
 		strings.Contains(page, `name="_csrf" value=""`) {
 		t.Fatal("the chat's header offers no label picker, or one without the form's token")
@@ -108,6 +112,10 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	resp, body := alex.postWith(chatPage+"/labels", add, k.inPlace(chatPage))
 	wantFragment(t, "a label added in place", resp, body, http.StatusOK, swap, chip)
 	samLive.waitForAll(swap, chip)
+	// The list of VIPs gains the chat, with its chip.
+	if frame := samVIP.waitFor(`data-swap="sorted"`); !strings.Contains(frame, item) || !strings.Contains(frame, ">VIP<") {
+		t.Fatalf("the list of VIP chats was not given the chat, with its label:\n%s", frame)
+	}
 	resp, body = alex.postWith(chatPage+"/labels", add, asJSON)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"labels":["VIP"]`) {
 		t.Fatalf("a second add: %s %s", resp.Status, body)
@@ -137,6 +145,8 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	if frame := samLive.waitFor(swap); strings.Contains(frame, chip) {
 		t.Fatalf("Sam's console still shows the removed label:\n%s", frame)
 	}
+	samVIP.skip()
+	samVIP.waitFor(fmt.Sprintf(`<template data-target="#conv-%d" data-swap="remove">`, id))
 	if resp, _ := alex.postWith(remove, url.Values{"_csrf": add["_csrf"]}, asJSON); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a second removal: %s", resp.Status)
 	}

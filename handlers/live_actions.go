@@ -16,7 +16,10 @@ import (
 func (hb *hub) onLabels(ev chat.Event) {
 	for _, c := range hb.consoles.All() {
 		if c.agent {
+			// The open chat's header, and the list: the item's chips, and
+			// a list of one label gains or loses the chat.
 			c.conn.Enqueue(c.labelsChanged(ev.ConversationID))
+			c.conn.Enqueue(c.listUpdate(ev.ConversationID, true))
 		}
 	}
 }
