@@ -79,8 +79,14 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 		until(`document.querySelector("[data-kefu-frame]").style.display === "none" && document.activeElement.matches("[data-kefu-launcher]")`))
 
 	// On the next page, the iframe is gone; the agent answers.
-	do(t, visitor, "the visitor moves on",
-		chromedp.Click(chromedp.CSS(`#next`)),
+	// The click's navigation is waited for whole: a wait begun on the page
+	// being left would be cut short by it.
+	nctx, ncancel := context.WithTimeout(visitor, stepTimeout)
+	defer ncancel()
+	if _, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`#next`))); err != nil {
+		t.Fatalf("the visitor moves on: %v", err)
+	}
+	do(t, visitor, "the next page is there",
 		chromedp.WaitVisible(chromedp.CSS(`button[data-kefu-launcher]`)),
 		until(`document.title === "Garden two" && !document.querySelector("[data-kefu-frame]") && localStorage.getItem("kefu.status.`+fmt.Sprint(siteID)+`")`))
 	var convID int64
