@@ -98,7 +98,10 @@ func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, befor
 		scope = " AND m.conversation_id IN (SELECT x.conversation_id FROM conversation_members x WHERE x.user_id = $1)"
 	}
 	match, matchArgs := searchMatch(q)
-	args := append([]any{v.UserID, v.IsAgent, before, reader.Notes(), reader.AllLines(), visitorLines, limit + 1}, matchArgs...)
+	// Planned for this query's words each time (not a cached generic plan):
+	// how many messages hold them decides between the word index and
+	// reading the newest messages first.
+	args := append([]any{pgx.QueryExecModeExec, v.UserID, v.IsAgent, before, reader.Notes(), reader.AllLines(), visitorLines, limit + 1}, matchArgs...)
 	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
 		"JOIN conversations c ON c.id = m.conversation_id WHERE "+match+
 		" AND m.type IN ('text', 'note') AND m.revoked_at IS NULL AND "+readerFilter+" AND "+visibleTo+scope+
@@ -146,7 +149,7 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 			JOIN users u ON u.id = dm.user_id
 			WHERE d.kind = 'direct' AND (u.name ILIKE $4 OR u.email ILIKE $4)
 			AND EXISTS (SELECT 1 FROM conversation_members me WHERE me.conversation_id = d.id AND me.user_id = $1))
-		ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $5`,
+		ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $5`, pgx.QueryExecModeExec,
 		v.UserID, v.IsAgent, false, likePattern(q), searchConversationLimit)
 	if err != nil {
 		return nil, err
