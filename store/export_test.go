@@ -21,3 +21,9 @@ func (db *DB) AnnounceThen(ctx context.Context, err error, evs ...chat.Event) er
 		return err
 	})
 }
+
+// SearchWithin is Search with an agent's search reading the newest window
+// messages in order, before the indexes.
+func (db *DB) SearchWithin(ctx context.Context, v chat.Viewer, q string, before int64, limit int, window int64) (SearchResults, error) {
+	return db.search(ctx, v, q, before, limit, window)
+}

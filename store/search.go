@@ -41,6 +41,11 @@ type SearchHit struct {
 // before pages through messages: only those with a smaller id (0: from the
 // newest). The access rule is visibleTo's, and notes are chat.Reader's.
 func (db *DB) Search(ctx context.Context, v chat.Viewer, q string, before int64, limit int) (SearchResults, error) {
+	return db.search(ctx, v, q, before, limit, searchWindow)
+}
+
+// search is Search, an agent's reading the newest window messages in order.
+func (db *DB) search(ctx context.Context, v chat.Viewer, q string, before int64, limit int, window int64) (SearchResults, error) {
 	var res SearchResults
 	var err error
 	if before == 0 {
@@ -48,7 +53,7 @@ func (db *DB) Search(ctx context.Context, v chat.Viewer, q string, before int64,
 			return res, fmt.Errorf("store: search conversations for user %d: %w", v.UserID, err)
 		}
 	}
-	if res.Messages, res.More, err = db.searchMessages(ctx, v, q, before, limit); err != nil {
+	if res.Messages, res.More, err = db.searchMessages(ctx, v, q, before, limit, window); err != nil {
 		return res, fmt.Errorf("store: search messages for user %d: %w", v.UserID, err)
 	}
 	return res, nil
@@ -61,21 +66,49 @@ func likePattern(q string) string {
 }
 
 // searchMatch is the condition on messages m for query q, with its
-// arguments ($8 on), chosen so that an index serves it:
-//   - with CJK characters, the text holds q, found through their pairs in
-//     messages_search_idx;
-//   - for one latin word of three or more characters, the text holds q,
-//     found through the trigrams of messages_body_trgm_idx (partial words too);
-//   - otherwise (several words, or short ones), each word is the start of a
-//     word of the text, in any order, through messages_search_idx.
+// arguments ($9 on), chosen so that an index serves it:
+//   - with CJK characters, the text holds q as typed, found through the
+//     pairs of characters in messages_search_idx;
+//   - otherwise each word of q is in the text, anywhere, even inside a word:
+//     found through the trigrams of messages_body_trgm_idx for words of three
+//     or more characters; shorter ones must start a word of the text, which
+//     messages_search_idx finds.
+//
+// Text without case (CJK, digits) is compared with LIKE, which is quicker
+// than ILIKE on text that is not ASCII.
 func searchMatch(q string) (string, []any) {
-	switch {
-	case hasCJK(q):
-		return "search_words(m.body) @@ search_query($8) AND m.body ILIKE $9", []any{q, likePattern(q)}
-	case !strings.ContainsFunc(q, unicode.IsSpace) && utf8.RuneCountInString(q) >= 3:
-		return "m.body ILIKE $8", []any{likePattern(q)}
+	var args []any
+	return textMatch("m.body", q, func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", 8+len(args))
+	}), args
+}
+
+// textMatch is searchMatch's condition on column col (which has the same
+// two indexes), taking its arguments from arg.
+func textMatch(col, q string, arg func(any) string) string {
+	var conds []string
+	contains := func(s string) string {
+		if strings.ToLower(s) == strings.ToUpper(s) {
+			return col + " LIKE " + arg(likePattern(s))
+		}
+		return col + " ILIKE " + arg(likePattern(s))
 	}
-	return "search_words(m.body) @@ search_query($8)", []any{q}
+	if hasCJK(q) {
+		return "search_words(" + col + ") @@ search_query(" + arg(q) + ") AND " + contains(q)
+	}
+	var short []string
+	for _, w := range strings.Fields(q) {
+		if utf8.RuneCountInString(w) < 3 {
+			short = append(short, w)
+			continue
+		}
+		conds = append(conds, contains(w))
+	}
+	if len(short) > 0 {
+		conds = append(conds, "search_words("+col+") @@ search_query("+arg(strings.Join(short, " "))+")")
+	}
+	return "(" + strings.Join(conds, " AND ") + ")"
 }
 
 // hasCJK reports whether s holds a Chinese, Japanese or Korean character,
@@ -86,7 +119,9 @@ func hasCJK(s string) bool {
 	})
 }
 
-func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, before int64, limit int) ([]SearchHit, bool, error) {
+// findMessages returns up to n messages v sees that match q, with ids from
+// lo up to hi (not included), newest first.
+func findMessages(ctx context.Context, db querier, v chat.Viewer, q string, lo, hi int64, n int) ([]chat.Message, error) {
 	reader := chat.ReaderMember
 	if v.IsAgent {
 		reader = chat.ReaderAgent
@@ -99,15 +134,54 @@ func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, befor
 	}
 	match, matchArgs := searchMatch(q)
 	// Planned for this query's words each time (not a cached generic plan):
-	// how many messages hold them decides between the word index and
-	// reading the newest messages first.
-	args := append([]any{pgx.QueryExecModeExec, v.UserID, v.IsAgent, before, reader.Notes(), reader.AllLines(), visitorLines, limit + 1}, matchArgs...)
-	msgs, err := collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
+	// how many messages hold them decides how to find them.
+	args := append([]any{pgx.QueryExecModeExec, v.UserID, v.IsAgent, hi, reader.Notes(), reader.AllLines(), visitorLines, n, lo}, matchArgs...)
+	return collectMessages(db.Query(ctx, "SELECT "+messageColumns+messageFrom+
 		"JOIN conversations c ON c.id = m.conversation_id WHERE "+match+
 		" AND m.type IN ('text', 'note') AND m.revoked_at IS NULL AND "+readerFilter+" AND "+visibleTo+scope+
-		" AND ($3 = 0 OR m.id < $3) ORDER BY m.id DESC LIMIT $7", args...))
-	if err != nil {
-		return nil, false, err
+		" AND m.id >= $8 AND m.id < $3 ORDER BY m.id DESC LIMIT $7", args...))
+}
+
+// searchWindow is how many of the newest messages (by id) an agent's
+// search reads in order before it turns to the indexes. Words that are
+// common fill a page from the newest messages at once, where an index
+// would have to fetch every message that holds them before choosing the
+// newest; words rarer than a page in searchWindow are few, which is what
+// the indexes are quick at.
+const searchWindow = 10000
+
+func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, before int64, limit int, window int64) ([]SearchHit, bool, error) {
+	hi := before
+	if hi == 0 {
+		if err := db.pool.QueryRow(ctx, "SELECT coalesce(max(id), 0) + 1 FROM messages").Scan(&hi); err != nil {
+			return nil, false, err
+		}
+	}
+	// Messages from lo up to hi are read newest first; those below lo are
+	// found through the indexes, if they are still needed.
+	var msgs []chat.Message
+	lo := hi
+	if v.IsAgent {
+		// A member's conversations are few: their search starts from those.
+		lo = max(hi-window, 0)
+		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
+				return err
+			}
+			var err error
+			msgs, err = findMessages(ctx, tx, v, q, lo, hi, limit+1)
+			return err
+		})
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if len(msgs) <= limit && lo > 0 {
+		older, err := findMessages(ctx, db.pool, v, q, 0, lo, limit+1-len(msgs))
+		if err != nil {
+			return nil, false, err
+		}
+		msgs = append(msgs, older...)
 	}
 	more := len(msgs) > limit
 	if more {
@@ -140,17 +214,27 @@ func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, befor
 }
 
 // searchConversations finds the conversations v sees whose title, or whose
-// visitor's or direct peer's name or email, holds q.
+// visitor's or direct peer's name or email, holds q: the newest
+// searchConversationLimit of them are chosen first, then shown as a list
+// shows them. The conversations that hold q are found first, through the
+// trigram indexes, however many the planner expects.
 func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) ([]chat.Summary, error) {
-	rows, err := db.pool.Query(ctx, fanOutSummaryQuery+` AND c.id IN (
-		SELECT t.id FROM conversations t WHERE t.title ILIKE $4
-		UNION SELECT s.id FROM conversations s JOIN users u ON u.id = s.visitor_id WHERE u.name ILIKE $4 OR u.email ILIKE $4
-		UNION SELECT d.id FROM conversations d JOIN conversation_members dm ON dm.conversation_id = d.id AND dm.user_id <> $1
-			JOIN users u ON u.id = dm.user_id
-			WHERE d.kind = 'direct' AND (u.name ILIKE $4 OR u.email ILIKE $4)
-			AND EXISTS (SELECT 1 FROM conversation_members me WHERE me.conversation_id = d.id AND me.user_id = $1))
-		ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $5`, pgx.QueryExecModeExec,
-		v.UserID, v.IsAgent, false, likePattern(q), searchConversationLimit)
+	args := []any{pgx.QueryExecModeExec, v.UserID, v.IsAgent, true, searchConversationLimit}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args)-1)
+	}
+	title, name, email := textMatch("t.title", q, arg), textMatch("u.name", q, arg), textMatch("u.email", q, arg)
+	rows, err := db.pool.Query(ctx, `WITH people AS MATERIALIZED (SELECT u.id FROM users u WHERE `+name+` OR `+email+`),
+		found AS MATERIALIZED (
+			SELECT t.id FROM conversations t WHERE `+title+`
+			UNION SELECT s.id FROM conversations s JOIN people p ON p.id = s.visitor_id
+			UNION SELECT dm.conversation_id FROM conversation_members dm JOIN people p ON p.id = dm.user_id
+				WHERE dm.user_id <> $1 AND dm.conversation_id IN (SELECT me.conversation_id FROM conversation_members me
+					JOIN conversations d ON d.id = me.conversation_id AND d.kind = 'direct' WHERE me.user_id = $1))
+		`+fanOutSummaryQuery+` AND c.id IN (SELECT c.id FROM found JOIN conversations c ON c.id = found.id
+			WHERE `+visibleTo+` ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4)
+		ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}

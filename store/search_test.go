@@ -176,18 +176,33 @@ func TestSearchLeastPrivilege(t *testing.T) {
 }
 
 // TestSearchPages: a page holds at most limit messages; the next one starts
-// below the last, and only the first lists conversations.
+// below the last, and only the first lists conversations. An agent's pages
+// are the same whether the newest messages are read in order or found
+// through the indexes, or partly each way.
 func TestSearchPages(t *testing.T) {
 	t.Parallel()
 	f := newSearchFixture(t)
-	ctx := context.Background()
 	for i := range 7 {
 		f.send(t, f.group, f.bob.ID, chat.Text, fmt.Sprintf("invoice %d for Launch", i))
+		f.send(t, f.group, f.bob.ID, chat.Text, "something else")
 	}
+	want := []string{"invoice 6 for Launch", "invoice 5 for Launch", "invoice 4 for Launch", "invoice 3 for Launch",
+		"invoice 2 for Launch", "invoice 1 for Launch", "invoice 0 for Launch"}
+	for _, n := range []int64{0, 2, 5, 1 << 20} {
+		for _, v := range []chat.Viewer{f.bobV, f.agent} {
+			if got := searchPages(t, f, v, n); !slices.Equal(got, want) {
+				t.Errorf("pages for %+v, reading %d in order, gave %q; want %q", v, n, got, want)
+			}
+		}
+	}
+}
+
+func searchPages(t *testing.T, f searchFixture, v chat.Viewer, window int64) []string {
+	t.Helper()
 	var got []string
 	before := int64(0)
 	for page := 0; ; page++ {
-		res, err := f.db.Search(ctx, f.bobV, "invoice", before, 3)
+		res, err := f.db.SearchWithin(context.Background(), v, "invoice", before, 3, window)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,9 +217,5 @@ func TestSearchPages(t *testing.T) {
 		}
 		before = res.Messages[len(res.Messages)-1].Message.ID
 	}
-	want := []string{"invoice 6 for Launch", "invoice 5 for Launch", "invoice 4 for Launch", "invoice 3 for Launch",
-		"invoice 2 for Launch", "invoice 1 for Launch", "invoice 0 for Launch"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("pages gave %q; want %q", got, want)
-	}
+	return got
 }
