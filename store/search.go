@@ -37,7 +37,7 @@ type SearchHit struct {
 }
 
 // Search finds what v may see that holds q: messages (text, and notes for
-// agents) and conversations. q must already be checked (chat.SearchQuery).
+// agents) and conversations. q must already be checked (chat.ValidateSearchQuery).
 // before pages through messages: only those with a smaller id (0: from the
 // newest). The access rule is visibleTo's, and notes are chat.Reader's.
 func (db *DB) Search(ctx context.Context, v chat.Viewer, q string, before int64, limit int) (SearchResults, error) {
