@@ -225,7 +225,15 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 		return fmt.Sprintf("$%d", len(args)-1)
 	}
 	title, name, email := textMatch("t.title", q, arg), textMatch("u.name", q, arg), textMatch("u.email", q, arg)
-	rows, err := db.pool.Query(ctx, `WITH people AS MATERIALIZED (SELECT u.id FROM users u WHERE `+name+` OR `+email+`),
+	// The people and conversations found are at most a few thousand, each
+	// reached through its index: joining them by hashing would read every
+	// conversation, which the planner would choose whenever it expects many.
+	var out []chat.Summary
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `WITH people AS MATERIALIZED (SELECT u.id FROM users u WHERE `+name+` OR `+email+`),
 		found AS MATERIALIZED (
 			SELECT t.id FROM conversations t WHERE `+title+`
 			UNION SELECT s.id FROM conversations s JOIN people p ON p.id = s.visitor_id
@@ -235,8 +243,11 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 		`+fanOutSummaryQuery+` AND c.id IN (SELECT c.id FROM found JOIN conversations c ON c.id = found.id
 			WHERE `+visibleTo+` ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4)
 		ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC`, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Summary, error) { return scanSummary(r) })
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Summary, error) { return scanSummary(r) })
+		return err
+	})
+	return out, err
 }
