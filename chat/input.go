@@ -113,3 +113,19 @@ func (s AgentState) Validate() error {
 	}
 	return nil
 }
+
+// MaxSearchQuery is the longest search, in characters.
+const MaxSearchQuery = 200
+
+// ValidateSearchQuery trims a search and checks it is 1 to MaxSearchQuery
+// characters of plain text.
+func ValidateSearchQuery(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	switch {
+	case q == "":
+		return "", Invalid("q", "error.search.empty")
+	case !plainText(q, MaxSearchQuery):
+		return "", Invalid("q", "error.search.query", "Max", MaxSearchQuery)
+	}
+	return q, nil
+}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -27,6 +28,7 @@ func TestTextInputIsPlain(t *testing.T) {
 			{"name", ExternalUser{ExternalID: "42", Name: bad}.Validate()},
 			{"name", ExternalUser{ExternalID: "42", Email: bad}.Validate()},
 			{"comment", func() error { _, err := ValidateRating(5, bad); return err }()},
+			{"q", func() error { _, err := ValidateSearchQuery(bad); return err }()},
 		} {
 			var ve *ValidationError
 			if !errors.As(c.err, &ve) || ve.Field != c.field {
@@ -42,5 +44,30 @@ func TestTextInputIsPlain(t *testing.T) {
 	}
 	if err := ValidateInviteMessage("Hello, 你好"); err != nil {
 		t.Errorf("a plain invitation: %v", err)
+	}
+}
+
+// TestSearchQuery: a search is trimmed and holds 1 to MaxSearchQuery
+// characters, counted as characters, not bytes.
+func TestSearchQuery(t *testing.T) {
+	long := strings.Repeat("退", MaxSearchQuery)
+	for _, c := range []struct {
+		in, want, say string
+	}{
+		{"  refund ", "refund", ""},
+		{"退款", "退款", ""},
+		{long, long, ""},
+		{"", "", "error.search.empty"},
+		{" \t\n ", "", "error.search.empty"},
+		{long + "款", "", "error.search.query"},
+	} {
+		got, err := ValidateSearchQuery(c.in)
+		var ve *ValidationError
+		switch {
+		case c.say == "" && (err != nil || got != c.want):
+			t.Errorf("ValidateSearchQuery(%.20q) = %q, %v; want %q", c.in, got, err, c.want)
+		case c.say != "" && (!errors.As(err, &ve) || ve.Say != c.say || ve.Field != "q"):
+			t.Errorf("ValidateSearchQuery(%.20q) = %v; want %s", c.in, err, c.say)
+		}
 	}
 }

@@ -53,7 +53,15 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p, err := h.loadConsole(ctx, acct, open, in)
+	// ?m=<seq>: a search result, to be loaded and shown.
+	var at int64
+	if m := r.URL.Query().Get("m"); m != "" && open.ID != 0 {
+		if at, err = strconv.ParseInt(m, 10, 64); err != nil || at < 1 {
+			h.fail(w, r, chat.Invalid("m", "error.console.at"))
+			return
+		}
+	}
+	p, err := h.loadConsole(ctx, acct, open, in, at)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -51,13 +51,14 @@ func (h *Handler) loadConsoleLists(ctx context.Context, v chat.Viewer, in consol
 }
 
 // loadConsole loads the console page of acct with conversation open (zero:
-// none), which acct may see, and the list in. The open conversation is
-// shown read: the page's socket marks it so as the page opens.
-func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conversation, in console.Inbox) (console.Props, error) {
+// none), which acct may see, its thread loaded back to the message at seq
+// at (0: its last page), and the list in. The open conversation is shown
+// read: the page's socket marks it so as the page opens.
+func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conversation, in console.Inbox, at int64) (console.Props, error) {
 	p := console.Props{User: acct.User}
 	v := acct.viewer()
 	if open.ID != 0 {
-		if err := h.loadOpen(ctx, acct, open, &p); err != nil {
+		if err := h.loadOpen(ctx, acct, open, at, &p); err != nil {
 			return p, err
 		}
 	}
@@ -80,15 +81,26 @@ func (h *Handler) loadConsole(ctx context.Context, acct account, open chat.Conve
 	return p, nil
 }
 
-// loadOpen fills what the console shows of conversation c: its thread and
+// aroundMax is the most messages a thread opened at an older message (a
+// search result) loads: from a little before it to the newest.
+const aroundMax = 20 * chat.PageSize
+
+// loadOpen fills what the console shows of conversation c: its thread,
+// back to the message at seq at when it is older than the last page, and
 // the panels beside it.
-func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversation, p *console.Props) error {
+func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversation, at int64, p *console.Props) error {
 	open, err := h.DB.Summary(ctx, c.ID, acct.viewer())
 	if err != nil {
 		return err
 	}
 	open.Unread = 0
-	msgs, more, err := h.DB.History(ctx, c.ID, 0, chat.PageSize, memberReader(acct.Agent))
+	limit := chat.PageSize
+	if at > 0 && at <= c.LastSeq {
+		// Seqs count every message, some of which the reader may not see:
+		// this many hold the message and a few before it.
+		limit = int(min(max(c.LastSeq-at+1+5, int64(limit)), aroundMax))
+	}
+	msgs, more, err := h.DB.History(ctx, c.ID, 0, limit, memberReader(acct.Agent))
 	if err != nil {
 		return err
 	}

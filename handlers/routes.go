@@ -83,6 +83,7 @@ func (h *Handler) Routes() http.Handler {
 			r.Post("/console/push/subscriptions/{id}/revoke", h.pushSubscriptionRevoke)
 			r.Post("/console/push/queue", h.pushQueueUpdate)
 			r.Get("/console/people", h.peopleShow)
+			r.Get("/console/search", h.searchShow)
 			r.Post("/console/direct", h.directCreate)
 			r.Get("/console/friends", h.friendsShow)
 			r.Post("/console/friends/invites", h.inviteCreate)

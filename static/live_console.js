@@ -285,6 +285,14 @@
     });
   }
 
+  // A search result opens its conversation at #msg-<id>: that message is
+  // marked and brought into view (live.js has put the thread at its end).
+  var found = /^#msg-\d+$/.test(location.hash) && document.querySelector(location.hash);
+  if (found && found.matches("#messages .msg")) {
+    found.classList.add("found");
+    found.scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (e.defaultPrevented || !form.matches("form[data-live-form]")) return;

@@ -53,3 +53,9 @@ func (db *DB) ActiveAtForTest(ctx context.Context, at time.Time, ids ...int64) e
 	_, err := db.pool.Exec(ctx, "UPDATE conversations SET last_message_at = $2 WHERE id = ANY($1)", ids, at)
 	return err
 }
+
+// SearchWithin is Search with an agent's search reading the newest window
+// messages in order, before the indexes.
+func (db *DB) SearchWithin(ctx context.Context, v chat.Viewer, q string, before int64, limit int, window int64) (SearchResults, error) {
+	return db.search(ctx, v, q, before, limit, window)
+}

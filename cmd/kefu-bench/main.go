@@ -12,6 +12,7 @@
 //	R4 assignments/s ÷ a bare FOR UPDATE SKIP LOCKED claim loop, and no agent over capacity
 //	R5 two instances (sender on one, agent on the other) ÷ one
 //	R7 CPU per web push ÷ webpush-go used as-is
+//	S1 the console's search on 1M messages, p50/p95/p99 per kind of query (not run by default: -figures S1)
 //
 // A CPU profile is written under R1's load, and pg_stat_statements counts
 // the statements each message costs.
@@ -54,6 +55,7 @@ type options struct {
 	latencySockets int           // R2's connected sockets
 	idleSockets    int           // R3's
 	pushes         int           // R7's
+	messages       int           // S1's
 	rate           float64       // R2's and R5's pace when R1 does not run
 	out            string        // where the profile goes
 	dataDir        string        // the PostgreSQL's parent directory
@@ -63,12 +65,13 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("kefu-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	figures := fs.String("figures", "R1,R2,R3,R4,R5,R7", "the figures to measure, comma-separated")
+	figures := fs.String("figures", "R1,R2,R3,R4,R5,R7", "the figures to measure, comma-separated (also S1)")
 	clients := fs.String("clients", "1,8,32", "R1's numbers of clients")
 	fs.DurationVar(&o.window, "d", 5*time.Second, "how long each measurement runs")
 	fs.IntVar(&o.latencySockets, "latency-sockets", 1000, "R2: widget sockets connected while latency is measured")
 	fs.IntVar(&o.idleSockets, "idle-sockets", 10000, "R3: idle widget sockets")
 	fs.IntVar(&o.pushes, "pushes", 1000, "R7: web pushes sent by each side")
+	fs.IntVar(&o.messages, "messages", 1000000, "S1: messages stored before searching")
 	fs.Float64Var(&o.rate, "rate", 100, "R2 and R5: messages/s to measure latency at, when R1 does not run (else half R1's best)")
 	fs.StringVar(&o.out, "out", "bin/bench", "directory for the CPU profile")
 	fs.StringVar(&o.dataDir, "data", "", "directory for the private PostgreSQL (default: a new temporary directory)")
@@ -92,7 +95,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
-var allFigures = []string{"R1", "R2", "R3", "R4", "R5", "R7"}
+var allFigures = []string{"R1", "R2", "R3", "R4", "R5", "R7", "S1"}
 
 func (o options) runs(figure string) bool { return slices.Contains(o.figures, figure) }
 
@@ -122,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		run    func(context.Context) error
 	}{
 		{"R1", b.throughput}, {"R2", b.latency}, {"R3", b.idleSockets},
-		{"R4", b.routing}, {"R5", b.instances}, {"R7", b.pushes},
+		{"R4", b.routing}, {"R5", b.instances}, {"R7", b.pushes}, {"S1", b.search},
 	}
 	for _, m := range measures {
 		if !o.runs(m.figure) {
