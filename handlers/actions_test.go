@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 )
 
 // inChinese is what a browser that reads Chinese sends, beside h.
@@ -116,6 +117,18 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	if frame := samVIP.waitFor(`data-swap="sorted"`); !strings.Contains(frame, item) || !strings.Contains(frame, ">VIP<") {
 		t.Fatalf("the list of VIP chats was not given the chat, with its label:\n%s", frame)
 	}
+	// A message moves the item; it still shows the label it has now.
+	say := func(body string) string {
+		t.Helper()
+		if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: id, SenderID: k.firstAdminID(), Body: body}); err != nil {
+			t.Fatal(err)
+		}
+		samLive.skip()
+		return samLive.waitFor(`data-swap="sorted"`)
+	}
+	if frame := say("one moment"); !strings.Contains(frame, item) || !strings.Contains(frame, ">VIP<") {
+		t.Fatalf("a message moved the chat's item without its label:\n%s", frame)
+	}
 	resp, body = alex.postWith(chatPage+"/labels", add, asJSON)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"labels":["VIP"]`) {
 		t.Fatalf("a second add: %s %s", resp.Status, body)
@@ -147,6 +160,9 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	}
 	samVIP.skip()
 	samVIP.waitFor(fmt.Sprintf(`<template data-target="#conv-%d" data-swap="remove">`, id))
+	if frame := say("still here"); !strings.Contains(frame, item) || strings.Contains(frame, ">VIP<") {
+		t.Fatalf("after the label came off, a message moved the chat's item with it still on:\n%s", frame)
+	}
 	if resp, _ := alex.postWith(remove, url.Values{"_csrf": add["_csrf"]}, asJSON); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a second removal: %s", resp.Status)
 	}

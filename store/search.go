@@ -235,7 +235,7 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 		}
 		rows, err := tx.Query(ctx, `WITH people AS MATERIALIZED (SELECT u.id FROM users u WHERE `+name+` OR `+email+`),
 		found AS MATERIALIZED (
-			SELECT t.id FROM conversations t WHERE `+title+`
+			SELECT t.id FROM conversations t WHERE t.title <> '' AND (`+title+`)
 			UNION SELECT s.id FROM conversations s JOIN people p ON p.id = s.visitor_id
 			UNION SELECT dm.conversation_id FROM conversation_members dm JOIN people p ON p.id = dm.user_id
 				WHERE dm.user_id <> $1 AND dm.conversation_id IN (SELECT me.conversation_id FROM conversation_members me

@@ -26,8 +26,8 @@ const readLimit = 16 << 20
 var (
 	outcomeRe = regexp.MustCompile(`data-(ack|retry|refused)="([^"]*)"`)
 	// movedRe finds a message's delivery in a console frame: its
-	// conversation moves to the top of the list.
-	movedRe = regexp.MustCompile(`data-target="#conversation-list" data-swap="afterbegin">\s*<li id="conv-(\d+)"`)
+	// conversation takes its place, at the top, in the list.
+	movedRe = regexp.MustCompile(`data-target="#conversation-list" data-swap="sorted">\s*<li id="conv-(\d+)"`)
 )
 
 // dialSocket opens a live socket at path as a browser on kefu's page does.
@@ -177,12 +177,14 @@ type console struct {
 	onMoved func(conv int64, at time.Time)
 }
 
-// openConsole opens the console socket with the agent's session cookie and
-// returns once it shows the conversation list.
+// openConsole opens the console socket with the agent's session cookie, on
+// the All inbox (every open support chat, whoever has it: the visitors'
+// chats beyond the agent's capacity wait in the queue), and returns once it
+// shows the conversation list.
 func openConsole(ctx context.Context, k *instance, cookie string) (*console, error) {
 	c := &console{}
 	var err error
-	c.peer, err = openPeer(ctx, k, "/console/live", http.Header{"Cookie": {cookie}}, []string{"kefu.v1"},
+	c.peer, err = openPeer(ctx, k, "/console/live?view=all", http.Header{"Cookie": {cookie}}, []string{"kefu.v1"},
 		`data-target="#conversation-list" data-swap="innerHTML"`, c.hear)
 	return c, err
 }
