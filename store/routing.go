@@ -75,7 +75,8 @@ func (db *DB) Take(ctx context.Context, id, agentID int64, now time.Time) error 
 
 // Sweep applies routing's timers at now, in one transaction: assigned chats
 // without an agent reply after answerTimeout (0: never) or whose agent has
-// been offline for grace go back to the queue at their original place, and
+// been offline for grace go back to the queue at their original place
+// (unless their agent set them aside: a snoozed chat waits for its time), and
 // chats that waited for their target until target_until join the general
 // queue. Each move is a system line in the conversation.
 func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout time.Duration) ([]chat.HandBack, error) {
@@ -85,7 +86,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 			CASE WHEN NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1)
 			     THEN 'offline' ELSE 'no_answer' END
 			FROM conversations c
-			WHERE c.status = 'assigned' AND c.kind = 'support' AND c.first_response_at IS NULL
+			WHERE c.status = 'assigned' AND c.kind = 'support' AND c.first_response_at IS NULL AND c.snoozed_until IS NULL
 			  AND (($2 AND c.assigned_at <= $3)
 			       OR NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = c.assigned_agent_id AND p.seen_at > $1))
 			ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`, now.Add(-grace), answerTimeout > 0, now.Add(-answerTimeout))

@@ -89,6 +89,11 @@ func TestSnoozeRules(t *testing.T) {
 	if err := db.Snooze(ctx, f.conv.ID, f.agent.ID, false, hour, now); err != nil {
 		t.Fatal(err)
 	}
+	// Set aside unanswered, it stays with its agent: neither the answer
+	// timeout nor the agent's being offline hands it back while it sleeps.
+	if back, err := db.Sweep(ctx, now.Add(30*time.Minute), time.Second, time.Minute); err != nil || len(back) != 0 {
+		t.Fatalf("the sweep handed back %+v (%v) of a snoozed chat", back, err)
+	}
 	c, err := db.Conversation(ctx, f.conv.ID)
 	if err != nil || c.SnoozedUntil == nil || !c.SnoozedUntil.Equal(hour.Until.Truncate(time.Microsecond)) || c.SnoozedUntilReply {
 		t.Fatalf("snoozed chat = %+v, %v", c, err)
