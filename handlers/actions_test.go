@@ -313,8 +313,8 @@ func TestTransferToAnAgentOfflineIsRefused(t *testing.T) {
 	if resp, _ := alex.post(fmt.Sprintf("/console/queue/%d/take", id), url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("take: %s", resp.Status)
 	}
-	// The picker says Kim is offline, with Kim's load.
-	if _, page := alex.get(chatPage); !strings.Contains(page, "Kim — offline, 0/5 chats") {
+	// The picker says Kim is offline, and offers Kim greyed.
+	if _, page := alex.get(chatPage); !strings.Contains(page, `disabled data-presence="offline" data-testid="transfer-option">Kim — offline<`) {
 		t.Fatalf("the picker does not say Kim is offline:\n%s", page)
 	}
 	toKim := url.Values{"to": {fmt.Sprint(kimID)}, "_csrf": {csrf}}
