@@ -327,8 +327,7 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 }
 
 // updated re-renders conversation id's list item where it is, if the list
-// shows it.
-// updated reports whether the list's view holds the chat.
+// shows it, and reports whether the list's view holds the chat.
 func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.Viewer, id int64) (bool, error) {
 	sum, err := s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
 	if isNotFound(err) {

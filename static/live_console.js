@@ -149,7 +149,7 @@
     more.setAttribute("aria-disabled", "true");
     fetch(more.dataset.more, { credentials: "same-origin", headers: { "X-Kefu-Fragment": "1", Accept: "text/html" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
-      .then(live.apply, function () { more.removeAttribute("aria-disabled"); live.showError(live.say("live.loadFailed")); });
+      .then(live.apply, function () { more.removeAttribute("aria-disabled"); live.showError(t("moreFailed")); });
   });
 
   // What the server cannot know: the agent's time zone, for the snooze

@@ -2310,8 +2310,6 @@ func Notifications(p NotificationsProps) templ.Component {
 	})
 }
 
-// LanguageMenu is the member's choice of the language kefu speaks to them:
-// their browser's, or one of kefu's languages.
 // UserMenu is the signed-in member's own menu, under their name: the
 // language kefu speaks to them, the console's sounds on this device (where
 // the page plays them) and signing out.
@@ -2343,7 +2341,7 @@ func UserMenu(u chat.User, csrf string, sound bool) templ.Component {
 		var templ_7745c5c3_Var116 string
 		templ_7745c5c3_Var116, templ_7745c5c3_Err = templ.JoinStringErrs(u.DisplayName())
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 408, Col: 56}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 406, Col: 56}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var116))
 		if templ_7745c5c3_Err != nil {
@@ -2365,7 +2363,7 @@ func UserMenu(u chat.User, csrf string, sound bool) templ.Component {
 			var templ_7745c5c3_Var117 string
 			templ_7745c5c3_Var117, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "console.sound.on"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 412, Col: 105}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 410, Col: 105}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var117))
 			if templ_7745c5c3_Err != nil {
@@ -2378,7 +2376,7 @@ func UserMenu(u chat.User, csrf string, sound bool) templ.Component {
 			var templ_7745c5c3_Var118 string
 			templ_7745c5c3_Var118, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "console.sound.off"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 412, Col: 151}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 410, Col: 151}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var118))
 			if templ_7745c5c3_Err != nil {
@@ -2391,7 +2389,7 @@ func UserMenu(u chat.User, csrf string, sound bool) templ.Component {
 			var templ_7745c5c3_Var119 string
 			templ_7745c5c3_Var119, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "console.sound.on"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 412, Col: 207}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 410, Col: 207}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var119))
 			if templ_7745c5c3_Err != nil {
@@ -2417,7 +2415,7 @@ func UserMenu(u chat.User, csrf string, sound bool) templ.Component {
 		var templ_7745c5c3_Var120 string
 		templ_7745c5c3_Var120, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "console.signOut"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 416, Col: 94}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/people.templ`, Line: 414, Col: 94}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var120))
 		if templ_7745c5c3_Err != nil {
@@ -2431,6 +2429,8 @@ func UserMenu(u chat.User, csrf string, sound bool) templ.Component {
 	})
 }
 
+// LanguageMenu is the member's choice of the language kefu speaks to them:
+// their browser's, or one of kefu's languages.
 func LanguageMenu(u chat.User, csrf string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
