@@ -105,6 +105,11 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 	if n := get(t, visitor, "frames", chromedp.Evaluate[int](`document.querySelectorAll("iframe").length`)); n != 0 {
 		t.Fatalf("the page has %d iframes before the visitor opens the chat", n)
 	}
+	// The launcher told kefu the page, for the agent's visitor panel.
+	waitDB(t, "the second page is among the visitor's pages", func() bool {
+		var n int
+		return db.Pool().QueryRow(ctx, "SELECT count(*) FROM visitor_pages WHERE url = $1", hostURL+"/two").Scan(&n) == nil && n == 1
+	})
 	defer screenshot(t, visitor, "widget-launcher.png")
 	widget = openLauncher(t, visitor)
 	do(t, widget, "the reply is in the chat", hasText(stored, "Yes, to most of Europe. <b>Which country?</b>"))

@@ -29,6 +29,8 @@ func (h *Handler) Routes() http.Handler {
 	// The launcher's poll, from host pages: a status token, not a session.
 	r.With(answers(answerJSON)).Get("/widget/status", h.widgetStatusShow)
 	r.Options("/widget/status", h.widgetStatusPreflight)
+	r.With(answers(answerJSON)).Post("/widget/status/page", h.widgetStatusPageCreate)
+	r.Options("/widget/status/page", h.widgetStatusPreflight)
 
 	// WebSockets load their session themselves: scs's LoadAndSave would
 	// buffer and time out a connection that lives for hours.

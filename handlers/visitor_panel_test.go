@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,11 +38,32 @@ func TestVisitorPanelKnowsTheVisitor(t *testing.T) {
 		"context": map[string]string{"language": "zh-CN", "page": "https://shop.example.com/cart"}})
 	v.waitFor(">Where is my parcel?<")
 
+	// The launcher tells each page it loads on: the site's own are kept,
+	// anything else is refused; a token that reads nothing writes nothing.
 	_, statusToken := k.statusTokenOf(site, token)
-	for _, page := range []string{"https://shop.example.com/shoes", "https://elsewhere.example/x", "javascript:alert(1)"} {
-		if status, got, _ := k.status(site+"&page="+url.QueryEscape(page), statusToken, ""); status != http.StatusOK || got.Error != "" {
-			t.Fatalf("the launcher's status on %s: %d %+v; want it answered whatever the page", page, status, got)
+	tell := func(page, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/widget/status/page?site="+site, strings.NewReader(page))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for page, want := range map[string]int{
+		"https://shop.example.com/shoes":                        http.StatusNoContent,
+		"https://elsewhere.example/x":                           http.StatusBadRequest,
+		"javascript:alert(1)":                                   http.StatusBadRequest,
+		"https://shop.example.com/" + strings.Repeat("a", 3000): http.StatusBadRequest,
+	} {
+		if got := tell(page, statusToken); got != want {
+			t.Errorf("POST /widget/status/page %.40s: %d, want %d", page, got, want)
+		}
+	}
+	if got := tell("https://shop.example.com/forged", statusToken+"0"); got != http.StatusUnauthorized {
+		t.Errorf("a page told with a forged token: %d, want 401", got)
 	}
 
 	// The agent's first round with the visitor ends rated; the visitor writes again.
@@ -76,7 +96,7 @@ func TestVisitorPanelKnowsTheVisitor(t *testing.T) {
 			t.Errorf("the visitor panel lacks %s", want)
 		}
 	}
-	if strings.Contains(page, "elsewhere.example") || strings.Contains(page, "javascript:") {
+	if strings.Contains(page, "elsewhere.example") || strings.Contains(page, "javascript:") || strings.Contains(page, "forged") {
 		t.Error("the visitor panel lists a page outside the site")
 	}
 	if t.Failed() {

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -103,7 +104,7 @@ func (h *Handler) widgetStatusTokenCreate(w http.ResponseWriter, r *http.Request
 // widgetStatusPreflight lets host pages send the status token in a header.
 func (h *Handler) widgetStatusPreflight(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Access-Control-Allow-Methods", "GET")
+	w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
 	w.Header().Set("Access-Control-Allow-Headers", "Authorization")
 	w.Header().Set("Access-Control-Max-Age", "7200")
 	w.WriteHeader(http.StatusNoContent)
@@ -132,9 +133,6 @@ func (h *Handler) widgetStatusShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		h.fail(w, r, errStatusRefused)
 		return
-	}
-	if page := r.URL.Query().Get("page"); page != "" {
-		h.recordPage(r, site, visitorID, page)
 	}
 	st, err := h.DB.StatusOfVisitor(r.Context(), visitorID)
 	if errors.Is(err, chat.ErrNotFound) {
@@ -170,19 +168,44 @@ func (h *Handler) widgetStatusShow(w http.ResponseWriter, r *http.Request) {
 	w.Write(bytes.TrimSpace(body))
 }
 
-// recordPage notes that the launcher of site's visitor visitorID loaded on
-// page, for their agent's visitor panel. A page outside the site's origins,
-// or not a web address, is not recorded; the launcher is answered all the
-// same, since what it asked for is the status.
-func (h *Handler) recordPage(r *http.Request, site chat.Site, visitorID int64, page string) {
-	u, err := url.Parse(page)
-	if err != nil || !site.Allows(u.Scheme+"://"+u.Host) {
+// maxPage bounds the body of POST /widget/status/page: a page's address.
+const maxPage = 2048
+
+// widgetStatusPageCreate notes, for the agent's visitor panel, the page of
+// site ?site= that the launcher of the status token's visitor loaded on
+// (POST /widget/status/page, Authorization: Bearer <status token>, the
+// address as the body): 204. A token that reads nothing is refused as by
+// GET /widget/status; a page that is not a web address of one of the
+// site's origins is refused (400), and nothing is recorded.
+func (h *Handler) widgetStatusPageCreate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	site, secret, err := h.statusSite(r)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	var invalid *chat.ValidationError
-	if err := h.DB.RecordVisitorPage(r.Context(), visitorID, page); err != nil && !errors.As(err, &invalid) {
-		h.Logger.Warn("recording a visitor's page", "visitor", visitorID, "err", err)
+	visitorID, ok := verifyStatusToken(token, site.ID, secret, h.Now())
+	if !ok {
+		h.fail(w, r, errStatusRefused)
+		return
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPage+1))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page := strings.TrimSpace(string(body))
+	u, err := url.Parse(page)
+	if err != nil || len(body) > maxPage || !site.Allows(u.Scheme+"://"+u.Host) {
+		h.fail(w, r, chat.Invalid("page", "error.page.invalid"))
+		return
+	}
+	if err := h.DB.RecordVisitorPage(r.Context(), visitorID, page); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // cut is s's first n characters, with an ellipsis when there were more.

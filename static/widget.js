@@ -155,15 +155,16 @@
     var token = stored();
     if (!token || !opts.site) return;
     if (!shown) {
-      // The first answered poll of a page tells kefu the page (no query:
+      // The first poll of a page tells kefu the page too (no query:
       // addresses can carry secrets), for the agent's visitor panel.
-      fetch(origin + "/widget/status?site=" + encodeURIComponent(opts.site) + (page ? "&page=" + encodeURIComponent(page) : ""),
-        { headers: { Authorization: "Bearer " + token }, cache: "no-cache" })
+      if (page) fetch(origin + "/widget/status/page?site=" + encodeURIComponent(opts.site),
+        { method: "POST", headers: { Authorization: "Bearer " + token }, body: page }).catch(function () { /* only the panel misses it */ });
+      page = "";
+      fetch(origin + "/widget/status?site=" + encodeURIComponent(opts.site), { headers: { Authorization: "Bearer " + token }, cache: "no-cache" })
         .then(function (r) {
           if (r.status === 401) store(""); // refused for good: the next opening hands a new one
           if (!r.ok) throw r;
           wait = every;
-          page = "";
           return r.json();
         })
         .then(function (s) {
