@@ -613,6 +613,10 @@
     document.querySelectorAll("time[data-rel]").forEach(function (el) {
       el.textContent = ago(Date.parse(el.getAttribute("datetime")));
     });
+    // A moment written in full, in the reader's time zone.
+    document.querySelectorAll("time[data-local]").forEach(function (el) {
+      el.textContent = exact(new Date(Date.parse(el.getAttribute("datetime"))));
+    });
   }
   setInterval(refreshTimes, 15000);
 
