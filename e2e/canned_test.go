@@ -137,7 +137,10 @@ func TestComposerDraftCannedNoteAndKeys(t *testing.T) {
 	do(t, widget, "the visitor reads the reply", hasText(stored, "Hi Mei, this is Admin from Garden plugins."))
 	waitDB(t, "sending drops the draft", func() bool { return draft() == "" })
 
-	// 4. A private note: agents see it, the visitor never.
+	// 4. A private note: agents see it, the visitor never. What the widget
+	// was told of the reply's typing has lapsed first (a typing frame may
+	// reach it just after the reply it went before).
+	do(t, widget, "no one is typing", until(`document.getElementById("typing").textContent.trim() === ""`))
 	do(t, agent, "the agent writes a private note",
 		chromedp.Navigate(chatURL),
 		until(`document.body.dataset.liveState === "open"`),

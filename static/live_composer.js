@@ -111,8 +111,11 @@
     if (list) box.setAttribute("aria-controls", "canned-list");
     grow();
     // The composer has the focus when a conversation opens, its caret
-    // after a draft brought back.
-    if (!document.activeElement || document.activeElement === document.body || document.activeElement === box) {
+    // after a draft brought back; not on a touch screen, where the focus
+    // would bring the keyboard up over the chat being read.
+    var touch = window.matchMedia("(pointer: coarse)").matches;
+    if (touch && document.activeElement === box) box.blur();
+    else if (!document.activeElement || document.activeElement === document.body || document.activeElement === box) {
       box.focus();
       box.setSelectionRange(box.value.length, box.value.length);
     }
