@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kefu-im/kefu/chat"
 )
 
@@ -54,16 +56,11 @@ func (db *DB) VisitorPages(ctx context.Context, visitorID int64, limit int) ([]c
 	if err != nil {
 		return nil, fmt.Errorf("store: pages of visitor %d: %w", visitorID, err)
 	}
-	defer rows.Close()
-	var out []chat.VisitedPage
-	for rows.Next() {
-		var p chat.VisitedPage
-		if err := rows.Scan(&p.URL, &p.SeenAt); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	pages, err := pgx.CollectRows(rows, pgx.RowToStructByPos[chat.VisitedPage])
+	if err != nil {
+		return nil, fmt.Errorf("store: pages of visitor %d: %w", visitorID, err)
 	}
-	return out, rows.Err()
+	return pages, nil
 }
 
 // keepRound keeps what support chat id's round that has just been resolved
@@ -91,14 +88,9 @@ func (db *DB) PastChats(ctx context.Context, visitorID int64, limit int) ([]chat
 	if err != nil {
 		return nil, fmt.Errorf("store: past chats of visitor %d: %w", visitorID, err)
 	}
-	defer rows.Close()
-	var out []chat.PastChat
-	for rows.Next() {
-		var p chat.PastChat
-		if err := rows.Scan(&p.ConversationID, &p.Agent, &p.StartedAt, &p.ResolvedAt, &p.EndSeq, &p.Last, &p.Rating); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	past, err := pgx.CollectRows(rows, pgx.RowToStructByPos[chat.PastChat])
+	if err != nil {
+		return nil, fmt.Errorf("store: past chats of visitor %d: %w", visitorID, err)
 	}
-	return out, rows.Err()
+	return past, nil
 }
