@@ -18,6 +18,7 @@ var csrfExempt = map[string]string{
 	"/widget/visitors":     "the widget's public endpoint: it makes a new anonymous visitor, rides no credentials and is limited per address",
 	"/widget/identify":     "authenticated by the host site's signed identity token in the body, not by a cookie",
 	"/widget/status/token": "authenticated by the visitor's token in the Authorization header, which no other site can make a browser send",
+	"/widget/status/page":  "authenticated by the launcher's status token in the Authorization header, which no other site can make a browser send",
 }
 
 // route is one method and pattern of the router.
