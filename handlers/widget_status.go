@@ -84,6 +84,22 @@ func (h *Handler) statusSite(r *http.Request) (chat.Site, string, error) {
 	return site, secret, err
 }
 
+// statusReader is the site ?site= and the visitor whose status token the
+// request holds (Authorization: Bearer <status token>); errStatusRefused
+// when the token reads nothing.
+func (h *Handler) statusReader(r *http.Request) (chat.Site, int64, error) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	site, secret, err := h.statusSite(r)
+	if err != nil {
+		return site, 0, err
+	}
+	visitorID, ok := verifyStatusToken(token, site.ID, secret, h.Now())
+	if !ok {
+		return site, 0, errStatusRefused
+	}
+	return site, visitorID, nil
+}
+
 // widgetStatusTokenCreate gives the widget's iframe, for its visitor
 // (Authorization: Bearer <visitor token>), the status token of site ?site=
 // that it hands the launcher on the host page.
@@ -123,15 +139,9 @@ type statusPreview struct {
 // 304 to a browser revalidating its copy.
 func (h *Handler) widgetStatusShow(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	site, secret, err := h.statusSite(r)
+	site, visitorID, err := h.statusReader(r)
 	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	visitorID, ok := verifyStatusToken(token, site.ID, secret, h.Now())
-	if !ok {
-		h.fail(w, r, errStatusRefused)
 		return
 	}
 	st, err := h.DB.StatusOfVisitor(r.Context(), visitorID)
@@ -179,15 +189,9 @@ const maxPage = 2048
 // site's origins is refused (400), and nothing is recorded.
 func (h *Handler) widgetStatusPageCreate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	site, secret, err := h.statusSite(r)
+	site, visitorID, err := h.statusReader(r)
 	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	visitorID, ok := verifyStatusToken(token, site.ID, secret, h.Now())
-	if !ok {
-		h.fail(w, r, errStatusRefused)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPage+1))
