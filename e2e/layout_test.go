@@ -49,8 +49,16 @@ func TestPagesFit(t *testing.T) {
 		{Email: "samantha.longname-whitfield@example.com", Name: "Samantha Longname-Whitfield", PasswordHash: "x"},
 		{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"},
 	} {
-		if _, err := db.CreateMember(ctx, m); err != nil {
+		u, err := db.CreateMember(ctx, m)
+		if err != nil {
 			t.Fatal(err)
+		}
+		// Samantha is customer service too: the chat's header offers a
+		// transfer, the widest of its forms.
+		if m.Name == "Samantha Longname-Whitfield" {
+			if err := db.SetAgent(ctx, admin.ID, u.ID, true); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	var siteID int64
@@ -248,12 +256,15 @@ func TestPagesFit(t *testing.T) {
 	do(t, tab, "the list has the screen", until(shown(".sidebar")+` && !`+shown("main.pane")))
 	screenshot(t, tab, "console-phone-list.png")
 	do(t, tab, "the chat again", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", phoneBase, convID)), hasText(badge, "With Admin"))
-	var phone struct{ Width, Page float64 }
+	do(t, tab, "the chat's actions are there", chromedp.WaitVisible(chromedp.CSS(`[data-testid=transfer-to]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=snooze-preset]`)))
+	var phone struct{ Width, Page, Actions float64 }
 	if err := json.Unmarshal([]byte(get(t, tab, "the console's width on a phone", chromedp.Evaluate[string](
-		`JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth})`))), &phone); err != nil {
+		`JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth,
+			Actions: Math.max(...Array.from(document.querySelectorAll(".pane-head *"), e => e.getBoundingClientRect().right))})`))), &phone); err != nil {
 		t.Fatal(err)
 	}
-	if phone.Width != 390 || phone.Page > phone.Width {
-		t.Errorf("on a phone %.0f px wide, the console is %.0f px wide", phone.Width, phone.Page)
+	if phone.Width != 390 || phone.Page > phone.Width || phone.Actions > phone.Width {
+		t.Errorf("on a phone %.0f px wide, the console is %.0f px wide, its chat's actions reach %.0f px", phone.Width, phone.Page, phone.Actions)
 	}
 }
