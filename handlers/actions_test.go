@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,39 @@ func TestLabelsOnAChatInPlaceAndLive(t *testing.T) {
 	}
 	if n := k.count("SELECT count(*) FROM conversation_labels"); n != 0 {
 		t.Fatalf("%d labels on chats after Mia's refused add", n)
+	}
+}
+
+// TestResumeKeepsALabelBeingChosen: a console that reconnects and shows the
+// open chat's labels as they are is not sent them again, which would undo a
+// label being chosen in the picker; one that shows them otherwise is.
+func TestResumeKeepsALabelBeingChosen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newKefu(t)
+	alex := k.agent()
+	if _, err := k.db.CreateLabel(ctx, k.firstAdminID(), chat.Label{Name: "VIP", Color: "#aa00aa"}); err != nil {
+		t.Fatal(err)
+	}
+	id := queuedChat(t, k, "hello")
+	_, page := alex.get(fmt.Sprintf("/console/c/%d", id))
+	m := regexp.MustCompile(`id="chat-labels"[^>]* data-labels="([^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the chat's labels panel says nothing of what it shows")
+	}
+	shown := html.UnescapeString(m[1])
+	resume := func(labels string) string {
+		t.Helper()
+		c := alex.console()
+		c.send(map[string]any{"type": "resume", "conversation_id": id, "chat_labels": labels})
+		return c.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	}
+	const swap = `data-target="#chat-labels`
+	if frame := resume(shown); strings.Contains(frame, swap) {
+		t.Fatalf("a console showing the labels as they are was sent them again:\n%s", frame)
+	}
+	if frame := resume("1:VIP:#aa00aa,;"); !strings.Contains(frame, swap) {
+		t.Fatalf("a console showing other labels was not sent them:\n%s", frame)
 	}
 }
 

@@ -38,12 +38,13 @@ type consoleSocket struct {
 
 // consoleScreen is what one console tab shows, as far as the server has told it.
 type consoleScreen struct {
-	threads   threadSeq // the open conversation's thread
-	openID    int64     // the conversation open in the pane
-	chatState string    // where the open support chat stands on the page (console.ChatState.Key)
-	queueAt   time.Time // when the queue view the panel shows was loaded (see queueView.loaded)
-	typist    int64     // who the open thread shows typing (0: nobody)
-	seen      int64     // how far the open thread shows the other side has read it
+	threads    threadSeq // the open conversation's thread
+	openID     int64     // the conversation open in the pane
+	chatState  string    // where the open support chat stands on the page (console.ChatState.Key)
+	chatLabels string    // the open chat's labels on the page (console.LabelsProps.Key)
+	queueAt    time.Time // when the queue view the panel shows was loaded (see queueView.loaded)
+	typist     int64     // who the open thread shows typing (0: nobody)
+	seen       int64     // how far the open thread shows the other side has read it
 	// listed is what the list shows of each conversation the socket drew
 	// or placed in it, so that a message, which leaves a chat where it
 	// stands, moves its item without asking the store.
@@ -209,7 +210,7 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		}
 		sc := &s.screen
 		sc.threads.resume()
-		sc.openID, sc.chatState, sc.typist, sc.seen = 0, f.ChatState, 0, 0
+		sc.openID, sc.chatState, sc.chatLabels, sc.typist, sc.seen = 0, f.ChatState, f.ChatLabels, 0, 0
 		if id != 0 {
 			conv, err := s.h.DB.ConversationFor(ctx, id, v)
 			if err == nil {

@@ -35,6 +35,8 @@ func (s *consoleSocket) labelsChanged(id int64) live.Job {
 		if err != nil {
 			return nil, err
 		}
+		// Always drawn: the page may have changed in place since it said.
+		s.screen.chatLabels = p.Key()
 		return render(ctx, console.LabelsChanged(*p))
 	}
 }
@@ -89,8 +91,9 @@ func (s *consoleSocket) renderLabels(ctx context.Context, buf *bytes.Buffer, v c
 		return nil
 	}
 	p, err := s.h.chatLabels(ctx, s.screen.openID, true, s.csrf)
-	if err != nil {
-		return err
+	if err != nil || p.Key() == s.screen.chatLabels {
+		return err // unchanged: a label being chosen stays chosen
 	}
+	s.screen.chatLabels = p.Key()
 	return console.LabelsChanged(*p).Render(ctx, buf)
 }

@@ -55,6 +55,9 @@ type inFrame struct {
 	// ChatState is, in a console's resume, where the open support chat
 	// stands on its page (console.ChatState.Key).
 	ChatState string `json:"chat_state"`
+	// ChatLabels is, likewise, the open chat's labels as its page shows
+	// them (console.LabelsProps.Key).
+	ChatLabels string `json:"chat_labels"`
 
 	// Widget only: the site embedding it, what a visitor starting a chat
 	// gives (pre-chat fields, the page's context), and a rating.

@@ -20,8 +20,9 @@
     // Where the open chat stands on this page: the server sends it anew only
     // when it stands elsewhere now, so that a form being filled in stays.
     resume: function (frame) {
-      var state = document.getElementById("chat-state");
+      var state = document.getElementById("chat-state"), labels = document.getElementById("chat-labels");
       if (state) frame.chat_state = state.dataset.state;
+      if (labels) frame.chat_labels = labels.dataset.labels;
     },
     // Opening a conversation reads it, as in every chat app: once the page's
     // socket is open, it says so for what the page was loaded with.
