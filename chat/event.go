@@ -50,13 +50,18 @@ type Delivery struct {
 	Conversation Conversation
 	Title        string
 	PeerID       int64
+	// Assignee and Labels are what a console's list item shows besides:
+	// with them, a console places the item without asking the store.
+	Assignee string  `json:",omitempty"`
+	Labels   []Label `json:",omitempty"`
 }
 
 // Summary is the conversation as a list shows it, before the recipient's
 // unread count: its last message is the delivered one.
 func (d *Delivery) Summary() Summary {
 	m := d.Message
-	return Summary{Conversation: d.Conversation, Title: d.Title, PeerID: d.PeerID, LastMessage: &m}
+	return Summary{Conversation: d.Conversation, Title: d.Title, PeerID: d.PeerID, LastMessage: &m,
+		Assignee: d.Assignee, Labels: d.Labels}
 }
 
 // EventType names a change.

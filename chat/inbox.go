@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,39 @@ func (in Inbox) Excludes(v Viewer, c Conversation) bool {
 		return !support || c.Status == Resolved
 	}
 	return false
+}
+
+// Holds reports whether conversation c, which carries labels, is in viewer
+// v's inbox in, as the store's query decides (store's viewWhere and
+// filterWhere; a test holds the two together); known is false for a filter
+// by site, which the conversation does not carry. The access rule is the
+// caller's: v may see c.
+func (in Inbox) Holds(v Viewer, c Conversation, labels []Label) (holds, known bool) {
+	f := in.Filter
+	if f.SiteID != 0 {
+		return false, false
+	}
+	support, snoozed := c.Kind == Support, c.Snoozed()
+	var view bool
+	switch in.View {
+	case ViewMine:
+		view = !support || (c.Status == Assigned && c.AssignedAgentID == v.UserID && !snoozed)
+	case ViewUnassigned:
+		view = support && c.Status == Queued && !snoozed
+	case ViewAll:
+		view = !support || (c.Status != Resolved && !snoozed)
+	case ViewResolved:
+		view = support && c.Status == Resolved
+	case ViewSnoozed:
+		view = support && c.Status != Resolved && snoozed
+	}
+	switch {
+	case !view, f.Any() && !support, f.AgentID != 0 && c.AssignedAgentID != f.AgentID:
+		return false, true
+	case f.LabelID != 0:
+		return slices.ContainsFunc(labels, func(l Label) bool { return l.ID == f.LabelID }), true
+	}
+	return true, true
 }
 
 // InboxCounts is how many conversations each view holds, up to CountCap.

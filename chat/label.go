@@ -10,8 +10,8 @@ import (
 type Label struct {
 	ID        int64
 	Name      string
-	Color     string // #rrggbb, lower case
-	CreatedAt time.Time
+	Color     string    // #rrggbb, lower case
+	CreatedAt time.Time `json:",omitzero"`
 }
 
 // MaxLabelName is the longest label name, in characters.

@@ -45,40 +45,6 @@ type consoleScreen struct {
 	queueAt    time.Time // when the queue view the panel shows was loaded (see queueView.loaded)
 	typist     int64     // who the open thread shows typing (0: nobody)
 	seen       int64     // how far the open thread shows the other side has read it
-	// listed is what the list shows of each conversation the socket drew
-	// or placed in it, so that a message, which leaves a chat where it
-	// stands, moves its item without asking the store.
-	listed map[int64]listedItem
-}
-
-// listedItem is what a list item shows beyond a delivered message's
-// summary, and where the chat stood when it was drawn.
-type listedItem struct {
-	status   chat.Status
-	agentID  int64
-	snoozed  bool
-	assignee string
-	labels   []chat.Label
-}
-
-// list notes what the list now shows of conversation sum.
-func (sc *consoleScreen) list(sum chat.Summary) {
-	if sc.listed == nil {
-		sc.listed = map[int64]listedItem{}
-	}
-	sc.listed[sum.ID] = listedItem{status: sum.Status, agentID: sum.AssignedAgentID, snoozed: sum.Snoozed(),
-		assignee: sum.Assignee, labels: sum.Labels}
-}
-
-// drawn is delivered summary sum as the list shows it, when the list shows
-// its chat as it still stands; ok is false when the store must say.
-func (sc *consoleScreen) drawn(sum chat.Summary) (chat.Summary, bool) {
-	it, ok := sc.listed[sum.ID]
-	if !ok || it.status != sum.Status || it.agentID != sum.AssignedAgentID || it.snoozed != sum.Snoozed() {
-		return sum, false
-	}
-	sum.Assignee, sum.Labels = it.assignee, it.labels
-	return sum, true
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.
@@ -255,17 +221,33 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			}
 		}
 		if sum != nil {
-			if item, ok := sc.drawn(*sum); ok {
-				// Listed, and where it stood: it moves, with no query.
-				if err := console.Placed(item, item.ID == sc.openID, s.inbox.Listing).Render(ctx, &buf); err != nil {
-					return nil, err
-				}
-			} else if _, err := s.place(ctx, &buf, msg.ConversationID, false, &sum.Conversation); err != nil {
+			if err := s.placeDelivered(ctx, &buf, *sum); err != nil {
 				return nil, err
 			}
 		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
+}
+
+// placeDelivered places conversation sum, whose message was just
+// delivered, in the list: where its activity puts it when the list's view
+// holds it, nowhere when not. The delivery says all the list needs, so no
+// query is made, unless the list is of one site, which it does not say.
+// Who looks is who opened the socket: a member who joins or leaves
+// customer service has their sockets closed, to open again as they are now.
+func (s *consoleSocket) placeDelivered(ctx context.Context, buf *bytes.Buffer, sum chat.Summary) error {
+	v := chat.Viewer{UserID: s.user.ID, IsAgent: s.agent}
+	holds, known := inbox(s.inbox).Holds(v, sum.Conversation, sum.Labels)
+	var err error
+	switch {
+	case !known:
+		_, err = s.place(ctx, buf, sum.ID, false, &sum.Conversation)
+	case holds:
+		err = console.Placed(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
+	default:
+		err = console.Gone(sum.ID).Render(ctx, buf)
+	}
+	return err
 }
 
 // resync catches the browser up after the bus may have missed events: the
@@ -332,13 +314,11 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 func (s *consoleSocket) updated(ctx context.Context, buf *bytes.Buffer, v chat.Viewer, id int64) (bool, error) {
 	sum, err := s.h.hub.db.InboxItem(ctx, v, inbox(s.inbox), id)
 	if isNotFound(err) {
-		delete(s.screen.listed, id)
 		return false, console.Gone(id).Render(ctx, buf)
 	}
 	if err != nil {
 		return false, err
 	}
-	s.screen.list(sum)
 	return true, console.Updated(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
 }
 
@@ -363,10 +343,8 @@ func (s *consoleSocket) place(ctx context.Context, buf *bytes.Buffer, id int64, 
 	listed := err == nil
 	switch {
 	case isNotFound(err):
-		delete(s.screen.listed, id)
 		err = console.Gone(id).Render(ctx, buf)
 	case err == nil:
-		s.screen.list(sum)
 		err = console.Placed(sum, sum.ID == s.screen.openID, s.inbox.Listing).Render(ctx, buf)
 	}
 	if err != nil || !counts || !v.IsAgent {
@@ -453,10 +431,6 @@ func (s *consoleSocket) renderLists(ctx context.Context, buf *bytes.Buffer, v ch
 	}
 	if err := console.List(l.conversations, s.screen.openID, l.inbox).Render(ctx, buf); err != nil {
 		return err
-	}
-	s.screen.listed = make(map[int64]listedItem, len(l.conversations))
-	for _, sum := range l.conversations {
-		s.screen.list(sum)
 	}
 	if !v.IsAgent {
 		return nil

@@ -302,3 +302,64 @@ func TestCursorRefusesWhatItDidNotWrite(t *testing.T) {
 		t.Errorf("no cursor: %v, %v", c, err)
 	}
 }
+
+// TestHoldsAgreesWithTheStore: chat.Inbox.Holds, which a console uses to
+// place a chat a message moved without asking the store, says of every
+// chat, view and filter what the store's own query says.
+func TestHoldsAgreesWithTheStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newInboxWorld(t)
+	db := w.db
+	vip, err := db.LabelForTest(ctx, "VIP", "#aa00aa", w.annChat, w.queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed := supportChat(t, db, "tomorrow", 0)
+	if err := db.Take(ctx, timed, w.bea.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(24 * time.Hour)
+	if err := db.SnoozeForTest(ctx, timed, &until); err != nil {
+		t.Fatal(err)
+	}
+	chats := []int64{w.annChat, w.beaChat, w.queue, w.resolved, w.snoozed, timed, w.annMax, w.maxNia}
+	viewers := []chat.Viewer{{UserID: w.ann.ID, IsAgent: true}, {UserID: w.bea.ID, IsAgent: true}, {UserID: w.max.ID}}
+	filters := []chat.InboxFilter{{}, {LabelID: vip}, {AgentID: w.ann.ID}, {AgentID: w.bea.ID, LabelID: vip}}
+	checked := 0
+	for _, v := range viewers {
+		for _, view := range chat.Views {
+			for _, f := range filters {
+				in := chat.Inbox{View: view, Filter: f}
+				if in.Validate(v) != nil {
+					continue
+				}
+				for _, id := range chats {
+					sum, err := db.Summary(ctx, id, v)
+					if errors.Is(err, chat.ErrNotFound) {
+						continue // not theirs to see: no message of it reaches them
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, err = db.InboxItem(ctx, v, in, id)
+					if err != nil && !errors.Is(err, chat.ErrNotFound) {
+						t.Fatal(err)
+					}
+					holds, known := in.Holds(v, sum.Conversation, sum.Labels)
+					if !known || holds != (err == nil) {
+						t.Errorf("chat %d, %s, filter %+v, viewer %d: Holds = %v (known %v), the store says %v",
+							id, view, f, v.UserID, holds, known, err == nil)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d cases checked", checked)
+	}
+	if _, known := (chat.Inbox{View: chat.ViewAll, Filter: chat.InboxFilter{SiteID: w.site.ID}}).Holds(viewers[0], chat.Conversation{}, nil); known {
+		t.Fatal("Holds claims to know a site filter, which a conversation does not carry")
+	}
+}

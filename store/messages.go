@@ -237,9 +237,12 @@ func insertInto(ctx context.Context, tx *txn, s Send, where string, key any, ext
 // insertion is the statement of insertInto, and what it learns.
 type insertion struct {
 	statement
-	msg       chat.Message
-	conv      chat.Conversation
-	by, peer  chat.User
+	msg      chat.Message
+	conv     chat.Conversation
+	by, peer chat.User
+	// assignee and labels are the conversation's, for its delivery.
+	assignee  string
+	labels    []chat.Label
 	id        *int64
 	createdAt *time.Time
 }
@@ -282,8 +285,10 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = greatest(cm.last_read_seq, excluded.last_read_seq)),
 		undraft AS (DELETE FROM drafts d USING m WHERE d.conversation_id = m.conversation_id AND d.user_id = $2)
 		SELECT ` + conversationColumns + `, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
-			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, '')
-		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id`
+			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
+			CASE WHEN au.id IS NULL THEN '' ELSE display_name(au) END, ` + labelsOf + `
+		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id
+			LEFT JOIN users au ON au.id = c.assigned_agent_id`
 	return in
 }
 
@@ -292,7 +297,7 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 func (in *insertion) scan(row pgx.Row) error {
 	var err error
 	in.conv, err = scanConversation(row, &in.id, &in.createdAt, &in.by.Kind, &in.by.Name, &in.by.Email,
-		&in.peer.ID, &in.peer.Kind, &in.peer.Name, &in.peer.Email)
+		&in.peer.ID, &in.peer.Kind, &in.peer.Name, &in.peer.Email, &in.assignee, &in.labels)
 	if err != nil {
 		return err
 	}
@@ -318,7 +323,7 @@ func (in *insertion) then(tx *txn) ([]statement, error) {
 		return nil, err
 	}
 	wake := in.wakeOnReply(tx)
-	return append([]statement{webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in.msg, in.conv, in.peer))}, wake...), nil
+	return append([]statement{webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in))}, wake...), nil
 }
 
 // messageEvent announces that m is stored.
@@ -326,14 +331,16 @@ func messageEvent(m chat.Message) chat.Event {
 	return chat.Event{Type: chat.EventMessage, ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq}
 }
 
-// deliveredEvent announces that m is stored in conv, whose visitor is peer
-// (support chats), carrying both when they are the same for every recipient.
-func deliveredEvent(m chat.Message, conv chat.Conversation, peer chat.User) chat.Event {
+// deliveredEvent announces the message in stored, in its conversation,
+// carrying both (and what lists show of the conversation) when they are
+// the same for every recipient.
+func deliveredEvent(in *insertion) chat.Event {
+	m, conv, peer := in.msg, in.conv, in.peer
 	ev := messageEvent(m)
 	if m.Type != chat.Text || conv.Kind == chat.Direct {
 		return ev
 	}
-	d := &chat.Delivery{Message: m, Conversation: conv, Title: conv.Title}
+	d := &chat.Delivery{Message: m, Conversation: conv, Title: conv.Title, Assignee: in.assignee, Labels: in.labels}
 	if conv.Kind == chat.Support && peer.ID != 0 {
 		d.Title, d.PeerID = peer.DisplayName(), peer.ID
 	}
