@@ -57,6 +57,12 @@ const typingLine = `data-testid="typing"`
 // The agent's message takes their typing line away at once.
 func typingAcross(t *testing.T, a, b *instance) {
 	visitorOnA, agentOnB, conv := chatAcross(t, a, b)
+	// Routing gives the agent the chat, and says so in it, in its own time:
+	// that line is written before the rows are counted.
+	visitorOnA.waitFor("Alex joined the chat.")
+	if c, err := a.db.Conversation(context.Background(), conv.ID); err == nil {
+		conv = c
+	}
 	agentOnB.send(map[string]any{"type": "resume", "conversation_id": conv.ID, "seq": conv.LastSeq})
 	agentOnB.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
 	before := rowCounts(t, a)

@@ -254,9 +254,10 @@ func TestPositionsStayOneToN(t *testing.T) {
 	w := newWorld(t, 6, 5, 40)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan struct{})
+	done, start := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
+		<-start // once the full queue is sampled: the drain is watched from its start
 		for _, d := range []*queue.Dispatcher{w.dispatcher(), w.dispatcher()} {
 			go d.Drain(ctx)
 		}
@@ -282,6 +283,9 @@ func TestPositionsStayOneToN(t *testing.T) {
 			t.Fatalf("sample %d: the queue is not oldest first", samples)
 		}
 		samples++
+		if samples == 1 {
+			close(start)
+		}
 		select {
 		case <-done:
 			if len(q) != 10 {
