@@ -152,7 +152,7 @@ func (a *App) onEvent(ctx context.Context, payload string) {
 }
 
 // Start connects to NATS when it carries the bus, readies the database for
-// web push, then starts the janitor, the dispatcher, the workers, the bus and
+// web push, then starts the rounds (janitor, waker, search indexer), the dispatcher, the workers, the bus and
 // the debug server. Serving should wait for Ready.
 func (a *App) Start(ctx context.Context) error {
 	if a.nats != nil {
@@ -167,8 +167,7 @@ func (a *App) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	a.spawn(func(ctx context.Context) { janitor(ctx, a.db, a.logger) })
-	a.spawn(func(ctx context.Context) { waker(ctx, a.db, a.now, a.logger) })
+	a.rounds()
 	a.spawn(a.dispatcher.Run)
 	if a.pushes != nil {
 		a.spawn(a.pushes.Run)

@@ -65,23 +65,23 @@ func likePattern(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
-// searchMatch is the condition on messages m for query q, with its
-// arguments ($9 on), chosen so that an index serves it:
+// searchMatch is the condition on the text in column col for query q,
+// with its arguments (the next after first), chosen so that an index of
+// message_search serves it:
 //   - with CJK characters, the text holds q as typed, found through the
-//     pairs of characters in messages_search_idx;
+//     pairs of characters in message_search_words_idx;
 //   - otherwise each word of q is in the text, anywhere, even inside a word:
-//     found through the trigrams of messages_body_trgm_idx for words of three
-//     or more characters; shorter ones must start a word of the text, which
-//     messages_search_idx finds.
+//     found through the trigrams of message_search_trgm_idx for words of
+//     three or more characters; shorter ones must start a word of the text,
+//     which message_search_words_idx finds.
 //
 // Text without case (CJK, digits) is compared with LIKE, which is quicker
 // than ILIKE on text that is not ASCII.
-func searchMatch(q string) (string, []any) {
-	var args []any
-	return textMatch("m.body", q, func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", 8+len(args))
-	}), args
+func searchMatch(col, q string, args *[]any, first int) string {
+	return textMatch(col, q, func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", first-1+len(*args))
+	})
 }
 
 // textMatch is searchMatch's condition on column col (which has the same
@@ -120,8 +120,10 @@ func hasCJK(s string) bool {
 }
 
 // findMessages returns up to n messages v sees that match q, with ids from
-// lo up to hi (not included), newest first.
-func findMessages(ctx context.Context, db querier, v chat.Viewer, q string, lo, hi int64, n int) ([]chat.Message, error) {
+// lo up to hi (not included), newest first. In order reads the messages
+// themselves, newest first; otherwise the candidates come from the indexes
+// of message_search and, for messages not indexed yet, search_pending.
+func findMessages(ctx context.Context, db querier, v chat.Viewer, q string, lo, hi int64, n int, inOrder bool) ([]chat.Message, error) {
 	reader := chat.ReaderMember
 	if v.IsAgent {
 		reader = chat.ReaderAgent
@@ -132,11 +134,28 @@ func findMessages(ctx context.Context, db querier, v chat.Viewer, q string, lo, 
 	if !v.IsAgent {
 		scope = " AND m.conversation_id IN (SELECT x.conversation_id FROM conversation_members x WHERE x.user_id = $1)"
 	}
-	match, matchArgs := searchMatch(q)
+	var matchArgs []any
+	var from, match string
+	if inOrder {
+		from, match = messageFrom, searchMatch("m.body", q, &matchArgs, 9)
+	} else {
+		// A member's few conversations are said again inside, so that the
+		// planner may start from their messages rather than the index.
+		inScope := ""
+		if !v.IsAgent {
+			inScope = " AND s.message_id IN (SELECT xm.id FROM conversation_members x JOIN messages xm ON xm.conversation_id = x.conversation_id WHERE x.user_id = $1)"
+		}
+		from = " FROM (SELECT s.message_id FROM message_search s WHERE " + searchMatch("s.body", q, &matchArgs, 9) + inScope +
+			" AND s.message_id >= $8 AND s.message_id < $3 UNION ALL SELECT p.message_id FROM search_pending p" +
+			" JOIN messages pm ON pm.id = p.message_id WHERE " + searchMatch("pm.body", q, &matchArgs, 9) +
+			" AND p.message_id >= $8 AND p.message_id < $3) found JOIN messages m ON m.id = found.message_id" +
+			strings.TrimPrefix(messageFrom, " FROM messages m")
+		match = "true"
+	}
 	// Planned for this query's words each time (not a cached generic plan):
 	// how many messages hold them decides how to find them.
 	args := append([]any{pgx.QueryExecModeExec, v.UserID, v.IsAgent, hi, reader.Notes(), reader.AllLines(), visitorLines, n, lo}, matchArgs...)
-	return collectMessages(db.Query(ctx, "SELECT "+messageColumns+messageFrom+
+	return collectMessages(db.Query(ctx, "SELECT "+messageColumns+from+
 		"JOIN conversations c ON c.id = m.conversation_id WHERE "+match+
 		" AND m.type IN ('text', 'note') AND m.revoked_at IS NULL AND "+readerFilter+" AND "+visibleTo+scope+
 		" AND m.id >= $8 AND m.id < $3 ORDER BY m.id DESC LIMIT $7", args...))
@@ -169,7 +188,7 @@ func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, befor
 				return err
 			}
 			var err error
-			msgs, err = findMessages(ctx, tx, v, q, lo, hi, limit+1)
+			msgs, err = findMessages(ctx, tx, v, q, lo, hi, limit+1, true)
 			return err
 		})
 		if err != nil {
@@ -177,7 +196,7 @@ func (db *DB) searchMessages(ctx context.Context, v chat.Viewer, q string, befor
 		}
 	}
 	if len(msgs) <= limit && lo > 0 {
-		older, err := findMessages(ctx, db.pool, v, q, 0, lo, limit+1-len(msgs))
+		older, err := findMessages(ctx, db.pool, v, q, 0, lo, limit+1-len(msgs), false)
 		if err != nil {
 			return nil, false, err
 		}
@@ -250,4 +269,27 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 		return err
 	})
 	return out, err
+}
+
+// IndexBatch is how many pending messages one IndexPending indexes at most.
+const IndexBatch = 500
+
+// IndexPending moves up to n messages from search_pending into
+// message_search (migration search_behind), oldest first, and returns how
+// many it took. Indexers on several instances take different messages.
+func (db *DB) IndexPending(ctx context.Context, n int) (int, error) {
+	var took int
+	err := db.pool.QueryRow(ctx, `WITH batch AS (
+			DELETE FROM search_pending WHERE message_id IN (
+				SELECT message_id FROM search_pending ORDER BY message_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+			RETURNING message_id),
+		indexed AS (
+			INSERT INTO message_search (message_id, body)
+			SELECT m.id, m.body FROM batch b JOIN messages m ON m.id = b.message_id WHERE m.body <> ''
+			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body)
+		SELECT count(*) FROM batch`, n).Scan(&took)
+	if err != nil {
+		return 0, fmt.Errorf("store: index pending messages: %w", err)
+	}
+	return took, nil
 }

@@ -74,6 +74,35 @@ func (f searchFixture) send(t *testing.T, conv, from int64, typ chat.MessageType
 	return m
 }
 
+// bodiesWithin are the messages found for q by v, newest first, an agent's
+// search reading the newest window messages in order.
+func (f searchFixture) bodiesWithin(t *testing.T, v chat.Viewer, q string, window int64) []string {
+	t.Helper()
+	res, err := f.db.SearchWithin(context.Background(), v, q, 0, store.SearchLimit, window)
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	var got []string
+	for _, h := range res.Messages {
+		got = append(got, h.Message.Body)
+	}
+	return got
+}
+
+// indexAll indexes every message that is still pending.
+func (f searchFixture) indexAll(t *testing.T) {
+	t.Helper()
+	for {
+		n, err := f.db.IndexPending(context.Background(), store.IndexBatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
 // bodies are the messages found for q by v, newest first.
 func (f searchFixture) bodies(t *testing.T, v chat.Viewer, q string) []string {
 	t.Helper()
@@ -100,7 +129,7 @@ func TestSearchMatching(t *testing.T) {
 	refund := "I would like a Refund for order 42, please"
 	zh1, zh2 := "我想申请退款，订单还没有收到", "中文版说明书在哪里？"
 	note := "VIP customer, refund approved"
-	for _, c := range []struct {
+	cases := []struct {
 		q    string
 		want []string
 	}{
@@ -120,9 +149,20 @@ func TestSearchMatching(t *testing.T) {
 		{"%", nil},
 		{"_", nil},
 		{"nothing-like-this", nil},
-	} {
+	}
+	for _, c := range cases {
 		if got := f.bodies(t, f.erin, c.q); !slices.Equal(got, c.want) {
 			t.Errorf("an agent searching %q found %q; want %q", c.q, got, c.want)
+		}
+		if got := f.bodiesWithin(t, f.erin, c.q, 0); !slices.Equal(got, c.want) {
+			t.Errorf("an agent searching %q, not yet indexed, found %q; want %q", c.q, got, c.want)
+		}
+	}
+	// The same through the indexes, once the messages are indexed.
+	f.indexAll(t)
+	for _, c := range cases {
+		if got := f.bodiesWithin(t, f.erin, c.q, 0); !slices.Equal(got, c.want) {
+			t.Errorf("an agent searching %q, indexed, found %q; want %q", c.q, got, c.want)
 		}
 	}
 	// Conversations, by their visitor's name and email, and by title.
@@ -151,12 +191,19 @@ func TestSearchLeastPrivilege(t *testing.T) {
 		"VIP customer, refund approved", "I would like a Refund for order 42, please"}; !slices.Equal(got, want) {
 		t.Errorf("agent (in the group) found %q; want %q", got, want)
 	}
-	if got, want := f.bodies(t, f.bobV, "refund"), []string{"the refund policy draft is ready"}; !slices.Equal(got, want) {
-		t.Errorf("Bob found %q; want only his group's message, without its note", got)
-	}
-	for _, q := range []string{"refund", "退款", "secret", "memo"} {
-		if got := f.bodies(t, f.daveV, q); len(got) != 0 {
-			t.Errorf("Dave, in nothing, found %q for %q", got, q)
+	// Members' searches go through the indexes: before the indexer has
+	// been, and after.
+	for _, when := range []string{"pending", "indexed"} {
+		if when == "indexed" {
+			f.indexAll(t)
+		}
+		if got, want := f.bodies(t, f.bobV, "refund"), []string{"the refund policy draft is ready"}; !slices.Equal(got, want) {
+			t.Errorf("Bob found %q (%s); want only his group's message, without its note", got, when)
+		}
+		for _, q := range []string{"refund", "退款", "secret", "memo"} {
+			if got := f.bodies(t, f.daveV, q); len(got) != 0 {
+				t.Errorf("Dave, in nothing, found %q for %q (%s)", got, q, when)
+			}
 		}
 	}
 	for _, q := range []string{"ada@example.com", "Launch", "Carol"} {
@@ -218,4 +265,47 @@ func searchPages(t *testing.T, f searchFixture, v chat.Viewer, window int64) []s
 		before = res.Messages[len(res.Messages)-1].Message.ID
 	}
 	return got
+}
+
+// TestIndexPendingTakesEachOnce: the indexers of several instances at once
+// index every pending message exactly once, and what they indexed is found
+// through the indexes alone.
+func TestIndexPendingTakesEachOnce(t *testing.T) {
+	t.Parallel()
+	f := newSearchFixture(t)
+	ctx := context.Background()
+	for i := range 40 {
+		f.send(t, f.group, f.bob.ID, chat.Text, fmt.Sprintf("waybill %d 运单", i))
+	}
+	took := make(chan int)
+	for range 4 {
+		go func() {
+			sum := 0
+			for {
+				n, err := f.db.IndexPending(ctx, 3)
+				if err != nil {
+					t.Error(err)
+				}
+				if n == 0 || err != nil {
+					took <- sum
+					return
+				}
+				sum += n
+			}
+		}()
+	}
+	total := 0
+	for range 4 {
+		total += <-took
+	}
+	// The fixture's seven messages with text, and the forty.
+	if total != 47 {
+		t.Errorf("the indexers took %d messages; want 47", total)
+	}
+	if n, err := f.db.IndexPending(ctx, store.IndexBatch); n != 0 || err != nil {
+		t.Errorf("after them, IndexPending took %d, %v", n, err)
+	}
+	if got := f.bodiesWithin(t, f.agent, "运单", 0); len(got) != 40 {
+		t.Errorf("an agent found %d waybills through the indexes; want 40", len(got))
+	}
 }

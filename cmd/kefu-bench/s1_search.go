@@ -193,7 +193,7 @@ func s1Fill(ctx context.Context, db *store.DB, messages int) (agent, member chat
 	pool := db.Pool()
 	var defs []string
 	rows, err := pool.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes
-		WHERE tablename = 'messages' AND (indexdef LIKE '%search_words%' OR indexdef LIKE '%gin_trgm_ops%')`)
+		WHERE tablename = 'message_search' AND (indexdef LIKE '%search_words%' OR indexdef LIKE '%gin_trgm_ops%')`)
 	if err != nil {
 		return agent, member, err
 	}
@@ -209,7 +209,7 @@ func s1Fill(ctx context.Context, db *store.DB, messages int) (agent, member chat
 		return agent, member, err
 	}
 	if len(defs) != 2 {
-		return agent, member, fmt.Errorf("the messages' search indexes: found %v", names)
+		return agent, member, fmt.Errorf("the search indexes: found %v", names)
 	}
 	if _, err := pool.Exec(ctx, "DROP INDEX "+strings.Join(names, ", ")); err != nil {
 		return agent, member, err
@@ -231,6 +231,17 @@ func s1Fill(ctx context.Context, db *store.DB, messages int) (agent, member chat
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return agent, member, err
+	}
+	// Every message is pending now: the indexer takes them all, as it
+	// would after a restore.
+	for {
+		n, err := db.IndexPending(ctx, 100_000)
+		if err != nil {
+			return agent, member, err
+		}
+		if n == 0 {
+			break
+		}
 	}
 	slices.Sort(defs)
 	for _, def := range defs {
