@@ -130,3 +130,17 @@ func (db *DB) RemoveCanned(ctx context.Context, actorID, id, ownerID int64) erro
 	}
 	return nil
 }
+
+// FillValues returns what canned responses' placeholders stand for in
+// conversation id, but the agent's name, which the caller knows: its
+// visitor's name and email and its site's name, each "" when there is none.
+func (db *DB) FillValues(ctx context.Context, id int64) (chat.FillValues, error) {
+	var v chat.FillValues
+	err := db.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(u.email, ''), coalesce(s.name, '')
+		FROM conversations c LEFT JOIN users u ON u.id = c.visitor_id LEFT JOIN sites s ON s.id = c.site_id
+		WHERE c.id = $1`, id).Scan(&v.VisitorName, &v.VisitorEmail, &v.SiteName)
+	if err != nil {
+		return v, fmt.Errorf("store: placeholders of conversation %d: %w", id, mapErr(err))
+	}
+	return v, nil
+}

@@ -11,8 +11,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/kefu-im/kefu/chat"
 )
 
 // SaveDraft keeps body as userID's draft in conversation conversationID,
@@ -43,18 +41,4 @@ func (db *DB) Draft(ctx context.Context, conversationID, userID int64) (string, 
 		return "", fmt.Errorf("store: the draft of %d in conversation %d: %w", userID, conversationID, err)
 	}
 	return body, nil
-}
-
-// FillValues returns what canned responses' placeholders stand for in
-// conversation id, but the agent's name, which the caller knows: its
-// visitor's name and email and its site's name, each "" when there is none.
-func (db *DB) FillValues(ctx context.Context, id int64) (chat.FillValues, error) {
-	var v chat.FillValues
-	err := db.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(u.email, ''), coalesce(s.name, '')
-		FROM conversations c LEFT JOIN users u ON u.id = c.visitor_id LEFT JOIN sites s ON s.id = c.site_id
-		WHERE c.id = $1`, id).Scan(&v.VisitorName, &v.VisitorEmail, &v.SiteName)
-	if err != nil {
-		return v, fmt.Errorf("store: placeholders of conversation %d: %w", id, mapErr(err))
-	}
-	return v, nil
 }
