@@ -124,7 +124,7 @@ type Message struct {
 	Args      []string
 	CreatedAt time.Time
 	// Attachment is what an image or file message carries (nil otherwise).
-	Attachment *Attachment
+	Attachment *Attachment `json:",omitempty"`
 }
 
 // UnreadCap is where unread counting stops; lists show "99+" from there.
