@@ -215,3 +215,24 @@ func ValidateFileName(name string) (string, error) {
 	}
 	return name, nil
 }
+
+// HostAttachment is an attachment as the host API and webhooks tell of it.
+// URL is relative to kefu's base URL, and is fetched with an API key that
+// may read the conversation.
+type HostAttachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	URL         string `json:"url"`
+}
+
+// ForHost is a as the host API and webhooks tell of it (nil for nil).
+func (a *Attachment) ForHost() *HostAttachment {
+	if a == nil {
+		return nil
+	}
+	return &HostAttachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Width: a.Width, Height: a.Height,
+		URL: "/api/v1/files/" + a.Token}
+}

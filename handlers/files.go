@@ -187,6 +187,23 @@ func (h *Handler) fileShow(w http.ResponseWriter, r *http.Request) {
 	}
 	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
 	a, data, err := h.DB.FileFor(ctx, chi.URLParam(r, "token"), v, thumb)
+	h.serveFile(w, r, a, data, thumb, err)
+}
+
+// apiFileShow serves attachment {token} to the host API, with a key that
+// may read its conversation.
+func (h *Handler) apiFileShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
+	a, conv, data, err := h.DB.File(ctx, chi.URLParam(r, "token"), thumb)
+	if err == nil {
+		_, err = h.DB.ConversationForKey(ctx, conv, apiKeyFrom(ctx))
+	}
+	h.serveFile(w, r, a, data, thumb, err)
+}
+
+// serveFile writes a file found (or err), under its own policy.
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, a chat.Attachment, data []byte, thumb bool, err error) {
 	if err == nil && thumb && a.Media() != "image" {
 		err = chat.ErrNotFound
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
@@ -287,5 +288,78 @@ func TestFileShownLiveOnAnotherInstance(t *testing.T) {
 	frame := widget.waitFor(`data-src="/files/` + m.Attachment.Token + `/thumb"`)
 	if strings.Contains(frame, `src="/files/`+m.Attachment.Token) && !strings.Contains(frame, `data-src="/files/`+m.Attachment.Token) {
 		t.Fatalf("the widget is sent a file's URL to load without its token: %s", frame)
+	}
+}
+
+// TestHostAPIAndWebhooksTellOfFiles: the host API lists an image message
+// with its type and attachment, whose URL serves the file to the API key
+// (under the files' policy) and to no key that may not read the
+// conversation; the message.created webhook carries the same attachment.
+func TestHostAPIAndWebhooksTellOfFiles(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	if _, err := k.db.CreateWebhook(ctx, 0, store.NewWebhook{URL: "https://hooks.example.com/kefu", Events: []string{store.EventMessageCreated}, Secret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := k.visitorWithChat()
+	resp, body := k.visitorUpload(token, "shot.png", pngBytes(t, 40, 30), "api-1")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload = %s %s", resp.Status, body)
+	}
+	m := k.storedFile(body)
+	key := k.apiKeyOf("shop", 0, 0)
+	status, raw := k.apiCall(key, http.MethodGet, fmt.Sprintf("/api/v1/conversations/%d/messages", m.ConversationID), "")
+	type message struct {
+		ID         int64
+		Type       string
+		Body       string
+		Attachment *struct {
+			Name        string `json:"name"`
+			ContentType string `json:"content_type"`
+			Size        int64  `json:"size"`
+			Width       int    `json:"width"`
+			Height      int    `json:"height"`
+			URL         string `json:"url"`
+		}
+	}
+	list := apiDecode[struct{ Messages []message }](t, raw)
+	var got *message
+	for i := range list.Messages {
+		if list.Messages[i].ID == m.ID {
+			got = &list.Messages[i]
+		}
+	}
+	want := "/api/v1/files/" + m.Attachment.Token
+	if status != http.StatusOK || got == nil || got.Type != "image" || got.Body != "shot.png" || got.Attachment == nil ||
+		got.Attachment.URL != want || got.Attachment.ContentType != "image/png" || got.Attachment.Width != 40 || got.Attachment.Size != m.Attachment.Size {
+		t.Fatalf("the API lists %d %s; want the image with its attachment at %s", status, raw, want)
+	}
+	resp, data := k.fetch(nil, want, http.Header{"Authorization": {"Bearer " + key}})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || len(data) != int(m.Attachment.Size) {
+		t.Fatalf("the API key fetches %s %v, %d bytes", resp.Status, resp.Header, len(data))
+	}
+	site, err := k.db.CreateSite(ctx, 0, chat.Site{Name: "Other", Origins: []string{"https://other.example.com"}}, "other secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := k.fetch(nil, want, http.Header{"Authorization": {"Bearer " + k.apiKeyOf("other", site.ID, 0)}}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another site's key fetches the file: %s", resp.Status)
+	}
+
+	var payload string
+	if err := k.db.Pool().QueryRow(ctx, `SELECT payload::text FROM webhook_deliveries WHERE event = $1 AND payload->>'message_id' = $2`,
+		store.EventMessageCreated, fmt.Sprint(m.ID)).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	var hook struct {
+		Type       string
+		Attachment *struct {
+			URL  string `json:"url"`
+			Name string `json:"name"`
+		}
+	}
+	if err := json.Unmarshal([]byte(payload), &hook); err != nil || hook.Type != "image" || hook.Attachment == nil || hook.Attachment.URL != want || hook.Attachment.Name != "shot.png" {
+		t.Fatalf("message.created = %s", payload)
 	}
 }

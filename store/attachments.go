@@ -48,6 +48,23 @@ func (in *insertion) attachment() statement {
 		args: []any{in.msg.ID, in.msg.ConversationID, a.Token, a.Name, a.ContentType, a.Size, a.Width, a.Height, f.Data, f.Thumb}}
 }
 
+// File returns the attachment with token, its conversation and its bytes
+// (its thumbnail when thumb is set and it has one), whoever asks: the
+// caller checks that they may read the conversation (the host API, by its
+// key). A token that names nothing is ErrNotFound.
+func (db *DB) File(ctx context.Context, token string, thumb bool) (chat.Attachment, int64, []byte, error) {
+	var r attachmentRow
+	var conv int64
+	var data []byte
+	err := db.pool.QueryRow(ctx, "SELECT "+attachmentColumns+`, a.conversation_id, CASE WHEN $2 THEN coalesce(a.thumb, a.data) ELSE a.data END
+		FROM attachments a WHERE a.token = $1`, token, thumb).
+		Scan(&r.token, &r.name, &r.contentType, &r.size, &r.width, &r.height, &conv, &data)
+	if err != nil {
+		return chat.Attachment{}, 0, nil, fmt.Errorf("store: file: %w", mapErr(err))
+	}
+	return *r.attachment(), conv, data, nil
+}
+
 // FileFor returns the attachment with token, and its bytes (its thumbnail
 // when thumb is set and it has one), if viewer may see its conversation
 // (the access rule of every read, visibleTo); ErrNotFound otherwise, as
