@@ -119,13 +119,16 @@ func (h *Handler) fileCreate(w http.ResponseWriter, r *http.Request) {
 	h.sentFile(w, r, m, "/console/c/"+strconv.FormatInt(c.ID, 10))
 }
 
-// widgetFileCreate is a visitor's upload, with their token: into the
-// conversation the widget shows (the form's "to": a person, 0: customer
-// service). A file does not start a support chat, which may need the
+// widgetFileCreate is a visitor's upload, with their token, spending from
+// their uploadBudget: into the conversation the widget shows (the form's
+// "to": a person, 0: customer service). A file does not start a support chat, which may need the
 // pre-chat fields first: the visitor writes before they send files there.
 func (h *Handler) widgetFileCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v, err := h.visitor(r, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	if err == nil {
+		err = h.DB.SpendBudget(ctx, uploadBudget, "visitor:"+strconv.FormatInt(v.ID, 10))
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -12,8 +12,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kefu-im/kefu/app"
+	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
@@ -361,5 +363,35 @@ func TestHostAPIAndWebhooksTellOfFiles(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(payload), &hook); err != nil || hook.Type != "image" || hook.Attachment == nil || hook.Attachment.URL != want || hook.Attachment.Name != "shot.png" {
 		t.Fatalf("message.created = %s", payload)
+	}
+}
+
+// TestWidgetUploadsAreLimitedPerVisitor: a visitor whose upload budget is
+// spent is told to wait (429), and the file is not stored.
+func TestWidgetUploadsAreLimitedPerVisitor(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	token, _ := k.visitorWithChat()
+	v, err := k.db.VisitorByToken(context.Background(), auth.TokenHash(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget := store.Budget{Name: "widget_uploads", Limit: 60, Window: 10 * time.Minute}
+	for range budget.Limit {
+		if err := k.db.SpendBudget(context.Background(), budget, fmt.Sprintf("visitor:%d", v.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, body := k.visitorUpload(token, "a.png", pngBytes(t, 4, 4), "over")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("an upload past the budget: %s %s", resp.Status, body)
+	}
+	if n := k.countAttachments(); n != 0 {
+		t.Fatalf("%d files stored past the budget", n)
+	}
+	// Another visitor has a budget of their own.
+	other, _ := k.visitorWithChat()
+	if resp, body := k.visitorUpload(other, "a.png", pngBytes(t, 4, 4), "theirs"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("another visitor's upload: %s %s", resp.Status, body)
 	}
 }

@@ -5,7 +5,8 @@
 // stores it once. Its bubble comes over the socket like any message's and
 // takes the place of the pending one drawn here. A thumbnail opens the
 // viewer. The widget's frame may not send kefu's cookies, so there every
-// file is fetched with the visitor's token and shown from a blob: URL.
+// file is fetched with the visitor's token and shown from a blob: URL; and
+// the widget loads this file only when it first needs it (live_widget.js).
 (function () {
   "use strict";
   var live = window.kefuLive;
@@ -227,4 +228,7 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && viewer) close();
   });
+
+  // The widget loads this file when first needed, and hands it what came before.
+  window.kefuFiles = { upload: uploadAll };
 })();

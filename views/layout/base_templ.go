@@ -276,7 +276,7 @@ func scripts(face string) []string {
 	case "console":
 		return []string{"live.js", "live_console.js", "live_composer.js", "live_files.js"}
 	case "widget":
-		return []string{"live.js", "live_widget.js", "live_files.js"}
+		return []string{"live.js", "live_widget.js"} // live_files.js when first needed
 	case "admin":
 		return []string{"live.js", "admin.js"}
 	}
