@@ -180,26 +180,30 @@ func TestFilesServedOnlyToMembersAndNeverAsPages(t *testing.T) {
 		t.Errorf("no credentials: %s, want 401", resp.Status)
 	}
 
-	// The content decides, not the name; what is not an image kefu made is downloaded.
+	// The content decides, not the name; what is not an image kefu made is
+	// downloaded, but for sound and video, which play in place.
 	svg := []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>`)
 	pdf := []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+	mp3 := append([]byte("ID3\x03\x00\x00\x00\x00\x00\x00"), make([]byte, 64)...)
 	for _, tt := range []struct {
-		name, id, wantType string
-		data               []byte
+		name, id, wantType, disposition string
+		typ                             chat.MessageType
+		data                            []byte
 	}{
-		{"pic.png", "svg", "text/xml; charset=utf-8", svg},
-		{"photo.png", "pdf", "application/pdf", pdf},
+		{"pic.png", "svg", "text/xml; charset=utf-8", "attachment", chat.File, svg},
+		{"photo.png", "pdf", "application/pdf", "attachment", chat.File, pdf},
+		{"voice.txt", "mp3", "audio/mpeg", "inline", chat.File, mp3},
 	} {
 		resp, body := k.visitorUpload(token, tt.name, tt.data, tt.id)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %s %s", tt.id, resp.Status, body)
 		}
 		f := k.storedFile(body)
-		if f.Type != chat.File {
+		if f.Type != tt.typ {
 			t.Fatalf("%s stored as %s", tt.id, f.Type)
 		}
 		resp, _ = k.fetch(agent.client, "/files/"+f.Attachment.Token, nil)
-		check(resp, tt.wantType, "attachment")
+		check(resp, tt.wantType, tt.disposition)
 		if resp, _ := k.fetch(agent.client, "/files/"+f.Attachment.Token+"/thumb", nil); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("%s has a thumbnail: %s", tt.id, resp.Status)
 		}
