@@ -49,6 +49,8 @@ type Config struct {
 	Live live.Options
 	// Language is what kefu speaks to a reader it knows no language of ("": i18n.Default).
 	Language string
+	// MaxUpload is the largest file a person may send, in bytes (0: chat.DefaultMaxUpload).
+	MaxUpload int64
 	// Deliver runs the push and webhook workers, which send what the
 	// outboxes hold. Tests that drive the workers' rounds themselves leave it off.
 	Deliver bool
@@ -109,16 +111,17 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		a.hooks = webhook.NewWorker(db, cfg.Webhook, logger)
 	}
 	a.handler = handlers.New(handlers.Deps{
-		DB:       db,
-		Sessions: handlers.NewSessions(db, cfg.BaseURL.Scheme == "https"),
-		Logger:   logger,
-		BaseURL:  cfg.BaseURL,
-		Base:     base,
-		Live:     cfg.Live,
-		Now:      cfg.Now,
-		Routing:  handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait},
-		Metrics:  m,
-		Language: cfg.Language,
+		DB:        db,
+		Sessions:  handlers.NewSessions(db, cfg.BaseURL.Scheme == "https"),
+		Logger:    logger,
+		BaseURL:   cfg.BaseURL,
+		Base:      base,
+		Live:      cfg.Live,
+		Now:       cfg.Now,
+		Routing:   handlers.Routing{Grace: cfg.Routing.Grace, TargetWait: cfg.Routing.TargetWait},
+		Metrics:   m,
+		Language:  cfg.Language,
+		MaxUpload: cfg.MaxUpload,
 	})
 	if a.nats != nil {
 		a.bus = a.nats

@@ -96,7 +96,16 @@ const (
 	System MessageType = "system"
 	// Note is a private note between agents; visitors never see it.
 	Note MessageType = "note"
+	// Image and File carry an attachment (Message.Attachment); the body
+	// is the file's name.
+	Image MessageType = "image"
+	File  MessageType = "file"
 )
+
+// Said reports whether a message of type t is something a person said (text,
+// an image, a file): what unread counts, pushes, first responses and the
+// conversation_grade policy are about. System lines and notes are not.
+func (t MessageType) Said() bool { return t == Text || t == Image || t == File || t == "" }
 
 // Message is one entry in a conversation. Seq numbers a conversation's
 // messages 1, 2, 3… with no gap.
@@ -114,6 +123,8 @@ type Message struct {
 	Code      SystemCode
 	Args      []string
 	CreatedAt time.Time
+	// Attachment is what an image or file message carries (nil otherwise).
+	Attachment *Attachment `json:",omitempty"`
 }
 
 // UnreadCap is where unread counting stops; lists show "99+" from there.

@@ -65,6 +65,9 @@ type Config struct {
 	// Language is what kefu speaks to a reader whose own choice and browser
 	// say nothing it speaks (KEFU_LANGUAGE: en or zh-CN; default en).
 	Language string
+	// MaxUpload is the largest file a person may send, in bytes
+	// (KEFU_MAX_UPLOAD: bytes, or with KB or MB; default 20MB).
+	MaxUpload int64
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -159,6 +162,9 @@ func Load(getenv func(string) string) (Config, error) {
 			*d.dst = n
 		}
 	}
+	if c.MaxUpload, err = parseSize(getenv("KEFU_MAX_UPLOAD")); err != nil {
+		return c, &Error{"KEFU_MAX_UPLOAD", err.Error()}
+	}
 	switch v := strings.TrimSpace(getenv("KEFU_WEBHOOK_PRIVATE")); v {
 	case "", "deny":
 	case "allow":
@@ -210,6 +216,30 @@ func (c Config) Redacted() []any {
 		attrs = append(attrs, "debug_addr", c.DebugAddr)
 	}
 	return attrs
+}
+
+// maxUpload bounds KEFU_MAX_UPLOAD: files are kept in PostgreSQL, whose
+// values stop at 1 GB, and are held in memory while they are checked.
+const maxUpload = 256 << 20
+
+// parseSize reads KEFU_MAX_UPLOAD: a number of bytes, or of KB or MB.
+func parseSize(v string) (int64, error) {
+	given := strings.TrimSpace(v)
+	v = strings.ToUpper(given)
+	if v == "" {
+		return chat.DefaultMaxUpload, nil
+	}
+	unit := int64(1)
+	if n, ok := strings.CutSuffix(v, "MB"); ok {
+		v, unit = n, 1<<20
+	} else if n, ok := strings.CutSuffix(v, "KB"); ok {
+		v, unit = n, 1<<10
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 1 || n > maxUpload/unit {
+		return 0, fmt.Errorf("%q is not a size from 1 byte to 256MB (for example 20MB)", given)
+	}
+	return n * unit, nil
 }
 
 // natsHosts checks a list of NATS server URLs, as the NATS client takes it

@@ -92,6 +92,15 @@ func TestLoadNATSURL(t *testing.T) {
 	}
 }
 
+func TestLoadMaxUpload(t *testing.T) {
+	for v, want := range map[string]int64{"": 20 << 20, "5MB": 5 << 20, "512kb": 512 << 10, "100000": 100000} {
+		c, err := Load(env(map[string]string{"KEFU_MAX_UPLOAD": v}))
+		if err != nil || c.MaxUpload != want {
+			t.Errorf("KEFU_MAX_UPLOAD=%q: %d, %v; want %d", v, c.MaxUpload, err, want)
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name, wantVar string
@@ -125,6 +134,10 @@ func TestLoadErrors(t *testing.T) {
 		{"pool not a number", "KEFU_DB_POOL", map[string]string{"KEFU_DB_POOL": "many"}},
 		{"empty pool", "KEFU_DB_POOL", map[string]string{"KEFU_DB_POOL": "0"}},
 		{"pool too large", "KEFU_DB_POOL", map[string]string{"KEFU_DB_POOL": "5000"}},
+		{"upload size not a number", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "big"}},
+		{"upload size zero", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "0MB"}},
+		{"upload size too large", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "2000MB"}},
+		{"upload size in GB", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "1GB"}},
 		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {

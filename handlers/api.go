@@ -91,12 +91,14 @@ type apiMessage struct {
 	ClientMsgID    string           `json:"client_msg_id,omitempty"`
 	Type           chat.MessageType `json:"type"`
 	Body           string           `json:"body"`
-	CreatedAt      time.Time        `json:"created_at"`
+	// Attachment is an image's or a file's (type image or file).
+	Attachment *chat.HostAttachment `json:"attachment,omitempty"`
+	CreatedAt  time.Time            `json:"created_at"`
 }
 
 func apiMessageOf(m chat.Message) apiMessage {
 	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
-		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
+		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		out.SenderID = &m.SenderID
 	}

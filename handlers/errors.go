@@ -46,6 +46,8 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 	var refused *chat.RefusedError
 	var identity *auth.IdentityError
 	switch {
+	case errors.As(err, &ve) && ve.Say == "error.file.tooLarge":
+		return http.StatusRequestEntityTooLarge, "too_large", loc.T(ve.Say, ve.Args...)
 	case errors.As(err, &ve):
 		return http.StatusBadRequest, "invalid", loc.T(ve.Say, ve.Args...)
 	case errors.As(err, &refused):

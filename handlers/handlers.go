@@ -40,6 +40,8 @@ type Deps struct {
 	// Language is what kefu speaks to a reader whose own choice and browser
 	// name no language it speaks ("": i18n.Default).
 	Language string
+	// MaxUpload is the largest file a person may send, in bytes (0: chat.DefaultMaxUpload).
+	MaxUpload int64
 }
 
 // Routing is what the handlers must know of routing: values the dispatcher
@@ -68,6 +70,9 @@ func New(d Deps) *Handler {
 	}
 	if d.Language == "" {
 		d.Language = i18n.Default
+	}
+	if d.MaxUpload == 0 {
+		d.MaxUpload = chat.DefaultMaxUpload
 	}
 	h := &Handler{Deps: d}
 	h.hub = newHub(h)

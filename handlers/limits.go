@@ -22,6 +22,9 @@ var loginLimits = store.LoginLimits{Window: 15 * time.Minute, PerAccount: 5, Per
 var (
 	visitorBudget  = store.Budget{Name: "widget_visitors", Limit: 120, Window: 10 * time.Minute}
 	identifyBudget = store.Budget{Name: "widget_identify", Limit: 240, Window: 10 * time.Minute}
+	// uploadBudget is per visitor, not per address: each file may be up to
+	// KEFU_MAX_UPLOAD, so one visitor sends a few dozen at most in a window.
+	uploadBudget = store.Budget{Name: "widget_uploads", Limit: 60, Window: 10 * time.Minute}
 )
 
 // limitKey is what per-address limits count by: the address itself, or for

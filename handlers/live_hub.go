@@ -14,6 +14,7 @@ import (
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
+	"github.com/kefu-im/kefu/views/thread"
 )
 
 // statusDisabled closes the sockets of a user who was disabled or whose
@@ -100,6 +101,9 @@ func (hb *hub) serve(w http.ResponseWriter, r *http.Request, open func(*live.Con
 	// The socket's frames and jobs run on the server's context, not the
 	// handshake's, in the language of the reader the handshake found.
 	base := i18n.With(hb.h.Base, i18n.From(r.Context()))
+	if thread.IsFetchedByScript(r.Context()) {
+		base = thread.FetchedByScript(base)
+	}
 	go func() {
 		defer hb.running.Done()
 		defer closed()

@@ -50,7 +50,7 @@ func (u *unreadCounts) after(ctx context.Context, db *store.DB, msg chat.Message
 				continue
 			case id == msg.SenderID:
 				n = 0 // sending reads the conversation up to one's own message
-			case msg.Type == chat.Text:
+			case msg.Type.Said():
 				n = min(n+1, chat.UnreadCap)
 			}
 			counts[id] = n

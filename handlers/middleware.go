@@ -14,9 +14,10 @@ import (
 )
 
 // The CSP allows no inline script and no third-party anything. Pages are not
-// framed, except the widget, which is framed by host sites.
+// framed, except the widget, which is framed by host sites. Images, sound
+// and video may be blob: URLs: the widget shows files it fetched itself.
 const (
-	cspBase    = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
+	cspBase    = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
 	cspConsole = cspBase + "; frame-ancestors 'none'"
 	cspWidget  = cspBase + "; frame-ancestors *"
 )

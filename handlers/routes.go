@@ -45,6 +45,8 @@ func (h *Handler) Routes() http.Handler {
 		r.Post("/users/{external_id}/messages", h.apiUserMessageCreate)
 		r.Get("/conversations/{id}/messages", h.apiMessagesShow)
 		r.Post("/conversations/{id}/messages", h.apiMessageCreate)
+		r.Get("/files/{token}", h.apiFileShow)
+		r.Get("/files/{token}/thumb", h.apiFileShow)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errMethod) })
 	})
@@ -59,11 +61,17 @@ func (h *Handler) Routes() http.Handler {
 		r.With(answers(answerJSON)).Post("/widget/identify", h.identifyCreate)
 		r.With(answers(answerJSON)).Post("/widget/status/token", h.widgetStatusTokenCreate)
 		r.Get("/widget/c/{id}/history", h.widgetHistoryShow)
+		r.With(answers(answerJSON)).Post("/widget/files", h.widgetFileCreate)
 	})
+
+	// Files, to members by their session and to visitors by their token,
+	// each under a policy of its own (files.go).
+	r.With(h.Sessions.LoadAndSave).Get("/files/{token}", h.fileShow)
+	r.With(h.Sessions.LoadAndSave).Get("/files/{token}/thumb", h.fileShow)
 
 	// Cookie sessions, with CSRF checks on every unsafe method.
 	r.Group(func(r chi.Router) {
-		r.Use(h.Sessions.LoadAndSave, h.csrf)
+		r.Use(h.Sessions.LoadAndSave, h.limitBody, h.csrf)
 		r.Get("/", http.RedirectHandler("/console", http.StatusSeeOther).ServeHTTP)
 		r.Get("/login", h.loginShow)
 		r.Post("/login", h.loginCreate)
@@ -78,6 +86,7 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/labels.css", h.labelsCSS)
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
+			r.With(answers(answerJSON)).Post("/console/c/{id}/files", h.fileCreate)
 			r.Post("/console/c/{id}/mute", h.conversationMute)
 			r.Post("/console/language", h.languageUpdate)
 			r.Get("/console/notifications", h.notificationsShow)

@@ -19,6 +19,7 @@ var csrfExempt = map[string]string{
 	"/widget/identify":     "authenticated by the host site's signed identity token in the body, not by a cookie",
 	"/widget/status/token": "authenticated by the visitor's token in the Authorization header, which no other site can make a browser send",
 	"/widget/status/page":  "authenticated by the launcher's status token in the Authorization header, which no other site can make a browser send",
+	"/widget/files":        "authenticated by the visitor's token in the Authorization header, which no other site can make a browser send",
 }
 
 // route is one method and pattern of the router.

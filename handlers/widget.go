@@ -19,6 +19,7 @@ import (
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/static"
+	"github.com/kefu-im/kefu/views/thread"
 	"github.com/kefu-im/kefu/views/widget"
 )
 
@@ -271,6 +272,7 @@ func (h *Handler) widgetHistoryShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	r = r.WithContext(thread.FetchedByScript(r.Context()))
 	h.olderPage(w, r, chat.Viewer{UserID: v.ID}, chat.ReaderVisitor, widgetHistoryURL)
 }
 

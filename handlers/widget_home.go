@@ -34,7 +34,7 @@ const (
 // cspWidgetPage is a site's widget page's policy, before its
 // frame-ancestors: pictures of customer service may come from anywhere
 // on https, as a host site's users' pictures do.
-var cspWidgetPage = strings.Replace(cspBase, "img-src 'self' data:", "img-src 'self' data: https:", 1)
+var cspWidgetPage = strings.Replace(cspBase, "img-src 'self' data: blob:", "img-src 'self' data: blob: https:", 1)
 
 // onHome answers the browser asking for its home: when the widget opens
 // on customer service, and when the visitor goes back from a conversation.

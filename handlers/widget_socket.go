@@ -75,7 +75,7 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The socket speaks the language its page asked for, else the browser's.
-	r = r.WithContext(i18n.With(r.Context(), widgetLanguage(r, chat.Site{})))
+	r = r.WithContext(thread.FetchedByScript(i18n.With(r.Context(), widgetLanguage(r, chat.Site{}))))
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
 		s := newWidgetSocket(h, conn, v, r.UserAgent())
 		h.hub.widgets.Add(s.user.ID, s)

@@ -635,6 +635,8 @@
     thread: thread,
     position: position,
     pending: function () { return outbox.size; },
+    // headers are what the face's fetches carry (the widget's visitor token).
+    headers: function () { return part.headers(); },
     unsent: unsent,
     // fresh forgets past failures: the next connect is tried at once.
     fresh: function () { attempts = 0; },

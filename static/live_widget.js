@@ -425,4 +425,44 @@
     if (e.target.closest("[data-widget-restart]")) ensureToken().then(function () { startAfresh(); live.start(); }, function () { /* said in the composer's error */ });
     if (e.target.closest("[data-widget-reconnect]")) unpause();
   });
+
+  // Images and files (live_files.js) load when first needed: a file chosen,
+  // pasted or dropped, or one in the thread. A visitor who never sees one
+  // never downloads it. What came before it loaded is handed to it.
+  var files = null;
+  function withFiles(then) {
+    var form = document.querySelector("form[data-files-script]");
+    if (!form) return;
+    if (!files) {
+      files = new Promise(function (ok) {
+        var s = document.createElement("script");
+        s.src = form.dataset.filesScript;
+        s.onload = ok;
+        document.head.append(s);
+      });
+    }
+    if (then) files.then(function () { then(form); });
+  }
+  function hand(e, list) {
+    if (window.kefuFiles || !list || !list.length) return;
+    var taken = Array.prototype.slice.call(list);
+    e.preventDefault();
+    withFiles(function (form) { window.kefuFiles.upload(form, taken); });
+  }
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("input[data-attach]") || window.kefuFiles) return;
+    hand(e, e.target.files);
+    e.target.value = "";
+  });
+  document.addEventListener("paste", function (e) {
+    if (e.target.closest && e.target.closest("form[data-upload]")) hand(e, e.clipboardData && e.clipboardData.files);
+  });
+  function dropZone(e) { return !window.kefuFiles && e.target.closest && e.target.closest("form[data-upload], #messages"); }
+  document.addEventListener("dragover", function (e) { if (dropZone(e)) e.preventDefault(); });
+  document.addEventListener("drop", function (e) { if (dropZone(e)) hand(e, e.dataTransfer && e.dataTransfer.files); });
+  function filesShown(root) { return root.querySelector && root.querySelector("[data-src], [data-fetch-file]"); }
+  new MutationObserver(function (records) {
+    if (records.some(function (r) { return Array.prototype.some.call(r.addedNodes, filesShown); })) withFiles();
+  }).observe(body, { childList: true, subtree: true });
+  if (filesShown(document)) withFiles();
 })();

@@ -16,15 +16,19 @@ import (
 var errDuplicate = errors.New("duplicate client message id")
 
 const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, coalesce(m.code, ''), m.args, m.created_at,
-	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, '')`
+	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''), ` + attachmentColumns
 
-const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id "
+// messageFrom joins a message's sender and attachment: the attachment's
+// row is found by its primary key, and its bytes are not read.
+const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id LEFT JOIN attachments a ON a.message_id = m.id "
 
 func scanMessage(row pgx.Row) (chat.Message, error) {
 	var m chat.Message
 	var sender chat.User
+	var a attachmentRow
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
-		&sender.Kind, &sender.Name, &sender.Email)
+		&sender.Kind, &sender.Name, &sender.Email, &a.token, &a.name, &a.contentType, &a.size, &a.width, &a.height)
+	m.Attachment = a.attachment()
 	if m.SenderID != 0 {
 		sender.ID = m.SenderID
 		m.SenderName = sender.DisplayName()
@@ -63,6 +67,9 @@ type Send struct {
 	// asked twice.
 	VisitorName  string
 	VisitorEmail string
+	// File is what an image or file message carries (Type says which),
+	// checked by chat.PrepareUpload; it is stored with the message, or not at all.
+	File *chat.Upload
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -104,7 +111,7 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 // ones this instance knows, and the statement stores nothing if they have
 // changed since.
 func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, created, ok bool, err error) {
-	if s.TargetID != 0 || s.VisitorName != "" || s.VisitorEmail != "" || s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
+	if s.TargetID != 0 || s.VisitorName != "" || s.VisitorEmail != "" || s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) || s.File != nil {
 		return msg, false, false, nil
 	}
 	settings, version, err := db.known.get(ctx, db.pool)
@@ -245,12 +252,18 @@ type insertion struct {
 	labels    []chat.Label
 	id        *int64
 	createdAt *time.Time
+	// file is the upload a message carries, stored beside it.
+	file *chat.Upload
 }
 
 func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	in := &insertion{msg: chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID,
-		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args}}
+		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args}, file: s.File}
 	m := &in.msg
+	if f := s.File; f != nil {
+		m.Attachment = &chat.Attachment{Token: newFileToken(), Name: f.Name, ContentType: f.ContentType,
+			Size: int64(len(f.Data)), Width: f.Width, Height: f.Height}
+	}
 	if m.Type == "" {
 		m.Type = chat.Text
 	}
@@ -269,7 +282,7 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	if m.Args == nil {
 		m.Args = []string{}
 	}
-	in.args = append([]any{key, sender, m.Type == chat.Text, clientMsgID, m.Type, m.Body, code, m.Args}, extra...)
+	in.args = append([]any{key, sender, m.Type.Said(), clientMsgID, m.Type, m.Body, code, m.Args}, extra...)
 	in.sql = `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
@@ -323,7 +336,7 @@ func (in *insertion) then(tx *txn) ([]statement, error) {
 		return nil, err
 	}
 	wake := in.wakeOnReply(tx)
-	return append([]statement{webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in))}, wake...), nil
+	return append([]statement{in.attachment(), webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in))}, wake...), nil
 }
 
 // messageEvent announces that m is stored.
@@ -337,7 +350,7 @@ func messageEvent(m chat.Message) chat.Event {
 func deliveredEvent(in *insertion) chat.Event {
 	m, conv, peer := in.msg, in.conv, in.peer
 	ev := messageEvent(m)
-	if m.Type != chat.Text || conv.Kind == chat.Direct {
+	if !m.Type.Said() || conv.Kind == chat.Direct {
 		return ev
 	}
 	d := &chat.Delivery{Message: m, Conversation: conv, Title: conv.Title, Assignee: in.assignee, Labels: in.labels}

@@ -68,7 +68,7 @@ func (db *DB) MayStart(ctx context.Context, from, to int64) error {
 // customer service. Group messages, notes and system lines are not checked:
 // a group's members are kin, and notes never reach the visitor.
 func maySend(ctx context.Context, tx *txn, s Send) error {
-	if s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) {
+	if s.SenderID == 0 || !s.Type.Said() {
 		return nil
 	}
 	settings, err := loadSettings(ctx, tx)

@@ -30,7 +30,7 @@ type pushNote struct {
 
 // messagePush is the note for message m: text messages only.
 func messagePush(m chat.Message) pushNote {
-	if m.Type != chat.Text || m.SenderID == 0 {
+	if !m.Type.Said() || m.SenderID == 0 {
 		return pushNote{}
 	}
 	return pushNote{kind: PushMessage, conversationID: m.ConversationID, seq: m.Seq, senderID: m.SenderID}

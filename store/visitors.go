@@ -144,7 +144,7 @@ func (db *DB) StatusOfVisitor(ctx context.Context, id int64) (VisitorStatus, err
 			FROM conversations c
 			LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 			JOIN messages m ON m.conversation_id = c.id AND m.seq > coalesce(cm.last_read_seq, 0)
-			WHERE `+visibleTo+` AND `+visitorsOwn+` AND m.type = 'text' AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
+			WHERE `+visibleTo+` AND `+visitorsOwn+` AND m.type IN ('text', 'image', 'file') AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
 		SELECT (SELECT count(*) FROM (SELECT 1 FROM unread LIMIT $3) capped), display_name(s), n.body, n.created_at
 		FROM users v
 		LEFT JOIN LATERAL (SELECT * FROM unread ORDER BY created_at DESC, seq DESC LIMIT 1) n ON true

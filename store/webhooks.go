@@ -84,7 +84,9 @@ type messageCreated struct {
 	ClientMsgID    string           `json:"client_msg_id,omitempty"`
 	Type           chat.MessageType `json:"type"`
 	Body           string           `json:"body"`
-	CreatedAt      time.Time        `json:"created_at"`
+	// Attachment is an image's or a file's (type image or file).
+	Attachment *chat.HostAttachment `json:"attachment,omitempty"`
+	CreatedAt  time.Time            `json:"created_at"`
 }
 
 // conversationChange is the data of the conversation.* events.
@@ -158,7 +160,7 @@ func messageCreatedDeliveries(m chat.Message) (statement, error) {
 // messageCreatedOf is message.created's payload for m.
 func messageCreatedOf(m chat.Message) messageCreated {
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
-		Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
+		Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}

@@ -220,7 +220,7 @@ func appConfig(cfg config.Config, databaseURL string) app.Config {
 	hooks := webhook.DefaultConfig
 	hooks.AllowPrivate = cfg.WebhookPrivate
 	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks,
-		Language: cfg.Language, Deliver: true}
+		Language: cfg.Language, MaxUpload: cfg.MaxUpload, Deliver: true}
 }
 
 // database is kefu's PostgreSQL: the pool, its address for the bus, and the

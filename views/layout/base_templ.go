@@ -274,9 +274,9 @@ func icon(p Props) string {
 func scripts(face string) []string {
 	switch face {
 	case "console":
-		return []string{"live.js", "live_console.js", "live_composer.js"}
+		return []string{"live.js", "live_console.js", "live_composer.js", "live_files.js"}
 	case "widget":
-		return []string{"live.js", "live_widget.js"}
+		return []string{"live.js", "live_widget.js"} // live_files.js when first needed
 	case "admin":
 		return []string{"live.js", "admin.js"}
 	}

@@ -1,0 +1,65 @@
+package thread
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
+)
+
+type scriptedKey struct{}
+
+// FetchedByScript marks ctx as the widget's: its frame is on host sites,
+// where kefu's session cookie may not be sent, so its script fetches each
+// file with the visitor's token and shows it from memory. The console's
+// pages name files by their URL, which its session opens.
+func FetchedByScript(ctx context.Context) context.Context {
+	return context.WithValue(ctx, scriptedKey{}, true)
+}
+
+// IsFetchedByScript reports whether ctx is marked by FetchedByScript.
+func IsFetchedByScript(ctx context.Context) bool {
+	v, _ := ctx.Value(scriptedKey{}).(bool)
+	return v
+}
+
+// FileURL is where attachment a is served; ThumbURL its thumbnail.
+func FileURL(a chat.Attachment) string  { return "/files/" + a.Token }
+func ThumbURL(a chat.Attachment) string { return "/files/" + a.Token + "/thumb" }
+
+// source is the attribute that loads url into an img, audio or video: src,
+// or data-src for the widget's script to fetch.
+func source(ctx context.Context, url string) templ.Attributes {
+	if IsFetchedByScript(ctx) {
+		return templ.Attributes{"data-src": url}
+	}
+	return templ.Attributes{"src": url}
+}
+
+// thumbSize is the size attachment a's thumbnail is drawn at, so that the
+// thread does not move when it loads.
+func thumbSize(a chat.Attachment) (string, string) {
+	w, h := a.Width, a.Height
+	if w > chat.ThumbSide || h > chat.ThumbSide {
+		if w >= h {
+			w, h = chat.ThumbSide, max(1, h*chat.ThumbSide/w)
+		} else {
+			w, h = max(1, w*chat.ThumbSide/h), chat.ThumbSide
+		}
+	}
+	return strconv.Itoa(w), strconv.Itoa(h)
+}
+
+// Size is n bytes in the words of the reader of ctx.
+func Size(ctx context.Context, n int64) string {
+	switch {
+	case n < 1<<10:
+		return i18n.T(ctx, "thread.file.bytes", "N", n)
+	case n < 1<<20:
+		return i18n.T(ctx, "thread.file.kb", "N", (n+1<<9)>>10)
+	}
+	return i18n.T(ctx, "thread.file.mb", "N", strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64))
+}
