@@ -96,6 +96,8 @@ const (
 	System MessageType = "system"
 	// Note is a private note between agents; visitors never see it.
 	Note MessageType = "note"
+	// Merged is several messages forwarded as one (Message.Forwarded).
+	Merged MessageType = "merged"
 )
 
 // Message is one entry in a conversation. Seq numbers a conversation's
@@ -114,6 +116,13 @@ type Message struct {
 	Code      SystemCode
 	Args      []string
 	CreatedAt time.Time
+	// RevokedAt is when the message was revoked (nil: it stands), and
+	// RevokedBy who revoked it; a revoked message keeps no text.
+	RevokedAt *time.Time `json:",omitempty"`
+	RevokedBy int64      `json:",omitempty"`
+	// Forwarded is a merged message's content: the messages forwarded, as
+	// they were.
+	Forwarded []Forwarded `json:",omitempty"`
 }
 
 // UnreadCap is where unread counting stops; lists show "99+" from there.

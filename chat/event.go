@@ -98,6 +98,8 @@ const (
 	// EventTyping: UserID is typing in ConversationID (see Typing). Nothing
 	// is stored: it is announced directly, never from a transaction.
 	EventTyping EventType = "typing"
+	// EventRevoked: UserID revoked message MessageID (Seq) of ConversationID.
+	EventRevoked EventType = "revoked"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -158,6 +158,8 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		}
 	case chat.EventTyping:
 		err = hb.onTyping(ctx, ev)
+	case chat.EventRevoked:
+		err = hb.onRevoked(ctx, ev)
 	case chat.EventLabels:
 		hb.onLabels(ev)
 	case chat.EventWoke:
@@ -181,6 +183,8 @@ type liveSocket interface {
 	typing(conv chat.Conversation, ev chat.Event) live.Job
 	// seen shows that ev's user has read conv up to ev.Seq.
 	seen(conv chat.Conversation, ev chat.Event) live.Job
+	// revoked shows msg, just revoked, in place.
+	revoked(msg chat.Message) live.Job
 }
 
 // forUser returns userID's sockets on this instance, console and widget.

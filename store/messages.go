@@ -16,15 +16,16 @@ import (
 var errDuplicate = errors.New("duplicate client message id")
 
 const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, coalesce(m.code, ''), m.args, m.created_at,
-	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, '')`
+	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''), m.revoked_at, coalesce(m.revoked_by, 0), m.forwarded`
 
 const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id "
 
-func scanMessage(row pgx.Row) (chat.Message, error) {
+// scanMessage reads messageColumns, then into extra what the query adds.
+func scanMessage(row pgx.Row, extra ...any) (chat.Message, error) {
 	var m chat.Message
 	var sender chat.User
-	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
-		&sender.Kind, &sender.Name, &sender.Email)
+	err := row.Scan(append([]any{&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
+		&sender.Kind, &sender.Name, &sender.Email, &m.RevokedAt, &m.RevokedBy, &m.Forwarded}, extra...)...)
 	if m.SenderID != 0 {
 		sender.ID = m.SenderID
 		m.SenderName = sender.DisplayName()

@@ -28,10 +28,12 @@ const (
 	EventConversationQueued   = "conversation.queued"
 	EventConversationAssigned = "conversation.assigned"
 	EventConversationResolved = "conversation.resolved"
+	EventMessageRevoked       = "message.revoked"
 )
 
 // WebhookEvents lists every event a webhook can subscribe to.
-var WebhookEvents = []string{EventMessageCreated, EventConversationQueued, EventConversationAssigned, EventConversationResolved}
+var WebhookEvents = []string{EventMessageCreated, EventConversationQueued, EventConversationAssigned, EventConversationResolved,
+	EventMessageRevoked}
 
 // Delivery states.
 const (
@@ -84,7 +86,9 @@ type messageCreated struct {
 	ClientMsgID    string           `json:"client_msg_id,omitempty"`
 	Type           chat.MessageType `json:"type"`
 	Body           string           `json:"body"`
-	CreatedAt      time.Time        `json:"created_at"`
+	// Forwarded is a merged message's messages, as they were.
+	Forwarded []chat.Forwarded `json:"forwarded,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
 }
 
 // conversationChange is the data of the conversation.* events.
@@ -158,7 +162,7 @@ func messageCreatedDeliveries(m chat.Message) (statement, error) {
 // messageCreatedOf is message.created's payload for m.
 func messageCreatedOf(m chat.Message) messageCreated {
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
-		Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
+		Type: m.Type, Body: m.Text(), Forwarded: m.Forwarded, CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}
