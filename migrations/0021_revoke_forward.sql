@@ -10,3 +10,7 @@ ALTER TABLE messages ADD COLUMN forwarded jsonb;
 ALTER TABLE messages DROP CONSTRAINT messages_type_check;
 ALTER TABLE messages ADD CONSTRAINT messages_type_check CHECK (type IN ('text', 'system', 'note', 'image', 'file', 'merged'));
 ALTER TABLE messages ADD CONSTRAINT messages_forwarded_check CHECK (forwarded IS NULL OR type = 'merged');
+
+-- A notification that replaces the one shown of a message, now revoked.
+ALTER TABLE push_outbox DROP CONSTRAINT push_outbox_kind_check;
+ALTER TABLE push_outbox ADD CONSTRAINT push_outbox_kind_check CHECK (kind IN ('assigned', 'message', 'queued', 'revoked'));
