@@ -156,8 +156,8 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		if ev.Type == chat.EventRead {
 			err = hb.onSeen(ctx, ev)
 		}
-	case chat.EventTyping:
-		err = hb.onTyping(ctx, ev)
+	case chat.EventSignal:
+		err = hb.onSignal(ctx, ev)
 	case chat.EventRevoked:
 		err = hb.onRevoked(ctx, ev)
 	case chat.EventLabels:
@@ -181,6 +181,8 @@ type liveSocket interface {
 	resync() live.Job
 	// typing shows that ev's user is typing in conv.
 	typing(conv chat.Conversation, ev chat.Event) live.Job
+	// signal hands a host's online-only signal ev in conv to the page.
+	signal(conv chat.Conversation, ev chat.Event) live.Job
 	// seen shows that ev's user has read conv up to ev.Seq.
 	seen(conv chat.Conversation, ev chat.Event) live.Job
 	// revoked shows msg, just revoked, in place.

@@ -55,6 +55,38 @@ func (h *Handler) messageRevoke(w http.ResponseWriter, r *http.Request) {
 	h.done(w, r, back, map[string]any{"conversation_id": id, "message_id": msg.ID, "revoked_at": msg.RevokedAt})
 }
 
+// apiMessageRevoke revokes a message with a member's key, as its member
+// would: a host key speaks for nobody, so it revokes nothing.
+func (h *Handler) apiMessageRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	k := apiKeyFrom(ctx)
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msgID, err := strconv.ParseInt(chi.URLParam(r, "message"), 10, 64)
+	if err != nil {
+		h.fail(w, r, errNoPage)
+		return
+	}
+	if k.UserID == 0 {
+		h.fail(w, r, chat.ErrNotAllowed)
+		return
+	}
+	agents, err := h.DB.AgentList(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msg, err := h.DB.Revoke(ctx, id, msgID, chat.Viewer{UserID: k.UserID, IsAgent: agents.Has(k.UserID)}, h.Now())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiMessageOf(msg))
+}
+
 // onRevoked shows a revoked message in place on the threads of this
 // instance that show it, and the list items it may have summed up.
 func (hb *hub) onRevoked(ctx context.Context, ev chat.Event) error {

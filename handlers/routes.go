@@ -45,6 +45,8 @@ func (h *Handler) Routes() http.Handler {
 		r.Post("/users/{external_id}/messages", h.apiUserMessageCreate)
 		r.Get("/conversations/{id}/messages", h.apiMessagesShow)
 		r.Post("/conversations/{id}/messages", h.apiMessageCreate)
+		r.Post("/conversations/{id}/messages/{message}/revoke", h.apiMessageRevoke)
+		r.Post("/conversations/{id}/signals", h.apiSignalCreate)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errNoPage) })
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errMethod) })
 	})
