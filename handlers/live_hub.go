@@ -184,7 +184,7 @@ type liveSocket interface {
 	// signal hands a host's online-only signal ev in conv to the page.
 	signal(conv chat.Conversation, ev chat.Event) live.Job
 	// seen shows that ev's user has read conv up to ev.Seq.
-	seen(conv chat.Conversation, ev chat.Event) live.Job
+	seen(conv chat.Conversation, ev chat.Event, marks []chat.ReadMark) live.Job
 	// revoked shows msg, just revoked, in place.
 	revoked(msg chat.Message) live.Job
 }

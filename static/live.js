@@ -343,18 +343,39 @@
     typingLapse = setTimeout(function () { document.getElementById("typing").replaceChildren(); }, 5000);
   }
 
-  // "Seen" goes under one's own last message once read that far (#seen).
+  // "Seen" goes under one's own last message once read that far (#seen);
+  // in a group, "Read by N" under each of one's own messages, opening to
+  // say who (#seen's marks: each member's name and how far they read).
   function markSeen() {
     var list = thread(), seen = document.getElementById("seen");
     if (!list || !seen) return;
     var mine = list.querySelectorAll(".msg.mine[data-seq]"), last = mine[mine.length - 1];
-    list.querySelectorAll(".seen").forEach(function (el) { el.remove(); });
+    list.querySelectorAll(".seen, .read-by").forEach(function (el) { el.remove(); });
+    if (seen.dataset.group !== undefined) { readBy(list, seen, mine); return; }
     if (!last || seen.dataset.conversation !== last.dataset.conversation || +last.dataset.seq > +seen.dataset.seq) return;
     var mark = document.createElement("span");
     mark.className = "seen";
     mark.dataset.testid = "seen";
     mark.textContent = say("live.seen");
     last.append(mark);
+  }
+
+  function readBy(list, seen, mine) {
+    var marks = Array.prototype.map.call(seen.querySelectorAll("i[data-seq]"), function (i) {
+      return { name: i.textContent, seq: +i.dataset.seq };
+    });
+    Array.prototype.forEach.call(mine, function (msg) {
+      if (msg.dataset.conversation !== seen.dataset.conversation || msg.classList.contains("revoked")) return;
+      var names = marks.filter(function (m) { return m.seq >= +msg.dataset.seq; }).map(function (m) { return m.name; });
+      if (!names.length) return;
+      var box = document.createElement("details"), sum = document.createElement("summary"), who = document.createElement("ul");
+      box.className = "read-by";
+      box.dataset.testid = "read-by";
+      sum.textContent = say("live.readBy", { n: names.length });
+      names.forEach(function (n) { var li = document.createElement("li"); li.textContent = n; who.append(li); });
+      box.append(sum, who);
+      msg.append(box);
+    });
   }
 
   // --- the outbox: each message until the server has answered for it ---
