@@ -32,8 +32,7 @@ func ValidateForward(ids []int64) ([]int64, error) {
 	return ids, nil
 }
 
-// Forwardable reports whether m may be forwarded: a text, or a merged
-// message, that stands.
+// Forwardable reports whether m may be forwarded: a text that stands.
 func (m Message) Forwardable() bool {
-	return m.RevokedAt == nil && (m.Type == Text || m.Type == Merged)
+	return m.RevokedAt == nil && m.Type == Text
 }

@@ -81,6 +81,7 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/c/{id}/history", h.historyShow)
 			r.Post("/console/c/{id}/messages", h.messageCreate)
 			r.Post("/console/c/{id}/messages/{message}/revoke", h.messageRevoke)
+			r.Post("/console/c/{id}/forward", h.forwardCreate)
 			r.Post("/console/c/{id}/mute", h.conversationMute)
 			r.Post("/console/language", h.languageUpdate)
 			r.Get("/console/notifications", h.notificationsShow)

@@ -64,6 +64,8 @@ type Send struct {
 	// asked twice.
 	VisitorName  string
 	VisitorEmail string
+	// Forwarded is a merged message's content (Type chat.Merged).
+	Forwarded []chat.Forwarded
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -250,7 +252,7 @@ type insertion struct {
 
 func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	in := &insertion{msg: chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID,
-		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args}}
+		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args, Forwarded: s.Forwarded}}
 	m := &in.msg
 	if m.Type == "" {
 		m.Type = chat.Text
