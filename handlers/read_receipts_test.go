@@ -57,3 +57,37 @@ func TestGroupReadReceipts(t *testing.T) {
 	}
 	console.waitForAll(fmt.Sprintf(`<i data-seq="%d">Kim</i>`, msg.Seq), fmt.Sprintf(`<i data-seq="%d">Lee</i>`, msg.Seq))
 }
+
+// TestDirectSeen: in a direct conversation, the console of a message's
+// sender hears "Seen" as far as the other person has read, and no marks.
+func TestDirectSeen(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	alex, _, err := k.db.MemberByEmail(ctx, agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam, err := k.db.CreateMember(ctx, store.NewMember{Email: "sam@example.com", Name: "Sam", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := k.db.StartDirect(ctx, alex.ID, sam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: direct.ID, SenderID: alex.ID, Body: "lunch?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	console := k.agent().console()
+	console.send(map[string]any{"type": "resume", "conversation_id": direct.ID, "seq": 0})
+	console.waitFor(`<span id="seen"`)
+	if err := k.db.MarkRead(ctx, direct.ID, sam.ID, msg.Seq); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`<span id="seen" hidden data-conversation="%d" data-seq="%d"></span>`, direct.ID, msg.Seq)
+	if got := console.waitFor(want); strings.Contains(got, "data-group") {
+		t.Fatalf("a direct chat's Seen carries group marks:\n%s", got)
+	}
+}

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +107,11 @@ func TestRevokeInASupportChat(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	db := f.db
+	hook, err := db.CreateWebhook(ctx, f.agent.ID, store.NewWebhook{URL: "https://hooks.example.com/kefu",
+		Events: []string{store.EventMessageRevoked}, Secret: "whsec_x"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	visitor := chat.Viewer{UserID: f.visitor.ID}
 	agent := chat.Viewer{UserID: f.agent.ID, IsAgent: true}
 	if err := db.EnsureAgent(ctx, f.agent.ID); err != nil {
@@ -130,6 +137,12 @@ func TestRevokeInASupportChat(t *testing.T) {
 	}
 	if body, _, _, _ := db.MessageColumnsForTest(ctx, mine.ID); body != "" {
 		t.Errorf("the revoked message still holds %q", body)
+	}
+	sent, err := db.RecentDeliveries(ctx, 10)
+	if err != nil || len(sent[hook.ID]) != 1 || sent[hook.ID][0].Event != store.EventMessageRevoked ||
+		!strings.Contains(string(sent[hook.ID][0].Payload), fmt.Sprintf(`"message_id":%d`, mine.ID)) ||
+		strings.Contains(string(sent[hook.ID][0].Payload), "4111") {
+		t.Errorf("the webhook's deliveries after the revoke: %+v, %v", sent[hook.ID], err)
 	}
 	if _, err := db.Revoke(ctx, f.conv.ID, note.ID, agent, note.CreatedAt.Add(time.Second)); err != nil {
 		t.Errorf("an agent revoking their note: %v", err)
