@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
@@ -106,5 +107,48 @@ func TestRevokeForm(t *testing.T) {
 	}
 	if got := visitor.waitFor(revokedIn(msg.ID)); strings.Contains(got, "wrong answer") {
 		t.Fatalf("the widget still shows the text:\n%s", got)
+	}
+}
+
+// TestRevokeThroughTheAPI: a member's key revokes its member's message and
+// the messages endpoint shows it revoked, with no body; a host key speaks
+// for nobody, and a second revoke is refused with its code.
+func TestRevokeThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	alex, _, err := k.db.MemberByEmail(ctx, agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam, err := k.db.CreateMember(ctx, store.NewMember{Email: "sam@example.com", Name: "Sam", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := k.db.StartDirect(ctx, alex.ID, sam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alexKey, hostKey := k.apiKeyOf("Alex's", 0, alex.ID), k.apiKeyOf("shop", 0, 0)
+	status, raw := k.apiCall(alexKey, http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/messages", direct.ID),
+		`{"body": "the door code is 4242", "client_msg_id": "code"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("send: %d %s", status, raw)
+	}
+	msg := newest(t, k, direct.ID)
+	path := fmt.Sprintf("/api/v1/conversations/%d/messages/%d/revoke", direct.ID, msg.ID)
+	if status, raw := k.apiCall(hostKey, http.MethodPost, path, ""); status != http.StatusForbidden {
+		t.Errorf("a host key's revoke: %d %s", status, raw)
+	}
+	status, raw = k.apiCall(alexKey, http.MethodPost, path, "")
+	if status != http.StatusOK || !strings.Contains(raw, `"revoked_at":"`) || !strings.Contains(raw, `"body":""`) {
+		t.Fatalf("revoke: %d %s", status, raw)
+	}
+	if status, raw := k.apiCall(alexKey, http.MethodPost, path, ""); status != http.StatusConflict || !strings.Contains(raw, `"already_revoked"`) {
+		t.Errorf("a second revoke: %d %s", status, raw)
+	}
+	_, raw = k.apiCall(alexKey, http.MethodGet, fmt.Sprintf("/api/v1/conversations/%d/messages", direct.ID), "")
+	if strings.Contains(raw, "4242") || !strings.Contains(raw, `"revoked_at":"`) {
+		t.Errorf("the messages endpoint after the revoke: %s", raw)
 	}
 }
