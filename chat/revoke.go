@@ -54,11 +54,6 @@ func MayRevoke(m Message, kind ConversationKind, r Revoker, now time.Time) error
 	return nil
 }
 
-// Revocable reports whether viewerID's own message m may still be revoked
-// at now by its sender: where a thread offers the action.
-func (m Message) Revocable(viewerID int64, now time.Time) bool {
-	return m.SenderID == viewerID && MayRevoke(m, Direct, Revoker{UserID: viewerID}, now) == nil
-}
-
-// RevokableUntil is when m's sender may no longer revoke it.
+// RevokableUntil is when m's sender may no longer revoke it: a thread
+// offers them Revoke until then.
 func (m Message) RevokableUntil() time.Time { return m.CreatedAt.Add(RevokeWindow) }

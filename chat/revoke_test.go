@@ -47,11 +47,13 @@ func TestMayRevoke(t *testing.T) {
 	}
 }
 
-func TestRevocable(t *testing.T) {
+func TestRevokableUntil(t *testing.T) {
 	now := time.Now()
-	m := Message{SenderID: 7, Type: Text, CreatedAt: now.Add(-time.Minute)}
-	if !m.Revocable(7, now) || m.Revocable(8, now) || m.Revocable(7, now.Add(RevokeWindow)) {
-		t.Error("Revocable: own within the window only")
+	m := Message{SenderID: 7, Type: Text, CreatedAt: now}
+	if !m.RevokableUntil().Equal(now.Add(RevokeWindow)) ||
+		MayRevoke(m, Direct, Revoker{UserID: 7}, m.RevokableUntil()) != nil ||
+		MayRevoke(m, Direct, Revoker{UserID: 7}, m.RevokableUntil().Add(time.Millisecond)) == nil {
+		t.Error("RevokableUntil is not where MayRevoke stops")
 	}
 }
 
