@@ -100,6 +100,8 @@ const (
 	// is the file's name.
 	Image MessageType = "image"
 	File  MessageType = "file"
+	// Merged is several messages forwarded as one (Message.Forwarded).
+	Merged MessageType = "merged"
 )
 
 // Said reports whether a message of type t is something a person said (text,
@@ -125,6 +127,13 @@ type Message struct {
 	CreatedAt time.Time
 	// Attachment is what an image or file message carries (nil otherwise).
 	Attachment *Attachment `json:",omitempty"`
+	// RevokedAt is when the message was revoked (nil: it stands), and
+	// RevokedBy who revoked it; a revoked message keeps no text.
+	RevokedAt *time.Time `json:",omitempty"`
+	RevokedBy int64      `json:",omitempty"`
+	// Forwarded is a merged message's content: the messages forwarded, as
+	// they were.
+	Forwarded []Forwarded `json:",omitempty"`
 }
 
 // UnreadCap is where unread counting stops; lists show "99+" from there.

@@ -23,9 +23,8 @@ type Event struct {
 	// Delivery is the message of an EventMessage and its conversation, as
 	// committed, when they fit the bus (MaxEventBytes); nil otherwise.
 	Delivery *Delivery `json:"d,omitempty"`
-	// Typing is what an EventTyping shows: who is typing and, where the
-	// site lets agents see it, what.
-	Typing *Typing `json:"ty,omitempty"`
+	// Signal is what an EventSignal carries.
+	Signal *Signal `json:"sg,omitempty"`
 }
 
 // Typing is someone typing in a conversation: their name as a thread shows
@@ -95,9 +94,12 @@ const (
 	EventLabels EventType = "labels"
 	// EventWoke: ConversationID, snoozed, woke up; UserID has it.
 	EventWoke EventType = "woke"
-	// EventTyping: UserID is typing in ConversationID (see Typing). Nothing
-	// is stored: it is announced directly, never from a transaction.
-	EventTyping EventType = "typing"
+	// EventSignal: an online-only message in ConversationID, from UserID
+	// (0: the host API): someone typing, or a host's own (see Signal).
+	// Nothing is stored: it is announced directly, never from a transaction.
+	EventSignal EventType = "signal"
+	// EventRevoked: UserID revoked message MessageID (Seq) of ConversationID.
+	EventRevoked EventType = "revoked"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

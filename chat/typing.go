@@ -28,3 +28,11 @@ func (c Conversation) SeenBy(viewerID, readerID int64) bool {
 	}
 	return c.Kind != Support || (viewerID == c.VisitorID) != (readerID == c.VisitorID)
 }
+
+// ReadMark is how far one member has read a group: a group's read receipts
+// are its members' marks.
+type ReadMark struct {
+	UserID int64
+	Name   string
+	Seq    int64
+}

@@ -93,12 +93,20 @@ type apiMessage struct {
 	Body           string           `json:"body"`
 	// Attachment is an image's or a file's (type image or file).
 	Attachment *chat.HostAttachment `json:"attachment,omitempty"`
-	CreatedAt  time.Time            `json:"created_at"`
+	// Forwarded is a merged message's messages, as they were.
+	Forwarded []chat.Forwarded `json:"forwarded,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	// RevokedAt is when the message was revoked (its body is then empty).
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 func apiMessageOf(m chat.Message) apiMessage {
 	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
-		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), CreatedAt: m.CreatedAt}
+		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), Forwarded: m.Forwarded,
+		CreatedAt: m.CreatedAt, RevokedAt: m.RevokedAt}
+	if m.RevokedAt != nil {
+		out.Body = ""
+	}
 	if m.SenderID != 0 {
 		out.SenderID = &m.SenderID
 	}

@@ -99,7 +99,8 @@ func newConsoleSocket(h *Handler, conn *live.Conn, acct account, csrf, session s
 		socket: socket{h: h, conn: conn, user: acct.User, deliveries: h.Metrics.Deliveries(metrics.Console)}, agent: acct.Agent, csrf: csrf, session: session,
 		screen: consoleScreen{threads: newThreadSeq(h.hub.db, acct.ID, chat.ReaderAgent, historyURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "typing": s.typingFrame, "draft": s.draftFrame}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "typing": s.typingFrame, "draft": s.draftFrame,
+		"revoke": s.revokeFrame}
 	s.typed = typingGate{}
 	return s
 }

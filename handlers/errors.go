@@ -81,6 +81,12 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 		return http.StatusConflict, "open", loc.T("error.open")
 	case errors.Is(err, chat.ErrNotAssigned):
 		return http.StatusConflict, "not_assigned", loc.T("error.notAssigned")
+	case errors.Is(err, chat.ErrRevokeTooLate):
+		return http.StatusConflict, "revoke_too_late", loc.T("error.revoke.tooLate", "Minutes", int(chat.RevokeWindow.Minutes()))
+	case errors.Is(err, chat.ErrNotYours):
+		return http.StatusForbidden, "not_yours", loc.T("error.revoke.notYours")
+	case errors.Is(err, chat.ErrAlreadyRevoked):
+		return http.StatusConflict, "already_revoked", loc.T("error.revoke.already")
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "method_not_allowed", loc.T("error.method")
 	case errors.Is(err, chat.ErrConflict):

@@ -160,8 +160,10 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		if ev.Type == chat.EventRead {
 			err = hb.onSeen(ctx, ev)
 		}
-	case chat.EventTyping:
-		err = hb.onTyping(ctx, ev)
+	case chat.EventSignal:
+		err = hb.onSignal(ctx, ev)
+	case chat.EventRevoked:
+		err = hb.onRevoked(ctx, ev)
 	case chat.EventLabels:
 		hb.onLabels(ev)
 	case chat.EventWoke:
@@ -183,8 +185,12 @@ type liveSocket interface {
 	resync() live.Job
 	// typing shows that ev's user is typing in conv.
 	typing(conv chat.Conversation, ev chat.Event) live.Job
+	// signal hands a host's online-only signal ev in conv to the page.
+	signal(conv chat.Conversation, ev chat.Event) live.Job
 	// seen shows that ev's user has read conv up to ev.Seq.
-	seen(conv chat.Conversation, ev chat.Event) live.Job
+	seen(conv chat.Conversation, ev chat.Event, marks []chat.ReadMark) live.Job
+	// revoked shows msg, just revoked, in place.
+	revoked(msg chat.Message) live.Job
 }
 
 // forUser returns userID's sockets on this instance, console and widget.

@@ -1,7 +1,8 @@
 package handlers
 
 // "Seen": how far the other side has read a thread, shown under the
-// reader's own last message. It comes from the stored read positions when a
+// reader's own last message; in a group, "Read by N" under each of one's
+// own messages, with who. It comes from the stored read positions when a
 // thread is shown (a resume), and from read events while it is.
 
 import (
@@ -16,35 +17,40 @@ import (
 // onSeen shows a read to the others on this instance who see the conversation.
 func (hb *hub) onSeen(ctx context.Context, ev chat.Event) error {
 	conv, local, err := hb.others(ctx, ev)
+	if err != nil || len(local) == 0 {
+		return err
+	}
+	marks, err := hb.db.ReadMarks(ctx, conv) // once for every socket: a group's
 	if err != nil {
 		return err
 	}
 	for _, c := range local {
-		c.connection().Enqueue(c.seen(conv, ev))
+		c.connection().Enqueue(c.seen(conv, ev, marks))
 	}
 	return nil
 }
 
 // seenJob shows that ev's reader has read conv up to ev.Seq, on a screen
-// that shows conv as open, to viewerID, who last showed it read up to *seen.
-func seenJob(conv chat.Conversation, ev chat.Event, viewerID int64, openID func() int64, seen *int64) live.Job {
+// that shows conv as open, to viewerID, who last showed it read up to *seen;
+// in a group, with every member's mark.
+func seenJob(conv chat.Conversation, ev chat.Event, marks []chat.ReadMark, viewerID int64, openID func() int64, seen *int64) live.Job {
 	return func(ctx context.Context) ([]byte, error) {
-		if openID() != conv.ID || !conv.SeenBy(viewerID, ev.UserID) || ev.Seq <= *seen {
+		if openID() != conv.ID || !conv.SeenBy(viewerID, ev.UserID) || (ev.Seq <= *seen && marks == nil) {
 			return nil, nil
 		}
-		*seen = ev.Seq
-		return render(ctx, thread.Seen(conv.ID, ev.Seq))
+		*seen = max(*seen, ev.Seq)
+		return render(ctx, thread.Seen(conv.ID, *seen, marks, viewerID))
 	}
 }
 
-func (s *consoleSocket) seen(conv chat.Conversation, ev chat.Event) live.Job {
+func (s *consoleSocket) seen(conv chat.Conversation, ev chat.Event, marks []chat.ReadMark) live.Job {
 	sc := &s.screen
-	return seenJob(conv, ev, s.user.ID, func() int64 { return sc.openID }, &sc.seen)
+	return seenJob(conv, ev, marks, s.user.ID, func() int64 { return sc.openID }, &sc.seen)
 }
 
-func (s *widgetSocket) seen(conv chat.Conversation, ev chat.Event) live.Job {
+func (s *widgetSocket) seen(conv chat.Conversation, ev chat.Event, marks []chat.ReadMark) live.Job {
 	sc := &s.screen
-	return seenJob(conv, ev, s.user.ID, func() int64 { return sc.openID }, &sc.seen)
+	return seenJob(conv, ev, marks, s.user.ID, func() int64 { return sc.openID }, &sc.seen)
 }
 
 // renderSeenOf writes how far the other side has read conv, as stored, for
@@ -57,8 +63,12 @@ func (s *socket) renderSeenOf(ctx context.Context, buf *bytes.Buffer, conv chat.
 	if err != nil {
 		return err
 	}
+	marks, err := s.h.DB.ReadMarks(ctx, conv)
+	if err != nil {
+		return err
+	}
 	*seen = seq
-	return thread.Seen(conv.ID, seq).Render(ctx, buf)
+	return thread.Seen(conv.ID, seq, marks, s.user.ID).Render(ctx, buf)
 }
 
 // renderSeen writes how far the other side has read conv, the thread just shown.

@@ -43,7 +43,7 @@ func (h *Handler) sameOriginOnly(next http.Handler) http.Handler {
 
 // inFrame is a frame from the browser.
 type inFrame struct {
-	Type           string `json:"type"` // send, read, resume, typing; the console's draft; the widget's rate
+	Type           string `json:"type"` // send, read, resume, typing, revoke; the console's draft; the widget's rate
 	ConversationID int64  `json:"conversation_id"`
 	ClientMsgID    string `json:"client_msg_id"`
 	Body           string `json:"body"` // a send's message; a draft's text
@@ -51,7 +51,9 @@ type inFrame struct {
 	// agent's private note.
 	Kind string `json:"kind"`
 	Seq  int64  `json:"seq"`
-	To   int64  `json:"to"` // widget only: the person a new chat asks for
+	// MessageID is the message a revoke frame revokes.
+	MessageID int64 `json:"message_id"`
+	To        int64 `json:"to"` // widget only: the person a new chat asks for
 	// ChatState is, in a console's resume, where the open support chat
 	// stands on its page (console.ChatState.Key).
 	ChatState string `json:"chat_state"`

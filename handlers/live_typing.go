@@ -1,8 +1,9 @@
 package handlers
 
 // Typing, both ways: a typing frame is relayed to the conversation's other
-// side on every instance, over the bus, and stored nowhere. A thread shows
-// "… is typing" until live.js lets it lapse or the typist's message comes.
+// side on every instance as an online-only signal (chat.SignalTyping, see
+// live_signal.go), stored nowhere. A thread shows "… is typing" until
+// live.js lets it lapse or the typist's message comes.
 
 import (
 	"bytes"
@@ -49,8 +50,8 @@ func (s *socket) relayTyping(ctx context.Context, conv chat.Conversation, draft 
 	if err != nil {
 		return err
 	}
-	return s.h.DB.Announce(ctx, chat.Event{Type: chat.EventTyping, ConversationID: conv.ID, UserID: s.user.ID,
-		Typing: &chat.Typing{Name: u.DisplayName(), Draft: draft}})
+	return s.h.DB.Announce(ctx, chat.Event{Type: chat.EventSignal, ConversationID: conv.ID, UserID: s.user.ID,
+		Signal: &chat.Signal{Kind: chat.SignalTyping, Typing: &chat.Typing{Name: u.DisplayName(), Draft: draft}}})
 }
 
 // typingFrame handles a console's typing frame: a member typing in a
@@ -106,22 +107,6 @@ func (s *widgetSocket) typingFrame(ctx context.Context, f inFrame) error {
 	return s.relayTyping(ctx, conv, draft)
 }
 
-// onTyping shows someone typing to the others on this instance who may see
-// the conversation.
-func (hb *hub) onTyping(ctx context.Context, ev chat.Event) error {
-	if ev.Typing == nil {
-		return nil
-	}
-	conv, local, err := hb.others(ctx, ev)
-	if err != nil || len(local) == 0 {
-		return err
-	}
-	for _, c := range local {
-		c.connection().Enqueue(c.typing(conv, ev))
-	}
-	return nil
-}
-
 // others returns conversation ev.ConversationID and the sockets on this
 // instance of those who may see it, but for ev.UserID's own.
 func (hb *hub) others(ctx context.Context, ev chat.Event) (chat.Conversation, []liveSocket, error) {
@@ -157,7 +142,7 @@ func (s *consoleSocket) typing(conv chat.Conversation, ev chat.Event) live.Job {
 			return nil, nil
 		}
 		sc.typist = ev.UserID
-		return render(ctx, thread.Typing(conv.ID, ev.Typing.Name, ev.Typing.Draft))
+		return render(ctx, thread.Typing(conv.ID, ev.Signal.Typing.Name, ev.Signal.Typing.Draft))
 	}
 }
 
@@ -169,7 +154,7 @@ func (s *widgetSocket) typing(conv chat.Conversation, ev chat.Event) live.Job {
 			return nil, nil
 		}
 		sc.typist = ev.UserID
-		return render(ctx, thread.Typing(conv.ID, ev.Typing.Name, ""))
+		return render(ctx, thread.Typing(conv.ID, ev.Signal.Typing.Name, ""))
 	}
 }
 

@@ -92,7 +92,8 @@ func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent s
 		socket: socket{h: h, conn: conn, user: visitor, deliveries: h.Metrics.Deliveries(metrics.Widget)}, userAgent: userAgent,
 		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, chat.ReaderVisitor, widgetHistoryURL)},
 	}
-	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "home": s.onHome, "typing": s.typingFrame}
+	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "home": s.onHome, "typing": s.typingFrame,
+		"revoke": s.revokeFrame}
 	s.typed = typingGate{}
 	return s
 }

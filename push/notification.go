@@ -44,6 +44,11 @@ func describe(d store.DuePush, language string) notification {
 		n.Title = loc.T("push.wrote", "Name", chat.NameIn(loc, d.Sender))
 	case store.PushAssigned:
 		n.Title = loc.T("push.assigned", "Name", chat.NameIn(loc, d.Visitor))
+	case store.PushRevoked:
+		// The same tag: the notification shown of the message is replaced.
+		n.Title = loc.T("push.wrote", "Name", chat.NameIn(loc, d.Sender))
+		n.Body = loc.T("push.revoked")
+		return n
 	default:
 		n.Title = loc.T("push.waiting")
 	}

@@ -59,6 +59,7 @@
       if (t.dataset.refused !== undefined) { refused(t.dataset.refused); return; }
       if (t.dataset.retry !== undefined) { retryLater(t.dataset.retry); return; }
       if (t.dataset.ack !== undefined) { acked(t.dataset.ack); return; }
+      if (t.dataset.signal !== undefined) { signal(t); return; }
       var target = document.querySelector(t.dataset.target);
       if (!target) return;
       if (t.dataset.target === "#typing") typingShown();
@@ -74,7 +75,8 @@
           if (el.id && document.getElementById(el.id)) el.remove();
         });
       }
-      Array.prototype.push.apply(added, Array.prototype.slice.call(frag.querySelectorAll(".msg")));
+      // A message shown again in place (revoked) is not a new one.
+      if (t.dataset.swap !== "outerHTML") Array.prototype.push.apply(added, Array.prototype.slice.call(frag.querySelectorAll(".msg")));
       if (t.dataset.target === "#older") above = true;
       switch (t.dataset.swap) {
         case "beforeend": target.append(frag); break;
@@ -89,6 +91,17 @@
     if (added.length) afterMessages(added, was, above);
     markSeen();
     part.applied(html, holder);
+  }
+
+  // signal hands an online-only signal to the page's own scripts, as the
+  // DOM event "kefu:signal" on document: {conversation, kind, data}. Views
+  // that have no use for a kind ignore it.
+  function signal(t) {
+    var data = null;
+    try { data = JSON.parse(t.content.textContent || "null"); } catch (err) { return; }
+    document.dispatchEvent(new CustomEvent("kefu:signal", {
+      detail: { conversation: +t.dataset.conversation, kind: t.dataset.signal, data: data }
+    }));
   }
 
   // placeSorted puts each of frag's items in list before the first whose
@@ -330,18 +343,39 @@
     typingLapse = setTimeout(function () { document.getElementById("typing").replaceChildren(); }, 5000);
   }
 
-  // "Seen" goes under one's own last message once read that far (#seen).
+  // "Seen" goes under one's own last message once read that far (#seen);
+  // in a group, "Read by N" under each of one's own messages, opening to
+  // say who (#seen's marks: each member's name and how far they read).
   function markSeen() {
     var list = thread(), seen = document.getElementById("seen");
     if (!list || !seen) return;
     var mine = list.querySelectorAll(".msg.mine[data-seq]"), last = mine[mine.length - 1];
-    list.querySelectorAll(".seen").forEach(function (el) { el.remove(); });
+    list.querySelectorAll(".seen, .read-by").forEach(function (el) { el.remove(); });
+    if (seen.dataset.group !== undefined) { readBy(list, seen, mine); return; }
     if (!last || seen.dataset.conversation !== last.dataset.conversation || +last.dataset.seq > +seen.dataset.seq) return;
     var mark = document.createElement("span");
     mark.className = "seen";
     mark.dataset.testid = "seen";
     mark.textContent = say("live.seen");
     last.append(mark);
+  }
+
+  function readBy(list, seen, mine) {
+    var marks = Array.prototype.map.call(seen.querySelectorAll("i[data-seq]"), function (i) {
+      return { name: i.textContent, seq: +i.dataset.seq };
+    });
+    Array.prototype.forEach.call(mine, function (msg) {
+      if (msg.dataset.conversation !== seen.dataset.conversation || msg.classList.contains("revoked")) return;
+      var names = marks.filter(function (m) { return m.seq >= +msg.dataset.seq; }).map(function (m) { return m.name; });
+      if (!names.length) return;
+      var box = document.createElement("details"), sum = document.createElement("summary"), who = document.createElement("ul");
+      box.className = "read-by";
+      box.dataset.testid = "read-by";
+      sum.textContent = say("live.readBy", { n: names.length });
+      names.forEach(function (n) { var li = document.createElement("li"); li.textContent = n; who.append(li); });
+      box.append(sum, who);
+      msg.append(box);
+    });
   }
 
   // --- the outbox: each message until the server has answered for it ---
@@ -582,6 +616,16 @@
         .then(apply, function () { btn.disabled = false; showError(say("live.loadFailed")); });
       return;
     }
+    // Revoke goes by the socket; without one, the console's form posts it.
+    var revoke = e.target.closest("button[data-revoke]");
+    if (revoke) {
+      var msg = revoke.closest(".msg");
+      if (send({ type: "revoke", conversation_id: +msg.dataset.conversation, message_id: +revoke.dataset.revoke })) {
+        e.preventDefault();
+        showError("");
+      }
+      return;
+    }
     var again = e.target.closest("button[data-resend]");
     if (again) resend(again.dataset.resend);
     if (e.target.closest("#new-messages")) {
@@ -616,6 +660,10 @@
     // A moment written in full, in the reader's time zone.
     document.querySelectorAll("time[data-local]").forEach(function (el) {
       el.textContent = exact(new Date(Date.parse(el.getAttribute("datetime"))));
+    });
+    // Revoke is offered while the server would still take it.
+    document.querySelectorAll("button[data-revoke-until]").forEach(function (el) {
+      if (+el.dataset.revokeUntil <= Date.now()) el.remove();
     });
   }
   setInterval(refreshTimes, 15000);

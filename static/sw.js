@@ -1,6 +1,7 @@
 // sw.js: kefu's service worker, served at /sw.js so that it may handle the
 // whole console. It shows the notifications pushed to an agent whose console
-// is closed (one per conversation: a newer one replaces it), and a click
+// is closed (one per conversation: a newer one replaces it, and a message
+// revoked replaces the one that showed it, quietly), and a click
 // brings an open console tab to the conversation, or opens it.
 "use strict";
 
@@ -14,7 +15,7 @@ self.addEventListener("push", function (e) {
   e.waitUntil(self.registration.showNotification(d.title || "kefu", {
     body: d.body || "",
     tag: d.tag || "kefu",
-    renotify: true,
+    renotify: d.kind !== "revoked",
     data: { url: d.url || "/console" }
   }));
 });

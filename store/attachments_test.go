@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"testing"
+	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -86,6 +87,16 @@ func TestFileSentOnceAndFetchedByMembersOnly(t *testing.T) {
 	}
 	if _, _, err := f.db.FileFor(ctx, tok[:42]+"x", chat.Viewer{UserID: f.agent.ID, IsAgent: true}, false); !errors.Is(err, chat.ErrNotFound) {
 		t.Fatalf("a guessed token: %v", err)
+	}
+	// Revoked, its bytes go with it.
+	if _, err := f.db.Revoke(ctx, m.ConversationID, m.ID, chat.Viewer{UserID: f.visitor.ID}, m.CreatedAt.Add(time.Minute)); err != nil {
+		t.Fatalf("the visitor revokes the file: %v", err)
+	}
+	if _, _, err := f.db.FileFor(ctx, tok, chat.Viewer{UserID: f.agent.ID, IsAgent: true}, false); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("the revoked file is fetched: %v", err)
+	}
+	if n := countAttachments(t, f.db); n != 0 {
+		t.Fatalf("%d attachments left after the revoke, want 0", n)
 	}
 }
 

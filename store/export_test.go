@@ -59,3 +59,9 @@ func (db *DB) ActiveAtForTest(ctx context.Context, at time.Time, ids ...int64) e
 func (db *DB) SearchWithin(ctx context.Context, v chat.Viewer, q string, before int64, limit int, window int64) (SearchResults, error) {
 	return db.search(ctx, v, q, before, limit, window)
 }
+
+// MessageColumnsForTest reads what message id's live columns hold.
+func (db *DB) MessageColumnsForTest(ctx context.Context, id int64) (body string, args []string, revokedBy *int64, err error) {
+	err = db.pool.QueryRow(ctx, "SELECT body, args, revoked_by FROM messages WHERE id = $1", id).Scan(&body, &args, &revokedBy)
+	return body, args, revokedBy, err
+}

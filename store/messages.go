@@ -16,18 +16,20 @@ import (
 var errDuplicate = errors.New("duplicate client message id")
 
 const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, coalesce(m.code, ''), m.args, m.created_at,
-	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''), ` + attachmentColumns
+	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''), m.revoked_at, coalesce(m.revoked_by, 0), m.forwarded, ` + attachmentColumns
 
 // messageFrom joins a message's sender and attachment: the attachment's
 // row is found by its primary key, and its bytes are not read.
 const messageFrom = " FROM messages m LEFT JOIN users u ON u.id = m.sender_id LEFT JOIN attachments a ON a.message_id = m.id "
 
-func scanMessage(row pgx.Row) (chat.Message, error) {
+// scanMessage reads messageColumns, then into extra what the query adds.
+func scanMessage(row pgx.Row, extra ...any) (chat.Message, error) {
 	var m chat.Message
 	var sender chat.User
 	var a attachmentRow
-	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
-		&sender.Kind, &sender.Name, &sender.Email, &a.token, &a.name, &a.contentType, &a.size, &a.width, &a.height)
+	err := row.Scan(append([]any{&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
+		&sender.Kind, &sender.Name, &sender.Email, &m.RevokedAt, &m.RevokedBy, &m.Forwarded,
+		&a.token, &a.name, &a.contentType, &a.size, &a.width, &a.height}, extra...)...)
 	m.Attachment = a.attachment()
 	if m.SenderID != 0 {
 		sender.ID = m.SenderID
@@ -70,6 +72,8 @@ type Send struct {
 	// File is what an image or file message carries (Type says which),
 	// checked by chat.PrepareUpload; it is stored with the message, or not at all.
 	File *chat.Upload
+	// Forwarded is a merged message's content (Type chat.Merged).
+	Forwarded []chat.Forwarded
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -258,7 +262,7 @@ type insertion struct {
 
 func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	in := &insertion{msg: chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID,
-		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args}, file: s.File}
+		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args, Forwarded: s.Forwarded}, file: s.File}
 	m := &in.msg
 	if f := s.File; f != nil {
 		m.Attachment = &chat.Attachment{Token: newFileToken(), Name: f.Name, ContentType: f.ContentType,

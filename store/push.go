@@ -42,6 +42,7 @@ const (
 	PushAssigned = "assigned" // a chat was given to the recipient
 	PushMessage  = "message"  // someone wrote to the recipient
 	PushQueued   = "queued"   // a chat joined the queue
+	PushRevoked  = "revoked"  // a message the recipient was notified of was revoked
 )
 
 // vapidRow is the settings row of the VAPID keys, base64url without padding.

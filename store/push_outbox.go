@@ -39,13 +39,15 @@ func messagePush(m chat.Message) pushNote {
 // pushRecipients selects, per kind, the users a note is for ($1 is the conversation):
 // the assigned agent; the other members of a direct or group conversation,
 // or the assigned agent of a support chat; the agents in
-// customer_service_uids who asked to hear of the queue.
+// customer_service_uids who asked to hear of the queue; whoever was
+// notified of a message now revoked ($3 is its seq).
 var pushRecipients = map[string]string{
 	PushAssigned: `SELECT c.assigned_agent_id FROM conversations c WHERE c.id = $1 AND c.status = 'assigned'`,
 	PushMessage: `SELECT cm.user_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
 			WHERE cm.conversation_id = $1 AND c.kind <> 'support'
 		UNION ALL
 		SELECT c.assigned_agent_id FROM conversations c WHERE c.id = $1 AND c.kind = 'support' AND c.status = 'assigned'`,
+	PushRevoked: `SELECT o.user_id FROM push_outbox o WHERE o.conversation_id = $1 AND o.seq = $3 AND o.kind = 'message'`,
 	PushQueued: `SELECT a.user_id FROM agents a JOIN settings l ON l.key = 'customer_service_uids' AND jsonb_typeof(l.value) = 'array'
 		WHERE a.push_queue AND a.user_id::text IN (SELECT jsonb_array_elements_text(l.value))`,
 }
@@ -94,7 +96,7 @@ type Push struct {
 	SubscriptionID int64
 	UserID         int64
 	ConversationID int64
-	// Kind is what happened: PushAssigned, PushMessage or PushQueued.
+	// Kind is what happened: PushAssigned, PushMessage, PushQueued or PushRevoked.
 	Kind string
 	// Seq is the message the notification is about (0: none): for a
 	// message, the message; for a chat assigned or queued, the visitor's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
@@ -307,5 +308,31 @@ func TestIndexPendingTakesEachOnce(t *testing.T) {
 	}
 	if got := f.bodiesWithin(t, f.agent, "运单", 0); len(got) != 40 {
 		t.Errorf("an agent found %d waybills through the indexes; want 40", len(got))
+	}
+}
+
+// TestRevokedTextLeavesTheIndex: the text a search indexed is a copy, and
+// a revoke takes it out with the message's own.
+func TestRevokedTextLeavesTheIndex(t *testing.T) {
+	t.Parallel()
+	f := newSearchFixture(t)
+	ctx := context.Background()
+	m := f.send(t, f.group, f.bob.ID, chat.Text, "the vault code is 4711")
+	f.indexAll(t)
+	if got := f.bodiesWithin(t, f.agent, "vault", 0); len(got) != 1 {
+		t.Fatalf("before the revoke, found %q", got)
+	}
+	if _, err := f.db.Revoke(ctx, f.group, m.ID, f.bobV, m.CreatedAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var copies int
+	if err := f.db.Pool().QueryRow(ctx, "SELECT count(*) FROM message_search WHERE body LIKE '%vault%'").Scan(&copies); err != nil || copies != 0 {
+		t.Fatalf("%d copies of the revoked text left in message_search, %v", copies, err)
+	}
+	f.indexAll(t)
+	for _, window := range []int64{0, 10000} {
+		if got := f.bodiesWithin(t, f.agent, "vault", window); len(got) != 0 {
+			t.Errorf("after the revoke, found %q", got)
+		}
 	}
 }

@@ -28,10 +28,12 @@ const (
 	EventConversationQueued   = "conversation.queued"
 	EventConversationAssigned = "conversation.assigned"
 	EventConversationResolved = "conversation.resolved"
+	EventMessageRevoked       = "message.revoked"
 )
 
 // WebhookEvents lists every event a webhook can subscribe to.
-var WebhookEvents = []string{EventMessageCreated, EventConversationQueued, EventConversationAssigned, EventConversationResolved}
+var WebhookEvents = []string{EventMessageCreated, EventConversationQueued, EventConversationAssigned, EventConversationResolved,
+	EventMessageRevoked}
 
 // Delivery states.
 const (
@@ -86,7 +88,9 @@ type messageCreated struct {
 	Body           string           `json:"body"`
 	// Attachment is an image's or a file's (type image or file).
 	Attachment *chat.HostAttachment `json:"attachment,omitempty"`
-	CreatedAt  time.Time            `json:"created_at"`
+	// Forwarded is a merged message's messages, as they were.
+	Forwarded []chat.Forwarded `json:"forwarded,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
 }
 
 // conversationChange is the data of the conversation.* events.
@@ -160,7 +164,7 @@ func messageCreatedDeliveries(m chat.Message) (statement, error) {
 // messageCreatedOf is message.created's payload for m.
 func messageCreatedOf(m chat.Message) messageCreated {
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
-		Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), CreatedAt: m.CreatedAt}
+		Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), Forwarded: m.Forwarded, CreatedAt: m.CreatedAt}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}
