@@ -38,6 +38,9 @@ func startDirect(ctx context.Context, tx *txn, from, to int64) (int64, error) {
 	if err := contactable(ctx, tx, from, to); err != nil {
 		return 0, err
 	}
+	if err := notBlocked(ctx, tx, from, to); err != nil {
+		return 0, err
+	}
 	key := directKey(from, to)
 	var id int64
 	err := tx.QueryRow(ctx, "SELECT id FROM conversations WHERE direct_key = $1", key).Scan(&id)
@@ -91,10 +94,10 @@ func (db *DB) SendDirect(ctx context.Context, s Send, to int64) (msg chat.Messag
 		if s.ConversationID, err = startDirect(ctx, tx, s.SenderID, to); err != nil {
 			return err
 		}
-		if err := maySend(ctx, tx, s); err != nil {
+		if err := db.maySend(ctx, tx, &s); err != nil {
 			return err
 		}
-		msg, err = insertMessage(ctx, tx, s)
+		msg, err = insertUnblocked(ctx, tx, s)
 		return err
 	})
 	return db.sent(ctx, s, msg, err)

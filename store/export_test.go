@@ -59,3 +59,9 @@ func (db *DB) ActiveAtForTest(ctx context.Context, at time.Time, ids ...int64) e
 func (db *DB) SearchWithin(ctx context.Context, v chat.Viewer, q string, before int64, limit int, window int64) (SearchResults, error) {
 	return db.search(ctx, v, q, before, limit, window)
 }
+
+// Other is another instance's handle on db's database: it knows the
+// settings for itself, and hears nothing of db's changes but the database.
+func (db *DB) Other() *DB {
+	return &DB{pool: db.pool, deliveries: db.deliveries, known: &knownSettings{}}
+}
