@@ -91,6 +91,9 @@ func (db *DB) StartDirect(ctx context.Context, from, to int64) (chat.Conversatio
 func (db *DB) SendDirect(ctx context.Context, s Send, to int64) (msg chat.Message, created bool, err error) {
 	err = db.inTx(ctx, func(tx *txn) error {
 		s := s // the conversation found here is not what sent checks a resend against
+		if err := checkVisitor(ctx, tx, s.SenderID, s.Address); err != nil {
+			return err
+		}
 		if s.ConversationID, err = startDirect(ctx, tx, s.SenderID, to); err != nil {
 			return err
 		}
