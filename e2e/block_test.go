@@ -58,4 +58,3 @@ func TestAgentBlocksVisitor(t *testing.T) {
 		chromedp.Navigate(base+"/console/blocks"),
 		until(`document.querySelectorAll("[data-testid=blocked-visitor]").length === 2`))
 }
-

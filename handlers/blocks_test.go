@@ -180,3 +180,31 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// A muted conversation's unread messages show as a dot in its member's
+// list, and the page's title does not count them.
+func TestMutedUnreadIsADot(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	ann, bob := k.person("Ann"), k.person("Bob")
+	conv, err := k.db.StartDirect(ctx, ann.ID, bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobLive := bob.b.console()
+	bobLive.send(map[string]any{"type": "send", "conversation_id": conv.ID, "client_msg_id": "b1", "body": "psst"})
+	bobLive.waitFor(`data-ack="b1"`)
+	_, page := ann.b.get("/console")
+	if !strings.Contains(page, `data-testid="unread"`) || !strings.Contains(page, "<title>(1)") {
+		t.Fatalf("before muting, the unread message is not counted:\n%s", page)
+	}
+	resp, body := ann.b.post(fmt.Sprintf("/console/c/%d/mute", conv.ID), url.Values{"mute": {"1"}, "_csrf": {csrfRe.FindStringSubmatch(page)[1]}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("muting answered %s: %s", resp.Status, body)
+	}
+	_, page = ann.b.get("/console")
+	if !strings.Contains(page, `data-testid="unread-dot"`) || strings.Contains(page, `data-testid="unread"`) || strings.Contains(page, "<title>(1)") {
+		t.Fatalf("muted, the unread message is still counted:\n%s", page)
+	}
+}
