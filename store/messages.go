@@ -159,7 +159,7 @@ func (db *DB) sendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		if err := checkVisitor(ctx, tx, s.SenderID, s.Address); err != nil {
 			return err
 		}
-		words, err := db.known.words(ctx, db.pool, version)
+		words, err := db.known.words(ctx, tx, version)
 		if err != nil {
 			return err
 		}

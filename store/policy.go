@@ -78,7 +78,7 @@ func (db *DB) maySend(ctx context.Context, tx *txn, s *Send) error {
 	if err != nil {
 		return err
 	}
-	words, err := db.known.words(ctx, db.pool, version)
+	words, err := db.known.words(ctx, tx, version)
 	if err != nil {
 		return err
 	}

@@ -53,17 +53,19 @@ func (k *knownSettings) get(ctx context.Context, q querier) (chat.Settings, int6
 }
 
 // words returns the sensitive-word filter as it stood at settings_version
-// version, which a transaction read with its settings: the known one when
-// it is of that version (nearly always), else read again.
-func (k *knownSettings) words(ctx context.Context, q querier, version int64) (chat.Words, error) {
+// version, which transaction tx read with its settings: the known one when
+// it is of that version (nearly always), else read again in tx, which
+// holds a connection already: reading on another, under the lock, would
+// leave every sender waiting for a connection that the others hold.
+func (k *knownSettings) words(ctx context.Context, tx querier, version int64) (chat.Words, error) {
 	for range 2 {
-		s, v, err := k.get(ctx, q)
+		s, v, err := k.get(ctx, tx)
 		if err != nil || v >= version {
 			return s.Words, err
 		}
 		k.forget() // older than what the transaction saw: the bus has yet to say so
 	}
-	s, _, err := k.get(ctx, q)
+	s, _, err := k.get(ctx, tx)
 	return s.Words, err
 }
 
