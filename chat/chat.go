@@ -151,6 +151,9 @@ type Summary struct {
 	Assignee string
 	// Labels are the labels put on the conversation, by name.
 	Labels []Label
+	// Muted: the viewer turned the conversation's notifications off; its
+	// unread messages show as a dot, uncounted, and make no sound.
+	Muted bool
 }
 
 // AgentState is what an agent says of themselves: available for new chats, or away.

@@ -12,13 +12,16 @@ type Settings struct {
 	Agents          AgentList `json:"customer_service_uids"`
 	Grade           int       `json:"conversation_grade"`
 	DefaultCapacity int       `json:"default_capacity"`
+	// Words is the sensitive-word filter. Only the instance's known
+	// settings carry its list; settings read for one change carry its mode.
+	Words Words `json:"-"`
 }
 
 // DefaultSettings apply until an admin or KEFU_CONFIG says otherwise: no
 // grade restriction, nobody listed yet (the first admin is added at their
 // creation), five open chats per agent.
 func DefaultSettings() Settings {
-	return Settings{Agents: AgentList{IDs: []int64{}}, Grade: GradeAnyone, DefaultCapacity: 5}
+	return Settings{Agents: AgentList{IDs: []int64{}}, Grade: GradeAnyone, DefaultCapacity: 5, Words: Words{Mode: FilterRefuse}}
 }
 
 // ParseSettings reads a uni-im style config.json. Keys it does not know are

@@ -113,6 +113,11 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 			return err
 		}
 	}
+	if c.Kind == chat.Direct && open.PeerID != 0 {
+		if p.Blocked, err = h.DB.HasBlocked(ctx, acct.ID, open.PeerID); err != nil {
+			return err
+		}
+	}
 	if c.Kind == chat.Group {
 		if p.Group, err = h.groupPanel(ctx, acct, c.ID); err != nil {
 			return err
@@ -313,7 +318,7 @@ func (h *Handler) visitorInfo(ctx context.Context, id int64) (*console.VisitorIn
 	if err != nil {
 		return nil, err
 	}
-	v := &console.VisitorInfo{Name: d.Visitor.DisplayName(), Verified: d.Visitor.ExternalID != "", Email: d.Visitor.Email,
+	v := &console.VisitorInfo{ID: d.Visitor.ID, Name: d.Visitor.DisplayName(), Verified: d.Visitor.ExternalID != "", Email: d.Visitor.Email,
 		Site: d.SiteName, Context: d.Context, Rating: d.Rating, Comment: d.Comment}
 	if v.Email == "" {
 		v.Email = d.Context["email"]

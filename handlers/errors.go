@@ -89,6 +89,12 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 		return http.StatusConflict, "already_revoked", loc.T("error.revoke.already")
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "method_not_allowed", loc.T("error.method")
+	case errors.Is(err, chat.ErrMessageBlocked):
+		return http.StatusUnprocessableEntity, "message_blocked", loc.T("error.messageBlocked")
+	case errors.Is(err, chat.ErrNotDelivered):
+		return http.StatusForbidden, "not_delivered", loc.T("error.notDelivered")
+	case errors.Is(err, chat.ErrChatUnavailable):
+		return http.StatusForbidden, "chat_unavailable", loc.T("widget.unavailable")
 	case errors.Is(err, chat.ErrConflict):
 		return http.StatusConflict, "conflict", loc.T("error.conflict")
 	case errors.Is(err, chat.ErrRateLimited):

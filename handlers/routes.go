@@ -110,6 +110,9 @@ func (h *Handler) Routes() http.Handler {
 			r.Post("/console/groups/{id}/remove", h.groupMemberRemove)
 			r.Post("/console/groups/{id}/rename", h.groupRename)
 			r.Post("/console/groups/{id}/leave", h.groupLeave)
+			r.Get("/console/blocks", h.blocksShow)
+			r.Post("/console/people/{id}/block", h.personBlock)
+			r.Post("/console/people/{id}/unblock", h.personUnblock)
 
 			// Agents: customer service.
 			r.Group(func(r chi.Router) {
@@ -127,6 +130,8 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/console/c/{id}/snooze", h.conversationSnooze)
 				r.Post("/console/c/{id}/labels", h.conversationLabelAdd)
 				r.Post("/console/c/{id}/labels/{label}/remove", h.conversationLabelRemove)
+				r.Post("/console/visitors/{id}/block", h.visitorBlock)
+				r.Post("/console/blocks/{id}/lift", h.visitorBlockLift)
 			})
 
 			// Admins, on every method.
@@ -167,6 +172,10 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/canned", h.adminCannedSave)
 				r.Post("/canned/{id}", h.adminCannedSave)
 				r.Post("/canned/{id}/delete", h.adminCannedRemove)
+				r.Get("/words", h.adminWordsShow)
+				r.Post("/words", h.adminWordsCreate)
+				r.Post("/words/remove", h.adminWordRemove)
+				r.Post("/words/mode", h.adminWordsModeUpdate)
 			})
 		})
 	})

@@ -77,6 +77,9 @@ func languageName(ctx context.Context, tag string) string {
 // visitorHistory adds to v visitor visitorID's newest pages and earlier chats.
 func (h *Handler) visitorHistory(ctx context.Context, v *console.VisitorInfo, visitorID int64) error {
 	var err error
+	if v.Blocked, err = h.DB.VisitorBlocked(ctx, visitorID, ""); err != nil {
+		return err
+	}
 	if v.Pages, err = h.DB.VisitorPages(ctx, visitorID, panelPages); err != nil {
 		return err
 	}

@@ -107,6 +107,15 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		}
 		p.Closed = closedReason(ctx, settings)
 	}
+	// An address an agent blocked is told so before its visitor writes.
+	blocked, err := h.DB.VisitorBlocked(ctx, 0, clientAddr(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return r, p, false
+	}
+	if blocked {
+		p.Closed = i18n.T(ctx, "widget.unavailable")
+	}
 	return r, p, true
 }
 

@@ -30,6 +30,9 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 	if err != nil {
 		return err
 	}
+	if sc.blocked, err = s.h.DB.VisitorBlocked(ctx, s.user.ID, s.addr); err != nil {
+		return err
+	}
 	closed := s.closedReason(ctx, settings)
 	sc.closed = &closed
 	w := s.waitFor(view)
@@ -61,11 +64,30 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 // closedReason says why a visitor cannot start a support chat from this
 // widget now, or "" when they can (or the widget is aimed at a person
 // directly, which the grade decides message by message).
+// A visitor an agent blocked is told that chat is unavailable, wherever
+// the widget is aimed.
 func (s *widgetSocket) closedReason(ctx context.Context, settings chat.Settings) string {
-	if s.screen.aim.direct {
+	switch {
+	case s.screen.blocked:
+		return i18n.T(ctx, "widget.unavailable")
+	case s.screen.aim.direct:
 		return ""
 	}
 	return closedReason(ctx, settings)
+}
+
+// showBlocked shows the widget that chat is unavailable: a send was
+// refused because an agent blocked the visitor.
+func (s *widgetSocket) showBlocked() live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		sc := &s.screen
+		sc.blocked = true
+		closed := i18n.T(ctx, "widget.unavailable")
+		sc.closed = &closed
+		w := widget.Wait{}
+		sc.wait = &w
+		return render(ctx, widget.Availability(closed), widget.WaitStatus(w))
+	}
 }
 
 // closedReason says, in the words of ctx's reader, why support chats
@@ -190,7 +212,7 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 		if !sc.threads.resumed {
 			return nil, nil // the resume will say
 		}
-		if sc.aim.direct { // the grade may now refuse the person, or no longer
+		if sc.aim.direct && !sc.blocked { // the grade may now refuse the person, or no longer
 			var buf bytes.Buffer
 			if err := s.renderGrade(ctx, &buf, settings); err != nil {
 				return nil, err

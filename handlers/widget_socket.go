@@ -27,6 +27,7 @@ import (
 type widgetSocket struct {
 	socket
 	userAgent string // the browser's, from the handshake
+	addr      string // the client's address, from the handshake
 	frames    frameHandlers
 
 	// aim is what the widget is for, as the browser's last resume said.
@@ -53,6 +54,9 @@ type widgetScreen struct {
 	viewAt  time.Time // when the queue view behind wait and anyone was loaded
 	prechat *chat.Prechat
 	closed  *string
+	// blocked is whether an agent blocked the visitor (or their address),
+	// as the store said at the last resume or a refused send.
+	blocked bool
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
 	rating bool
 	// home is whether the browser has its home, which then is kept live (widget_home.go).
@@ -78,6 +82,7 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(thread.FetchedByScript(i18n.With(r.Context(), widgetLanguage(r, chat.Site{}))))
 	h.hub.serve(w, r, func(conn *live.Conn) (func(context.Context, []byte), func()) {
 		s := newWidgetSocket(h, conn, v, r.UserAgent())
+		s.addr = clientAddr(r)
 		h.hub.widgets.Add(s.user.ID, s)
 		counted := h.Metrics.SocketOpened(metrics.Widget)
 		return s.onFrame, func() {
@@ -107,6 +112,9 @@ func (s *widgetSocket) onFrame(ctx context.Context, data []byte) {
 	}
 	loc := i18n.From(ctx)
 	comps := s.refusal(loc, f, err)
+	if errors.Is(err, chat.ErrChatUnavailable) {
+		s.conn.Enqueue(s.showBlocked())
+	}
 	var needed *fieldsNeeded
 	var field *chat.ValidationError
 	switch {
@@ -148,6 +156,7 @@ func (s *widgetSocket) send(ctx context.Context, f inFrame) error {
 	if err != nil {
 		return err
 	}
+	snd.Address = s.addr
 	msg, created, err := s.storeMessage(ctx, f, snd)
 	if err != nil {
 		return err

@@ -55,8 +55,9 @@
       frame.conversation_id = +form.dataset.liveSend;
     },
     messages: function (added) {
-      // Another's message in the open chat chimes when the tab is not looked at.
-      if (document.visibilityState !== "visible" && added.some(function (m) {
+      // Another's message in the open chat chimes when the tab is not looked
+      // at, unless the chat is muted.
+      if (document.visibilityState !== "visible" && !document.querySelector("[data-testid=unmute]") && added.some(function (m) {
         return !m.classList.contains("mine") && !m.classList.contains("system") && m.dataset.seq;
       })) chime = true;
       var last = added[added.length - 1];
@@ -65,6 +66,7 @@
       }
     },
     applied: function () {
+      markMuted();
       showUnread();
       dress();
       // A new notice chimes (one shown already does not again), and fades
@@ -85,12 +87,32 @@
   // chime: what was just applied calls for the sound.
   var chime = false;
 
+  // muted: the list's conversations whose notifications the person turned
+  // off, as the page said. A live item is drawn as every recipient sees it,
+  // so it is marked muted again here: its unread messages are a dot, not a
+  // count, and neither chime nor count in the title.
+  var muted = {};
+  function markMuted() {
+    document.querySelectorAll("#conversation-list li.conv").forEach(function (li) {
+      if (li.dataset.muted) muted[li.id] = true;
+      else if (muted[li.id]) li.dataset.muted = "1";
+      var badge = li.querySelector(".unread:not(.dot)");
+      if (li.dataset.muted && badge) {
+        badge.textContent = "";
+        badge.className = "unread dot";
+        badge.dataset.testid = "unread-dot";
+        badge.title = live.say("console.unreadMuted");
+      }
+    });
+  }
+  markMuted();
+
   // unreadRose reports whether a conversation's unread count in the list
   // went up since it was last looked at.
   var unread = {};
   function unreadRose() {
     var rose = false, now = {};
-    document.querySelectorAll("#conversation-list li[data-unread]").forEach(function (li) {
+    document.querySelectorAll("#conversation-list li[data-unread]:not([data-muted])").forEach(function (li) {
       now[li.id] = +li.dataset.unread || 0;
       if (now[li.id] > (unread[li.id] || 0)) rose = true;
     });
@@ -134,7 +156,7 @@
     var list = document.getElementById("conversation-list");
     if (!list || !icon) return;
     var n = 0;
-    list.querySelectorAll("li[data-unread]").forEach(function (li) { n += +li.dataset.unread; });
+    list.querySelectorAll("li[data-unread]:not([data-muted])").forEach(function (li) { n += +li.dataset.unread; });
     if (n === shownUnread) return;
     shownUnread = n;
     document.title = n > 0 ? live.say("console.titleUnread", { n: n }) : t("title");

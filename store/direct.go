@@ -38,6 +38,9 @@ func startDirect(ctx context.Context, tx *txn, from, to int64) (int64, error) {
 	if err := contactable(ctx, tx, from, to); err != nil {
 		return 0, err
 	}
+	if err := notBlocked(ctx, tx, from, to); err != nil {
+		return 0, err
+	}
 	key := directKey(from, to)
 	var id int64
 	err := tx.QueryRow(ctx, "SELECT id FROM conversations WHERE direct_key = $1", key).Scan(&id)
@@ -88,13 +91,16 @@ func (db *DB) StartDirect(ctx context.Context, from, to int64) (chat.Conversatio
 func (db *DB) SendDirect(ctx context.Context, s Send, to int64) (msg chat.Message, created bool, err error) {
 	err = db.inTx(ctx, func(tx *txn) error {
 		s := s // the conversation found here is not what sent checks a resend against
+		if err := checkVisitor(ctx, tx, s.SenderID, s.Address); err != nil {
+			return err
+		}
 		if s.ConversationID, err = startDirect(ctx, tx, s.SenderID, to); err != nil {
 			return err
 		}
-		if err := maySend(ctx, tx, s); err != nil {
+		if err := db.maySend(ctx, tx, &s); err != nil {
 			return err
 		}
-		msg, err = insertMessage(ctx, tx, s)
+		msg, err = insertUnblocked(ctx, tx, s)
 		return err
 	})
 	return db.sent(ctx, s, msg, err)

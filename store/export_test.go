@@ -65,3 +65,9 @@ func (db *DB) MessageColumnsForTest(ctx context.Context, id int64) (body string,
 	err = db.pool.QueryRow(ctx, "SELECT body, args, revoked_by FROM messages WHERE id = $1", id).Scan(&body, &args, &revokedBy)
 	return body, args, revokedBy, err
 }
+
+// Other is another instance's handle on db's database: it knows the
+// settings for itself, and hears nothing of db's changes but the database.
+func (db *DB) Other() *DB {
+	return &DB{pool: db.pool, deliveries: db.deliveries, known: &knownSettings{}}
+}

@@ -46,7 +46,7 @@ func (db *DB) Forward(ctx context.Context, v chat.Viewer, to int64, ids []int64,
 		}
 		policy := s
 		policy.Type = chat.Text // what it carries is text, and the grade holds for it as for any
-		if err := maySend(ctx, tx, policy); err != nil {
+		if err := db.maySend(ctx, tx, &policy); err != nil {
 			return err
 		}
 		if msg, err = insertMessage(ctx, tx, s); err != nil {

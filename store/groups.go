@@ -64,6 +64,9 @@ func addMembers(ctx context.Context, tx *txn, id, actorID int64, actor string, i
 		if err := contactable(ctx, tx, actorID, uid); err != nil {
 			return err
 		}
+		if err := notBlocked(ctx, tx, actorID, uid); err != nil {
+			return err
+		}
 		name, err := displayName(ctx, tx, uid)
 		if err != nil {
 			return err

@@ -74,6 +74,9 @@ type Send struct {
 	File *chat.Upload
 	// Forwarded is a merged message's content (Type chat.Merged).
 	Forwarded []chat.Forwarded
+	// Address is where a visitor writes from ("": unknown), for the
+	// blocks by address, and kept when it starts a chat.
+	Address string
 }
 
 // SendMessage stores a message in one transaction: it takes the next seq,
@@ -83,13 +86,17 @@ type Send struct {
 //
 // In a one-to-one conversation the conversation_grade policy is applied to
 // every message, so a removed friend or a raised grade takes effect at once:
-// a refusal is a *chat.RefusedError and stores nothing.
+// a refusal is a *chat.RefusedError and stores nothing. A text message is
+// screened for the sensitive words (chat.Words), and one in a direct
+// conversation whose members have blocked one another either way is
+// refused with chat.ErrNotDelivered.
 func (db *DB) SendMessage(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
 	err = db.inTx(ctx, func(tx *txn) error {
-		if err := maySend(ctx, tx, s); err != nil {
+		s := s // its body may be masked
+		if err := db.maySend(ctx, tx, &s); err != nil {
 			return err
 		}
-		msg, err = insertMessage(ctx, tx, s)
+		msg, err = insertUnblocked(ctx, tx, s)
 		return err
 	})
 	return db.sent(ctx, s, msg, err)
@@ -125,8 +132,13 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 	if settings.SupportOpen() != nil || settings.MayStart(s.SenderID, chat.Team, chat.Ties{}) != nil {
 		return msg, false, false, nil
 	}
+	if s.Body, err = settings.Words.Screen(s.Body); err != nil {
+		s.ConversationID = 0
+		msg, created, err = db.sent(ctx, s, msg, err)
+		return msg, created, true, err
+	}
 	in := newInsertion(s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
-		AND (SELECT version FROM settings_version) = $9`, s.SenderID, version)
+		AND (SELECT version FROM settings_version) = $9`+unblockedVisitor, s.SenderID, version)
 	err = db.inTwoRoundTrips(ctx, in.statement, in.scan, in.then)
 	msg = in.msg
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -142,7 +154,7 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 func (db *DB) sendFromVisitor(ctx context.Context, s Send) (msg chat.Message, created bool, err error) {
 	err = db.inTx(ctx, func(tx *txn) error {
 		s := s // the conversation found here is not what sent checks a resend against
-		settings, err := loadSettings(ctx, tx)
+		settings, version, err := loadSettingsAt(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -155,7 +167,17 @@ func (db *DB) sendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 		if err := mayStartUnder(ctx, tx, settings, s.SenderID, to, false); err != nil {
 			return err
 		}
-		if err := setVisitorDetails(ctx, tx, s.SenderID, s.VisitorName, s.VisitorEmail); err != nil {
+		if err := checkVisitor(ctx, tx, s.SenderID, s.Address); err != nil {
+			return err
+		}
+		words, err := db.known.words(ctx, tx, version)
+		if err != nil {
+			return err
+		}
+		if s.Body, err = words.Screen(s.Body); err != nil {
+			return err
+		}
+		if err := setVisitorDetails(ctx, tx, s.SenderID, s.VisitorName, s.VisitorEmail, s.Address); err != nil {
 			return err
 		}
 		var joined bool

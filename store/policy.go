@@ -63,16 +63,27 @@ func (db *DB) MayStart(ctx context.Context, from, to int64) error {
 	return nil
 }
 
-// maySend applies the policy to a message in a one-to-one conversation: a
-// direct one with its other member, a support chat between its visitor and
-// customer service. Group messages, notes and system lines are not checked:
-// a group's members are kin, and notes never reach the visitor.
-func maySend(ctx context.Context, tx *txn, s Send) error {
+// maySend screens a message that says something (text, or an image's or
+// file's name) for the sensitive words (refused with
+// chat.ErrMessageBlocked, or its body masked in s) and applies the policy
+// to it in a one-to-one conversation: a direct one with its other member,
+// a support chat between its visitor and customer service. Group messages,
+// notes and system lines are not checked: a group's members are kin, and
+// notes never reach the visitor. The settings it reads in tx say which
+// sensitive-word list holds, which this instance keeps in memory.
+func (db *DB) maySend(ctx context.Context, tx *txn, s *Send) error {
 	if s.SenderID == 0 || !s.Type.Said() {
 		return nil
 	}
-	settings, err := loadSettings(ctx, tx)
-	if err != nil || settings.Grade == chat.GradeAnyone {
+	settings, version, err := loadSettingsAt(ctx, tx)
+	if err != nil {
+		return err
+	}
+	words, err := db.known.words(ctx, tx, version)
+	if err != nil {
+		return err
+	}
+	if s.Body, err = words.Screen(s.Body); err != nil || settings.Grade == chat.GradeAnyone {
 		return err // grade 0 allows every message, in every conversation
 	}
 	var kind chat.ConversationKind

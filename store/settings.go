@@ -16,6 +16,9 @@ const (
 	SettingAgents   = "customer_service_uids"
 	SettingGrade    = "conversation_grade"
 	SettingCapacity = "default_capacity"
+	// SettingWordFilter is what the sensitive-word filter does: "refuse"
+	// or "mask" (chat.FilterMode).
+	SettingWordFilter = "word_filter"
 )
 
 // settingsLock serialises changes to settings (and the first admin's creation).
@@ -33,17 +36,31 @@ func (db *DB) Settings(ctx context.Context) (chat.Settings, error) {
 }
 
 func loadSettings(ctx context.Context, q querier) (chat.Settings, error) {
+	s, _, err := loadSettingsAt(ctx, q)
+	return s, err
+}
+
+// loadSettingsAt is loadSettings, with the settings_version they were read
+// at, in the same statement. The sensitive words are not read: they are
+// the instance's known settings' (knownSettings.words).
+func loadSettingsAt(ctx context.Context, q querier) (chat.Settings, int64, error) {
 	s := chat.DefaultSettings()
 	s.Agents = chat.AgentList{Unrestricted: true}
-	rows, err := q.Query(ctx, "SELECT key, value FROM settings WHERE key = ANY($1)",
-		[]string{SettingAgents, SettingGrade, SettingCapacity})
+	rows, err := q.Query(ctx, `SELECT key, value FROM settings WHERE key = ANY($1)
+		UNION ALL SELECT '', to_jsonb(version) FROM settings_version`,
+		[]string{SettingAgents, SettingGrade, SettingCapacity, SettingWordFilter})
 	if err != nil {
-		return s, err
+		return s, 0, err
 	}
 	var key string
 	var raw []byte
+	var version int64
 	_, err = pgx.ForEachRow(rows, []any{&key, &raw}, func() error {
 		switch key {
+		case "":
+			return json.Unmarshal(raw, &version)
+		case SettingWordFilter:
+			return json.Unmarshal(raw, &s.Words.Mode)
 		case SettingAgents:
 			return json.Unmarshal(raw, &s.Agents)
 		case SettingGrade:
@@ -53,7 +70,7 @@ func loadSettings(ctx context.Context, q querier) (chat.Settings, error) {
 		}
 		return nil
 	})
-	return s, err
+	return s, version, err
 }
 
 // AgentList returns the customer_service_uids setting.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kefu-im/kefu/chat"
 )
 
@@ -31,16 +33,40 @@ func (k *knownSettings) get(ctx context.Context, q querier) (chat.Settings, int6
 	if k.valid {
 		return k.settings, k.version, nil
 	}
-	var version int64
-	if err := q.QueryRow(ctx, "SELECT version FROM settings_version").Scan(&version); err != nil {
-		return chat.Settings{}, 0, err
-	}
-	s, err := loadSettings(ctx, q)
+	s, version, err := loadSettingsAt(ctx, q)
 	if err != nil {
 		return s, 0, err
 	}
+	// Read after the version: a list changed between the two is newer than
+	// the version says, which a statement's check finds stale.
+	rows, err := q.Query(ctx, "SELECT word FROM sensitive_words ORDER BY word")
+	if err != nil {
+		return s, 0, err
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return s, 0, err
+	}
+	s.Words = chat.NewWords(s.Words.Mode, list)
 	k.valid, k.version, k.settings = true, version, s
 	return s, version, nil
+}
+
+// words returns the sensitive-word filter as it stood at settings_version
+// version, which transaction tx read with its settings: the known one when
+// it is of that version (nearly always), else read again in tx, which
+// holds a connection already: reading on another, under the lock, would
+// leave every sender waiting for a connection that the others hold.
+func (k *knownSettings) words(ctx context.Context, tx querier, version int64) (chat.Words, error) {
+	for range 2 {
+		s, v, err := k.get(ctx, tx)
+		if err != nil || v >= version {
+			return s.Words, err
+		}
+		k.forget() // older than what the transaction saw: the bus has yet to say so
+	}
+	s, _, err := k.get(ctx, tx)
+	return s.Words, err
 }
 
 // forget makes the next get read the settings again.

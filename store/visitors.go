@@ -33,13 +33,15 @@ func (db *DB) CreateVisitorWithin(ctx context.Context, tokenHash []byte, b Budge
 
 // setVisitorDetails records the name and email an anonymous visitor gave
 // (an empty one changes nothing); a verified visitor's are their host site's
-// to say.
-func setVisitorDetails(ctx context.Context, q querier, visitorID int64, name, email string) error {
-	if name == "" && email == "" {
+// to say. The address they write from is kept for a block by address.
+func setVisitorDetails(ctx context.Context, q querier, visitorID int64, name, email, addr string) error {
+	if name == "" && email == "" && addressArg(addr) == nil {
 		return nil
 	}
-	_, err := q.Exec(ctx, `UPDATE users SET name = coalesce(nullif($2, ''), name), email = coalesce(nullif($3, ''), email)
-		WHERE id = $1 AND kind = 'visitor' AND external_id IS NULL`, visitorID, name, email)
+	_, err := q.Exec(ctx, `UPDATE users SET name = CASE WHEN external_id IS NULL THEN coalesce(nullif($2, ''), name) ELSE name END,
+		email = CASE WHEN external_id IS NULL THEN coalesce(nullif($3, ''), email) ELSE email END,
+		last_address = coalesce($4::inet, last_address)
+		WHERE id = $1 AND kind = 'visitor'`, visitorID, name, email, addressArg(addr))
 	return err
 }
 

@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestAgentBlocksVisitor: a visitor writes abuse; the agent blocks them,
+// and their address for an hour, from the console's visitor panel. The
+// visitor's next message is refused and their widget says chat is
+// unavailable, without a reload; reloaded, it says so before they write.
+func TestAgentBlocksVisitor(t *testing.T) {
+	t.Parallel() // its own kefu and browser
+	ctx, cancel := context.WithTimeout(t.Context(), consoleTimeout)
+	defer cancel()
+	base, _ := startConsoleKefu(t, ctx)
+	browser := startBrowser(t, ctx)
+	admin, visitor := newTab(t, browser), newTab(t, browser)
+	defer screenshot(t, admin, "block-console.png")
+	defer screenshot(t, visitor, "block-widget.png")
+
+	routingSignIn(t, admin, base, agentEmail, agentPassword, "Admin")
+	do(t, visitor, "a visitor writes abuse",
+		chromedp.Navigate(base+"/widget"),
+		chromedp.WaitVisible(chromedp.CSS(composer)),
+		widgetIdle(),
+		chromedp.SendKeys(chromedp.CSS(composer), "you are all useless"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(stored, "you are all useless"))
+	id := get(t, visitor, "the visitor's conversation id", chromedp.Evaluate[string](
+		`document.querySelector("#messages li[data-conversation]").dataset.conversation`))
+
+	do(t, admin, "the agent opens the chat and picks an hour for the address",
+		chromedp.Navigate(base+"/console/c/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=visitor-block-form]`)),
+		chromedp.SetValue(chromedp.CSS(`select[data-testid=visitor-block-address]`), "1h"))
+	submit(t, admin, "the agent blocks the visitor", `button[data-testid=visitor-block]`, 200)
+	do(t, admin, "the panel says the visitor is blocked",
+		hasText(`[data-testid=console-notice]`, "The visitor is blocked: their widget says chat is unavailable."),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=visitor-blocked]`)))
+
+	do(t, visitor, "the visitor's next message is refused, and chat is unavailable",
+		chromedp.SendKeys(chromedp.CSS(composer), "let me in"),
+		chromedp.Click(chromedp.CSS(sendBtn)),
+		hasText(`[data-testid=unavailable]`, "Chat is unavailable right now. Please come back later."))
+	if n := get(t, visitor, "messages stored", chromedp.Evaluate[int](
+		`Array.from(document.querySelectorAll('`+stored+`')).filter(e => e.textContent.trim() === "let me in").length`)); n != 0 {
+		t.Fatalf("a blocked visitor's message shows as stored (%d)", n)
+	}
+	screenshot(t, visitor, "block-widget-refused.png")
+	do(t, visitor, "reloaded, the widget says so before the visitor writes",
+		chromedp.Navigate(base+"/widget"),
+		hasText(`[data-testid=unavailable]`, "Chat is unavailable right now. Please come back later."))
+
+	do(t, admin, "the block list shows the visitor and the address",
+		chromedp.Navigate(base+"/console/blocks"),
+		until(`document.querySelectorAll("[data-testid=blocked-visitor]").length === 2`))
+}
