@@ -92,11 +92,21 @@ type apiMessage struct {
 	Type           chat.MessageType `json:"type"`
 	Body           string           `json:"body"`
 	CreatedAt      time.Time        `json:"created_at"`
+	// Code and Args: a system line's (see docs/api.md).
+	Code chat.SystemCode `json:"code,omitempty"`
+	Args []string        `json:"args,omitempty"`
+	// Mentions and MentionAll: whom a group text names with @.
+	Mentions   []chat.Mention `json:"mentions,omitempty"`
+	MentionAll bool           `json:"mention_all,omitempty"`
 }
 
 func apiMessageOf(m chat.Message) apiMessage {
 	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
-		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt}
+		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), CreatedAt: m.CreatedAt,
+		Code: m.Code, Mentions: m.Mentions, MentionAll: m.MentionAll}
+	if m.Code != "" {
+		out.Args = m.Args
+	}
 	if m.SenderID != 0 {
 		out.SenderID = &m.SenderID
 	}

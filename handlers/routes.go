@@ -97,6 +97,15 @@ func (h *Handler) Routes() http.Handler {
 			r.Post("/console/groups/{id}/remove", h.groupMemberRemove)
 			r.Post("/console/groups/{id}/rename", h.groupRename)
 			r.Post("/console/groups/{id}/leave", h.groupLeave)
+			r.Post("/console/groups/{id}/admins", h.groupAdminUpdate)
+			r.Post("/console/groups/{id}/owner", h.groupOwnerUpdate)
+			r.Post("/console/groups/{id}/silence", h.groupSilenceUpdate)
+			r.Post("/console/groups/{id}/silence-all", h.groupSilenceAllUpdate)
+			r.Post("/console/groups/{id}/notice", h.groupNoticeUpdate)
+			r.Post("/console/groups/{id}/pins", h.groupPinUpdate)
+			r.Get("/console/groups/{id}/join", h.groupJoinShow)
+			r.Post("/console/groups/{id}/join", h.groupJoinCreate)
+			r.Post("/console/groups/{id}/requests", h.groupRequestAnswer)
 
 			// Agents: customer service.
 			r.Group(func(r chi.Router) {
