@@ -19,9 +19,9 @@ func TestMentionShown(t *testing.T) {
 	if !strings.Contains(got, want) {
 		t.Errorf("bubble:\n%s\nwant %s", got, want)
 	}
-	s := chat.Summary{Mentioned: true}
+	s := chat.Summary{Mentioned: true, LastMessage: &chat.Message{Type: chat.Text, Body: "@Bo hi"}}
 	s.ID, s.Kind = 4, chat.Group
-	if got := renderIn(t, "zh-CN", ListItem(s, false, Listing{View: chat.ViewMine})); !strings.Contains(got, ">有人@我<") {
+	if got := renderIn(t, "zh-CN", ListItem(s, false, Listing{View: chat.ViewMine})); !strings.Contains(got, `<span class="mention-mark" data-testid="mention-mark">有人@我</span> @Bo hi</span>`) {
 		t.Errorf("list item in Chinese:\n%s", got)
 	}
 	if got := renderIn(t, "en", ListItem(s, true, Listing{View: chat.ViewMine})); strings.Contains(got, "mention-mark") {
