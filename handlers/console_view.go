@@ -123,6 +123,9 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 		return err
 	}
 	if g := p.Group; g != nil {
+		if chat.MayInGroup(g.Viewer, chat.ActPin, "") {
+			p.History.PinURL = "/console/groups/" + itoa(c.ID) + "/pins"
+		}
 		for _, u := range g.Members {
 			if u.ID != acct.ID {
 				p.Composer.Mentionable = append(p.Composer.Mentionable, u)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
@@ -101,5 +102,75 @@ func TestGroupRolesAcrossInstances(t *testing.T) {
 	cat.b.openChat(id)
 	if _, page = cat.b.get("/console"); strings.Contains(page, `data-testid="mention-mark"`) {
 		t.Fatal("the mark stays after Cat read the group")
+	}
+}
+
+// TestGroupPageByRole: the owner pins a message from the thread and sets
+// the notice, both shown at the top of the group; a plain member is
+// offered neither. Someone outside asks to join from the group's link,
+// the owner approves, and they are in.
+func TestGroupPageByRole(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	ann, bob, max := k.person("Ann"), k.person("Bob"), k.person("Max")
+	id, err := k.db.CreateGroup(ctx, ann.ID, "Crew", []int64{bob.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf("/console/c/%d", id)
+	m, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: id, SenderID: bob.ID, Body: "the plan is on the wiki"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, body := bob.b.get(page); strings.Contains(body, `data-testid="pin"`) || strings.Contains(body, `data-testid="notice-input"`) {
+		t.Fatal("a plain member is offered pins or the notice")
+	}
+	_, body := ann.b.get(page)
+	if !strings.Contains(body, `data-testid="pin"`) || !strings.Contains(body, `data-testid="notice-input"`) {
+		t.Fatal("the owner is offered no pin or notice")
+	}
+	for _, post := range []struct {
+		path string
+		form url.Values
+	}{
+		{"pins", url.Values{"message": {fmt.Sprint(m.ID)}, "on": {"1"}}},
+		{"notice", url.Values{"notice": {"Stand-up <at> 10"}}},
+	} {
+		post.form.Set("_csrf", ann.b.csrf(page))
+		if resp, body := ann.b.post(fmt.Sprintf("/console/groups/%d/%s", id, post.path), post.form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %s %s", post.path, resp.Status, body)
+		}
+	}
+	_, body = bob.b.get(page)
+	if !strings.Contains(body, `data-testid="group-notice"`) || !strings.Contains(body, "Stand-up &lt;at&gt; 10") ||
+		!strings.Contains(body, `<span class="pin-body">the plan is on the wiki</span>`) {
+		t.Fatalf("the top of the group lacks the notice or the pin:\n%s", body)
+	}
+
+	// Max asks from the link; Ann lets him in.
+	join := fmt.Sprintf("/console/groups/%d/join", id)
+	if resp, body := max.b.get(join); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ask-to-join"`) {
+		t.Fatalf("the join page: %s", resp.Status)
+	}
+	if resp, _ := max.b.post(join, url.Values{"_csrf": {max.b.csrf(join)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("asking to join: %s", resp.Status)
+	}
+	if _, body := max.b.get(join); !strings.Contains(body, `data-testid="join-asked"`) {
+		t.Fatal("the join page does not say Max asked")
+	}
+	if resp, _ := max.b.get(page); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("Max sees the group before he is let in: %s", resp.Status)
+	}
+	if _, body := ann.b.get(page); !strings.Contains(body, `data-testid="join-request"`) {
+		t.Fatal("the owner is not shown the request")
+	}
+	resp, _ := ann.b.post(fmt.Sprintf("/console/groups/%d/requests", id), url.Values{"user": {fmt.Sprint(max.ID)}, "approve": {"1"},
+		"_csrf": {ann.b.csrf(page)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approving: %s", resp.Status)
+	}
+	if resp, body := max.b.get(page); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Ann let Max in.") {
+		t.Fatalf("Max after approval: %s", resp.Status)
 	}
 }
