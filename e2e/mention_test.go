@@ -16,7 +16,7 @@ import (
 // members (and @all, as she owns the group); typing narrows it to Bob, and
 // Enter writes his name out. Bob's console list, live, marks the group
 // "@ me"; opening it shows the mention highlighted, and reading it takes
-// the mark away.
+// the mark away. The owner pins the message to the top of the group.
 func TestGroupMention(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	ctx, cancel := context.WithTimeout(t.Context(), 3*testTimeout)
@@ -73,6 +73,13 @@ func TestGroupMention(t *testing.T) {
 		len(stored1) != 1 || stored1[0] != bob.ID {
 		t.Fatalf("stored mentions = %v, %v", stored1, err)
 	}
+
+	do(t, annTab, "Ann, the owner, pins the message: it shows at the top of the group",
+		chromedp.Navigate(groupURL),
+		chromedp.WaitVisible(chromedp.CSS(`#messages [data-testid=pin]`)))
+	submit(t, annTab, "pin the message", `#messages [data-testid=pin]`, 200)
+	do(t, annTab, "the pinned message is at the top", hasText(`[data-testid=pins] .pin-body`, "Look @Bob Chen the roses are out"))
+	screenshot(t, annTab, "group-pinned.png")
 
 	do(t, bobTab, "Bob's list marks the group @ me, live", hasText(mark, "@ me"))
 	screenshot(t, bobTab, "mention-list.png")
