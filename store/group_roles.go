@@ -17,13 +17,14 @@ import (
 
 // mayWriteInGroup is the condition, on the conversations row a message
 // goes into, that its sender ($2) may write there now: anyone in a
-// conversation that is not a group; in a group, a member who is its owner
-// or an admin, or a plain member who is not muted (nor everyone is) and
-// whose message does not say @all ($10). It adds no round trip: it is part
-// of the message's statement.
+// conversation that is not a group; in a group, its owner; an admin the
+// owner has not muted; a plain member who is not muted (nor everyone is)
+// and whose message does not say @all ($10). It adds no round trip: it is
+// part of the message's statement.
 const mayWriteInGroup = `($2::bigint IS NULL OR kind <> 'group' OR EXISTS (SELECT 1 FROM conversation_members g
-	WHERE g.conversation_id = conversations.id AND g.user_id = $2 AND (g.role <> 'member'
-		OR (NOT conversations.all_silenced AND coalesce(g.silenced_until, '-infinity') <= now() AND NOT $10))))`
+	WHERE g.conversation_id = conversations.id AND g.user_id = $2 AND (g.role = 'owner'
+		OR (coalesce(g.silenced_until, '-infinity') <= now()
+			AND (g.role = 'admin' OR (NOT conversations.all_silenced AND NOT $10))))))`
 
 // whyRefused says why the message s found no conversation to go into: in a
 // group, its sender is muted, or may not write @all, or is not a member.
@@ -41,12 +42,15 @@ func whyRefused(ctx context.Context, tx *txn, s Send) error {
 		return pgx.ErrNoRows
 	case role == nil:
 		return chat.ErrNotFound
-	case role.Manages():
+	case *role == chat.Owner:
 		return pgx.ErrNoRows
-	case silenced || allSilenced:
+	case silenced || allSilenced && *role == chat.Member:
 		return chat.ErrSilenced
 	}
-	return chat.MayMention(*role, s.Body)
+	if err := chat.MayMention(*role, s.Body); err != nil {
+		return err
+	}
+	return pgx.ErrNoRows
 }
 
 // lockGroupAs locks group id for a change by actorID, who must be one of

@@ -207,6 +207,16 @@ func TestSilencedMemberRefused(t *testing.T) {
 			t.Fatalf("%s when all are muted: %v", u.Name, err)
 		}
 	}
+	// The owner mutes an admin, who is refused too, even when all are muted.
+	if err := db.Silence(ctx, w.id, w.alex.ID, w.kim.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.say(w.kim, "me too?"); !errors.Is(err, chat.ErrSilenced) {
+		t.Fatalf("a muted admin writes: %v", err)
+	}
+	if err := db.Unsilence(ctx, w.id, w.alex.ID, w.kim.ID); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.SilenceAll(ctx, w.id, w.alex.ID, false); err != nil {
 		t.Fatal(err)
 	}
