@@ -1,7 +1,8 @@
 package store
 
 // Groups: a conversation of kind 'group' with an owner, whose members are its
-// conversation_members rows. The owner adds and removes members; any member
+// conversation_members rows. The owner and admins add and remove members
+// (group_roles.go has what else their roles let them do); any member
 // renames the group or leaves it. Each change is a system line in the group.
 
 import (
