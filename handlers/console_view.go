@@ -311,6 +311,7 @@ func (h *Handler) groupPanel(ctx context.Context, acct account, id int64) (*cons
 	panel := &console.GroupPanel{OwnerID: g.OwnerID, Members: g.Members, Viewer: g.RoleOf(acct.ID), Roles: g.Roles,
 		Silenced: g.Silenced, AllSilenced: g.AllSilenced, Notice: g.Notice, Pins: g.Pins}
 	if panel.Viewer.Manages() {
+		panel.JoinToken = g.JoinToken
 		if panel.Requests, err = h.DB.JoinRequests(ctx, id, acct.ID); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/views/console"
 )
@@ -104,16 +106,10 @@ func (h *Handler) groupRequestAnswer(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// groupJoinShow is the page a link to group {id} opens: its name, and a
-// button to ask to join it (or the way in, for a member).
+// groupJoinShow is the page a group's link opens (/console/join/{token}):
+// its name, and a button to ask to join it (or the way in, for a member).
 func (h *Handler) groupJoinShow(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	acct := accountFrom(r.Context())
-	card, err := h.DB.GroupCardFor(r.Context(), id, acct.ID)
+	card, err := h.DB.GroupCardFor(r.Context(), chi.URLParam(r, "token"), accountFrom(r.Context()).ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -123,19 +119,17 @@ func (h *Handler) groupJoinShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, console.GroupJoin(console.GroupJoinProps{Nav: nav, ID: card.ID, Title: card.Title, Member: card.Member, Asked: card.Asked}))
+	h.render(w, r, http.StatusOK, console.GroupJoin(console.GroupJoinProps{Nav: nav, ID: card.ID, Title: card.Title,
+		Member: card.Member, Asked: card.Asked, URL: r.URL.Path}))
 }
 
-// groupJoinCreate asks to join group {id}, for its owner or an admin to approve.
+// groupJoinCreate asks to join the group of the link, for its owner or an
+// admin to approve.
 func (h *Handler) groupJoinCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+	id, err := h.DB.AskToJoin(r.Context(), chi.URLParam(r, "token"), accountFrom(r.Context()).ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.AskToJoin(r.Context(), id, accountFrom(r.Context()).ID); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.done(w, r, "/console/groups/"+itoa(id)+"/join", map[string]any{"asked": id})
+	h.done(w, r, r.URL.Path, map[string]any{"asked": id})
 }

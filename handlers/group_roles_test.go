@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -148,8 +149,19 @@ func TestGroupPageByRole(t *testing.T) {
 		t.Fatalf("the top of the group lacks the notice or the pin:\n%s", body)
 	}
 
-	// Max asks from the link; Ann lets him in.
-	join := fmt.Sprintf("/console/groups/%d/join", id)
+	// Max asks from the link the owner is shown; Ann lets him in.
+	if resp, _ := max.b.get(fmt.Sprintf("/console/join/%d", id)); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a link by the group's id: %s", resp.Status)
+	}
+	if strings.Contains(body, `data-testid="join-link"`) {
+		t.Fatal("a plain member is shown the join link")
+	}
+	_, body = ann.b.get(page)
+	link := regexp.MustCompile(`href="(/console/join/[0-9a-f-]{36})" data-testid="join-link"`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("the owner is shown no join link:\n%s", body)
+	}
+	join := link[1]
 	if resp, body := max.b.get(join); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ask-to-join"`) {
 		t.Fatalf("the join page: %s", resp.Status)
 	}

@@ -103,8 +103,8 @@ func (h *Handler) Routes() http.Handler {
 			r.Post("/console/groups/{id}/silence-all", h.groupSilenceAllUpdate)
 			r.Post("/console/groups/{id}/notice", h.groupNoticeUpdate)
 			r.Post("/console/groups/{id}/pins", h.groupPinUpdate)
-			r.Get("/console/groups/{id}/join", h.groupJoinShow)
-			r.Post("/console/groups/{id}/join", h.groupJoinCreate)
+			r.Get("/console/join/{token}", h.groupJoinShow)
+			r.Post("/console/join/{token}", h.groupJoinCreate)
 			r.Post("/console/groups/{id}/requests", h.groupRequestAnswer)
 
 			// Agents: customer service.

@@ -32,6 +32,12 @@ CREATE TABLE pinned_messages (
     PRIMARY KEY (conversation_id, message_id)
 );
 
+-- A group's link to ask to join it names it by a token no one can guess,
+-- not by its id.
+ALTER TABLE conversations ADD COLUMN join_token uuid;
+UPDATE conversations SET join_token = gen_random_uuid() WHERE kind = 'group';
+CREATE UNIQUE INDEX conversations_join_token_key ON conversations (join_token) WHERE join_token IS NOT NULL;
+
 -- Someone who asked to join a group, waiting for its owner or an admin.
 CREATE TABLE group_join_requests (
     conversation_id bigint NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,

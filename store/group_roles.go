@@ -253,7 +253,7 @@ func (db *DB) Unpin(ctx context.Context, id, actorID, messageID int64) error {
 }
 
 // GroupCard is what someone who is not in a group is shown of it when they
-// follow a link to join: its name, and whether they asked already.
+// follow its link to ask to join: its name, and whether they asked already.
 type GroupCard struct {
 	ID     int64
 	Title  string
@@ -261,28 +261,55 @@ type GroupCard struct {
 	Asked  bool
 }
 
-// GroupCardFor returns group id as userID, who followed a link to it, sees it.
-func (db *DB) GroupCardFor(ctx context.Context, id, userID int64) (GroupCard, error) {
-	c := GroupCard{ID: id}
-	err := db.pool.QueryRow(ctx, `SELECT c.title,
+// GroupCardFor returns the group whose link holds token as userID, who
+// followed it, sees it. A token that is no group's is chat.ErrNotFound.
+func (db *DB) GroupCardFor(ctx context.Context, token string, userID int64) (GroupCard, error) {
+	var c GroupCard
+	if !validUUID(token) {
+		return c, fmt.Errorf("store: group card: %w", chat.ErrNotFound)
+	}
+	err := db.pool.QueryRow(ctx, `SELECT c.id, c.title,
 		EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2),
 		EXISTS (SELECT 1 FROM group_join_requests WHERE conversation_id = c.id AND user_id = $2)
-		FROM conversations c WHERE c.id = $1 AND c.kind = 'group'`, id, userID).Scan(&c.Title, &c.Member, &c.Asked)
+		FROM conversations c WHERE c.join_token = $1::uuid AND c.kind = 'group'`, token, userID).Scan(&c.ID, &c.Title, &c.Member, &c.Asked)
 	if err != nil {
-		return c, fmt.Errorf("store: group card %d: %w", id, mapErr(err))
+		return c, fmt.Errorf("store: group card: %w", mapErr(err))
 	}
 	return c, nil
 }
 
-// AskToJoin records that userID asks to join group id, for its owner or an
-// admin to approve. Asking is starting a conversation with its owner, so
-// the conversation_grade policy decides it.
-func (db *DB) AskToJoin(ctx context.Context, id, userID int64) error {
+// validUUID reports whether s is a UUID in its usual text form.
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if r != '-' {
+				return false
+			}
+		case !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F'):
+			return false
+		}
+	}
+	return true
+}
+
+// AskToJoin records that userID asks to join the group whose link holds
+// token, for its owner or an admin to approve, and returns the group's id.
+// Asking is starting a conversation with its owner, so the
+// conversation_grade policy decides it.
+func (db *DB) AskToJoin(ctx context.Context, token string, userID int64) (int64, error) {
+	var id int64
+	if !validUUID(token) {
+		return 0, fmt.Errorf("store: ask to join a group: %w", chat.ErrNotFound)
+	}
 	err := db.inTx(ctx, func(tx *txn) error {
 		var owner int64
 		var member bool
-		err := tx.QueryRow(ctx, `SELECT owner_id, EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
-			FROM conversations WHERE id = $1 AND kind = 'group' FOR UPDATE`, id, userID).Scan(&owner, &member)
+		err := tx.QueryRow(ctx, `SELECT id, owner_id, EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2)
+			FROM conversations c WHERE join_token = $1::uuid AND kind = 'group' FOR UPDATE`, token, userID).Scan(&id, &owner, &member)
 		switch {
 		case err != nil:
 			return err
@@ -303,9 +330,9 @@ func (db *DB) AskToJoin(ctx context.Context, id, userID int64) error {
 		return systemLine(ctx, tx, id, chat.LineJoinAsked, name)
 	})
 	if err != nil {
-		return fmt.Errorf("store: %d asks to join group %d: %w", userID, id, mapErr(err))
+		return 0, fmt.Errorf("store: %d asks to join group %d: %w", userID, id, mapErr(err))
 	}
-	return nil
+	return id, nil
 }
 
 // AnswerJoin approves (adding them, after the conversation_grade policy)

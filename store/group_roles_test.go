@@ -313,11 +313,26 @@ func TestJoinByRequestAndPins(t *testing.T) {
 	if err := db.SetAdmin(ctx, w.id, w.alex.ID, w.kim.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AskToJoin(ctx, w.id, w.sam.ID); !errors.Is(err, chat.ErrConflict) {
+	token := w.group(t).JoinToken
+	if token == "" {
+		t.Fatal("the group has no join link")
+	}
+	for _, bad := range []string{"", "x", "00000000-0000-0000-0000-000000000000", token + "0"} {
+		if _, err := db.AskToJoin(ctx, bad, w.max.ID); !errors.Is(err, chat.ErrNotFound) {
+			t.Fatalf("asking by %q: %v", bad, err)
+		}
+		if _, err := db.GroupCardFor(ctx, bad, w.max.ID); !errors.Is(err, chat.ErrNotFound) {
+			t.Fatalf("the card by %q: %v", bad, err)
+		}
+	}
+	if _, err := db.AskToJoin(ctx, token, w.sam.ID); !errors.Is(err, chat.ErrConflict) {
 		t.Fatalf("a member asks: %v", err)
 	}
-	if err := db.AskToJoin(ctx, w.id, w.max.ID); err != nil {
-		t.Fatal(err)
+	if id, err := db.AskToJoin(ctx, token, w.max.ID); err != nil || id != w.id {
+		t.Fatalf("AskToJoin = %d, %v", id, err)
+	}
+	if c, err := db.GroupCardFor(ctx, token, w.max.ID); err != nil || c.ID != w.id || c.Title != "Ops" || !c.Asked || c.Member {
+		t.Fatalf("the card = %+v, %v", c, err)
 	}
 	if c := w.lastLine(t); c != chat.LineJoinAsked {
 		t.Fatalf("line = %s", c)

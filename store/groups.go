@@ -29,6 +29,8 @@ type Group struct {
 	AllSilenced bool
 	Notice      string
 	Pins        []chat.Message
+	// JoinToken names the group in its link to ask to join.
+	JoinToken string
 }
 
 // RoleOf is userID's role in the group ("" when not a member).
@@ -44,8 +46,8 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, status, title, owner_id)
-			VALUES ('group', 'assigned', $1, $2) RETURNING id`, title, ownerID).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, status, title, owner_id, join_token)
+			VALUES ('group', 'assigned', $1, $2, gen_random_uuid()) RETURNING id`, title, ownerID).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'owner')", id, ownerID); err != nil {
@@ -229,10 +231,10 @@ func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) 
 // GroupOf returns group id with its members, if viewerID is one of them.
 func (db *DB) GroupOf(ctx context.Context, id, viewerID int64) (Group, error) {
 	var g Group
-	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+`, coalesce(c.owner_id, 0), c.all_silenced, c.notice
+	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+`, coalesce(c.owner_id, 0), c.all_silenced, c.notice, coalesce(c.join_token::text, '')
 		FROM conversations c WHERE c.id = $1 AND c.kind = 'group'
 		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2)`, id, viewerID),
-		&g.OwnerID, &g.AllSilenced, &g.Notice)
+		&g.OwnerID, &g.AllSilenced, &g.Notice, &g.JoinToken)
 	if err != nil {
 		return g, fmt.Errorf("store: group %d: %w", id, mapErr(err))
 	}
