@@ -133,3 +133,16 @@ func TestSilenceUntil(t *testing.T) {
 		t.Errorf("long notice: %v", err)
 	}
 }
+
+// TestChangesGroupTop: the lines after which a console redraws the top of a group.
+func TestChangesGroupTop(t *testing.T) {
+	for code, want := range map[SystemCode]bool{
+		LineNoticeSet: true, LineNoticeCleared: true, LinePinned: true, LineUnpinned: true,
+		LineAllSilenced: true, LineAllUnsilenced: true,
+		LineSilenced: false, LineAdminAppointed: false, LineJoined: false, "merged": false,
+	} {
+		if got := code.ChangesGroupTop(); got != want {
+			t.Errorf("%s.ChangesGroupTop() = %v, want %v", code, got, want)
+		}
+	}
+}

@@ -129,6 +129,16 @@ var systemLines = map[SystemCode]struct {
 	LineReopened:     {[]string{"Agent"}, true},
 }
 
+// ChangesGroupTop reports whether the line says that what shows at the
+// top of a group changed: its notice, its pins, or whether everyone is muted.
+func (c SystemCode) ChangesGroupTop() bool {
+	switch c {
+	case LineNoticeSet, LineNoticeCleared, LinePinned, LineUnpinned, LineAllSilenced, LineAllUnsilenced:
+		return true
+	}
+	return false
+}
+
 // ForVisitors reports whether a visitor is shown the line in their chat. A
 // code this kefu does not know (from a newer one, during an upgrade) is not.
 func (c SystemCode) ForVisitors() bool { return systemLines[c].visitors }

@@ -62,6 +62,16 @@ func TestGroupRolesAcrossInstances(t *testing.T) {
 	}
 	bobLive.waitFor("Ann unmuted Bob.")
 
+	// The notice set on instance a shows at the top of Bob's group on instance b, live.
+	resp, _ = ann.b.post(fmt.Sprintf("/console/groups/%d/notice", id), url.Values{"notice": {"Ship on Friday"},
+		"_csrf": {ann.b.csrf(fmt.Sprintf("/console/c/%d", id))}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the owner sets the notice: %s", resp.Status)
+	}
+	if top := bobLive.waitFor(`data-testid="group-notice"`); !strings.Contains(top, "Ship on Friday") || !strings.Contains(top, "Ann updated the group notice.") {
+		t.Fatalf("the notice on instance b:\n%s", top)
+	}
+
 	// @all is for the owner and admins.
 	bobLive.send(map[string]any{"type": "send", "conversation_id": id, "client_msg_id": "m2", "body": "@all hello"})
 	if ack := bobLive.waitFor(`data-ack="m2"`); !strings.Contains(ack, "Only the group") {
