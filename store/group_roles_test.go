@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -455,5 +457,44 @@ func TestMentionPushesInAMutedGroup(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the mention's notification was not claimed")
+	}
+}
+
+// TestGroupEventsInWebhooks: a group's role events reach webhooks as lines
+// with their code and arguments, and a mention with whom it names.
+func TestGroupEventsInWebhooks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newGroupWorld(t)
+	hook := addWebhook(t, w.db, w.alex.ID, store.EventMessageCreated)
+	if err := w.db.SetAdmin(ctx, w.id, w.alex.ID, w.kim.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.say(w.kim, "@Sam @all ready?"); err != nil {
+		t.Fatal(err)
+	}
+	ds := deliveries(t, w.db, hook.ID)
+	if len(ds) < 2 {
+		t.Fatalf("%d deliveries", len(ds))
+	}
+	type data struct {
+		Code       string         `json:"code"`
+		Args       []string       `json:"args"`
+		Body       string         `json:"body"`
+		Mentions   []chat.Mention `json:"mentions"`
+		MentionAll bool           `json:"mention_all"`
+	}
+	var line, text data
+	if err := json.Unmarshal(ds[len(ds)-2].Payload, &line); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(ds[len(ds)-1].Payload, &text); err != nil {
+		t.Fatal(err)
+	}
+	if line.Code != string(chat.LineAdminAppointed) || fmt.Sprint(line.Args) != "[Alex Kim]" || line.Body != "Alex made Kim an admin." {
+		t.Errorf("the role event: %+v", line)
+	}
+	if len(text.Mentions) != 1 || text.Mentions[0] != (chat.Mention{UserID: w.sam.ID, Name: "Sam"}) || !text.MentionAll || text.Code != "" {
+		t.Errorf("the mention: %+v", text)
 	}
 }
