@@ -134,6 +134,27 @@ type Message struct {
 	// Forwarded is a merged message's content: the messages forwarded, as
 	// they were.
 	Forwarded []Forwarded `json:",omitempty"`
+	// Mentions are the group members the message names with @, and
+	// MentionAll whether it said @all.
+	Mentions   []Mention `json:",omitempty"`
+	MentionAll bool      `json:",omitempty"`
+}
+
+// Mentioned reports whether m mentions userID (by name, or with @all,
+// unless they wrote it).
+func (m Message) Mentioned(userID int64) bool {
+	if userID == 0 || userID == m.SenderID {
+		return false
+	}
+	if m.MentionAll {
+		return true
+	}
+	for _, x := range m.Mentions {
+		if x.UserID == userID {
+			return true
+		}
+	}
+	return false
 }
 
 // UnreadCap is where unread counting stops; lists show "99+" from there.
@@ -147,6 +168,8 @@ type Summary struct {
 	PeerID      int64 // the visitor of a support chat, the other person of a direct one
 	LastMessage *Message
 	Unread      int64
+	// Mentioned: a message the viewer has not read mentions them.
+	Mentioned bool
 	// Assignee names the agent a support chat is (or was last) assigned to.
 	Assignee string
 	// Labels are the labels put on the conversation, by name.

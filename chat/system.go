@@ -30,6 +30,21 @@ const (
 	LineMemberLeft      SystemCode = "member_left"       // person
 	LineOwnerLeft       SystemCode = "owner_left"        // person, the new owner
 	LineGroupRenamed    SystemCode = "group_renamed"     // actor, title
+	LineAdminAppointed  SystemCode = "admin_appointed"   // owner, person
+	LineAdminDismissed  SystemCode = "admin_dismissed"   // owner, person
+	LineHandedOver      SystemCode = "handed_over"       // old owner, new owner
+	LineSilenced        SystemCode = "silenced"          // actor, person, until (UTC, "2006-01-02 15:04")
+	LineSilencedOpen    SystemCode = "silenced_open"     // actor, person: until let speak again
+	LineUnsilenced      SystemCode = "unsilenced"        // actor, person
+	LineAllSilenced     SystemCode = "all_silenced"      // actor
+	LineAllUnsilenced   SystemCode = "all_unsilenced"    // actor
+	LineNoticeSet       SystemCode = "notice_set"        // actor
+	LineNoticeCleared   SystemCode = "notice_cleared"    // actor
+	LinePinned          SystemCode = "pinned"            // actor
+	LineUnpinned        SystemCode = "unpinned"          // actor
+	LineJoinAsked       SystemCode = "join_asked"        // person
+	LineJoinApproved    SystemCode = "join_approved"     // actor, person
+	LineJoinRefused     SystemCode = "join_refused"      // actor, person
 	LineSnoozed         SystemCode = "snoozed"           // agent, until (UTC, "2006-01-02 15:04")
 	LineSnoozedReply    SystemCode = "snoozed_reply"     // agent: until the visitor writes
 	LineWoke            SystemCode = "woke"              // (none): the snooze's time came
@@ -90,6 +105,21 @@ var systemLines = map[SystemCode]struct {
 	LineMemberLeft:      {[]string{"Person"}, false},
 	LineOwnerLeft:       {[]string{"Person", "Owner"}, false},
 	LineGroupRenamed:    {[]string{"Actor", "Title"}, false},
+	LineAdminAppointed:  {[]string{"Actor", "Person"}, false},
+	LineAdminDismissed:  {[]string{"Actor", "Person"}, false},
+	LineHandedOver:      {[]string{"Actor", "Person"}, false},
+	LineSilenced:        {[]string{"Actor", "Person", "Until"}, false},
+	LineSilencedOpen:    {[]string{"Actor", "Person"}, false},
+	LineUnsilenced:      {[]string{"Actor", "Person"}, false},
+	LineAllSilenced:     {[]string{"Actor"}, false},
+	LineAllUnsilenced:   {[]string{"Actor"}, false},
+	LineNoticeSet:       {[]string{"Actor"}, false},
+	LineNoticeCleared:   {[]string{"Actor"}, false},
+	LinePinned:          {[]string{"Actor"}, false},
+	LineUnpinned:        {[]string{"Actor"}, false},
+	LineJoinAsked:       {[]string{"Person"}, false},
+	LineJoinApproved:    {[]string{"Actor", "Person"}, false},
+	LineJoinRefused:     {[]string{"Actor", "Person"}, false},
 	NoteRated:           {[]string{"Rating", "Comment"}, false},
 	// Snoozing is how an agent sorts their own work: the visitor never sees it.
 	LineSnoozed:      {[]string{"Agent", "Until"}, false},
@@ -97,6 +127,16 @@ var systemLines = map[SystemCode]struct {
 	LineWoke:         {nil, false},
 	LineWokeReply:    {nil, false},
 	LineReopened:     {[]string{"Agent"}, true},
+}
+
+// ChangesGroupTop reports whether the line says that what shows at the
+// top of a group changed: its notice, its pins, or whether everyone is muted.
+func (c SystemCode) ChangesGroupTop() bool {
+	switch c {
+	case LineNoticeSet, LineNoticeCleared, LinePinned, LineUnpinned, LineAllSilenced, LineAllUnsilenced:
+		return true
+	}
+	return false
 }
 
 // ForVisitors reports whether a visitor is shown the line in their chat. A

@@ -98,14 +98,23 @@ type apiMessage struct {
 	CreatedAt time.Time        `json:"created_at"`
 	// RevokedAt is when the message was revoked (its body is then empty).
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Code and Args: a system line's (see docs/api.md).
+	Code chat.SystemCode `json:"code,omitempty"`
+	Args []string        `json:"args,omitempty"`
+	// Mentions and MentionAll: whom a group text names with @.
+	Mentions   []chat.Mention `json:"mentions,omitempty"`
+	MentionAll bool           `json:"mention_all,omitempty"`
 }
 
 func apiMessageOf(m chat.Message) apiMessage {
 	out := apiMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderName: m.SenderName,
 		ClientMsgID: m.ClientMsgID, Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), Forwarded: m.Forwarded,
-		CreatedAt: m.CreatedAt, RevokedAt: m.RevokedAt}
+		CreatedAt: m.CreatedAt, RevokedAt: m.RevokedAt, Code: m.Code, Mentions: m.Mentions, MentionAll: m.MentionAll}
 	if m.RevokedAt != nil {
 		out.Body = ""
+	}
+	if m.Code != "" {
+		out.Args = m.Args
 	}
 	if m.SenderID != 0 {
 		out.SenderID = &m.SenderID

@@ -70,6 +70,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 	if p.Labels != nil {
 		p.Labels.CSRF = p.CSRF
 	}
+	p.History.CSRF = p.CSRF
 	h.render(w, r, http.StatusOK, console.Page(p))
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -220,6 +221,11 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			if err := typedSent(ctx, &sc.typist, &buf, msg); err != nil {
 				return nil, err
 			}
+			if msg.Type == chat.System && msg.Code.ChangesGroupTop() {
+				if err := s.groupTop(ctx, &buf, msg.ConversationID); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if sum != nil {
 			if err := s.placeDelivered(ctx, &buf, *sum); err != nil {
@@ -228,6 +234,21 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
+}
+
+// groupTop renders the top of group id as it now stands: its notice,
+// pins and whether everyone is muted. A group the member has left shows
+// nothing new.
+func (s *consoleSocket) groupTop(ctx context.Context, buf *bytes.Buffer, id int64) error {
+	g, err := s.h.DB.GroupOf(ctx, id, s.user.ID)
+	if errors.Is(err, chat.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	panel := &console.GroupPanel{Viewer: g.RoleOf(s.user.ID), Notice: g.Notice, Pins: g.Pins, AllSilenced: g.AllSilenced}
+	return console.GroupTopChanged(id, panel, s.csrf).Render(ctx, buf)
 }
 
 // placeDelivered places conversation sum, whose message was just

@@ -124,7 +124,21 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 		}
 	}
 	p.History = thread.PageProps{Messages: msgs, More: more, ViewerID: acct.ID, OlderURL: historyURL(c.ID)}
-	return h.loadComposer(ctx, acct, c, &p.Composer)
+	if err := h.loadComposer(ctx, acct, c, &p.Composer); err != nil {
+		return err
+	}
+	if g := p.Group; g != nil {
+		if chat.MayInGroup(g.Viewer, chat.ActPin, "") {
+			p.History.PinURL = "/console/groups/" + itoa(c.ID) + "/pins"
+		}
+		for _, u := range g.Members {
+			if u.ID != acct.ID {
+				p.Composer.Mentionable = append(p.Composer.Mentionable, u)
+			}
+		}
+		p.Composer.MentionAll = chat.MayInGroup(g.Viewer, chat.ActMentionAll, "")
+	}
+	return nil
 }
 
 // loadComposer fills the composer of conversation c: the member's draft
@@ -291,14 +305,21 @@ func (h *Handler) sharedChatState(ctx context.Context, conv chat.Conversation, a
 		SnoozedUntil: conv.SnoozedUntil, SnoozedUntilReply: conv.SnoozedUntilReply}, err
 }
 
-// groupPanel loads group id's members, and the people its owner could add.
+// groupPanel loads group id's members, their roles, its notice and pins
+// and, for its owner and admins, the people they could add and who asks
+// to join.
 func (h *Handler) groupPanel(ctx context.Context, acct account, id int64) (*console.GroupPanel, error) {
 	g, err := h.DB.GroupOf(ctx, id, acct.ID)
 	if err != nil {
 		return nil, err
 	}
-	panel := &console.GroupPanel{OwnerID: g.OwnerID, Members: g.Members}
-	if g.OwnerID == acct.ID {
+	panel := &console.GroupPanel{OwnerID: g.OwnerID, Members: g.Members, Viewer: g.RoleOf(acct.ID), Roles: g.Roles,
+		Silenced: g.Silenced, AllSilenced: g.AllSilenced, Notice: g.Notice, Pins: g.Pins}
+	if panel.Viewer.Manages() {
+		panel.JoinToken = g.JoinToken
+		if panel.Requests, err = h.DB.JoinRequests(ctx, id, acct.ID); err != nil {
+			return nil, err
+		}
 		people, err := h.DB.People(ctx, acct.ID, "", peopleLimit)
 		if err != nil {
 			return nil, err

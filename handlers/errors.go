@@ -65,6 +65,10 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 		return http.StatusUnauthorized, "unauthenticated", loc.T("error.unauthenticated")
 	case errors.Is(err, errAdminOnly):
 		return http.StatusForbidden, "admin_only", loc.T("error.adminOnly")
+	case errors.Is(err, chat.ErrSilenced):
+		return http.StatusForbidden, "muted", loc.T("error.group.silenced")
+	case errors.Is(err, chat.ErrMentionAll):
+		return http.StatusForbidden, "mention_all_not_allowed", loc.T("error.group.mentionAll")
 	case errors.Is(err, chat.ErrNotAllowed):
 		return http.StatusForbidden, "not_allowed", loc.T("error.notAllowed")
 	case errors.Is(err, chat.ErrAlreadyAssigned):

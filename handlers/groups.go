@@ -36,12 +36,13 @@ func (h *Handler) groupCreate(w http.ResponseWriter, r *http.Request) {
 	h.done(w, r, "/console/c/"+itoa(id), map[string]any{"conversation_id": id})
 }
 
-// groupMembersAdd adds people to group {id}; only its owner may.
+// groupMembersAdd adds people to group {id}; its owner and admins may.
 func (h *Handler) groupMembersAdd(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error { return h.DB.AddGroupMembers(r.Context(), id, actor, formIDs(r, "member")) })
 }
 
-// groupMemberRemove takes member ?user= out of group {id}; only its owner may.
+// groupMemberRemove takes member ?user= out of group {id}: the owner
+// removes admins and members, an admin plain members.
 func (h *Handler) groupMemberRemove(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		uid, err := strconv.ParseInt(r.PostFormValue("user"), 10, 64)

@@ -248,15 +248,16 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 		return nil
 	}
 	var unread map[int64]int64
+	var marks map[int64]bool
 	if len(listed) > 0 && conv.Kind != chat.Direct {
 		var err error
-		if unread, err = hb.unread.after(ctx, db, msg, listed); err != nil {
+		if unread, marks, err = hb.unread.after(ctx, db, msg, listed); err != nil {
 			return err
 		}
 	}
 	for id, cs := range local {
 		s := sum
-		s.Unread = unread[id]
+		s.Unread, s.Mentioned = unread[id], marks[id]
 		if conv.Kind == chat.Direct {
 			var err error
 			// Its title is the other person's name, which depends on who looks.

@@ -29,14 +29,17 @@ type unreadCounts struct {
 type convUnread struct {
 	seq   int64           // the last message handled
 	users map[int64]int64 // their counts after it
+	marks map[int64]bool  // who has a mention unread after it
 }
 
 func newUnreadCounts() *unreadCounts { return &unreadCounts{convs: make(map[int64]*convUnread)} }
 
 // after returns the unread counts of users in msg's conversation once msg
-// is stored, and keeps them for the next message.
-func (u *unreadCounts) after(ctx context.Context, db *store.DB, msg chat.Message, users []int64) (map[int64]int64, error) {
+// is stored, and who of them has a mention unread, and keeps them for the
+// next message.
+func (u *unreadCounts) after(ctx context.Context, db *store.DB, msg chat.Message, users []int64) (map[int64]int64, map[int64]bool, error) {
 	counts := make(map[int64]int64, len(users))
+	marks := make(map[int64]bool)
 	missing := users
 	u.mu.Lock()
 	epoch := u.epoch
@@ -54,16 +57,22 @@ func (u *unreadCounts) after(ctx context.Context, db *store.DB, msg chat.Message
 				n = min(n+1, chat.UnreadCap)
 			}
 			counts[id] = n
+			if id != msg.SenderID && (c.marks[id] || msg.Mentioned(id)) {
+				marks[id] = true
+			}
 		}
 	}
 	u.mu.Unlock()
 	if len(missing) > 0 {
-		got, err := db.Unread(ctx, msg.ConversationID, msg.Seq, missing)
+		got, gotMarks, err := db.UnreadMarks(ctx, msg.ConversationID, msg.Seq, missing)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, id := range missing {
 			counts[id] = got[id]
+			if gotMarks[id] {
+				marks[id] = true
+			}
 		}
 	}
 	u.mu.Lock()
@@ -76,9 +85,9 @@ func (u *unreadCounts) after(ctx context.Context, db *store.DB, msg chat.Message
 				break
 			}
 		}
-		u.convs[msg.ConversationID] = &convUnread{seq: msg.Seq, users: counts}
+		u.convs[msg.ConversationID] = &convUnread{seq: msg.Seq, users: counts, marks: marks}
 	}
-	return counts, nil
+	return counts, marks, nil
 }
 
 // forget drops what an event may have changed: a user's read mark, or a
@@ -98,7 +107,7 @@ func (u *unreadCounts) forget(ev chat.Event) {
 				users[id] = n
 			}
 		}
-		u.convs[ev.ConversationID] = &convUnread{seq: c.seq, users: users}
+		u.convs[ev.ConversationID] = &convUnread{seq: c.seq, users: users, marks: c.marks}
 		return
 	}
 	delete(u.convs, ev.ConversationID)

@@ -113,6 +113,15 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/console/blocks", h.blocksShow)
 			r.Post("/console/people/{id}/block", h.personBlock)
 			r.Post("/console/people/{id}/unblock", h.personUnblock)
+			r.Post("/console/groups/{id}/admins", h.groupAdminUpdate)
+			r.Post("/console/groups/{id}/owner", h.groupOwnerUpdate)
+			r.Post("/console/groups/{id}/silence", h.groupSilenceUpdate)
+			r.Post("/console/groups/{id}/silence-all", h.groupSilenceAllUpdate)
+			r.Post("/console/groups/{id}/notice", h.groupNoticeUpdate)
+			r.Post("/console/groups/{id}/pins", h.groupPinUpdate)
+			r.Get("/console/join/{token}", h.groupJoinShow)
+			r.Post("/console/join/{token}", h.groupJoinCreate)
+			r.Post("/console/groups/{id}/requests", h.groupRequestAnswer)
 
 			// Agents: customer service.
 			r.Group(func(r chi.Router) {

@@ -1,7 +1,8 @@
 // live_composer.js: the console's composer (see live.js and
 // live_console.js): the draft kept on the server for every device, the
-// Reply / Private note switch, canned responses picked with "/", a box
-// that grows with its text, and the keyboard shortcuts' overlay ("?").
+// Reply / Private note switch, canned responses picked with "/", group
+// members picked after "@", a box that grows with its text, and the
+// keyboard shortcuts' overlay ("?").
 (function () {
   "use strict";
 
@@ -106,8 +107,57 @@
       }, function () { live.showError(t("cannedFailed")); });
   }
 
+  // --- mentions: "@" in a group offers its members by name ---
+  // The server finds whom a message mentions from the names it holds
+  // after "@"; picking one here only writes the name out in full.
+  var mentions = document.getElementById("mention-list");
+  var mentionActive = -1;
+  function mentionQuery() {
+    var m = /(^|\s)@([^\s@]*)$/.exec(box.value.slice(0, box.selectionStart));
+    return m && box.selectionStart === box.selectionEnd ? m[2].toLowerCase() : null;
+  }
+  function mentionOptions() {
+    return Array.prototype.filter.call(mentions.querySelectorAll("[data-mention]"), function (li) { return !li.hidden; });
+  }
+  function mentionHighlight(i) {
+    var shown = mentionOptions();
+    mentionActive = shown.length ? (i + shown.length) % shown.length : -1;
+    shown.forEach(function (li, k) { li.setAttribute("aria-selected", k === mentionActive ? "true" : "false"); });
+    if (mentionActive >= 0) box.setAttribute("aria-activedescendant", shown[mentionActive].id);
+  }
+  function mentionFilter() {
+    if (!mentions) return;
+    var q = mentionQuery();
+    if (q === null) { closeMentions(); return; }
+    var n = 0;
+    mentions.querySelectorAll("[data-mention]").forEach(function (li) {
+      li.hidden = li.dataset.mention.toLowerCase().indexOf(q) !== 0;
+      if (!li.hidden) n++;
+    });
+    if (!n) { closeMentions(); return; }
+    mentions.hidden = false;
+    box.setAttribute("aria-expanded", "true");
+    mentionHighlight(0);
+  }
+  function closeMentions() {
+    if (!mentions || mentions.hidden) return;
+    mentions.hidden = true;
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
+    mentionActive = -1;
+  }
+  function pickMention(li) {
+    var end = box.selectionStart, start = box.value.lastIndexOf("@", end - 1);
+    if (start === -1) return;
+    box.setRangeText("@" + li.dataset.mention + " ", start, end, "end");
+    closeMentions();
+    box.focus();
+    grow();
+    draftLater();
+  }
+
   if (form) {
-    box.setAttribute("aria-autocomplete", list ? "list" : "none");
+    box.setAttribute("aria-autocomplete", list || mentions ? "list" : "none");
     if (list) box.setAttribute("aria-controls", "canned-list");
     grow();
     // The composer has the focus when a conversation opens, its caret
@@ -123,6 +173,7 @@
       if (e.target !== box) return;
       grow();
       filter();
+      mentionFilter();
       draftLater();
     });
     form.addEventListener("change", function (e) { if (e.target.name === "type") { mode(); box.focus(); } });
@@ -133,9 +184,16 @@
       saved = "";
       closeList();
     });
-    box.addEventListener("blur", function () { closeList(); if (draftTimer) saveDraft(); });
+    box.addEventListener("blur", function () { closeList(); closeMentions(); if (draftTimer) saveDraft(); });
     window.addEventListener("beforeunload", function () { if (draftTimer) saveDraft(); }); // before the socket closes
     box.addEventListener("click", filter);
+    if (mentions) {
+      mentions.addEventListener("mousedown", function (e) { e.preventDefault(); }); // the box keeps the focus
+      mentions.addEventListener("click", function (e) {
+        var li = e.target.closest("[data-mention]");
+        if (li) pickMention(li);
+      });
+    }
     if (list) {
       list.addEventListener("mousedown", function (e) { e.preventDefault(); }); // the box keeps the focus
       list.addEventListener("click", function (e) {
@@ -171,6 +229,22 @@
     }
     if (box && e.target === box && list && !list.hidden && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       closeList(); // Ctrl/Cmd+Enter sends, whatever is open
+      return;
+    }
+    if (box && e.target === box && mentions && !mentions.hidden) {
+      var offered = mentionOptions();
+      switch (e.key) {
+        case "ArrowDown": mentionHighlight(mentionActive + 1); break;
+        case "ArrowUp": mentionHighlight(mentionActive - 1); break;
+        case "Enter": case "Tab":
+          if (e.isComposing || e.ctrlKey || e.metaKey) return;
+          if (mentionActive >= 0 && offered[mentionActive]) pickMention(offered[mentionActive]); else closeMentions();
+          break;
+        case "Escape": closeMentions(); break;
+        default: return;
+      }
+      e.preventDefault();
+      e.stopPropagation();
       return;
     }
     if (box && e.target === box && list && !list.hidden) {

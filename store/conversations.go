@@ -125,13 +125,14 @@ var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.con
 	LIMIT ` + strconv.Itoa(chat.UnreadCap) + `) capped)`
 
 // summarySelect is the query of a conversation as a list shows it, with
-// unread as its unread count: $1 is the viewer, $2 whether they are an
+// unread as its unread count, and whether a message the viewer has not
+// read mentions them: $1 is the viewer, $2 whether they are an
 // agent, and $3 skips the access rule.
 func summarySelect(unread string) string {
 	return "SELECT " + conversationColumns + ", " + unread + `,
 	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at,
-	coalesce(display_name(au), ''), ` + labelsOf + `, coalesce(cm.muted, false)
+	coalesce(display_name(au), ''), ` + labelsOf + `, coalesce(cm.muted, false), coalesce(cm.mention_seq > cm.last_read_seq, false)
 	FROM conversations c
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 	LEFT JOIN users au ON au.id = c.assigned_agent_id
@@ -170,7 +171,7 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
 		&c.QueuedAt, &c.AssignedAgentID, &c.SnoozedUntil, &c.SnoozedUntilReply, &unread,
 		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt,
-		&s.Assignee, &s.Labels, &s.Muted)
+		&s.Assignee, &s.Labels, &s.Muted, &s.Mentioned)
 	if err != nil {
 		return s, err
 	}
@@ -230,19 +231,35 @@ func (db *DB) SummaryOf(ctx context.Context, id int64) (chat.Summary, error) {
 // messages in conversation id up to seq upTo they have not read, up to
 // chat.UnreadCap.
 func (db *DB) Unread(ctx context.Context, id, upTo int64, userIDs []int64) (map[int64]int64, error) {
+	counts, _, err := db.UnreadMarks(ctx, id, upTo, userIDs)
+	return counts, err
+}
+
+// UnreadMarks is Unread, with whether a message each has not read
+// mentions them.
+func (db *DB) UnreadMarks(ctx context.Context, id, upTo int64, userIDs []int64) (map[int64]int64, map[int64]bool, error) {
 	rows, err := db.pool.Query(ctx, `SELECT u.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = $1
-		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.seq <= $4 AND m.type IN ('text', 'image', 'file') AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped)
+		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.seq <= $4 AND m.type IN ('text', 'image', 'file') AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped),
+		coalesce(cm.mention_seq > cm.last_read_seq, false)
 		FROM unnest($2::bigint[]) u(id)
 		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs, chat.UnreadCap, upTo)
 	if err != nil {
-		return nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
+		return nil, nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
 	}
 	out := make(map[int64]int64, len(userIDs))
+	marks := make(map[int64]bool)
 	var uid, n int64
-	if _, err := pgx.ForEachRow(rows, []any{&uid, &n}, func() error { out[uid] = n; return nil }); err != nil {
-		return nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
+	var mark bool
+	if _, err := pgx.ForEachRow(rows, []any{&uid, &n, &mark}, func() error {
+		out[uid] = n
+		if mark {
+			marks[uid] = true
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("store: unread in conversation %d: %w", id, err)
 	}
-	return out, nil
+	return out, marks, nil
 }
 
 // MarkRead records that userID has read conversation id up to seq (never

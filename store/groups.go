@@ -1,25 +1,40 @@
 package store
 
 // Groups: a conversation of kind 'group' with an owner, whose members are its
-// conversation_members rows. The owner adds and removes members; any member
+// conversation_members rows. The owner and admins add and remove members
+// (group_roles.go has what else their roles let them do); any member
 // renames the group or leaves it. Each change is a system line in the group.
 
 import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kefu-im/kefu/chat"
 )
 
-// Group is a group conversation with its members, by name.
+// Group is a group conversation with its members, by name, and what its
+// roles set: who is an admin or muted, its notice, its pinned messages.
 type Group struct {
 	chat.Conversation
 	OwnerID int64
 	Members []chat.User
+	// Roles holds each member's role; Silenced, the members muted now,
+	// until when (the zero time: until let speak again).
+	Roles       map[int64]chat.Role
+	Silenced    map[int64]time.Time
+	AllSilenced bool
+	Notice      string
+	Pins        []chat.Message
+	// JoinToken names the group in its link to ask to join.
+	JoinToken string
 }
+
+// RoleOf is userID's role in the group ("" when not a member).
+func (g Group) RoleOf(userID int64) chat.Role { return g.Roles[userID] }
 
 // CreateGroup starts a group owned by ownerID with memberIDs. Adding a
 // person is starting a conversation with them, so the conversation_grade
@@ -31,11 +46,11 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, status, title, owner_id)
-			VALUES ('group', 'assigned', $1, $2) RETURNING id`, title, ownerID).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO conversations (kind, status, title, owner_id, join_token)
+			VALUES ('group', 'assigned', $1, $2, gen_random_uuid()) RETURNING id`, title, ownerID).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)", id, ownerID); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'owner')", id, ownerID); err != nil {
 			return err
 		}
 		owner, err := displayName(ctx, tx, ownerID)
@@ -54,35 +69,21 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, title string, memb
 }
 
 // addMembers adds ids to group id on behalf of actorID, after the policy.
-// New members start with nothing unread.
 func addMembers(ctx context.Context, tx *txn, id, actorID int64, actor string, ids []int64) error {
 	var names []string
 	for _, uid := range slices.Compact(slices.Sorted(slices.Values(ids))) {
 		if uid == actorID {
 			continue
 		}
-		if err := contactable(ctx, tx, actorID, uid); err != nil {
-			return err
-		}
-		if err := notBlocked(ctx, tx, actorID, uid); err != nil {
-			return err
-		}
 		name, err := displayName(ctx, tx, uid)
 		if err != nil {
 			return err
 		}
-		if err := mayStart(ctx, tx, actorID, uid); err != nil {
-			if r, ok := err.(*chat.RefusedError); ok {
-				return r.Adding(name)
-			}
-			return err
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq)
-			SELECT $1, $2, last_seq FROM conversations WHERE id = $1 ON CONFLICT DO NOTHING`, id, uid)
+		added, err := admit(ctx, tx, id, actorID, uid, name)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
+		if added {
 			names = append(names, name)
 		}
 	}
@@ -92,29 +93,43 @@ func addMembers(ctx context.Context, tx *txn, id, actorID int64, actor string, i
 	return systemLine(ctx, tx, id, chat.LineMembersAdded, append([]string{actor}, names...)...)
 }
 
-// lockGroup locks group id for a change by actorID, who must be a member
-// (and its owner when ownerOnly). It returns the owner's id.
-func lockGroup(ctx context.Context, tx *txn, id, actorID int64, ownerOnly bool) (int64, error) {
-	var owner int64
-	var member bool
-	err := tx.QueryRow(ctx, `SELECT owner_id, EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
-		FROM conversations WHERE id = $1 AND kind = 'group' FOR UPDATE`, id, actorID).Scan(&owner, &member)
-	switch {
-	case err != nil:
-		return 0, err
-	case !member:
-		return 0, chat.ErrNotFound
-	case ownerOnly && owner != actorID:
-		return 0, fmt.Errorf("only the owner manages members: %w", chat.ErrNotAllowed)
+// admit lets uid (called name) into group id on behalf of actorID, as a
+// plain member: adding a person is starting a conversation with them, so
+// a block between them refuses it and the conversation_grade policy
+// decides it, on every way in. New members
+// start with nothing unread; one who was in already is not added again.
+func admit(ctx context.Context, tx *txn, id, actorID, uid int64, name string) (bool, error) {
+	if err := contactable(ctx, tx, actorID, uid); err != nil {
+		return false, err
 	}
-	return owner, nil
+	if err := notBlocked(ctx, tx, actorID, uid); err != nil {
+		return false, err
+	}
+	if err := mayStart(ctx, tx, actorID, uid); err != nil {
+		if r, ok := err.(*chat.RefusedError); ok {
+			return false, r.Adding(name)
+		}
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, `WITH ask AS (DELETE FROM group_join_requests WHERE conversation_id = $1 AND user_id = $2)
+		INSERT INTO conversation_members (conversation_id, user_id, last_read_seq)
+		SELECT $1, $2, last_seq FROM conversations WHERE id = $1 ON CONFLICT DO NOTHING`, id, uid)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
-// AddGroupMembers adds ids to group id; only its owner may.
+// AddGroupMembers adds ids to group id; its owner and admins may (their
+// invitation is taken as accepted).
 func (db *DB) AddGroupMembers(ctx context.Context, id, actorID int64, ids []int64) error {
 	err := db.inTx(ctx, func(tx *txn) error {
-		if _, err := lockGroup(ctx, tx, id, actorID, true); err != nil {
+		role, err := lockGroupAs(ctx, tx, id, actorID)
+		if err != nil {
 			return err
+		}
+		if !chat.MayInGroup(role, chat.ActAdd, "") {
+			return fmt.Errorf("add members as %s: %w", role, chat.ErrNotAllowed)
 		}
 		actor, err := displayName(ctx, tx, actorID)
 		if err != nil {
@@ -128,33 +143,16 @@ func (db *DB) AddGroupMembers(ctx context.Context, id, actorID int64, ids []int6
 	return nil
 }
 
-// RemoveGroupMember takes userID out of group id; only its owner may, and
-// not themselves (they leave instead).
+// RemoveGroupMember takes userID out of group id: its owner removes
+// admins and members, an admin plain members; no one themselves (they
+// leave instead).
 func (db *DB) RemoveGroupMember(ctx context.Context, id, actorID, userID int64) error {
 	if actorID == userID {
 		return chat.Invalid("user", "error.group.removeSelf")
 	}
-	err := db.inTx(ctx, func(tx *txn) error {
-		if _, err := lockGroup(ctx, tx, id, actorID, true); err != nil {
-			return err
-		}
-		if err := dropMember(ctx, tx, id, userID); err != nil {
-			return err
-		}
-		actor, err := displayName(ctx, tx, actorID)
-		if err != nil {
-			return err
-		}
-		name, err := displayName(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		return systemLine(ctx, tx, id, chat.LineMemberRemoved, actor, name)
+	return db.groupAct(ctx, id, actorID, chat.ActRemove, userID, func(tx *txn, _ chat.Role) (chat.SystemCode, []string, error) {
+		return chat.LineMemberRemoved, nil, dropMember(ctx, tx, id, userID)
 	})
-	if err != nil {
-		return fmt.Errorf("store: remove %d from group %d: %w", userID, id, mapErr(err))
-	}
-	return nil
 }
 
 func dropMember(ctx context.Context, tx *txn, id, userID int64) error {
@@ -169,10 +167,10 @@ func dropMember(ctx context.Context, tx *txn, id, userID int64) error {
 }
 
 // LeaveGroup takes userID out of group id. An owner who leaves hands the
-// group to the member who joined first.
+// group to the admin who joined first, or else the member who did.
 func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 	err := db.inTx(ctx, func(tx *txn) error {
-		owner, err := lockGroup(ctx, tx, id, userID, false)
+		role, err := lockGroupAs(ctx, tx, id, userID)
 		if err != nil {
 			return err
 		}
@@ -184,12 +182,12 @@ func (db *DB) LeaveGroup(ctx context.Context, id, userID int64) error {
 			return err
 		}
 		code, args := chat.LineMemberLeft, []string{name}
-		if owner == userID {
+		if role == chat.Owner {
 			var next int64
 			err := tx.QueryRow(ctx, `SELECT user_id FROM conversation_members WHERE conversation_id = $1
-				ORDER BY joined_at, user_id LIMIT 1`, id).Scan(&next)
+				ORDER BY role = 'admin' DESC, joined_at, user_id LIMIT 1`, id).Scan(&next)
 			if err == nil {
-				if _, err := tx.Exec(ctx, "UPDATE conversations SET owner_id = $2 WHERE id = $1", id, next); err != nil {
+				if err := setOwner(ctx, tx, id, 0, next); err != nil {
 					return err
 				}
 				nextName, err := displayName(ctx, tx, next)
@@ -216,7 +214,7 @@ func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) 
 		return err
 	}
 	err = db.inTx(ctx, func(tx *txn) error {
-		if _, err := lockGroup(ctx, tx, id, actorID, false); err != nil {
+		if _, err := lockGroupAs(ctx, tx, id, actorID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "UPDATE conversations SET title = $2 WHERE id = $1", id, title); err != nil {
@@ -237,9 +235,10 @@ func (db *DB) RenameGroup(ctx context.Context, id, actorID int64, title string) 
 // GroupOf returns group id with its members, if viewerID is one of them.
 func (db *DB) GroupOf(ctx context.Context, id, viewerID int64) (Group, error) {
 	var g Group
-	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+`, coalesce(c.owner_id, 0)
+	c, err := scanConversation(db.pool.QueryRow(ctx, "SELECT "+conversationColumns+`, coalesce(c.owner_id, 0), c.all_silenced, c.notice, coalesce(c.join_token::text, '')
 		FROM conversations c WHERE c.id = $1 AND c.kind = 'group'
-		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2)`, id, viewerID), &g.OwnerID)
+		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2)`, id, viewerID),
+		&g.OwnerID, &g.AllSilenced, &g.Notice, &g.JoinToken)
 	if err != nil {
 		return g, fmt.Errorf("store: group %d: %w", id, mapErr(err))
 	}
@@ -247,6 +246,32 @@ func (db *DB) GroupOf(ctx context.Context, id, viewerID int64) (Group, error) {
 	if g.Members, err = db.userList(ctx, "members of group", `SELECT `+userColumnsOf("u")+` FROM conversation_members m
 		JOIN users u ON u.id = m.user_id WHERE m.conversation_id = $1 ORDER BY lower(u.name), u.id`, id); err != nil {
 		return g, err
+	}
+	g.Roles, g.Silenced = map[int64]chat.Role{}, map[int64]time.Time{}
+	rows, err := db.pool.Query(ctx, `SELECT user_id, role, CASE WHEN silenced_until > now() AND silenced_until <> 'infinity' THEN silenced_until END,
+		coalesce(silenced_until = 'infinity', false) FROM conversation_members WHERE conversation_id = $1`, id)
+	if err != nil {
+		return g, fmt.Errorf("store: roles in group %d: %w", id, err)
+	}
+	var uid int64
+	var role chat.Role
+	var until *time.Time
+	var open bool
+	if _, err := pgx.ForEachRow(rows, []any{&uid, &role, &until, &open}, func() error {
+		g.Roles[uid] = role
+		switch {
+		case open:
+			g.Silenced[uid] = time.Time{}
+		case until != nil:
+			g.Silenced[uid] = *until
+		}
+		return nil
+	}); err != nil {
+		return g, fmt.Errorf("store: roles in group %d: %w", id, err)
+	}
+	if g.Pins, err = collectMessages(db.pool.Query(ctx, "SELECT "+messageColumns+messageFrom+
+		"JOIN pinned_messages p ON p.message_id = m.id WHERE p.conversation_id = $1 ORDER BY p.pinned_at DESC, m.id", id)); err != nil {
+		return g, fmt.Errorf("store: pins of group %d: %w", id, err)
 	}
 	return g, nil
 }

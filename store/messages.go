@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,7 +17,13 @@ import (
 var errDuplicate = errors.New("duplicate client message id")
 
 const messageColumns = `m.id, m.conversation_id, m.seq, coalesce(m.sender_id, 0), coalesce(m.client_msg_id, ''), m.type, m.body, coalesce(m.code, ''), m.args, m.created_at,
-	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''), m.revoked_at, coalesce(m.revoked_by, 0), m.forwarded, ` + attachmentColumns
+	coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''), m.revoked_at, coalesce(m.revoked_by, 0), m.forwarded,
+	m.mention_all, ` + mentionsOf + `, ` + attachmentColumns
+
+// mentionsOf is the members message m mentions, as ids and names in the
+// same order; nothing is looked up for a message that mentions no one.
+const mentionsOf = `coalesce(m.mentions, '{}'), CASE WHEN m.mentions IS NULL THEN '{}'::text[] ELSE
+	ARRAY(SELECT display_name(x) FROM unnest(m.mentions) WITH ORDINALITY k(id, n) JOIN users x ON x.id = k.id ORDER BY k.n) END`
 
 // messageFrom joins a message's sender and attachment: the attachment's
 // row is found by its primary key, and its bytes are not read.
@@ -27,15 +34,31 @@ func scanMessage(row pgx.Row, extra ...any) (chat.Message, error) {
 	var m chat.Message
 	var sender chat.User
 	var a attachmentRow
+	var ids []int64
+	var names []string
 	err := row.Scan(append([]any{&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Type, &m.Body, &m.Code, &m.Args, &m.CreatedAt,
-		&sender.Kind, &sender.Name, &sender.Email, &m.RevokedAt, &m.RevokedBy, &m.Forwarded,
+		&sender.Kind, &sender.Name, &sender.Email, &m.RevokedAt, &m.RevokedBy, &m.Forwarded, &m.MentionAll, &ids, &names,
 		&a.token, &a.name, &a.contentType, &a.size, &a.width, &a.height}, extra...)...)
 	m.Attachment = a.attachment()
+	m.Mentions = mentionList(ids, names)
 	if m.SenderID != 0 {
 		sender.ID = m.SenderID
 		m.SenderName = sender.DisplayName()
 	}
 	return m, err
+}
+
+// mentionList pairs the ids and names of the members a message mentions.
+func mentionList(ids []int64, names []string) []chat.Mention {
+	var out []chat.Mention
+	for i, id := range ids {
+		m := chat.Mention{UserID: id}
+		if i < len(names) {
+			m.Name = names[i]
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func collectMessages(rows pgx.Rows, err error) ([]chat.Message, error) {
@@ -138,7 +161,7 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 		return msg, created, true, err
 	}
 	in := newInsertion(s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
-		AND (SELECT version FROM settings_version) = $9`+unblockedVisitor, s.SenderID, version)
+		AND (SELECT version FROM settings_version) = $11`+unblockedVisitor, s.SenderID, version)
 	err = db.inTwoRoundTrips(ctx, in.statement, in.scan, in.then)
 	msg = in.msg
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -253,11 +276,15 @@ func insertMessage(ctx context.Context, tx *txn, s Send) (chat.Message, error) {
 }
 
 // insertInto is insertMessage into the conversation where picks: a
-// condition on conversations with $1 as key, and $9 as extra when given.
-// No conversation picked is pgx.ErrNoRows.
+// condition on conversations with $1 as key, and $11 as extra when given.
+// No conversation picked is pgx.ErrNoRows; in a group, a message its
+// sender may not write there now is chat.ErrSilenced or chat.ErrMentionAll.
 func insertInto(ctx context.Context, tx *txn, s Send, where string, key any, extra ...any) (chat.Message, error) {
 	in := newInsertion(s, where, key, extra...)
 	if err := in.scan(tx.QueryRow(ctx, in.sql, in.args...)); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) && s.SenderID != 0 && s.ConversationID != 0 {
+			return in.msg, whyRefused(ctx, tx, s)
+		}
 		return in.msg, err
 	}
 	rest, err := in.then(tx)
@@ -280,6 +307,9 @@ type insertion struct {
 	createdAt *time.Time
 	// file is the upload a message carries, stored beside it.
 	file *chat.Upload
+	// The members the message mentions.
+	mentionIDs   []int64
+	mentionNames []string
 }
 
 func newInsertion(s Send, where string, key any, extra ...any) *insertion {
@@ -308,16 +338,28 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	if m.Args == nil {
 		m.Args = []string{}
 	}
-	in.args = append([]any{key, sender, m.Type.Said(), clientMsgID, m.Type, m.Body, code, m.Args}, extra...)
+	// Only a text that holds an @ is looked at for mentions, so that a
+	// plain message's statement does no more than it did.
+	at := m.Type == chat.Text && strings.Contains(m.Body, "@")
+	all := at && chat.MentionsAll(m.Body)
+	in.args = append([]any{key, sender, m.Type.Said(), clientMsgID, m.Type, m.Body, code, m.Args, at, all}, extra...)
 	in.sql = `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
-			WHERE ` + where + ` RETURNING *),
+			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),
+		men AS (
+			SELECT array_agg(g.user_id ORDER BY g.user_id) AS ids, array_agg(display_name(u) ORDER BY g.user_id) AS names
+			FROM c JOIN conversation_members g ON g.conversation_id = c.id JOIN users u ON u.id = g.user_id
+			WHERE $9 AND c.kind = 'group' AND g.user_id IS DISTINCT FROM $2 AND strpos($6, '@' || display_name(u)) > 0),
 		m AS (
-			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
-			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8 FROM c
+			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args, mentions, mention_all)
+			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, (SELECT ids FROM men), $10 AND c.kind = 'group' FROM c
 			ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-			RETURNING id, conversation_id, seq, created_at),
+			RETURNING id, conversation_id, seq, created_at, mentions, mention_all),
+		mark AS (
+			UPDATE conversation_members g SET mention_seq = m.seq FROM m
+			WHERE $9 AND g.conversation_id = m.conversation_id AND g.user_id IS DISTINCT FROM $2
+				AND (m.mention_all OR g.user_id = ANY(m.mentions))),
 		read AS (
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
 			SELECT m.conversation_id, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
@@ -325,7 +367,8 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 		undraft AS (DELETE FROM drafts d USING m WHERE d.conversation_id = m.conversation_id AND d.user_id = $2)
 		SELECT ` + conversationColumns + `, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
 			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
-			CASE WHEN au.id IS NULL THEN '' ELSE display_name(au) END, ` + labelsOf + `
+			CASE WHEN au.id IS NULL THEN '' ELSE display_name(au) END, ` + labelsOf + `,
+			coalesce(m.mention_all, false), coalesce((SELECT ids FROM men), '{}'), coalesce((SELECT names FROM men), '{}')
 		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id
 			LEFT JOIN users au ON au.id = c.assigned_agent_id`
 	return in
@@ -336,11 +379,13 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 func (in *insertion) scan(row pgx.Row) error {
 	var err error
 	in.conv, err = scanConversation(row, &in.id, &in.createdAt, &in.by.Kind, &in.by.Name, &in.by.Email,
-		&in.peer.ID, &in.peer.Kind, &in.peer.Name, &in.peer.Email, &in.assignee, &in.labels)
+		&in.peer.ID, &in.peer.Kind, &in.peer.Name, &in.peer.Email, &in.assignee, &in.labels,
+		&in.msg.MentionAll, &in.mentionIDs, &in.mentionNames)
 	if err != nil {
 		return err
 	}
 	m := &in.msg
+	m.Mentions = mentionList(in.mentionIDs, in.mentionNames)
 	m.ConversationID, m.Seq = in.conv.ID, in.conv.LastSeq
 	if in.id == nil {
 		return errDuplicate

@@ -63,7 +63,8 @@ func enqueuePush(ctx context.Context, q querier, n pushNote) error {
 
 // pushes is the statement enqueuing note n for every subscribed browser of
 // the users it is for, leaving out its sender, disabled users, agents who
-// are away, and whoever muted the conversation. A browser with a
+// are away, and whoever muted the conversation, unless the message
+// mentions them. A browser with a
 // notification still pending for the conversation has that one updated:
 // one notification per conversation, kept up to date. Whether anyone is
 // subscribed is decided inside it: with no one, it inserts nothing.
@@ -82,7 +83,8 @@ func pushes(n pushNote) statement {
 		WHERE s.user_id IN (` + recipients + `) AND s.user_id <> $4
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = s.user_id AND a.state = 'away')
-			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1 AND m.user_id = s.user_id AND m.muted)
+			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1 AND m.user_id = s.user_id AND m.muted
+				AND NOT ($2 = '` + PushMessage + `' AND $3::bigint > 0 AND m.mention_seq = $3))
 		ON CONFLICT (subscription_id, conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL DO UPDATE SET
 			kind = excluded.kind, seq = excluded.seq,
 			not_before = excluded.not_before, next_attempt_at = greatest(o.next_attempt_at, excluded.next_attempt_at),
@@ -159,8 +161,8 @@ type DuePush struct {
 	Live bool
 	// Read: a message notification whose message the recipient has read.
 	Read bool
-	// Muted, Away, Disabled: the recipient muted the conversation, is an
-	// agent set away, or was disabled.
+	// Muted, Away, Disabled: the recipient muted the conversation (and the
+	// message does not mention them), is an agent set away, or was disabled.
 	Muted, Away, Disabled bool
 	// Stale: the conversation moved on: an assigned chat is no longer the
 	// recipient's, or a queued one no longer waits.
@@ -194,7 +196,8 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 			EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = o.user_id AND p.closed_at IS NULL AND p.seen_at > $4),
 			o.kind = 'message' AND EXISTS (SELECT 1 FROM conversation_members m
 				WHERE m.conversation_id = o.conversation_id AND m.user_id = o.user_id AND m.last_read_seq >= o.seq),
-			EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id AND m.user_id = o.user_id AND m.muted),
+			EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id AND m.user_id = o.user_id AND m.muted
+				AND NOT (o.kind = 'message' AND o.seq > 0 AND m.mention_seq = o.seq)),
 			EXISTS (SELECT 1 FROM agents a WHERE a.user_id = o.user_id AND a.state = 'away'),
 			EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id AND u.disabled_at IS NOT NULL),
 			CASE o.kind

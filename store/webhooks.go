@@ -91,6 +91,14 @@ type messageCreated struct {
 	// Forwarded is a merged message's messages, as they were.
 	Forwarded []chat.Forwarded `json:"forwarded,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
+	// Code and Args are a system line's, such as a group's role events
+	// (admin_appointed, silenced, handed_over, …): Body is its words.
+	Code chat.SystemCode `json:"code,omitempty"`
+	Args []string        `json:"args,omitempty"`
+	// Mentions are the group members a text names with @; MentionAll,
+	// whether it said @all.
+	Mentions   []chat.Mention `json:"mentions,omitempty"`
+	MentionAll bool           `json:"mention_all,omitempty"`
 }
 
 // conversationChange is the data of the conversation.* events.
@@ -164,7 +172,11 @@ func messageCreatedDeliveries(m chat.Message) (statement, error) {
 // messageCreatedOf is message.created's payload for m.
 func messageCreatedOf(m chat.Message) messageCreated {
 	e := messageCreated{ConversationID: m.ConversationID, MessageID: m.ID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
-		Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), Forwarded: m.Forwarded, CreatedAt: m.CreatedAt}
+		Type: m.Type, Body: m.Text(), Attachment: m.Attachment.ForHost(), Forwarded: m.Forwarded, CreatedAt: m.CreatedAt,
+		Code: m.Code, Mentions: m.Mentions, MentionAll: m.MentionAll}
+	if m.Code != "" {
+		e.Args = m.Args
+	}
 	if m.SenderID != 0 {
 		e.SenderID = &m.SenderID
 	}
