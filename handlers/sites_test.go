@@ -350,9 +350,9 @@ func TestWidgetWeight(t *testing.T) {
 	}
 	t.Logf("widget.js: %d bytes raw, %d gzipped; before opening, a visitor downloads %d bytes; opening the widget adds %d bytes (page %d raw)",
 		jsRaw, jsWire, jsWire, after, page)
-	// README says opening adds about 20 KB.
-	if after > 21*1024 {
-		t.Errorf("opening the widget adds %d bytes, more than the 20 KB or so the README promises", after)
+	// README says opening adds about 22 KB.
+	if after > 22*1024 {
+		t.Errorf("opening the widget adds %d bytes, more than the 22 KB or so the README promises", after)
 	}
 }
 

@@ -39,6 +39,7 @@
     sending: function () {}, // (frame, form): adds to a send frame
     typing: function () {}, // (frame, form, text): adds to a typing frame; false: none is sent
     messages: function () {}, // (added): messages were added to the thread
+    readBy: function () {}, // (list, seen, mine): a group's read marks under one's own messages
     applied: function () {}, // (html): a frame was applied
     words: function (state, text) { return text; }, // (state, text): what the status line says in state
     headers: function () { return {}; } // for fetches that load more of the page
@@ -75,8 +76,10 @@
           if (el.id && document.getElementById(el.id)) el.remove();
         });
       }
-      // A message shown again in place (revoked) is not a new one.
-      if (t.dataset.swap !== "outerHTML") Array.prototype.push.apply(added, Array.prototype.slice.call(frag.querySelectorAll(".msg")));
+      // A message shown again in place (revoked) is not a new one; an older
+      // page, in the place of its button, is.
+      var again = t.dataset.swap === "outerHTML" && t.dataset.target.indexOf("#msg-") === 0;
+      if (!again) Array.prototype.push.apply(added, Array.prototype.slice.call(frag.querySelectorAll(".msg")));
       if (t.dataset.target === "#older") above = true;
       switch (t.dataset.swap) {
         case "beforeend": target.append(frag); break;
@@ -344,38 +347,19 @@
   }
 
   // "Seen" goes under one's own last message once read that far (#seen);
-  // in a group, "Read by N" under each of one's own messages, opening to
-  // say who (#seen's marks: each member's name and how far they read).
+  // in a group, the console's part says "Read by N" (#seen's marks).
   function markSeen() {
     var list = thread(), seen = document.getElementById("seen");
     if (!list || !seen) return;
     var mine = list.querySelectorAll(".msg.mine[data-seq]"), last = mine[mine.length - 1];
     list.querySelectorAll(".seen, .read-by").forEach(function (el) { el.remove(); });
-    if (seen.dataset.group !== undefined) { readBy(list, seen, mine); return; }
+    if (seen.dataset.group !== undefined) { part.readBy(list, seen, mine); return; }
     if (!last || seen.dataset.conversation !== last.dataset.conversation || +last.dataset.seq > +seen.dataset.seq) return;
     var mark = document.createElement("span");
     mark.className = "seen";
     mark.dataset.testid = "seen";
     mark.textContent = say("live.seen");
     last.append(mark);
-  }
-
-  function readBy(list, seen, mine) {
-    var marks = Array.prototype.map.call(seen.querySelectorAll("i[data-seq]"), function (i) {
-      return { name: i.textContent, seq: +i.dataset.seq };
-    });
-    Array.prototype.forEach.call(mine, function (msg) {
-      if (msg.dataset.conversation !== seen.dataset.conversation || msg.classList.contains("revoked")) return;
-      var names = marks.filter(function (m) { return m.seq >= +msg.dataset.seq; }).map(function (m) { return m.name; });
-      if (!names.length) return;
-      var box = document.createElement("details"), sum = document.createElement("summary"), who = document.createElement("ul");
-      box.className = "read-by";
-      box.dataset.testid = "read-by";
-      sum.textContent = say("live.readBy", { n: names.length });
-      names.forEach(function (n) { var li = document.createElement("li"); li.textContent = n; who.append(li); });
-      box.append(sum, who);
-      msg.append(box);
-    });
   }
 
   // --- the outbox: each message until the server has answered for it ---

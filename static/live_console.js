@@ -38,6 +38,25 @@
       return state === "connecting" ? live.say("live.reconnecting") : text;
     },
     signedOut: function () { location.assign("/login"); },
+    // In a group, "Read by N" under each of one's own messages, opening to
+    // say who: #seen holds each member's name and how far they read.
+    readBy: function (list, seen, mine) {
+      var marks = Array.prototype.map.call(seen.querySelectorAll("i[data-seq]"), function (i) {
+        return { name: i.textContent, seq: +i.dataset.seq };
+      });
+      Array.prototype.forEach.call(mine, function (msg) {
+        if (msg.dataset.conversation !== seen.dataset.conversation || msg.classList.contains("revoked")) return;
+        var names = marks.filter(function (m) { return m.seq >= +msg.dataset.seq; }).map(function (m) { return m.name; });
+        if (!names.length) return;
+        var box = document.createElement("details"), sum = document.createElement("summary"), who = document.createElement("ul");
+        box.className = "read-by";
+        box.dataset.testid = "read-by";
+        sum.textContent = live.say("live.readBy", { n: names.length });
+        names.forEach(function (n) { var li = document.createElement("li"); li.textContent = n; who.append(li); });
+        box.append(sum, who);
+        msg.append(box);
+      });
+    },
     // 4001: the user's role changed, and the page must be rebuilt.
     closed: function (code) {
       if (code !== 4001) return false;

@@ -426,7 +426,7 @@
     if (e.target.closest("[data-widget-reconnect]")) unpause();
   });
 
-  // Images and files (live_files.js) load when first needed: a file chosen,
+  // Images and files (live_files.js, files.css) load when first needed: a file chosen,
   // pasted or dropped, or one in the thread. A visitor who never sees one
   // never downloads it. What came before it loaded is handed to it.
   var files = null;
@@ -434,6 +434,10 @@
     var form = document.querySelector("form[data-files-script]");
     if (!form) return;
     if (!files) {
+      var css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = form.dataset.filesStyle;
+      document.head.append(css);
       files = new Promise(function (ok) {
         var s = document.createElement("script");
         s.src = form.dataset.filesScript;
