@@ -104,4 +104,12 @@ func TestSensitiveWordsHoldAtOnceAcrossInstances(t *testing.T) {
 	if _, _, err := f.db.SendMessage(ctx, store.Send{ConversationID: f.conv.ID, SenderID: f.agent.ID, Body: "SCAM"}); !errors.Is(err, chat.ErrMessageBlocked) {
 		t.Fatalf("agent, after another instance listed the word: %v", err)
 	}
+	// Taken off the list on the other instance, the word no longer refuses
+	// here, though this instance has heard nothing of it.
+	if err := other.RemoveSensitiveWord(ctx, f.agent.ID, "垃圾广告"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, Body: "还是垃圾广告"}); err != nil || m.Body != "还是垃圾广告" {
+		t.Fatalf("visitor, after another instance took the word off: %+v, %v", m, err)
+	}
 }
