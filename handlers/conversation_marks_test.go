@@ -129,7 +129,9 @@ func TestTotalUnreadBadge(t *testing.T) {
 		t.Fatal(err)
 	}
 	say(t, k.db, withBob.ID, bob.ID, "one")
-	badge := func(n int) string { return fmt.Sprintf(`data-testid="total-unread" title="Unread messages">%d</span>`, n) }
+	badge := func(n int) string {
+		return fmt.Sprintf(`data-testid="total-unread" title="Unread messages">%d</span>`, n)
+	}
 	for _, page := range []string{"/console", "/console/people", "/console/search?q=x", "/console/blocks", "/console/notifications"} {
 		if _, body := ann.b.get(page); !strings.Contains(body, badge(1)) {
 			t.Fatalf("%s shows no total unread of 1", page)
