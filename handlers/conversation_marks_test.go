@@ -36,7 +36,7 @@ func TestPinAndHideForms(t *testing.T) {
 	say(t, k.db, conv.ID, bob.ID, "hello")
 	path := fmt.Sprintf("/console/c/%d", conv.ID)
 	item := fmt.Sprintf(`id="conv-%d"`, conv.ID)
-	if _, page := ann.b.get(path); !strings.Contains(page, `data-testid="pin"`) || !strings.Contains(page, `data-testid="hide"`) {
+	if _, page := ann.b.get(path); !strings.Contains(page, `data-testid="pin-conversation"`) || !strings.Contains(page, `data-testid="hide-conversation"`) {
 		t.Fatal("the header offers no pin or hide")
 	}
 
@@ -45,12 +45,12 @@ func TestPinAndHideForms(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
 		t.Fatalf("pin: %s to %q", resp.Status, resp.Header.Get("Location"))
 	}
-	if _, page := ann.b.get(path); !strings.Contains(page, `data-testid="pin-mark"`) || !strings.Contains(page, `data-testid="unpin"`) {
+	if _, page := ann.b.get(path); !strings.Contains(page, `data-testid="pin-mark"`) || !strings.Contains(page, `data-testid="unpin-conversation"`) {
 		t.Fatal("the pinned chat shows no pin mark or no unpin")
 	}
 	// Unpinned in place: the form comes back as it now stands.
 	resp, body := ann.b.postWith(path+"/pin", url.Values{"pin": {"0"}, "_csrf": {ann.b.csrf(path)}}, k.inPlace(path))
-	wantFragment(t, "unpin in place", resp, body, http.StatusOK, `data-target="#pin-form"`, `data-testid="pin"`, "Unpinned.")
+	wantFragment(t, "unpin in place", resp, body, http.StatusOK, `data-target="#pin-form"`, `data-testid="pin-conversation"`, "Unpinned.")
 	if s, _ := k.db.Summary(ctx, conv.ID, chat.Viewer{UserID: ann.ID}); s.PinnedAt != nil {
 		t.Fatal("still pinned")
 	}
@@ -84,7 +84,7 @@ func TestPinAndHideForms(t *testing.T) {
 	alex := k.agent()
 	id := queuedChat(t, k, "help")
 	chatPage := fmt.Sprintf("/console/c/%d", id)
-	if _, page := alex.get(chatPage); strings.Contains(page, `data-testid="hide"`) || !strings.Contains(page, `data-testid="pin"`) {
+	if _, page := alex.get(chatPage); strings.Contains(page, `data-testid="hide-conversation"`) || !strings.Contains(page, `data-testid="pin-conversation"`) {
 		t.Fatal("a support chat offers hide, or no pin")
 	}
 	resp, body = alex.postWith(chatPage+"/hide", url.Values{"_csrf": {alex.csrf(chatPage)}}, k.inPlace(chatPage))
