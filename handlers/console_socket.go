@@ -290,11 +290,13 @@ func (s *consoleSocket) placeDelivered(ctx context.Context, buf *bytes.Buffer, s
 
 // countDelivered adds msg to the total unread badge when it counts there:
 // another's message, said, in a conversation of the member's own list
-// (Mine) that they did not mute. A hidden one is shown again by the
-// message. A read that follows counts again (listUpdate).
+// (Mine) that they did not mute and do not have open. A hidden one is
+// shown again by the message. A read counts again (listUpdate), unless
+// there is nothing to take away.
 func (s *consoleSocket) countDelivered(ctx context.Context, buf *bytes.Buffer, msg chat.Message, conv chat.Conversation) error {
 	v := chat.Viewer{UserID: s.user.ID, IsAgent: s.agent}
-	if msg.SenderID == s.user.ID || !msg.Type.Said() || s.screen.marks.Muted[conv.ID] || s.screen.total >= chat.UnreadCap {
+	if msg.SenderID == s.user.ID || !msg.Type.Said() || s.screen.marks.Muted[conv.ID] || s.screen.total >= chat.UnreadCap ||
+		conv.ID == s.screen.openID { // read as it shows, as its list item says
 		return nil
 	}
 	if mine, _ := (chat.Inbox{View: chat.ViewMine}).Holds(v, conv, nil); !mine {
@@ -311,11 +313,17 @@ func (s *consoleSocket) renderTotal(ctx context.Context, buf *bytes.Buffer, v ch
 	if err != nil {
 		return err
 	}
+	s.screen.marks = marks
+	return s.recount(ctx, buf, v)
+}
+
+// recount counts the member's total unread again and writes the badge.
+func (s *consoleSocket) recount(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
 	n, err := s.h.DB.TotalUnread(ctx, v)
 	if err != nil {
 		return err
 	}
-	s.screen.marks, s.screen.total = marks, n
+	s.screen.total = n
 	return console.UnreadChanged(n).Render(ctx, buf)
 }
 
@@ -395,8 +403,10 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.renderTotal(ctx, &buf, v); err != nil {
-			return nil, err
+		if members || s.screen.total > 0 { // a read takes away, if anything
+			if err := s.recount(ctx, &buf, v); err != nil {
+				return nil, err
+			}
 		}
 		if !listed {
 			if _, err := s.h.DB.ConversationFor(ctx, id, v); isNotFound(err) {
@@ -500,7 +510,7 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 				if err != nil {
 					return nil, err
 				}
-				if err := s.renderTotal(ctx, &buf, v); err != nil {
+				if err := s.recount(ctx, &buf, v); err != nil {
 					return nil, err
 				}
 			}
