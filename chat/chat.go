@@ -177,6 +177,9 @@ type Summary struct {
 	// Muted: the viewer turned the conversation's notifications off; its
 	// unread messages show as a dot, uncounted, and make no sound.
 	Muted bool
+	// PinnedAt is when the viewer pinned the conversation to the top of
+	// their list; nil when it is not pinned.
+	PinnedAt *time.Time
 }
 
 // AgentState is what an agent says of themselves: available for new chats, or away.

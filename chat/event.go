@@ -100,6 +100,9 @@ const (
 	EventSignal EventType = "signal"
 	// EventRevoked: UserID revoked message MessageID (Seq) of ConversationID.
 	EventRevoked EventType = "revoked"
+	// EventMarked: UserID pinned, unpinned, hid or muted ConversationID:
+	// how it shows in their own list changed.
+	EventMarked EventType = "marked"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -134,7 +134,8 @@ func (in Inbox) Excludes(v Viewer, c Conversation) bool {
 // v's inbox in, as the store's query decides (store's viewWhere and
 // filterWhere; a test holds the two together); known is false for a filter
 // by site, which the conversation does not carry. The access rule is the
-// caller's: v may see c.
+// caller's: v may see c. What v hid is not known here: Holds speaks of a
+// conversation just written in, and a message after the hiding shows it again.
 func (in Inbox) Holds(v Viewer, c Conversation, labels []Label) (holds, known bool) {
 	f := in.Filter
 	if f.SiteID != 0 {
@@ -162,6 +163,20 @@ func (in Inbox) Holds(v Viewer, c Conversation, labels []Label) (holds, known bo
 	}
 	return true, true
 }
+
+// MaxPinned is how many conversations a member may pin to the top of
+// their list at once: the pinned all come on the list's first page.
+const MaxPinned = 20
+
+// Pinning reports whether view v lists pinned conversations first. Mine,
+// everyone's own list, does; customer service's shared views stay in the
+// order of activity, where a pin is only marked.
+func (v View) Pinning() bool { return v == ViewMine }
+
+// Hides reports whether view v leaves out what its viewer hid: the views
+// of their own and open conversations; Resolved and Snoozed are records
+// and show everything.
+func (v View) Hides() bool { return v == ViewMine || v == ViewAll }
 
 // InboxCounts is how many conversations each view holds, up to CountCap.
 type InboxCounts map[View]int

@@ -66,7 +66,7 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p.CSRF, p.Invites, p.Flash, p.Composer.CSRF = nav.CSRF, nav.Invites, flash, nav.CSRF
+	p.CSRF, p.Invites, p.Unread, p.Flash, p.Composer.CSRF = nav.CSRF, nav.Invites, nav.Unread, flash, nav.CSRF
 	if p.Labels != nil {
 		p.Labels.CSRF = p.CSRF
 	}

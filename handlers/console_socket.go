@@ -13,6 +13,7 @@ import (
 	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/live"
 	"github.com/kefu-im/kefu/metrics"
+	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/views/console"
 )
 
@@ -46,6 +47,11 @@ type consoleScreen struct {
 	queueAt    time.Time // when the queue view the panel shows was loaded (see queueView.loaded)
 	typist     int64     // who the open thread shows typing (0: nobody)
 	seen       int64     // how far the open thread shows the other side has read it
+	// marks are the member's pins and mutes, and total the unread badge
+	// as last sent: a delivered message, whose summary is everyone's,
+	// takes its pin and mute from marks, and adds to total, without a query.
+	marks store.ListMarks
+	total int64
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.
@@ -201,6 +207,9 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		if err := s.renderLists(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := s.renderTotal(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		if err := s.renderMissedNotices(ctx, &buf, v); err != nil {
 			return nil, err
 		}
@@ -231,6 +240,9 @@ func (s *consoleSocket) deliver(msg chat.Message, sum *chat.Summary) live.Job {
 			if err := s.placeDelivered(ctx, &buf, *sum); err != nil {
 				return nil, err
 			}
+			if err := s.countDelivered(ctx, &buf, msg, sum.Conversation); err != nil {
+				return nil, err
+			}
 		}
 		return s.delivered(ctx, msg, frameBytes(&buf)), nil
 	}
@@ -259,6 +271,10 @@ func (s *consoleSocket) groupTop(ctx context.Context, buf *bytes.Buffer, id int6
 // customer service has their sockets closed, to open again as they are now.
 func (s *consoleSocket) placeDelivered(ctx context.Context, buf *bytes.Buffer, sum chat.Summary) error {
 	v := chat.Viewer{UserID: s.user.ID, IsAgent: s.agent}
+	if at, ok := s.screen.marks.Pinned[sum.ID]; ok && sum.PinnedAt == nil {
+		sum.PinnedAt = &at
+	}
+	sum.Muted = sum.Muted || s.screen.marks.Muted[sum.ID]
 	holds, known := inbox(s.inbox).Holds(v, sum.Conversation, sum.Labels)
 	var err error
 	switch {
@@ -270,6 +286,71 @@ func (s *consoleSocket) placeDelivered(ctx context.Context, buf *bytes.Buffer, s
 		err = console.Gone(sum.ID).Render(ctx, buf)
 	}
 	return err
+}
+
+// countDelivered adds msg to the total unread badge when it counts there:
+// another's message, said, in a conversation of the member's own list
+// (Mine) that they did not mute and do not have open. A hidden one is
+// shown again by the message. A read counts again (listUpdate), unless
+// there is nothing to take away.
+func (s *consoleSocket) countDelivered(ctx context.Context, buf *bytes.Buffer, msg chat.Message, conv chat.Conversation) error {
+	v := chat.Viewer{UserID: s.user.ID, IsAgent: s.agent}
+	if msg.SenderID == s.user.ID || !msg.Type.Said() || s.screen.marks.Muted[conv.ID] || s.screen.total >= chat.UnreadCap ||
+		conv.ID == s.screen.openID { // read as it shows, as its list item says
+		return nil
+	}
+	if mine, _ := (chat.Inbox{View: chat.ViewMine}).Holds(v, conv, nil); !mine {
+		return nil
+	}
+	s.screen.total++
+	return console.UnreadChanged(s.screen.total).Render(ctx, buf)
+}
+
+// renderTotal counts the member's total unread, and their pins and mutes,
+// again, and writes the badge.
+func (s *consoleSocket) renderTotal(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	marks, err := s.h.DB.Marks(ctx, s.user.ID)
+	if err != nil {
+		return err
+	}
+	s.screen.marks = marks
+	return s.recount(ctx, buf, v)
+}
+
+// recount counts the member's total unread again and writes the badge.
+func (s *consoleSocket) recount(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
+	n, err := s.h.DB.TotalUnread(ctx, v)
+	if err != nil {
+		return err
+	}
+	s.screen.total = n
+	return console.UnreadChanged(n).Render(ctx, buf)
+}
+
+// marked shows conversation id as the member now marks it: pinned in its
+// place or hidden from the list, the pin form of an open thread, and the
+// total unread, which a mute or a hide changes.
+func (s *consoleSocket) marked(id int64) live.Job {
+	return func(ctx context.Context) ([]byte, error) {
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := s.renderTotal(ctx, &buf, v); err != nil {
+			return nil, err
+		}
+		if _, err := s.place(ctx, &buf, id, true, nil); err != nil {
+			return nil, err
+		}
+		if id == s.screen.openID {
+			_, pinned := s.screen.marks.Pinned[id]
+			if err := console.PinChanged(id, pinned, s.csrf).Render(ctx, &buf); err != nil {
+				return nil, err
+			}
+		}
+		return frameBytes(&buf), nil
+	}
 }
 
 // resync catches the browser up after the bus may have missed events: the
@@ -296,6 +377,9 @@ func (s *consoleSocket) resync() live.Job {
 		if err := s.renderLists(ctx, &buf, v); err != nil {
 			return nil, err
 		}
+		if err := s.renderTotal(ctx, &buf, v); err != nil {
+			return nil, err
+		}
 		return frameBytes(&buf), nil
 	}
 }
@@ -318,6 +402,11 @@ func (s *consoleSocket) listUpdate(id int64, members bool) live.Job {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if members || s.screen.total > 0 { // a read takes away, if anything
+			if err := s.recount(ctx, &buf, v); err != nil {
+				return nil, err
+			}
 		}
 		if !listed {
 			if _, err := s.h.DB.ConversationFor(ctx, id, v); isNotFound(err) {
@@ -414,6 +503,16 @@ func (s *consoleSocket) queueChanged(c queueChange) live.Job {
 			// The chat may have joined or left the list's view.
 			if _, err := s.place(ctx, &buf, ev.ConversationID, true, &c.conv); err != nil {
 				return nil, err
+			}
+			// And the agent's own list, with its unread.
+			if c.conv.AssignedAgentID == s.user.ID || ev.UserID == s.user.ID || ev.By == s.user.ID {
+				v, err := s.viewer(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if err := s.recount(ctx, &buf, v); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return frameBytes(&buf), nil

@@ -170,6 +170,10 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		err = hb.onWoke(ctx, ev)
 	case chat.EventFriends:
 		err = hb.onFriends(ctx, ev.UserID)
+	case chat.EventMarked:
+		for _, c := range hb.consoles.ForUser(ev.UserID) {
+			c.conn.Enqueue(c.marked(ev.ConversationID))
+		}
 	}
 	if err != nil && ctx.Err() == nil {
 		hb.h.Logger.Error("bus event failed", "type", ev.Type, "conversation_id", ev.ConversationID, "err", err)

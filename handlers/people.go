@@ -61,5 +61,9 @@ func (h *Handler) directCreate(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) nav(r *http.Request, active string) (console.Nav, error) {
 	acct := accountFrom(r.Context())
 	n, err := h.DB.InviteCount(r.Context(), acct.ID)
-	return console.Nav{User: acct.User, CSRF: h.csrfToken(r), Active: active, IsAgent: acct.Agent, Invites: n}, err
+	if err != nil {
+		return console.Nav{}, err
+	}
+	unread, err := h.DB.TotalUnread(r.Context(), acct.viewer())
+	return console.Nav{User: acct.User, CSRF: h.csrfToken(r), Active: active, IsAgent: acct.Agent, Invites: n, Unread: unread}, err
 }

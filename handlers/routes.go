@@ -92,6 +92,8 @@ func (h *Handler) Routes() http.Handler {
 			r.Post("/console/c/{id}/messages/{message}/revoke", h.messageRevoke)
 			r.Post("/console/c/{id}/forward", h.forwardCreate)
 			r.Post("/console/c/{id}/mute", h.conversationMute)
+			r.Post("/console/c/{id}/pin", h.conversationPin)
+			r.Post("/console/c/{id}/hide", h.conversationHide)
 			r.Post("/console/language", h.languageUpdate)
 			r.Get("/console/notifications", h.notificationsShow)
 			r.With(answers(answerJSON)).Post("/console/push/subscriptions", h.pushSubscriptionCreate)

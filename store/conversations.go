@@ -132,7 +132,8 @@ func summarySelect(unread string) string {
 	return "SELECT " + conversationColumns + ", " + unread + `,
 	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at,
-	coalesce(display_name(au), ''), ` + labelsOf + `, coalesce(cm.muted, false), coalesce(cm.mention_seq > cm.last_read_seq, false)
+	coalesce(display_name(au), ''), ` + labelsOf + `, coalesce(cm.muted, false), coalesce(cm.mention_seq > cm.last_read_seq, false),
+	cm.pinned_at
 	FROM conversations c
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 	LEFT JOIN users au ON au.id = c.assigned_agent_id
@@ -171,7 +172,7 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.VisitorID, &c.Status, &c.LastSeq, &c.LastMessageAt, &c.CreatedAt,
 		&c.QueuedAt, &c.AssignedAgentID, &c.SnoozedUntil, &c.SnoozedUntilReply, &unread,
 		&peer.ID, &peer.Kind, &peer.Name, &peer.Email, &lastID, &lastSeq, &lastSender, &lastType, &lastBody, &lastAt,
-		&s.Assignee, &s.Labels, &s.Muted, &s.Mentioned)
+		&s.Assignee, &s.Labels, &s.Muted, &s.Mentioned, &s.PinnedAt)
 	if err != nil {
 		return s, err
 	}

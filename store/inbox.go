@@ -59,8 +59,22 @@ func inboxWhere(in chat.Inbox, args *[]any) (string, error) {
 	if !ok {
 		return "", chat.Invalid("view", "console.invalid.view")
 	}
-	return " AND c.last_seq > 0 AND " + view + filterWhere(in.Filter, args), nil
+	w := " AND c.last_seq > 0 AND " + view + filterWhere(in.Filter, args)
+	if in.View.Hides() {
+		w += notHiddenJoined
+	}
+	return w, nil
 }
+
+// notHiddenJoined and notHidden leave out what viewer $1 hid from their
+// list, until a message comes after the hiding: the first where the
+// viewer's member row is joined as cm (summarySelect), the second where it
+// is not.
+const (
+	notHiddenJoined = " AND NOT coalesce(cm.hidden_at >= c.last_message_at, false)"
+	notHidden       = ` AND NOT EXISTS (SELECT 1 FROM conversation_members hm WHERE hm.conversation_id = c.id AND hm.user_id = $1
+		AND hm.hidden_at >= c.last_message_at)`
+)
 
 // Inbox returns a page of the conversations in viewer v's inbox in, newest
 // activity first, at most limit, after in.Before; and the cursor of the
@@ -68,6 +82,11 @@ func inboxWhere(in chat.Inbox, args *[]any) (string, error) {
 // visitor, last message, unread count, assignee and labels come with it.
 // The order is conversations_activity_idx's, and the page goes on from
 // the cursor by keyset, so that a page costs the same however deep.
+//
+// In a view that lists pins first (chat.View.Pinning), the first page
+// starts with every pinned conversation the view holds, newest pin first
+// (at most chat.MaxPinned, a second small query), above its limit; the
+// pages by activity leave them out.
 func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int) ([]chat.Summary, chat.Cursor, error) {
 	if err := in.Validate(v); err != nil {
 		return nil, chat.Cursor{}, err
@@ -76,6 +95,15 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 	where, err := inboxWhere(in, &args)
 	if err != nil {
 		return nil, chat.Cursor{}, err
+	}
+	var pinned []chat.Summary
+	if in.View.Pinning() {
+		if in.Before.IsZero() {
+			if pinned, err = db.pinnedItems(ctx, where, args); err != nil {
+				return nil, chat.Cursor{}, fmt.Errorf("store: pinned of inbox %s for user %d: %w", in.View, v.UserID, err)
+			}
+		}
+		where += " AND cm.pinned_at IS NULL"
 	}
 	if !in.Before.IsZero() {
 		args = append(args, in.Before.At, in.Before.ID)
@@ -98,7 +126,19 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 		last := out[limit-1]
 		next = chat.Cursor{At: last.LastMessageAt.UTC(), ID: last.ID}
 	}
-	return out, next, nil
+	return append(pinned, out...), next, nil
+}
+
+// pinnedItems are the pinned conversations of an inbox whose condition is
+// where, with args: newest pin first.
+func (db *DB) pinnedItems(ctx context.Context, where string, args []any) ([]chat.Summary, error) {
+	args = append(args[:len(args):len(args)], chat.MaxPinned)
+	rows, err := db.pool.Query(ctx, summaryQuery+where+
+		" AND cm.pinned_at IS NOT NULL ORDER BY cm.pinned_at DESC, c.id DESC LIMIT $"+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Summary, error) { return scanSummary(r) })
 }
 
 // InboxItem returns conversation id as viewer v's inbox in lists it, and
@@ -140,8 +180,12 @@ func (db *DB) InboxCounts(ctx context.Context, v chat.Viewer, f chat.InboxFilter
 		if i > 0 {
 			q += ", "
 		}
+		hidden := ""
+		if view.Hides() {
+			hidden = notHidden
+		}
 		q += "(SELECT count(*) FROM (SELECT 1 FROM conversations c WHERE " + visibleTo + " AND c.last_seq > 0 AND " +
-			viewWhere[view] + filter + " LIMIT $3) n)"
+			viewWhere[view] + filter + hidden + " LIMIT $3) n)"
 	}
 	counts := make([]int, len(views))
 	dest := make([]any, len(views))

@@ -323,6 +323,12 @@ func TestHoldsAgreesWithTheStore(t *testing.T) {
 	if err := db.SnoozeForTest(ctx, timed, &until); err != nil {
 		t.Fatal(err)
 	}
+	// Pins change the order of Mine, never what a view holds.
+	for _, pin := range []struct{ user, id int64 }{{w.ann.ID, w.annMax}, {w.ann.ID, w.queue}, {w.max.ID, w.maxNia}} {
+		if err := db.SetPinned(ctx, pin.user, pin.id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
 	chats := []int64{w.annChat, w.beaChat, w.queue, w.resolved, w.snoozed, timed, w.annMax, w.maxNia}
 	viewers := []chat.Viewer{{UserID: w.ann.ID, IsAgent: true}, {UserID: w.bea.ID, IsAgent: true}, {UserID: w.max.ID}}
 	filters := []chat.InboxFilter{{}, {LabelID: vip}, {AgentID: w.ann.ID}, {AgentID: w.bea.ID, LabelID: vip}}
@@ -334,6 +340,7 @@ func TestHoldsAgreesWithTheStore(t *testing.T) {
 				if in.Validate(v) != nil {
 					continue
 				}
+				listed := inboxIDs(t, db, v, in) // pins and the page by activity together
 				for _, id := range chats {
 					sum, err := db.Summary(ctx, id, v)
 					if errors.Is(err, chat.ErrNotFound) {
@@ -345,6 +352,9 @@ func TestHoldsAgreesWithTheStore(t *testing.T) {
 					_, err = db.InboxItem(ctx, v, in, id)
 					if err != nil && !errors.Is(err, chat.ErrNotFound) {
 						t.Fatal(err)
+					}
+					if slices.Contains(listed, id) != (err == nil) {
+						t.Errorf("chat %d, %s, filter %+v, viewer %d: the list and the item disagree", id, view, f, v.UserID)
 					}
 					holds, known := in.Holds(v, sum.Conversation, sum.Labels)
 					if !known || holds != (err == nil) {

@@ -289,7 +289,10 @@ func (db *DB) SetMuted(ctx context.Context, userID, conversationID int64, muted 
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO conversation_members (conversation_id, user_id, muted) VALUES ($1, $2, $3)
 			ON CONFLICT (conversation_id, user_id) DO UPDATE SET muted = excluded.muted`, conversationID, userID, muted)
-		return err
+		if err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventMarked, UserID: userID, ConversationID: conversationID})
 	})
 	if err != nil {
 		return fmt.Errorf("store: mute conversation %d for user %d: %w", conversationID, userID, mapErr(err))
