@@ -194,7 +194,7 @@ func Bubble(m chat.Message, mine bool) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				for _, seg := range chat.Segments(m.Body, m.Mentions, m.MentionAll) {
+				for _, seg := range chat.Segments(m.Body, m.SenderName, m.Mentions, m.MentionAll) {
 					if seg.Mention {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<span class=\"mention\" data-testid=\"mention\">")
 						if templ_7745c5c3_Err != nil {
