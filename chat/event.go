@@ -100,6 +100,9 @@ const (
 	EventSignal EventType = "signal"
 	// EventRevoked: UserID revoked message MessageID (Seq) of ConversationID.
 	EventRevoked EventType = "revoked"
+	// EventVisitorBlocked: an agent blocked visitor UserID; their open
+	// widgets say chat is unavailable.
+	EventVisitorBlocked EventType = "visitor_blocked"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

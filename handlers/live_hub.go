@@ -170,6 +170,10 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		err = hb.onWoke(ctx, ev)
 	case chat.EventFriends:
 		err = hb.onFriends(ctx, ev.UserID)
+	case chat.EventVisitorBlocked:
+		for _, c := range hb.widgets.ForUser(ev.UserID) {
+			c.conn.Enqueue(c.showBlocked())
+		}
 	}
 	if err != nil && ctx.Err() == nil {
 		hb.h.Logger.Error("bus event failed", "type", ev.Type, "conversation_id", ev.ConversationID, "err", err)
