@@ -105,9 +105,11 @@ const (
 )
 
 // Said reports whether a message of type t is something a person said (text,
-// an image, a file): what unread counts, pushes, first responses and the
+// an image, a file, a forwarded chat history): what unread counts, pushes, first responses and the
 // conversation_grade policy are about. System lines and notes are not.
-func (t MessageType) Said() bool { return t == Text || t == Image || t == File || t == "" }
+func (t MessageType) Said() bool {
+	return t == Text || t == Image || t == File || t == Merged || t == ""
+}
 
 // Message is one entry in a conversation. Seq numbers a conversation's
 // messages 1, 2, 3… with no gap.

@@ -103,6 +103,9 @@ const (
 	// EventMarked: UserID pinned, unpinned, hid or muted ConversationID:
 	// how it shows in their own list changed.
 	EventMarked EventType = "marked"
+	// EventVisitorBlocked: an agent blocked visitor UserID; their open
+	// widgets say chat is unavailable.
+	EventVisitorBlocked EventType = "visitor_blocked"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

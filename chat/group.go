@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,7 +87,7 @@ func MentionsAll(body string) bool {
 			return false
 		}
 		before, after := rest[:i], rest[i+len(MentionAllWord):]
-		if (before == "" || !wordRune(lastRune(before))) && (after == "" || !wordRune(firstRune(after))) {
+		if (before == "" || !wordRune(lastRune(before))) && MentionEnds(MentionAllWord, after) {
 			return true
 		}
 		rest = after
@@ -122,20 +123,31 @@ type Segment struct {
 	Mention bool
 }
 
-// Segments cuts body into plain text and the mentions it holds: "@" and
-// the name of one of mentions, or @all when all.
-func Segments(body string, mentions []Mention, all bool) []Segment {
-	var names []string
+// Segments cuts body, written by sender, into plain text and the mentions
+// it holds. At each "@" the longest name that ends there (see
+// MentionEnds) is taken, among the names of mentions, @all when all, and
+// the sender's own name, which is never highlighted: the same choice the
+// store makes among a group's members when it finds whom a message
+// mentions, so that what is highlighted is who was mentioned.
+func Segments(body, sender string, mentions []Mention, all bool) []Segment {
+	type candidate struct {
+		name    string
+		mention bool
+	}
+	var names []candidate
 	for _, m := range mentions {
 		if m.Name != "" {
-			names = append(names, "@"+m.Name)
+			names = append(names, candidate{m.Name, true})
 		}
 	}
 	if all {
-		names = append(names, MentionAllWord)
+		names = append(names, candidate{MentionAllWord[1:], true})
 	}
 	if len(names) == 0 {
 		return []Segment{{Text: body}}
+	}
+	if sender != "" {
+		names = append(names, candidate{sender, false})
 	}
 	var out []Segment
 	plain := 0
@@ -144,17 +156,28 @@ func Segments(body string, mentions []Mention, all bool) []Segment {
 			i++
 			continue
 		}
-		n := longestPrefix(body[i:], names)
-		if n == 0 {
+		rest := body[i+1:]
+		var best candidate
+		for _, c := range names {
+			if len(c.name) > len(best.name) || len(c.name) == len(best.name) && c.mention {
+				if strings.HasPrefix(rest, c.name) && MentionEnds(c.name, rest[len(c.name):]) {
+					best = c
+				}
+			}
+		}
+		if best.name == "" {
 			i++
 			continue
 		}
-		if plain < i {
-			out = append(out, Segment{Text: body[plain:i]})
+		n := 1 + len(best.name)
+		if best.mention {
+			if plain < i {
+				out = append(out, Segment{Text: body[plain:i]})
+			}
+			out = append(out, Segment{Text: body[i : i+n], Mention: true})
+			plain = i + n
 		}
-		out = append(out, Segment{Text: body[i : i+n], Mention: true})
 		i += n
-		plain = i
 	}
 	if plain < len(body) {
 		out = append(out, Segment{Text: body[plain:]})
@@ -162,14 +185,60 @@ func Segments(body string, mentions []Mention, all bool) []Segment {
 	return out
 }
 
-func longestPrefix(s string, names []string) int {
-	n := 0
-	for _, name := range names {
-		if len(name) > n && strings.HasPrefix(s, name) {
-			n = len(name)
+// runeRange is the code points from lo to hi, both included.
+type runeRange struct{ lo, hi rune }
+
+// nameEnders are where an @name may end: whitespace and punctuation
+// (ASCII's, general, CJK and full-width), other symbols and emoji.
+var nameEnders = []runeRange{{0x01, '/'}, {':', '@'}, {'[', '^'}, {'`', '`'}, {'{', 0xbf}, {0xd7, 0xd7}, {0xf7, 0xf7},
+	{0x2000, 0x2bff}, {0x3000, 0x303f}, {0xfe10, 0xfe1f}, {0xfe30, 0xfe4f},
+	{0xff00, 0xff0f}, {0xff1a, 0xff20}, {0xff3b, 0xff40}, {0xff5b, 0xff65}, {0x1f000, 0x1faff}}
+
+// cjk are the scripts written without spaces between words: Chinese,
+// Japanese kana and Korean.
+var cjk = []runeRange{{0x2e80, 0x2fdf}, {0x3040, 0x9fff}, {0xac00, 0xd7af}, {0xf900, 0xfaff}, {0x20000, 0x3ffff}}
+
+func inRanges(r rune, rs []runeRange) bool {
+	for _, x := range rs {
+		if x.lo <= r && r <= x.hi {
+			return true
 		}
 	}
-	return n
+	return false
+}
+
+// MentionEnds reports whether "@" and name, followed by rest, mention
+// name: when rest is empty or starts with whitespace or punctuation, so
+// that "@Alice" does not mention Al; or, since Chinese has no spaces, when
+// name ends in a CJK character ("@小明你好"), where the longest name that
+// matches is taken.
+func MentionEnds(name, rest string) bool {
+	return rest == "" || inRanges(firstRune(rest), nameEnders) || inRanges(lastRune(name), cjk)
+}
+
+// MentionEndPattern and CJKPattern are the runes of MentionEnds as
+// bracket expressions of PostgreSQL's regular expressions, for the store
+// to make the same choice in SQL.
+var (
+	MentionEndPattern = bracket(nameEnders)
+	CJKPattern        = bracket(cjk)
+)
+
+func bracket(rs []runeRange) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for _, r := range rs {
+		b.WriteString(codePoint(r.lo) + "-" + codePoint(r.hi))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func codePoint(r rune) string {
+	if r > 0xffff {
+		return fmt.Sprintf(`\U%08x`, r)
+	}
+	return fmt.Sprintf(`\u%04x`, r)
 }
 
 // Group notice and silence limits.

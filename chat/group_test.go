@@ -2,7 +2,7 @@ package chat
 
 import (
 	"errors"
-	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,6 +72,8 @@ func TestMentionsAll(t *testing.T) {
 		"@al":               false,
 		"nothing here":      false,
 		"@allen and @all!":  true,
+		"@all，开会":           true,
+		"@all开会":            false,
 		"我们@all":            false, // joined to the word before it
 		"\u3000@all\u3000x": true,
 	} {
@@ -92,17 +94,53 @@ func TestMentionsAll(t *testing.T) {
 	}
 }
 
-// TestSegments: a body cut into plain text and mentions, the longest name first.
+// TestSegments: a body cut into plain text and mentions. A name ends at
+// the end, at whitespace or punctuation, or, in Chinese, anywhere after it,
+// and the longest name that ends wins: the sender's own name too, which is
+// never highlighted.
 func TestSegments(t *testing.T) {
-	ms := []Mention{{UserID: 1, Name: "Bo"}, {UserID: 2, Name: "Bo Li"}, {UserID: 3, Name: "小明"}}
-	got := Segments("@Bo Li, @Bo and @小明: @all @x", ms, true)
-	want := []Segment{{"@Bo Li", true}, {", ", false}, {"@Bo", true}, {" and ", false}, {"@小明", true}, {": ", false},
-		{"@all", true}, {" @x", false}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Segments = %#v", got)
+	names := func(ns ...string) []Mention {
+		var ms []Mention
+		for i, n := range ns {
+			ms = append(ms, Mention{UserID: int64(i + 1), Name: n})
+		}
+		return ms
 	}
-	if got := Segments("@Bo", nil, false); !reflect.DeepEqual(got, []Segment{{"@Bo", false}}) {
-		t.Errorf("no mentions: %#v", got)
+	cases := []struct {
+		body, sender string
+		mentions     []Mention
+		all          bool
+		want         string // mentions in [ ]
+	}{
+		{"@Alice hi", "", names("Al", "Alice"), false, "[@Alice] hi"},
+		{"@Alice hi", "", names("Al"), false, "@Alice hi"},
+		{"@Al, @Alice", "", names("Al"), false, "[@Al], @Alice"},
+		{"@Al", "", names("Al"), false, "[@Al]"},
+		{"@Al2 @Al_x", "", names("Al"), false, "@Al2 @Al_x"},
+		{"(@Al) @Al. @Al!@Al", "", names("Al"), false, "([@Al]) [@Al]. [@Al]![@Al]"},
+		{"@Bo Li, @Bo and @小明: @all @x", "", names("Bo", "Bo Li", "小明"), true, "[@Bo Li], [@Bo] and [@小明]: [@all] @x"},
+		{"@Bo Li @Bo", "Bo Li", names("Bo"), false, "@Bo Li [@Bo]"},
+		{"@Alice。@Alice，好 @Alice😀", "", names("Alice"), false, "[@Alice]。[@Alice]，好 [@Alice]😀"},
+		{"@Al你好", "", names("Al"), false, "@Al你好"},
+		{"@小明你好", "", names("小明"), false, "[@小明]你好"},
+		{"请@张三看一下", "", names("张三"), false, "请[@张三]看一下"},
+		{"@小明明你好，@小明在吗", "", names("小明", "小明明"), false, "[@小明明]你好，[@小明]在吗"},
+		{"@小明明你好", "", names("小明"), false, "[@小明]明你好"},
+		{"@all, @allen", "", nil, true, "[@all], @allen"},
+		{"@Bo", "", nil, false, "@Bo"},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		for _, seg := range Segments(c.body, c.sender, c.mentions, c.all) {
+			if seg.Mention {
+				b.WriteString("[" + seg.Text + "]")
+			} else {
+				b.WriteString(seg.Text)
+			}
+		}
+		if b.String() != c.want {
+			t.Errorf("Segments(%q, %v) = %q, want %q", c.body, c.mentions, b.String(), c.want)
+		}
 	}
 }
 

@@ -22,21 +22,23 @@ var (
 // Revoker is who asks to revoke a message, and what they are where it is.
 type Revoker struct {
 	UserID int64
-	// Admin: a kefu admin. GroupOwner: the owner of the group the message
-	// is in. Either may revoke any message of a group at any time.
-	Admin      bool
-	GroupOwner bool
+	// Admin: a kefu admin. Role: their role in the group the message is
+	// in, if any. A kefu admin and a group's owner and admins may revoke
+	// any message of the group at any time.
+	Admin bool
+	Role  Role
 }
 
 // moderates reports whether r may revoke others' messages in a
 // conversation of kind.
 func (r Revoker) moderates(kind ConversationKind) bool {
-	return kind == Group && (r.Admin || r.GroupOwner)
+	return kind == Group && (r.Admin || r.Role.Manages())
 }
 
 // MayRevoke decides whether r may revoke message m of a conversation of
 // kind at now: a sender their own text, note, file or merged message within
-// RevokeWindow; in a group, an admin or its owner any message at any time.
+// RevokeWindow; in a group, a kefu admin, its owner or one of its admins
+// any message at any time.
 // A line kefu wrote is no one's.
 func MayRevoke(m Message, kind ConversationKind, r Revoker, now time.Time) error {
 	switch {

@@ -32,12 +32,14 @@ func TestMayRevoke(t *testing.T) {
 		{"admin, direct chat", at(time.Second), Direct, Revoker{UserID: 8, Admin: true}, ErrNotYours},
 		{"admin, support chat", at(time.Second), Support, Revoker{UserID: 8, Admin: true}, ErrNotYours},
 		{"admin, group, late", at(time.Hour), Group, Revoker{UserID: 8, Admin: true}, nil},
-		{"group owner, late", at(time.Hour), Group, Revoker{UserID: 8, GroupOwner: true}, nil},
-		{"group member, someone else's", at(time.Second), Group, Revoker{UserID: 8}, ErrNotYours},
-		{"group owner, own, late", at(time.Hour), Group, Revoker{UserID: 7, GroupOwner: true}, nil},
+		{"group owner, late", at(time.Hour), Group, Revoker{UserID: 8, Role: Owner}, nil},
+		{"group admin, late", at(time.Hour), Group, Revoker{UserID: 8, Role: Admin}, nil},
+		{"group admin, direct chat", at(time.Second), Direct, Revoker{UserID: 8, Role: Admin}, ErrNotYours},
+		{"group member, someone else's", at(time.Second), Group, Revoker{UserID: 8, Role: Member}, ErrNotYours},
+		{"group owner, own, late", at(time.Hour), Group, Revoker{UserID: 7, Role: Owner}, nil},
 		{"group member, own, late", at(time.Hour), Group, Revoker{UserID: 7}, ErrRevokeTooLate},
 		{"already revoked", revoked, Direct, Revoker{UserID: 7}, ErrAlreadyRevoked},
-		{"already revoked, owner", revoked, Group, Revoker{UserID: 8, GroupOwner: true}, ErrAlreadyRevoked},
+		{"already revoked, owner", revoked, Group, Revoker{UserID: 8, Role: Owner}, ErrAlreadyRevoked},
 		{"a system line", system, Group, Revoker{UserID: 8, Admin: true}, ErrNotYours},
 	}
 	for _, c := range cases {

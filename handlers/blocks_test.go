@@ -142,6 +142,34 @@ func TestAgentBlocksVisitor(t *testing.T) {
 	}
 }
 
+// TestBlockReachesTheOpenWidget: an agent blocks a visitor on one
+// instance, and the visitor's widget, open on the other, says at once that
+// chat is unavailable, before they send anything.
+func TestBlockReachesTheOpenWidget(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.URL(t)
+	a, b := start(t, dbURL), start(t, dbURL)
+	a.ensureAgent()
+	token := b.visitorToken()
+	v := b.liveWidget(token)
+	v.send(map[string]any{"type": "send", "client_msg_id": "v1", "body": "hello"})
+	v.waitFor(`data-ack="v1"`)
+	visitor := mustVisitor(t, b.db, token)
+	conv, err := a.db.VisitorConversation(context.Background(), visitor.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := a.agent()
+	_, page := agent.openChat(conv.ID)
+	resp, body := agent.post(fmt.Sprintf("/console/visitors/%d/block", visitor.ID), url.Values{"_csrf": {csrfRe.FindStringSubmatch(page)[1]}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("blocking on instance a answered %s: %s", resp.Status, body)
+	}
+	if got := v.waitFor(`data-testid="unavailable"`); !strings.Contains(got, sayUnavailable) {
+		t.Fatalf("the widget on instance b after the block:\n%s", got)
+	}
+}
+
 // A member blocks another from their direct conversation: neither's
 // message is delivered, and the one blocked is told only that.
 func TestMemberBlocksMember(t *testing.T) {

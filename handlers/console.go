@@ -70,7 +70,9 @@ func (h *Handler) consoleShow(w http.ResponseWriter, r *http.Request) {
 	if p.Labels != nil {
 		p.Labels.CSRF = p.CSRF
 	}
-	p.History.CSRF = p.CSRF
+	if p.History.Moderation != nil {
+		p.History.Moderation.CSRF = p.CSRF
+	}
 	h.render(w, r, http.StatusOK, console.Page(p))
 }
 
@@ -115,7 +117,19 @@ func (h *Handler) olderPage(w http.ResponseWriter, r *http.Request, v chat.Viewe
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, thread.Older(thread.PageProps{Messages: msgs, More: more, ViewerID: v.UserID, OlderURL: url(c.ID)}))
+	p := thread.PageProps{Messages: msgs, More: more, ViewerID: v.UserID, OlderURL: url(c.ID)}
+	if c.Kind == chat.Group && reader != chat.ReaderVisitor {
+		// A group's owner and admins pin and revoke in earlier pages too.
+		g, err := h.DB.GroupOf(r.Context(), c.ID, v.UserID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if p.Moderation = moderation(c.ID, g.RoleOf(v.UserID), g.Pins); p.Moderation != nil {
+			p.Moderation.CSRF = h.Sessions.GetString(r.Context(), sessionCSRF)
+		}
+	}
+	h.render(w, r, http.StatusOK, thread.Older(p))
 }
 
 // messageCreate is the composer without JavaScript: store (a reply, or an

@@ -189,6 +189,9 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 			conv, err := s.h.DB.ConversationFor(ctx, id, v)
 			if err == nil {
 				sc.openID = conv.ID
+				err = s.moderate(ctx, conv)
+			}
+			if err == nil {
 				err = sc.threads.open(ctx, &buf, conv, afterSeq)
 			}
 			if err == nil {
@@ -215,6 +218,24 @@ func (s *consoleSocket) resume(f inFrame) live.Job {
 		}
 		return frameBytes(&buf), nil
 	}
+}
+
+// moderate learns, when conv is a group, what the member may do to its
+// messages (its owner and admins pin and revoke them), for the bubbles
+// this socket sends of it: once, as the thread is opened.
+func (s *consoleSocket) moderate(ctx context.Context, conv chat.Conversation) error {
+	if conv.Kind != chat.Group {
+		return nil
+	}
+	g, err := s.h.DB.GroupOf(ctx, conv.ID, s.user.ID)
+	if err != nil {
+		return err
+	}
+	if mod := moderation(conv.ID, g.RoleOf(s.user.ID), g.Pins); mod != nil {
+		mod.CSRF = s.csrf
+		s.screen.threads.moderate(conv.ID, mod)
+	}
+	return nil
 }
 
 // deliver shows msg (and any messages this screen missed before it) if the
@@ -260,6 +281,14 @@ func (s *consoleSocket) groupTop(ctx context.Context, buf *bytes.Buffer, id int6
 		return err
 	}
 	panel := &console.GroupPanel{Viewer: g.RoleOf(s.user.ID), Notice: g.Notice, Pins: g.Pins, AllSilenced: g.AllSilenced}
+	if s.screen.threads.follows(id) {
+		// Bubbles sent from now on offer Pin or Unpin as the pins now stand.
+		mod := moderation(id, panel.Viewer, g.Pins)
+		if mod != nil {
+			mod.CSRF = s.csrf
+		}
+		s.screen.threads.moderate(id, mod)
+	}
 	return console.GroupTopChanged(id, panel, s.csrf).Render(ctx, buf)
 }
 

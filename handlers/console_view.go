@@ -128,9 +128,7 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 		return err
 	}
 	if g := p.Group; g != nil {
-		if chat.MayInGroup(g.Viewer, chat.ActPin, "") {
-			p.History.PinURL = "/console/groups/" + itoa(c.ID) + "/pins"
-		}
+		p.History.Moderation = moderation(c.ID, g.Viewer, g.Pins)
 		for _, u := range g.Members {
 			if u.ID != acct.ID {
 				p.Composer.Mentionable = append(p.Composer.Mentionable, u)
@@ -139,6 +137,19 @@ func (h *Handler) loadOpen(ctx context.Context, acct account, c chat.Conversatio
 		p.Composer.MentionAll = chat.MayInGroup(g.Viewer, chat.ActMentionAll, "")
 	}
 	return nil
+}
+
+// moderation is what a member with role in group id, whose pinned
+// messages are pins, may do to its messages: nil for a plain member.
+func moderation(id int64, role chat.Role, pins []chat.Message) *thread.Moderation {
+	if !chat.MayInGroup(role, chat.ActPin, "") {
+		return nil
+	}
+	mod := &thread.Moderation{GroupID: id, Pinned: make(map[int64]bool, len(pins))}
+	for _, m := range pins {
+		mod.Pinned[m.ID] = true
+	}
+	return mod
 }
 
 // loadComposer fills the composer of conversation c: the member's draft

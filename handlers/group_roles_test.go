@@ -196,3 +196,63 @@ func TestGroupPageByRole(t *testing.T) {
 		t.Fatalf("Max after approval: %s", resp.Status)
 	}
 }
+
+// TestGroupModeratorsInTheThread: a group's owner and admins are offered
+// Revoke on others' messages and Pin on texts, Unpin once pinned, in the
+// page and on bubbles delivered live; a plain member is offered neither.
+// An admin revokes a member's message from the thread.
+func TestGroupModeratorsInTheThread(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	ann, bob, cat, dan := k.person("Ann"), k.person("Bob"), k.person("Cat"), k.person("Dan")
+	id, err := k.db.CreateGroup(ctx, ann.ID, "Crew", []int64{bob.ID, cat.ID, dan.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.db.SetAdmin(ctx, id, ann.ID, bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf("/console/c/%d", id)
+	m, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: id, SenderID: cat.ID, Body: "first thing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revokeM := fmt.Sprintf(`data-revoke="%d"`, m.ID)
+	pinButton := `value="1" class="link" data-testid="pin"`
+	if _, body := bob.b.get(page); !strings.Contains(body, revokeM) || !strings.Contains(body, pinButton) {
+		t.Fatal("the group's admin is offered no Revoke or Pin on a member's message")
+	}
+	if _, body := dan.b.get(page); strings.Contains(body, revokeM) || strings.Contains(body, pinButton) {
+		t.Fatal("a plain member is offered Revoke or Pin on someone else's message")
+	}
+	resp, _ := ann.b.post(fmt.Sprintf("/console/groups/%d/pins", id), url.Values{"message": {fmt.Sprint(m.ID)}, "on": {"1"},
+		"_csrf": {ann.b.csrf(page)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pinning: %s", resp.Status)
+	}
+	if _, body := ann.b.get(page); strings.Contains(body, pinButton) || !strings.Contains(body, `data-testid="unpin-message"`) {
+		t.Fatal("a pinned message still offers Pin, or no Unpin")
+	}
+
+	bobLive, danLive := bob.b.console(), dan.b.console()
+	for _, s := range []*socket{bobLive, danLive} {
+		s.send(map[string]any{"type": "resume", "conversation_id": id})
+		s.waitFor(`data-target="#conversation-list"`)
+	}
+	m2, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: id, SenderID: cat.ID, Body: "second thing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revokeM2 := fmt.Sprintf(`data-revoke="%d"`, m2.ID)
+	if got := bobLive.waitFor("second thing"); !strings.Contains(got, revokeM2) || !strings.Contains(got, pinButton) {
+		t.Fatalf("the admin's live bubble lacks Revoke or Pin:\n%s", got)
+	}
+	if got := danLive.waitFor("second thing"); strings.Contains(got, revokeM2) || strings.Contains(got, pinButton) {
+		t.Fatalf("a plain member's live bubble offers Revoke or Pin:\n%s", got)
+	}
+	bobLive.send(map[string]any{"type": "revoke", "conversation_id": id, "message_id": m2.ID})
+	if got := danLive.waitFor(revokedIn(m2.ID)); !strings.Contains(got, revokedMark) {
+		t.Fatalf("the admin's revoke, as a member sees it:\n%s", got)
+	}
+}

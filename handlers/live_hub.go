@@ -174,6 +174,10 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		for _, c := range hb.consoles.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.marked(ev.ConversationID))
 		}
+	case chat.EventVisitorBlocked:
+		for _, c := range hb.widgets.ForUser(ev.UserID) {
+			c.conn.Enqueue(c.showBlocked())
+		}
 	}
 	if err != nil && ctx.Err() == nil {
 		hb.h.Logger.Error("bus event failed", "type", ev.Type, "conversation_id", ev.ConversationID, "err", err)

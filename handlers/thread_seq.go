@@ -28,6 +28,10 @@ type threadSeq struct {
 	// sent maps each conversation whose thread the browser shows to the
 	// newest seq sent to it.
 	sent map[int64]int64
+	// mods is what the viewer may do to every message of a thread they
+	// moderate (a group's owner and admins): learnt when the thread is
+	// opened, its pins again when they change.
+	mods map[int64]*thread.Moderation
 	// resumed is set by the browser's first resume frame, which says what it
 	// shows. Until then no thread message is sent: an event handled before it
 	// would be sent again by the resume's catch-up.
@@ -35,12 +39,14 @@ type threadSeq struct {
 }
 
 func newThreadSeq(db *store.DB, viewerID int64, reader chat.Reader, olderURL func(int64) string) threadSeq {
-	return threadSeq{db: db, viewerID: viewerID, reader: reader, olderURL: olderURL, sent: make(map[int64]int64)}
+	return threadSeq{db: db, viewerID: viewerID, reader: reader, olderURL: olderURL, sent: make(map[int64]int64),
+		mods: make(map[int64]*thread.Moderation)}
 }
 
 // resume forgets every thread: the browser's resume frame says what it shows now.
 func (t *threadSeq) resume() {
 	clear(t.sent)
+	clear(t.mods)
 	t.resumed = true
 }
 
@@ -54,7 +60,19 @@ func (t *threadSeq) follows(id int64) bool {
 }
 
 // forget stops following conversation id: it is no longer the viewer's to see.
-func (t *threadSeq) forget(id int64) { delete(t.sent, id) }
+func (t *threadSeq) forget(id int64) {
+	delete(t.sent, id)
+	delete(t.mods, id)
+}
+
+// moderate gives the bubbles of conversation id's thread what mod allows.
+func (t *threadSeq) moderate(id int64, mod *thread.Moderation) {
+	if mod == nil {
+		delete(t.mods, id)
+		return
+	}
+	t.mods[id] = mod
+}
 
 // open follows conversation c's thread, which the browser shows up to
 // afterSeq, and catches it up to c's newest message.
@@ -84,7 +102,7 @@ func (t *threadSeq) catchUp(ctx context.Context, buf *bytes.Buffer, id, upTo int
 		}
 	}
 	for _, m := range msgs {
-		if err := thread.Appended(m, m.SenderID == t.viewerID).Render(ctx, buf); err != nil {
+		if err := thread.Appended(m, m.SenderID == t.viewerID, t.mods[id]).Render(ctx, buf); err != nil {
 			return err
 		}
 		t.sent[id] = m.Seq
@@ -121,10 +139,16 @@ func (t *threadSeq) replace(ctx context.Context, buf *bytes.Buffer, id int64) er
 	if err != nil {
 		return err
 	}
+	mod := t.mods[id]
 	clear(t.sent)
+	clear(t.mods)
 	t.sent[id] = 0
+	if mod != nil {
+		t.mods[id] = mod
+	}
 	if n := len(msgs); n > 0 {
 		t.sent[id] = msgs[n-1].Seq
 	}
-	return thread.Replaced(thread.PageProps{Messages: msgs, More: more, ViewerID: t.viewerID, OlderURL: t.olderURL(id)}).Render(ctx, buf)
+	return thread.Replaced(thread.PageProps{Messages: msgs, More: more, ViewerID: t.viewerID, OlderURL: t.olderURL(id),
+		Moderation: mod}).Render(ctx, buf)
 }

@@ -76,8 +76,9 @@ func (s *widgetSocket) closedReason(ctx context.Context, settings chat.Settings)
 	return closedReason(ctx, settings)
 }
 
-// showBlocked shows the widget that chat is unavailable: a send was
-// refused because an agent blocked the visitor.
+// showBlocked shows the widget that chat is unavailable: an agent blocked
+// the visitor (chat.EventVisitorBlocked), or a send was refused because one
+// did.
 func (s *widgetSocket) showBlocked() live.Job {
 	return func(ctx context.Context) ([]byte, error) {
 		sc := &s.screen

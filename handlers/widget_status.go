@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 )
 
 const (
@@ -158,6 +159,9 @@ func (h *Handler) widgetStatusShow(w http.ResponseWriter, r *http.Request) {
 		Colour  string         `json:"colour"`
 	}{Unread: st.Unread, Colour: site.Colour}
 	if st.Unread > 0 {
+		if st.Type == chat.Merged {
+			st.Text = i18n.T(r.Context(), "thread.mergedPreview")
+		}
 		out.Preview = &statusPreview{From: st.From, Text: cut(st.Text, previewRunes), At: st.At.UTC()}
 	}
 	body, err := json.Marshal(out)

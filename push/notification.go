@@ -56,7 +56,7 @@ func describe(d store.DuePush, language string) notification {
 		n.Title = string(r[:maxTitle])
 	}
 	n.Body = preview(d.Text)
-	if d.HideText {
+	if d.HideText || d.Kind == store.PushMessage && d.Text == "" { // hidden, or a forwarded chat history: no text of its own
 		n.Body = loc.T("push.newMessage")
 	}
 	return n

@@ -30,6 +30,7 @@ func TestNotificationWordsAreWrittenFromTheFacts(t *testing.T) {
 			"Visitor #7 wrote", strings.Repeat("é", 119) + "…"},
 		{"a long name", due(store.PushMessage, strings.Repeat("ü", 120), "", "hi", false), strings.Repeat("ü", 100), "hi"},
 		{"text hidden", due(store.PushMessage, "Alex", "", "sure, 12:30", true), "Alex wrote", "New message"},
+		{"a forwarded chat history", due(store.PushMessage, "Alex", "", "", false), "Alex wrote", "New message"},
 		{"a message revoked", due(store.PushRevoked, "Sam", "", "", false), "Sam wrote", "Message revoked"},
 	} {
 		n := describe(c.d, "en")

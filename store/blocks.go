@@ -160,7 +160,9 @@ func visitorBlockSubject(id int64) string { return "visitor " + strconv.FormatIn
 
 // BlockVisitor blocks visitorID, on agentID's word, until lifted, and, for
 // a duration other than 0, the address they last started a chat from for
-// that long (when kefu knows it). Recorded in the audit log.
+// that long (when kefu knows it). Recorded in the audit log, and announced
+// (chat.EventVisitorBlocked), so that the visitor's open widgets say at
+// once, on every instance, that chat is unavailable.
 func (db *DB) BlockVisitor(ctx context.Context, agentID, visitorID int64, address time.Duration) error {
 	err := db.inTx(ctx, func(tx *txn) error {
 		var addr *netip.Addr
@@ -180,7 +182,10 @@ func (db *DB) BlockVisitor(ctx context.Context, agentID, visitorID int64, addres
 			}
 			what["address"], what["for"] = addr.String(), address.String()
 		}
-		return audit(ctx, tx, actorRef(agentID), "visitor.block", visitorBlockSubject(visitorID), nil, what)
+		if err := audit(ctx, tx, actorRef(agentID), "visitor.block", visitorBlockSubject(visitorID), nil, what); err != nil {
+			return err
+		}
+		return execAll(ctx, tx, announce(tx, chat.Event{Type: chat.EventVisitorBlocked, UserID: visitorID}))
 	})
 	if err != nil {
 		return fmt.Errorf("store: block visitor %d: %w", visitorID, mapErr(err))

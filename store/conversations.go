@@ -121,7 +121,7 @@ func openSupportConversation(ctx context.Context, tx *txn, s Send) (id int64, jo
 // messages after their read mark. System lines and notes are not "unread".
 // Counting stops at chat.UnreadCap, so a long unread thread costs no more than a short one.
 var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.conversation_id = c.id
-	AND um.seq > coalesce(cm.last_read_seq, 0) AND um.type IN ('text', 'image', 'file') AND um.sender_id IS DISTINCT FROM $1
+	AND um.seq > coalesce(cm.last_read_seq, 0) AND um.type IN ('text', 'image', 'file', 'merged') AND um.sender_id IS DISTINCT FROM $1
 	LIMIT ` + strconv.Itoa(chat.UnreadCap) + `) capped)`
 
 // summarySelect is the query of a conversation as a list shows it, with
@@ -142,7 +142,7 @@ func summarySelect(unread string) string {
 		SELECT u.id, u.kind, u.name, u.email FROM conversation_members om JOIN users u ON u.id = om.user_id
 		WHERE c.kind = 'direct' AND om.conversation_id = c.id AND om.user_id <> $1
 		LIMIT 1) vu ON true
-	LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.type IN ('text', 'image', 'file')
+	LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.type IN ('text', 'image', 'file', 'merged')
 		ORDER BY m.seq DESC LIMIT 1) lm ON true
 	WHERE ($3 OR ` + visibleTo + ")"
 }
@@ -240,7 +240,7 @@ func (db *DB) Unread(ctx context.Context, id, upTo int64, userIDs []int64) (map[
 // mentions them.
 func (db *DB) UnreadMarks(ctx context.Context, id, upTo int64, userIDs []int64) (map[int64]int64, map[int64]bool, error) {
 	rows, err := db.pool.Query(ctx, `SELECT u.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = $1
-		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.seq <= $4 AND m.type IN ('text', 'image', 'file') AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped),
+		AND m.seq > coalesce(cm.last_read_seq, 0) AND m.seq <= $4 AND m.type IN ('text', 'image', 'file', 'merged') AND m.sender_id IS DISTINCT FROM u.id LIMIT $3) capped),
 		coalesce(cm.mention_seq > cm.last_read_seq, false)
 		FROM unnest($2::bigint[]) u(id)
 		LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = u.id`, id, userIDs, chat.UnreadCap, upTo)

@@ -118,3 +118,56 @@ func TestForward(t *testing.T) {
 		t.Errorf("a forward the grade refuses: %v", err)
 	}
 }
+
+// TestForwardIsUnread: a merged message counts as unread, in lists and in
+// the hub's counts alike, and is the list's last message, for a member
+// and for a visitor.
+func TestForwardIsUnread(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.db
+	if err := db.EnsureAgent(ctx, f.agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	kim, err := db.CreateMember(ctx, store.NewMember{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := db.CreateGroup(ctx, f.agent.ID, "Team", []int64{kim.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alex := chat.Viewer{UserID: f.agent.ID, IsAgent: true}
+	hello, _, err := db.History(ctx, f.conv.ID, 0, 1, chat.ReaderAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := db.Summary(ctx, group, chat.Viewer{UserID: kim.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, _, err := db.Forward(ctx, alex, group, []int64{hello[0].ID}, "fw-unread")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := db.Summary(ctx, group, chat.Viewer{UserID: kim.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Unread != before.Unread+1 || sum.LastMessage == nil || sum.LastMessage.ID != merged.ID || sum.LastMessage.Type != chat.Merged {
+		t.Errorf("Kim's list item after a forward: unread %d (was %d), last %+v", sum.Unread, before.Unread, sum.LastMessage)
+	}
+	counts, err := db.Unread(ctx, group, merged.Seq, []int64{kim.ID})
+	if err != nil || counts[kim.ID] != before.Unread+1 {
+		t.Errorf("Unread = %v, %v; want %d", counts, err, before.Unread+1)
+	}
+
+	if _, _, err := db.Forward(ctx, alex, f.conv.ID, []int64{hello[0].ID}, "fw-visitor"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.StatusOfVisitor(ctx, f.visitor.ID)
+	if err != nil || st.Unread != 1 || st.Type != chat.Merged {
+		t.Errorf("the visitor's status after a forward to them: %+v, %v", st, err)
+	}
+}

@@ -498,3 +498,68 @@ func TestGroupEventsInWebhooks(t *testing.T) {
 		t.Errorf("the mention: %+v", text)
 	}
 }
+
+// TestMentionMatchesWholeNames: a group's text mentions a member only
+// where their name ends (chat.MentionEnds), and at each @ only those with
+// the longest name that does, as chat.Segments highlights them: "@Alice"
+// does not mention Al, in English and in Chinese.
+func TestMentionMatchesWholeNames(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, owner := newAdmin(t)
+	byName := map[string]chat.User{}
+	var ids []int64
+	for i, name := range []string{"Al", "Alice", "Bo", "Bo Li", "小明", "小明明", "张三"} {
+		u, err := db.CreateMember(ctx, store.NewMember{Email: fmt.Sprintf("m%d@example.com", i), Name: name, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName[name] = u
+		ids = append(ids, u.ID)
+	}
+	group, err := db.CreateGroup(ctx, owner.ID, "Names", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		sender, body string
+		want         []string // by name, in the order of their ids
+	}{
+		{"Bo", "@Alice hi", []string{"Alice"}},
+		{"Bo", "@Al, @Alice", []string{"Al", "Alice"}},
+		{"Bo", "@Al2 @Al_x @Al你好", nil},
+		{"Al", "@Bo Li, look", []string{"Bo Li"}},
+		{"Bo Li", "@Bo Li @Alice。", []string{"Alice"}},
+		{"Bo Li", "@Bo Li said hi", nil},
+		{"Bo", "@小明明你好，@小明在吗", []string{"小明", "小明明"}},
+		{"Bo", "请@张三看一下", []string{"张三"}},
+		{"Bo", "@小明你好", []string{"小明"}},
+		{"Bo", "mail bo@Alice.example", []string{"Alice"}},
+	}
+	for i, c := range cases {
+		sender := byName[c.sender]
+		m, _, err := db.SendMessage(ctx, store.Send{ConversationID: group, SenderID: sender.ID, Body: c.body, ClientMsgID: fmt.Sprintf("m%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, highlighted []string
+		for _, x := range m.Mentions {
+			got = append(got, x.Name)
+		}
+		seen := map[string]bool{}
+		for _, seg := range chat.Segments(m.Body, sender.Name, m.Mentions, m.MentionAll) {
+			if name := seg.Text[1:]; seg.Mention && !seen[name] {
+				seen[name] = true
+				highlighted = append(highlighted, name)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) || len(seen) != len(got) {
+			t.Errorf("%s: %q mentions %q, highlighted %q; want %q", c.sender, c.body, got, highlighted, c.want)
+		}
+		for _, name := range got {
+			if !seen[name] {
+				t.Errorf("%q: %s is mentioned but not highlighted", c.body, name)
+			}
+		}
+	}
+}

@@ -312,6 +312,26 @@ type insertion struct {
 	mentionNames []string
 }
 
+// mentionedIn is the CTE men of the members a group's text ($6, by $2)
+// mentions when it holds an @ ($9): at each @ the members with the
+// longest name that follows it and ends there (chat.MentionEnds), the
+// sender left out, as chat.Segments highlights them. ats is where each @
+// is and the text after it.
+var mentionedIn = `ats AS (
+			SELECT substr($6, p + 1) AS rest FROM (
+				SELECT (sum(length(s) + 1) OVER (ORDER BY k))::int AS p
+				FROM regexp_split_to_table(CASE WHEN $9 THEN $6 ELSE '' END, '@') WITH ORDINALITY x(s, k)) q
+			WHERE p <= length($6)),
+		men AS (
+			SELECT array_agg(user_id ORDER BY user_id) AS ids, array_agg(name ORDER BY user_id) AS names FROM (
+				SELECT DISTINCT user_id, name FROM (
+					SELECT g.user_id, n.name, rank() OVER (PARTITION BY a.rest ORDER BY length(n.name) DESC) AS r
+					FROM c JOIN conversation_members g ON g.conversation_id = c.id JOIN users u ON u.id = g.user_id
+						CROSS JOIN LATERAL (SELECT display_name(u) AS name) n JOIN ats a ON left(a.rest, length(n.name)) = n.name
+					WHERE $9 AND c.kind = 'group' AND n.name <> ''
+						AND (substr(a.rest, length(n.name) + 1, 1) ~ '^$|` + chat.MentionEndPattern + `' OR n.name ~ '` + chat.CJKPattern + `$')) named
+				WHERE r = 1 AND user_id IS DISTINCT FROM $2) mentioned)`
+
 func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	in := &insertion{msg: chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID,
 		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args, Forwarded: s.Forwarded}, file: s.File}
@@ -347,10 +367,7 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
 			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),
-		men AS (
-			SELECT array_agg(g.user_id ORDER BY g.user_id) AS ids, array_agg(display_name(u) ORDER BY g.user_id) AS names
-			FROM c JOIN conversation_members g ON g.conversation_id = c.id JOIN users u ON u.id = g.user_id
-			WHERE $9 AND c.kind = 'group' AND g.user_id IS DISTINCT FROM $2 AND strpos($6, '@' || display_name(u)) > 0),
+		` + mentionedIn + `,
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args, mentions, mention_all)
 			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, (SELECT ids FROM men), $10 AND c.kind = 'group' FROM c

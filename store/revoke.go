@@ -30,19 +30,21 @@ func (db *DB) Revoke(ctx context.Context, conversationID, id int64, v chat.Viewe
 	var msg chat.Message
 	err := db.inTx(ctx, func(tx *txn) error {
 		var kind chat.ConversationKind
-		var owner, admin bool
+		var role chat.Role
+		var admin bool
 		var err error
-		msg, err = scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+`, c.kind, c.owner_id IS NOT DISTINCT FROM $1,
+		msg, err = scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+`, c.kind,
+				coalesce((SELECT role FROM conversation_members WHERE conversation_id = c.id AND user_id = $1 AND c.kind = 'group'), ''),
 				coalesce((SELECT is_admin FROM users WHERE id = $1), false)`+messageFrom+
 			"JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $3 AND m.conversation_id = $4 AND "+visibleTo+" FOR UPDATE OF m",
-			v.UserID, v.IsAgent, id, conversationID), &kind, &owner, &admin)
+			v.UserID, v.IsAgent, id, conversationID), &kind, &role, &admin)
 		if err != nil {
 			return err
 		}
 		if msg.Type == chat.Note && !v.IsAgent {
 			return chat.ErrNotFound
 		}
-		if err := chat.MayRevoke(msg, kind, chat.Revoker{UserID: v.UserID, Admin: admin, GroupOwner: owner}, now); err != nil {
+		if err := chat.MayRevoke(msg, kind, chat.Revoker{UserID: v.UserID, Admin: admin, Role: role}, now); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE messages SET body = '', args = '{}', code = NULL, forwarded = NULL,

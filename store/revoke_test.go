@@ -88,8 +88,11 @@ func TestRevokeInAGroup(t *testing.T) {
 			}
 		}
 	}
-	// The group's owner, and an admin, revoke anyone's at any time.
-	for _, by := range []chat.User{kim, f.agent} {
+	// The group's owner, one of its admins, and a kefu admin, revoke anyone's at any time.
+	if err := db.SetAdmin(ctx, group, kim.ID, sam.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range []chat.User{kim, sam, f.agent} {
 		if by.ID == f.agent.ID {
 			if err := db.AddGroupMembers(ctx, group, kim.ID, []int64{f.agent.ID}); err != nil {
 				t.Fatal(err)

@@ -132,6 +132,8 @@ type VisitorStatus struct {
 	From string
 	Text string
 	At   time.Time
+	// Type is the newest unread message's: a merged one has no text.
+	Type chat.MessageType
 }
 
 // StatusOfVisitor returns visitor id's unread count (up to chat.UnreadCap)
@@ -140,23 +142,24 @@ type VisitorStatus struct {
 func (db *DB) StatusOfVisitor(ctx context.Context, id int64) (VisitorStatus, error) {
 	var st VisitorStatus
 	var from, text *string
+	var typ *chat.MessageType
 	var at *time.Time
 	err := db.pool.QueryRow(ctx, `WITH unread AS (
-			SELECT m.conversation_id, m.seq, m.sender_id, m.body, m.created_at
+			SELECT m.conversation_id, m.seq, m.sender_id, m.type, m.body, m.created_at
 			FROM conversations c
 			LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 			JOIN messages m ON m.conversation_id = c.id AND m.seq > coalesce(cm.last_read_seq, 0)
-			WHERE `+visibleTo+` AND `+visitorsOwn+` AND m.type IN ('text', 'image', 'file') AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
-		SELECT (SELECT count(*) FROM (SELECT 1 FROM unread LIMIT $3) capped), display_name(s), n.body, n.created_at
+			WHERE `+visibleTo+` AND `+visitorsOwn+` AND m.type IN ('text', 'image', 'file', 'merged') AND m.revoked_at IS NULL AND m.sender_id IS DISTINCT FROM $1)
+		SELECT (SELECT count(*) FROM (SELECT 1 FROM unread LIMIT $3) capped), display_name(s), n.type, n.body, n.created_at
 		FROM users v
 		LEFT JOIN LATERAL (SELECT * FROM unread ORDER BY created_at DESC, seq DESC LIMIT 1) n ON true
 		LEFT JOIN users s ON s.id = n.sender_id
-		WHERE v.id = $1 AND v.kind = 'visitor' AND v.disabled_at IS NULL`, id, false, chat.UnreadCap).Scan(&st.Unread, &from, &text, &at)
+		WHERE v.id = $1 AND v.kind = 'visitor' AND v.disabled_at IS NULL`, id, false, chat.UnreadCap).Scan(&st.Unread, &from, &typ, &text, &at)
 	if err != nil {
 		return st, fmt.Errorf("store: status of visitor %d: %w", id, mapErr(err))
 	}
 	if text != nil {
-		st.Text, st.At = *text, *at
+		st.Text, st.At, st.Type = *text, *at, *typ
 		if from != nil {
 			st.From = *from
 		}

@@ -990,9 +990,9 @@ func ListItem(s chat.Summary, active bool, l Listing) templ.Component {
 				}
 			}
 			var templ_7745c5c3_Var49 string
-			templ_7745c5c3_Var49, templ_7745c5c3_Err = templ.JoinStringErrs(preview(thread.Text(ctx, *s.LastMessage)))
+			templ_7745c5c3_Var49, templ_7745c5c3_Err = templ.JoinStringErrs(preview(thread.Preview(ctx, *s.LastMessage)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/inbox.templ`, Line: 222, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/inbox.templ`, Line: 222, Col: 51}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var49))
 			if templ_7745c5c3_Err != nil {

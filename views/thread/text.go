@@ -21,3 +21,13 @@ func Text(ctx context.Context, m chat.Message) string {
 	}
 	return chat.LineIn(i18n.From(ctx), m.Code, m.Args)
 }
+
+// Preview is what a list shows of m as a conversation's last message: its
+// Text, or, for a merged message, that it is a chat history, since a list
+// does not read what the history holds.
+func Preview(ctx context.Context, m chat.Message) string {
+	if m.Type == chat.Merged && m.RevokedAt == nil {
+		return i18n.T(ctx, "thread.mergedPreview")
+	}
+	return Text(ctx, m)
+}

@@ -24,3 +24,20 @@ func TestTextIsTheReadersLanguage(t *testing.T) {
 		t.Errorf("joined in Chinese = %q", got)
 	}
 }
+
+// TestPreviewOfMerged: a list names a merged message as a chat history,
+// in the reader's language; other messages as their text.
+func TestPreviewOfMerged(t *testing.T) {
+	zh := i18n.With(t.Context(), i18n.For("zh-CN"))
+	en := i18n.With(t.Context(), i18n.For("en"))
+	merged := chat.Message{Type: chat.Merged}
+	if got := Preview(en, merged); got != "[Chat history]" {
+		t.Errorf("merged in English = %q", got)
+	}
+	if got := Preview(zh, merged); got != "[聊天记录]" {
+		t.Errorf("merged in Chinese = %q", got)
+	}
+	if got := Preview(en, chat.Message{Type: chat.Text, Body: "hi"}); got != "hi" {
+		t.Errorf("a text = %q", got)
+	}
+}
