@@ -135,6 +135,37 @@ func TestWidgetOnAThirdPartySite(t *testing.T) {
 	}
 	noReload(t, visitor, "while the visitor switched authors")
 
+	// The site's backend sends a signal to the open conversation through the
+	// host API: the host page hears it, and nothing is shown or stored.
+	do(t, admin, "the admin names an API key",
+		chromedp.Navigate(base+"/admin/api"),
+		chromedp.SendKeys(chromedp.CSS(`form[data-testid=api-key-form] input[name=name]`), "Garden backend"))
+	submit(t, admin, "the admin creates the key", `button[data-testid=create-api-key]`, 200)
+	key := get(t, admin, "the new key", chromedp.Evaluate[string](`document.querySelector("[data-testid=new-api-key]").textContent.trim()`))
+	conv := get(t, widget, "Ann's conversation", chromedp.Evaluate[string](`document.querySelector("#messages li.msg").dataset.conversation`))
+	do(t, visitor, "the host page listens for signals",
+		chromedp.Evaluate[chromedp.Void](`window.addEventListener("kefu:signal", e => { window.e2eSignal = e.detail; })`))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/conversations/"+conv+"/signals",
+		strings.NewReader(`{"kind": "order.shipped", "data": {"order": 1001}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("the signal was answered %d, want 202", resp.StatusCode)
+	}
+	do(t, visitor, "the host page hears the signal",
+		until(`window.e2eSignal && window.e2eSignal.kind === "order.shipped" && window.e2eSignal.data.order === 1001 && window.e2eSignal.conversation === `+conv))
+	if got := texts(t, widget, stored); len(got) != 1 {
+		t.Fatalf("after the signal, Ann's conversation shows %q", got)
+	}
+
 	// A page on an origin the site does not list: the widget refuses, in the frame.
 	rogue := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -18,6 +18,8 @@
   var parent = window.parent !== window ? window.parent : null;
   var shown = !parent; // the host page shows the chat: what arrives is read
   function host(msg) { if (parent) parent.postMessage(msg, "*"); }
+  // A signal a host's backend sent to this conversation goes on to the host page (widget.js).
+  document.addEventListener("kefu:signal", function (e) { host({ kefu: "signal", signal: e.detail }); });
 
   // --- the visitor token: kept in the iframe's storage ---
   var storageKey = "kefu.visitor";

@@ -15,6 +15,8 @@
 //   window.kefu = window.kefu || function () { (kefu.q = kefu.q || []).push(arguments); };
 // When the chat of a visitor the page identified expires, the page gets the
 // event "kefu:expired" on window, and may answer with kefu("identify", token).
+// A signal the site's backend sends to the open conversation (the host API)
+// reaches the page as the event "kefu:signal" on window: {conversation, kind, data}.
 //
 // Once the chat has been open, the launcher shows replies on every page of
 // the site: the iframe hands it a status token (kept in the page's storage)
@@ -241,6 +243,7 @@
       case "status": store(String(d.token || "")); break;
       case "close": hide(d.back); break;
       case "expired": window.dispatchEvent(new CustomEvent("kefu:expired")); break;
+      case "signal": window.dispatchEvent(new CustomEvent("kefu:signal", { detail: d.signal })); break;
       case "message": if (!shown) news(unread + 1, d.preview); else if (document.hidden) blink(1); break;
     }
   });
