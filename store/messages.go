@@ -363,14 +363,25 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	at := m.Type == chat.Text && strings.Contains(m.Body, "@")
 	all := at && chat.MentionsAll(m.Body)
 	in.args = append([]any{key, sender, m.Type.Said(), clientMsgID, m.Type, m.Body, code, m.Args, at, all}, extra...)
+	// A text without an @ (almost every message) has a statement of its
+	// own, without the CTEs that find mentions: planning them costs more
+	// than storing the message.
+	mentions, ids, names := "NULL", "'{}'::bigint[]", "'{}'::text[]"
+	if at {
+		mentions, ids, names = "(SELECT ids FROM men)", "coalesce((SELECT ids FROM men), '{}')", "coalesce((SELECT names FROM men), '{}')"
+	}
 	in.sql = `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
-			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),
-		` + mentionedIn + `,
+			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),`
+	if at {
+		in.sql += `
+		` + mentionedIn + `,`
+	}
+	in.sql += `
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args, mentions, mention_all)
-			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, (SELECT ids FROM men), $10 AND c.kind = 'group' FROM c
+			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, ` + mentions + `, $10 AND c.kind = 'group' FROM c
 			ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
 			RETURNING id, conversation_id, seq, created_at, mentions, mention_all),
 		mark AS (
@@ -385,7 +396,7 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 		SELECT ` + conversationColumns + `, m.id, m.created_at, coalesce(u.kind, 'member'), coalesce(u.name, ''), coalesce(u.email, ''),
 			coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 			CASE WHEN au.id IS NULL THEN '' ELSE display_name(au) END, ` + labelsOf + `,
-			coalesce(m.mention_all, false), coalesce((SELECT ids FROM men), '{}'), coalesce((SELECT names FROM men), '{}')
+			coalesce(m.mention_all, false), ` + ids + `, ` + names + `
 		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id
 			LEFT JOIN users au ON au.id = c.assigned_agent_id`
 	return in
