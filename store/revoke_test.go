@@ -219,3 +219,44 @@ func TestRevokeKeepsANewerNotification(t *testing.T) {
 		t.Fatalf("revoking the newest message sent %d revoke notifications, want 1", n)
 	}
 }
+
+// TestRevokeUnpins: a revoked message leaves its group's top, with the line
+// an unpin writes, and cannot be pinned again.
+func TestRevokeUnpins(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.db
+	kim, err := db.CreateMember(ctx, store.NewMember{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := db.CreateGroup(ctx, kim.ID, "Plans", []int64{f.agent.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := db.SendMessage(ctx, store.Send{ConversationID: group, SenderID: kim.ID, Body: "pin me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pin(ctx, group, kim.ID, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Revoke(ctx, group, m.ID, chat.Viewer{UserID: kim.ID}, m.CreatedAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	g, err := db.GroupOf(ctx, group, kim.ID)
+	if err != nil || len(g.Pins) != 0 {
+		t.Fatalf("pins after the revoke: %+v, %v", g.Pins, err)
+	}
+	last, _, err := db.History(ctx, group, 0, 1, chat.ReaderMember)
+	if err != nil || len(last) != 1 || last[0].Code != chat.LineUnpinned {
+		t.Fatalf("the group's last line after the revoke: %+v, %v", last, err)
+	}
+	if err := db.Pin(ctx, group, kim.ID, m.ID); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("pinning a revoked message: %v", err)
+	}
+	if g, _ := db.GroupOf(ctx, group, kim.ID); len(g.Pins) != 0 {
+		t.Fatalf("a revoked message was pinned: %+v", g.Pins)
+	}
+}
