@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"net/netip"
 	"time"
 )
 
@@ -46,4 +47,18 @@ func AddressBlockFor(name string) (time.Duration, error) {
 		return 0, Invalid("address", "error.block.address")
 	}
 	return d, nil
+}
+
+// AddressBlockable refuses, with a ValidationError of field "address", an
+// address that is not one visitor's own as kefu sees it: a loopback,
+// private, link-local or unspecified one, which is what a visitor seems to
+// write from behind a proxy or on a local network, so that blocking it
+// would block every visitor who comes the same way.
+func AddressBlockable(addr netip.Addr) error {
+	addr = addr.Unmap()
+	if !addr.IsValid() || addr.IsLoopback() || addr.IsPrivate() || addr.IsUnspecified() ||
+		addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() {
+		return Invalid("address", "error.block.sharedAddress", "Address", addr.String())
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,6 +51,23 @@ func ValidateUTF8(raw []byte) error {
 		return errNotUTF8()
 	}
 	return nil
+}
+
+// NewClientMsgID returns a random client message id, as a form rendered
+// by kefu carries so that posting it twice stores one message.
+func NewClientMsgID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // crypto/rand.Read never fails on supported platforms.
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// RequireClientMsgID is ValidateClientMsgID for a form that must carry
+// one: an empty id is refused too.
+func RequireClientMsgID(id string) error {
+	if id == "" {
+		return Invalid("client_msg_id", "error.clientMsgID.missing")
+	}
+	return ValidateClientMsgID(id)
 }
 
 // ValidateClientMsgID checks the id a client gave a message so that a resend

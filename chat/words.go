@@ -62,13 +62,20 @@ type Words struct {
 	List []string
 	// byStart holds the words of two or more characters by their first
 	// two; single holds the words of one character.
-	byStart map[[2]rune][]string
+	byStart map[[2]rune][]listed
 	single  map[rune]bool
+}
+
+// listed is a word of the list, and whether it is made of latin letters
+// and digits alone, and so matches only as a whole word.
+type listed struct {
+	word  string
+	latin bool
 }
 
 // NewWords indexes list, whose words are as NormalWord keeps them.
 func NewWords(mode FilterMode, list []string) Words {
-	w := Words{Mode: mode, List: list, byStart: map[[2]rune][]string{}, single: map[rune]bool{}}
+	w := Words{Mode: mode, List: list, byStart: map[[2]rune][]listed{}, single: map[rune]bool{}}
 	for _, word := range list {
 		r0, n := utf8.DecodeRuneInString(word)
 		r1, m := utf8.DecodeRuneInString(word[n:])
@@ -78,24 +85,78 @@ func NewWords(mode FilterMode, list []string) Words {
 			w.single[r0] = true
 		default:
 			k := [2]rune{r0, r1}
-			w.byStart[k] = append(w.byStart[k], word)
+			w.byStart[k] = append(w.byStart[k], listed{word: word, latin: latinWord(word)})
 		}
 	}
 	return w
 }
 
+// wordChar reports whether r is a latin letter or a digit: what a latin
+// word is made of, and what may not touch one for it to match.
+func wordChar(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' ||
+		r >= utf8.RuneSelf && unicode.IsLetter(r) && unicode.Is(unicode.Latin, r)
+}
+
+// latinWord reports whether word is made of latin letters and digits alone.
+func latinWord(word string) bool {
+	for _, r := range word {
+		if !wordChar(r) {
+			return false
+		}
+	}
+	return word != ""
+}
+
+// alone reports whether low[from:to] has no latin letter or digit right
+// before or after it.
+func alone(low string, from, to int) bool {
+	if from > 0 {
+		if r, _ := utf8.DecodeLastRuneInString(low[:from]); wordChar(r) {
+			return false
+		}
+	}
+	if to < len(low) {
+		if r, _ := utf8.DecodeRuneInString(low[to:]); wordChar(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsWord reports whether low holds word: anywhere, or, for a latin
+// word, as a whole word.
+func containsWord(low, word string) bool {
+	latin := latinWord(word)
+	for off := 0; off < len(low); {
+		j := strings.Index(low[off:], word)
+		if j < 0 {
+			return false
+		}
+		j += off
+		if !latin || alone(low, j, j+len(word)) {
+			return true
+		}
+		_, n := utf8.DecodeRuneInString(low[j:])
+		off = j + n
+	}
+	return false
+}
+
 // holds reports whether low, a lower-cased text, holds a listed word.
 func (w Words) holds(low string) bool {
 	if w.byStart == nil {
-		return slices.ContainsFunc(w.List, func(word string) bool { return word != "" && strings.Contains(low, word) })
+		return slices.ContainsFunc(w.List, func(word string) bool { return word != "" && containsWord(low, word) })
 	}
 	prev, prevAt := rune(-1), 0
 	for i, r := range low {
 		if w.single[r] {
-			return true
+			if _, n := utf8.DecodeRuneInString(low[i:]); !wordChar(r) || alone(low, i, i+n) {
+				return true
+			}
 		}
-		for _, word := range w.byStart[[2]rune{prev, r}] {
-			if strings.HasPrefix(low[prevAt:], word) {
+		for _, l := range w.byStart[[2]rune{prev, r}] {
+			if strings.HasPrefix(low[prevAt:], l.word) && (!l.latin || alone(low, prevAt, prevAt+len(l.word))) {
 				return true
 			}
 		}
@@ -105,10 +166,13 @@ func (w Words) holds(low string) bool {
 }
 
 // Screen returns body as it may be stored. A body that holds no listed word
-// (whatever the case of its letters; anywhere, even inside a longer word,
-// since Chinese has no spaces between words) is returned as it is. Else it
-// is refused with ErrMessageBlocked, or, in FilterMask mode, returned with
-// every character of every listed word found replaced by an asterisk: a
+// (whatever the case of its letters) is returned as it is. A word made of
+// latin letters and digits alone is found only as a whole word, with no
+// latin letter or digit right before or after it ("ass" is not in
+// "class"); any other word anywhere, even inside a longer one, since
+// Chinese has no spaces between words. A body that holds one is refused
+// with ErrMessageBlocked, or, in FilterMask mode, returned with every
+// character of every listed word found replaced by an asterisk: a
 // full-width one (＊) for a wide character such as a Chinese one.
 func (w Words) Screen(body string) (string, error) {
 	if len(w.List) == 0 {
@@ -125,7 +189,7 @@ func (w Words) Screen(body string) (string, error) {
 }
 
 // mask replaces in body the characters of each word of list found in low,
-// body's lower case, which has as many characters.
+// body's lower case, which has as many characters, as Screen finds them.
 func mask(body, low string, list []string) string {
 	text, lowRunes := []rune(body), []rune(low)
 	hidden := make([]bool, len(text))
@@ -133,12 +197,16 @@ func mask(body, low string, list []string) string {
 		if word == "" || !strings.Contains(low, word) {
 			continue
 		}
-		w := []rune(word)
+		w, latin := []rune(word), latinWord(word)
 		for i := 0; i+len(w) <= len(lowRunes); i++ {
-			if slices.Equal(lowRunes[i:i+len(w)], w) {
-				for j := i; j < i+len(w); j++ {
-					hidden[j] = true
-				}
+			if !slices.Equal(lowRunes[i:i+len(w)], w) {
+				continue
+			}
+			if latin && (i > 0 && wordChar(lowRunes[i-1]) || i+len(w) < len(lowRunes) && wordChar(lowRunes[i+len(w)])) {
+				continue
+			}
+			for j := i; j < i+len(w); j++ {
+				hidden[j] = true
 			}
 		}
 	}

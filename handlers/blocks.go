@@ -4,6 +4,7 @@ package handlers
 // visitor panel.
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,7 +86,14 @@ func (h *Handler) visitorBlock(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.DB.BlockVisitor(r.Context(), accountFrom(r.Context()).ID, id, d); err != nil {
+	err = h.DB.BlockVisitor(r.Context(), accountFrom(r.Context()).ID, id, d)
+	var notAddress *chat.ValidationError
+	if errors.As(err, &notAddress) && notAddress.Field == "address" {
+		// The visitor is blocked; the address, which many may share, is not.
+		h.blockDone(w, r, i18n.T(r.Context(), notAddress.Say, notAddress.Args...))
+		return
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -11,7 +11,9 @@ import (
 )
 
 // forwardCreate forwards the messages picked (message=…, repeated) from
-// conversation {id}'s thread to conversation to, and opens it.
+// conversation {id}'s thread to conversation to, and opens it. The form
+// carries the client message id it was rendered with, so that posting it
+// twice stores one forward; a post without one is refused.
 func (h *Handler) forwardCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, err := pathID(r)
@@ -29,6 +31,11 @@ func (h *Handler) forwardCreate(w http.ResponseWriter, r *http.Request) {
 		h.refused(w, r, chat.ErrNotFound, "", back)
 		return
 	}
+	clientMsgID := r.PostForm.Get("client_msg_id")
+	if err := chat.RequireClientMsgID(clientMsgID); err != nil {
+		h.refused(w, r, err, "", back)
+		return
+	}
 	var ids []int64
 	for _, v := range r.PostForm["message"] {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -38,7 +45,7 @@ func (h *Handler) forwardCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, n)
 	}
-	msg, _, err := h.stored(h.DB.Forward(ctx, accountFrom(ctx).viewer(), to, ids, r.PostForm.Get("client_msg_id")))
+	msg, _, err := h.stored(h.DB.Forward(ctx, accountFrom(ctx).viewer(), to, ids, clientMsgID))
 	if err != nil {
 		h.refused(w, r, err, "", back)
 		return

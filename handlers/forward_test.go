@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,13 +60,34 @@ func TestForwardForm(t *testing.T) {
 	if !strings.Contains(page, `id="forward-form"`) || !strings.Contains(page, fmt.Sprintf(`<option value="%d">Team</option>`, group)) {
 		t.Fatal("the chat's page has no forward form that offers the group")
 	}
+	found := regexp.MustCompile(`name="client_msg_id" value="([^"]+)"`).FindStringSubmatch(page)
+	if found == nil || chat.RequireClientMsgID(found[1]) != nil {
+		t.Fatal("the forward form carries no client message id")
+	}
+	if _, other := agent.get(chatPath); strings.Contains(other, found[1]) {
+		t.Fatal("two renders of the forward form carry the same client message id")
+	}
+	groupBefore, _, _ := k.db.History(ctx, group, 0, 50, chat.ReaderMember)
 	resp, _ := agent.post(chatPath+"/forward", url.Values{"_csrf": {agent.csrf(chatPath)}, "to": {fmt.Sprint(group)}, "message": picks})
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != fmt.Sprintf("/console/c/%d", group) {
-		t.Fatalf("forward: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != chatPath {
+		t.Fatalf("a forward with no client message id: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := agent.get(chatPath); !strings.Contains(page, "reload the page and try again") {
+		t.Error("the refused forward does not say why")
+	}
+	for range 2 { // a second post of the same form is the same forward
+		resp, _ = agent.post(chatPath+"/forward", url.Values{"_csrf": {agent.csrf(chatPath)}, "to": {fmt.Sprint(group)},
+			"message": picks, "client_msg_id": {found[1]}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != fmt.Sprintf("/console/c/%d", group) {
+			t.Fatalf("forward: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
 	}
 	got := console.waitFor(`data-testid="merged"`)
 	if !strings.Contains(got, "The seeds never came") || !strings.Contains(got, "Order 1234") || !strings.Contains(got, "Chat history: 2 messages") {
 		t.Fatalf("the group's thread shows the forward as:\n%s", got)
+	}
+	if groupAfter, _, _ := k.db.History(ctx, group, 0, 50, chat.ReaderMember); len(groupAfter) != len(groupBefore)+1 {
+		t.Fatalf("the form posted twice stored %d messages", len(groupAfter)-len(groupBefore))
 	}
 
 	// Kim may not forward the support chat's messages: she cannot read them.
@@ -73,7 +95,7 @@ func TestForwardForm(t *testing.T) {
 	kimBrowser.signIn("kim@example.com", "kim password")
 	groupPath := fmt.Sprintf("/console/c/%d", group)
 	before, _, _ := k.db.History(ctx, group, 0, 50, chat.ReaderMember)
-	resp, _ = kimBrowser.post(groupPath+"/forward", url.Values{"_csrf": {kimBrowser.csrf(groupPath)}, "to": {fmt.Sprint(group)}, "message": picks})
+	resp, _ = kimBrowser.post(groupPath+"/forward", url.Values{"_csrf": {kimBrowser.csrf(groupPath)}, "to": {fmt.Sprint(group)}, "message": picks, "client_msg_id": {"kim1"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console" {
 		t.Fatalf("Kim's forward answered %d, to %s", resp.StatusCode, resp.Header.Get("Location"))
 	}

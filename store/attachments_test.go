@@ -131,3 +131,36 @@ func TestRefusedFileStoresNothing(t *testing.T) {
 		t.Fatalf("%d attachments stored by refused sends", n)
 	}
 }
+
+// TestMaskedFileName: in mask mode a file's name is stored masked, in its
+// message and in its attachment alike, on the visitor's way and the
+// console's.
+func TestMaskedFileName(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.db.AddSensitiveWords(ctx, f.agent.ID, []string{"spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetWordFilter(ctx, f.agent.ID, chat.FilterMask); err != nil {
+		t.Fatal(err)
+	}
+	up := testUpload(t, "spam.png")
+	from, _, err := f.db.SendFromVisitor(ctx, store.Send{SenderID: f.visitor.ID, ClientMsgID: "mf1", Type: up.Type, Body: up.Name, File: up})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, _, err := f.db.SendMessage(ctx, store.Send{ConversationID: f.conv.ID, SenderID: f.agent.ID, ClientMsgID: "mf2", Type: up.Type, Body: up.Name, File: up})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []chat.Message{from, to} {
+		if m.Body != "****.png" || m.Attachment == nil || m.Attachment.Name != "****.png" {
+			t.Errorf("sent: %q, %+v", m.Body, m.Attachment)
+		}
+		a, _, err := f.db.FileFor(ctx, m.Attachment.Token, chat.Viewer{UserID: f.agent.ID, IsAgent: true}, false)
+		if err != nil || a.Name != "****.png" {
+			t.Errorf("stored attachment: %+v, %v", a, err)
+		}
+	}
+}

@@ -160,11 +160,16 @@ func visitorBlockSubject(id int64) string { return "visitor " + strconv.FormatIn
 
 // BlockVisitor blocks visitorID, on agentID's word, until lifted, and, for
 // a duration other than 0, the address they last started a chat from for
-// that long (when kefu knows it). Recorded in the audit log, and announced
+// that long (when kefu knows it). An address that many visitors may share
+// as kefu sees it (chat.AddressBlockable) is not blocked: the visitor is,
+// and the *chat.ValidationError returned says why their address is not.
+// Recorded in the audit log, and announced
 // (chat.EventVisitorBlocked), so that the visitor's open widgets say at
 // once, on every instance, that chat is unavailable.
 func (db *DB) BlockVisitor(ctx context.Context, agentID, visitorID int64, address time.Duration) error {
+	var notAddress error
 	err := db.inTx(ctx, func(tx *txn) error {
+		notAddress = nil
 		var addr *netip.Addr
 		err := tx.QueryRow(ctx, "SELECT last_address FROM users WHERE id = $1 AND kind = 'visitor'", visitorID).Scan(&addr)
 		if err != nil {
@@ -176,6 +181,9 @@ func (db *DB) BlockVisitor(ctx context.Context, agentID, visitorID int64, addres
 		}
 		what := map[string]any{"visitor": visitorID}
 		if address > 0 && addr != nil {
+			notAddress = chat.AddressBlockable(*addr)
+		}
+		if address > 0 && addr != nil && notAddress == nil {
 			if _, err := tx.Exec(ctx, `INSERT INTO visitor_blocks (address, until, blocked_by) VALUES ($1, now() + $2::interval, $3)`,
 				addr.String(), address.String(), agentID); err != nil {
 				return err
@@ -190,7 +198,7 @@ func (db *DB) BlockVisitor(ctx context.Context, agentID, visitorID int64, addres
 	if err != nil {
 		return fmt.Errorf("store: block visitor %d: %w", visitorID, mapErr(err))
 	}
-	return nil
+	return notAddress
 }
 
 // VisitorBlocks returns the blocks in force, newest first.

@@ -134,3 +134,38 @@ func TestVisitorBlocks(t *testing.T) {
 		t.Fatalf("audited %d, %v; want 5", n, err)
 	}
 }
+
+// TestVisitorBlockSharedAddress: an address many visitors may share as kefu
+// sees it (behind a proxy, every visitor's is the proxy's) is not blocked:
+// the visitor is, and the refusal says why their address is not.
+func TestVisitorBlockSharedAddress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.db
+	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "hello", Address: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	err = db.BlockVisitor(ctx, f.agent.ID, v.ID, time.Hour)
+	var ve *chat.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "address" || ve.Say != "error.block.sharedAddress" {
+		t.Fatalf("blocking a loopback address: %v", err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "let me in"}); !errors.Is(err, chat.ErrChatUnavailable) {
+		t.Fatalf("the visitor is not blocked: %v", err)
+	}
+	w, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: w.ID, Body: "hi", Address: "127.0.0.1"}); err != nil {
+		t.Fatalf("another visitor from the same loopback address: %v", err)
+	}
+	if bs, err := db.VisitorBlocks(ctx); err != nil || len(bs) != 1 || bs[0].Address != "" {
+		t.Fatalf("blocks: %+v, %v", bs, err)
+	}
+}

@@ -11,7 +11,9 @@ import (
 // oldest first. v must see every one of them (else chat.ErrNotFound), each
 // a text that stands (else a chat.ValidationError), and may write in to as
 // in any conversation: its access rule, then the conversation_grade policy
-// as for a text message there. A resend with the same client message id
+// and the sensitive-word filter (on each forwarded text) as for a text
+// message there, and a direct conversation whose members have blocked one
+// another refuses it with chat.ErrNotDelivered. A resend with the same client message id
 // returns the stored message and created == false.
 func (db *DB) Forward(ctx context.Context, v chat.Viewer, to int64, ids []int64, clientMsgID string) (msg chat.Message, created bool, err error) {
 	ids, err = chat.ValidateForward(ids)
@@ -49,7 +51,8 @@ func (db *DB) Forward(ctx context.Context, v chat.Viewer, to int64, ids []int64,
 		if err := db.maySend(ctx, tx, &policy); err != nil {
 			return err
 		}
-		if msg, err = insertMessage(ctx, tx, s); err != nil {
+		s.Forwarded = policy.Forwarded // each text screened for the sensitive words
+		if msg, err = insertUnblocked(ctx, tx, s); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, "UPDATE messages SET forwarded = $2 WHERE id = $1", msg.ID, s.Forwarded)

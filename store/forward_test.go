@@ -171,3 +171,68 @@ func TestForwardIsUnread(t *testing.T) {
 		t.Errorf("the visitor's status after a forward to them: %+v, %v", st, err)
 	}
 }
+
+// TestForwardBlockedAndScreened: a forward into a direct chat whose members
+// have blocked one another is not delivered, and each forwarded text is
+// screened for the sensitive words as a text is: refused whole, or masked.
+func TestForwardBlockedAndScreened(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.db
+	if err := db.EnsureAgent(ctx, f.agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	out, err := db.CreateMember(ctx, store.NewMember{Email: "out@example.com", Name: "Out", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := db.StartDirect(ctx, f.agent.ID, out.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alex := chat.Viewer{UserID: f.agent.ID, IsAgent: true}
+	spam, _, err := db.SendMessage(ctx, store.Send{ConversationID: f.conv.ID, SenderID: f.agent.ID, Body: "buy spam here"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		h, _, err := db.History(ctx, direct.ID, 0, 50, chat.ReaderMember)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(h)
+	}
+	before := count()
+
+	if err := db.Block(ctx, out.ID, f.agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Forward(ctx, alex, direct.ID, []int64{spam.ID}, "fb1"); !errors.Is(err, chat.ErrNotDelivered) {
+		t.Errorf("a forward between members who blocked one another: %v", err)
+	}
+	if err := db.Unblock(ctx, out.ID, f.agent.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := db.AddSensitiveWords(ctx, f.agent.ID, []string{"spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Forward(ctx, alex, direct.ID, []int64{spam.ID}, "fb2"); !errors.Is(err, chat.ErrMessageBlocked) {
+		t.Errorf("a forward of a listed word, refused: %v", err)
+	}
+	if n := count(); n != before {
+		t.Fatalf("refused forwards stored %d messages", n-before)
+	}
+	if err := db.SetWordFilter(ctx, f.agent.ID, chat.FilterMask); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := db.Forward(ctx, alex, direct.ID, []int64{spam.ID}, "fb3")
+	if err != nil || len(m.Forwarded) != 1 || m.Forwarded[0].Text != "buy **** here" {
+		t.Fatalf("a forward of a listed word, masked: %+v, %v", m, err)
+	}
+	stored, _, err := db.History(ctx, direct.ID, 0, 1, chat.ReaderMember)
+	if err != nil || len(stored) != 1 || len(stored[0].Forwarded) != 1 || stored[0].Forwarded[0].Text != "buy **** here" {
+		t.Fatalf("the stored forward: %+v, %v", stored, err)
+	}
+}

@@ -218,12 +218,13 @@ func (db *DB) SetNotice(ctx context.Context, id, actorID int64, notice string) e
 var ErrTooManyPins = chat.Invalid("message", "error.group.tooManyPins", "Max", chat.MaxPins)
 
 // Pin pins message messageID of group id to its top, up to chat.MaxPins.
+// A revoked message is chat.ErrNotFound: it has nothing left to show.
 func (db *DB) Pin(ctx context.Context, id, actorID, messageID int64) error {
 	return db.groupAct(ctx, id, actorID, chat.ActPin, 0, func(tx *txn, _ chat.Role) (chat.SystemCode, []string, error) {
 		var n int
 		var inGroup bool
 		err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM pinned_messages WHERE conversation_id = $1),
-			EXISTS (SELECT 1 FROM messages WHERE id = $2 AND conversation_id = $1 AND type = 'text')`, id, messageID).Scan(&n, &inGroup)
+			EXISTS (SELECT 1 FROM messages WHERE id = $2 AND conversation_id = $1 AND type = 'text' AND revoked_at IS NULL)`, id, messageID).Scan(&n, &inGroup)
 		switch {
 		case err != nil:
 			return "", nil, err

@@ -337,7 +337,11 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args, Forwarded: s.Forwarded}, file: s.File}
 	m := &in.msg
 	if f := s.File; f != nil {
-		m.Attachment = &chat.Attachment{Token: newFileToken(), Name: f.Name, ContentType: f.ContentType,
+		name := f.Name
+		if s.Body != "" {
+			name = s.Body // the name as the sensitive-word filter left it
+		}
+		m.Attachment = &chat.Attachment{Token: newFileToken(), Name: name, ContentType: f.ContentType,
 			Size: int64(len(f.Data)), Width: f.Width, Height: f.Height}
 	}
 	if m.Type == "" {

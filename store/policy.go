@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/kefu-im/kefu/chat"
 )
@@ -64,7 +65,7 @@ func (db *DB) MayStart(ctx context.Context, from, to int64) error {
 }
 
 // maySend screens a message that says something (text, or an image's or
-// file's name) for the sensitive words (refused with
+// file's name, or each text a forward carries) for the sensitive words (refused with
 // chat.ErrMessageBlocked, or its body masked in s) and applies the policy
 // to it in a one-to-one conversation: a direct one with its other member,
 // a support chat between its visitor and customer service. Group messages,
@@ -83,8 +84,20 @@ func (db *DB) maySend(ctx context.Context, tx *txn, s *Send) error {
 	if err != nil {
 		return err
 	}
-	if s.Body, err = words.Screen(s.Body); err != nil || settings.Grade == chat.GradeAnyone {
-		return err // grade 0 allows every message, in every conversation
+	if s.Body, err = words.Screen(s.Body); err != nil {
+		return err
+	}
+	if len(s.Forwarded) > 0 {
+		forwarded := slices.Clone(s.Forwarded)
+		for i := range forwarded {
+			if forwarded[i].Text, err = words.Screen(forwarded[i].Text); err != nil {
+				return err
+			}
+		}
+		s.Forwarded = forwarded
+	}
+	if settings.Grade == chat.GradeAnyone {
+		return nil // grade 0 allows every message, in every conversation
 	}
 	var kind chat.ConversationKind
 	var visitorID, other int64

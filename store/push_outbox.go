@@ -40,14 +40,18 @@ func messagePush(m chat.Message) pushNote {
 // the assigned agent; the other members of a direct or group conversation,
 // or the assigned agent of a support chat; the agents in
 // customer_service_uids who asked to hear of the queue; whoever was
-// notified of a message now revoked ($3 is its seq).
+// notified of a message now revoked ($3 is its seq) and of nothing newer
+// in the conversation since: a browser shows one notification per
+// conversation, and the revoke must not replace a newer one's.
 var pushRecipients = map[string]string{
 	PushAssigned: `SELECT c.assigned_agent_id FROM conversations c WHERE c.id = $1 AND c.status = 'assigned'`,
 	PushMessage: `SELECT cm.user_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
 			WHERE cm.conversation_id = $1 AND c.kind <> 'support'
 		UNION ALL
 		SELECT c.assigned_agent_id FROM conversations c WHERE c.id = $1 AND c.kind = 'support' AND c.status = 'assigned'`,
-	PushRevoked: `SELECT o.user_id FROM push_outbox o WHERE o.conversation_id = $1 AND o.seq = $3 AND o.kind = 'message'`,
+	PushRevoked: `SELECT o.user_id FROM push_outbox o WHERE o.conversation_id = $1 AND o.seq = $3 AND o.kind = 'message'
+		AND NOT EXISTS (SELECT 1 FROM push_outbox n WHERE n.user_id = o.user_id AND n.conversation_id = $1
+			AND n.kind <> '` + PushRevoked + `' AND n.seq > $3)`,
 	PushQueued: `SELECT a.user_id FROM agents a JOIN settings l ON l.key = 'customer_service_uids' AND jsonb_typeof(l.value) = 'array'
 		WHERE a.push_queue AND a.user_id::text IN (SELECT jsonb_array_elements_text(l.value))`,
 }

@@ -21,7 +21,9 @@ type messageRevoked struct {
 // Revoke revokes message id of conversation conversationID for viewer v at now, as chat.MayRevoke
 // decides, in one transaction: the message's text leaves its live columns
 // (body, args, code and forwarded), revoked_at and revoked_by say when and
-// by whom, and its webhook deliveries, the push that replaces a
+// by whom, a pin of it is taken off its group's top (with the line an
+// unpin writes, so that consoles show the top as it now stands), and its
+// webhook deliveries, the push that replaces a
 // notification already shown, and chat.EventRevoked go out at commit. A
 // message in a conversation v may not see, or one they are not shown (a
 // note, to a visitor or a member), is chat.ErrNotFound. It returns the
@@ -54,6 +56,20 @@ func (db *DB) Revoke(ctx context.Context, conversationID, id int64, v chat.Viewe
 		// An image's or file's bytes go with its text.
 		if _, err := tx.Exec(ctx, "DELETE FROM attachments WHERE message_id = $1", id); err != nil {
 			return err
+		}
+		// A pinned message leaves the group's top, announced as an unpin is.
+		tag, err := tx.Exec(ctx, "DELETE FROM pinned_messages WHERE message_id = $1", id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() > 0 {
+			name, err := displayName(ctx, tx, v.UserID)
+			if err != nil {
+				return err
+			}
+			if err := systemLine(ctx, tx, msg.ConversationID, chat.LineUnpinned, name); err != nil {
+				return err
+			}
 		}
 		msg.Body, msg.Args, msg.Code, msg.Forwarded, msg.Attachment = "", []string{}, "", nil, nil
 		msg.RevokedAt, msg.RevokedBy = &now, v.UserID

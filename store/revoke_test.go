@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -149,5 +150,113 @@ func TestRevokeInASupportChat(t *testing.T) {
 	}
 	if _, err := db.Revoke(ctx, f.conv.ID, note.ID, agent, note.CreatedAt.Add(time.Second)); err != nil {
 		t.Errorf("an agent revoking their note: %v", err)
+	}
+}
+
+// TestRevokeKeepsANewerNotification: revoking a message notifies only
+// whoever it was the newest notification of in its conversation, since a
+// browser keeps one notification per conversation.
+func TestRevokeKeepsANewerNotification(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.db
+	member := func(name string) chat.User {
+		u, err := db.CreateMember(ctx, store.NewMember{Email: name + "@example.com", Name: name, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	kim, lee := member("kim"), member("lee")
+	group, err := db.CreateGroup(ctx, kim.ID, "Plans", []int64{lee.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, a := browserKeys(t)
+	if _, err := db.SavePushSubscription(ctx, kim.ID, "https://push.example.net/kim", p, a, "Kim's"); err != nil {
+		t.Fatal(err)
+	}
+	sendAndPush := func(body string) chat.Message {
+		m, _, err := db.SendMessage(ctx, store.Send{ConversationID: group, SenderID: lee.ID, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().Add(time.Minute) // past the quiet period
+		due, err := db.ClaimPushes(ctx, now, 30*time.Second, time.Minute, 10)
+		if err != nil || len(due) != 1 || due[0].Seq != m.Seq {
+			t.Fatalf("claim of %q = %+v, %v", body, due, err)
+		}
+		if err := db.FinishPushes(ctx, due, []outbox.Outcome{{At: now, Done: true}}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	older, newer := sendAndPush("older"), sendAndPush("newer")
+	revokes := func() int {
+		all, err := db.Pushes(ctx, kim.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, p := range all {
+			if p.Kind == store.PushRevoked {
+				n++
+			}
+		}
+		return n
+	}
+	if _, err := db.Revoke(ctx, group, older.ID, chat.Viewer{UserID: lee.ID}, older.CreatedAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := revokes(); n != 0 {
+		t.Fatalf("revoking the older message sent %d revoke notifications over the newer one's", n)
+	}
+	if _, err := db.Revoke(ctx, group, newer.ID, chat.Viewer{UserID: lee.ID}, newer.CreatedAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := revokes(); n != 1 {
+		t.Fatalf("revoking the newest message sent %d revoke notifications, want 1", n)
+	}
+}
+
+// TestRevokeUnpins: a revoked message leaves its group's top, with the line
+// an unpin writes, and cannot be pinned again.
+func TestRevokeUnpins(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.db
+	kim, err := db.CreateMember(ctx, store.NewMember{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := db.CreateGroup(ctx, kim.ID, "Plans", []int64{f.agent.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := db.SendMessage(ctx, store.Send{ConversationID: group, SenderID: kim.ID, Body: "pin me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pin(ctx, group, kim.ID, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Revoke(ctx, group, m.ID, chat.Viewer{UserID: kim.ID}, m.CreatedAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	g, err := db.GroupOf(ctx, group, kim.ID)
+	if err != nil || len(g.Pins) != 0 {
+		t.Fatalf("pins after the revoke: %+v, %v", g.Pins, err)
+	}
+	last, _, err := db.History(ctx, group, 0, 1, chat.ReaderMember)
+	if err != nil || len(last) != 1 || last[0].Code != chat.LineUnpinned {
+		t.Fatalf("the group's last line after the revoke: %+v, %v", last, err)
+	}
+	if err := db.Pin(ctx, group, kim.ID, m.ID); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("pinning a revoked message: %v", err)
+	}
+	if g, _ := db.GroupOf(ctx, group, kim.ID); len(g.Pins) != 0 {
+		t.Fatalf("a revoked message was pinned: %+v", g.Pins)
 	}
 }
