@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -171,6 +172,42 @@ func TestPagesFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, tab, "the admin opens the chat",
+		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
+		hasText(badge, "With Admin"),
+		until(`document.body.dataset.liveState === "open"`))
+	// At 1280 px the top bar fits in English and in Chinese, on the chat
+	// and on a console page, for an admin who is also customer service
+	// (the most links): nothing in it wraps and the page does not scroll
+	// sideways.
+	for _, lang := range []string{"zh-CN", ""} {
+		if err := db.SetLanguage(ctx, admin.ID, lang); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{fmt.Sprintf("/console/c/%d", convID), "/console/people"} {
+			do(t, tab, "the admin opens "+path+" in "+cmp.Or(lang, "English"),
+				chromedp.Navigate(base+path),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-menu]`)))
+			var bar struct {
+				Width, Page float64
+				Wrapped     []string
+			}
+			if err := json.Unmarshal([]byte(get(t, tab, "the top bar's size", chromedp.Evaluate[string](`(() => {
+				const wrapped = Array.from(document.querySelectorAll(".topbar a, .topbar summary, .topbar button, .topbar [data-testid=state]")).filter(e => {
+					const r = e.getBoundingClientRect(), c = getComputedStyle(e);
+					if (r.height === 0) return false;
+					const inner = r.height - parseFloat(c.paddingTop) - parseFloat(c.paddingBottom) - parseFloat(c.borderTopWidth) - parseFloat(c.borderBottomWidth);
+					return inner > 1.9 * parseFloat(c.fontSize);
+				}).map(e => e.textContent.trim());
+				return JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth, Wrapped: wrapped});
+			})()`))), &bar); err != nil {
+				t.Fatal(err)
+			}
+			if bar.Page > bar.Width || len(bar.Wrapped) > 0 {
+				t.Errorf("%s in %s: the page is %.0f px wide in a window of %.0f px; wrapped in the top bar: %q", path, cmp.Or(lang, "English"), bar.Page, bar.Width, bar.Wrapped)
+			}
+		}
+	}
+	do(t, tab, "the admin is back on the chat",
 		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
 		hasText(badge, "With Admin"),
 		until(`document.body.dataset.liveState === "open"`))
