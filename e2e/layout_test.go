@@ -171,6 +171,31 @@ func TestPagesFit(t *testing.T) {
 		t.Errorf("on the sites page, these choices do not look like the fields beside them: %s", odd)
 	}
 
+	// On the sensitive words page, the list, the form to add and the
+	// filter's choice are three cards of one width, each with a heading.
+	do(t, tab, "the admin opens the sensitive words page",
+		chromedp.Navigate(base+"/admin/words"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=words-mode-form]`)))
+	var cards []struct {
+		Left, Width float64
+		Heading     string
+	}
+	if err := json.Unmarshal([]byte(get(t, tab, "the words page's cards", chromedp.Evaluate[string](`JSON.stringify(Array.from(
+		document.querySelectorAll("[data-testid=words-card]"), e => ({Left: e.getBoundingClientRect().left, Width: e.getBoundingClientRect().width,
+			Heading: (e.querySelector("h2") || {textContent: ""}).textContent})))`))), &cards); err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) != 3 {
+		t.Fatalf("the words page has %d cards, want 3", len(cards))
+	}
+	for _, c := range cards {
+		if c.Left != cards[0].Left || c.Width != cards[0].Width || c.Heading == "" {
+			t.Errorf("the words page's cards: %+v, want one left edge, one width and a heading each", cards)
+			break
+		}
+	}
+	screenshot(t, tab, "layout-words.png")
+
 	visitor, widget := openWidget(t, browser, hostURL)
 	defer screenshot(t, visitor, "layout-widget.png")
 	do(t, widget, "the widget asks for a name and an email",
