@@ -38,20 +38,34 @@ func TestAgentBlocksVisitor(t *testing.T) {
 		chromedp.Navigate(base+"/console/c/"+id),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=visitor-block-form]`)),
 		chromedp.SetValue(chromedp.CSS(`select[data-testid=visitor-block-address]`), "1h"))
+	do(t, visitor, "before the block, the widget says the team is online and offers Revoke",
+		until(shownAll(`#team [data-testid=presence]`)+` && `+shownAll(`#messages [data-revoke]`)))
 	submit(t, admin, "the agent blocks the visitor", `button[data-testid=visitor-block]`, 200)
 	do(t, admin, "the panel says the visitor is blocked, but not their loopback address",
 		until(`document.querySelector("[data-testid=console-notice]")?.textContent.includes("The visitor is blocked, but not their address")`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=visitor-blocked]`)))
 
-	do(t, visitor, "the open widget says at once that chat is unavailable, and offers no composer",
+	do(t, visitor, "the open widget says at once that chat is unavailable, and offers no composer, no presence and no Revoke",
 		hasText(`[data-testid=unavailable]`, "Chat is unavailable right now. Please come back later."),
-		chromedp.WaitNotVisible(chromedp.CSS(composer)))
+		chromedp.WaitNotVisible(chromedp.CSS(composer)),
+		until(hiddenAll(`#team [data-testid=presence]`)+` && `+hiddenAll(`#messages [data-revoke]`)))
 	screenshot(t, visitor, "block-widget-refused.png")
 	do(t, visitor, "reloaded, the widget says so before the visitor writes",
 		chromedp.Navigate(base+"/widget"),
-		hasText(`[data-testid=unavailable]`, "Chat is unavailable right now. Please come back later."))
+		hasText(`[data-testid=unavailable]`, "Chat is unavailable right now. Please come back later."),
+		until(hiddenAll(`#team [data-testid=presence]`)))
 
 	do(t, admin, "the block list shows the visitor alone",
 		chromedp.Navigate(base+"/console/blocks"),
 		until(`document.querySelectorAll("[data-testid=blocked-visitor]").length === 1`))
+}
+
+// shownAll is a script that says whether elements match sel and every one
+// of them can be seen; hiddenAll, whether elements match sel and none can.
+func shownAll(sel string) string {
+	return "(es => es.length > 0 && es.every(e => e.getClientRects().length > 0))(Array.from(document.querySelectorAll(`" + sel + "`)))"
+}
+
+func hiddenAll(sel string) string {
+	return "(es => es.length > 0 && es.every(e => e.getClientRects().length === 0))(Array.from(document.querySelectorAll(`" + sel + "`)))"
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,6 +46,7 @@ func TestPagesFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var others []int64 // the members besides the admin, for a group
 	for _, m := range []store.NewMember{
 		{Email: "samantha.longname-whitfield@example.com", Name: "Samantha Longname-Whitfield", PasswordHash: "x"},
 		{Email: "kim@example.com", Name: "Kim", PasswordHash: "x"},
@@ -53,6 +55,7 @@ func TestPagesFit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		others = append(others, u.ID)
 		// Samantha is customer service too: the chat's header offers a
 		// transfer, the widest of its forms.
 		if m.Name == "Samantha Longname-Whitfield" {
@@ -61,6 +64,45 @@ func TestPagesFit(t *testing.T) {
 			}
 		}
 	}
+	groupID, err := db.CreateGroup(ctx, admin.ID, "Garden crew", others)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// groupFits opens the group's members and says what of them, or of the
+	// conversation's head, reaches past the pane or the window.
+	groupFits := func(tab context.Context, base, where string) {
+		do(t, tab, "the admin opens the group's members "+where,
+			chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, groupID)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=group-panel] summary`)),
+			chromedp.Click(chromedp.CSS(`[data-testid=group-panel] summary`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=group-member-row]`)))
+		var out struct {
+			Width, Page, Pane, Head float64
+			Past                    []string
+		}
+		if err := json.Unmarshal([]byte(get(t, tab, "the group panel's size", chromedp.Evaluate[string](`(() => {
+			const pane = document.querySelector("main.pane").getBoundingClientRect();
+			const head = document.querySelector(".pane-head");
+			const past = Array.from(document.querySelectorAll("[data-testid=group-panel] *, .pane-head *")).filter(e => {
+				const r = e.getBoundingClientRect();
+				return r.width > 0 && r.right > Math.min(pane.right, window.innerWidth) + 0.5;
+			}).map(e => e.textContent.trim() || e.tagName);
+			return JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth, Pane: pane.right,
+				Head: head.getBoundingClientRect().height, Past: past});
+		})()`))), &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Page > out.Width || len(out.Past) > 0 {
+			t.Errorf("%s: the page is %.0f px wide in a window of %.0f px; past the pane's edge (%.0f px): %q", where, out.Page, out.Width, out.Pane, out.Past)
+		}
+		if below := get(t, tab, "where the group panel is", chromedp.Evaluate[bool](`(() => {
+			const head = document.querySelector(".pane-head").getBoundingClientRect(), panel = document.querySelector("[data-testid=group-panel]").getBoundingClientRect();
+			return panel.top >= head.bottom - 0.5 && panel.width >= head.width - 0.5;
+		})()`)); !below {
+			t.Errorf("%s: the group's members are not a full-width panel below the conversation's head", where)
+		}
+	}
+
 	var siteID int64
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -129,6 +171,31 @@ func TestPagesFit(t *testing.T) {
 		t.Errorf("on the sites page, these choices do not look like the fields beside them: %s", odd)
 	}
 
+	// On the sensitive words page, the list, the form to add and the
+	// filter's choice are three cards of one width, each with a heading.
+	do(t, tab, "the admin opens the sensitive words page",
+		chromedp.Navigate(base+"/admin/words"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=words-mode-form]`)))
+	var cards []struct {
+		Left, Width float64
+		Heading     string
+	}
+	if err := json.Unmarshal([]byte(get(t, tab, "the words page's cards", chromedp.Evaluate[string](`JSON.stringify(Array.from(
+		document.querySelectorAll("[data-testid=words-card]"), e => ({Left: e.getBoundingClientRect().left, Width: e.getBoundingClientRect().width,
+			Heading: (e.querySelector("h2") || {textContent: ""}).textContent})))`))), &cards); err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) != 3 {
+		t.Fatalf("the words page has %d cards, want 3", len(cards))
+	}
+	for _, c := range cards {
+		if c.Left != cards[0].Left || c.Width != cards[0].Width || c.Heading == "" {
+			t.Errorf("the words page's cards: %+v, want one left edge, one width and a heading each", cards)
+			break
+		}
+	}
+	screenshot(t, tab, "layout-words.png")
+
 	visitor, widget := openWidget(t, browser, hostURL)
 	defer screenshot(t, visitor, "layout-widget.png")
 	do(t, widget, "the widget asks for a name and an email",
@@ -171,6 +238,44 @@ func TestPagesFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, tab, "the admin opens the chat",
+		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
+		hasText(badge, "With Admin"),
+		until(`document.body.dataset.liveState === "open"`))
+	// At 1280 px the top bar fits in English and in Chinese, on the chat
+	// and on a console page, for an admin who is also customer service
+	// (the most links): nothing in it wraps and the page does not scroll
+	// sideways.
+	for _, lang := range []string{"zh-CN", ""} {
+		if err := db.SetLanguage(ctx, admin.ID, lang); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{fmt.Sprintf("/console/c/%d", convID), "/console/people"} {
+			do(t, tab, "the admin opens "+path+" in "+cmp.Or(lang, "English"),
+				chromedp.Navigate(base+path),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-menu]`)))
+			var bar struct {
+				Width, Page float64
+				Wrapped     []string
+			}
+			if err := json.Unmarshal([]byte(get(t, tab, "the top bar's size", chromedp.Evaluate[string](`(() => {
+				const wrapped = Array.from(document.querySelectorAll(".topbar a, .topbar summary, .topbar button, .topbar [data-testid=state]")).filter(e => {
+					const r = e.getBoundingClientRect(), c = getComputedStyle(e);
+					if (r.height === 0) return false;
+					const inner = r.height - parseFloat(c.paddingTop) - parseFloat(c.paddingBottom) - parseFloat(c.borderTopWidth) - parseFloat(c.borderBottomWidth);
+					return inner > 1.9 * parseFloat(c.fontSize);
+				}).map(e => e.textContent.trim());
+				return JSON.stringify({Width: window.innerWidth, Page: document.documentElement.scrollWidth, Wrapped: wrapped});
+			})()`))), &bar); err != nil {
+				t.Fatal(err)
+			}
+			if bar.Page > bar.Width || len(bar.Wrapped) > 0 {
+				t.Errorf("%s in %s: the page is %.0f px wide in a window of %.0f px; wrapped in the top bar: %q", path, cmp.Or(lang, "English"), bar.Page, bar.Width, bar.Wrapped)
+			}
+		}
+	}
+	groupFits(tab, base, "at 1280 px")
+	screenshot(t, tab, "layout-group-panel.png")
+	do(t, tab, "the admin is back on the chat",
 		chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", base, convID)),
 		hasText(badge, "With Admin"),
 		until(`document.body.dataset.liveState === "open"`))
@@ -256,6 +361,9 @@ func TestPagesFit(t *testing.T) {
 	do(t, tab, "the list has the screen", until(shown(".sidebar")+` && !`+shown("main.pane")))
 	screenshot(t, tab, "console-phone-list.png")
 	do(t, tab, "the chat again", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", phoneBase, convID)), hasText(badge, "With Admin"))
+	groupFits(tab, phoneBase, "on a phone")
+	screenshot(t, tab, "console-phone-group.png")
+	do(t, tab, "the chat again, for its actions", chromedp.Navigate(fmt.Sprintf("%s/console/c/%d", phoneBase, convID)), hasText(badge, "With Admin"))
 	do(t, tab, "the chat's actions are there", chromedp.WaitVisible(chromedp.CSS(`[data-testid=transfer-to]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=snooze-preset]`)))
 	var phone struct{ Width, Page, Actions float64 }

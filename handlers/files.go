@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -30,6 +31,9 @@ const (
 	// formSlack is what a multipart body may hold beside the file: its
 	// boundaries and the few small fields.
 	formSlack = 64 << 10
+	// uploadMemory is how much of an upload is held in memory while it
+	// arrives; the rest of a larger file waits in a temporary file.
+	uploadMemory = 1 << 20
 )
 
 // errNoFile is an upload without a file in its "file" part.
@@ -52,7 +56,7 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) (chat.Upload, string, error) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTime))
 	r.Body = http.MaxBytesReader(w, r.Body, h.MaxUpload+formSlack)
-	if err := r.ParseMultipartForm(h.MaxUpload + formSlack); err != nil {
+	if err := r.ParseMultipartForm(uploadMemory); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return chat.Upload{}, "", chat.TooLarge(h.MaxUpload)
@@ -73,8 +77,28 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) (chat.Uploa
 	if err != nil {
 		return chat.Upload{}, "", errNoFile
 	}
+	if strings.HasPrefix(http.DetectContentType(data), "image/") {
+		// An image is decoded and re-encoded: a few at a time per instance,
+		// so that a burst of large images does not take all its memory.
+		release, err := h.decodeSlot(r.Context())
+		if err != nil {
+			return chat.Upload{}, "", err
+		}
+		defer release()
+	}
 	up, err := chat.PrepareUpload(hdr.Filename, data, h.MaxUpload)
 	return up, clientMsgID, err
+}
+
+// decodeSlot waits for one of the instance's image decoding slots, or for
+// ctx to end (the uploader gave up), and returns what gives it back.
+func (h *Handler) decodeSlot(ctx context.Context) (func(), error) {
+	select {
+	case h.decodes <- struct{}{}:
+		return func() { <-h.decodes }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // sentFile answers an upload that was stored (or found stored, sent

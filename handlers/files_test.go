@@ -248,6 +248,15 @@ func TestFileRefusalsStoreNothing(t *testing.T) {
 		t.Fatalf("%d files stored by refused uploads", n)
 	}
 	csrf := agent.csrf(fmt.Sprintf("/console/c/%d", conv))
+	// An upload's token is in its header: one in the form is not looked for,
+	// which would read the whole file before the upload's time is set.
+	if resp, _ := k.upload(agent.client, path, http.Header{"Origin": {k.srv.URL}, "Accept": {"application/json"}}, "a.png", pngBytes(t, 4, 4),
+		map[string]string{"client_msg_id": "c0", "_csrf": csrf}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a console upload with its CSRF token in the form, not the header: %s", resp.Status)
+	}
+	if n := k.countAttachments(); n != 0 {
+		t.Fatalf("%d files stored by refused uploads", n)
+	}
 	resp, body := k.upload(agent.client, path, http.Header{"Origin": {k.srv.URL}, "Accept": {"application/json"}, "X-Csrf-Token": {csrf}}, "a.png", pngBytes(t, 4, 4), map[string]string{"client_msg_id": "c1"})
 	if resp.StatusCode != http.StatusOK || k.storedFile(body).Type != chat.Image {
 		t.Fatalf("the agent's upload: %s %s", resp.Status, body)
@@ -397,5 +406,45 @@ func TestWidgetUploadsAreLimitedPerVisitor(t *testing.T) {
 	other, _ := k.visitorWithChat()
 	if resp, body := k.visitorUpload(other, "a.png", pngBytes(t, 4, 4), "theirs"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("another visitor's upload: %s %s", resp.Status, body)
+	}
+}
+
+// TestImageDecodesWaitForASlot: an instance decodes a few uploaded images
+// at once. While every slot is taken, an image upload waits, and gives up
+// with its request, storing nothing; a file that is not an image does not
+// wait. Once a slot is free, the image goes.
+func TestImageDecodesWaitForASlot(t *testing.T) {
+	t.Parallel()
+	k := start(t, storetest.URL(t))
+	k.ensureAgent()
+	token, _ := k.visitorWithChat()
+	slots := k.app.Handler().DecodeSlots()
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	if resp, body := k.visitorUpload(token, "notes.txt", []byte("the rain gauge's manual"), "txt"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a text file while every image slot is taken: %s %s", resp.Status, body)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("client_msg_id", "img")
+	fw, _ := mw.CreateFormFile("file", "a.png")
+	_, _ = fw.Write(pngBytes(t, 4, 4))
+	_ = mw.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, k.srv.URL+"/widget/files", bytes.NewReader(body.Bytes()))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("an image upload while every slot is taken: %s, want it to wait", resp.Status)
+	}
+	if n := k.countAttachments(); n != 1 {
+		t.Fatalf("%d files stored, want the text file only", n)
+	}
+	<-slots
+	if resp, body := k.visitorUpload(token, "a.png", pngBytes(t, 4, 4), "img"); resp.StatusCode != http.StatusOK || k.storedFile(body).Type != chat.Image {
+		t.Fatalf("an image upload once a slot is free: %s %s", resp.Status, body)
 	}
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/kefu-im/kefu/views/console"
 )
 
-// formUser reads the member a group change is about, from ?user=.
+// formUser reads the member a group change is about, from the posted
+// form's user field.
 func formUser(r *http.Request) (int64, error) {
 	uid, err := strconv.ParseInt(r.PostFormValue("user"), 10, 64)
 	if err != nil || uid < 1 {
@@ -23,8 +24,8 @@ func formUser(r *http.Request) (int64, error) {
 // formOn reads a yes-or-no field: "1" is yes.
 func formOn(r *http.Request, name string) bool { return r.PostFormValue(name) == "1" }
 
-// groupAdminUpdate makes ?user= an admin of group {id} (admin=1) or a
-// plain member again; only its owner may.
+// groupAdminUpdate makes the member in the form's user field an admin of
+// group {id} (admin=1) or a plain member again; only its owner may.
 func (h *Handler) groupAdminUpdate(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		uid, err := formUser(r)
@@ -35,7 +36,8 @@ func (h *Handler) groupAdminUpdate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// groupOwnerUpdate hands group {id} over to ?user=; only its owner may.
+// groupOwnerUpdate hands group {id} over to the member in the form's user
+// field; only its owner may.
 func (h *Handler) groupOwnerUpdate(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		uid, err := formUser(r)
@@ -46,8 +48,9 @@ func (h *Handler) groupOwnerUpdate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// groupSilenceUpdate mutes ?user= in group {id} for ?minutes= (0: until
-// let speak again), or lets them speak again (on=0).
+// groupSilenceUpdate mutes the member in the form's user field in group
+// {id} for its minutes field (0: until let speak again), or lets them
+// speak again (on=0).
 func (h *Handler) groupSilenceUpdate(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		uid, err := formUser(r)
@@ -80,7 +83,8 @@ func (h *Handler) groupNoticeUpdate(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error { return h.DB.SetNotice(r.Context(), id, actor, r.PostFormValue("notice")) })
 }
 
-// groupPinUpdate pins ?message= to the top of group {id} (on=1), or unpins it.
+// groupPinUpdate pins the message in the form's message field to the top
+// of group {id} (on=1), or unpins it.
 func (h *Handler) groupPinUpdate(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		mid, err := strconv.ParseInt(r.PostFormValue("message"), 10, 64)
@@ -94,8 +98,8 @@ func (h *Handler) groupPinUpdate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// groupRequestAnswer approves (approve=1) or refuses ?user='s request to
-// join group {id}.
+// groupRequestAnswer approves (approve=1) or refuses the request to join
+// group {id} of the member in the form's user field.
 func (h *Handler) groupRequestAnswer(w http.ResponseWriter, r *http.Request) {
 	h.groupChange(w, r, func(id, actor int64) error {
 		uid, err := formUser(r)

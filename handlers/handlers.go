@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -58,7 +59,15 @@ type Routing struct {
 type Handler struct {
 	Deps
 	hub *hub // this instance's live sockets
+	// decodes holds a slot for each image being decoded and re-encoded
+	// (files.go): at most imageDecodes at once on this instance.
+	decodes chan struct{}
 }
+
+// imageDecodes is how many uploaded images one instance decodes and
+// re-encodes at once: each may take over a hundred megabytes at
+// chat.MaxImagePixels.
+var imageDecodes = max(runtime.GOMAXPROCS(0), 2)
 
 // New returns kefu's handler.
 func New(d Deps) *Handler {
@@ -74,7 +83,7 @@ func New(d Deps) *Handler {
 	if d.MaxUpload == 0 {
 		d.MaxUpload = chat.DefaultMaxUpload
 	}
-	h := &Handler{Deps: d}
+	h := &Handler{Deps: d, decodes: make(chan struct{}, imageDecodes)}
 	h.hub = newHub(h)
 	return h
 }

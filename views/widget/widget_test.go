@@ -38,3 +38,26 @@ func TestWaitStatusInEachLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachIsDrawn: the widget's attach button is a picture drawn in the
+// page, not a character that needs an emoji font, and its words are the
+// file input's label in the reader's language.
+func TestAttachIsDrawn(t *testing.T) {
+	for lang, want := range map[string]string{"en": `aria-label="Attach a file"`, "zh-CN": `aria-label="` + i18n.For("zh-CN").T("widget.attach") + `"`} {
+		var b strings.Builder
+		ctx := i18n.With(context.Background(), i18n.For(lang))
+		if err := Page(Props{}).Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		page := b.String()
+		start := strings.Index(page, `data-testid="attach"`)
+		end := strings.Index(page[max(start, 0):], "</label>")
+		if start < 0 || end < 0 {
+			t.Fatalf("%s: no attach button in %q", lang, page)
+		}
+		button := page[start : start+end]
+		if !strings.Contains(button, "<svg") || !strings.Contains(button, want) || strings.Contains(button, "📎") {
+			t.Errorf("%s: the attach button is %q, want a drawn paperclip and %s", lang, button, want)
+		}
+	}
+}
