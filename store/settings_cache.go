@@ -21,18 +21,24 @@ type knownSettings struct {
 	valid    bool
 	version  int64
 	settings chat.Settings
+	// forgotten counts forget's calls: settings read across one are not kept.
+	forgotten int64
 }
 
 // get returns the settings and their version, reading them when they are
 // not known. The version is read first: settings changed between the two
 // reads are newer than their version says, which a statement's check
-// finds stale, never the other way round.
+// finds stale, never the other way round. The lock is not held while they
+// are read: a sender inside a transaction (words) may be waiting for it
+// while holding the connection the read would need.
 func (k *knownSettings) get(ctx context.Context, q querier) (chat.Settings, int64, error) {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	if k.valid {
+		defer k.mu.Unlock()
 		return k.settings, k.version, nil
 	}
+	forgotten := k.forgotten
+	k.mu.Unlock()
 	s, version, err := loadSettingsAt(ctx, q)
 	if err != nil {
 		return s, 0, err
@@ -48,7 +54,13 @@ func (k *knownSettings) get(ctx context.Context, q querier) (chat.Settings, int6
 		return s, 0, err
 	}
 	s.Words = chat.NewWords(s.Words.Mode, list)
-	k.valid, k.version, k.settings = true, version, s
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	// Kept unless forgotten meanwhile (they may be older than the change
+	// that was announced) or older than what another read kept.
+	if k.forgotten == forgotten && (!k.valid || version >= k.version) {
+		k.valid, k.version, k.settings = true, version, s
+	}
 	return s, version, nil
 }
 
@@ -73,6 +85,7 @@ func (k *knownSettings) words(ctx context.Context, tx querier, version int64) (c
 func (k *knownSettings) forget() {
 	k.mu.Lock()
 	k.valid = false
+	k.forgotten++
 	k.mu.Unlock()
 }
 
