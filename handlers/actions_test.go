@@ -362,8 +362,16 @@ func TestTransferToAnAgentOfflineIsRefused(t *testing.T) {
 	kimLive := kim.console()
 	kimLive.send(map[string]any{"type": "resume"})
 	kimLive.waitFor(`data-target="#conversation-list"`)
-	if _, page := alex.get(chatPage); !strings.Contains(page, "Kim — online, 0/5 chats") {
-		t.Fatal("the picker does not say Kim is online")
+	// Kim's socket records her presence once it is open; the picker says so
+	// from then on.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, page := alex.get(chatPage)
+		if strings.Contains(page, "Kim — online, 0/5 chats") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the picker does not say Kim is online")
+		}
 	}
 	resp, body = alex.postWith(chatPage+"/transfer", toKim, k.inPlace(chatPage))
 	wantFragment(t, "a transfer to Kim, online", resp, body, http.StatusOK, "Transferred to Kim.")
