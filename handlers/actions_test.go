@@ -220,6 +220,7 @@ func TestSnoozeInPlaceAndTheWake(t *testing.T) {
 	alex, sam, mia := k.agent(), k.signInAs("sam@example.com", "sam password"), k.signInAs("mia@example.com", "mia password")
 	alex.setState("away")
 	sam.setState("away")
+	alex.onDuty(k.adminID())
 	token := k.visitorToken()
 	visitor := k.liveWidget(token)
 	visitor.send(map[string]any{"type": "send", "client_msg_id": "m1", "body": "please help"})
@@ -298,6 +299,7 @@ func TestReopenInPlace(t *testing.T) {
 	k.addPlainMember("mia@example.com", "Mia", "mia password")
 	alex, mia := k.agent(), k.signInAs("mia@example.com", "mia password")
 	alex.setState("away")
+	alex.onDuty(k.adminID())
 	id := queuedChat(t, k, "hello")
 	chatPage := fmt.Sprintf("/console/c/%d", id)
 	csrf := url.Values{"_csrf": {alex.csrf("/console")}}
@@ -338,6 +340,7 @@ func TestTransferToAnAgentOfflineIsRefused(t *testing.T) {
 	kimID := k.addAgent("kim@example.com", "Kim", "kim password")
 	alex := k.agent()
 	alex.setState("away")
+	alex.onDuty(k.adminID())
 	if err := k.db.EnsureAgent(context.Background(), kimID); err != nil {
 		t.Fatal(err)
 	}

@@ -197,6 +197,7 @@ func TestConsoleViewsLive(t *testing.T) {
 	queue := alex.consoleAt("/console/live?view=unassigned")
 	queue.send(map[string]any{"type": "resume"})
 	queue.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	k.waitOnline(k.adminID())
 	mine := alex.consoleAt("/console/live?view=mine")
 	mine.send(map[string]any{"type": "resume"})
 	mine.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)

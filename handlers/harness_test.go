@@ -172,6 +172,54 @@ func (k *instance) agent() *browser {
 	return b
 }
 
+// adminID is the id of the admin agent() signs in.
+func (k *instance) adminID() int64 {
+	k.t.Helper()
+	m, _, err := k.db.MemberByEmail(context.Background(), agentEmail)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	return m.ID
+}
+
+// onDuty opens b's console, as an agent's is while they work, and waits until
+// its presence is recorded for agent id.
+func (b *browser) onDuty(id int64) *socket {
+	b.k.t.Helper()
+	c := b.console()
+	c.send(map[string]any{"type": "resume"})
+	b.k.waitOnline(id)
+	return c
+}
+
+// waitOnline waits until the agents' consoles have recorded their presence:
+// a socket writes it once open, and its first frame can come before. A chat
+// taken by an agent who is not online goes back to the queue at the next
+// sweep.
+func (k *instance) waitOnline(ids ...int64) {
+	k.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		loads, err := k.db.Agents(context.Background(), time.Now(), queue.DefaultConfig.Grace, ids)
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		online := 0
+		for _, a := range loads {
+			if a.Online {
+				online++
+			}
+		}
+		if online == len(ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("agents %v: %d of them online after 10 s", ids, online)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // visitorToken creates a widget visitor and returns their token.
 func (k *instance) visitorToken() string {
 	k.t.Helper()

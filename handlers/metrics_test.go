@@ -101,6 +101,7 @@ func TestMetricsCountMessagesSocketsTheQueueAndWebhooks(t *testing.T) {
 	console := alex.consoleAt("/console/live?view=unassigned")
 	console.send(map[string]any{"type": "resume"})
 	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+	k.waitOnline(k.adminID())
 	token := k.visitorToken()
 	v := k.liveWidget(token)
 	v.send(map[string]any{"type": "send", "client_msg_id": "p1", "body": "Where is my parcel?"})

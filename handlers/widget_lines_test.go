@@ -22,8 +22,17 @@ func TestVisitorSeesOnlyTheirLines(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
 	samID := k.addAgent("sam@example.com", "Sam", "sam password")
-	alex := k.agent()
+	alex, sam := k.agent(), k.browser()
+	if resp := sam.signIn("sam@example.com", "sam password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam signs in: %s", resp.Status)
+	}
+	// Both away with their consoles open, as an agent's is: a chat whose
+	// agent is offline goes back to the queue at the next sweep, with a
+	// line of its own.
 	alex.setState("away")
+	sam.setState("away")
+	alex.onDuty(k.adminID())
+	sam.onDuty(samID)
 	token := k.visitorToken()
 	v := k.liveWidget(token)
 	v.send(map[string]any{"type": "send", "client_msg_id": "l1", "body": "Where is my parcel?"})
@@ -33,11 +42,7 @@ func TestVisitorSeesOnlyTheirLines(t *testing.T) {
 		t.Fatalf("take: %s %s", resp.Status, body)
 	}
 	v.waitFor("Alex joined the chat.")
-	admin, _, err := k.db.MemberByEmail(context.Background(), agentEmail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.db.Transfer(context.Background(), conv.ID, admin.ID, samID, "Wants a refund", time.Now()); err != nil {
+	if err := k.db.Transfer(context.Background(), conv.ID, k.adminID(), samID, "Wants a refund", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// The transfer's line and note come before Sam's join, in seq order:
