@@ -67,7 +67,7 @@ func TestConsoleLabelsSnoozeAndTransfer(t *testing.T) {
 		until(`document.body.dataset.liveState === "open"`),
 		chromedp.Evaluate[chromedp.Void](`window.e2eNoReload = true`),
 		queueIs("1 my order is late"),
-		chromedp.Click(chromedp.CSS(take)),
+		clickLive(take),
 		hasText(consoleNotice, "The chat is yours. Open it"),
 		queueIs())
 	noReload(t, admin, "to take the chat")

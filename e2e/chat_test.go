@@ -234,6 +234,14 @@ func until(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout))
 }
 
+// clickLive clicks sel in one step with finding it. Lists that the server
+// draws again (the queue, the inbox, the widget's home) may replace a node
+// between its finding and a mouse click on it, and the click then waits for
+// a node that is gone.
+func clickLive(sel string) chromedp.Action[chromedp.Void] {
+	return until(fmt.Sprintf(`(b => !!b && (b.click(), true))(document.querySelector(%q))`, sel))
+}
+
 // widgetIdle waits for a new visitor's widget to be ready: it opens no
 // socket until they write, and says nothing about it.
 func widgetIdle() chromedp.Action[chromedp.Void] {

@@ -86,12 +86,12 @@ func TestConsoleActsInPlace(t *testing.T) {
 	// The admin takes two chats. The console stays, says each is theirs, and
 	// the queue moves; then it says they are at capacity, with Take off.
 	do(t, admin, "the admin takes visitor one's chat",
-		chromedp.Click(chromedp.CSS(takeBtn(one))),
+		clickLive(takeBtn(one)),
 		hasText(consoleNotice, "The chat is yours. Open it"),
 		until(fmt.Sprintf(`document.querySelector("[data-testid=open-taken]").getAttribute("href") === "/console/c/%s"`, one)),
 		queueIs("1 visitor two", "2 visitor three"))
 	do(t, admin, "the admin takes visitor two's chat, and is at capacity",
-		chromedp.Click(chromedp.CSS(takeBtn(two))),
+		clickLive(takeBtn(two)),
 		queueIs("1 visitor three"),
 		hasText(`[data-testid=at-capacity]`, "At capacity (2 open chats, capacity 2): resolve a chat to take another."),
 		until(`document.querySelector("#queue button[data-testid=take]").disabled`))
@@ -101,11 +101,11 @@ func TestConsoleActsInPlace(t *testing.T) {
 	// Sam's stale console still offers visitor two's chat. Take says, in the
 	// page, that someone was first.
 	do(t, stale, "Sam takes visitor two's chat from the stale console",
-		chromedp.Click(chromedp.CSS(takeBtn(two))),
+		clickLive(takeBtn(two)),
 		hasText(consoleNotice+".refusal", "Another agent took this chat first."),
 		until(`location.pathname === "/console"`))
 	do(t, stale, "visitor three's chat is Sam's to take",
-		chromedp.Click(chromedp.CSS(takeBtn(three))),
+		clickLive(takeBtn(three)),
 		hasText(consoleNotice, "The chat is yours. Open it"))
 	noReload(t, stale, "to refuse a take")
 	do(t, sam, "the queue is empty", queueIs(), hasText(`#queue li.empty`, "Nobody is waiting."))
@@ -153,7 +153,7 @@ func TestConsoleActsInPlace(t *testing.T) {
 		until(`document.querySelector("#console-notice").textContent.trim() === ""`),
 		until(`document.querySelector("[data-testid=resolve]") !== null && document.querySelector("[data-testid=transfer-to]") !== null`))
 	do(t, admin, "the admin takes it on its page",
-		chromedp.Click(chromedp.CSS(takeBtn(two))),
+		clickLive(takeBtn(two)),
 		hasText(consoleNotice, "The chat is yours."),
 		hasText(badge, "With Admin"),
 		until(`document.querySelector("[data-testid=open-taken]") === null && document.querySelector("[data-testid=resolve]") !== null`),

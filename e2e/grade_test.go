@@ -147,13 +147,14 @@ func signIn(t *testing.T, tab context.Context, base, email, password string) {
 		until(`document.body.dataset.liveState === "open"`))
 }
 
-// submit clicks sel, a button that posts a form, and waits for the page the
+// submit clicks sel, a button that posts a form (in one step with finding
+// it: a live update may replace it), and waits for the page the
 // post leads to, which must answer status.
 func submit(t *testing.T, tab context.Context, what, sel string, status int64) {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(tab, stepTimeout)
 	defer cancel()
-	resp, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.CSS(sel)))
+	resp, err := chromedp.RunResponse(sctx, clickLive(sel))
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}

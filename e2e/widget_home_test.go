@@ -103,9 +103,6 @@ func TestWidgetHome(t *testing.T) {
 	// Ann's), which offers customer service; the visitor asks there too.
 	// The home is drawn again whenever a conversation has news: its rows are
 	// clicked in one step with finding them, never a node the home replaced.
-	clickLive := func(sel string) chromedp.Action[chromedp.Void] {
-		return until(fmt.Sprintf(`(b => !!b && (b.click(), true))(document.querySelector(%q))`, sel))
-	}
 	do(t, widget, "the visitor types more to Ann and goes back to the home",
 		chromedp.SendKeys(chromedp.CSS(composer), "And in hail?"),
 		chromedp.Click(chromedp.CSS(back)),
