@@ -50,6 +50,11 @@ const (
 	LineWoke            SystemCode = "woke"              // (none): the snooze's time came
 	LineWokeReply       SystemCode = "woke_reply"        // (none): the visitor wrote
 	LineReopened        SystemCode = "reopened"          // agent
+	// The auto-replies a site's team sends a waiting visitor: the admin's
+	// words in English and Chinese ("": the catalog's), said to each reader
+	// in theirs.
+	LineAutoWaiting SystemCode = "auto_waiting" // English, Chinese: the chat waited too long
+	LineAutoOutside SystemCode = "auto_outside" // English, Chinese: it started outside business hours
 	// NoteRated is a note (chat.Note), not a system line.
 	NoteRated SystemCode = "rated" // rating (1–5), comment ("": none)
 )
@@ -74,6 +79,11 @@ func LineIn(loc *i18n.Localizer, code SystemCode, args []string) string {
 			arg = args[i]
 		}
 		data = append(data, name, arg)
+	}
+	if code == LineAutoWaiting || code == LineAutoOutside {
+		if own := autoReply(loc, args); own != "" {
+			return own
+		}
 	}
 	if code == LineMembersAdded {
 		// Everyone added, listed the language's way.
@@ -127,6 +137,22 @@ var systemLines = map[SystemCode]struct {
 	LineWoke:         {nil, false},
 	LineWokeReply:    {nil, false},
 	LineReopened:     {[]string{"Agent"}, true},
+	// Auto-replies speak to the visitor.
+	LineAutoWaiting: {[]string{"EN", "ZH"}, true},
+	LineAutoOutside: {[]string{"EN", "ZH"}, true},
+}
+
+// autoReply is an auto-reply's words as its admin wrote them in loc's
+// language, or "" for the catalog's.
+func autoReply(loc *i18n.Localizer, args []string) string {
+	i := 0
+	if strings.HasPrefix(loc.Lang(), "zh") {
+		i = 1
+	}
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
 }
 
 // ChangesGroupTop reports whether the line says that what shows at the

@@ -1,0 +1,159 @@
+package chat
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// weekdays is open Monday to Friday, 09:00 to 17:00.
+func weekdays(zone string, holidays ...string) Hours {
+	h := Hours{Zone: zone, Holidays: holidays}
+	for d := time.Monday; d <= time.Friday; d++ {
+		h.Days[d] = DayHours{Open: 9 * 60, Close: 17 * 60}
+	}
+	return h
+}
+
+func at(t *testing.T, zone, s string) time.Time {
+	t.Helper()
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestHoursOpen(t *testing.T) {
+	t.Parallel()
+	const sh, ny = "Asia/Shanghai", "America/New_York"
+	sunday := weekdays(ny)
+	sunday.Days[time.Sunday] = DayHours{Open: 2*60 + 30, Close: 4 * 60}
+	tests := []struct {
+		name  string
+		h     Hours
+		at    time.Time
+		open  bool
+		next  time.Time // zero: at itself
+		never bool
+	}{
+		{"no schedule is always open", Hours{}, at(t, "UTC", "2026-12-06 03:00"), true, time.Time{}, false},
+		{"holidays alone change nothing", Hours{Holidays: []string{"2026-12-06"}}, at(t, "UTC", "2026-12-06 03:00"), true, time.Time{}, false},
+		{"a weekday within hours", weekdays(sh), at(t, sh, "2026-12-01 09:00"), true, time.Time{}, false},
+		{"closing time is closed", weekdays(sh), at(t, sh, "2026-12-01 17:00"), false, at(t, sh, "2026-12-02 09:00"), false},
+		{"before opening, the same day", weekdays(sh), at(t, sh, "2026-12-01 08:59"), false, at(t, sh, "2026-12-01 09:00"), false},
+		{"Saturday waits for Monday", weekdays(sh), at(t, sh, "2026-12-05 12:00"), false, at(t, sh, "2026-12-07 09:00"), false},
+		{"Friday evening waits for Monday", weekdays(sh), at(t, sh, "2026-12-04 18:00"), false, at(t, sh, "2026-12-07 09:00"), false},
+		{"read in the site's zone, not UTC", weekdays(sh), at(t, "UTC", "2026-12-01 02:00"), true, time.Time{}, false},
+		{"UTC evening is the site's next morning", weekdays(sh), at(t, "UTC", "2026-12-01 23:30"), false, at(t, sh, "2026-12-02 09:00"), false},
+		{"a holiday is closed", weekdays(sh, "2026-12-02"), at(t, sh, "2026-12-02 10:00"), false, at(t, sh, "2026-12-03 09:00"), false},
+		{"holidays in a row", weekdays(sh, "2026-12-31", "2027-01-01"), at(t, sh, "2026-12-30 17:30"), false, at(t, sh, "2027-01-04 09:00"), false},
+		{"after the clocks went forward", weekdays(ny), at(t, ny, "2026-03-06 17:00"), false, at(t, ny, "2026-03-09 09:00"), false},
+		{"an opening the clocks skip", sunday, at(t, ny, "2026-03-08 01:00"), false, at(t, ny, "2026-03-08 03:30"), false},
+		{"after the clocks went back", sunday, at(t, ny, "2026-11-01 01:30"), false, at(t, ny, "2026-11-01 02:30"), false},
+		{"closed every open day", Hours{Days: [7]DayHours{time.Monday: {Open: 60, Close: 120}}, Holidays: mondays(t)},
+			at(t, "UTC", "2026-12-01 00:00"), false, time.Time{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.h.Open(tt.at); got != tt.open {
+				t.Errorf("Open(%v) = %v, want %v", tt.at, got, tt.open)
+			}
+			next, ok := tt.h.NextOpening(tt.at)
+			want := tt.next
+			if want.IsZero() {
+				want = tt.at
+			}
+			switch {
+			case tt.never && ok:
+				t.Errorf("NextOpening(%v) = %v, want never", tt.at, next)
+			case !tt.never && (!ok || !next.Equal(want)):
+				t.Errorf("NextOpening(%v) = %v, %v; want %v", tt.at, next, ok, want)
+			}
+			if ok && !tt.h.Open(next) {
+				t.Errorf("not open at its next opening %v", next)
+			}
+		})
+	}
+}
+
+// mondays is every Monday for more than a year from December 2026.
+func mondays(t *testing.T) []string {
+	var out []string
+	for d := at(t, "UTC", "2026-12-07 00:00"); d.Year() < 2028; d = d.AddDate(0, 0, 7) {
+		out = append(out, d.Format(DateLayout))
+	}
+	return out
+}
+
+func TestHoursValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		h    Hours
+		say  string // "": valid
+	}{
+		{"the zero value", Hours{}, ""},
+		{"weekdays in Shanghai", weekdays("Asia/Shanghai", "2026-10-01"), ""},
+		{"open until midnight", Hours{Days: [7]DayHours{{Open: 0, Close: 24 * 60}}}, ""},
+		{"an unknown zone", Hours{Zone: "Mars/Olympus"}, "error.hours.zone"},
+		{"the machine's zone", Hours{Zone: "Local"}, "error.hours.zone"},
+		{"closing before opening", Hours{Days: [7]DayHours{time.Monday: {Open: 17 * 60, Close: 9 * 60}}}, "error.hours.range"},
+		{"past midnight", Hours{Days: [7]DayHours{time.Monday: {Open: 60, Close: 25 * 60}}}, "error.hours.range"},
+		{"a malformed date", Hours{Holidays: []string{"2026-13-01"}}, "error.hours.date"},
+		{"a negative wait", Hours{WaitMinutes: -1}, "error.hours.wait"},
+		{"a wait over a day", Hours{WaitMinutes: MaxWaitMinutes + 1}, "error.hours.wait"},
+		{"a reply too long", Hours{Waiting: Replies{ZH: string(make([]rune, 501))}}, "error.hours.replies"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.h.Validate()
+			var ve *ValidationError
+			switch {
+			case tt.say == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.say != "" && (!errors.As(err, &ve) || ve.Say != tt.say):
+				t.Errorf("Validate() = %v, want %s", err, tt.say)
+			}
+		})
+	}
+}
+
+func TestParseClockAndHolidays(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int{"09:00": 540, "9:05": 545, " 17:30 ": 1050, "24:00": 1440, "00:00": 0} {
+		if got, err := ParseClock(in); err != nil || got != want {
+			t.Errorf("ParseClock(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "9", "9:0", "24:01", "12:60", "-1:00", "nine:00"} {
+		if _, err := ParseClock(in); err == nil {
+			t.Errorf("ParseClock(%q) = nil error", in)
+		}
+	}
+	got, err := ParseHolidays("2026-12-25\n2026-10-01, 2026-12-25")
+	if err != nil || len(got) != 2 || got[0] != "2026-10-01" || got[1] != "2026-12-25" {
+		t.Errorf("ParseHolidays = %v, %v", got, err)
+	}
+	if _, err := ParseHolidays("2026-02-30"); err == nil {
+		t.Error("ParseHolidays accepted 2026-02-30")
+	}
+}
+
+func TestAutoReplyLines(t *testing.T) {
+	t.Parallel()
+	own := Replies{EN: "Back soon", ZH: "马上回来"}.Args()
+	if got := LineIn(english, LineAutoWaiting, own); got != "Back soon" {
+		t.Errorf("English = %q", got)
+	}
+	if !LineAutoWaiting.ForVisitors() || !LineAutoOutside.ForVisitors() {
+		t.Error("auto-replies are not shown to visitors")
+	}
+	if got := SystemText(LineAutoOutside, Replies{ZH: "只有中文"}.Args()); got == "" || got == "只有中文" {
+		t.Errorf("English without an English reply = %q, want the catalog's", got)
+	}
+}
