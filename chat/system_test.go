@@ -117,7 +117,10 @@ func TestLinesForVisitors(t *testing.T) {
 		LineWoke:         false,
 		LineWokeReply:    false,
 		LineReopened:     true,
-		"merged":         false, // from a newer kefu
+		// Auto-replies are the team speaking to the visitor.
+		LineAutoWaiting: true,
+		LineAutoOutside: true,
+		"merged":        false, // from a newer kefu
 	}
 	for code := range systemLines {
 		if _, ok := want[code]; !ok {
