@@ -19,9 +19,12 @@ const (
 	// indexEvery is how often new messages are indexed for search
 	// (store.DB.IndexPending); a search finds them before that too.
 	indexEvery = time.Second
+	// autoReplyEvery is how often the auto-replies due are sent
+	// (store.DB.AutoReply): each to a chat exactly once.
+	autoReplyEvery = 5 * time.Second
 )
 
-// rounds starts the janitor, the waker and the search indexer.
+// rounds starts the janitor, the waker, the search indexer and the auto-replier.
 func (a *App) rounds() {
 	a.spawn(func(ctx context.Context) {
 		every(ctx, janitorEvery, a.logger, "purge", func(ctx context.Context) (bool, error) {
@@ -38,6 +41,12 @@ func (a *App) rounds() {
 		every(ctx, indexEvery, a.logger, "indexing messages for search", func(ctx context.Context) (bool, error) {
 			n, err := a.db.IndexPending(ctx, store.IndexBatch)
 			return n >= store.IndexBatch, err
+		})
+	})
+	a.spawn(func(ctx context.Context) {
+		every(ctx, autoReplyEvery, a.logger, "sending auto-replies", func(ctx context.Context) (bool, error) {
+			n, err := a.db.AutoReply(ctx, a.now())
+			return n >= store.AutoReplyBatch, err
 		})
 	})
 }
