@@ -27,7 +27,12 @@ func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		p.Sites = append(p.Sites, admin.SiteRow{Site: s, Secret: secret, Embed: h.embedLine(s)})
+		hours, err := h.DB.SiteHours(ctx, s.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Sites = append(p.Sites, admin.SiteRow{Site: s, Secret: secret, Embed: h.embedLine(s), Hours: hours})
 	}
 	h.render(w, r, http.StatusOK, admin.SitesPage(p))
 }

@@ -167,6 +167,7 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/sites", h.adminSiteCreate)
 				r.Post("/sites/{id}", h.adminSiteUpdate)
 				r.Post("/sites/{id}/secret", h.adminSiteSecretRotate)
+				r.Post("/sites/{id}/hours", h.adminSiteHoursUpdate)
 				r.Get("/labels", h.adminLabelsShow)
 				r.Post("/labels", h.adminLabelCreate)
 				r.Post("/labels/{id}", h.adminLabelUpdate)

@@ -1,0 +1,86 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/chat"
+)
+
+// TestSiteHoursForm: an admin sets a site's business hours and
+// auto-replies on the Sites page; bad hours are refused with a sentence
+// that says what is wrong, and change nothing.
+func TestSiteHoursForm(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	site, _ := k.newSite("Shop", "https://shop.example.com")
+	b := k.agent()
+	path := fmt.Sprintf("/admin/sites/%d/hours", site.ID)
+	form := url.Values{"_csrf": {b.csrf("/admin/sites")}, "zone": {"Asia/Shanghai"},
+		"open_1": {"09:00"}, "close_1": {"18:00"}, "open_5": {"10:00"}, "close_5": {"16:30"},
+		"holidays": {"2026-12-25\n2026-10-01"}, "wait_minutes": {"3"},
+		"waiting_en": {"Hold on <please>"}, "waiting_zh": {"请稍候"}, "outside_en": {""}, "outside_zh": {"已下班"}}
+	if resp, body := b.post(path, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving hours: %s\n%s", resp.Status, body)
+	}
+	want := chat.Hours{Zone: "Asia/Shanghai", Holidays: []string{"2026-10-01", "2026-12-25"}, WaitMinutes: 3,
+		Waiting: chat.Replies{EN: "Hold on <please>", ZH: "请稍候"}, Outside: chat.Replies{ZH: "已下班"}}
+	want.Days[time.Monday] = chat.DayHours{Open: 540, Close: 1080}
+	want.Days[time.Friday] = chat.DayHours{Open: 600, Close: 990}
+	if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("hours = %+v, %v; want %+v", got, err, want)
+	}
+	_, page := b.get("/admin/sites")
+	for _, s := range []string{`name="open_1" value="09:00"`, `name="close_5" value="16:30"`, `name="open_2" value=""`,
+		"2026-10-01\n2026-12-25</textarea>", `value="Hold on &lt;please&gt;"`, "Business hours and auto-replies"} {
+		if !strings.Contains(page, s) {
+			t.Fatalf("the Sites page does not show %q:\n%s", s, page)
+		}
+	}
+
+	for _, c := range []struct{ field, value, says string }{
+		{"zone", "Mars/Olympus", `&#34;Mars/Olympus&#34; is not a time zone such as Asia/Shanghai.`},
+		{"close_1", "08:00", "A day closes after it opens: 09:00 to 08:00 does not."},
+		{"open_1", "9am", `&#34;9am&#34; is not a time such as 09:00.`},
+		{"holidays", "2026-12-32", `&#34;2026-12-32&#34; is not a date such as 2026-12-25.`},
+		{"wait_minutes", "soon", "The wait before the auto-reply is 0 to 1440 minutes."},
+	} {
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set(c.field, c.value)
+		resp, body := b.post(path, bad)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, c.says) {
+			t.Fatalf("%s %q: %s, want 400 saying %q\n%s", c.field, c.value, resp.Status, c.says, body)
+		}
+		if got, _ := k.db.SiteHours(ctx, site.ID); !reflect.DeepEqual(got, want) {
+			t.Fatalf("refused hours (%s %q) changed them: %+v", c.field, c.value, got)
+		}
+	}
+	// In Chinese for an admin who reads it.
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("zone", "Mars/Olympus")
+	if _, body := b.send(http.MethodPost, path, bad, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(body, "不是有效的时区") {
+		t.Fatalf("the refusal is not in Chinese:\n%s", body)
+	}
+	// Without the form's token, nothing.
+	form.Del("_csrf")
+	form.Set("zone", "Europe/Paris")
+	if resp, _ := b.post(path, form); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("hours without a CSRF token: %s, want 403", resp.Status)
+	}
+	if got, _ := k.db.SiteHours(ctx, site.ID); got.Zone != "Asia/Shanghai" {
+		t.Fatalf("hours without a CSRF token changed the zone to %q", got.Zone)
+	}
+}
