@@ -84,3 +84,86 @@ func TestSiteHoursForm(t *testing.T) {
 		t.Fatalf("hours without a CSRF token changed the zone to %q", got.Zone)
 	}
 }
+
+// TestWidgetOutsideBusinessHours: outside its site's hours the widget says
+// when the team is back, in the visitor's language and the site's zone,
+// and asks for an email as it does when nobody is available, even with an
+// agent on duty; the visitor's chat still queues, and the visitor hears
+// each auto-reply once, live: the outside-hours one in the site's words,
+// the waiting one in the catalog's.
+func TestWidgetOutsideBusinessHours(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	alex := k.agent()
+	alex.onDuty(k.adminID())
+	plain, _ := k.newSite("Open shop", "https://open.example.com")
+	site, _ := k.newSite("Shop", "https://shop.example.com")
+	site.OfflineMessage = "Leave us a note"
+	if _, err := k.db.UpdateSite(ctx, 0, site); err != nil {
+		t.Fatal(err)
+	}
+	// Open 09:00 to 17:00 in Shanghai, three days from today there only.
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(sh)
+	opens := time.Date(today.Year(), today.Month(), today.Day()+3, 9, 0, 0, 0, sh)
+	h := chat.Hours{Zone: "Asia/Shanghai", WaitMinutes: 2, Outside: chat.Replies{EN: "We are closed <now>", ZH: "我们已下班"}}
+	h.Days[opens.Weekday()] = chat.DayHours{Open: 540, Close: 1020}
+	if err := k.db.SetSiteHours(ctx, 0, site.ID, h); err != nil {
+		t.Fatal(err)
+	}
+
+	back := fmt.Sprintf("We&#39;re back %s 09:00.", opens.Weekday())
+	_, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID))
+	if !strings.Contains(page, back) || !strings.Contains(page, `data-testid="prechat-email"`) {
+		t.Fatalf("outside hours, the widget does not say %q and ask for an email:\n%s", back, page)
+	}
+	zhDays := []string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
+	if _, zh := k.browser().send(http.MethodGet, fmt.Sprintf("/widget?site=%d", site.ID), nil, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(zh, "我们将于"+zhDays[opens.Weekday()]+" 09:00回来。") {
+		t.Fatalf("the notice is not in Chinese:\n%s", zh)
+	}
+	if _, open := k.browser().get(fmt.Sprintf("/widget?site=%d", plain.ID)); strings.Contains(open, "We&#39;re back") || strings.Contains(open, `data-testid="prechat-email"`) {
+		t.Fatalf("a site without hours says it is closed or asks for an email:\n%s", open)
+	}
+
+	// Nobody takes chats now: this one waits in the queue.
+	if err := k.db.SetCapacity(ctx, k.adminID(), 0); err != nil {
+		t.Fatal(err)
+	}
+	v, token := k.siteWidget(site)
+	if got := v.all(); !strings.Contains(got, back) || !strings.Contains(got, `data-testid="prechat-email"`) {
+		t.Fatalf("the widget's socket does not say when the team is back:\n%s", got)
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "h1", "body": "anyone there?", "email": "ada@example.com"})
+	v.waitFor(`data-ack="h1"`)
+	v.waitFor("Leave us a note")
+	conv := visitorConversation(t, k.db, token)
+	if conv.Status != chat.Queued {
+		t.Fatalf("the chat is %s, want queued", conv.Status)
+	}
+	// Every instance's round sends it too: whichever comes first, once.
+	if _, err := k.db.AutoReply(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor("We are closed &lt;now&gt;")
+	if _, err := k.db.AutoReply(ctx, time.Now().Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor("Thank you for waiting.")
+	msgs, err := k.db.MessagesAfter(ctx, conv.ID, 0, 50, chat.ReaderVisitor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []chat.SystemCode
+	for _, m := range msgs {
+		if m.Type == chat.System {
+			codes = append(codes, m.Code)
+		}
+	}
+	if !reflect.DeepEqual(codes, []chat.SystemCode{chat.LineAutoOutside, chat.LineAutoWaiting}) {
+		t.Fatalf("the visitor's lines = %v, want each auto-reply once", codes)
+	}
+}

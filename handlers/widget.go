@@ -86,8 +86,15 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			h.fail(w, r, err)
 			return r, p, false
 		}
+		back, outside, err := h.siteOutside(ctx, site.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return r, p, false
+		}
+		p.Hours = back
 		// As a new visitor sees it; a returning one's socket says otherwise.
-		p.Prechat = site.PrechatFor(chat.User{}, view.anyone)
+		// Outside business hours, as when nobody is available.
+		p.Prechat = site.PrechatFor(chat.User{}, view.anyone && !outside)
 	}
 	direct := false
 	if to, err := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64); err == nil && to > 0 {
@@ -96,7 +103,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 			p.To, p.ToName = u.ID, u.DisplayName()
 		}
 		if direct, err = h.directTarget(ctx, p.To); err != nil || direct {
-			p.Prechat = chat.Prechat{} // asked of support chats only
+			p.Prechat, p.Hours = chat.Prechat{}, "" // support chats only
 		}
 	}
 	if !direct {

@@ -35,6 +35,13 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 	}
 	closed := s.closedReason(ctx, settings)
 	sc.closed = &closed
+	back := ""
+	sc.outside = false
+	if !sc.aim.direct {
+		if back, sc.outside, err = s.h.siteOutside(ctx, sc.aim.site.ID); err != nil {
+			return err
+		}
+	}
 	w := s.waitFor(view)
 	sc.wait, sc.anyone, sc.viewAt = &w, view.anyone, view.loaded
 	rules, err := s.prechatFor(ctx, conv, view.anyone)
@@ -42,7 +49,7 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 		return err
 	}
 	sc.prechat = &rules
-	comps := []templ.Component{widget.WaitStatus(w), widget.Availability(closed), widget.Prechat(rules)}
+	comps := []templ.Component{widget.WaitStatus(w), widget.Hours(back), widget.Availability(closed), widget.Prechat(rules)}
 	if conv.Kind == chat.Support && conv.Status == chat.Resolved {
 		unrated, err := s.h.DB.Unrated(ctx, conv.ID)
 		if err != nil {
@@ -112,7 +119,8 @@ func (s *widgetSocket) prechatFor(ctx context.Context, conv chat.Conversation, a
 	if err != nil {
 		return chat.Prechat{}, err
 	}
-	return s.screen.aim.site.PrechatFor(visitor, anyone), nil
+	// Outside business hours, as when nobody is available: the email too.
+	return s.screen.aim.site.PrechatFor(visitor, anyone && !s.screen.outside), nil
 }
 
 // waitFor is the queue status this widget shows: the visitor's place in
@@ -124,6 +132,9 @@ func (s *widgetSocket) waitFor(view queueView) widget.Wait {
 	}
 	w := view.waitFor(s.user.ID)
 	w.Offline = s.screen.aim.site.OfflineMessage
+	if s.screen.outside {
+		w.Anyone = false // the offline message, outside business hours
+	}
 	return w
 }
 

@@ -85,7 +85,11 @@ func (s *widgetSocket) startingChat(ctx context.Context, f inFrame, snd *store.S
 			return false, err
 		}
 	}
-	rules := site.PrechatFor(visitor, view.anyone)
+	_, outside, err := s.h.siteOutside(ctx, site.ID)
+	if err != nil {
+		return false, err
+	}
+	rules := site.PrechatFor(visitor, view.anyone && !outside)
 	name, email, err := rules.Check(f.Name, f.Email)
 	if err != nil {
 		return false, &fieldsNeeded{rules: rules, err: err}

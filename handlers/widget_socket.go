@@ -54,6 +54,9 @@ type widgetScreen struct {
 	viewAt  time.Time // when the queue view behind wait and anyone was loaded
 	prechat *chat.Prechat
 	closed  *string
+	// outside is whether the widget's site was outside its business hours
+	// at the last resume, which the widget then says (widget_hours.go).
+	outside bool
 	// blocked is whether an agent blocked the visitor (or their address),
 	// as the store said at the last resume or a refused send.
 	blocked bool
