@@ -81,7 +81,7 @@ func openSupportConversation(ctx context.Context, tx *txn, s Send) (id int64, jo
 			site = &s.SiteID
 		}
 		_, err = tx.Exec(ctx, `UPDATE conversations SET status = 'queued', queued_at = now(), resolved_at = NULL,
-			rating = NULL, rating_comment = '', rated_at = NULL,
+			rating = NULL, rating_comment = '', rated_at = NULL, hours_checked_at = NULL, waiting_reply_at = NULL,
 			assigned_agent_id = NULL, assigned_at = NULL, first_response_at = NULL,
 			target_user_id = $2, target_until = $3, target_released_at = CASE WHEN $3 <= now() THEN now() END,
 			context = context || $4, site_id = coalesce($5, site_id) WHERE id = $1`,

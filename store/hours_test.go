@@ -168,6 +168,28 @@ func TestAutoRepliesExactlyOnceWithTwoRounds(t *testing.T) {
 	if got := lines(t, db, late[0], chat.ReaderVisitor); count(got, chat.LineAutoWaiting) != 0 {
 		t.Fatalf("a taken chat heard the waiting reply: %v", got)
 	}
+	// A visitor who writes again after a resolve starts a new round, which
+	// hears them again, once each.
+	again := late[1]
+	if err := db.Take(ctx, again, alex.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Resolve(ctx, again, alex.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Conversation(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: c.VisitorID, Body: "me again", SiteID: closedID}); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now()
+	rounds(later.Add(time.Second))
+	rounds(later.Add(6 * time.Minute))
+	if got := lines(t, db, again, chat.ReaderVisitor); count(got, chat.LineAutoOutside) != 2 || count(got, chat.LineAutoWaiting) != 2 {
+		t.Fatalf("a reopened chat was shown %v, want each auto-reply once more", got)
+	}
 	for _, id := range append(inTime, other...) {
 		if got := lines(t, db, id, chat.ReaderAgent); count(got, chat.LineAutoOutside)+count(got, chat.LineAutoWaiting) != 0 {
 			t.Fatalf("chat %d of an open site or one without hours was sent %v", id, got)
