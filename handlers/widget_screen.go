@@ -124,6 +124,7 @@ func (s *widgetSocket) waitFor(view queueView) widget.Wait {
 	}
 	w := view.waitFor(s.user.ID)
 	w.Offline = s.screen.aim.site.OfflineMessage
+	w.Mail = s.h.Mail.On
 	return w
 }
 
