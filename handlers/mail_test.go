@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -47,13 +48,24 @@ func (k *instance) mailedChat(t *testing.T, reply string) (chat.User, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.db.Take(ctx, m.ConversationID, k.adminID(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	k.take(t, m.ConversationID)
 	if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: m.ConversationID, SenderID: k.adminID(), Body: reply}); err != nil {
 		t.Fatal(err)
 	}
 	return v, m.ConversationID
+}
+
+// take gives chat id to the admin agent, unless the dispatcher did: they
+// are the one agent on duty.
+func (k *instance) take(t *testing.T, id int64) {
+	t.Helper()
+	if err := k.db.Take(context.Background(), id, k.adminID(), time.Now()); err != nil && !errors.Is(err, chat.ErrAlreadyAssigned) {
+		t.Fatal(err)
+	}
+	c, err := k.db.Conversation(context.Background(), id)
+	if err != nil || c.AssignedAgentID != k.adminID() {
+		t.Fatalf("chat %d assigned to %d, %v; want the admin", id, c.AssignedAgentID, err)
+	}
 }
 
 var linkRe = regexp.MustCompile(`http://[^/\s]+(/mail/c/[0-9a-f.]+)`)
@@ -176,5 +188,51 @@ func TestAdminMailPageSaysWhetherEmailIsOnAndListsFailures(t *testing.T) {
 	}
 	if resp, body := off.agent().get("/admin/mail"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="mail-off"`) {
 		t.Fatalf("/admin/mail with email off: %s\n%s", resp.Status, body)
+	}
+}
+
+func TestVisitorBackInTheWidgetIsNotEmailed(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t, false)
+	clock := &outboxtest.Clock{}
+	const quiet = time.Hour
+	k := startWith(t, storetest.URL(t), func(c *app.Config) {
+		c.Now = clock.Now
+		c.Mail = mail.Config{Config: outbox.Config{Quiet: quiet, Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "help@example.com", TLS: srv.TLS()}
+	})
+	k.ensureAgent()
+	ctx := context.Background()
+	k.agent().onDuty(k.adminID())
+	token := k.visitorToken()
+	v, err := k.db.VisitorByToken(ctx, auth.TokenHash(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := k.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "Hello?", VisitorEmail: "sam@example.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.take(t, m.ConversationID)
+	if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: m.ConversationID, SenderID: k.adminID(), Body: "Hi Sam"}); err != nil {
+		t.Fatal(err)
+	}
+	round := func(want int) {
+		t.Helper()
+		if n, err := k.app.Mail().Round(ctx); err != nil || n != want {
+			t.Fatalf("round claimed %d, %v; want %d", n, err, want)
+		}
+	}
+	round(0) // the quiet period holds it
+	clock.Advance(quiet + time.Minute)
+	// The visitor comes back before the email goes: the socket records them
+	// as present once open, before it handles its first frame.
+	k.liveWidget(token)
+	round(1)
+	if len(srv.Messages()) != 0 {
+		t.Fatal("a visitor in the widget was emailed")
+	}
+	ms, err := k.db.Mails(ctx, m.ConversationID, 10)
+	if err != nil || len(ms) != 1 || ms[0].CancelledAt == nil || ms[0].Failed || ms[0].LastError != "the visitor is in the widget" {
+		t.Fatalf("outbox %+v, %v; want cancelled as the visitor is in the widget", ms, err)
 	}
 }
