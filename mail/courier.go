@@ -32,8 +32,9 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 }
 
 func (c *courier) Record(ctx context.Context, d store.DueMail, o outbox.Outcome) error {
-	// A failure is an email given up while still needed: refused, or tried too often.
-	return c.FinishMail(ctx, d, o, o.GiveUp && unneeded(d) == "")
+	// A failure is an email given up while still needed: refused, or tried
+	// too often; not one skipped because nothing was left to say.
+	return c.FinishMail(ctx, d, o, o.GiveUp && unneeded(d) == "" && o.Error != errNothingToSay.Error())
 }
 
 func (c *courier) Purge(ctx context.Context, before time.Time) error {

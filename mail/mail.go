@@ -207,5 +207,6 @@ func Redacted(server *url.URL) string {
 	if server == nil {
 		return ""
 	}
-	return server.Scheme + "://" + net.JoinHostPort(server.Hostname(), cmp.Or(server.Port(), strconv.Itoa(map[string]int{"smtp": 587, "smtps": 465}[server.Scheme])))
+	port, _ := serverPort(server)
+	return server.Scheme + "://" + net.JoinHostPort(server.Hostname(), strconv.Itoa(port))
 }

@@ -276,3 +276,18 @@ func TestParseServer(t *testing.T) {
 		t.Errorf("Redacted = %q", r)
 	}
 }
+
+func TestAReplyRevokedBeforeItsEmailSendsNothingAndIsNoFailure(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	_, id := w.chat(t, "sam@example.net", "Hello?")
+	m := w.reply(t, id, "Wrong chat, sorry")
+	if _, err := w.db.Revoke(context.Background(), id, m.ID, chat.Viewer{UserID: w.alex.ID, IsAgent: true}, m.CreatedAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(quiet + time.Second)
+	w.round(t, 1)
+	if ms := w.mails(t, id); len(ms) != 1 || ms[0].CancelledAt == nil || ms[0].Failed || len(w.smtp.Messages()) != 0 {
+		t.Fatalf("outbox %+v, %d messages; want cancelled, not failed, nothing sent", ms, len(w.smtp.Messages()))
+	}
+}
