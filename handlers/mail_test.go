@@ -236,3 +236,20 @@ func TestVisitorBackInTheWidgetIsNotEmailed(t *testing.T) {
 		t.Fatalf("outbox %+v, %v; want cancelled as the visitor is in the widget", ms, err)
 	}
 }
+
+func TestAPIRefusesAnEmailWithHeaderInjectionAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	key := k.apiKeyOf("shop", 0, 0)
+	if status, raw := k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Lee","email":"lee@example.com"}`); status != http.StatusOK {
+		t.Fatalf("create user: %d %s", status, raw)
+	}
+	status, raw := k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Eve","email":"lee@example.com\r\nBcc: eve@example.org"}`)
+	if status != http.StatusBadRequest || !strings.Contains(raw, "email") {
+		t.Fatalf("an email with a line break: %d %s; want 400 naming the email", status, raw)
+	}
+	u, err := k.db.ExternalUserByID(context.Background(), 0, "u-1")
+	if err != nil || u.Name != "Lee" || u.Email != "lee@example.com" {
+		t.Fatalf("after the refusal: %+v, %v; want Lee as she was", u, err)
+	}
+}
