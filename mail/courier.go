@@ -24,7 +24,6 @@ type courier struct {
 	secret   string // signs the links; set by Prepare
 	language string // of a visitor whose widget said none
 	now      func() time.Time
-	timeout  time.Duration
 }
 
 func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.DueMail, error) {

@@ -125,7 +125,7 @@ func NewWorker(ob Outbox, cfg Config, logger *slog.Logger) (*Worker, error) {
 		return nil, err
 	}
 	c := &courier{Outbox: ob, opts: opts, host: cfg.Server.Hostname(), from: cfg.From, base: cfg.BaseURL,
-		language: cmp.Or(cfg.Language, i18n.Default), now: oc.Now, timeout: oc.Timeout}
+		language: cmp.Or(cfg.Language, i18n.Default), now: oc.Now}
 	return &Worker{Worker: outbox.New[store.DueMail](c, oc, logger), c: c, quiet: oc.Quiet}, nil
 }
 
