@@ -96,7 +96,8 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 	if err := m.To(d.Email); err != nil {
 		return nil, ErrBadAddress
 	}
-	m.Subject(loc.T("mail.reply.subject", "Team", p.Team))
+	// A header is one line: a site's name with line breaks must not start another.
+	m.Subject(strings.Join(strings.Fields(loc.T("mail.reply.subject", "Team", p.Team)), " "))
 	m.SetDateWithValue(now)
 	m.SetMessageID()
 	// RFC 8058: mail readers offer one click, which posts to the link.

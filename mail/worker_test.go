@@ -291,3 +291,35 @@ func TestAReplyRevokedBeforeItsEmailSendsNothingAndIsNoFailure(t *testing.T) {
 		t.Fatalf("outbox %+v, %d messages; want cancelled, not failed, nothing sent", ms, len(w.smtp.Messages()))
 	}
 }
+
+func TestASiteNameWithALineBreakStartsNoHeader(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	ctx := context.Background()
+	site, err := w.db.CreateSite(ctx, w.alex.ID, chat.Site{Name: "Shop\r\nBcc: eve@example.org", Colour: "#2563eb",
+		Origins: []string{"https://shop.example.com"}, PrechatName: chat.FieldOff, PrechatEmail: chat.FieldOff}, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := w.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "Hello?", VisitorEmail: "sam@example.net", SiteID: site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.Take(ctx, m.ConversationID, w.alex.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.reply(t, m.ConversationID, "Hi Sam")
+	w.clock.Advance(quiet + time.Second)
+	w.round(t, 1)
+	got := w.smtp.Messages()
+	if len(got) != 1 || len(got[0].To) != 1 || got[0].Header.Get("Bcc") != "" {
+		t.Fatalf("%d emails, the first to %v with Bcc %q; want one to Sam alone", len(got), got[0].To, got[0].Header.Get("Bcc"))
+	}
+	if subj := got[0].Header.Get("Subject"); !strings.Contains(subj, "Shop Bcc: eve@example.org") {
+		t.Errorf("subject %q, want the site's name on one line", subj)
+	}
+}
