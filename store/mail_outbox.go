@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -221,9 +222,16 @@ func (db *DB) SetMailQuiet(ctx context.Context, quiet time.Duration) error {
 	return nil
 }
 
-// DisableMail turns email off: nothing more is enqueued.
+// DisableMail turns email off: nothing more is enqueued. With email off
+// already it writes nothing, so that starting an instance does not count
+// as a change of the settings.
 func (db *DB) DisableMail(ctx context.Context) error {
-	if _, err := db.pool.Exec(ctx, "DELETE FROM settings WHERE key = $1", SettingMailQuiet); err != nil {
+	var on bool
+	err := db.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1)", SettingMailQuiet).Scan(&on)
+	if err == nil && on {
+		_, err = db.pool.Exec(ctx, "DELETE FROM settings WHERE key = $1", SettingMailQuiet)
+	}
+	if err != nil {
 		return fmt.Errorf("store: turn email off: %w", err)
 	}
 	return nil
@@ -232,6 +240,9 @@ func (db *DB) DisableMail(ctx context.Context) error {
 // SeedMailSecret stores secret as the key that signs emails' links, unless
 // one is stored already, and returns the one stored.
 func (db *DB) SeedMailSecret(ctx context.Context, secret string) (string, error) {
+	if stored, err := db.MailSecret(ctx); !errors.Is(err, chat.ErrNotFound) {
+		return stored, err
+	}
 	if _, err := db.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, to_jsonb($2::text)) ON CONFLICT (key) DO NOTHING`,
 		SettingMailSecret, secret); err != nil {
 		return "", fmt.Errorf("store: seed mail secret: %w", err)
