@@ -21,6 +21,7 @@ import (
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/handlers"
 	"github.com/kefu-im/kefu/live"
+	"github.com/kefu-im/kefu/mail"
 	"github.com/kefu-im/kefu/metrics"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/queue"
@@ -45,6 +46,9 @@ type Config struct {
 	Routing queue.Config
 	Push    push.Config
 	Webhook webhook.Config
+	// Mail sends replies to visitors who left by email; a nil Mail.Server
+	// turns email off (nothing is enqueued). Its clock is replaced by Now.
+	Mail mail.Config
 	// Live tunes every WebSocket; zero means live.DefaultOptions.
 	Live live.Options
 	// Language is what kefu speaks to a reader it knows no language of ("": i18n.Default).
@@ -77,6 +81,8 @@ type App struct {
 	dispatcher *queue.Dispatcher
 	pushes     *push.Worker    // nil unless Config.Deliver
 	hooks      *webhook.Worker // nil unless Config.Deliver
+	mails      *mail.Worker    // nil while email is off
+	deliver    bool
 	bus        bus
 	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
 	metrics    *metrics.Metrics
@@ -94,12 +100,14 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now = cfg.Now, cfg.Now, cfg.Now
+	cfg.Routing.Now, cfg.Push.Now, cfg.Webhook.Now, cfg.Mail.Now = cfg.Now, cfg.Now, cfg.Now, cfg.Now
 	m := metrics.New(db.QueueLength)
-	cfg.Routing.Metrics, cfg.Push.Metrics, cfg.Webhook.Metrics = m, m, m
+	cfg.Routing.Metrics, cfg.Push.Metrics, cfg.Webhook.Metrics, cfg.Mail.Metrics = m, m, m, m
 	cfg.Push.Language = cmp.Or(cfg.Push.Language, cfg.Language)
+	cfg.Mail.Language = cmp.Or(cfg.Mail.Language, cfg.Language)
+	cfg.Mail.BaseURL = cmp.Or(cfg.Mail.BaseURL, cfg.BaseURL)
 	base, cancel := context.WithCancel(context.Background())
-	a := &App{logger: logger, metrics: m, debug: cfg.Debug, now: cfg.Now, base: base, cancel: cancel}
+	a := &App{logger: logger, metrics: m, debug: cfg.Debug, now: cfg.Now, base: base, cancel: cancel, deliver: cfg.Deliver}
 	if cfg.NATSURL != "" {
 		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
 		db = db.WithPublisher(a.nats)
@@ -109,6 +117,16 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	if cfg.Deliver {
 		a.pushes = push.NewWorker(db, cfg.Push, logger)
 		a.hooks = webhook.NewWorker(db, cfg.Webhook, logger)
+	}
+	var mailOn handlers.Mail
+	if cfg.Mail.Server != nil {
+		var err error
+		// The configuration was checked when it was read (config.Load).
+		if a.mails, err = mail.NewWorker(db, cfg.Mail, logger); err != nil {
+			logger.Error("email stays off", "err", err)
+		} else {
+			mailOn = handlers.Mail{On: true, From: cfg.Mail.From}
+		}
 	}
 	a.handler = handlers.New(handlers.Deps{
 		DB:        db,
@@ -122,6 +140,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Metrics:   m,
 		Language:  cfg.Language,
 		MaxUpload: cfg.MaxUpload,
+		Mail:      mailOn,
 	})
 	if a.nats != nil {
 		a.bus = a.nats
@@ -170,11 +189,23 @@ func (a *App) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	// Email on stores its quiet period, which turns enqueueing on; off, it
+	// is removed, so that no email waits for a worker that never comes.
+	if a.mails != nil {
+		if err := a.mails.Prepare(ctx); err != nil {
+			return err
+		}
+	} else if err := a.db.DisableMail(ctx); err != nil {
+		return err
+	}
 	a.rounds()
 	a.spawn(a.dispatcher.Run)
 	if a.pushes != nil {
 		a.spawn(a.pushes.Run)
 		a.spawn(a.hooks.Run)
+	}
+	if a.mails != nil && a.deliver {
+		a.spawn(a.mails.Run)
 	}
 	a.spawn(a.bus.Run)
 	if a.debug != nil {
@@ -198,6 +229,10 @@ func (a *App) Ready() <-chan struct{} { return a.bus.Ready() }
 
 // Handler is the instance's HTTP handler value, whose Routes the server serves.
 func (a *App) Handler() *handlers.Handler { return a.handler }
+
+// Mail is the instance's mail worker (nil while email is off), whose
+// rounds tests run themselves when Config.Deliver is off.
+func (a *App) Mail() *mail.Worker { return a.mails }
 
 // Server returns the HTTP server for the instance's routes, with explicit
 // timeouts; its requests, and so its long-lived sockets, end with the base

@@ -100,6 +100,9 @@ func (e ExternalUser) Validate() error {
 		return Invalid("name", "error.external.tooLong")
 	case !ValidName(e.Name) || !plainText(e.Email, MaxEmailLen) || !plainText(e.Avatar, 2000):
 		return Invalid("name", "error.external.chars")
+	case e.Email != "" && !ValidEmail(e.Email):
+		// A line break in an address would start headers of its own in an email.
+		return Invalid("email", "error.external.email")
 	case e.Avatar != "" && !strings.HasPrefix(e.Avatar, "https://") && !strings.HasPrefix(e.Avatar, "http://"):
 		return Invalid("avatar", "error.external.avatar")
 	}

@@ -71,3 +71,25 @@ func TestSearchQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailsWithHeaderInjectionAreRefused: wherever kefu takes an email
+// (pre-chat, a host site's identity, the API), an address with a line break
+// or more than an address is refused with a ValidationError naming it.
+func TestEmailsWithHeaderInjectionAreRefused(t *testing.T) {
+	for _, bad := range []string{"sam@example.net\r\nBcc: eve@example.org", "sam@example.net\nX-Evil: 1", "Sam <sam@example.net>",
+		"sam@example.net, eve@example.org", "not an address"} {
+		for _, err := range []error{
+			func() error { _, _, err := (Prechat{Email: FieldOptional}).Check("", bad); return err }(),
+			func() error { _, _, err := (Prechat{Email: FieldRequired}).Check("", bad); return err }(),
+			ExternalUser{ExternalID: "42", Email: bad}.Validate(),
+		} {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != "email" {
+				t.Errorf("%q: %v; want a ValidationError naming email", bad, err)
+			}
+		}
+	}
+	if err := (ExternalUser{ExternalID: "42", Email: "sam@example.net"}).Validate(); err != nil {
+		t.Errorf("a plain address: %v", err)
+	}
+}

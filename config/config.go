@@ -18,6 +18,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/i18n"
+	"github.com/kefu-im/kefu/mail"
 )
 
 // Config is kefu's validated configuration.
@@ -68,6 +69,14 @@ type Config struct {
 	// MaxUpload is the largest file a person may send, in bytes
 	// (KEFU_MAX_UPLOAD: bytes, or with KB or MB; default 20MB).
 	MaxUpload int64
+	// SMTPURL is the SMTP server emails to visitors go through
+	// (KEFU_SMTP_URL: smtp:// with STARTTLS, smtps:// with TLS); nil: email is off.
+	SMTPURL *url.URL
+	// MailFrom is the emails' sender (KEFU_MAIL_FROM), required with SMTPURL.
+	MailFrom string
+	// MailQuiet is how long a visitor's widget must have been gone before a
+	// reply is emailed to them (KEFU_MAIL_QUIET, from 2m; default 5m).
+	MailQuiet time.Duration
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -152,6 +161,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{"KEFU_ANSWER_TIMEOUT", &c.AnswerTimeout, 3 * time.Minute, 0},
 		{"KEFU_TARGET_WAIT", &c.TargetWait, 2 * time.Minute, 0},
 		{"KEFU_PUSH_QUIET", &c.PushQuiet, 5 * time.Second, 0},
+		{"KEFU_MAIL_QUIET", &c.MailQuiet, 5 * time.Minute, 2 * time.Minute},
 	} {
 		*d.dst = d.def
 		if v := strings.TrimSpace(getenv(d.name)); v != "" {
@@ -176,6 +186,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if _, err := natsHosts(c.NATSURL); err != nil {
 			return c, &Error{"KEFU_NATS_URL", err.Error()}
 		}
+	}
+	if err := c.loadMail(getenv); err != nil {
+		return c, err
 	}
 	if c.UserPassword = getenv("KEFU_USER_PASSWORD"); c.UserPassword != "" && len([]rune(c.UserPassword)) < chat.MinPasswordChars {
 		return c, &Error{"KEFU_USER_PASSWORD", fmt.Sprintf("is shorter than %d characters", chat.MinPasswordChars)}
@@ -215,7 +228,32 @@ func (c Config) Redacted() []any {
 	if c.DebugAddr != "" {
 		attrs = append(attrs, "debug_addr", c.DebugAddr)
 	}
+	if c.SMTPURL != nil {
+		attrs = append(attrs, "smtp", mail.Redacted(c.SMTPURL)) // never its password
+	}
 	return attrs
+}
+
+// loadMail reads KEFU_SMTP_URL and KEFU_MAIL_FROM: both, or email is off.
+func (c *Config) loadMail(getenv func(string) string) error {
+	raw := strings.TrimSpace(getenv("KEFU_SMTP_URL"))
+	if raw == "" {
+		return nil
+	}
+	u, err := mail.ParseServer(raw)
+	if err != nil {
+		// Said without the value, which may hold a password.
+		return &Error{"KEFU_SMTP_URL", err.Error()}
+	}
+	c.SMTPURL = u
+	c.MailFrom = strings.TrimSpace(getenv("KEFU_MAIL_FROM"))
+	if c.MailFrom == "" {
+		return &Error{"KEFU_MAIL_FROM", "is required with KEFU_SMTP_URL (for example Help <help@example.com>)"}
+	}
+	if mail.CheckSender(c.MailFrom) != nil {
+		return &Error{"KEFU_MAIL_FROM", fmt.Sprintf("%q is not an email address (for example Help <help@example.com>)", c.MailFrom)}
+	}
+	return nil
 }
 
 // maxUpload bounds KEFU_MAX_UPLOAD: files are kept in PostgreSQL, whose

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -101,6 +102,27 @@ func TestLoadMaxUpload(t *testing.T) {
 	}
 }
 
+func TestLoadMail(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.SMTPURL != nil || c.MailQuiet != 5*time.Minute {
+		t.Fatalf("without KEFU_SMTP_URL: %v, %v, %v; want email off", c.SMTPURL, c.MailQuiet, err)
+	}
+	c, err = Load(env(map[string]string{"KEFU_SMTP_URL": "smtps://u:hunter2@mail.example.com", "KEFU_MAIL_FROM": "Help <help@example.com>",
+		"KEFU_MAIL_QUIET": "10m"}))
+	if err != nil || c.SMTPURL.Host != "mail.example.com" || c.MailFrom != "Help <help@example.com>" || c.MailQuiet != 10*time.Minute {
+		t.Fatalf("with KEFU_SMTP_URL: %+v, %v", c, err)
+	}
+	for _, a := range c.Redacted() {
+		if s, ok := a.(string); ok && strings.Contains(s, "hunter2") {
+			t.Errorf("the log would show the SMTP password: %v", c.Redacted())
+		}
+	}
+	_, err = Load(env(map[string]string{"KEFU_SMTP_URL": "smtp://u:hunter2@mail.example.com:99999", "KEFU_MAIL_FROM": "a@b.co"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("a bad KEFU_SMTP_URL: %v; want an error without the password", err)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name, wantVar string
@@ -138,6 +160,11 @@ func TestLoadErrors(t *testing.T) {
 		{"upload size zero", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "0MB"}},
 		{"upload size too large", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "2000MB"}},
 		{"upload size in GB", "KEFU_MAX_UPLOAD", map[string]string{"KEFU_MAX_UPLOAD": "1GB"}},
+		{"smtp url scheme", "KEFU_SMTP_URL", map[string]string{"KEFU_SMTP_URL": "http://mail.example.com", "KEFU_MAIL_FROM": "a@b.co"}},
+		{"smtp url without from", "KEFU_MAIL_FROM", map[string]string{"KEFU_SMTP_URL": "smtp://u:p@mail.example.com"}},
+		{"mail from with a line break", "KEFU_MAIL_FROM", map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com",
+			"KEFU_MAIL_FROM": "a@b.co\r\nBcc: eve@example.org"}},
+		{"mail quiet too short", "KEFU_MAIL_QUIET", map[string]string{"KEFU_MAIL_QUIET": "30s"}},
 		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {

@@ -20,7 +20,7 @@ func (h *Handler) adminSitesShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p := admin.SitesProps{Frame: h.adminFrame(r)}
+	p := admin.SitesProps{Frame: h.adminFrame(r), Mail: h.Mail.On}
 	for _, s := range sites {
 		secret, err := h.DB.SiteSecret(ctx, s.ID)
 		if err != nil {

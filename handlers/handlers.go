@@ -43,6 +43,14 @@ type Deps struct {
 	Language string
 	// MaxUpload is the largest file a person may send, in bytes (0: chat.DefaultMaxUpload).
 	MaxUpload int64
+	// Mail says whether replies reach visitors who left by email.
+	Mail Mail
+}
+
+// Mail is what pages say of email: whether it is on, and its sender.
+type Mail struct {
+	On   bool
+	From string
 }
 
 // Routing is what the handlers must know of routing: values the dispatcher

@@ -68,6 +68,15 @@ func (h *Handler) Routes() http.Handler {
 
 	// Files, to members by their session and to visitors by their token,
 	// each under a policy of its own (files.go).
+	// An email's links: the signed link in the path is the credential.
+	r.Group(func(r chi.Router) {
+		r.Use(h.limitBody)
+		r.Get("/mail/c/{token}", h.mailConversationShow)
+		r.Post("/mail/c/{token}", h.mailReplyCreate)
+		r.Get("/mail/unsubscribe/{token}", h.mailUnsubscribeShow)
+		r.Post("/mail/unsubscribe/{token}", h.mailUnsubscribeCreate)
+	})
+
 	r.With(h.Sessions.LoadAndSave).Get("/files/{token}", h.fileShow)
 	r.With(h.Sessions.LoadAndSave).Get("/files/{token}/thumb", h.fileShow)
 
@@ -162,6 +171,7 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/settings/capacity", h.adminDefaultCapacityUpdate)
 				r.Post("/settings/push", h.adminPushUpdate)
 				r.Post("/settings/vapid", h.adminVAPIDRotate)
+				r.Get("/mail", h.adminMailShow)
 				r.Get("/audit", h.adminAuditShow)
 				r.Get("/sites", h.adminSitesShow)
 				r.Post("/sites", h.adminSiteCreate)

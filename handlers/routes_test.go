@@ -20,6 +20,7 @@ var csrfExempt = map[string]string{
 	"/widget/status/token": "authenticated by the visitor's token in the Authorization header, which no other site can make a browser send",
 	"/widget/status/page":  "authenticated by the launcher's status token in the Authorization header, which no other site can make a browser send",
 	"/widget/files":        "authenticated by the visitor's token in the Authorization header, which no other site can make a browser send",
+	"/mail/*":              "authenticated by the signed link in the path, which only the visitor's email holds; mail readers post one-click unsubscribes (RFC 8058) with no page",
 }
 
 // route is one method and pattern of the router.

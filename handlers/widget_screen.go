@@ -135,6 +135,7 @@ func (s *widgetSocket) waitFor(view queueView) widget.Wait {
 	if s.screen.outside {
 		w.Anyone = false // the offline message, outside business hours
 	}
+	w.Mail = s.h.Mail.On
 	return w
 }
 

@@ -88,8 +88,10 @@ func (h *Handler) widgetLive(w http.ResponseWriter, r *http.Request) {
 		s.addr = clientAddr(r)
 		h.hub.widgets.Add(s.user.ID, s)
 		counted := h.Metrics.SocketOpened(metrics.Widget)
+		unseen := s.keepWidgetSeen(i18n.From(r.Context()).Lang())
 		return s.onFrame, func() {
 			h.hub.widgets.Remove(s.user.ID, s)
+			unseen()
 			counted()
 		}
 	})

@@ -8,7 +8,6 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,10 +16,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/i18n"
 )
@@ -29,8 +28,6 @@ const (
 	// statusTokenLife is how long a status token reads; the widget hands
 	// its launcher a new one each time it is shown.
 	statusTokenLife = 30 * 24 * time.Hour
-	// maxStatusToken bounds the Authorization header read: a token is some 90 characters.
-	maxStatusToken = 200
 	// previewRunes is how much of the newest unread message the launcher shows.
 	previewRunes = 80
 )
@@ -39,36 +36,20 @@ const (
 // another site, or whose visitor kefu no longer knows.
 var errStatusRefused = &saying{err: chat.ErrUnauthorized, say: "widget.status.refused"}
 
-// statusToken is "<visitor id>.<expiry, unix seconds>.<HMAC-SHA256 of
-// both and the site's id under the site's identity secret>": rotating the
-// secret revokes every status token of the site.
+// statusToken is an auth signed link of the visitor, for the purpose
+// "kefu widget status <site id>" under the site's identity secret:
+// rotating the secret revokes every status token of the site.
 func statusToken(siteID, visitorID int64, expires time.Time, secret string) string {
-	exp := expires.Unix()
-	return fmt.Sprintf("%d.%d.%s", visitorID, exp, statusMAC(siteID, visitorID, exp, secret))
+	return auth.SignLink(statusPurpose(siteID), visitorID, expires, secret)
 }
 
-func statusMAC(siteID, visitorID, exp int64, secret string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "kefu widget status %d %d %d", siteID, visitorID, exp)
-	return hex.EncodeToString(mac.Sum(nil))
-}
+func statusPurpose(siteID int64) string { return fmt.Sprintf("kefu widget status %d", siteID) }
 
 // verifyStatusToken returns the visitor a status token of site siteID
 // names, if it is genuine and has not expired at now.
 func verifyStatusToken(token string, siteID int64, secret string, now time.Time) (int64, bool) {
-	parts := strings.Split(token, ".")
-	if len(token) > maxStatusToken || len(parts) != 3 {
-		return 0, false
-	}
-	visitorID, err1 := strconv.ParseInt(parts[0], 10, 64)
-	exp, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil || visitorID < 1 || now.Unix() >= exp {
-		return 0, false
-	}
-	if !hmac.Equal([]byte(parts[2]), []byte(statusMAC(siteID, visitorID, exp, secret))) {
-		return 0, false
-	}
-	return visitorID, true
+	visitorID, err := auth.VerifyLink(token, statusPurpose(siteID), secret, now)
+	return visitorID, err == nil
 }
 
 // statusSite reads ?site= and its identity secret; an unknown site refuses

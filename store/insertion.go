@@ -187,7 +187,7 @@ func (in *insertion) scan(row pgx.Row) error {
 }
 
 // then is what follows a stored message in its transaction: its webhook
-// deliveries, pushes and event, each nothing when no one is subscribed,
+// deliveries, pushes, email and event, each nothing when no one is subscribed,
 // decided inside its statement.
 func (in *insertion) then(tx *txn) ([]statement, error) {
 	webhooks, err := messageCreatedDeliveries(in.msg)
@@ -195,7 +195,8 @@ func (in *insertion) then(tx *txn) ([]statement, error) {
 		return nil, err
 	}
 	wake := in.wakeOnReply(tx)
-	return append([]statement{in.attachment(), webhooks, pushes(messagePush(in.msg)), announce(tx, deliveredEvent(in))}, wake...), nil
+	return append([]statement{in.attachment(), webhooks, pushes(messagePush(in.msg)), replyMail(in.msg, in.conv, in.peer),
+		announce(tx, deliveredEvent(in))}, wake...), nil
 }
 
 // messageEvent announces that m is stored.

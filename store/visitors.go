@@ -38,6 +38,9 @@ func setVisitorDetails(ctx context.Context, q querier, visitorID int64, name, em
 	if name == "" && email == "" && addressArg(addr) == nil {
 		return nil
 	}
+	if email != "" && !chat.ValidEmail(email) {
+		return chat.Invalid("email", "error.prechat.emailInvalid")
+	}
 	_, err := q.Exec(ctx, `UPDATE users SET name = CASE WHEN external_id IS NULL THEN coalesce(nullif($2, ''), name) ELSE name END,
 		email = CASE WHEN external_id IS NULL THEN coalesce(nullif($3, ''), email) ELSE email END,
 		last_address = coalesce($4::inet, last_address)

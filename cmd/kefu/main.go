@@ -22,6 +22,7 @@ import (
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/config"
+	"github.com/kefu-im/kefu/mail"
 	"github.com/kefu-im/kefu/push"
 	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
@@ -219,8 +220,10 @@ func appConfig(cfg config.Config, databaseURL string) app.Config {
 	pushes.Grace, pushes.Quiet, pushes.BaseURL = cfg.OfflineGrace, cfg.PushQuiet, cfg.BaseURL
 	hooks := webhook.DefaultConfig
 	hooks.AllowPrivate = cfg.WebhookPrivate
+	mails := mail.DefaultConfig
+	mails.Server, mails.From, mails.Quiet, mails.BaseURL = cfg.SMTPURL, cfg.MailFrom, cfg.MailQuiet, cfg.BaseURL
 	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks,
-		Language: cfg.Language, MaxUpload: cfg.MaxUpload, Deliver: true}
+		Mail: mails, Language: cfg.Language, MaxUpload: cfg.MaxUpload, Deliver: true}
 }
 
 // database is kefu's PostgreSQL: the pool, its address for the bus, and the

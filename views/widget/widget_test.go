@@ -39,6 +39,29 @@ func TestWaitStatusInEachLanguage(t *testing.T) {
 	}
 }
 
+// TestNobodyThereAnswersByEmailOnlyWhileEmailIsOn: with nobody available,
+// the widget promises an answer by email only while email is on.
+func TestNobodyThereAnswersByEmailOnlyWhileEmailIsOn(t *testing.T) {
+	for _, c := range []struct {
+		lang      string
+		mail      bool
+		email     string // a word for email, said or not
+		wantEmail bool
+	}{
+		{"en", false, "email", false}, {"en", true, "email", true},
+		{"zh-CN", false, "邮件", false}, {"zh-CN", true, "邮件", true},
+	} {
+		var b strings.Builder
+		ctx := i18n.With(context.Background(), i18n.For(c.lang))
+		if err := WaitStatus(Wait{Position: 1, Mail: c.mail}).Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(b.String(), c.email); got != c.wantEmail {
+			t.Errorf("%s, email on %v: %q; says %q: %v, want %v", c.lang, c.mail, b.String(), c.email, got, c.wantEmail)
+		}
+	}
+}
+
 // TestAttachIsDrawn: the widget's attach button is a picture drawn in the
 // page, not a character that needs an emoji font, and its words are the
 // file input's label in the reader's language.

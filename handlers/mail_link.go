@@ -1,0 +1,127 @@
+package handlers
+
+// The pages an email's links open, with no host site and no visitor token:
+// the link itself, signed by kefu, is what lets its holder in. A
+// conversation's link shows the visitor's conversation and takes their
+// reply; the unsubscribe link stops their emails, with one click from a
+// mail reader (RFC 8058) or a button on its page.
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
+	"github.com/kefu-im/kefu/mail"
+	"github.com/kefu-im/kefu/store"
+	views "github.com/kefu-im/kefu/views/mail"
+)
+
+// mailLink returns the id the link in the path, signed for purpose, names;
+// when it reads nothing it answers the request itself (403 forged, 410
+// expired) and returns false.
+func (h *Handler) mailLink(w http.ResponseWriter, r *http.Request, purpose string) (int64, bool) {
+	secret, err := h.DB.MailSecret(r.Context())
+	if err != nil && !errors.Is(err, chat.ErrNotFound) {
+		h.fail(w, r, err)
+		return 0, false
+	}
+	// Without a secret, kefu never sent an email: every link is forged.
+	id, err := auth.VerifyLink(chi.URLParam(r, "token"), purpose, secret, h.Now())
+	switch {
+	case errors.Is(err, auth.ErrLinkExpired):
+		h.render(w, r, http.StatusGone, views.LinkRefused(i18n.T(r.Context(), "mail.link.expired")))
+		return 0, false
+	case err != nil:
+		h.render(w, r, http.StatusForbidden, views.LinkRefused(i18n.T(r.Context(), "mail.link.forged")))
+		return 0, false
+	}
+	return id, true
+}
+
+// mailConversation returns the conversation the link in the path names,
+// and its visitor, who must still be welcome.
+func (h *Handler) mailConversation(w http.ResponseWriter, r *http.Request) (chat.Conversation, chat.User, bool) {
+	id, ok := h.mailLink(w, r, mail.ConversationPurpose)
+	if !ok {
+		return chat.Conversation{}, chat.User{}, false
+	}
+	c, err := h.DB.Conversation(r.Context(), id)
+	if err == nil && c.Kind != chat.Support {
+		err = chat.ErrNotFound
+	}
+	var v chat.User
+	if err == nil {
+		v, err = h.DB.User(r.Context(), c.VisitorID)
+	}
+	if err == nil && v.Disabled() {
+		err = chat.ErrNotAllowed
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return c, v, false
+	}
+	return c, v, true
+}
+
+// mailConversationShow shows the conversation an email's link opens.
+func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
+	c, v, ok := h.mailConversation(w, r)
+	if !ok {
+		return
+	}
+	msgs, _, err := h.DB.History(r.Context(), c.ID, c.LastSeq+1, chat.PageSize, chat.ReaderVisitor)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.ConversationPage(views.ConversationProps{Team: i18n.T(r.Context(), "mail.team"),
+		Messages: msgs, VisitorID: v.ID, Action: r.URL.Path}))
+}
+
+// mailReplyCreate stores the visitor's reply from the conversation's page,
+// as the widget would: in their open chat, or a new one.
+func (h *Handler) mailReplyCreate(w http.ResponseWriter, r *http.Request) {
+	_, v, ok := h.mailConversation(w, r)
+	if !ok {
+		return
+	}
+	body := strings.TrimSpace(r.PostFormValue("body"))
+	if _, _, err := h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: v.ID, Body: body, Address: clientAddr(r)}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+}
+
+// mailUnsubscribeShow asks the visitor whether to stop their emails.
+func (h *Handler) mailUnsubscribeShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.mailLink(w, r, mail.UnsubscribePurpose)
+	if !ok {
+		return
+	}
+	off, err := h.DB.Unsubscribed(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.UnsubscribePage(views.UnsubscribeProps{Action: r.URL.Path, Done: off}))
+}
+
+// mailUnsubscribeCreate stops the visitor's emails: the page's button, or
+// a mail reader's one click (List-Unsubscribe-Post).
+func (h *Handler) mailUnsubscribeCreate(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.mailLink(w, r, mail.UnsubscribePurpose)
+	if !ok {
+		return
+	}
+	if err := h.DB.Unsubscribe(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.UnsubscribePage(views.UnsubscribeProps{Done: true}))
+}

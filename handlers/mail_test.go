@@ -1,0 +1,255 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/app"
+	"github.com/kefu-im/kefu/auth"
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/mail"
+	"github.com/kefu-im/kefu/mail/mailtest"
+	"github.com/kefu-im/kefu/outbox"
+	"github.com/kefu-im/kefu/outbox/outboxtest"
+	"github.com/kefu-im/kefu/store"
+	"github.com/kefu-im/kefu/store/storetest"
+)
+
+// newMailKefu starts an instance whose email goes through a test SMTP
+// server, with no quiet period; the tests run the mail worker's rounds.
+func newMailKefu(t *testing.T) (*instance, *mailtest.Server) {
+	t.Helper()
+	srv := mailtest.Start(t, false)
+	k := startWith(t, storetest.URL(t), func(c *app.Config) {
+		c.Mail = mail.Config{Config: outbox.Config{Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "Help <help@example.com>", TLS: srv.TLS()}
+	})
+	k.ensureAgent()
+	return k, srv
+}
+
+// mailedChat has a visitor with an email write, the admin agent take the
+// chat and reply; it returns the visitor and the conversation.
+func (k *instance) mailedChat(t *testing.T, reply string) (chat.User, int64) {
+	t.Helper()
+	ctx := context.Background()
+	k.agent().onDuty(k.adminID())
+	v, err := k.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := k.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "Where is my order?", VisitorEmail: "sam@example.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.take(t, m.ConversationID)
+	if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: m.ConversationID, SenderID: k.adminID(), Body: reply}); err != nil {
+		t.Fatal(err)
+	}
+	return v, m.ConversationID
+}
+
+// take gives chat id to the admin agent, unless the dispatcher did: they
+// are the one agent on duty.
+func (k *instance) take(t *testing.T, id int64) {
+	t.Helper()
+	if err := k.db.Take(context.Background(), id, k.adminID(), time.Now()); err != nil && !errors.Is(err, chat.ErrAlreadyAssigned) {
+		t.Fatal(err)
+	}
+	c, err := k.db.Conversation(context.Background(), id)
+	if err != nil || c.AssignedAgentID != k.adminID() {
+		t.Fatalf("chat %d assigned to %d, %v; want the admin", id, c.AssignedAgentID, err)
+	}
+}
+
+var linkRe = regexp.MustCompile(`http://[^/\s]+(/mail/c/[0-9a-f.]+)`)
+
+func TestEmailLinkReopensTheConversationAndRefusesForgedAndExpiredOnes(t *testing.T) {
+	t.Parallel()
+	k, srv := newMailKefu(t)
+	ctx := context.Background()
+	v, id := k.mailedChat(t, "It left today.")
+	if n, err := k.app.Mail().Round(ctx); err != nil || n != 1 {
+		t.Fatalf("round claimed %d, %v; want 1", n, err)
+	}
+	got := srv.Messages()
+	if len(got) != 1 {
+		t.Fatalf("%d emails, want 1", len(got))
+	}
+	parts, err := got[0].Parts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := linkRe.FindStringSubmatch(parts["text/plain"])
+	if m == nil {
+		t.Fatalf("no link in:\n%s", parts["text/plain"])
+	}
+	link := m[1]
+
+	b := k.browser() // no cookie, no visitor token: the link alone
+	resp, body := b.get(link)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "It left today.") || !strings.Contains(body, "Where is my order?") {
+		t.Fatalf("GET the link: %s\n%s", resp.Status, body)
+	}
+	resp, _ = b.send(http.MethodPost, link, url.Values{"body": {"Thanks, found it"}}, http.Header{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply from the link's page: %s", resp.Status)
+	}
+	msgs, err := k.db.MessagesAfter(ctx, id, 0, 50, chat.ReaderVisitor)
+	if err != nil || msgs[len(msgs)-1].Body != "Thanks, found it" || msgs[len(msgs)-1].SenderID != v.ID {
+		t.Fatalf("the reply is not the conversation's newest message, by the visitor: %+v, %v", msgs, err)
+	}
+
+	forged := link[:len(link)-1] + map[bool]string{true: "0", false: "1"}[!strings.HasSuffix(link, "0")]
+	if resp, body := b.get(forged); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "This link is not valid.") {
+		t.Errorf("a forged link: %s\n%s", resp.Status, body)
+	}
+	if resp, body := b.send(http.MethodPost, forged, url.Values{"body": {"forged"}}, http.Header{}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a reply through a forged link: %s\n%s", resp.Status, body)
+	}
+	secret, err := k.db.MailSecret(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := "/mail/c/" + auth.SignLink(mail.ConversationPurpose, id, time.Now().Add(-time.Minute), secret)
+	if resp, body := b.get(expired); resp.StatusCode != http.StatusGone || !strings.Contains(body, "This link has expired.") {
+		t.Errorf("an expired link: %s\n%s", resp.Status, body)
+	}
+	// A link to stop emails does not open the conversation.
+	other := "/mail/c/" + auth.SignLink(mail.UnsubscribePurpose, id, time.Now().Add(time.Hour), secret)
+	if resp, _ := b.get(other); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an unsubscribe link as a conversation's: %s", resp.Status)
+	}
+	if msgs2, _ := k.db.MessagesAfter(ctx, id, 0, 50, chat.ReaderVisitor); len(msgs2) != len(msgs) {
+		t.Errorf("refused links changed the conversation: %d messages, want %d", len(msgs2), len(msgs))
+	}
+}
+
+func TestOneClickUnsubscribeStopsEmails(t *testing.T) {
+	t.Parallel()
+	k, srv := newMailKefu(t)
+	ctx := context.Background()
+	v, _ := k.mailedChat(t, "It left today.")
+	if n, err := k.app.Mail().Round(ctx); err != nil || n != 1 {
+		t.Fatalf("round claimed %d, %v; want 1", n, err)
+	}
+	header := srv.Messages()[0].Header.Get("List-Unsubscribe")
+	u, err := url.Parse(strings.Trim(header, "<>"))
+	if err != nil || !strings.HasPrefix(u.Path, "/mail/unsubscribe/") {
+		t.Fatalf("List-Unsubscribe %q", header)
+	}
+	b := k.browser()
+	if resp, body := b.get(u.Path); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="unsubscribe-button"`) {
+		t.Fatalf("the unsubscribe page: %s\n%s", resp.Status, body)
+	}
+	if off, _ := k.db.Unsubscribed(ctx, v.ID); off {
+		t.Fatal("showing the page unsubscribed the visitor")
+	}
+	// What a mail reader posts (RFC 8058): no page, no cookie, no origin.
+	resp, body := b.send(http.MethodPost, u.Path, url.Values{"List-Unsubscribe": {"One-Click"}}, http.Header{})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="unsubscribed"`) {
+		t.Fatalf("one-click unsubscribe: %s\n%s", resp.Status, body)
+	}
+	if off, err := k.db.Unsubscribed(ctx, v.ID); err != nil || !off {
+		t.Fatalf("unsubscribed = %v, %v", off, err)
+	}
+	forged := strings.Replace(u.Path, "/unsubscribe/"+strconv.FormatInt(v.ID, 10)+".", "/unsubscribe/"+strconv.FormatInt(v.ID+1, 10)+".", 1)
+	if resp, _ := b.send(http.MethodPost, forged, nil, http.Header{}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("unsubscribing another visitor with a changed link: %s", resp.Status)
+	}
+}
+
+func TestAdminMailPageSaysWhetherEmailIsOnAndListsFailures(t *testing.T) {
+	t.Parallel()
+	k, srv := newMailKefu(t)
+	ctx := context.Background()
+	_, id := k.mailedChat(t, "It left today.")
+	srv.Answer(550)
+	if n, err := k.app.Mail().Round(ctx); err != nil || n != 1 {
+		t.Fatalf("round claimed %d, %v; want 1", n, err)
+	}
+	resp, body := k.agent().get("/admin/mail")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="mail-on"`) || !strings.Contains(body, "help@example.com") ||
+		!strings.Contains(body, `data-testid="mail-failure"`) || !strings.Contains(body, "sam@example.net") ||
+		!strings.Contains(body, "550") || !strings.Contains(body, "/console/c/"+strconv.FormatInt(id, 10)) {
+		t.Fatalf("/admin/mail: %s\n%s", resp.Status, body)
+	}
+
+	off := newKefu(t) // no KEFU_SMTP_URL
+	_, id = off.mailedChat(t, "It left today.")
+	if ms, err := off.db.Mails(ctx, id, 10); err != nil || len(ms) != 0 {
+		t.Fatalf("email off, yet %+v, %v enqueued", ms, err)
+	}
+	if resp, body := off.agent().get("/admin/mail"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="mail-off"`) {
+		t.Fatalf("/admin/mail with email off: %s\n%s", resp.Status, body)
+	}
+}
+
+func TestVisitorBackInTheWidgetIsNotEmailed(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t, false)
+	clock := &outboxtest.Clock{}
+	const quiet = time.Hour
+	k := startWith(t, storetest.URL(t), func(c *app.Config) {
+		c.Now = clock.Now
+		c.Mail = mail.Config{Config: outbox.Config{Quiet: quiet, Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "help@example.com", TLS: srv.TLS()}
+	})
+	k.ensureAgent()
+	ctx := context.Background()
+	k.agent().onDuty(k.adminID())
+	token := k.visitorToken()
+	v, err := k.db.VisitorByToken(ctx, auth.TokenHash(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := k.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "Hello?", VisitorEmail: "sam@example.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.take(t, m.ConversationID)
+	if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: m.ConversationID, SenderID: k.adminID(), Body: "Hi Sam"}); err != nil {
+		t.Fatal(err)
+	}
+	round := func(want int) {
+		t.Helper()
+		if n, err := k.app.Mail().Round(ctx); err != nil || n != want {
+			t.Fatalf("round claimed %d, %v; want %d", n, err, want)
+		}
+	}
+	round(0) // the quiet period holds it
+	clock.Advance(quiet + time.Minute)
+	// The visitor comes back before the email goes: the socket records them
+	// as present once open, before it handles its first frame.
+	k.liveWidget(token)
+	round(1)
+	if len(srv.Messages()) != 0 {
+		t.Fatal("a visitor in the widget was emailed")
+	}
+	ms, err := k.db.Mails(ctx, m.ConversationID, 10)
+	if err != nil || len(ms) != 1 || ms[0].CancelledAt == nil || ms[0].Failed || ms[0].LastError != "the visitor is in the widget" {
+		t.Fatalf("outbox %+v, %v; want cancelled as the visitor is in the widget", ms, err)
+	}
+}
+
+func TestAPIRefusesAnEmailWithHeaderInjectionAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	key := k.apiKeyOf("shop", 0, 0)
+	if status, raw := k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Lee","email":"lee@example.com"}`); status != http.StatusOK {
+		t.Fatalf("create user: %d %s", status, raw)
+	}
+	status, raw := k.apiCall(key, http.MethodPut, "/api/v1/users/u-1", `{"name":"Eve","email":"lee@example.com\r\nBcc: eve@example.org"}`)
+	if status != http.StatusBadRequest || !strings.Contains(raw, "email") {
+		t.Fatalf("an email with a line break: %d %s; want 400 naming the email", status, raw)
+	}
+	u, err := k.db.ExternalUserByID(context.Background(), 0, "u-1")
+	if err != nil || u.Name != "Lee" || u.Email != "lee@example.com" {
+		t.Fatalf("after the refusal: %+v, %v; want Lee as she was", u, err)
+	}
+}
