@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,7 +23,8 @@ import (
 const (
 	// MaxReportRange is the longest range a report covers.
 	MaxReportRange = 366 * 24 * time.Hour
-	// reportComments is how many of the newest rating comments a report lists.
+	// reportComments is how many rating comments a report lists, of the
+	// chats that started last.
 	reportComments = 50
 )
 
@@ -84,10 +87,10 @@ type ReportBucket struct {
 
 // ReportAgent is one agent's chats in a report.
 type ReportAgent struct {
-	ID                        int64
-	Name                      string
-	Chats, Resolved, Rated    int
-	FirstResponse, Resolution time.Duration // medians
+	ID                               int64
+	Name                             string
+	Chats, Answered, Resolved, Rated int
+	FirstResponse, Resolution        time.Duration // medians
 	// Rating is the average of the rated chats (zero: none rated).
 	Rating float64
 }
@@ -178,69 +181,55 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		case !label:
 			return chat.Invalid("label", "error.report.unknownLabel")
 		}
-		args := []any{f.From, f.To, f.SiteID, f.AgentID, f.LabelID, f.Zone, f.unit()}
+		var starts []time.Time
+		figures := map[[2]int64]reportFigures{} // by grouping and bucket, hour or agent
 		b := &pgx.Batch{}
-		b.Queue(reportRounds+`SELECT count(*), count(first_response), count(*) FILTER (WHERE ended), count(rating),
+		// Sorting a range's chats for the percentiles takes more than the
+		// default work_mem; in memory, it is several times faster.
+		b.Queue("SET LOCAL work_mem = '64MB'")
+		b.Queue(`SELECT generate_series(date_trunc($3, $1::timestamptz AT TIME ZONE $4),
+				date_trunc($3, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $4), ('1 ' || $3)::interval)`,
+			f.From, f.To, f.unit(), f.Zone).Query(func(rows pgx.Rows) error {
+			var err error
+			starts, err = pgx.CollectRows(rows, pgx.RowTo[time.Time])
+			return err
+		})
+		// One reading of the range gives every figure: the totals, and the
+		// same by day (or week), by hour of the day and by agent.
+		b.Queue(reportRounds+`, placed AS (
+				SELECT *, date_trunc($7, started_at AT TIME ZONE $6) AS bucket,
+					extract(hour FROM started_at AT TIME ZONE $6)::int AS hour
+				FROM chosen)
+			SELECT GROUPING(bucket, hour, agent_id), coalesce(extract(epoch FROM bucket)::bigint, hour, agent_id, 0),
+				CASE WHEN GROUPING(agent_id) = 0 AND agent_id IS NOT NULL THEN (SELECT display_name(u) FROM users u WHERE u.id = agent_id) ELSE '' END,
+				agent_id IS NULL AND GROUPING(agent_id) = 0,
+				count(*), count(first_response), count(*) FILTER (WHERE ended), count(rating),
 				percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response), percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response),
 				percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution), percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution),
-				count(resolution), coalesce(avg(rating)::float8, 0),
+				coalesce(avg(rating)::float8, 0),
 				count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2), count(*) FILTER (WHERE rating = 3),
 				count(*) FILTER (WHERE rating = 4), count(*) FILTER (WHERE rating = 5)
-			FROM chosen`, args[:5]...).QueryRow(func(row pgx.Row) error {
-			var frMedian, frP90, resMedian, resP90 *float64
-			err := row.Scan(&rep.Started, &rep.FirstResponse.Count, &rep.Resolved, &rep.Rated,
-				&frMedian, &frP90, &resMedian, &resP90, &rep.Resolution.Count, &rep.Rating,
-				&rep.Ratings[0], &rep.Ratings[1], &rep.Ratings[2], &rep.Ratings[3], &rep.Ratings[4])
-			rep.Answered = rep.FirstResponse.Count
-			rep.FirstResponse.Median, rep.FirstResponse.P90 = seconds(frMedian), seconds(frP90)
-			rep.Resolution.Median, rep.Resolution.P90 = seconds(resMedian), seconds(resP90)
-			return err
-		})
-		b.Queue(reportRounds+`, buckets AS (
-				SELECT generate_series(date_trunc($7, $1 AT TIME ZONE $6),
-					date_trunc($7, ($2 - interval '1 microsecond') AT TIME ZONE $6), ('1 ' || $7)::interval) AS start)
-			SELECT b.start, count(c.started_at), count(c.first_response), count(*) FILTER (WHERE c.ended),
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY c.first_response),
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY c.resolution)
-			FROM buckets b LEFT JOIN chosen c ON date_trunc($7, c.started_at AT TIME ZONE $6) = b.start
-			GROUP BY b.start ORDER BY b.start`, args...).Query(func(rows pgx.Rows) error {
-			var err error
-			rep.Series, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportBucket, error) {
-				var bk ReportBucket
-				var fr, res *float64
-				err := row.Scan(&bk.Start, &bk.Started, &bk.Answered, &bk.Ended, &fr, &res)
-				bk.FirstResponse, bk.Resolution = seconds(fr), seconds(res)
-				return bk, err
-			})
-			return err
-		})
-		b.Queue(reportRounds+`SELECT h::int, count(c.started_at)
-			FROM generate_series(0, 23) h LEFT JOIN chosen c ON extract(hour FROM c.started_at AT TIME ZONE $6) = h
-			GROUP BY h ORDER BY h`, args[:6]...).Query(func(rows pgx.Rows) error {
+			FROM placed
+			GROUP BY GROUPING SETS ((), (bucket), (hour), (agent_id))`,
+			f.From, f.To, f.SiteID, f.AgentID, f.LabelID, f.Zone, f.unit()).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var h, n int
-				if err := rows.Scan(&h, &n); err != nil {
+				var g reportFigures
+				var grouping, key int64
+				var frMedian, frP90, resMedian, resP90 *float64
+				var unassigned bool
+				if err := rows.Scan(&grouping, &key, &g.name, &unassigned, &g.started, &g.answered, &g.ended, &g.rated,
+					&frMedian, &frP90, &resMedian, &resP90, &g.rating,
+					&g.ratings[0], &g.ratings[1], &g.ratings[2], &g.ratings[3], &g.ratings[4]); err != nil {
 					return err
 				}
-				rep.Hours[h] = n
+				if unassigned {
+					continue // chats no agent has had are in every figure but an agent's
+				}
+				g.firstResponse = Spread{Count: g.answered, Median: seconds(frMedian), P90: seconds(frP90)}
+				g.resolution = Spread{Count: g.ended, Median: seconds(resMedian), P90: seconds(resP90)}
+				figures[[2]int64{grouping, key}] = g
 			}
 			return rows.Err()
-		})
-		b.Queue(reportRounds+`SELECT c.agent_id, display_name(u), count(*)::int, count(*) FILTER (WHERE c.ended)::int, count(c.rating)::int,
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY c.first_response),
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY c.resolution),
-				coalesce(avg(c.rating)::float8, 0)
-			FROM chosen c JOIN users u ON u.id = c.agent_id
-			GROUP BY c.agent_id, u.id ORDER BY count(*) DESC, lower(display_name(u)), c.agent_id`, args[:5]...).Query(func(rows pgx.Rows) error {
-			var err error
-			rep.Agents, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportAgent, error) {
-				var a ReportAgent
-				var fr, res *float64
-				err := row.Scan(&a.ID, &a.Name, &a.Chats, &a.Resolved, &a.Rated, &fr, &res, &a.Rating)
-				a.FirstResponse, a.Resolution = seconds(fr), seconds(res)
-				return a, err
-			})
-			return err
 		})
 		b.Queue(`SELECT p.conversation_id, p.rating, p.rating_comment, p.resolved_at, CASE WHEN u.id IS NULL THEN '' ELSE display_name(u) END
 			FROM past_chats p LEFT JOIN users u ON u.id = p.agent_id
@@ -248,13 +237,17 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 				AND ($3::bigint = 0 OR p.site_id = $3) AND ($4::bigint = 0 OR p.agent_id = $4)
 				AND ($5::bigint = 0 OR EXISTS (SELECT FROM conversation_labels l WHERE l.conversation_id = p.conversation_id AND l.label_id = $5))
 				AND p.rating IS NOT NULL AND p.rating_comment <> ''
-			ORDER BY p.resolved_at DESC, p.id DESC LIMIT $6`,
+			ORDER BY coalesce(p.queued_at, p.resolved_at) DESC, p.id DESC LIMIT $6`,
 			f.From, f.To, f.SiteID, f.AgentID, f.LabelID, reportComments).Query(func(rows pgx.Rows) error {
 			var err error
 			rep.Comments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportComment])
 			return err
 		})
-		return tx.SendBatch(ctx, b).Close()
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		rep.place(starts, figures)
+		return nil
 	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "22023" { // a time zone PostgreSQL does not know
@@ -268,6 +261,59 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		return Report{}, fmt.Errorf("store: report: %w", err)
 	}
 	return rep, nil
+}
+
+// reportFigures are the figures of one group of a report's chats.
+type reportFigures struct {
+	name                            string // the agent's, by agent
+	started, answered, ended, rated int
+	firstResponse, resolution       Spread
+	rating                          float64
+	ratings                         [5]int
+}
+
+// The groupings of the figures' query: GROUPING(bucket, hour, agent_id)
+// has a bit set for each of them a group is not by.
+const (
+	byAll    = 0b111
+	byBucket = 0b011
+	byHour   = 0b101
+	byAgent  = 0b110
+)
+
+// place puts figures, as the report's query grouped them, where the
+// report has them: every bucket of starts, empty or not, and the agents
+// by their number of chats.
+func (rep *Report) place(starts []time.Time, figures map[[2]int64]reportFigures) {
+	all := figures[[2]int64{byAll, 0}]
+	rep.Started, rep.Answered, rep.Resolved, rep.Rated = all.started, all.answered, all.ended, all.rated
+	rep.FirstResponse, rep.Resolution, rep.Rating, rep.Ratings = all.firstResponse, all.resolution, all.rating, all.ratings
+	rep.Series = make([]ReportBucket, len(starts))
+	for i, start := range starts {
+		g := figures[[2]int64{byBucket, start.Unix()}]
+		rep.Series[i] = ReportBucket{Start: start, Started: g.started, Answered: g.answered, Ended: g.ended,
+			FirstResponse: g.firstResponse.Median, Resolution: g.resolution.Median}
+	}
+	for h := range rep.Hours {
+		rep.Hours[h] = figures[[2]int64{byHour, int64(h)}].started
+	}
+	rep.Agents = nil
+	for k, g := range figures {
+		if k[0] == byAgent {
+			rep.Agents = append(rep.Agents, ReportAgent{ID: k[1], Name: g.name, Chats: g.started, Answered: g.answered,
+				Resolved: g.ended, Rated: g.rated, FirstResponse: g.firstResponse.Median, Resolution: g.resolution.Median, Rating: g.rating})
+		}
+	}
+	sort.Slice(rep.Agents, func(i, j int) bool {
+		a, b := rep.Agents[i], rep.Agents[j]
+		if a.Chats != b.Chats {
+			return a.Chats > b.Chats
+		}
+		if la, lb := strings.ToLower(a.Name), strings.ToLower(b.Name); la != lb {
+			return la < lb
+		}
+		return a.ID < b.ID
+	})
 }
 
 // seconds is a duration of s seconds, rounded to the second (nil: zero).

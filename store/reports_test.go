@@ -145,8 +145,8 @@ func TestReportFiguresByHand(t *testing.T) {
 		t.Errorf("hours = %v, want %v", rep.Hours, hours)
 	}
 	wantAgents := []store.ReportAgent{
-		{ID: w.bo, Name: "Bo", Chats: 3, Resolved: 2, Rated: 2, FirstResponse: secs(300), Resolution: secs(2400), Rating: 2.5},
-		{ID: w.ann, Name: "Ann", Chats: 2, Resolved: 2, Rated: 2, FirstResponse: secs(120), Resolution: secs(1200), Rating: 4},
+		{ID: w.bo, Name: "Bo", Chats: 3, Answered: 3, Resolved: 2, Rated: 2, FirstResponse: secs(300), Resolution: secs(2400), Rating: 2.5},
+		{ID: w.ann, Name: "Ann", Chats: 2, Answered: 2, Resolved: 2, Rated: 2, FirstResponse: secs(120), Resolution: secs(1200), Rating: 4},
 	}
 	if !reflect.DeepEqual(rep.Agents, wantAgents) {
 		t.Errorf("agents = %+v\nwant %+v", rep.Agents, wantAgents)
