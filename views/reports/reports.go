@@ -98,10 +98,12 @@ const (
 	maxTicks       = 12 // labels under a chart at most
 )
 
-// Point is one value of a chart: its label under it and its value.
+// Point is one value of a chart: its label under it and its value. A
+// line has a gap where a point has None (a median of no chat).
 type Point struct {
 	Label string
 	Value float64
+	None  bool
 }
 
 // Chart is a bar or line chart's geometry, worked out here so that the
@@ -109,8 +111,8 @@ type Point struct {
 type Chart struct {
 	ViewBox        string
 	Bars           []Bar
-	Line           string // a polyline's points; empty for a bar chart
-	Dots           []Bar  // the line's points
+	Lines          []string // polylines' points, between gaps; none for a bar chart
+	Dots           []Bar    // the line's points
 	Ticks          []Tick
 	Top            string // the value at the top of the scale
 	BaseY, TopY    string
@@ -146,6 +148,7 @@ func Draw(points []Point, line bool, say func(float64) string) Chart {
 		return c
 	}
 	slot := plotW / float64(len(points))
+	segment := "" // the line being drawn
 	every := (len(points) + maxTicks - 1) / maxTicks
 	for i, p := range points {
 		h := 0.0
@@ -154,15 +157,20 @@ func Draw(points []Point, line bool, say func(float64) string) Chart {
 		}
 		x := padLeft + float64(i)*slot
 		b := Bar{X: f1(x + slot*0.15), Y: f1(padTop + plotH - h), W: f1(slot * 0.7), H: f1(h), Title: p.Label + ": " + say(p.Value)}
-		if line {
-			cx := x + slot/2
-			b = Bar{X: f1(cx), Y: f1(padTop + plotH - h), Title: b.Title}
-			if c.Line != "" {
-				c.Line += " "
+		switch {
+		case line && p.None:
+			segment = ""
+		case line:
+			b = Bar{X: f1(x + slot/2), Y: f1(padTop + plotH - h), Title: b.Title}
+			if segment == "" {
+				c.Lines = append(c.Lines, "")
+			} else {
+				segment += " "
 			}
-			c.Line += b.X + "," + b.Y
+			segment += b.X + "," + b.Y
+			c.Lines[len(c.Lines)-1] = segment
 			c.Dots = append(c.Dots, b)
-		} else {
+		default:
 			c.Bars = append(c.Bars, b)
 		}
 		if i%every == 0 {
@@ -182,7 +190,7 @@ func seriesLabel(t time.Time) string { return t.Format("01-02") }
 func startedChart(r *store.Report) Chart {
 	ps := make([]Point, len(r.Series))
 	for i, b := range r.Series {
-		ps[i] = Point{seriesLabel(b.Start), float64(b.Started)}
+		ps[i] = Point{Label: seriesLabel(b.Start), Value: float64(b.Started)}
 	}
 	return Draw(ps, false, count)
 }
@@ -191,7 +199,7 @@ func startedChart(r *store.Report) Chart {
 func responseChart(ctx context.Context, r *store.Report) Chart {
 	ps := make([]Point, len(r.Series))
 	for i, b := range r.Series {
-		ps[i] = Point{seriesLabel(b.Start), b.FirstResponse.Seconds()}
+		ps[i] = Point{seriesLabel(b.Start), b.FirstResponse.Seconds(), b.Answered == 0}
 	}
 	return Draw(ps, true, func(v float64) string { return Duration(ctx, time.Duration(v)*time.Second, false) })
 }
@@ -200,7 +208,7 @@ func responseChart(ctx context.Context, r *store.Report) Chart {
 func agentsChart(r *store.Report) Chart {
 	ps := make([]Point, len(r.Agents))
 	for i, a := range r.Agents {
-		ps[i] = Point{a.Name, float64(a.Chats)}
+		ps[i] = Point{Label: a.Name, Value: float64(a.Chats)}
 	}
 	return Draw(ps, false, count)
 }
@@ -209,7 +217,7 @@ func agentsChart(r *store.Report) Chart {
 func ratingsChart(r *store.Report) Chart {
 	ps := make([]Point, 5)
 	for i, n := range r.Ratings {
-		ps[i] = Point{strconv.Itoa(i + 1), float64(n)}
+		ps[i] = Point{Label: strconv.Itoa(i + 1), Value: float64(n)}
 	}
 	return Draw(ps, false, count)
 }
@@ -218,7 +226,7 @@ func ratingsChart(r *store.Report) Chart {
 func hoursChart(r *store.Report) Chart {
 	ps := make([]Point, 24)
 	for h, n := range r.Hours {
-		ps[h] = Point{strconv.Itoa(h), float64(n)}
+		ps[h] = Point{Label: strconv.Itoa(h), Value: float64(n)}
 	}
 	return Draw(ps, false, count)
 }
