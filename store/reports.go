@@ -204,8 +204,8 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 				CASE WHEN GROUPING(agent_id) = 0 AND agent_id IS NOT NULL THEN (SELECT display_name(u) FROM users u WHERE u.id = agent_id) ELSE '' END,
 				agent_id IS NULL AND GROUPING(agent_id) = 0,
 				count(*), count(first_response), count(*) FILTER (WHERE ended), count(rating),
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response), percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response),
-				percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution), percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution),
+				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
+				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution),
 				coalesce(avg(rating)::float8, 0),
 				count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2), count(*) FILTER (WHERE rating = 3),
 				count(*) FILTER (WHERE rating = 4), count(*) FILTER (WHERE rating = 5)
@@ -215,18 +215,18 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			for rows.Next() {
 				var g reportFigures
 				var grouping, key int64
-				var frMedian, frP90, resMedian, resP90 *float64
+				var fr, res []*float64 // median and p90, one sort each
 				var unassigned bool
 				if err := rows.Scan(&grouping, &key, &g.name, &unassigned, &g.started, &g.answered, &g.ended, &g.rated,
-					&frMedian, &frP90, &resMedian, &resP90, &g.rating,
+					&fr, &res, &g.rating,
 					&g.ratings[0], &g.ratings[1], &g.ratings[2], &g.ratings[3], &g.ratings[4]); err != nil {
 					return err
 				}
 				if unassigned {
 					continue // chats no agent has had are in every figure but an agent's
 				}
-				g.firstResponse = Spread{Count: g.answered, Median: seconds(frMedian), P90: seconds(frP90)}
-				g.resolution = Spread{Count: g.ended, Median: seconds(resMedian), P90: seconds(resP90)}
+				g.firstResponse = spread(g.answered, fr)
+				g.resolution = spread(g.ended, res)
 				figures[[2]int64{grouping, key}] = g
 			}
 			return rows.Err()
@@ -314,6 +314,15 @@ func (rep *Report) place(starts []time.Time, figures map[[2]int64]reportFigures)
 		}
 		return a.ID < b.ID
 	})
+}
+
+// spread is the Spread of count chats whose median and p90 in seconds
+// are ps (nil when there is none).
+func spread(count int, ps []*float64) Spread {
+	if len(ps) != 2 {
+		return Spread{Count: count}
+	}
+	return Spread{Count: count, Median: seconds(ps[0]), P90: seconds(ps[1])}
 }
 
 // seconds is a duration of s seconds, rounded to the second (nil: zero).
