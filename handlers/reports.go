@@ -22,11 +22,11 @@ import (
 )
 
 const (
-	reportsAll     = "/admin/reports"
-	reportsMine    = "/console/reports"
-	reportDays     = 30    // a report shows the last reportDays days unless asked
-	reportZoneUsed = "UTC" // a report's time zone unless asked
-	dateLayout     = "2006-01-02"
+	reportsAll  = "/admin/reports"
+	reportsMine = "/console/reports"
+	reportDays  = 30    // a report shows the last reportDays days unless asked
+	reportZone  = "UTC" // a report's time zone unless asked
+	dateLayout  = "2006-01-02"
 )
 
 // reportQuery reads a report's filter from r's query: from and to, the
@@ -37,7 +37,7 @@ func reportQuery(r *http.Request, mine bool, now time.Time) (store.ReportFilter,
 	q := r.URL.Query()
 	form := reports.Form{From: q.Get("from"), To: q.Get("to"), Zone: strings.TrimSpace(q.Get("tz")), Weekly: q.Get("by") == "week"}
 	if form.Zone == "" {
-		form.Zone = reportZoneUsed
+		form.Zone = reportZone
 	}
 	loc, zoneErr := time.LoadLocation(form.Zone)
 	if zoneErr != nil || form.Zone == "Local" {
@@ -141,7 +141,7 @@ func (h *Handler) reportsCSV(w http.ResponseWriter, r *http.Request)      { h.re
 // reportCSV answers with the report's figures as CSV, one figure a line:
 // section, item, measure, value. A refused filter is a 400, as a page.
 func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, mine bool) {
-	f, form, err := reportQuery(r, mine, time.Now())
+	f, _, err := reportQuery(r, mine, time.Now())
 	var rep store.Report
 	if err == nil {
 		rep, err = h.DB.Report(r.Context(), f)
@@ -154,7 +154,8 @@ func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, mine bool) {
 	cw := csv.NewWriter(&buf)
 	_ = cw.WriteAll(reportRecords(rep))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kefu-report-%s-%s.csv"`, form.From, form.To))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kefu-report-%s-%s.csv"`,
+		f.From.Format(dateLayout), f.To.AddDate(0, 0, -1).Format(dateLayout)))
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write([]byte(buf.String()))
 }
