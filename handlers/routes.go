@@ -152,6 +152,8 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/console/c/{id}/labels/{label}/remove", h.conversationLabelRemove)
 				r.Post("/console/visitors/{id}/block", h.visitorBlock)
 				r.Post("/console/blocks/{id}/lift", h.visitorBlockLift)
+				r.Get("/console/reports", h.reportsShow)
+				r.Get("/console/reports.csv", h.reportsCSV)
 			})
 
 			// Admins, on every method.
@@ -198,6 +200,8 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/words", h.adminWordsCreate)
 				r.Post("/words/remove", h.adminWordRemove)
 				r.Post("/words/mode", h.adminWordsModeUpdate)
+				r.Get("/reports", h.adminReportsShow)
+				r.Get("/reports.csv", h.adminReportsCSV)
 			})
 		})
 	})

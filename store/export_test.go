@@ -71,3 +71,17 @@ func (db *DB) MessageColumnsForTest(ctx context.Context, id int64) (body string,
 func (db *DB) Other() *DB {
 	return &DB{pool: db.pool, deliveries: db.deliveries, known: &knownSettings{}}
 }
+
+// QueryIDForTest runs sql, which returns one id, with args: for tests that
+// build rows as they were at times of their choosing.
+func (db *DB) QueryIDForTest(ctx context.Context, sql string, args ...any) (int64, error) {
+	var id int64
+	err := db.pool.QueryRow(ctx, sql, args...).Scan(&id)
+	return id, err
+}
+
+// ExecForTest runs sql with args: for seeding tests and benchmarks.
+func (db *DB) ExecForTest(ctx context.Context, sql string, args ...any) error {
+	_, err := db.pool.Exec(ctx, sql, args...)
+	return err
+}
