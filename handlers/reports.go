@@ -90,7 +90,7 @@ func (h *Handler) reportPage(r *http.Request, mine bool) (int, reports.Props, er
 	if mine {
 		p.Action, p.CSV = reportsMine, reportsMine+".csv"
 	}
-	f, form, err := reportQuery(r, mine, time.Now())
+	f, form, err := reportQuery(r, mine, h.Now())
 	p.Form = form
 	if err == nil {
 		var rep store.Report
@@ -141,7 +141,7 @@ func (h *Handler) reportsCSV(w http.ResponseWriter, r *http.Request)      { h.re
 // reportCSV answers with the report's figures as CSV, one figure a line:
 // section, item, measure, value. A refused filter is a 400, as a page.
 func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, mine bool) {
-	f, _, err := reportQuery(r, mine, time.Now())
+	f, _, err := reportQuery(r, mine, h.Now())
 	var rep store.Report
 	if err == nil {
 		rep, err = h.DB.Report(r.Context(), f)

@@ -247,6 +247,14 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			return err
 		}
 		rep.place(starts, figures)
+		// A week that began before the range is counted from the range's
+		// first day on, and says so.
+		if loc, err := time.LoadLocation(f.Zone); err == nil && len(rep.Series) > 0 {
+			y, m, d := f.From.In(loc).Date()
+			if first := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); rep.Series[0].Start.Before(first) {
+				rep.Series[0].Start = first
+			}
+		}
 		return nil
 	})
 	var pe *pgconn.PgError

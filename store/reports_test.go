@@ -169,6 +169,11 @@ func TestReportFiguresByHand(t *testing.T) {
 	if want := []store.ReportBucket{{Start: day(2), Started: 6, Answered: 5, Ended: 4, FirstResponse: secs(180), Resolution: secs(1500)}}; !reflect.DeepEqual(rep.Series, want) {
 		t.Errorf("weekly series = %+v, want %+v", rep.Series, want)
 	}
+	// A week that began before the range is named by the range's first day.
+	f.From = w.from.Add(48 * time.Hour)
+	if rep, err = w.db.Report(ctx, f); err != nil || len(rep.Series) != 1 || !rep.Series[0].Start.Equal(day(4)) {
+		t.Errorf("weekly from Wednesday the 4th: %+v, %v; want one week named the 4th", rep.Series, err)
+	}
 
 	// In UTC the same chats fall on other hours: r1 and r2 at 1 and 2.
 	f = w.filter()

@@ -115,6 +115,8 @@ type Chart struct {
 	Dots           []Bar    // the line's points
 	Ticks          []Tick
 	Top            string // the value at the top of the scale
+	Empty          bool   // every value is zero: the chart says so, with no scale
+	MidX, MidY     string // the middle of the drawing area
 	BaseY, TopY    string
 	AxisX0, AxisX1 string
 }
@@ -143,7 +145,8 @@ func Draw(points []Point, line bool, say func(float64) string) Chart {
 		}
 	}
 	c := Chart{ViewBox: fmt.Sprintf("0 0 %.0f %.0f", chartW, chartH), BaseY: f1(padTop + plotH), TopY: f1(padTop),
-		AxisX0: f1(padLeft), AxisX1: f1(chartW - padRight), Top: say(max)}
+		AxisX0: f1(padLeft), AxisX1: f1(chartW - padRight), Top: say(max), Empty: max == 0,
+		MidX: f1(padLeft + plotW/2), MidY: f1(padTop + plotH/2)}
 	if len(points) == 0 {
 		return c
 	}
