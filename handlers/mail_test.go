@@ -259,6 +259,90 @@ func TestVisitorBackInTheWidgetIsEmailedOnlyOnceTheyLeaveUnread(t *testing.T) {
 	}
 }
 
+func TestEmailLinkPageReadsTheRepliesSeesTheVisitorAndNamesTheSite(t *testing.T) {
+	t.Parallel()
+	clock := &outboxtest.Clock{}
+	const quiet = time.Hour
+	k, srv := newQuietMailKefu(t, clock, quiet)
+	ctx := context.Background()
+	site, err := k.db.CreateSite(ctx, k.adminID(), chat.Site{Name: "Lantern Books", Colour: "#2563eb",
+		Origins: []string{"https://books.example.com"}, PrechatName: chat.FieldOff, PrechatEmail: chat.FieldOff}, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := k.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := k.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "Where is my order?", VisitorEmail: "sam@example.net", SiteID: site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := m.ConversationID
+	k.take(t, id)
+	k.replyAs(t, id, "It left today.")
+	clock.Advance(quiet + time.Minute)
+	k.mailRound(t, 1)
+	got := srv.Messages()
+	if len(got) != 1 {
+		t.Fatalf("%d emails, want 1", len(got))
+	}
+	parts, err := got[0].Parts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := linkRe.FindStringSubmatch(parts["text/plain"])
+	if match == nil {
+		t.Fatalf("no link in:\n%s", parts["text/plain"])
+	}
+	link := match[1]
+	last := func() store.Mail {
+		t.Helper()
+		ms, err := k.db.Mails(ctx, id, 10)
+		if err != nil || len(ms) == 0 {
+			t.Fatalf("outbox %+v, %v", ms, err)
+		}
+		return ms[0]
+	}
+
+	// Viewing the page reads the replies: their email is cancelled.
+	k.replyAs(t, id, "Tracking: 42")
+	b := k.browser()
+	resp, body := b.get(link)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Tracking: 42") || !strings.Contains(body, "<h1>Lantern Books</h1>") ||
+		strings.Contains(body, "Customer service") {
+		t.Fatalf("GET the link: %s; want the replies under the site's name\n%s", resp.Status, body)
+	}
+	k.mailRound(t, 1)
+	if ml := last(); ml.CancelledAt == nil || ml.LastError != "the visitor read the replies" || len(srv.Messages()) != 1 {
+		t.Fatalf("after the page was viewed: %+v, %d emails; want cancelled as read", ml, len(srv.Messages()))
+	}
+
+	// Viewing it counts as being there: a reply written just after waits.
+	k.replyAs(t, id, "Anything else?")
+	k.mailRound(t, 0)
+	if ml := last(); ml.SentAt != nil || ml.CancelledAt != nil || ml.Attempts != 0 {
+		t.Fatalf("a reply after the page was viewed: %+v; want waiting", ml)
+	}
+
+	// Replying there reads the replies, and counts as being there too.
+	clock.Advance(quiet + time.Minute)
+	if resp, _ := b.send(http.MethodPost, link, url.Values{"body": {"No, thanks"}}, http.Header{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply from the link's page: %s", resp.Status)
+	}
+	k.mailRound(t, 1)
+	if ml := last(); ml.CancelledAt == nil || ml.LastError != "the visitor read the replies" {
+		t.Fatalf("after the reply from the page: %+v; want cancelled as read", ml)
+	}
+	k.replyAs(t, id, "Glad to help")
+	k.mailRound(t, 0)
+	clock.Advance(quiet + time.Minute)
+	k.mailRound(t, 1)
+	if got := srv.Messages(); len(got) != 2 {
+		t.Fatalf("%d emails; want the one after the visitor left the page", len(got))
+	}
+}
+
 func TestAPIRefusesAnEmailWithHeaderInjectionAndChangesNothing(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)

@@ -312,3 +312,14 @@ func (db *DB) TouchWidget(ctx context.Context, visitorID int64, language string,
 	}
 	return nil
 }
+
+// MailTeam returns the name of conversation id's site, which its emails and
+// their link's page speak for ("": it has none).
+func (db *DB) MailTeam(ctx context.Context, id int64) (string, error) {
+	var name string
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(s.name, '') FROM conversations c LEFT JOIN sites s ON s.id = c.site_id
+		WHERE c.id = $1`, id).Scan(&name); err != nil {
+		return "", fmt.Errorf("store: site name of conversation %d: %w", id, mapErr(err))
+	}
+	return name, nil
+}
