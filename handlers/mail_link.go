@@ -7,6 +7,7 @@ package handlers
 // mail reader (RFC 8058) or a button on its page.
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -68,30 +69,54 @@ func (h *Handler) mailConversation(w http.ResponseWriter, r *http.Request) (chat
 	return c, v, true
 }
 
-// mailConversationShow shows the conversation an email's link opens.
+// mailConversationShow shows the conversation an email's link opens. The
+// visitor sees the replies there as in the widget: they are read, and the
+// visitor counts as present, so no email tells them again.
 func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
 	c, v, ok := h.mailConversation(w, r)
 	if !ok {
 		return
 	}
 	msgs, _, err := h.DB.History(r.Context(), c.ID, c.LastSeq+1, chat.PageSize, chat.ReaderVisitor)
+	if err == nil {
+		err = h.mailVisitorSeen(r, c, v)
+	}
+	var team string
+	if err == nil {
+		team, err = h.DB.MailTeam(r.Context(), c.ID)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.ConversationPage(views.ConversationProps{Team: i18n.T(r.Context(), "mail.team"),
+	h.render(w, r, http.StatusOK, views.ConversationPage(views.ConversationProps{Team: cmp.Or(team, i18n.T(r.Context(), "mail.team")),
 		Messages: msgs, VisitorID: v.ID, Action: r.URL.Path}))
 }
 
+// mailVisitorSeen records that visitor v is looking at conversation c
+// through an email's link: they read it up to its last message, and are
+// seen as an open widget's visitor is.
+func (h *Handler) mailVisitorSeen(r *http.Request, c chat.Conversation, v chat.User) error {
+	if err := h.DB.MarkRead(r.Context(), c.ID, v.ID, c.LastSeq); err != nil {
+		return err
+	}
+	return h.DB.TouchWidget(r.Context(), v.ID, "", h.Now())
+}
+
 // mailReplyCreate stores the visitor's reply from the conversation's page,
-// as the widget would: in their open chat, or a new one.
+// as the widget would: in their open chat, or a new one. Replying reads
+// the conversation, as viewing it does.
 func (h *Handler) mailReplyCreate(w http.ResponseWriter, r *http.Request) {
-	_, v, ok := h.mailConversation(w, r)
+	c, v, ok := h.mailConversation(w, r)
 	if !ok {
 		return
 	}
 	body := strings.TrimSpace(r.PostFormValue("body"))
 	if _, _, err := h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: v.ID, Body: body, Address: clientAddr(r)}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.mailVisitorSeen(r, c, v); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -191,18 +191,42 @@ func TestAdminMailPageSaysWhetherEmailIsOnAndListsFailures(t *testing.T) {
 	}
 }
 
-func TestVisitorBackInTheWidgetIsNotEmailed(t *testing.T) {
-	t.Parallel()
+// newQuietMailKefu starts an instance whose email waits out quiet on
+// clock, through a test SMTP server.
+func newQuietMailKefu(t *testing.T, clock *outboxtest.Clock, quiet time.Duration) (*instance, *mailtest.Server) {
+	t.Helper()
 	srv := mailtest.Start(t, false)
-	clock := &outboxtest.Clock{}
-	const quiet = time.Hour
 	k := startWith(t, storetest.URL(t), func(c *app.Config) {
 		c.Now = clock.Now
 		c.Mail = mail.Config{Config: outbox.Config{Quiet: quiet, Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "help@example.com", TLS: srv.TLS()}
 	})
 	k.ensureAgent()
-	ctx := context.Background()
 	k.agent().onDuty(k.adminID())
+	return k, srv
+}
+
+// mailRound runs one round of k's mail worker and checks how many it claimed.
+func (k *instance) mailRound(t *testing.T, want int) {
+	t.Helper()
+	if n, err := k.app.Mail().Round(context.Background()); err != nil || n != want {
+		t.Fatalf("round claimed %d, %v; want %d", n, err, want)
+	}
+}
+
+// replyAs has the admin agent write body in conversation id.
+func (k *instance) replyAs(t *testing.T, id int64, body string) {
+	t.Helper()
+	if _, _, err := k.db.SendMessage(context.Background(), store.Send{ConversationID: id, SenderID: k.adminID(), Body: body}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVisitorBackInTheWidgetIsEmailedOnlyOnceTheyLeaveUnread(t *testing.T) {
+	t.Parallel()
+	clock := &outboxtest.Clock{}
+	const quiet = time.Hour
+	k, srv := newQuietMailKefu(t, clock, quiet)
+	ctx := context.Background()
 	token := k.visitorToken()
 	v, err := k.db.VisitorByToken(ctx, auth.TokenHash(token))
 	if err != nil {
@@ -213,27 +237,109 @@ func TestVisitorBackInTheWidgetIsNotEmailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.take(t, m.ConversationID)
-	if _, _, err := k.db.SendMessage(ctx, store.Send{ConversationID: m.ConversationID, SenderID: k.adminID(), Body: "Hi Sam"}); err != nil {
+	k.replyAs(t, m.ConversationID, "Hi Sam")
+	k.mailRound(t, 0) // the quiet period holds it
+	clock.Advance(quiet + time.Minute)
+	// The visitor comes back before the email goes, the widget collapsed:
+	// the socket records them as present once open, before it handles its
+	// first frame.
+	k.liveWidget(token)
+	k.mailRound(t, 0)
+	ms, err := k.db.Mails(ctx, m.ConversationID, 10)
+	if err != nil || len(ms) != 1 || ms[0].SentAt != nil || ms[0].CancelledAt != nil || ms[0].Attempts != 0 || len(srv.Messages()) != 0 {
+		t.Fatalf("outbox %+v, %v, %d emails; want one waiting, unsent, no attempt counted", ms, err, len(srv.Messages()))
+	}
+	// They leave without reading it: once the quiet period has passed since
+	// the widget was last seen, the reply goes by email, once.
+	clock.Advance(quiet + time.Minute)
+	k.mailRound(t, 1)
+	k.mailRound(t, 0)
+	if got := srv.Messages(); len(got) != 1 {
+		t.Fatalf("%d emails; want one", len(got))
+	}
+}
+
+func TestEmailLinkPageReadsTheRepliesSeesTheVisitorAndNamesTheSite(t *testing.T) {
+	t.Parallel()
+	clock := &outboxtest.Clock{}
+	const quiet = time.Hour
+	k, srv := newQuietMailKefu(t, clock, quiet)
+	ctx := context.Background()
+	site, err := k.db.CreateSite(ctx, k.adminID(), chat.Site{Name: "Lantern Books", Colour: "#2563eb",
+		Origins: []string{"https://books.example.com"}, PrechatName: chat.FieldOff, PrechatEmail: chat.FieldOff}, "secret")
+	if err != nil {
 		t.Fatal(err)
 	}
-	round := func(want int) {
-		t.Helper()
-		if n, err := k.app.Mail().Round(ctx); err != nil || n != want {
-			t.Fatalf("round claimed %d, %v; want %d", n, err, want)
-		}
+	v, err := k.db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
 	}
-	round(0) // the quiet period holds it
+	m, _, err := k.db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, Body: "Where is my order?", VisitorEmail: "sam@example.net", SiteID: site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := m.ConversationID
+	k.take(t, id)
+	k.replyAs(t, id, "It left today.")
 	clock.Advance(quiet + time.Minute)
-	// The visitor comes back before the email goes: the socket records them
-	// as present once open, before it handles its first frame.
-	k.liveWidget(token)
-	round(1)
-	if len(srv.Messages()) != 0 {
-		t.Fatal("a visitor in the widget was emailed")
+	k.mailRound(t, 1)
+	got := srv.Messages()
+	if len(got) != 1 {
+		t.Fatalf("%d emails, want 1", len(got))
 	}
-	ms, err := k.db.Mails(ctx, m.ConversationID, 10)
-	if err != nil || len(ms) != 1 || ms[0].CancelledAt == nil || ms[0].Failed || ms[0].LastError != "the visitor is in the widget" {
-		t.Fatalf("outbox %+v, %v; want cancelled as the visitor is in the widget", ms, err)
+	parts, err := got[0].Parts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := linkRe.FindStringSubmatch(parts["text/plain"])
+	if match == nil {
+		t.Fatalf("no link in:\n%s", parts["text/plain"])
+	}
+	link := match[1]
+	last := func() store.Mail {
+		t.Helper()
+		ms, err := k.db.Mails(ctx, id, 10)
+		if err != nil || len(ms) == 0 {
+			t.Fatalf("outbox %+v, %v", ms, err)
+		}
+		return ms[0]
+	}
+
+	// Viewing the page reads the replies: their email is cancelled.
+	k.replyAs(t, id, "Tracking: 42")
+	b := k.browser()
+	resp, body := b.get(link)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Tracking: 42") || !strings.Contains(body, "<h1>Lantern Books</h1>") ||
+		strings.Contains(body, "Customer service") {
+		t.Fatalf("GET the link: %s; want the replies under the site's name\n%s", resp.Status, body)
+	}
+	k.mailRound(t, 1)
+	if ml := last(); ml.CancelledAt == nil || ml.LastError != "the visitor read the replies" || len(srv.Messages()) != 1 {
+		t.Fatalf("after the page was viewed: %+v, %d emails; want cancelled as read", ml, len(srv.Messages()))
+	}
+
+	// Viewing it counts as being there: a reply written just after waits.
+	k.replyAs(t, id, "Anything else?")
+	k.mailRound(t, 0)
+	if ml := last(); ml.SentAt != nil || ml.CancelledAt != nil || ml.Attempts != 0 {
+		t.Fatalf("a reply after the page was viewed: %+v; want waiting", ml)
+	}
+
+	// Replying there reads the replies, and counts as being there too.
+	clock.Advance(quiet + time.Minute)
+	if resp, _ := b.send(http.MethodPost, link, url.Values{"body": {"No, thanks"}}, http.Header{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply from the link's page: %s", resp.Status)
+	}
+	k.mailRound(t, 1)
+	if ml := last(); ml.CancelledAt == nil || ml.LastError != "the visitor read the replies" {
+		t.Fatalf("after the reply from the page: %+v; want cancelled as read", ml)
+	}
+	k.replyAs(t, id, "Glad to help")
+	k.mailRound(t, 0)
+	clock.Advance(quiet + time.Minute)
+	k.mailRound(t, 1)
+	if got := srv.Messages(); len(got) != 2 {
+		t.Fatalf("%d emails; want the one after the visitor left the page", len(got))
 	}
 }
 

@@ -54,8 +54,6 @@ func unneeded(d store.DueMail) string {
 		return "the visitor unsubscribed"
 	case d.Email == "":
 		return "the visitor has no email address"
-	case d.Live:
-		return "the visitor is in the widget"
 	case d.Read:
 		return "the visitor read the replies"
 	}

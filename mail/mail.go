@@ -8,8 +8,9 @@
 //
 // An email waits out a quiet period first, so that a visitor still in the
 // widget reads the reply there; when it falls due it is cancelled if the
-// visitor's widget was seen within the period, they read the replies,
-// unsubscribed or were disabled. A 4xx answer is tried again after a
+// visitor read the replies, unsubscribed or was disabled. If their widget
+// was seen within the period but the replies are unread, it waits until
+// the widget has been gone for the quiet period. A 4xx answer is tried again after a
 // backoff; a 5xx answer fails the email for good, shown on the admin page.
 package mail
 

@@ -189,38 +189,63 @@ func TestEmailIsRetriedAfterA4xxAndFailsForGoodOnA5xx(t *testing.T) {
 	}
 }
 
-func TestVisitorBackInTheWidgetOrUnsubscribedGetsNoEmail(t *testing.T) {
+func TestVisitorWhoLeftTheWidgetUnreadIsEmailedOnceAfterTheQuietPeriod(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, false)
 	ctx := context.Background()
 	v, id := w.chat(t, "sam@example.net", "Hello?")
 	w.reply(t, id, "Hi Sam")
 	w.clock.Advance(quiet + time.Second)
-	// The widget was seen within the quiet period before the send.
-	if err := w.db.TouchWidget(ctx, v.ID, "zh-CN", w.clock.Now().Add(-quiet/2)); err != nil {
+	// The visitor kept the site open, the widget collapsed, when the email
+	// fell due; then they left without reading the reply.
+	seen := w.clock.Now().Add(-quiet / 2)
+	if err := w.db.TouchWidget(ctx, v.ID, "zh-CN", seen); err != nil {
 		t.Fatal(err)
 	}
-	w.round(t, 1)
-	if ms := w.mails(t, id); len(ms) != 1 || ms[0].CancelledAt == nil || ms[0].Failed || len(w.smtp.Messages()) != 0 {
-		t.Fatalf("visitor in the widget: %+v, %d messages; want cancelled, none sent", ms, len(w.smtp.Messages()))
+	w.round(t, 0) // it waits for the quiet period after the widget was last seen
+	ms := w.mails(t, id)
+	if len(ms) != 1 || ms[0].SentAt != nil || ms[0].CancelledAt != nil || ms[0].Attempts != 0 ||
+		ms[0].NextAttemptAt.Sub(seen.Add(quiet)).Abs() > time.Millisecond {
+		t.Fatalf("visitor seen unread: %+v; want pending, no attempt counted, due at %s", ms, seen.Add(quiet))
 	}
-
-	// Gone again: the next reply is emailed, in the widget's language.
-	w.reply(t, id, "Are you still there?")
-	w.clock.Advance(quiet * 2)
+	w.reply(t, id, "Are you still there?") // joins the waiting email
+	w.clock.Advance(quiet/2 - 2*time.Second)
+	w.round(t, 0)
+	w.clock.Advance(3 * time.Second)
 	w.round(t, 1)
+	w.round(t, 0) // sent once
 	got := w.smtp.Messages()
 	if len(got) != 1 {
 		t.Fatalf("%d messages; want one", len(got))
 	}
-	if text := parts(t, got[0])["text/plain"]; !strings.Contains(text, "Are you still there?") || strings.Contains(text, "Hi Sam") ||
+	if text := parts(t, got[0])["text/plain"]; !strings.Contains(text, "Hi Sam") || !strings.Contains(text, "Are you still there?") ||
 		!strings.Contains(text, "打开会话并回复") {
-		t.Errorf("the email does not tell the new reply alone, in Chinese:\n%s", text)
+		t.Errorf("the email does not tell both replies, in the widget's Chinese:\n%s", text)
 	}
 	if subj, err := new(mime.WordDecoder).DecodeHeader(got[0].Header.Get("Subject")); err != nil || subj != "客服团队回复了您" {
 		t.Errorf("subject %q, %v", subj, err)
 	}
+	if ms := w.mails(t, id); len(ms) != 1 || ms[0].SentAt == nil || ms[0].Attempts != 1 {
+		t.Errorf("outbox %+v, want one sent at its first attempt", ms)
+	}
 
+	// A visitor who read the replies in the widget gets none.
+	v2, id2 := w.chat(t, "kim@example.net", "Hello?")
+	m := w.reply(t, id2, "Hi Kim")
+	if err := w.db.MarkRead(ctx, id2, v2.ID, m.Seq); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(quiet + time.Second)
+	if err := w.db.TouchWidget(ctx, v2.ID, "", w.clock.Now().Add(-quiet/2)); err != nil {
+		t.Fatal(err)
+	}
+	w.round(t, 1)
+	if ms := w.mails(t, id2); len(ms) != 1 || ms[0].CancelledAt == nil || ms[0].Failed || ms[0].LastError != "the visitor read the replies" ||
+		len(w.smtp.Messages()) != 1 {
+		t.Fatalf("visitor who read the replies: %+v, %d messages; want cancelled, none sent", ms, len(w.smtp.Messages()))
+	}
+
+	// Nor does one who unsubscribed.
 	if err := w.db.Unsubscribe(ctx, v.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -106,8 +106,6 @@ type DueMail struct {
 	Language string
 	// Team is the name of the visitor's site ("": none).
 	Team string
-	// Live: the visitor's widget was seen within the quiet period.
-	Live bool
 	// Read: the visitor has read the replies in the widget.
 	Read bool
 	// Unsubscribed, Disabled: the visitor asked for no email, or was disabled.
@@ -117,22 +115,34 @@ type DueMail struct {
 // ClaimMails leases up to limit due emails (their quiet period and any retry
 // wait over, not leased by a live worker) until now+lease and counts the
 // attempt, in one statement that commits before anything is sent. Each comes
-// with its visitor as they stand: a widget seen within the quiet period
-// before now counts as live.
+// with its visitor as they stand. An email whose visitor's widget was seen
+// within the quiet period before now, and who has not read the replies, is
+// not claimed: it waits, uncounted, until the quiet period after the widget
+// was last seen, as the visitor may have left it unread.
 func (db *DB) ClaimMails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DueMail, error) {
-	rows, err := db.pool.Query(ctx, `UPDATE mail_outbox o SET attempts = o.attempts + 1, locked_until = $2
-		FROM users v
-		WHERE v.id = o.visitor_id AND o.id IN (
+	rows, err := db.pool.Query(ctx, `WITH q AS (
+			SELECT coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '`+SettingMailQuiet+`'), 0)
+				* interval '1 millisecond' AS quiet),
+		due AS (
 			SELECT x.id FROM mail_outbox x
 			WHERE x.sent_at IS NULL AND x.cancelled_at IS NULL AND x.not_before <= $1 AND x.next_attempt_at <= $1
 				AND (x.locked_until IS NULL OR x.locked_until <= $1)
 			ORDER BY x.next_attempt_at, x.id LIMIT $3
-			FOR UPDATE SKIP LOCKED)
+			FOR UPDATE SKIP LOCKED),
+		waiting AS (
+			UPDATE mail_outbox o SET next_attempt_at = v.widget_seen_at + q.quiet
+			FROM due, users v, q
+			WHERE o.id = due.id AND v.id = o.visitor_id AND v.widget_seen_at > $1 - q.quiet
+				AND coalesce(v.email, '') <> '' AND v.mail_unsubscribed_at IS NULL AND v.disabled_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id
+					AND m.user_id = o.visitor_id AND m.last_read_seq >= o.to_seq)
+			RETURNING o.id)
+		UPDATE mail_outbox o SET attempts = o.attempts + 1, locked_until = $2
+		FROM users v, due
+		WHERE v.id = o.visitor_id AND o.id = due.id AND o.id NOT IN (SELECT id FROM waiting)
 		RETURNING `+mailColumns+`, coalesce(v.email, ''), display_name(v),
 			coalesce(v.widget_language, (SELECT s.language FROM conversations c JOIN sites s ON s.id = c.site_id WHERE c.id = o.conversation_id), ''),
 			coalesce((SELECT s.name FROM conversations c JOIN sites s ON s.id = c.site_id WHERE c.id = o.conversation_id), ''),
-			coalesce(v.widget_seen_at > $1 - coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '`+SettingMailQuiet+`'), 0)
-				* interval '1 millisecond', false),
 			EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id AND m.user_id = o.visitor_id
 				AND m.last_read_seq >= o.to_seq),
 			v.mail_unsubscribed_at IS NOT NULL, v.disabled_at IS NOT NULL`,
@@ -143,7 +153,7 @@ func (db *DB) ClaimMails(ctx context.Context, now time.Time, lease time.Duration
 	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueMail, error) {
 		var d DueMail
 		return d, r.Scan(append(mailFields(&d.Mail), &d.Email, &d.Visitor, &d.Language, &d.Team,
-			&d.Live, &d.Read, &d.Unsubscribed, &d.Disabled)...)
+			&d.Read, &d.Unsubscribed, &d.Disabled)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim emails: %w", err)
@@ -301,4 +311,15 @@ func (db *DB) TouchWidget(ctx context.Context, visitorID int64, language string,
 		return fmt.Errorf("store: widget of visitor %d seen: %w", visitorID, err)
 	}
 	return nil
+}
+
+// MailTeam returns the name of conversation id's site, which its emails and
+// their link's page speak for ("": it has none).
+func (db *DB) MailTeam(ctx context.Context, id int64) (string, error) {
+	var name string
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(s.name, '') FROM conversations c LEFT JOIN sites s ON s.id = c.site_id
+		WHERE c.id = $1`, id).Scan(&name); err != nil {
+		return "", fmt.Errorf("store: site name of conversation %d: %w", id, mapErr(err))
+	}
+	return name, nil
 }
