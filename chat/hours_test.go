@@ -194,3 +194,35 @@ func TestHoursOpenedAt(t *testing.T) {
 		})
 	}
 }
+
+// TestPrechatWhenAway: outside business hours the widget asks for an email
+// but requires it only where the site does; nobody available within the
+// hours requires it while kefu sends email, and else asks for it as
+// outside the hours.
+func TestPrechatWhenAway(t *testing.T) {
+	t.Parallel()
+	site := func(email FieldRule) Site { return Site{ID: 1, PrechatEmail: email} }
+	tests := []struct {
+		name string
+		site Site
+		away Absence
+		want FieldRule
+	}{
+		{"someone there", site(FieldOff), Absence{}, FieldOff},
+		{"outside, email off", site(FieldOff), Absence{Outside: true}, FieldOptional},
+		{"outside, email on", site(FieldOff), Absence{Outside: true, Mail: true}, FieldOptional},
+		{"outside, nobody either", site(FieldOff), Absence{Outside: true, Nobody: true, Mail: true}, FieldOptional},
+		{"outside, the site requires it", site(FieldRequired), Absence{Outside: true}, FieldRequired},
+		{"nobody, email on", site(FieldOff), Absence{Nobody: true, Mail: true}, FieldRequired},
+		{"nobody, email off", site(FieldOff), Absence{Nobody: true}, FieldOptional},
+		{"nobody, email off, the site requires it", site(FieldRequired), Absence{Nobody: true}, FieldRequired},
+	}
+	for _, tt := range tests {
+		if got := tt.site.PrechatFor(User{}, tt.away).Email; got != tt.want {
+			t.Errorf("%s: email %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	if got := site(FieldOff).PrechatFor(User{Email: "ada@example.com"}, Absence{Outside: true}).Email; got != FieldOff {
+		t.Errorf("a visitor who gave their email is asked again: %s", got)
+	}
+}

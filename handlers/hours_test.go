@@ -86,11 +86,13 @@ func TestSiteHoursForm(t *testing.T) {
 }
 
 // TestWidgetOutsideBusinessHours: outside its site's hours the widget says
-// when the team is back, in the visitor's language and the site's zone,
-// and asks for an email as it does when nobody is available, even with an
-// agent on duty; the visitor's chat still queues, and the visitor hears
-// each auto-reply once, live: the outside-hours one in the site's words,
-// the waiting one in the catalog's.
+// when the team is back, in the visitor's language and the site's zone
+// (with its offset from UTC), and asks for an email as it does when nobody
+// is available, even with an agent on duty: optional, unless the site
+// requires it. The visitor's chat still queues, and the visitor hears each
+// auto-reply once, live: the outside-hours one in the site's words when the
+// chat starts, the waiting one in the catalog's, the wait after the team
+// is back and not before.
 func TestWidgetOutsideBusinessHours(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -116,13 +118,13 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	back := fmt.Sprintf("We&#39;re back %s 09:00.", opens.Weekday())
+	back := fmt.Sprintf("We&#39;re back %s 09:00 (UTC+8).", opens.Weekday())
 	_, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID))
 	if !strings.Contains(page, back) || !strings.Contains(page, `data-testid="prechat-email"`) {
 		t.Fatalf("outside hours, the widget does not say %q and ask for an email:\n%s", back, page)
 	}
 	zhDays := []string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
-	if _, zh := k.browser().send(http.MethodGet, fmt.Sprintf("/widget?site=%d", site.ID), nil, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(zh, "我们将于"+zhDays[opens.Weekday()]+" 09:00回来。") {
+	if _, zh := k.browser().send(http.MethodGet, fmt.Sprintf("/widget?site=%d", site.ID), nil, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(zh, "我们将于"+zhDays[opens.Weekday()]+" 09:00（UTC+8）回来。") {
 		t.Fatalf("the notice is not in Chinese:\n%s", zh)
 	}
 	if _, open := k.browser().get(fmt.Sprintf("/widget?site=%d", plain.ID)); strings.Contains(open, "We&#39;re back") || strings.Contains(open, `data-testid="prechat-email"`) {
@@ -137,8 +139,13 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 	if got := v.all(); !strings.Contains(got, back) || !strings.Contains(got, `data-testid="prechat-email"`) {
 		t.Fatalf("the widget's socket does not say when the team is back:\n%s", got)
 	}
-	v.send(map[string]any{"type": "send", "client_msg_id": "h1", "body": "anyone there?", "email": "ada@example.com"})
-	v.waitFor(`data-ack="h1"`)
+	if got := v.all(); strings.Contains(got, `aria-label="Your email" required`) {
+		t.Fatalf("outside hours, with email off, the widget requires the email:\n%s", got)
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "h1", "body": "anyone there?"})
+	if got := v.waitFor(`data-ack="h1"`); strings.Contains(got, "data-refused") {
+		t.Fatalf("outside hours, a message without an email was refused:\n%s", got)
+	}
 	v.waitFor("Leave us a note")
 	conv := visitorConversation(t, k.db, token)
 	if conv.Status != chat.Queued {
@@ -149,7 +156,21 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.waitFor("We are closed &lt;now&gt;")
+	// Its wait passes while the team is away: nothing; the wait after the
+	// team is back: the waiting reply.
 	if _, err := k.db.AutoReply(ctx, time.Now().Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	early, err := k.db.MessagesAfter(ctx, conv.ID, 0, 50, chat.ReaderVisitor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range early {
+		if m.Code == chat.LineAutoWaiting {
+			t.Fatalf("outside hours, the chat heard the waiting reply: %+v", m)
+		}
+	}
+	if _, err := k.db.AutoReply(ctx, opens.Add(2*time.Minute+time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	v.waitFor("Thank you for waiting.")
@@ -165,5 +186,14 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 	}
 	if !reflect.DeepEqual(codes, []chat.SystemCode{chat.LineAutoOutside, chat.LineAutoWaiting}) {
 		t.Fatalf("the visitor's lines = %v, want each auto-reply once", codes)
+	}
+
+	// A site that requires the email requires it outside its hours too.
+	site.PrechatEmail = chat.FieldRequired
+	if _, err := k.db.UpdateSite(ctx, 0, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID)); !strings.Contains(page, `aria-label="Your email" required`) {
+		t.Fatalf("outside hours, a site that requires the email does not:\n%s", page)
 	}
 }
