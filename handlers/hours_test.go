@@ -15,7 +15,8 @@ import (
 
 // TestSiteHoursForm: an admin sets a site's business hours and
 // auto-replies on the Sites page; bad hours are refused with a sentence
-// that says what is wrong, and change nothing.
+// that says what is wrong, and change nothing. A day that closes at 00:00
+// closes at midnight, at the day's end, and shows so to be saved again.
 func TestSiteHoursForm(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -25,6 +26,7 @@ func TestSiteHoursForm(t *testing.T) {
 	path := fmt.Sprintf("/admin/sites/%d/hours", site.ID)
 	form := url.Values{"_csrf": {b.csrf("/admin/sites")}, "zone": {"Asia/Shanghai"},
 		"open_1": {"09:00"}, "close_1": {"18:00"}, "open_5": {"10:00"}, "close_5": {"16:30"},
+		"open_3": {"20:00"}, "close_3": {"00:00"}, "open_0": {"00:00"}, "close_0": {"00:00"},
 		"holidays": {"2026-12-25\n2026-10-01"}, "wait_minutes": {"3"},
 		"waiting_en": {"Hold on <please>"}, "waiting_zh": {"请稍候"}, "outside_en": {""}, "outside_zh": {"已下班"}}
 	if resp, body := b.post(path, form); resp.StatusCode != http.StatusSeeOther {
@@ -34,14 +36,32 @@ func TestSiteHoursForm(t *testing.T) {
 		Waiting: chat.Replies{EN: "Hold on <please>", ZH: "请稍候"}, Outside: chat.Replies{ZH: "已下班"}}
 	want.Days[time.Monday] = chat.DayHours{Open: 540, Close: 1080}
 	want.Days[time.Friday] = chat.DayHours{Open: 600, Close: 990}
+	want.Days[time.Wednesday] = chat.DayHours{Open: 1200, Close: 24 * 60}
+	want.Days[time.Sunday] = chat.DayHours{Open: 0, Close: 24 * 60}
 	if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("hours = %+v, %v; want %+v", got, err, want)
 	}
 	_, page := b.get("/admin/sites")
 	for _, s := range []string{`name="open_1" value="09:00"`, `name="close_5" value="16:30"`, `name="open_2" value=""`,
+		`name="open_3" value="20:00"`, `name="close_3" value="00:00"`, `name="open_0" value="00:00"`, `name="close_0" value="00:00"`,
 		"2026-10-01\n2026-12-25</textarea>", `value="Hold on &lt;please&gt;"`, "Business hours and auto-replies"} {
 		if !strings.Contains(page, s) {
 			t.Fatalf("the Sites page does not show %q:\n%s", s, page)
+		}
+	}
+	// Saved again as the page shows them, or with midnight typed as 24:00,
+	// the hours stay as they are.
+	for _, shut := range []string{"00:00", "24:00"} {
+		again := url.Values{}
+		for k, v := range form {
+			again[k] = v
+		}
+		again.Set("close_3", shut)
+		if resp, body := b.post(path, again); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("saving hours again with a close of %s: %s\n%s", shut, resp.Status, body)
+		}
+		if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("saved again with a close of %s, hours = %+v, %v; want %+v", shut, got, err, want)
 		}
 	}
 
