@@ -128,6 +128,32 @@ func (h Hours) NextOpening(after time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// OpenedAt is when the stretch of opening hours that at falls in began:
+// the latest opening at or before at, over midnight when the day before
+// closed at midnight. It looks back no more than a week: a team open
+// round the clock is said to have opened a week before. It reports false
+// when the team is closed at at.
+func (h Hours) OpenedAt(at time.Time) (time.Time, bool) {
+	if !h.Open(at) {
+		return time.Time{}, false
+	}
+	week := at.Add(-7 * 24 * time.Hour)
+	if !h.Scheduled() {
+		return week, true
+	}
+	loc := h.location()
+	t := at.In(loc)
+	for i := range 8 {
+		day := time.Date(t.Year(), t.Month(), t.Day()-i, 12, 0, 0, 0, loc)
+		d := h.Days[day.Weekday()]
+		opening := time.Date(day.Year(), day.Month(), day.Day(), d.Open/60, d.Open%60, 0, 0, loc)
+		if !h.Open(opening.Add(-time.Minute)) {
+			return opening, true
+		}
+	}
+	return week, true
+}
+
 // ParseClock reads "09:00" as minutes from midnight; "24:00" is midnight
 // at the day's end.
 func ParseClock(s string) (int, error) {

@@ -157,3 +157,72 @@ func TestAutoReplyLines(t *testing.T) {
 		t.Errorf("English without an English reply = %q, want the catalog's", got)
 	}
 }
+
+// TestHoursOpenedAt: the waiting auto-reply counts a chat's wait from the
+// later of its queue time and the opening of the stretch of hours it is
+// in, which runs over midnight when a day closes at midnight.
+func TestHoursOpenedAt(t *testing.T) {
+	t.Parallel()
+	const sh = "Asia/Shanghai"
+	nights := weekdays(sh)
+	nights.Days[time.Friday] = DayHours{Open: 20 * 60, Close: 24 * 60}
+	nights.Days[time.Saturday] = DayHours{Open: 0, Close: 2 * 60}
+	var always Hours
+	for d := range always.Days {
+		always.Days[d] = DayHours{Open: 0, Close: 24 * 60}
+	}
+	tests := []struct {
+		name string
+		h    Hours
+		at   time.Time
+		want time.Time // zero: closed
+	}{
+		{"within the day's hours", weekdays(sh), at(t, sh, "2026-12-01 10:15"), at(t, sh, "2026-12-01 09:00")},
+		{"at the opening itself", weekdays(sh), at(t, sh, "2026-12-01 09:00"), at(t, sh, "2026-12-01 09:00")},
+		{"closed", weekdays(sh), at(t, sh, "2026-12-01 08:00"), time.Time{}},
+		{"over midnight", nights, at(t, sh, "2026-12-05 01:00"), at(t, sh, "2026-12-04 20:00")},
+		{"read in the site's zone", weekdays(sh), at(t, "UTC", "2026-12-01 02:00"), at(t, sh, "2026-12-01 09:00")},
+		{"round the clock: a week before", always, at(t, "UTC", "2026-12-01 02:00"), at(t, "UTC", "2026-11-24 02:00")},
+		{"no schedule: a week before", Hours{}, at(t, "UTC", "2026-12-01 02:00"), at(t, "UTC", "2026-11-24 02:00")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.h.OpenedAt(tt.at)
+			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
+				t.Errorf("OpenedAt(%v) = %v, %v; want %v", tt.at, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+// TestPrechatWhenAway: outside business hours the widget asks for an email
+// but requires it only where the site does; nobody available within the
+// hours requires it while kefu sends email, and else asks for it as
+// outside the hours.
+func TestPrechatWhenAway(t *testing.T) {
+	t.Parallel()
+	site := func(email FieldRule) Site { return Site{ID: 1, PrechatEmail: email} }
+	tests := []struct {
+		name string
+		site Site
+		away Absence
+		want FieldRule
+	}{
+		{"someone there", site(FieldOff), Absence{}, FieldOff},
+		{"outside, email off", site(FieldOff), Absence{Outside: true}, FieldOptional},
+		{"outside, email on", site(FieldOff), Absence{Outside: true, Mail: true}, FieldOptional},
+		{"outside, nobody either", site(FieldOff), Absence{Outside: true, Nobody: true, Mail: true}, FieldOptional},
+		{"outside, the site requires it", site(FieldRequired), Absence{Outside: true}, FieldRequired},
+		{"nobody, email on", site(FieldOff), Absence{Nobody: true, Mail: true}, FieldRequired},
+		{"nobody, email off", site(FieldOff), Absence{Nobody: true}, FieldOptional},
+		{"nobody, email off, the site requires it", site(FieldRequired), Absence{Nobody: true}, FieldRequired},
+	}
+	for _, tt := range tests {
+		if got := tt.site.PrechatFor(User{}, tt.away).Email; got != tt.want {
+			t.Errorf("%s: email %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	if got := site(FieldOff).PrechatFor(User{Email: "ada@example.com"}, Absence{Outside: true}).Email; got != FieldOff {
+		t.Errorf("a visitor who gave their email is asked again: %s", got)
+	}
+}

@@ -67,19 +67,36 @@ type Prechat struct {
 	Name, Email FieldRule
 }
 
+// Absence says why the widget takes a message rather than starting a chat
+// with someone there: the zero value, it does not.
+type Absence struct {
+	// Nobody is available to take the chat; Outside, it starts outside
+	// the site's business hours.
+	Nobody, Outside bool
+	// Mail is whether replies reach a visitor who left by email.
+	Mail bool
+}
+
 // PrechatFor is what visitor, starting a support chat on the site, is
-// asked: the site's pre-chat fields; when nobody is available (the offline
-// form, !anyone), an email too, so that the answer can reach them. A field
-// the visitor has given before is not asked again, and a verified visitor's
-// host site has said who they are already. A chat from no site asks nothing.
-func (s Site) PrechatFor(visitor User, anyone bool) Prechat {
+// asked: the site's pre-chat fields; when the team is away, an email too,
+// so that the answer can reach them. The email is required where the site
+// requires it, and when nobody is available within business hours while
+// kefu sends email; otherwise optional (outside business hours the
+// outside-hours reply and the team's return answer the visitor, and
+// without email an address would reach no one). A field the visitor has
+// given before is not asked again, and a verified visitor's host site has
+// said who they are already. A chat from no site asks nothing.
+func (s Site) PrechatFor(visitor User, away Absence) Prechat {
 	var p Prechat
 	if visitor.ExternalID != "" || s.ID == 0 {
 		return p
 	}
 	p.Name, p.Email = s.PrechatName, s.PrechatEmail
-	if !anyone {
+	switch {
+	case away.Nobody && !away.Outside && away.Mail:
 		p.Email = FieldRequired
+	case away.Nobody || away.Outside:
+		p.Email = max(p.Email, FieldOptional)
 	}
 	if visitor.Name != "" {
 		p.Name = FieldOff

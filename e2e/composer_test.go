@@ -35,12 +35,13 @@ import (
 //     write: their messages wait as "Sending…", then "Not sent — Retry";
 //     when the database is back, each is stored exactly once and shown once,
 //     in order, on both sides.
-//  2. The agent resolves the chat and steps away while the widget is open:
-//     the widget asks for the offline form's email at once; a message sent
-//     without it stays in the composer with the reason beside it; with it,
-//     the message goes and the field with it.
-//  3. The site starts requiring an email and the chat is resolved again: the
-//     visitor, who gave theirs, is not asked twice.
+//  2. The site starts requiring an email; the agent resolves the chat and
+//     steps away while the widget is open: the widget asks for the offline
+//     form's email at once; a message sent without it stays in the composer
+//     with the reason beside it; with it, the message goes and the field
+//     with it.
+//  3. The chat is resolved again: the visitor, who gave their email, is not
+//     asked twice.
 //  4. The grade refuses a chat with an author: the widget says so before
 //     anything is typed, so nothing can be lost to the refusal.
 //  5. kefu forgets the visitor: the widget says the session expired, and a
@@ -198,8 +199,13 @@ func TestNothingTypedIsLost(t *testing.T) {
 		}
 	}
 
-	// 2. Resolved while the widget is open, and nobody is available: the
-	// offline form's email is asked at once.
+	// 2. The site requires an email (with kefu's email off, the offline
+	// form alone asks for it without requiring it). Resolved while the
+	// widget is open, and nobody is available: the email is asked at once.
+	site.PrechatEmail = chat.FieldRequired
+	if _, err := db.UpdateSite(ctx, admin.ID, site); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Resolve(ctx, convID, admin.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -219,12 +225,8 @@ func TestNothingTypedIsLost(t *testing.T) {
 		composerHolds(""),
 		until(`document.querySelector("[data-testid=prechat-email]") === null`))
 
-	// 3. The site requires an email now; the chat is resolved again. The
-	// visitor gave theirs: nothing is asked.
-	site.PrechatEmail = chat.FieldRequired
-	if _, err := db.UpdateSite(ctx, admin.ID, site); err != nil {
-		t.Fatal(err)
-	}
+	// 3. The chat is resolved again. The visitor gave their email: nothing
+	// is asked.
 	if err := db.Resolve(ctx, convID, admin.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}

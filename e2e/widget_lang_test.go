@@ -18,7 +18,8 @@ import (
 // TestWidgetInChinese: a host page whose embed line asks for Chinese
 // (data-lang="zh-CN") gets a launcher and a widget in Chinese, in an
 // English-speaking browser; the widget's fields (nobody is online: the
-// offline form asks for the email too), placeholders and the
+// offline form asks for the email too, optional while kefu's email is
+// off), placeholders and the
 // queue status its socket sends are Chinese, a visitor writes in Chinese,
 // and the layout holds: the pre-chat fields take a full row each, Send
 // stays beside the message box and nothing is wider than the widget.
@@ -61,7 +62,7 @@ func TestWidgetInChinese(t *testing.T) {
 		hasText(sendBtn, "发送"),
 		until(`document.querySelector("[data-testid=composer]").placeholder === "请输入消息…" &&
 			document.querySelector("[data-testid=prechat-name]").placeholder === "您的姓名" &&
-			document.querySelector("[data-testid=prechat-email]").placeholder === "您的邮箱"`))
+			document.querySelector("[data-testid=prechat-email]").placeholder === "您的邮箱（选填）"`))
 
 	var layout struct {
 		Name, Email, Text, Send box

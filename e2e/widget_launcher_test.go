@@ -47,7 +47,8 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 	}))
 	t.Cleanup(host.Close)
 	hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
-	site, err := db.CreateSite(ctx, 0, chat.Site{Name: "Garden", Origins: []string{hostURL}, Colour: "#2f7d32"}, auth.NewToken())
+	site, err := db.CreateSite(ctx, 0, chat.Site{Name: "Garden", Origins: []string{hostURL}, Colour: "#2f7d32",
+		PrechatEmail: chat.FieldRequired}, auth.NewToken())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestWidgetLauncherAcrossPages(t *testing.T) {
 	do(t, widget, "the composer has the focus, and nothing says the new session expired",
 		until(`document.activeElement === document.querySelector("textarea[data-testid=composer]")`),
 		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid=expired]`)))
-	do(t, widget, "the visitor writes, and leaves an email since nobody is there",
+	do(t, widget, "the visitor writes, and leaves the email the site requires",
 		chromedp.SendKeys(chromedp.CSS(composer), "Do you ship seeds abroad?"),
 		chromedp.Click(chromedp.CSS(sendBtn)),
 		// Asked once the socket has said what a new chat needs: the answer replaces the fields.

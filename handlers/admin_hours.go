@@ -13,8 +13,10 @@ import (
 )
 
 // hoursFromForm reads the hours form: per weekday (0 Sunday … 6 Saturday)
-// open_N and close_N ("09:00"; both empty: closed), the zone, the
-// holidays one a line, the wait in minutes and the four replies.
+// open_N and close_N ("09:00"; both empty: closed; a close of "00:00" is
+// midnight at the day's end, as "24:00", which a time input cannot hold),
+// the zone, the holidays one a line, the wait in minutes and the four
+// replies.
 func hoursFromForm(r *http.Request) (chat.Hours, error) {
 	h := chat.Hours{
 		Zone:    strings.TrimSpace(r.PostFormValue("zone")),
@@ -32,6 +34,9 @@ func hoursFromForm(r *http.Request) (chat.Hours, error) {
 		}
 		if h.Days[d].Close, err = chat.ParseClock(shut); err != nil {
 			return h, err
+		}
+		if h.Days[d].Close == 0 {
+			h.Days[d].Close = 24 * 60
 		}
 		if !h.Days[d].IsOpen() {
 			return h, chat.Invalid("hours", "error.hours.range", "Open", chat.Clock(h.Days[d].Open), "Close", chat.Clock(h.Days[d].Close))

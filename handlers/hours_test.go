@@ -15,7 +15,8 @@ import (
 
 // TestSiteHoursForm: an admin sets a site's business hours and
 // auto-replies on the Sites page; bad hours are refused with a sentence
-// that says what is wrong, and change nothing.
+// that says what is wrong, and change nothing. A day that closes at 00:00
+// closes at midnight, at the day's end, and shows so to be saved again.
 func TestSiteHoursForm(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -25,6 +26,7 @@ func TestSiteHoursForm(t *testing.T) {
 	path := fmt.Sprintf("/admin/sites/%d/hours", site.ID)
 	form := url.Values{"_csrf": {b.csrf("/admin/sites")}, "zone": {"Asia/Shanghai"},
 		"open_1": {"09:00"}, "close_1": {"18:00"}, "open_5": {"10:00"}, "close_5": {"16:30"},
+		"open_3": {"20:00"}, "close_3": {"00:00"}, "open_0": {"00:00"}, "close_0": {"00:00"},
 		"holidays": {"2026-12-25\n2026-10-01"}, "wait_minutes": {"3"},
 		"waiting_en": {"Hold on <please>"}, "waiting_zh": {"请稍候"}, "outside_en": {""}, "outside_zh": {"已下班"}}
 	if resp, body := b.post(path, form); resp.StatusCode != http.StatusSeeOther {
@@ -34,14 +36,32 @@ func TestSiteHoursForm(t *testing.T) {
 		Waiting: chat.Replies{EN: "Hold on <please>", ZH: "请稍候"}, Outside: chat.Replies{ZH: "已下班"}}
 	want.Days[time.Monday] = chat.DayHours{Open: 540, Close: 1080}
 	want.Days[time.Friday] = chat.DayHours{Open: 600, Close: 990}
+	want.Days[time.Wednesday] = chat.DayHours{Open: 1200, Close: 24 * 60}
+	want.Days[time.Sunday] = chat.DayHours{Open: 0, Close: 24 * 60}
 	if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("hours = %+v, %v; want %+v", got, err, want)
 	}
 	_, page := b.get("/admin/sites")
 	for _, s := range []string{`name="open_1" value="09:00"`, `name="close_5" value="16:30"`, `name="open_2" value=""`,
+		`name="open_3" value="20:00"`, `name="close_3" value="00:00"`, `name="open_0" value="00:00"`, `name="close_0" value="00:00"`,
 		"2026-10-01\n2026-12-25</textarea>", `value="Hold on &lt;please&gt;"`, "Business hours and auto-replies"} {
 		if !strings.Contains(page, s) {
 			t.Fatalf("the Sites page does not show %q:\n%s", s, page)
+		}
+	}
+	// Saved again as the page shows them, or with midnight typed as 24:00,
+	// the hours stay as they are.
+	for _, shut := range []string{"00:00", "24:00"} {
+		again := url.Values{}
+		for k, v := range form {
+			again[k] = v
+		}
+		again.Set("close_3", shut)
+		if resp, body := b.post(path, again); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("saving hours again with a close of %s: %s\n%s", shut, resp.Status, body)
+		}
+		if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("saved again with a close of %s, hours = %+v, %v; want %+v", shut, got, err, want)
 		}
 	}
 
@@ -86,11 +106,13 @@ func TestSiteHoursForm(t *testing.T) {
 }
 
 // TestWidgetOutsideBusinessHours: outside its site's hours the widget says
-// when the team is back, in the visitor's language and the site's zone,
-// and asks for an email as it does when nobody is available, even with an
-// agent on duty; the visitor's chat still queues, and the visitor hears
-// each auto-reply once, live: the outside-hours one in the site's words,
-// the waiting one in the catalog's.
+// when the team is back, in the visitor's language and the site's zone
+// (with its offset from UTC), and asks for an email as it does when nobody
+// is available, even with an agent on duty: optional, unless the site
+// requires it. The visitor's chat still queues, and the visitor hears each
+// auto-reply once, live: the outside-hours one in the site's words when the
+// chat starts, the waiting one in the catalog's, the wait after the team
+// is back and not before.
 func TestWidgetOutsideBusinessHours(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -116,13 +138,13 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	back := fmt.Sprintf("We&#39;re back %s 09:00.", opens.Weekday())
+	back := fmt.Sprintf("We&#39;re back %s 09:00 (UTC+8).", opens.Weekday())
 	_, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID))
 	if !strings.Contains(page, back) || !strings.Contains(page, `data-testid="prechat-email"`) {
 		t.Fatalf("outside hours, the widget does not say %q and ask for an email:\n%s", back, page)
 	}
 	zhDays := []string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
-	if _, zh := k.browser().send(http.MethodGet, fmt.Sprintf("/widget?site=%d", site.ID), nil, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(zh, "我们将于"+zhDays[opens.Weekday()]+" 09:00回来。") {
+	if _, zh := k.browser().send(http.MethodGet, fmt.Sprintf("/widget?site=%d", site.ID), nil, http.Header{"Accept-Language": {"zh-CN"}}); !strings.Contains(zh, "我们将于"+zhDays[opens.Weekday()]+" 09:00（UTC+8）回来。") {
 		t.Fatalf("the notice is not in Chinese:\n%s", zh)
 	}
 	if _, open := k.browser().get(fmt.Sprintf("/widget?site=%d", plain.ID)); strings.Contains(open, "We&#39;re back") || strings.Contains(open, `data-testid="prechat-email"`) {
@@ -137,8 +159,13 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 	if got := v.all(); !strings.Contains(got, back) || !strings.Contains(got, `data-testid="prechat-email"`) {
 		t.Fatalf("the widget's socket does not say when the team is back:\n%s", got)
 	}
-	v.send(map[string]any{"type": "send", "client_msg_id": "h1", "body": "anyone there?", "email": "ada@example.com"})
-	v.waitFor(`data-ack="h1"`)
+	if got := v.all(); strings.Contains(got, `aria-label="Your email" required`) {
+		t.Fatalf("outside hours, with email off, the widget requires the email:\n%s", got)
+	}
+	v.send(map[string]any{"type": "send", "client_msg_id": "h1", "body": "anyone there?"})
+	if got := v.waitFor(`data-ack="h1"`); strings.Contains(got, "data-refused") {
+		t.Fatalf("outside hours, a message without an email was refused:\n%s", got)
+	}
 	v.waitFor("Leave us a note")
 	conv := visitorConversation(t, k.db, token)
 	if conv.Status != chat.Queued {
@@ -149,7 +176,21 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.waitFor("We are closed &lt;now&gt;")
+	// Its wait passes while the team is away: nothing; the wait after the
+	// team is back: the waiting reply.
 	if _, err := k.db.AutoReply(ctx, time.Now().Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	early, err := k.db.MessagesAfter(ctx, conv.ID, 0, 50, chat.ReaderVisitor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range early {
+		if m.Code == chat.LineAutoWaiting {
+			t.Fatalf("outside hours, the chat heard the waiting reply: %+v", m)
+		}
+	}
+	if _, err := k.db.AutoReply(ctx, opens.Add(2*time.Minute+time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	v.waitFor("Thank you for waiting.")
@@ -165,5 +206,14 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 	}
 	if !reflect.DeepEqual(codes, []chat.SystemCode{chat.LineAutoOutside, chat.LineAutoWaiting}) {
 		t.Fatalf("the visitor's lines = %v, want each auto-reply once", codes)
+	}
+
+	// A site that requires the email requires it outside its hours too.
+	site.PrechatEmail = chat.FieldRequired
+	if _, err := k.db.UpdateSite(ctx, 0, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID)); !strings.Contains(page, `aria-label="Your email" required`) {
+		t.Fatalf("outside hours, a site that requires the email does not:\n%s", page)
 	}
 }

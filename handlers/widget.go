@@ -93,8 +93,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		}
 		p.Hours = back
 		// As a new visitor sees it; a returning one's socket says otherwise.
-		// Outside business hours, as when nobody is available.
-		p.Prechat = site.PrechatFor(chat.User{}, view.anyone && !outside)
+		p.Prechat = site.PrechatFor(chat.User{}, h.away(view.anyone, outside))
 	}
 	direct := false
 	if to, err := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64); err == nil && to > 0 {

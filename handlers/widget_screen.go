@@ -119,8 +119,7 @@ func (s *widgetSocket) prechatFor(ctx context.Context, conv chat.Conversation, a
 	if err != nil {
 		return chat.Prechat{}, err
 	}
-	// Outside business hours, as when nobody is available: the email too.
-	return s.screen.aim.site.PrechatFor(visitor, anyone && !s.screen.outside), nil
+	return s.screen.aim.site.PrechatFor(visitor, s.h.away(anyone, s.screen.outside)), nil
 }
 
 // waitFor is the queue status this widget shows: the visitor's place in

@@ -89,7 +89,7 @@ func (s *widgetSocket) startingChat(ctx context.Context, f inFrame, snd *store.S
 	if err != nil {
 		return false, err
 	}
-	rules := site.PrechatFor(visitor, view.anyone && !outside)
+	rules := site.PrechatFor(visitor, s.h.away(view.anyone, outside))
 	name, email, err := rules.Check(f.Name, f.Email)
 	if err != nil {
 		return false, &fieldsNeeded{rules: rules, err: err}

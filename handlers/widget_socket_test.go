@@ -50,7 +50,7 @@ func (k *instance) resolve(token string) {
 // TestPrechatIsAskedOnce: a visitor who gave their email when their first
 // chat started is not asked again when they write after it was resolved,
 // on a site that requires the email and when nobody is available (the
-// offline form, which requires one on any site).
+// offline form, which asks for one on any site).
 func TestPrechatIsAskedOnce(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -98,7 +98,7 @@ func TestPrechatIsAskedOnce(t *testing.T) {
 // changed them meanwhile) come with the refusal.
 func TestMissingFieldShowsTheField(t *testing.T) {
 	t.Parallel()
-	k := newKefu(t)
+	k, _ := newMailKefu(t) // kefu sends email: the offline form requires the email
 	site, _ := k.newSite("Blog", "https://blog.example.com")
 	v, _ := k.siteWidget(site) // nobody is available: the offline form asks for the email
 	if !strings.Contains(v.all(), `data-testid="prechat-email"`) {

@@ -79,14 +79,16 @@ func (db *DB) SetSiteHours(ctx context.Context, actorID, id int64, h chat.Hours)
 const AutoReplyBatch = 100
 
 // outsideWindow is how long after a chat joined the queue the round still
-// asks whether it started outside business hours: the round comes every few
-// seconds, and a chat older than this (one from before the site had hours)
-// is left alone.
+// asks whether it started outside business hours, and how long after a
+// chat's wait ended it still sends the waiting reply: the round comes every
+// few seconds, and a chat older than this (one from before the site had
+// hours, or before its wait was turned on) is left alone.
 const outsideWindow = 10 * time.Minute
 
 // AutoReply sends, at now, the auto-replies due: to each chat waiting in
-// the queue that started outside its site's business hours, and to each
-// that has waited longer than its site's wait with nobody assigned. Each
+// the queue that started outside its site's business hours, and, while its
+// site is open, to each that has waited longer than its site's wait with
+// nobody assigned (waitingReplies). Each
 // goes to a chat exactly once however many instances call it at the same
 // time: a round takes its chats under their row locks (SKIP LOCKED), and
 // marks each one it has seen, which a later round finds marked. It returns
@@ -134,40 +136,75 @@ func (db *DB) AutoReply(ctx context.Context, now time.Time) (int, error) {
 				}
 			}
 		}
-		rows, err = tx.Query(ctx, `UPDATE conversations c SET waiting_reply_at = $1
-			FROM (SELECT c.id, h.waiting_en, h.waiting_zh FROM conversations c JOIN site_hours h ON h.site_id = c.site_id
-				WHERE c.kind = 'support' AND c.status = 'queued' AND c.assigned_agent_id IS NULL
-					AND c.waiting_reply_at IS NULL AND h.wait_minutes > 0
-					AND c.queued_at <= $1::timestamptz - make_interval(mins => h.wait_minutes)
-				ORDER BY c.queued_at, c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED) due
-			WHERE c.id = due.id AND c.waiting_reply_at IS NULL
-			RETURNING c.id, due.waiting_en, due.waiting_zh`, now, AutoReplyBatch)
+		waits, err := waitingReplies(ctx, tx, now)
 		if err != nil {
 			return err
 		}
-		type waited struct {
-			id      int64
-			replies chat.Replies
-		}
-		waits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (waited, error) {
-			var w waited
-			return w, r.Scan(&w.id, &w.replies.EN, &w.replies.ZH)
-		})
-		if err != nil {
-			return err
-		}
-		for _, w := range waits {
-			if err := systemLine(ctx, tx, w.id, chat.LineAutoWaiting, w.replies.Args()...); err != nil {
-				return err
-			}
-		}
-		n = max(len(starts), len(waits))
+		n = max(len(starts), waits)
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: auto-replies: %w", err)
 	}
 	return n, nil
+}
+
+// waitingReplies sends, at now, the waiting auto-reply to the chats due it,
+// and returns the most it took of one site. Only while a site is open: its
+// chats' waits count from the later of their queue time and the site's
+// opening, so that a chat from the night hears the outside-hours reply and
+// then, the wait after the team is back, the waiting one. A chat whose wait
+// ended more than outsideWindow ago (the round did not run, or the wait was
+// just turned on) is left alone rather than told late.
+func waitingReplies(ctx context.Context, tx *txn, now time.Time) (int, error) {
+	rows, err := tx.Query(ctx, "SELECT site_id, "+hoursColumns+" FROM site_hours WHERE wait_minutes > 0 ORDER BY site_id")
+	if err != nil {
+		return 0, err
+	}
+	type site struct {
+		id    int64
+		hours chat.Hours
+	}
+	sites, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (site, error) {
+		var s site
+		var err error
+		s.hours, err = scanHours(rowAfter{r, []any{&s.id}})
+		return s, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	most := 0
+	for _, s := range sites {
+		opened, open := s.hours.OpenedAt(now)
+		if !open {
+			continue
+		}
+		wait := time.Duration(s.hours.WaitMinutes) * time.Minute
+		rows, err := tx.Query(ctx, `UPDATE conversations c SET waiting_reply_at = $1
+			FROM (SELECT c.id FROM conversations c
+				WHERE c.site_id = $2 AND c.kind = 'support' AND c.status = 'queued' AND c.assigned_agent_id IS NULL
+					AND c.waiting_reply_at IS NULL
+					AND greatest(c.queued_at, $3) <= $1::timestamptz - $4::interval
+					AND greatest(c.queued_at, $3) > $1::timestamptz - $4::interval - $5::interval
+				ORDER BY c.queued_at, c.id LIMIT $6 FOR UPDATE OF c SKIP LOCKED) due
+			WHERE c.id = due.id AND c.waiting_reply_at IS NULL
+			RETURNING c.id`, now, s.id, opened, wait, outsideWindow, AutoReplyBatch)
+		if err != nil {
+			return 0, err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range ids {
+			if err := systemLine(ctx, tx, id, chat.LineAutoWaiting, s.hours.Waiting.Args()...); err != nil {
+				return 0, err
+			}
+		}
+		most = max(most, len(ids))
+	}
+	return most, nil
 }
 
 // rowAfter scans a row whose first columns go to first, and the rest as

@@ -70,9 +70,9 @@ func TestSiteHoursKept(t *testing.T) {
 
 // Two rounds at once, as two instances make them, send each auto-reply to
 // each chat exactly once: the outside-hours one to the chats that started
-// while their site was closed, the waiting one to every chat still
-// unassigned once its site's wait has passed, and none to a site without
-// auto-replies.
+// while their site was closed, the waiting one to every chat of an open
+// site still unassigned once its site's wait has passed (never to one
+// whose site is closed), and none to a site without auto-replies.
 func TestAutoRepliesExactlyOnceWithTwoRounds(t *testing.T) {
 	t.Parallel()
 	db, alex := newAdmin(t)
@@ -93,11 +93,13 @@ func TestAutoRepliesExactlyOnceWithTwoRounds(t *testing.T) {
 	closed.Days[(now.UTC().Weekday()+3)%7] = chat.DayHours{Open: 540, Close: 600}
 	closed.WaitMinutes = 5
 	closed.Outside = chat.Replies{EN: "We're closed", ZH: "已下班"}
-	// Open all day, every day, with no waiting reply.
+	// Open all day, every day, with a waiting reply.
 	var open chat.Hours
 	for d := range open.Days {
 		open.Days[d] = chat.DayHours{Open: 0, Close: 24 * 60}
 	}
+	open.WaitMinutes = 5
+	open.Waiting = chat.Replies{EN: "One moment", ZH: "请稍候"}
 	closedID, openID := site("Closed", closed), site("Open", open)
 	plain, err := db.CreateSite(ctx, alex.ID, chat.Site{Name: "Plain"}, "secret")
 	if err != nil {
@@ -114,7 +116,7 @@ func TestAutoRepliesExactlyOnceWithTwoRounds(t *testing.T) {
 	if err := db.EnsureAgent(ctx, alex.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Take(ctx, late[0], alex.ID, now); err != nil {
+	if err := db.Take(ctx, inTime[0], alex.ID, now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -143,17 +145,23 @@ func TestAutoRepliesExactlyOnceWithTwoRounds(t *testing.T) {
 	}
 	rounds(now.Add(time.Second))
 	rounds(now.Add(2 * time.Second)) // nothing more
-	for i, id := range late[1:] {
-		if got := lines(t, db, id, chat.ReaderVisitor); count(got, chat.LineAutoOutside) != 1 || count(got, chat.LineAutoWaiting) != 0 {
-			t.Fatalf("closed site's chat %d, before its wait, was shown %v", i, got)
+	for i, id := range inTime[1:] {
+		if got := lines(t, db, id, chat.ReaderVisitor); count(got, chat.LineAutoOutside)+count(got, chat.LineAutoWaiting) != 0 {
+			t.Fatalf("open site's chat %d, before its wait, was shown %v", i, got)
 		}
 	}
 	rounds(now.Add(6 * time.Minute))
 	rounds(now.Add(7 * time.Minute))
-	for i, id := range late[1:] {
+	for i, id := range late {
 		got := lines(t, db, id, chat.ReaderVisitor)
-		if count(got, chat.LineAutoOutside) != 1 || count(got, chat.LineAutoWaiting) != 1 {
-			t.Fatalf("closed site's chat %d was shown %v, want each auto-reply once", i, got)
+		if count(got, chat.LineAutoOutside) != 1 || count(got, chat.LineAutoWaiting) != 0 {
+			t.Fatalf("closed site's chat %d was shown %v, want the outside-hours reply once and no waiting one", i, got)
+		}
+	}
+	for i, id := range inTime[1:] {
+		got := lines(t, db, id, chat.ReaderVisitor)
+		if count(got, chat.LineAutoOutside) != 0 || count(got, chat.LineAutoWaiting) != 1 {
+			t.Fatalf("open site's chat %d was shown %v, want the waiting reply once", i, got)
 		}
 	}
 	msgs, err := db.MessagesAfter(ctx, late[1], 0, 10, chat.ReaderVisitor)
@@ -165,34 +173,113 @@ func TestAutoRepliesExactlyOnceWithTwoRounds(t *testing.T) {
 			t.Fatalf("the outside-hours reply = %+v (%q)", m, m.Text())
 		}
 	}
-	if got := lines(t, db, late[0], chat.ReaderVisitor); count(got, chat.LineAutoWaiting) != 0 {
+	if got := lines(t, db, inTime[0], chat.ReaderVisitor); count(got, chat.LineAutoWaiting) != 0 {
 		t.Fatalf("a taken chat heard the waiting reply: %v", got)
 	}
 	// A visitor who writes again after a resolve starts a new round, which
 	// hears them again, once each.
-	again := late[1]
-	if err := db.Take(ctx, again, alex.ID, now); err != nil {
-		t.Fatal(err)
+	reopen := func(id, site int64) {
+		if err := db.Take(ctx, id, alex.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Resolve(ctx, id, alex.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.Conversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: c.VisitorID, Body: "me again", SiteID: site}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := db.Resolve(ctx, again, alex.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.Conversation(ctx, again)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: c.VisitorID, Body: "me again", SiteID: closedID}); err != nil {
-		t.Fatal(err)
-	}
+	reopen(late[1], closedID)
+	reopen(inTime[1], openID)
 	later := time.Now()
 	rounds(later.Add(time.Second))
 	rounds(later.Add(6 * time.Minute))
-	if got := lines(t, db, again, chat.ReaderVisitor); count(got, chat.LineAutoOutside) != 2 || count(got, chat.LineAutoWaiting) != 2 {
-		t.Fatalf("a reopened chat was shown %v, want each auto-reply once more", got)
+	if got := lines(t, db, late[1], chat.ReaderVisitor); count(got, chat.LineAutoOutside) != 2 || count(got, chat.LineAutoWaiting) != 0 {
+		t.Fatalf("a reopened chat of the closed site was shown %v, want the outside-hours reply once more", got)
 	}
-	for _, id := range append(inTime, other...) {
+	if got := lines(t, db, inTime[1], chat.ReaderVisitor); count(got, chat.LineAutoOutside) != 0 || count(got, chat.LineAutoWaiting) != 2 {
+		t.Fatalf("a reopened chat of the open site was shown %v, want the waiting reply once more", got)
+	}
+	for _, id := range other {
 		if got := lines(t, db, id, chat.ReaderAgent); count(got, chat.LineAutoOutside)+count(got, chat.LineAutoWaiting) != 0 {
-			t.Fatalf("chat %d of an open site or one without hours was sent %v", id, got)
+			t.Fatalf("chat %d of a site without hours was sent %v", id, got)
 		}
+	}
+}
+
+// TestWaitingReplyCountsFromOpening: a chat that starts before its site
+// opens hears the waiting reply the wait after the opening, not at once;
+// one whose wait ended long ago (the wait was just turned on) hears none.
+func TestWaitingReplyCountsFromOpening(t *testing.T) {
+	t.Parallel()
+	db, alex := newAdmin(t)
+	ctx := context.Background()
+	now := time.Now()
+	// A zone where it is midday now, and one day's hours there opening an
+	// hour from now.
+	off := 12 - now.UTC().Hour()
+	zone := fmt.Sprintf("Etc/GMT%+d", -off)
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := now.In(loc)
+	opens := local.Truncate(time.Minute).Add(time.Hour)
+	h := chat.Hours{Zone: zone, WaitMinutes: 5, Waiting: chat.Replies{EN: "One moment", ZH: "请稍候"}}
+	h.Days[local.Weekday()] = chat.DayHours{Open: opens.Hour()*60 + opens.Minute(), Close: 23 * 60}
+	s, err := db.CreateSite(ctx, alex.ID, chat.Site{Name: "Shop"}, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSiteHours(ctx, alex.ID, s.ID, h); err != nil {
+		t.Fatal(err)
+	}
+	early := siteChat(t, db, s.ID, "anyone there?").ID
+	waited := func(at time.Time) int {
+		t.Helper()
+		if _, err := db.AutoReply(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		return count(lines(t, db, early, chat.ReaderVisitor), chat.LineAutoWaiting)
+	}
+	for _, at := range []time.Time{now.Add(6 * time.Minute), opens.Add(time.Second), opens.Add(4 * time.Minute)} {
+		if got := waited(at); got != 0 {
+			t.Fatalf("at %v, before the wait after the opening %v, the chat heard the waiting reply", at, opens)
+		}
+	}
+	if got := waited(opens.Add(5*time.Minute + time.Second)); got != 1 {
+		t.Fatalf("the wait after the opening, the chat heard the waiting reply %d times, want once", got)
+	}
+
+	// Another site, open all day, whose wait an admin turns on with a chat
+	// queued for an hour already: it is not told late.
+	var open chat.Hours
+	for d := range open.Days {
+		open.Days[d] = chat.DayHours{Open: 0, Close: 24 * 60}
+	}
+	s2, err := db.CreateSite(ctx, alex.ID, chat.Site{Name: "Open"}, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSiteHours(ctx, alex.ID, s2.ID, open); err != nil {
+		t.Fatal(err)
+	}
+	old := siteChat(t, db, s2.ID, "hello").ID
+	if _, err := db.AutoReply(ctx, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	open.WaitMinutes = 5
+	if err := db.SetSiteHours(ctx, alex.ID, s2.ID, open); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AutoReply(ctx, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := lines(t, db, old, chat.ReaderVisitor); count(got, chat.LineAutoWaiting) != 0 {
+		t.Fatalf("a chat queued an hour before the wait was turned on heard %v", got)
 	}
 }
