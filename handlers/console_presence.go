@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/kefu-im/kefu/auth"
@@ -30,39 +29,12 @@ func (s *consoleSocket) keepPresence() (stop func()) {
 		}
 	}
 	touch()
-	// A timer, not a goroutine: an idle socket keeps no goroutine of its own
-	// beyond its reader.
-	var (
-		mu      sync.Mutex
-		stopped bool
-		timer   *time.Timer
-		running sync.WaitGroup
-	)
-	mu.Lock()
-	timer = time.AfterFunc(cfg.Grace/3, func() {
-		mu.Lock()
-		if stopped {
-			mu.Unlock()
-			return
-		}
-		running.Add(1)
-		mu.Unlock()
-		defer running.Done()
+	halt := repeat(cfg.Grace/3, func() {
 		touch()
 		s.closeIfSessionEnded()
-		mu.Lock()
-		if !stopped {
-			timer.Reset(cfg.Grace / 3)
-		}
-		mu.Unlock()
 	})
-	mu.Unlock()
 	return func() {
-		mu.Lock()
-		stopped = true
-		timer.Stop()
-		mu.Unlock()
-		running.Wait()
+		halt()
 		// The grace period starts now; the socket no longer holds back pushes.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.Base), 5*time.Second)
 		defer cancel()

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -28,37 +27,9 @@ func (s *widgetSocket) keepWidgetSeen(lang string) (stop func()) {
 		}
 	}
 	touch()
-	// A timer, not a goroutine: an idle socket keeps no goroutine of its own.
-	var (
-		mu      sync.Mutex
-		stopped bool
-		timer   *time.Timer
-		running sync.WaitGroup
-	)
-	mu.Lock()
-	timer = time.AfterFunc(widgetSeenEvery, func() {
-		mu.Lock()
-		if stopped {
-			mu.Unlock()
-			return
-		}
-		running.Add(1)
-		mu.Unlock()
-		defer running.Done()
-		touch()
-		mu.Lock()
-		if !stopped {
-			timer.Reset(widgetSeenEvery)
-		}
-		mu.Unlock()
-	})
-	mu.Unlock()
+	halt := repeat(widgetSeenEvery, touch)
 	return func() {
-		mu.Lock()
-		stopped = true
-		timer.Stop()
-		mu.Unlock()
-		running.Wait()
+		halt()
 		touch()
 	}
 }

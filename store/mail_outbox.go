@@ -221,15 +221,7 @@ func (db *DB) MailFailures(ctx context.Context, limit int) ([]MailFailure, error
 // SetMailQuiet turns email on, with the quiet period every instance
 // applies when it enqueues.
 func (db *DB) SetMailQuiet(ctx context.Context, quiet time.Duration) error {
-	if quiet < 0 {
-		return fmt.Errorf("store: set mail quiet period: negative %s", quiet)
-	}
-	if _, err := db.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now() WHERE settings.value <> excluded.value`,
-		SettingMailQuiet, quiet.Milliseconds()); err != nil {
-		return fmt.Errorf("store: set mail quiet period: %w", err)
-	}
-	return nil
+	return db.setQuiet(ctx, SettingMailQuiet, quiet)
 }
 
 // DisableMail turns email off: nothing more is enqueued. With email off

@@ -347,13 +347,18 @@ func (db *DB) PushHideText(ctx context.Context) (bool, error) {
 // waits before it is sent, so that a message read meanwhile sends none. It
 // is kept in the database, so that every instance enqueues alike.
 func (db *DB) SetPushQuiet(ctx context.Context, quiet time.Duration) error {
+	return db.setQuiet(ctx, SettingPushQuiet, quiet)
+}
+
+// setQuiet keeps the quiet period under key, in milliseconds.
+func (db *DB) setQuiet(ctx context.Context, key string, quiet time.Duration) error {
 	if quiet < 0 {
-		return fmt.Errorf("store: set push quiet period: negative %s", quiet)
+		return fmt.Errorf("store: set %s: negative %s", key, quiet)
 	}
 	if _, err := db.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now() WHERE settings.value <> excluded.value`,
-		SettingPushQuiet, quiet.Milliseconds()); err != nil {
-		return fmt.Errorf("store: set push quiet period: %w", err)
+		key, quiet.Milliseconds()); err != nil {
+		return fmt.Errorf("store: set %s: %w", key, err)
 	}
 	return nil
 }
