@@ -13,9 +13,17 @@ run: deps-postgres
 	$(GO) build -o $(RUN_BIN) ./cmd/kefu
 	exec $(RUN_BIN)
 
-## test: install what the tests need, check generated code and formatting, vet, and run every test with the race detector
+## test: install what the tests need, check generated code and formatting, vet, and run every test
+# Every package runs under the race detector but the browser tests (./e2e),
+# which run beside them: they drive kefu, a process of its own, through
+# chromedp, whose bookkeeping of a cross-site iframe it attaches to races with
+# itself (chromedp/chromedp#739). Under -race that is reported as a failure of
+# whichever tests run at the time, though it says nothing of kefu.
 test: deps check-generated lint
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@log=$$(mktemp); $(GO) test -count=1 -timeout 20m ./e2e/ >$$log 2>&1 & browser=$$!; \
+	 $(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v '/e2e$$'); rest=$$?; \
+	 wait $$browser; e2e=$$?; cat $$log; rm -f $$log; \
+	 [ $$rest = 0 ] && [ $$e2e = 0 ]
 
 ## build: a static binary in ./bin
 build:
