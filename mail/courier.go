@@ -17,13 +17,16 @@ import (
 // courier sends mail_outbox's emails for outbox.Worker.
 type courier struct {
 	Outbox
-	opts     []gomail.Option
-	host     string
-	from     string
-	base     *url.URL
-	secret   string // signs the links; set by Prepare
-	language string // of a visitor whose widget said none
-	now      func() time.Time
+	opts []gomail.Option
+	host string
+	from string
+	base *url.URL
+	// replyDomain is the domain of the reply and bounce addresses ("": the
+	// emails carry none).
+	replyDomain string
+	secret      string // signs the links; set by Prepare
+	language    string // of a visitor whose widget said none
+	now         func() time.Time
 }
 
 func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.DueMail, error) {

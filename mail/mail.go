@@ -56,6 +56,11 @@ type Config struct {
 	// Language is what emails speak to a visitor whose widget said no
 	// language (the instance's; "": i18n.Default).
 	Language string
+	// ReplyDomain, when set, is the domain of the reply and bounce
+	// addresses every email carries (reply+…@, bounce+…@), which a server
+	// delivers to kefu's inbound listener (see Inbound). Empty: the emails
+	// carry none, and a reply goes to From.
+	ReplyDomain string
 	// TLS, when set, is the TLS configuration of connections to the server
 	// (its ServerName is filled in): tests trust their server's certificate.
 	TLS *tls.Config
@@ -126,7 +131,7 @@ func NewWorker(ob Outbox, cfg Config, logger *slog.Logger) (*Worker, error) {
 		return nil, err
 	}
 	c := &courier{Outbox: ob, opts: opts, host: cfg.Server.Hostname(), from: cfg.From, base: cfg.BaseURL,
-		language: cmp.Or(cfg.Language, i18n.Default), now: oc.Now}
+		replyDomain: cfg.ReplyDomain, language: cmp.Or(cfg.Language, i18n.Default), now: oc.Now}
 	return &Worker{Worker: outbox.New[store.DueMail](c, oc, logger), c: c, quiet: oc.Quiet}, nil
 }
 

@@ -96,6 +96,9 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 	if err := m.To(d.Email); err != nil {
 		return nil, ErrBadAddress
 	}
+	if err := c.addressBack(m, d, now); err != nil {
+		return nil, err
+	}
 	// A header is one line: a site's name with line breaks must not start another.
 	m.Subject(strings.Join(strings.Fields(loc.T("mail.reply.subject", "Team", p.Team)), " "))
 	m.SetDateWithValue(now)

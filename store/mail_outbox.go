@@ -30,7 +30,8 @@ const (
 
 // replyMail is the statement enqueuing an email of message m of conversation
 // conv to its visitor peer: a reply of a member in a support chat, to a
-// visitor with an address who has not unsubscribed, while email is on. A
+// visitor with an address that has not bounced for good, who has not
+// unsubscribed, while email is on. A
 // conversation with an email still pending has that one extended to m:
 // the replies of one quiet period go out together.
 func replyMail(m chat.Message, conv chat.Conversation, peer chat.User) statement {
@@ -43,6 +44,7 @@ func replyMail(m chat.Message, conv chat.Conversation, peer chat.User) statement
 		FROM conversations c JOIN users v ON v.id = c.visitor_id
 			CROSS JOIN (SELECT (value #>> '{}')::bigint AS ms FROM settings WHERE key = '` + SettingMailQuiet + `') q
 		WHERE c.id = $1 AND v.id <> $3 AND coalesce(v.email, '') <> '' AND v.mail_unsubscribed_at IS NULL AND v.disabled_at IS NULL
+			AND v.mail_bounced IS DISTINCT FROM lower(v.email)
 		ON CONFLICT (conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL DO UPDATE SET
 			to_seq = greatest(o.to_seq, excluded.to_seq), revision = o.revision + 1`,
 		args: []any{conv.ID, m.Seq, m.SenderID}}
@@ -201,13 +203,17 @@ type MailFailure struct {
 	Status int
 	Error  string
 	At     time.Time
+	// Bounced: a server took it, then reported that it failed (MailBounced).
+	Bounced bool
 }
 
-// MailFailures returns the newest limit emails that failed for good.
+// MailFailures returns the newest limit emails that failed for good:
+// refused, given up or bounced.
 func (db *DB) MailFailures(ctx context.Context, limit int) ([]MailFailure, error) {
-	rows, err := db.pool.Query(ctx, `SELECT o.id, o.conversation_id, coalesce(v.email, ''), o.status, o.last_error, o.cancelled_at
+	rows, err := db.pool.Query(ctx, `SELECT o.id, o.conversation_id, coalesce(v.email, ''), o.status, o.last_error,
+			coalesce(o.bounced_at, o.cancelled_at), o.bounced_at IS NOT NULL
 		FROM mail_outbox o JOIN users v ON v.id = o.visitor_id
-		WHERE o.failed ORDER BY o.cancelled_at DESC, o.id DESC LIMIT $1`, limit)
+		WHERE o.failed ORDER BY coalesce(o.bounced_at, o.cancelled_at) DESC, o.id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: failed emails: %w", err)
 	}
