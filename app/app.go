@@ -49,6 +49,10 @@ type Config struct {
 	// Mail sends replies to visitors who left by email; a nil Mail.Server
 	// turns email off (nothing is enqueued). Its clock is replaced by Now.
 	Mail mail.Config
+	// MailInbound, when not nil and email is on, is the inbound listener's
+	// socket (KEFU_SMTP_LISTEN): replies by email and delivery reports to
+	// the addresses of Mail.ReplyDomain are taken there from Start until Stop.
+	MailInbound net.Listener
 	// Live tunes every WebSocket; zero means live.DefaultOptions.
 	Live live.Options
 	// Language is what kefu speaks to a reader it knows no language of ("": i18n.Default).
@@ -82,6 +86,8 @@ type App struct {
 	pushes     *push.Worker    // nil unless Config.Deliver
 	hooks      *webhook.Worker // nil unless Config.Deliver
 	mails      *mail.Worker    // nil while email is off
+	inbound    *mail.Inbound   // nil unless Config.MailInbound, with email on
+	inboundLn  net.Listener
 	deliver    bool
 	bus        bus
 	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
@@ -125,8 +131,15 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		if a.mails, err = mail.NewWorker(db, cfg.Mail, logger); err != nil {
 			logger.Error("email stays off", "err", err)
 		} else {
-			mailOn = handlers.Mail{On: true, From: cfg.Mail.From}
+			mailOn = handlers.Mail{On: true, From: cfg.Mail.From, ReplyDomain: cfg.Mail.ReplyDomain}
 		}
+	}
+	if a.mails != nil && cfg.MailInbound != nil {
+		var err error
+		if a.inbound, err = mail.NewInbound(db, mail.InboundConfig{Domain: cfg.Mail.ReplyDomain, Now: cfg.Now}, logger); err != nil {
+			logger.Error("replies by email stay off", "err", err)
+		}
+		a.inboundLn = cfg.MailInbound
 	}
 	a.handler = handlers.New(handlers.Deps{
 		DB:        db,
@@ -208,6 +221,9 @@ func (a *App) Start(ctx context.Context) error {
 		a.spawn(a.mails.Run)
 	}
 	a.spawn(a.bus.Run)
+	if a.inbound != nil {
+		a.spawn(a.serveInbound)
+	}
 	if a.debug != nil {
 		a.spawn(a.serveDebug)
 	}
@@ -229,6 +245,14 @@ func (a *App) Ready() <-chan struct{} { return a.bus.Ready() }
 
 // Handler is the instance's HTTP handler value, whose Routes the server serves.
 func (a *App) Handler() *handlers.Handler { return a.handler }
+
+// serveInbound takes replies by email and delivery reports until ctx ends.
+func (a *App) serveInbound(ctx context.Context) {
+	a.logger.Info("taking replies by email", "addr", a.inboundLn.Addr().String())
+	if err := a.inbound.Serve(ctx, a.inboundLn); err != nil {
+		a.logger.Error("the inbound email listener stopped", "err", err)
+	}
+}
 
 // Mail is the instance's mail worker (nil while email is off), whose
 // rounds tests run themselves when Config.Deliver is off.

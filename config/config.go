@@ -77,6 +77,14 @@ type Config struct {
 	// MailQuiet is how long a visitor's widget must have been gone before a
 	// reply is emailed to them (KEFU_MAIL_QUIET, from 2m; default 5m).
 	MailQuiet time.Duration
+	// SMTPListen is the host:port of the inbound listener, which takes
+	// visitors' replies by email and delivery reports (KEFU_SMTP_LISTEN);
+	// empty: none on this instance. It needs email on.
+	SMTPListen string
+	// MailReplyDomain is the domain of the reply and bounce addresses the
+	// emails carry (KEFU_MAIL_REPLY_DOMAIN; default, with SMTPListen, the
+	// domain of MailFrom). Empty: the emails carry none.
+	MailReplyDomain string
 	// Settings is the JSON file named by KEFU_CONFIG (nil when unset): the
 	// uni-im style settings (customer_service_uids, conversation_grade,
 	// default_capacity) stored on the very first start.
@@ -231,13 +239,22 @@ func (c Config) Redacted() []any {
 	if c.SMTPURL != nil {
 		attrs = append(attrs, "smtp", mail.Redacted(c.SMTPURL)) // never its password
 	}
+	if c.MailReplyDomain != "" {
+		attrs = append(attrs, "mail_reply_domain", c.MailReplyDomain)
+	}
 	return attrs
 }
 
-// loadMail reads KEFU_SMTP_URL and KEFU_MAIL_FROM: both, or email is off.
+// loadMail reads KEFU_SMTP_URL and KEFU_MAIL_FROM: both, or email is off;
+// then, with email on, KEFU_SMTP_LISTEN and KEFU_MAIL_REPLY_DOMAIN.
 func (c *Config) loadMail(getenv func(string) string) error {
 	raw := strings.TrimSpace(getenv("KEFU_SMTP_URL"))
 	if raw == "" {
+		for _, name := range []string{"KEFU_SMTP_LISTEN", "KEFU_MAIL_REPLY_DOMAIN"} {
+			if strings.TrimSpace(getenv(name)) != "" {
+				return &Error{name, "is set but KEFU_SMTP_URL is not: replies come back only to emails kefu sends"}
+			}
+		}
 		return nil
 	}
 	u, err := mail.ParseServer(raw)
@@ -252,6 +269,26 @@ func (c *Config) loadMail(getenv func(string) string) error {
 	}
 	if mail.CheckSender(c.MailFrom) != nil {
 		return &Error{"KEFU_MAIL_FROM", fmt.Sprintf("%q is not an email address (for example Help <help@example.com>)", c.MailFrom)}
+	}
+	return c.loadMailBack(getenv)
+}
+
+// loadMailBack reads KEFU_SMTP_LISTEN and KEFU_MAIL_REPLY_DOMAIN. The reply
+// domain may be set without a listener here: another instance, or a server
+// in front, takes the replies.
+func (c *Config) loadMailBack(getenv func(string) string) error {
+	if c.SMTPListen = strings.TrimSpace(getenv("KEFU_SMTP_LISTEN")); c.SMTPListen != "" {
+		if _, _, err := splitAddr("KEFU_SMTP_LISTEN", c.SMTPListen); err != nil {
+			return &Error{"KEFU_SMTP_LISTEN", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:2525 or :25)", c.SMTPListen)}
+		}
+	}
+	c.MailReplyDomain = strings.ToLower(strings.TrimSpace(getenv("KEFU_MAIL_REPLY_DOMAIN")))
+	if c.MailReplyDomain != "" {
+		if !mail.ValidDomain(c.MailReplyDomain) {
+			return &Error{"KEFU_MAIL_REPLY_DOMAIN", fmt.Sprintf("%q is not a domain (for example reply.example.com)", c.MailReplyDomain)}
+		}
+	} else if c.SMTPListen != "" {
+		c.MailReplyDomain = mail.SenderDomain(c.MailFrom)
 	}
 	return nil
 }

@@ -117,6 +117,22 @@ func TestLoadMail(t *testing.T) {
 			t.Errorf("the log would show the SMTP password: %v", c.Redacted())
 		}
 	}
+	if c.SMTPListen != "" || c.MailReplyDomain != "" {
+		t.Errorf("without KEFU_SMTP_LISTEN: listen %q, reply domain %q; want neither", c.SMTPListen, c.MailReplyDomain)
+	}
+	mailOn := map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com", "KEFU_MAIL_FROM": "Help <Help@Example.COM>",
+		"KEFU_SMTP_LISTEN": ":2525"}
+	if c, err = Load(env(mailOn)); err != nil || c.SMTPListen != ":2525" || c.MailReplyDomain != "example.com" {
+		t.Errorf("KEFU_SMTP_LISTEN alone: %q, %q, %v; want the reply domain of KEFU_MAIL_FROM", c.SMTPListen, c.MailReplyDomain, err)
+	}
+	mailOn["KEFU_MAIL_REPLY_DOMAIN"] = "Reply.Example.com"
+	if c, err = Load(env(mailOn)); err != nil || c.MailReplyDomain != "reply.example.com" {
+		t.Errorf("KEFU_MAIL_REPLY_DOMAIN: %q, %v", c.MailReplyDomain, err)
+	}
+	delete(mailOn, "KEFU_SMTP_LISTEN") // another instance listens
+	if c, err = Load(env(mailOn)); err != nil || c.SMTPListen != "" || c.MailReplyDomain != "reply.example.com" {
+		t.Errorf("KEFU_MAIL_REPLY_DOMAIN without a listener: %q, %q, %v", c.SMTPListen, c.MailReplyDomain, err)
+	}
 	_, err = Load(env(map[string]string{"KEFU_SMTP_URL": "smtp://u:hunter2@mail.example.com:99999", "KEFU_MAIL_FROM": "a@b.co"}))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("a bad KEFU_SMTP_URL: %v; want an error without the password", err)
@@ -165,6 +181,16 @@ func TestLoadErrors(t *testing.T) {
 		{"mail from with a line break", "KEFU_MAIL_FROM", map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com",
 			"KEFU_MAIL_FROM": "a@b.co\r\nBcc: eve@example.org"}},
 		{"mail quiet too short", "KEFU_MAIL_QUIET", map[string]string{"KEFU_MAIL_QUIET": "30s"}},
+		{"smtp listen without email", "KEFU_SMTP_LISTEN", map[string]string{"KEFU_SMTP_LISTEN": "127.0.0.1:2525"}},
+		{"reply domain without email", "KEFU_MAIL_REPLY_DOMAIN", map[string]string{"KEFU_MAIL_REPLY_DOMAIN": "reply.example.com"}},
+		{"smtp listen without port", "KEFU_SMTP_LISTEN", map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com",
+			"KEFU_MAIL_FROM": "a@b.co", "KEFU_SMTP_LISTEN": "localhost"}},
+		{"smtp listen port too big", "KEFU_SMTP_LISTEN", map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com",
+			"KEFU_MAIL_FROM": "a@b.co", "KEFU_SMTP_LISTEN": ":70000"}},
+		{"reply domain with an at", "KEFU_MAIL_REPLY_DOMAIN", map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com",
+			"KEFU_MAIL_FROM": "a@b.co", "KEFU_MAIL_REPLY_DOMAIN": "help@example.com"}},
+		{"reply domain with a line break", "KEFU_MAIL_REPLY_DOMAIN", map[string]string{"KEFU_SMTP_URL": "smtp://mail.example.com",
+			"KEFU_MAIL_FROM": "a@b.co", "KEFU_MAIL_REPLY_DOMAIN": "example.com\r\nBcc: eve@example.org"}},
 		{"webhook private neither allow nor deny", "KEFU_WEBHOOK_PRIVATE", map[string]string{"KEFU_WEBHOOK_PRIVATE": "yes"}},
 	}
 	for _, tt := range tests {

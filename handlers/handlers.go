@@ -47,10 +47,12 @@ type Deps struct {
 	Mail Mail
 }
 
-// Mail is what pages say of email: whether it is on, and its sender.
+// Mail is what pages say of email: whether it is on, its sender, and the
+// domain replies by email come back to ("": they do not).
 type Mail struct {
-	On   bool
-	From string
+	On          bool
+	From        string
+	ReplyDomain string
 }
 
 // Routing is what the handlers must know of routing: values the dispatcher

@@ -8,6 +8,7 @@ package mail
 // case, and verified without a lookup.
 
 import (
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -64,6 +65,22 @@ func (c *courier) addressBack(m *gomail.Msg, d store.DueMail, now time.Time) err
 		return err
 	}
 	return m.EnvelopeFrom(BounceAddress(c.replyDomain, d.ID, c.secret, now))
+}
+
+// SenderDomain is the domain of sender, an address with a name or not
+// ("": none).
+func SenderDomain(sender string) string {
+	a, err := netmail.ParseAddress(sender)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(a.Address[strings.LastIndexByte(a.Address, '@')+1:])
+}
+
+// ValidDomain reports whether s is a domain reply addresses may be at:
+// the part after the @ of an address kefu takes.
+func ValidDomain(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "@[]") && chat.ValidEmail("reply+x@"+s)
 }
 
 // recipient is an address of kefu's as a recipient names it: which kind,

@@ -43,9 +43,9 @@ func main() {
 const defaultAdminEmail = "admin@kefu.localhost"
 
 // run starts kefu and serves until ctx ends, then shuts down in order:
-// stop accepting, close sockets with 1001, stop the bus and the workers
-// (routing, webhooks, web push, the janitor), close the pool, stop the
-// private PostgreSQL.
+// stop accepting, close sockets with 1001, stop the bus, the workers
+// (routing, webhooks, web push, email, the janitor) and the inbound email
+// listener, close the pool, stop the private PostgreSQL.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -109,6 +109,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		defer acfg.Debug.Close()
 		fmt.Fprintf(stdout, "kefu: metrics on http://%s/metrics, pprof on http://%[1]s/debug/pprof/\n", acfg.Debug.Addr())
+	}
+	if cfg.SMTPListen != "" {
+		// Replies by email and delivery reports, for the reply domain's addresses.
+		if acfg.MailInbound, err = net.Listen("tcp", cfg.SMTPListen); err != nil {
+			return fmt.Errorf("KEFU_SMTP_LISTEN: %w", err)
+		}
+		defer acfg.MailInbound.Close()
 	}
 	a := app.New(db, acfg, logger)
 	// Every way out waits for everything the app started.
@@ -222,6 +229,7 @@ func appConfig(cfg config.Config, databaseURL string) app.Config {
 	hooks.AllowPrivate = cfg.WebhookPrivate
 	mails := mail.DefaultConfig
 	mails.Server, mails.From, mails.Quiet, mails.BaseURL = cfg.SMTPURL, cfg.MailFrom, cfg.MailQuiet, cfg.BaseURL
+	mails.ReplyDomain = cfg.MailReplyDomain
 	return app.Config{BaseURL: cfg.BaseURL, DatabaseURL: databaseURL, NATSURL: cfg.NATSURL, Routing: routing, Push: pushes, Webhook: hooks,
 		Mail: mails, Language: cfg.Language, MaxUpload: cfg.MaxUpload, Deliver: true}
 }
