@@ -33,7 +33,8 @@ type world struct {
 	worker *mail.Worker
 }
 
-func newWorld(t testing.TB, implicitTLS bool) *world {
+// newWorld starts a world; tune, when given, changes the mail worker's configuration.
+func newWorld(t testing.TB, implicitTLS bool, tune ...func(*mail.Config)) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{db: storetest.DB(t), smtp: mailtest.Start(t, implicitTLS), clock: &outboxtest.Clock{}}
@@ -47,6 +48,9 @@ func newWorld(t testing.TB, implicitTLS bool) *world {
 	base, _ := url.Parse("https://help.example.com")
 	cfg := mail.Config{Config: outbox.Config{Quiet: quiet, Now: w.clock.Now, Backoff: outboxtest.NoWait, MaxAttempts: 3},
 		Server: w.smtp.URL(), From: "Help <help@example.com>", BaseURL: base, TLS: w.smtp.TLS()}
+	for _, f := range tune {
+		f(&cfg)
+	}
 	if w.worker, err = mail.NewWorker(w.db, cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
