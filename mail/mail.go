@@ -12,6 +12,10 @@
 // was seen within the period but the replies are unread, it waits until
 // the widget has been gone for the quiet period. A 4xx answer is tried again after a
 // backoff; a 5xx answer fails the email for good, shown on the admin page.
+//
+// Email comes back through Inbound (inbound.go): replies to an email's
+// signed reply address join its conversation, and delivery reports to its
+// signed bounce address mark it bounced.
 package mail
 
 import (
