@@ -69,18 +69,17 @@ func (h *Handler) mailConversation(w http.ResponseWriter, r *http.Request) (chat
 	return c, v, true
 }
 
-// mailConversationShow shows the conversation an email's link opens. The
-// visitor sees the replies there as in the widget: they are read, and the
-// visitor counts as present, so no email tells them again.
+// mailConversationShow shows the conversation an email's link opens, as
+// the widget does. Showing it changes nothing: mail providers fetch the
+// links of the emails they receive to check them, and that fetch must not
+// read the replies for the visitor. The page's script says when a person
+// has it in front of them (mailSeenCreate).
 func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
 	c, v, ok := h.mailConversation(w, r)
 	if !ok {
 		return
 	}
 	msgs, _, err := h.DB.History(r.Context(), c.ID, c.LastSeq+1, chat.PageSize, chat.ReaderVisitor)
-	if err == nil {
-		err = h.mailVisitorSeen(r, c, v)
-	}
 	var team string
 	if err == nil {
 		team, err = h.DB.MailTeam(r.Context(), c.ID)
@@ -91,6 +90,21 @@ func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, views.ConversationPage(views.ConversationProps{Team: cmp.Or(team, i18n.T(r.Context(), "mail.team")),
 		Messages: msgs, VisitorID: v.ID, Action: r.URL.Path}))
+}
+
+// mailSeenCreate records that the visitor has the conversation's page in
+// front of them: its script posts here once the page is shown. They read
+// the replies, and count as present, so no email tells them again.
+func (h *Handler) mailSeenCreate(w http.ResponseWriter, r *http.Request) {
+	c, v, ok := h.mailConversation(w, r)
+	if !ok {
+		return
+	}
+	if err := h.mailVisitorSeen(r, c, v); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // mailVisitorSeen records that visitor v is looking at conversation c

@@ -305,13 +305,21 @@ func TestEmailLinkPageReadsTheRepliesSeesTheVisitorAndNamesTheSite(t *testing.T)
 		return ms[0]
 	}
 
-	// Viewing the page reads the replies: their email is cancelled.
+	// Fetching the page, as a mail provider's link checker does, reads
+	// nothing: the email stays due.
 	k.replyAs(t, id, "Tracking: 42")
 	b := k.browser()
 	resp, body := b.get(link)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Tracking: 42") || !strings.Contains(body, "<h1>Lantern Books</h1>") ||
-		strings.Contains(body, "Customer service") {
-		t.Fatalf("GET the link: %s; want the replies under the site's name\n%s", resp.Status, body)
+		strings.Contains(body, "Customer service") || !strings.Contains(body, `data-seen="`+link+`/seen"`) || !strings.Contains(body, "/static/mail.") {
+		t.Fatalf("GET the link: %s; want the replies under the site's name, and the script that says when they are seen\n%s", resp.Status, body)
+	}
+	if ml := last(); ml.CancelledAt != nil || ml.SentAt != nil {
+		t.Fatalf("after the page was fetched: %+v; want the email still due", ml)
+	}
+	// The page shown to a person reads the replies: their email is cancelled.
+	if resp, _ := b.send(http.MethodPost, link+"/seen", nil, http.Header{}); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("the page's seen: %s", resp.Status)
 	}
 	k.mailRound(t, 1)
 	if ml := last(); ml.CancelledAt == nil || ml.LastError != "the visitor read the replies" || len(srv.Messages()) != 1 {

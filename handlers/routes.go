@@ -73,6 +73,7 @@ func (h *Handler) Routes() http.Handler {
 		r.Use(h.limitBody)
 		r.Get("/mail/c/{token}", h.mailConversationShow)
 		r.Post("/mail/c/{token}", h.mailReplyCreate)
+		r.Post("/mail/c/{token}/seen", h.mailSeenCreate)
 		r.Get("/mail/unsubscribe/{token}", h.mailUnsubscribeShow)
 		r.Post("/mail/unsubscribe/{token}", h.mailUnsubscribeCreate)
 	})
