@@ -19,7 +19,7 @@ func (h *Handler) adminMailShow(w http.ResponseWriter, r *http.Request) {
 	}
 	p := admin.MailProps{Frame: h.adminFrame(r), On: h.Mail.On, From: h.Mail.From}
 	for _, f := range failures {
-		p.Failures = append(p.Failures, admin.MailFailure{At: f.At, To: f.Email, ConversationID: f.ConversationID, Answer: f.Error})
+		p.Failures = append(p.Failures, admin.MailFailure{At: f.At, Kind: string(f.Kind), To: f.Email, ConversationID: f.ConversationID, Answer: f.Error})
 	}
 	h.render(w, r, http.StatusOK, admin.MailPage(p))
 }

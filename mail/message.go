@@ -62,7 +62,7 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 		return nil, err
 	}
 	loc := i18n.For(cmp.Or(d.Language, c.language))
-	p := views.ReplyProps{Name: chat.NameIn(loc, d.Visitor), Team: cmp.Or(d.Team, loc.T("mail.team"))}
+	p := views.ReplyProps{Name: chat.NameIn(loc, d.Name), Team: cmp.Or(d.Team, loc.T("mail.team"))}
 	for _, m := range msgs {
 		if m.Seq > d.ToSeq || len(p.Lines) == maxLines {
 			break
