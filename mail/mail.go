@@ -12,6 +12,10 @@
 // was seen within the period but the replies are unread, it waits until
 // the widget has been gone for the quiet period. A 4xx answer is tried again after a
 // backoff; a 5xx answer fails the email for good, shown on the admin page.
+//
+// The same outbox carries transcripts (a support chat, whole, asked for by
+// its visitor or an agent: transcript.go) and digests (the conversations a
+// member with no push device left unread: digest.go).
 package mail
 
 import (
