@@ -1,6 +1,9 @@
 package chat
 
-import "net/mail"
+import (
+	"errors"
+	"net/mail"
+)
 
 // MaxEmailLen is the longest email address, in bytes.
 const MaxEmailLen = 254
@@ -13,3 +16,13 @@ func ValidEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s && len(s) <= MaxEmailLen
 }
+
+// Refusals of an email asked for.
+var (
+	// ErrMailOff: kefu sends no email (it has no SMTP server).
+	ErrMailOff = errors.New("email is off")
+	// ErrNoAddress: the person an email is for has no address on record.
+	ErrNoAddress = errors.New("no email address")
+	// ErrUnsubscribed: the person an email is for asked for no more.
+	ErrUnsubscribed = errors.New("unsubscribed from email")
+)

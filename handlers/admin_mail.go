@@ -20,8 +20,8 @@ func (h *Handler) adminMailShow(w http.ResponseWriter, r *http.Request) {
 	}
 	p := admin.MailProps{Frame: h.adminFrame(r), On: h.Mail.On, From: h.Mail.From, ReplyDomain: h.Mail.ReplyDomain}
 	for _, f := range failures {
-		p.Failures = append(p.Failures, admin.MailFailure{At: f.At, To: f.Email, ConversationID: f.ConversationID, Answer: f.Error,
-			Bounced: f.Bounced})
+		p.Failures = append(p.Failures, admin.MailFailure{At: f.At, Kind: string(f.Kind), To: f.Email, ConversationID: f.ConversationID,
+			Answer: f.Error, Bounced: f.Bounced})
 	}
 	h.render(w, r, http.StatusOK, admin.MailPage(p))
 }

@@ -359,5 +359,13 @@ func (h *Handler) visitorInfo(ctx context.Context, id int64) (*console.VisitorIn
 	if l := d.Context["language"]; l != "" {
 		v.Language = languageName(ctx, l)
 	}
+	v.ConversationID, v.Mail = id, h.Mail.On
+	if v.Mail && d.Visitor.Email != "" {
+		off, err := h.DB.Unsubscribed(ctx, d.Visitor.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.MailTo = !off
+	}
 	return v, h.visitorHistory(ctx, v, d.Visitor.ID)
 }

@@ -99,6 +99,12 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 		return http.StatusForbidden, "not_delivered", loc.T("error.notDelivered")
 	case errors.Is(err, chat.ErrChatUnavailable):
 		return http.StatusForbidden, "chat_unavailable", loc.T("widget.unavailable")
+	case errors.Is(err, chat.ErrMailOff):
+		return http.StatusConflict, "mail_off", loc.T("error.mail.off")
+	case errors.Is(err, chat.ErrNoAddress):
+		return http.StatusConflict, "no_address", loc.T("error.mail.noAddress")
+	case errors.Is(err, chat.ErrUnsubscribed):
+		return http.StatusConflict, "unsubscribed", loc.T("error.mail.unsubscribed")
 	case errors.Is(err, chat.ErrConflict):
 		return http.StatusConflict, "conflict", loc.T("error.conflict")
 	case errors.Is(err, chat.ErrRateLimited):

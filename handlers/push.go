@@ -50,6 +50,14 @@ func (h *Handler) notificationsShow(w http.ResponseWriter, r *http.Request) {
 	for _, s := range subs {
 		p.Devices = append(p.Devices, console.Device{ID: s.ID, Label: s.Label, Added: s.CreatedAt, LastSent: s.LastSentAt})
 	}
+	if p.Mail = h.Mail.On; p.Mail {
+		off, err := h.DB.Unsubscribed(ctx, acct.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Digest = !off
+	}
 	if acct.Agent {
 		if p.Queue, err = h.DB.PushQueue(ctx, acct.ID); err != nil {
 			h.fail(w, r, err)

@@ -60,6 +60,11 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 			comps = append(comps, widget.RatingPrompt(conv.ID))
 		}
 	}
+	offer, err := s.transcriptOffer(ctx, conv)
+	if err != nil {
+		return err
+	}
+	comps = append(comps, offer...)
 	for _, comp := range comps {
 		if err := comp.Render(ctx, buf); err != nil {
 			return err
@@ -184,6 +189,10 @@ func (s *widgetSocket) queueChanged(view queueView, id int64) live.Job {
 		if ours {
 			more, err := s.ratingChanged(ctx, id)
 			if err != nil {
+				return nil, err
+			}
+			comps = append(comps, more...)
+			if more, err = s.transcriptChanged(ctx, id); err != nil {
 				return nil, err
 			}
 			comps = append(comps, more...)

@@ -62,6 +62,8 @@ type widgetScreen struct {
 	blocked bool
 	// rating is whether the widget shows the rating form of its chat, or the thanks for it.
 	rating bool
+	// transcript is whether the widget offers its chat's transcript by email (widget_transcript.go).
+	transcript bool
 	// home is whether the browser has its home, which then is kept live (widget_home.go).
 	home   bool
 	typist int64 // who the thread shows typing (0: nobody)
@@ -103,7 +105,7 @@ func newWidgetSocket(h *Handler, conn *live.Conn, visitor chat.User, userAgent s
 		screen: widgetScreen{threads: newThreadSeq(h.hub.db, visitor.ID, chat.ReaderVisitor, widgetHistoryURL)},
 	}
 	s.frames = frameHandlers{"send": s.send, "read": s.readFrame, "resume": s.onResume, "rate": s.rate, "home": s.onHome, "typing": s.typingFrame,
-		"revoke": s.revokeFrame}
+		"revoke": s.revokeFrame, "transcript": s.transcriptFrame}
 	s.typed = typingGate{}
 	return s
 }
@@ -184,7 +186,7 @@ func (s *widgetSocket) resume(f inFrame, a aim) live.Job {
 		sc.threads.resume()
 		sc.openID = 0
 		sc.aim = a
-		sc.rating, sc.typist, sc.seen = false, 0, 0
+		sc.rating, sc.transcript, sc.typist, sc.seen = false, false, 0, 0
 		conv, err := s.resumeThread(ctx, &buf, id, afterSeq)
 		if err == nil {
 			err = s.renderSeen(ctx, &buf, conv)

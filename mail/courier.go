@@ -27,6 +27,9 @@ type courier struct {
 	secret      string // signs the links; set by Prepare
 	language    string // of a visitor whose widget said none
 	now         func() time.Time
+	// digestAfter is how long a message stays unread before a digest
+	// lists it; digestEvery, the least time between one member's digests.
+	digestAfter, digestEvery time.Duration
 }
 
 func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.DueMail, error) {
@@ -36,7 +39,7 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 func (c *courier) Record(ctx context.Context, d store.DueMail, o outbox.Outcome) error {
 	// A failure is an email given up while still needed: refused, or tried
 	// too often; not one skipped because nothing was left to say.
-	return c.FinishMail(ctx, d, o, o.GiveUp && unneeded(d) == "" && o.Error != errNothingToSay.Error())
+	return c.FinishMail(ctx, d, o, o.GiveUp && unneeded(d) == "" && o.Error != errNothingToSay.Error() && o.Error != errAllRead.Error())
 }
 
 func (c *courier) Purge(ctx context.Context, before time.Time) error {
@@ -44,12 +47,38 @@ func (c *courier) Purge(ctx context.Context, before time.Time) error {
 }
 
 func (c *courier) Describe(d store.DueMail) (int, []any) {
-	// Never the address: logs name the conversation and visitor.
-	return d.Attempts, []any{"mail_id", d.ID, "conversation_id", d.ConversationID, "visitor_id", d.VisitorID}
+	// Never the address: logs name the conversation and recipient.
+	return d.Attempts, []any{"mail_id", d.ID, "kind", d.Kind, "conversation_id", d.ConversationID, "visitor_id", d.VisitorID,
+		"member_id", d.MemberID}
 }
 
-// unneeded says why d is no longer worth sending, or "" if it still is.
+// unneeded says why d is no longer worth sending, or "" if it still is. A
+// transcript was asked for: it goes to whoever has an address and is not
+// disabled. A digest is for members who asked for no other email, and
+// have no push device to be told on.
 func unneeded(d store.DueMail) string {
+	switch d.Kind {
+	case store.MailTranscript:
+		switch {
+		case d.Disabled:
+			return "the recipient was disabled"
+		case d.Email == "":
+			return "the recipient has no email address"
+		}
+		return ""
+	case store.MailDigest:
+		switch {
+		case d.Disabled:
+			return "the member was disabled"
+		case d.Unsubscribed:
+			return "the member unsubscribed"
+		case d.Email == "":
+			return "the member has no email address"
+		case d.Pushed:
+			return "the member has a push device"
+		}
+		return ""
+	}
 	switch {
 	case d.Disabled:
 		return "the visitor was disabled"
@@ -71,8 +100,17 @@ func (c *courier) Deliver(ctx context.Context, d store.DueMail) outbox.Attempt {
 	if err := CheckAddress(d.Email); err != nil {
 		return outbox.Attempt{Err: err} // failed for good: it will not parse later either
 	}
-	msg, err := c.compose(ctx, d)
-	if errors.Is(err, errNothingToSay) {
+	var msg *gomail.Msg
+	var err error
+	switch d.Kind {
+	case store.MailTranscript:
+		msg, err = c.composeTranscript(ctx, d)
+	case store.MailDigest:
+		msg, err = c.composeDigest(ctx, d)
+	default:
+		msg, err = c.compose(ctx, d)
+	}
+	if errors.Is(err, errNothingToSay) || errors.Is(err, errAllRead) {
 		return outbox.Attempt{Skip: true, Err: err}
 	}
 	if err != nil {

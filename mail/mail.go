@@ -13,6 +13,10 @@
 // the widget has been gone for the quiet period. A 4xx answer is tried again after a
 // backoff; a 5xx answer fails the email for good, shown on the admin page.
 //
+// The same outbox carries transcripts (a support chat, whole, asked for by
+// its visitor or an agent: transcript.go) and digests (the conversations a
+// member with no push device left unread: digest.go).
+//
 // Email comes back through Inbound (inbound.go): replies to an email's
 // signed reply address join its conversation, and delivery reports to its
 // signed bounce address mark it bounced.
@@ -68,12 +72,16 @@ type Config struct {
 	// TLS, when set, is the TLS configuration of connections to the server
 	// (its ServerName is filled in): tests trust their server's certificate.
 	TLS *tls.Config
+	// DigestAfter is how long a message stays unread before a digest tells
+	// a member with no push device of it (zero: an hour); DigestEvery, the
+	// least time between two digests to one member (zero: a day).
+	DigestAfter, DigestEvery time.Duration
 }
 
 // DefaultConfig is how kefu sends email.
 var DefaultConfig = Config{Config: outbox.Config{Name: "mail", Poll: 5 * time.Second, Lease: 2 * time.Minute,
 	Timeout: 30 * time.Second, Batch: 8, MaxAttempts: 8, Keep: 30 * 24 * time.Hour, Quiet: 5 * time.Minute,
-	Backoff: Backoff, Now: time.Now}}
+	Backoff: Backoff, Now: time.Now}, DigestAfter: time.Hour, DigestEvery: 24 * time.Hour}
 
 // Backoff doubles from 1 minute after each failed attempt (1, 2, 4 …
 // minutes) up to 2 hours, with ±20% jitter: a server that answers 4xx
@@ -108,11 +116,13 @@ func CheckSender(s string) error {
 // Outbox is what the worker needs of the store.
 type Outbox interface {
 	SetMailQuiet(ctx context.Context, quiet time.Duration) error
+	SetMailDigest(ctx context.Context, after, every time.Duration) error
 	SeedMailSecret(ctx context.Context, secret string) (string, error)
 	ClaimMails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.DueMail, error)
 	FinishMail(ctx context.Context, d store.DueMail, o outbox.Outcome, failed bool) error
 	PurgeMails(ctx context.Context, before time.Time) error
 	MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int, reader chat.Reader) ([]chat.Message, error)
+	MissedConversations(ctx context.Context, memberID int64, before time.Time, limit int) ([]chat.Summary, error)
 }
 
 // Worker sends due emails. Every instance with email on runs one; they
@@ -135,13 +145,14 @@ func NewWorker(ob Outbox, cfg Config, logger *slog.Logger) (*Worker, error) {
 		return nil, err
 	}
 	c := &courier{Outbox: ob, opts: opts, host: cfg.Server.Hostname(), from: cfg.From, base: cfg.BaseURL,
-		replyDomain: cfg.ReplyDomain, language: cmp.Or(cfg.Language, i18n.Default), now: oc.Now}
+		replyDomain: cfg.ReplyDomain, language: cmp.Or(cfg.Language, i18n.Default), now: oc.Now,
+		digestAfter: cmp.Or(cfg.DigestAfter, DefaultConfig.DigestAfter), digestEvery: cmp.Or(cfg.DigestEvery, DefaultConfig.DigestEvery)}
 	return &Worker{Worker: outbox.New[store.DueMail](c, oc, logger), c: c, quiet: oc.Quiet}, nil
 }
 
 // Prepare readies the database for sending: it makes the key that signs
-// the links on the very first start, and stores the quiet period, which
-// turns enqueueing on for every instance.
+// the links on the very first start, and stores the digests' times and the
+// quiet period, which turns enqueueing on for every instance.
 func (w *Worker) Prepare(ctx context.Context) error {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -152,6 +163,9 @@ func (w *Worker) Prepare(ctx context.Context) error {
 		return err
 	}
 	w.c.secret = secret
+	if err := w.c.SetMailDigest(ctx, w.c.digestAfter, w.c.digestEvery); err != nil {
+		return err
+	}
 	return w.c.SetMailQuiet(ctx, w.quiet)
 }
 

@@ -62,7 +62,7 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 		return nil, err
 	}
 	loc := i18n.For(cmp.Or(d.Language, c.language))
-	p := views.ReplyProps{Name: chat.NameIn(loc, d.Visitor), Team: cmp.Or(d.Team, loc.T("mail.team"))}
+	p := views.ReplyProps{Name: chat.NameIn(loc, d.Name), Team: cmp.Or(d.Team, loc.T("mail.team"))}
 	for _, m := range msgs {
 		if m.Seq > d.ToSeq || len(p.Lines) == maxLines {
 			break
@@ -89,27 +89,7 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 	if err := views.Reply(p).Render(i18n.With(ctx, loc), &html); err != nil {
 		return nil, err
 	}
-	m := gomail.NewMsg()
-	if err := m.From(c.from); err != nil {
-		return nil, err
-	}
-	if err := m.To(d.Email); err != nil {
-		return nil, ErrBadAddress
-	}
-	if err := c.addressBack(m, d, now); err != nil {
-		return nil, err
-	}
-	// A header is one line: a site's name with line breaks must not start another.
-	m.Subject(strings.Join(strings.Fields(loc.T("mail.reply.subject", "Team", p.Team)), " "))
-	m.SetDateWithValue(now)
-	m.SetMessageID()
-	// RFC 8058: mail readers offer one click, which posts to the link.
-	m.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+p.Unsubscribe+">")
-	m.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
-	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
-	m.SetBodyString(gomail.TypeTextPlain, plainText(loc, p))
-	m.AddAlternativeString(gomail.TypeTextHTML, html.String())
-	return m, nil
+	return c.envelope(d, loc.T("mail.reply.subject", "Team", p.Team), p.Unsubscribe, plainText(loc, p), html.String(), now)
 }
 
 // link is path on kefu's base URL.

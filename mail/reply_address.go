@@ -55,14 +55,19 @@ func BounceAddress(domain string, mailID int64, secret string, now time.Time) st
 	return bouncePrefix + auth.SignAddress(BouncePurpose, mailID, now.Add(BounceAddressLife), secret) + "@" + domain
 }
 
-// addressBack gives m, the email d, its reply and bounce addresses, when
-// kefu takes email back (a reply domain is set).
+// addressBack gives m, the email d, its bounce address and, when it goes
+// to a conversation's visitor, its reply address, when kefu takes email
+// back (a reply domain is set). A member's email (a digest, an agent's
+// copy of a transcript) has no reply address: only the visitor writes
+// into a conversation by email.
 func (c *courier) addressBack(m *gomail.Msg, d store.DueMail, now time.Time) error {
 	if c.replyDomain == "" {
 		return nil
 	}
-	if err := m.ReplyTo(ReplyAddress(c.replyDomain, d.ConversationID, c.secret, now)); err != nil {
-		return err
+	if d.ConversationID != 0 && d.MemberID == 0 {
+		if err := m.ReplyTo(ReplyAddress(c.replyDomain, d.ConversationID, c.secret, now)); err != nil {
+			return err
+		}
 	}
 	return m.EnvelopeFrom(BounceAddress(c.replyDomain, d.ID, c.secret, now))
 }

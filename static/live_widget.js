@@ -410,6 +410,14 @@
     live.send({ type: "rate", conversation_id: +form.dataset.liveRate, rating: rating ? +rating.value : 0, comment: form.elements.comment.value });
   });
 
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches("form[data-live-transcript]")) return;
+    e.preventDefault();
+    var email = form.elements.email;
+    live.send({ type: "transcript", conversation_id: +form.dataset.liveTranscript, email: email ? email.value.trim() : "" });
+  });
+
   // A field mended is no longer marked refused.
   document.addEventListener("input", function (e) {
     var f = e.target.closest("#prechat input");

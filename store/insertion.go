@@ -196,6 +196,7 @@ func (in *insertion) then(tx *txn) ([]statement, error) {
 	}
 	wake := in.wakeOnReply(tx)
 	return append([]statement{in.attachment(), webhooks, pushes(messagePush(in.msg)), replyMail(in.msg, in.conv, in.peer),
+		digestMail(in.msg),
 		announce(tx, deliveredEvent(in))}, wake...), nil
 }
 

@@ -58,16 +58,16 @@ var ErrNotSentYet = errors.New("store: the email is not recorded as sent yet")
 
 // MailBounced records bounce b of an email that was sent: it is failed, with
 // the report's words, for the admin page. A permanent bounce of the
-// visitor's address as it still stands stops their email (pending ones are
+// recipient's address as it still stands stops their email (pending ones are
 // cancelled, no new ones enqueued) until they give another address. The
 // email is chat.ErrNotFound when purged, ErrNotSentYet before it is
 // recorded as sent.
 func (db *DB) MailBounced(ctx context.Context, b Bounce) error {
 	err := db.inTx(ctx, func(tx *txn) error {
-		var visitorID int64
+		var recipientID int64
 		var sent bool
-		err := tx.QueryRow(ctx, `SELECT visitor_id, sent_at IS NOT NULL FROM mail_outbox WHERE id = $1 FOR UPDATE`,
-			b.MailID).Scan(&visitorID, &sent)
+		err := tx.QueryRow(ctx, `SELECT coalesce(member_id, visitor_id), sent_at IS NOT NULL FROM mail_outbox WHERE id = $1 FOR UPDATE`,
+			b.MailID).Scan(&recipientID, &sent)
 		if err != nil {
 			return err
 		}
@@ -82,12 +82,12 @@ func (db *DB) MailBounced(ctx context.Context, b Bounce) error {
 			return nil
 		}
 		tag, err := tx.Exec(ctx, `UPDATE users SET mail_bounced = lower($2) WHERE id = $1 AND lower(email) = lower($2)`,
-			visitorID, b.Recipient)
+			recipientID, b.Recipient)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE mail_outbox SET cancelled_at = $2, last_error = 'the address bounced'
-			WHERE visitor_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL`, visitorID, b.At)
+			WHERE coalesce(member_id, visitor_id) = $1 AND sent_at IS NULL AND cancelled_at IS NULL`, recipientID, b.At)
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {

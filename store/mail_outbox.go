@@ -2,9 +2,10 @@ package store
 
 // The mail outbox: what an agent's reply to a visitor adds in the transaction
 // of the message, and how mail workers lease, finish and purge it. A row
-// holds facts (which conversation, which replies, for which visitor); the
-// words, the address and whether the visitor is still around are read when
-// the email is sent.
+// holds facts (which kind, which conversation, which replies, for whom); the
+// words, the address and whether the recipient is still around are read
+// when the email is sent. Transcripts (mail_transcript.go) and digests
+// (mail_digest.go) are rows of the same outbox.
 
 import (
 	"context"
@@ -28,6 +29,20 @@ const (
 	SettingMailSecret = "mail_secret"
 )
 
+// MailKind is what an email is.
+type MailKind string
+
+// Kinds of email.
+const (
+	// MailReply tells a visitor who left the replies they did not read.
+	MailReply MailKind = "reply"
+	// MailTranscript is a support conversation, whole, asked for by its
+	// visitor or an agent.
+	MailTranscript MailKind = "transcript"
+	// MailDigest lists the conversations a member left unread.
+	MailDigest MailKind = "digest"
+)
+
 // replyMail is the statement enqueuing an email of message m of conversation
 // conv to its visitor peer: a reply of a member in a support chat, to a
 // visitor with an address that has not bounced for good, who has not
@@ -45,17 +60,23 @@ func replyMail(m chat.Message, conv chat.Conversation, peer chat.User) statement
 			CROSS JOIN (SELECT (value #>> '{}')::bigint AS ms FROM settings WHERE key = '` + SettingMailQuiet + `') q
 		WHERE c.id = $1 AND v.id <> $3 AND coalesce(v.email, '') <> '' AND v.mail_unsubscribed_at IS NULL AND v.disabled_at IS NULL
 			AND v.mail_bounced IS DISTINCT FROM lower(v.email)
-		ON CONFLICT (conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL DO UPDATE SET
+		ON CONFLICT (conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL AND kind = 'reply' DO UPDATE SET
 			to_seq = greatest(o.to_seq, excluded.to_seq), revision = o.revision + 1`,
 		args: []any{conv.ID, m.Seq, m.SenderID}}
 }
 
 // Mail is an email in the outbox, as it stands.
 type Mail struct {
-	ID             int64
+	ID   int64
+	Kind MailKind
+	// ConversationID is the conversation the email is about, and VisitorID
+	// its visitor (0: none, a digest).
 	ConversationID int64
 	VisitorID      int64
-	// FromSeq and ToSeq bound the replies the email tells.
+	// MemberID is the member the email is for (0: the visitor).
+	MemberID int64
+	// FromSeq and ToSeq bound the messages the email tells: a reply's
+	// replies, a transcript's conversation up to when it was asked for.
 	FromSeq, ToSeq int64
 	NotBefore      time.Time
 	Attempts       int
@@ -71,11 +92,11 @@ type Mail struct {
 	CreatedAt time.Time
 }
 
-const mailColumns = `o.id, o.conversation_id, o.visitor_id, o.from_seq, o.to_seq, o.not_before, o.attempts, o.next_attempt_at,
+const mailColumns = `o.id, o.kind, coalesce(o.conversation_id, 0), coalesce(o.visitor_id, 0), coalesce(o.member_id, 0), o.from_seq, o.to_seq, o.not_before, o.attempts, o.next_attempt_at,
 	o.revision, o.sent_at, o.cancelled_at, o.status, o.failed, o.last_error, o.created_at`
 
 func mailFields(m *Mail) []any {
-	return []any{&m.ID, &m.ConversationID, &m.VisitorID, &m.FromSeq, &m.ToSeq, &m.NotBefore, &m.Attempts, &m.NextAttemptAt,
+	return []any{&m.ID, &m.Kind, &m.ConversationID, &m.VisitorID, &m.MemberID, &m.FromSeq, &m.ToSeq, &m.NotBefore, &m.Attempts, &m.NextAttemptAt,
 		&m.Revision, &m.SentAt, &m.CancelledAt, &m.Status, &m.Failed, &m.LastError, &m.CreatedAt}
 }
 
@@ -83,44 +104,63 @@ func mailFields(m *Mail) []any {
 func (db *DB) Mails(ctx context.Context, conversationID int64, limit int) ([]Mail, error) {
 	rows, err := db.pool.Query(ctx, "SELECT "+mailColumns+" FROM mail_outbox o WHERE o.conversation_id = $1 ORDER BY o.id DESC LIMIT $2",
 		conversationID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: emails of conversation %d: %w", conversationID, err)
-	}
-	mails, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mail, error) {
-		var m Mail
-		return m, r.Scan(mailFields(&m)...)
-	})
+	mails, err := collectMails(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: emails of conversation %d: %w", conversationID, err)
 	}
 	return mails, nil
 }
 
+// MailsTo returns the newest limit emails for member memberID, newest first.
+func (db *DB) MailsTo(ctx context.Context, memberID int64, limit int) ([]Mail, error) {
+	mails, err := collectMails(db.pool.Query(ctx, "SELECT "+mailColumns+" FROM mail_outbox o WHERE o.member_id = $1 ORDER BY o.id DESC LIMIT $2",
+		memberID, limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: emails to member %d: %w", memberID, err)
+	}
+	return mails, nil
+}
+
+func collectMails(rows pgx.Rows, err error) ([]Mail, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mail, error) {
+		var m Mail
+		return m, r.Scan(mailFields(&m)...)
+	})
+}
+
 // DueMail is an email leased to a mail worker: the facts it tells as they
-// stand when it was claimed, and what its visitor was doing then.
+// stand when it was claimed, and what its recipient was doing then.
 type DueMail struct {
 	Mail
-	// Email is the visitor's address now ("": none left).
+	// Email is the recipient's address now ("": none left).
 	Email string
-	// Visitor is the visitor's display name.
-	Visitor string
-	// Language is what the visitor's widget last spoke, else their site's ("": neither).
+	// Name is the recipient's display name.
+	Name string
+	// Language is what the recipient reads: a member's choice; what a
+	// visitor's widget last spoke, else their site's ("": none of these).
 	Language string
-	// Team is the name of the visitor's site ("": none).
+	// Team is the name of the conversation's site ("": none).
 	Team string
-	// Read: the visitor has read the replies in the widget.
+	// Zone is the time zone of the conversation's site's hours ("": none).
+	Zone string
+	// Read: a reply's visitor has read the replies in the widget.
 	Read bool
-	// Unsubscribed, Disabled: the visitor asked for no email, or was disabled.
+	// Unsubscribed, Disabled: the recipient asked for no email, or was disabled.
 	Unsubscribed, Disabled bool
+	// Pushed: the recipient has a browser subscribed to push notifications.
+	Pushed bool
 }
 
 // ClaimMails leases up to limit due emails (their quiet period and any retry
 // wait over, not leased by a live worker) until now+lease and counts the
 // attempt, in one statement that commits before anything is sent. Each comes
-// with its visitor as they stand. An email whose visitor's widget was seen
-// within the quiet period before now, and who has not read the replies, is
-// not claimed: it waits, uncounted, until the quiet period after the widget
-// was last seen, as the visitor may have left it unread.
+// with its recipient as they stand. A reply email whose visitor's widget was
+// seen within the quiet period before now, and who has not read the replies,
+// is not claimed: it waits, uncounted, until the quiet period after the
+// widget was last seen, as the visitor may have left it unread.
 func (db *DB) ClaimMails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DueMail, error) {
 	rows, err := db.pool.Query(ctx, `WITH q AS (
 			SELECT coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '`+SettingMailQuiet+`'), 0)
@@ -134,28 +174,32 @@ func (db *DB) ClaimMails(ctx context.Context, now time.Time, lease time.Duration
 		waiting AS (
 			UPDATE mail_outbox o SET next_attempt_at = v.widget_seen_at + q.quiet
 			FROM due, users v, q
-			WHERE o.id = due.id AND v.id = o.visitor_id AND v.widget_seen_at > $1 - q.quiet
+			WHERE o.id = due.id AND o.kind = 'reply' AND v.id = o.visitor_id AND v.widget_seen_at > $1 - q.quiet
 				AND coalesce(v.email, '') <> '' AND v.mail_unsubscribed_at IS NULL AND v.disabled_at IS NULL
 				AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id
 					AND m.user_id = o.visitor_id AND m.last_read_seq >= o.to_seq)
 			RETURNING o.id)
 		UPDATE mail_outbox o SET attempts = o.attempts + 1, locked_until = $2
 		FROM users v, due
-		WHERE v.id = o.visitor_id AND o.id = due.id AND o.id NOT IN (SELECT id FROM waiting)
+		WHERE v.id = coalesce(o.member_id, o.visitor_id) AND o.id = due.id AND o.id NOT IN (SELECT id FROM waiting)
 		RETURNING `+mailColumns+`, coalesce(v.email, ''), display_name(v),
-			coalesce(v.widget_language, (SELECT s.language FROM conversations c JOIN sites s ON s.id = c.site_id WHERE c.id = o.conversation_id), ''),
+			CASE WHEN o.member_id IS NOT NULL THEN coalesce(v.language, '')
+				ELSE coalesce(v.widget_language, (SELECT s.language FROM conversations c JOIN sites s ON s.id = c.site_id
+					WHERE c.id = o.conversation_id), '') END,
 			coalesce((SELECT s.name FROM conversations c JOIN sites s ON s.id = c.site_id WHERE c.id = o.conversation_id), ''),
-			EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id AND m.user_id = o.visitor_id
-				AND m.last_read_seq >= o.to_seq),
-			v.mail_unsubscribed_at IS NOT NULL, v.disabled_at IS NOT NULL`,
+			coalesce((SELECT h.time_zone FROM conversations c JOIN site_hours h ON h.site_id = c.site_id WHERE c.id = o.conversation_id), ''),
+			o.kind = 'reply' AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id
+				AND m.user_id = o.visitor_id AND m.last_read_seq >= o.to_seq),
+			v.mail_unsubscribed_at IS NOT NULL, v.disabled_at IS NOT NULL,
+			EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = v.id)`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim emails: %w", err)
 	}
 	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueMail, error) {
 		var d DueMail
-		return d, r.Scan(append(mailFields(&d.Mail), &d.Email, &d.Visitor, &d.Language, &d.Team,
-			&d.Read, &d.Unsubscribed, &d.Disabled)...)
+		return d, r.Scan(append(mailFields(&d.Mail), &d.Email, &d.Name, &d.Language, &d.Team, &d.Zone,
+			&d.Read, &d.Unsubscribed, &d.Disabled, &d.Pushed)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim emails: %w", err)
@@ -196,9 +240,11 @@ func (db *DB) PurgeMails(ctx context.Context, before time.Time) error {
 
 // MailFailure is an email that failed for good, for the admin page.
 type MailFailure struct {
-	ID             int64
+	ID   int64
+	Kind MailKind
+	// ConversationID is the conversation it was about (0: none, a digest).
 	ConversationID int64
-	// Email is the visitor's address now.
+	// Email is the recipient's address now.
 	Email  string
 	Status int
 	Error  string
@@ -210,9 +256,9 @@ type MailFailure struct {
 // MailFailures returns the newest limit emails that failed for good:
 // refused, given up or bounced.
 func (db *DB) MailFailures(ctx context.Context, limit int) ([]MailFailure, error) {
-	rows, err := db.pool.Query(ctx, `SELECT o.id, o.conversation_id, coalesce(v.email, ''), o.status, o.last_error,
+	rows, err := db.pool.Query(ctx, `SELECT o.id, o.kind, coalesce(o.conversation_id, 0), coalesce(v.email, ''), o.status, o.last_error,
 			coalesce(o.bounced_at, o.cancelled_at), o.bounced_at IS NOT NULL
-		FROM mail_outbox o JOIN users v ON v.id = o.visitor_id
+		FROM mail_outbox o JOIN users v ON v.id = coalesce(o.member_id, o.visitor_id)
 		WHERE o.failed ORDER BY coalesce(o.bounced_at, o.cancelled_at) DESC, o.id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: failed emails: %w", err)
@@ -268,34 +314,48 @@ func (db *DB) MailSecret(ctx context.Context) (string, error) {
 	return s, nil
 }
 
-// Unsubscribe records that visitorID wants no more email, and cancels what
-// waits for them.
-func (db *DB) Unsubscribe(ctx context.Context, visitorID int64) error {
+// Unsubscribe records that userID wants no more email, and cancels what
+// waits for them: a visitor's every email, a member's digest. A transcript
+// a member asked for themselves still goes.
+func (db *DB) Unsubscribe(ctx context.Context, userID int64) error {
 	err := db.inTx(ctx, func(tx *txn) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET mail_unsubscribed_at = coalesce(mail_unsubscribed_at, now())
-			WHERE id = $1 AND kind = 'visitor'`, visitorID)
+			WHERE id = $1`, userID)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return chat.ErrNotFound
 		}
-		_, err = tx.Exec(ctx, `UPDATE mail_outbox SET cancelled_at = now(), last_error = 'the visitor unsubscribed'
-			WHERE visitor_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL`, visitorID)
+		_, err = tx.Exec(ctx, `UPDATE mail_outbox SET cancelled_at = now(), last_error = 'the recipient unsubscribed'
+			WHERE sent_at IS NULL AND cancelled_at IS NULL
+				AND ((member_id IS NULL AND visitor_id = $1) OR (member_id = $1 AND kind = 'digest'))`, userID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: unsubscribe visitor %d: %w", visitorID, err)
+		return fmt.Errorf("store: unsubscribe user %d: %w", userID, err)
 	}
 	return nil
 }
 
-// Unsubscribed reports whether visitorID asked for no email.
-func (db *DB) Unsubscribed(ctx context.Context, visitorID int64) (bool, error) {
+// Resubscribe undoes Unsubscribe: memberID's digests come again.
+func (db *DB) Resubscribe(ctx context.Context, memberID int64) error {
+	tag, err := db.pool.Exec(ctx, "UPDATE users SET mail_unsubscribed_at = NULL WHERE id = $1 AND kind = 'member'", memberID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = chat.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: resubscribe member %d: %w", memberID, err)
+	}
+	return nil
+}
+
+// Unsubscribed reports whether userID asked for no email.
+func (db *DB) Unsubscribed(ctx context.Context, userID int64) (bool, error) {
 	var off bool
-	if err := db.pool.QueryRow(ctx, "SELECT mail_unsubscribed_at IS NOT NULL FROM users WHERE id = $1 AND kind = 'visitor'",
-		visitorID).Scan(&off); err != nil {
-		return false, fmt.Errorf("store: visitor %d unsubscribed: %w", visitorID, mapErr(err))
+	if err := db.pool.QueryRow(ctx, "SELECT mail_unsubscribed_at IS NOT NULL FROM users WHERE id = $1",
+		userID).Scan(&off); err != nil {
+		return false, fmt.Errorf("store: user %d unsubscribed: %w", userID, mapErr(err))
 	}
 	return off, nil
 }
