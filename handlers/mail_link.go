@@ -137,30 +137,36 @@ func (h *Handler) mailReplyCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 }
 
-// mailUnsubscribeShow asks the visitor whether to stop their emails.
-func (h *Handler) mailUnsubscribeShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.mailLink(w, r, mail.UnsubscribePurpose)
-	if !ok {
-		return
+// mailUnsubscribeShow serves an email's link signed for purpose that stops
+// emails: it asks, with one button. digest: the link stops a member's
+// digests, not a visitor's emails.
+func (h *Handler) mailUnsubscribeShow(purpose string, digest bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := h.mailLink(w, r, purpose)
+		if !ok {
+			return
+		}
+		off, err := h.DB.Unsubscribed(r.Context(), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, views.UnsubscribePage(views.UnsubscribeProps{Action: r.URL.Path, Done: off, Digest: digest}))
 	}
-	off, err := h.DB.Unsubscribed(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, views.UnsubscribePage(views.UnsubscribeProps{Action: r.URL.Path, Done: off}))
 }
 
-// mailUnsubscribeCreate stops the visitor's emails: the page's button, or
-// a mail reader's one click (List-Unsubscribe-Post).
-func (h *Handler) mailUnsubscribeCreate(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.mailLink(w, r, mail.UnsubscribePurpose)
-	if !ok {
-		return
+// mailUnsubscribeCreate stops the emails of the link signed for purpose:
+// the page's button, or a mail reader's one click (List-Unsubscribe-Post).
+func (h *Handler) mailUnsubscribeCreate(purpose string, digest bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := h.mailLink(w, r, purpose)
+		if !ok {
+			return
+		}
+		if err := h.DB.Unsubscribe(r.Context(), id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, views.UnsubscribePage(views.UnsubscribeProps{Done: true, Digest: digest}))
 	}
-	if err := h.DB.Unsubscribe(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, views.UnsubscribePage(views.UnsubscribeProps{Done: true}))
 }

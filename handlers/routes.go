@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/kefu-im/kefu/mail"
 	"github.com/kefu-im/kefu/static"
 )
 
@@ -74,10 +75,10 @@ func (h *Handler) Routes() http.Handler {
 		r.Get("/mail/c/{token}", h.mailConversationShow)
 		r.Post("/mail/c/{token}", h.mailReplyCreate)
 		r.Post("/mail/c/{token}/seen", h.mailSeenCreate)
-		r.Get("/mail/unsubscribe/{token}", h.mailUnsubscribeShow)
-		r.Post("/mail/unsubscribe/{token}", h.mailUnsubscribeCreate)
-		r.Get("/mail/digest/{token}", h.mailDigestShow)
-		r.Post("/mail/digest/{token}", h.mailDigestRemove)
+		r.Get("/mail/unsubscribe/{token}", h.mailUnsubscribeShow(mail.UnsubscribePurpose, false))
+		r.Post("/mail/unsubscribe/{token}", h.mailUnsubscribeCreate(mail.UnsubscribePurpose, false))
+		r.Get("/mail/digest/{token}", h.mailUnsubscribeShow(mail.DigestPurpose, true))
+		r.Post("/mail/digest/{token}", h.mailUnsubscribeCreate(mail.DigestPurpose, true))
 	})
 
 	r.With(h.Sessions.LoadAndSave).Get("/files/{token}", h.fileShow)
