@@ -139,15 +139,15 @@ type ReportChoices struct {
 // seconds. Each side is read by its index on the start (0027_report_indexes).
 const reportRounds = `WITH rounds AS (
 	SELECT p.conversation_id, p.agent_id, coalesce(p.queued_at, p.resolved_at) AS started_at,
-		extract(epoch FROM p.first_response_at - p.queued_at)::float8 AS first_response,
-		extract(epoch FROM p.resolved_at - p.queued_at)::float8 AS resolution,
+		date_part('epoch', p.first_response_at - p.queued_at) AS first_response,
+		date_part('epoch', p.resolved_at - p.queued_at) AS resolution,
 		true AS ended, p.rating
 	FROM past_chats p
 	WHERE coalesce(p.queued_at, p.resolved_at) >= $1 AND coalesce(p.queued_at, p.resolved_at) < $2
 		AND ($3::bigint = 0 OR p.site_id = $3) AND ($4::bigint = 0 OR p.agent_id = $4)
 	UNION ALL
 	SELECT c.id, c.assigned_agent_id, c.queued_at,
-		extract(epoch FROM c.first_response_at - c.queued_at)::float8, NULL, false, NULL
+		date_part('epoch', c.first_response_at - c.queued_at), NULL, false, NULL
 	FROM conversations c
 	WHERE c.kind = 'support' AND c.status <> 'resolved' AND c.queued_at >= $1 AND c.queued_at < $2
 		AND ($3::bigint = 0 OR c.site_id = $3) AND ($4::bigint = 0 OR c.assigned_agent_id = $4)
@@ -185,8 +185,11 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		figures := map[[2]int64]reportFigures{} // by grouping and bucket, hour or agent
 		b := &pgx.Batch{}
 		// Sorting a range's chats for the percentiles takes more than the
-		// default work_mem; in memory, it is several times faster.
+		// default work_mem; in memory, it is several times faster. A
+		// year's million chats make the planner compile the queries (JIT),
+		// which costs more than it saves on a read this simple.
 		b.Queue("SET LOCAL work_mem = '64MB'")
+		b.Queue("SET LOCAL jit = off")
 		b.Queue(`SELECT generate_series(date_trunc($3, $1::timestamptz AT TIME ZONE $4),
 				date_trunc($3, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $4), ('1 ' || $3)::interval)`,
 			f.From, f.To, f.unit(), f.Zone).Query(func(rows pgx.Rows) error {
@@ -194,18 +197,18 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			starts, err = pgx.CollectRows(rows, pgx.RowTo[time.Time])
 			return err
 		})
-		// One reading of the range gives every figure: the totals, and the
-		// same by day (or week), by hour of the day and by agent.
+		// The counts, and the same by day (or week), by hour of the day and
+		// by agent: sums, which PostgreSQL gathers in hash tables as it
+		// reads the range, with no sort.
 		b.Queue(reportRounds+`, placed AS (
-				SELECT *, date_trunc($7, started_at AT TIME ZONE $6) AS bucket,
+				SELECT agent_id, ended, rating, first_response IS NOT NULL AS answered,
+					date_trunc($7, started_at AT TIME ZONE $6) AS bucket,
 					extract(hour FROM started_at AT TIME ZONE $6)::int AS hour
 				FROM chosen)
 			SELECT GROUPING(bucket, hour, agent_id), coalesce(extract(epoch FROM bucket)::bigint, hour, agent_id, 0),
 				CASE WHEN GROUPING(agent_id) = 0 AND agent_id IS NOT NULL THEN (SELECT display_name(u) FROM users u WHERE u.id = agent_id) ELSE '' END,
 				agent_id IS NULL AND GROUPING(agent_id) = 0,
-				count(*), count(first_response), count(*) FILTER (WHERE ended), count(rating),
-				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
-				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution),
+				count(*), count(*) FILTER (WHERE answered), count(*) FILTER (WHERE ended), count(rating),
 				coalesce(avg(rating)::float8, 0),
 				count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2), count(*) FILTER (WHERE rating = 3),
 				count(*) FILTER (WHERE rating = 4), count(*) FILTER (WHERE rating = 5)
@@ -215,19 +218,41 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			for rows.Next() {
 				var g reportFigures
 				var grouping, key int64
-				var fr, res []*float64 // median and p90, one sort each
 				var unassigned bool
 				if err := rows.Scan(&grouping, &key, &g.name, &unassigned, &g.started, &g.answered, &g.ended, &g.rated,
-					&fr, &res, &g.rating,
-					&g.ratings[0], &g.ratings[1], &g.ratings[2], &g.ratings[3], &g.ratings[4]); err != nil {
+					&g.rating, &g.ratings[0], &g.ratings[1], &g.ratings[2], &g.ratings[3], &g.ratings[4]); err != nil {
 					return err
 				}
 				if unassigned {
 					continue // chats no agent has had are in every figure but an agent's
 				}
-				g.firstResponse = spread(g.answered, fr)
-				g.resolution = spread(g.ended, res)
 				figures[[2]int64{grouping, key}] = g
+			}
+			return rows.Err()
+		})
+		// The medians and 90th percentiles: each sorts its group's times,
+		// so only the groups that show them (not the hours).
+		b.Queue(reportRounds+`, placed AS (
+				SELECT agent_id, first_response, resolution, date_trunc($7, started_at AT TIME ZONE $6) AS bucket
+				FROM chosen)
+			SELECT GROUPING(bucket) << 2 | 2 | GROUPING(agent_id), coalesce(extract(epoch FROM bucket)::bigint, agent_id, 0),
+				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
+				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution)
+			FROM placed
+			GROUP BY GROUPING SETS ((), (bucket), (agent_id))`,
+			f.From, f.To, f.SiteID, f.AgentID, f.LabelID, f.Zone, f.unit()).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var grouping, key int64
+				var fr, res []*float64 // median and p90, one sort each
+				if err := rows.Scan(&grouping, &key, &fr, &res); err != nil {
+					return err
+				}
+				k := [2]int64{grouping, key}
+				if g, ok := figures[k]; ok {
+					g.firstResponse = spread(g.answered, fr)
+					g.resolution = spread(g.ended, res)
+					figures[k] = g
+				}
 			}
 			return rows.Err()
 		})
@@ -280,8 +305,9 @@ type reportFigures struct {
 	ratings                         [5]int
 }
 
-// The groupings of the figures' query: GROUPING(bucket, hour, agent_id)
-// has a bit set for each of them a group is not by.
+// The groupings of the figures' queries: GROUPING(bucket, hour, agent_id)
+// has a bit set for each of them a group is not by (the percentiles' query,
+// which has no hours, sets the hour's bit itself).
 const (
 	byAll    = 0b111
 	byBucket = 0b011
