@@ -165,12 +165,26 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{Filter: f}
+	// The percentiles sort the range's times while the sums are gathered:
+	// on a second connection that sees the same snapshot, when this report
+	// may take one.
+	second := false
+	if db.reportSlot != nil {
+		select {
+		case db.reportSlot <- struct{}{}:
+			second = true
+			defer func() { <-db.reportSlot }()
+		default:
+		}
+	}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var site, agent, label bool
+		var snapshot string
 		if err := tx.QueryRow(ctx, `SELECT $1::bigint = 0 OR EXISTS (SELECT FROM sites WHERE id = $1),
 				$2::bigint = 0 OR EXISTS (SELECT FROM users WHERE id = $2 AND kind = 'member'),
-				$3::bigint = 0 OR EXISTS (SELECT FROM labels WHERE id = $3)`,
-			f.SiteID, f.AgentID, f.LabelID).Scan(&site, &agent, &label); err != nil {
+				$3::bigint = 0 OR EXISTS (SELECT FROM labels WHERE id = $3),
+				CASE WHEN $4 THEN pg_export_snapshot() ELSE '' END`,
+			f.SiteID, f.AgentID, f.LabelID, second).Scan(&site, &agent, &label, &snapshot); err != nil {
 			return err
 		}
 		switch {
@@ -183,13 +197,46 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		}
 		var starts []time.Time
 		figures := map[[2]int64]reportFigures{} // by grouping and bucket, hour or agent
+		times := map[[2]int64]reportTimes{}     // the same, for the groups that have percentiles
+		// The medians and 90th percentiles: each sorts its group's times,
+		// so only the groups that show them (not the hours).
+		percentiles := func(b *pgx.Batch) {
+			b.Queue(reportRounds+`, placed AS (
+					SELECT agent_id, first_response, resolution, date_trunc($7, started_at AT TIME ZONE $6) AS bucket
+					FROM chosen)
+				SELECT GROUPING(bucket) << 2 | 2 | GROUPING(agent_id), coalesce(extract(epoch FROM bucket)::bigint, agent_id, 0),
+					percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
+					percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution)
+				FROM placed
+				GROUP BY GROUPING SETS ((), (bucket), (agent_id))`,
+				f.From, f.To, f.SiteID, f.AgentID, f.LabelID, f.Zone, f.unit()).Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var grouping, key int64
+					var t reportTimes
+					if err := rows.Scan(&grouping, &key, &t.firstResponse, &t.resolution); err != nil {
+						return err
+					}
+					times[[2]int64{grouping, key}] = t
+				}
+				return rows.Err()
+			})
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var sorted chan error
+		if second {
+			sorted = make(chan error, 1)
+			go func() {
+				sorted <- db.inSnapshot(ctx, snapshot, func(tx pgx.Tx) error {
+					b := &pgx.Batch{}
+					reportSettings(b)
+					percentiles(b)
+					return tx.SendBatch(ctx, b).Close()
+				})
+			}()
+		}
 		b := &pgx.Batch{}
-		// Sorting a range's chats for the percentiles takes more than the
-		// default work_mem; in memory, it is several times faster. A
-		// year's million chats make the planner compile the queries (JIT),
-		// which costs more than it saves on a read this simple.
-		b.Queue("SET LOCAL work_mem = '64MB'")
-		b.Queue("SET LOCAL jit = off")
+		reportSettings(b)
 		b.Queue(`SELECT generate_series(date_trunc($3, $1::timestamptz AT TIME ZONE $4),
 				date_trunc($3, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $4), ('1 ' || $3)::interval)`,
 			f.From, f.To, f.unit(), f.Zone).Query(func(rows pgx.Rows) error {
@@ -230,32 +277,9 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			}
 			return rows.Err()
 		})
-		// The medians and 90th percentiles: each sorts its group's times,
-		// so only the groups that show them (not the hours).
-		b.Queue(reportRounds+`, placed AS (
-				SELECT agent_id, first_response, resolution, date_trunc($7, started_at AT TIME ZONE $6) AS bucket
-				FROM chosen)
-			SELECT GROUPING(bucket) << 2 | 2 | GROUPING(agent_id), coalesce(extract(epoch FROM bucket)::bigint, agent_id, 0),
-				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
-				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution)
-			FROM placed
-			GROUP BY GROUPING SETS ((), (bucket), (agent_id))`,
-			f.From, f.To, f.SiteID, f.AgentID, f.LabelID, f.Zone, f.unit()).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var grouping, key int64
-				var fr, res []*float64 // median and p90, one sort each
-				if err := rows.Scan(&grouping, &key, &fr, &res); err != nil {
-					return err
-				}
-				k := [2]int64{grouping, key}
-				if g, ok := figures[k]; ok {
-					g.firstResponse = spread(g.answered, fr)
-					g.resolution = spread(g.ended, res)
-					figures[k] = g
-				}
-			}
-			return rows.Err()
-		})
+		if !second {
+			percentiles(b)
+		}
 		b.Queue(`SELECT p.conversation_id, p.rating, p.rating_comment, p.resolved_at, CASE WHEN u.id IS NULL THEN '' ELSE display_name(u) END
 			FROM past_chats p LEFT JOIN users u ON u.id = p.agent_id
 			WHERE coalesce(p.queued_at, p.resolved_at) >= $1 AND coalesce(p.queued_at, p.resolved_at) < $2
@@ -268,8 +292,23 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			rep.Comments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportComment])
 			return err
 		})
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		err := tx.SendBatch(ctx, b).Close()
+		if second {
+			if err != nil {
+				cancel()
+			}
+			if serr := <-sorted; err == nil {
+				err = serr
+			}
+		}
+		if err != nil {
 			return err
+		}
+		for k, g := range figures {
+			t := times[k]
+			g.firstResponse = spread(g.answered, t.firstResponse)
+			g.resolution = spread(g.ended, t.resolution)
+			figures[k] = g
 		}
 		rep.place(starts, figures)
 		// A week that began before the range is counted from the range's
@@ -294,6 +333,37 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		return Report{}, fmt.Errorf("store: report: %w", err)
 	}
 	return rep, nil
+}
+
+// reportSettings queues what a report's transaction sets first. Sorting a
+// range's chats for the percentiles takes more than the default work_mem;
+// in memory, it is several times faster. A year's million chats make the
+// planner compile the queries (JIT), which costs more than it saves on
+// reads this simple.
+func reportSettings(b *pgx.Batch) {
+	b.Queue("SET LOCAL work_mem = '64MB'")
+	b.Queue("SET LOCAL jit = off")
+}
+
+// inSnapshot runs fn in a read-only transaction that sees the snapshot
+// another, still open, exported (pg_export_snapshot).
+func (db *DB) inSnapshot(ctx context.Context, snapshot string, fn func(pgx.Tx) error) error {
+	// SET TRANSACTION SNAPSHOT takes no parameter; an id is hex and dashes.
+	if snapshot == "" || strings.Trim(snapshot, "0123456789ABCDEF-") != "" {
+		return fmt.Errorf("snapshot %q", snapshot)
+	}
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+snapshot+"'"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// reportTimes are the medians and 90th percentiles, in seconds, of one
+// group of a report's chats (nil: none).
+type reportTimes struct {
+	firstResponse, resolution []*float64
 }
 
 // reportFigures are the figures of one group of a report's chats.

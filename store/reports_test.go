@@ -15,6 +15,7 @@ import (
 // the days and hours differ from UTC's.
 type reportWorld struct {
 	db         *store.DB
+	url        string
 	ann, bo    int64 // agents
 	shop, blog int64 // sites
 	urgent     int64 // label
@@ -25,12 +26,17 @@ type reportWorld struct {
 func newReportWorld(t *testing.T) reportWorld {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.DB(t)
+	url := storetest.URL(t)
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := reportWorld{db: db, shanghai: sh,
+	w := reportWorld{db: db, url: url, shanghai: sh,
 		from: time.Date(2026, 3, 2, 0, 0, 0, 0, sh), // a Monday
 		to:   time.Date(2026, 3, 5, 0, 0, 0, 0, sh)}
 	id := func(sql string, args ...any) int64 {
@@ -180,6 +186,40 @@ func TestReportFiguresByHand(t *testing.T) {
 	f.Zone = "UTC"
 	if rep, err = w.db.Report(ctx, f); err != nil || rep.Hours[1] != 2 || rep.Hours[9] != 0 {
 		t.Errorf("hours in UTC = %v, %v; want 2 at 1 o'clock", rep.Hours, err)
+	}
+}
+
+// TestReportOnOneConnection checks that a report read on one connection,
+// as it is when its pool has no second one to give, has the same figures
+// as one whose percentiles are read on a second connection.
+func TestReportOnOneConnection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	one, err := store.OpenSized(ctx, w.url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(one.Close)
+	for _, weekly := range []bool{false, true} {
+		f := w.filter()
+		f.Weekly = weekly
+		f.LabelID = w.urgent
+		want, err := w.db.Report(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := one.Report(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("weekly %v: on one connection\n%+v\nwant\n%+v", weekly, got, want)
+		}
+		if want.Started != 3 || want.FirstResponse.Median != secs(120) || want.Resolution.Median != secs(1200) {
+			t.Errorf("weekly %v: %d started, medians %v and %v; want 3, 2m0s, 20m0s", weekly,
+				want.Started, want.FirstResponse.Median, want.Resolution.Median)
+		}
 	}
 }
 
