@@ -301,11 +301,15 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		if !second {
 			percentiles(b)
 		}
+		// The newest comments: read from the newest back until there are
+		// enough, each chat's label looked up by itself (a scalar subquery,
+		// which PostgreSQL does not turn into a table of all the label's
+		// chats, as it would an EXISTS).
 		b.Queue(`SELECT p.conversation_id, p.rating, p.rating_comment, p.resolved_at, CASE WHEN u.id IS NULL THEN '' ELSE display_name(u) END
 			FROM past_chats p LEFT JOIN users u ON u.id = p.agent_id
 			WHERE coalesce(p.queued_at, p.resolved_at) >= $1 AND coalesce(p.queued_at, p.resolved_at) < $2
 				AND ($3::bigint = 0 OR p.site_id = $3) AND ($4::bigint = 0 OR p.agent_id = $4)
-				AND ($5::bigint = 0 OR EXISTS (SELECT FROM conversation_labels l WHERE l.conversation_id = p.conversation_id AND l.label_id = $5))
+				AND ($5::bigint = 0 OR (SELECT true FROM conversation_labels l WHERE l.conversation_id = p.conversation_id AND l.label_id = $5))
 				AND p.rating IS NOT NULL AND p.rating_comment <> ''
 			ORDER BY coalesce(p.queued_at, p.resolved_at) DESC, p.id DESC LIMIT $6`,
 			f.From, f.To, f.SiteID, f.AgentID, f.LabelID, reportComments).Query(func(rows pgx.Rows) error {
