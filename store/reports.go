@@ -223,7 +223,7 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		// so only the groups that show them (not the hours).
 		percentiles := func(b *pgx.Batch) {
 			b.Queue(reportRounds+`, placed AS (
-						SELECT agent_id, first_response, resolution, width_bucket(started_at, (SELECT starts FROM days)) AS bucket
+					SELECT agent_id, first_response, resolution, width_bucket(started_at, (SELECT starts FROM days)) AS bucket
 					FROM chosen)
 				SELECT GROUPING(bucket) << 2 | 2 | GROUPING(agent_id), coalesce(bucket, agent_id, 0),
 					percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),

@@ -37,8 +37,9 @@ type DB struct {
 	known *knownSettings
 	// reportSlot is held by the one report at a time that reads on a
 	// second connection of pool (reports.go); nil when pool has fewer than
-	// two. Reports never wait for it, so none holds a connection while
-	// waiting for a report that waits for one.
+	// two. A report that finds it taken reads on its one connection rather
+	// than wait, so that no two reports each hold a connection while
+	// waiting for another.
 	reportSlot chan struct{}
 }
 
