@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kefu-im/kefu/chat"
 )
@@ -84,4 +87,23 @@ func (db *DB) QueryIDForTest(ctx context.Context, sql string, args ...any) (int6
 func (db *DB) ExecForTest(ctx context.Context, sql string, args ...any) error {
 	_, err := db.pool.Exec(ctx, sql, args...)
 	return err
+}
+
+// SeedStatement is a statement and its arguments, for ExecOnOneConnForTest.
+type SeedStatement struct {
+	SQL  string
+	Args []any
+}
+
+// ExecOnOneConnForTest runs stmts in order on one connection, so that a
+// session setting one of them makes holds for those after it.
+func (db *DB) ExecOnOneConnForTest(ctx context.Context, stmts []SeedStatement) error {
+	return db.pool.AcquireFunc(ctx, func(conn *pgxpool.Conn) error {
+		for _, s := range stmts {
+			if _, err := conn.Exec(ctx, s.SQL, s.Args...); err != nil {
+				return fmt.Errorf("%.60s: %w", s.SQL, err)
+			}
+		}
+		return nil
+	})
 }

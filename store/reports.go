@@ -137,17 +137,38 @@ type ReportChoices struct {
 // reportRounds selects the rounds a report is about ($1 from, $2 to, $3 site,
 // $4 agent, $5 label; 0: any), with their first response and resolution in
 // seconds. Each side is read by its index on the start (0027_report_indexes).
-const reportRounds = `WITH rounds AS (
+//
+// It also finds where each day (or week, $7) of the range and each hour
+// begin in time zone $6, so that a chat is placed by comparing its start
+// with those instants (width_bucket), which costs a fraction of converting
+// a million starts to the zone's time. days holds the first instant of
+// each day, in the order of the report's series: where a midnight comes
+// twice, the first. hours holds each instant at which the zone's hour of
+// the day changes, and that hour. Offsets and their changes fall on
+// quarter hours in every zone since 1979, so quarter hours find them all.
+const reportRounds = `WITH days AS (
+	SELECT array_agg(coalesce((SELECT min(c) FROM generate_series(0, 12) k,
+			LATERAL (SELECT (d AT TIME ZONE $6) - k * interval '15 minutes') AS earlier (c)
+			WHERE date_trunc($7, c AT TIME ZONE $6) = d), d AT TIME ZONE $6) ORDER BY d) AS starts
+	FROM generate_series(date_trunc($7, $1::timestamptz AT TIME ZONE $6),
+		date_trunc($7, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $6), ('1 ' || $7)::interval) d
+), hours AS (
+	SELECT array_agg(q ORDER BY q) AS starts, array_agg(hour ORDER BY q) AS hour
+	FROM (SELECT q, date_part('hour', q AT TIME ZONE $6)::int AS hour,
+			date_part('hour', (q - interval '15 minutes') AT TIME ZONE $6)::int AS before
+		FROM generate_series(date_trunc('hour', $1::timestamptz) - interval '3 hours', $2::timestamptz, interval '15 minutes') q) h
+	WHERE hour <> before
+), rounds AS (
 	SELECT p.conversation_id, p.agent_id, coalesce(p.queued_at, p.resolved_at) AS started_at,
-		extract(epoch FROM p.first_response_at - p.queued_at)::float8 AS first_response,
-		extract(epoch FROM p.resolved_at - p.queued_at)::float8 AS resolution,
+		date_part('epoch', p.first_response_at - p.queued_at) AS first_response,
+		date_part('epoch', p.resolved_at - p.queued_at) AS resolution,
 		true AS ended, p.rating
 	FROM past_chats p
 	WHERE coalesce(p.queued_at, p.resolved_at) >= $1 AND coalesce(p.queued_at, p.resolved_at) < $2
 		AND ($3::bigint = 0 OR p.site_id = $3) AND ($4::bigint = 0 OR p.agent_id = $4)
 	UNION ALL
 	SELECT c.id, c.assigned_agent_id, c.queued_at,
-		extract(epoch FROM c.first_response_at - c.queued_at)::float8, NULL, false, NULL
+		date_part('epoch', c.first_response_at - c.queued_at), NULL, false, NULL
 	FROM conversations c
 	WHERE c.kind = 'support' AND c.status <> 'resolved' AND c.queued_at >= $1 AND c.queued_at < $2
 		AND ($3::bigint = 0 OR c.site_id = $3) AND ($4::bigint = 0 OR c.assigned_agent_id = $4)
@@ -165,12 +186,26 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{Filter: f}
+	// The percentiles sort the range's times while the sums are gathered:
+	// on a second connection that sees the same snapshot, when this report
+	// may take one.
+	second := false
+	if db.reportSlot != nil {
+		select {
+		case db.reportSlot <- struct{}{}:
+			second = true
+			defer func() { <-db.reportSlot }()
+		default:
+		}
+	}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var site, agent, label bool
+		var snapshot string
 		if err := tx.QueryRow(ctx, `SELECT $1::bigint = 0 OR EXISTS (SELECT FROM sites WHERE id = $1),
 				$2::bigint = 0 OR EXISTS (SELECT FROM users WHERE id = $2 AND kind = 'member'),
-				$3::bigint = 0 OR EXISTS (SELECT FROM labels WHERE id = $3)`,
-			f.SiteID, f.AgentID, f.LabelID).Scan(&site, &agent, &label); err != nil {
+				$3::bigint = 0 OR EXISTS (SELECT FROM labels WHERE id = $3),
+				CASE WHEN $4 THEN pg_export_snapshot() ELSE '' END`,
+			f.SiteID, f.AgentID, f.LabelID, second).Scan(&site, &agent, &label, &snapshot); err != nil {
 			return err
 		}
 		switch {
@@ -183,10 +218,46 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		}
 		var starts []time.Time
 		figures := map[[2]int64]reportFigures{} // by grouping and bucket, hour or agent
+		times := map[[2]int64]reportTimes{}     // the same, for the groups that have percentiles
+		// The medians and 90th percentiles: each sorts its group's times,
+		// so only the groups that show them (not the hours).
+		percentiles := func(b *pgx.Batch) {
+			b.Queue(reportRounds+`, placed AS (
+					SELECT agent_id, first_response, resolution, width_bucket(started_at, (SELECT starts FROM days)) AS bucket
+					FROM chosen)
+				SELECT GROUPING(bucket) << 2 | 2 | GROUPING(agent_id), coalesce(bucket, agent_id, 0),
+					percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
+					percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution)
+				FROM placed
+				GROUP BY GROUPING SETS ((), (bucket), (agent_id))`,
+				f.From, f.To, f.SiteID, f.AgentID, f.LabelID, f.Zone, f.unit()).Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var grouping, key int64
+					var t reportTimes
+					if err := rows.Scan(&grouping, &key, &t.firstResponse, &t.resolution); err != nil {
+						return err
+					}
+					times[[2]int64{grouping, key}] = t
+				}
+				return rows.Err()
+			})
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var sorted chan error
+		if second {
+			sorted = make(chan error, 1)
+			go func() {
+				sorted <- db.inSnapshot(ctx, snapshot, func(tx pgx.Tx) error {
+					b := &pgx.Batch{}
+					reportSettings(b)
+					percentiles(b)
+					return tx.SendBatch(ctx, b).Close()
+				})
+			}()
+		}
 		b := &pgx.Batch{}
-		// Sorting a range's chats for the percentiles takes more than the
-		// default work_mem; in memory, it is several times faster.
-		b.Queue("SET LOCAL work_mem = '64MB'")
+		reportSettings(b)
 		b.Queue(`SELECT generate_series(date_trunc($3, $1::timestamptz AT TIME ZONE $4),
 				date_trunc($3, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $4), ('1 ' || $3)::interval)`,
 			f.From, f.To, f.unit(), f.Zone).Query(func(rows pgx.Rows) error {
@@ -194,18 +265,18 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			starts, err = pgx.CollectRows(rows, pgx.RowTo[time.Time])
 			return err
 		})
-		// One reading of the range gives every figure: the totals, and the
-		// same by day (or week), by hour of the day and by agent.
+		// The counts, and the same by day (or week), by hour of the day and
+		// by agent: sums, which PostgreSQL gathers in hash tables as it
+		// reads the range, with no sort.
 		b.Queue(reportRounds+`, placed AS (
-				SELECT *, date_trunc($7, started_at AT TIME ZONE $6) AS bucket,
-					extract(hour FROM started_at AT TIME ZONE $6)::int AS hour
+				SELECT agent_id, ended, rating, first_response IS NOT NULL AS answered,
+					width_bucket(started_at, (SELECT starts FROM days)) AS bucket,
+					(SELECT hour FROM hours)[width_bucket(started_at, (SELECT starts FROM hours))] AS hour
 				FROM chosen)
-			SELECT GROUPING(bucket, hour, agent_id), coalesce(extract(epoch FROM bucket)::bigint, hour, agent_id, 0),
+			SELECT GROUPING(bucket, hour, agent_id), coalesce(bucket, hour, agent_id, 0),
 				CASE WHEN GROUPING(agent_id) = 0 AND agent_id IS NOT NULL THEN (SELECT display_name(u) FROM users u WHERE u.id = agent_id) ELSE '' END,
 				agent_id IS NULL AND GROUPING(agent_id) = 0,
-				count(*), count(first_response), count(*) FILTER (WHERE ended), count(rating),
-				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY first_response),
-				percentile_cont('{0.5,0.9}'::float8[]) WITHIN GROUP (ORDER BY resolution),
+				count(*), count(*) FILTER (WHERE answered), count(*) FILTER (WHERE ended), count(rating),
 				coalesce(avg(rating)::float8, 0),
 				count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2), count(*) FILTER (WHERE rating = 3),
 				count(*) FILTER (WHERE rating = 4), count(*) FILTER (WHERE rating = 5)
@@ -215,27 +286,30 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			for rows.Next() {
 				var g reportFigures
 				var grouping, key int64
-				var fr, res []*float64 // median and p90, one sort each
 				var unassigned bool
 				if err := rows.Scan(&grouping, &key, &g.name, &unassigned, &g.started, &g.answered, &g.ended, &g.rated,
-					&fr, &res, &g.rating,
-					&g.ratings[0], &g.ratings[1], &g.ratings[2], &g.ratings[3], &g.ratings[4]); err != nil {
+					&g.rating, &g.ratings[0], &g.ratings[1], &g.ratings[2], &g.ratings[3], &g.ratings[4]); err != nil {
 					return err
 				}
 				if unassigned {
 					continue // chats no agent has had are in every figure but an agent's
 				}
-				g.firstResponse = spread(g.answered, fr)
-				g.resolution = spread(g.ended, res)
 				figures[[2]int64{grouping, key}] = g
 			}
 			return rows.Err()
 		})
+		if !second {
+			percentiles(b)
+		}
+		// The newest comments: read from the newest back until there are
+		// enough, each chat's label looked up by itself (a scalar subquery,
+		// which PostgreSQL does not turn into a table of all the label's
+		// chats, as it would an EXISTS).
 		b.Queue(`SELECT p.conversation_id, p.rating, p.rating_comment, p.resolved_at, CASE WHEN u.id IS NULL THEN '' ELSE display_name(u) END
 			FROM past_chats p LEFT JOIN users u ON u.id = p.agent_id
 			WHERE coalesce(p.queued_at, p.resolved_at) >= $1 AND coalesce(p.queued_at, p.resolved_at) < $2
 				AND ($3::bigint = 0 OR p.site_id = $3) AND ($4::bigint = 0 OR p.agent_id = $4)
-				AND ($5::bigint = 0 OR EXISTS (SELECT FROM conversation_labels l WHERE l.conversation_id = p.conversation_id AND l.label_id = $5))
+				AND ($5::bigint = 0 OR (SELECT true FROM conversation_labels l WHERE l.conversation_id = p.conversation_id AND l.label_id = $5))
 				AND p.rating IS NOT NULL AND p.rating_comment <> ''
 			ORDER BY coalesce(p.queued_at, p.resolved_at) DESC, p.id DESC LIMIT $6`,
 			f.From, f.To, f.SiteID, f.AgentID, f.LabelID, reportComments).Query(func(rows pgx.Rows) error {
@@ -243,8 +317,23 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 			rep.Comments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportComment])
 			return err
 		})
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		err := tx.SendBatch(ctx, b).Close()
+		if second {
+			if err != nil {
+				cancel()
+			}
+			if serr := <-sorted; err == nil {
+				err = serr
+			}
+		}
+		if err != nil {
 			return err
+		}
+		for k, g := range figures {
+			t := times[k]
+			g.firstResponse = spread(g.answered, t.firstResponse)
+			g.resolution = spread(g.ended, t.resolution)
+			figures[k] = g
 		}
 		rep.place(starts, figures)
 		// A week that began before the range is counted from the range's
@@ -271,6 +360,37 @@ func (db *DB) Report(ctx context.Context, f ReportFilter) (Report, error) {
 	return rep, nil
 }
 
+// reportSettings queues what a report's transaction sets first. Sorting a
+// range's chats for the percentiles takes more than the default work_mem;
+// in memory, it is several times faster. A year's million chats make the
+// planner compile the queries (JIT), which costs more than it saves on
+// reads this simple.
+func reportSettings(b *pgx.Batch) {
+	b.Queue("SET LOCAL work_mem = '64MB'")
+	b.Queue("SET LOCAL jit = off")
+}
+
+// inSnapshot runs fn in a read-only transaction that sees the snapshot
+// another, still open, exported (pg_export_snapshot).
+func (db *DB) inSnapshot(ctx context.Context, snapshot string, fn func(pgx.Tx) error) error {
+	// SET TRANSACTION SNAPSHOT takes no parameter; an id is hex and dashes.
+	if snapshot == "" || strings.Trim(snapshot, "0123456789ABCDEF-") != "" {
+		return fmt.Errorf("snapshot %q", snapshot)
+	}
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+snapshot+"'"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// reportTimes are the medians and 90th percentiles, in seconds, of one
+// group of a report's chats (nil: none).
+type reportTimes struct {
+	firstResponse, resolution []*float64
+}
+
 // reportFigures are the figures of one group of a report's chats.
 type reportFigures struct {
 	name                            string // the agent's, by agent
@@ -280,8 +400,9 @@ type reportFigures struct {
 	ratings                         [5]int
 }
 
-// The groupings of the figures' query: GROUPING(bucket, hour, agent_id)
-// has a bit set for each of them a group is not by.
+// The groupings of the figures' queries: GROUPING(bucket, hour, agent_id)
+// has a bit set for each of them a group is not by (the percentiles' query,
+// which has no hours, sets the hour's bit itself).
 const (
 	byAll    = 0b111
 	byBucket = 0b011
@@ -298,7 +419,7 @@ func (rep *Report) place(starts []time.Time, figures map[[2]int64]reportFigures)
 	rep.FirstResponse, rep.Resolution, rep.Rating, rep.Ratings = all.firstResponse, all.resolution, all.rating, all.ratings
 	rep.Series = make([]ReportBucket, len(starts))
 	for i, start := range starts {
-		g := figures[[2]int64{byBucket, start.Unix()}]
+		g := figures[[2]int64{byBucket, int64(i + 1)}] // width_bucket counts from 1
 		rep.Series[i] = ReportBucket{Start: start, Started: g.started, Answered: g.answered, Ended: g.ended,
 			FirstResponse: g.firstResponse.Median, Resolution: g.resolution.Median}
 	}

@@ -15,6 +15,7 @@ import (
 // the days and hours differ from UTC's.
 type reportWorld struct {
 	db         *store.DB
+	url        string
 	ann, bo    int64 // agents
 	shop, blog int64 // sites
 	urgent     int64 // label
@@ -25,12 +26,17 @@ type reportWorld struct {
 func newReportWorld(t *testing.T) reportWorld {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.DB(t)
+	url := storetest.URL(t)
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := reportWorld{db: db, shanghai: sh,
+	w := reportWorld{db: db, url: url, shanghai: sh,
 		from: time.Date(2026, 3, 2, 0, 0, 0, 0, sh), // a Monday
 		to:   time.Date(2026, 3, 5, 0, 0, 0, 0, sh)}
 	id := func(sql string, args ...any) int64 {
@@ -183,6 +189,40 @@ func TestReportFiguresByHand(t *testing.T) {
 	}
 }
 
+// TestReportOnOneConnection checks that a report read on one connection,
+// as it is when its pool has no second one to give, has the same figures
+// as one whose percentiles are read on a second connection.
+func TestReportOnOneConnection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	one, err := store.OpenSized(ctx, w.url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(one.Close)
+	for _, weekly := range []bool{false, true} {
+		f := w.filter()
+		f.Weekly = weekly
+		f.LabelID = w.urgent
+		want, err := w.db.Report(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := one.Report(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("weekly %v: on one connection\n%+v\nwant\n%+v", weekly, got, want)
+		}
+		if want.Started != 3 || want.FirstResponse.Median != secs(120) || want.Resolution.Median != secs(1200) {
+			t.Errorf("weekly %v: %d started, medians %v and %v; want 3, 2m0s, 20m0s", weekly,
+				want.Started, want.FirstResponse.Median, want.Resolution.Median)
+		}
+	}
+}
+
 func TestReportFilters(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -246,5 +286,78 @@ func TestReportRefusesBadFilters(t *testing.T) {
 	if err != nil || len(choices.Sites) != 2 || choices.Sites[0].Name != "Blog" || len(choices.Agents) != 2 ||
 		choices.Agents[0].Name != "Ann" || len(choices.Labels) != 1 || choices.Labels[0].ID != w.urgent {
 		t.Errorf("choices = %+v, %v", choices, err)
+	}
+}
+
+// TestReportAcrossClockChanges places chats by the day and hour they began
+// in zones whose clocks change: Havana's midnight comes twice on 1 November
+// 2026 (its day begins at the first), Santiago's never comes on 6 September
+// 2026 (its day begins at 01:00), and Lord Howe's clocks go from 02:00 to
+// 02:30 on 4 October 2026.
+func TestReportAcrossClockChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.DB(t)
+	queued := func(at string) {
+		t.Helper()
+		when, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.QueryIDForTest(ctx, `WITH v AS (
+				INSERT INTO users (kind, visitor_token_hash) VALUES ('visitor', sha256(random()::text::bytea)) RETURNING id)
+			INSERT INTO conversations (kind, visitor_id, status, queued_at) SELECT 'support', id, 'queued', $1 FROM v RETURNING id`, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, at := range []string{
+		"2026-11-01T03:30:00Z", // Havana: 31 October, 23:30
+		"2026-11-01T04:30:00Z", // 1 November, 00:30 the first time
+		"2026-11-01T05:30:00Z", // 1 November, 00:30 the second time
+		"2026-09-06T03:30:00Z", // Santiago: 5 September, 23:30
+		"2026-09-06T04:30:00Z", // 6 September, 01:30
+		"2026-10-03T15:20:00Z", // Lord Howe: 4 October, 01:50
+		"2026-10-03T15:40:00Z", // 4 October, 02:40
+	} {
+		queued(at)
+	}
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		zone    string
+		from    time.Time // the first of the report's two days
+		started []int     // by day
+		hours   map[int]int
+	}{
+		{"America/Havana", day(10, 31), []int{1, 2}, map[int]int{23: 1, 0: 2}},
+		{"America/Santiago", day(9, 5), []int{1, 1}, map[int]int{23: 1, 1: 1}},
+		{"Australia/Lord_Howe", day(10, 3), []int{0, 2}, map[int]int{1: 1, 2: 1}},
+	} {
+		loc, err := time.LoadLocation(tc.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, m, d := tc.from.Date()
+		f := store.ReportFilter{From: time.Date(y, m, d, 0, 0, 0, 0, loc), To: time.Date(y, m, d+2, 0, 0, 0, 0, loc), Zone: tc.zone}
+		rep, err := db.Report(ctx, f)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.zone, err)
+		}
+		var started []int
+		for i, b := range rep.Series {
+			if !b.Start.Equal(tc.from.AddDate(0, 0, i)) {
+				t.Errorf("%s: day %d starts %v", tc.zone, i, b.Start)
+			}
+			started = append(started, b.Started)
+		}
+		if !reflect.DeepEqual(started, tc.started) {
+			t.Errorf("%s: started by day %v, want %v", tc.zone, started, tc.started)
+		}
+		var hours [24]int
+		for h, n := range tc.hours {
+			hours[h] = n
+		}
+		if rep.Hours != hours {
+			t.Errorf("%s: hours %v, want %v", tc.zone, rep.Hours, hours)
+		}
 	}
 }

@@ -35,6 +35,12 @@ type DB struct {
 	// known is the settings as this instance knows them, shared by every
 	// DB made from the one Open made.
 	known *knownSettings
+	// reportSlot is held by the one report at a time that reads on a
+	// second connection of pool (reports.go); nil when pool has fewer than
+	// two. A report that finds it taken reads on its one connection rather
+	// than wait, so that no two reports each hold a connection while
+	// waiting for another.
+	reportSlot chan struct{}
 }
 
 // Publisher carries the events of committed changes to every instance, for
@@ -86,7 +92,11 @@ func OpenSized(ctx context.Context, url string, size int) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{pool: pool, deliveries: deliveries, known: &knownSettings{}}, nil
+	db := &DB{pool: pool, deliveries: deliveries, known: &knownSettings{}}
+	if size >= 2 {
+		db.reportSlot = make(chan struct{}, 1)
+	}
+	return db, nil
 }
 
 // openPool makes a pool of at most size connections; it connects on first use.
@@ -133,7 +143,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // change through p, once the change has committed, instead of by NOTIFY
 // inside its transaction.
 func (db *DB) WithPublisher(p Publisher) *DB {
-	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p, known: db.known}
+	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p, known: db.known, reportSlot: db.reportSlot}
 }
 
 // txn is a transaction that keeps the events it announces, when they go to
