@@ -272,7 +272,7 @@ func TestADeliveryReportMarksTheEmailBouncedAndStopsEmailToTheAddress(t *testing
 	t.Parallel()
 	w := newInboundWorld(t)
 	ctx := context.Background()
-	_, id, e := w.emailed(t, "sam@example.net")
+	v, id, e := w.emailed(t, "sam@example.net")
 	// A delay changes nothing; a message that is no report is dropped.
 	if err := w.send("", []string{e.Bounce}, dsn(e.Bounce, "sam@example.net", "delayed", "4.4.7", "421 try later")); err != nil {
 		t.Fatal(err)
@@ -299,6 +299,17 @@ func TestADeliveryReportMarksTheEmailBouncedAndStopsEmailToTheAddress(t *testing
 	w.reply(t, id, "Did you get it?")
 	if ms := w.mails(t, id); len(ms) != 1 {
 		t.Errorf("after a permanent bounce: %+v; want no new email", ms)
+	}
+	// Nor does a transcript go there: the visitor's own, asked for once the
+	// chat is resolved, is dropped when it falls due, and is no failure.
+	w.resolve(t, id)
+	w.transcript(t, store.Transcript{ConversationID: id, By: chat.Viewer{UserID: v.ID}}, true)
+	w.round(t, 1)
+	if got := w.smtp.Messages(); len(got) != 1 {
+		t.Errorf("%d emails after the transcript was asked for; want none more to the bounced address", len(got))
+	}
+	if failures, err := w.db.MailFailures(ctx, 10); err != nil || len(failures) != 1 {
+		t.Errorf("failures %+v, %v; want only the bounce", failures, err)
 	}
 	// A forged bounce address is refused.
 	forged := strings.Replace(e.Bounce, "bounce+", "bounce+1", 1)
