@@ -68,3 +68,46 @@ func TestEmailComesBackThroughTheInstancesListener(t *testing.T) {
 		t.Fatalf("/admin/mail: %s\n%s", resp.Status, body)
 	}
 }
+
+// TestAnEmailReplyReachesTheAgentsOpenConsoleLive: a visitor's reply by
+// email shows in the conversation an agent has open, without a reload.
+func TestAnEmailReplyReachesTheAgentsOpenConsoleLive(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t, false)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := startWith(t, storetest.URL(t), func(c *app.Config) {
+		c.Mail = mail.Config{Config: outbox.Config{Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "Help <help@example.com>",
+			TLS: srv.TLS(), ReplyDomain: "reply.example.com"}
+		c.MailInbound = l
+	})
+	k.ensureAgent()
+	_, id := k.mailedChat(t, "It left today.")
+	k.mailRound(t, 1)
+	replyTo := strings.Trim(srv.Messages()[0].Header.Get("Reply-To"), "<>")
+	conv, err := k.db.Conversation(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	console := k.agent().console()
+	console.send(map[string]any{"type": "resume", "conversation_id": id, "seq": conv.LastSeq})
+	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
+
+	c, err := smtp.Dial(l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	raw := "From: Sam <sam@example.net>\r\nTo: " + replyTo + "\r\nMessage-ID: <live@example.net>\r\nSubject: Re\r\n\r\n" +
+		"Got it, thanks by email.\r\n\r\nOn Mon, 3 Mar 2025, Help <help@example.com> wrote:\r\n> It left today.\r\n"
+	if err := c.SendMail("sam@example.net", []string{replyTo}, strings.NewReader(raw)); err != nil {
+		t.Fatalf("delivering the reply: %v", err)
+	}
+	// The thread the agent has open gets the message, without its quote.
+	frame := console.waitForAll(`data-target="#messages" data-swap="beforeend"`, "Got it, thanks by email.")
+	if strings.Contains(frame, "wrote:") {
+		t.Fatalf("the console shows the quote with the reply: %s", frame)
+	}
+}

@@ -52,11 +52,14 @@ func (c *courier) Describe(d store.DueMail) (int, []any) {
 		"member_id", d.MemberID}
 }
 
-// unneeded says why d is no longer worth sending, or "" if it still is. A
-// transcript was asked for: it goes to whoever has an address and is not
-// disabled. A digest is for members who asked for no other email, and
+// unneeded says why d is no longer worth sending, or "" if it still is. No
+// kind goes to an address that bounced for good. A transcript was asked
+// for: it goes to whoever has an address and is not disabled. A digest is for members who asked for no other email, and
 // have no push device to be told on.
 func unneeded(d store.DueMail) string {
+	if d.Bounced {
+		return "the address bounced"
+	}
 	switch d.Kind {
 	case store.MailTranscript:
 		switch {

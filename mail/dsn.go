@@ -126,14 +126,17 @@ func (d dsn) code() int {
 // permanent reports whether the address will not work: a status of class 5.
 func (d dsn) permanent() bool { return strings.HasPrefix(d.Status, "5") }
 
-// words are d's status and diagnostic for the admin page, without the
-// recipient's address, which the page shows beside them.
+// words are d's status and diagnostic for the admin page, which marks the
+// row bounced in the reader's language: the server's words alone, without
+// the recipient's address, which the page shows beside them, whether the
+// diagnostic quotes it bare or in angle brackets.
 func (d dsn) words() string {
 	diag := d.Diagnostic
 	if d.Recipient != "" {
+		diag = replaceFold(diag, "<"+d.Recipient+">", "<recipient>")
 		diag = replaceFold(diag, d.Recipient, "<recipient>")
 	}
-	return strings.TrimSpace("bounced " + d.Status + ": " + diag)
+	return strings.TrimSpace(d.Status + ": " + diag)
 }
 
 // replaceFold replaces every old in s, in any case, by new.

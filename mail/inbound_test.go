@@ -17,6 +17,7 @@ import (
 
 	"github.com/kefu-im/kefu/chat"
 	kmail "github.com/kefu-im/kefu/mail"
+	"github.com/kefu-im/kefu/store"
 )
 
 // replyDomain is the tests' reply domain.
@@ -29,9 +30,9 @@ type inboundWorld struct {
 	addr string
 }
 
-func newInboundWorld(t testing.TB) *inboundWorld {
+func newInboundWorld(t testing.TB, tune ...func(*kmail.Config)) *inboundWorld {
 	t.Helper()
-	w := &inboundWorld{world: newWorld(t, false, func(c *kmail.Config) { c.ReplyDomain = replyDomain })}
+	w := &inboundWorld{world: newWorld(t, false, append([]func(*kmail.Config){func(c *kmail.Config) { c.ReplyDomain = replyDomain }}, tune...)...)}
 	in, err := kmail.NewInbound(w.db, kmail.InboundConfig{Domain: replyDomain, Now: w.clock.Now, Timeout: 10 * time.Second},
 		slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -271,7 +272,7 @@ func TestADeliveryReportMarksTheEmailBouncedAndStopsEmailToTheAddress(t *testing
 	t.Parallel()
 	w := newInboundWorld(t)
 	ctx := context.Background()
-	_, id, e := w.emailed(t, "sam@example.net")
+	v, id, e := w.emailed(t, "sam@example.net")
 	// A delay changes nothing; a message that is no report is dropped.
 	if err := w.send("", []string{e.Bounce}, dsn(e.Bounce, "sam@example.net", "delayed", "4.4.7", "421 try later")); err != nil {
 		t.Fatal(err)
@@ -299,6 +300,17 @@ func TestADeliveryReportMarksTheEmailBouncedAndStopsEmailToTheAddress(t *testing
 	if ms := w.mails(t, id); len(ms) != 1 {
 		t.Errorf("after a permanent bounce: %+v; want no new email", ms)
 	}
+	// Nor does a transcript go there: the visitor's own, asked for once the
+	// chat is resolved, is dropped when it falls due, and is no failure.
+	w.resolve(t, id)
+	w.transcript(t, store.Transcript{ConversationID: id, By: chat.Viewer{UserID: v.ID}}, true)
+	w.round(t, 1)
+	if got := w.smtp.Messages(); len(got) != 1 {
+		t.Errorf("%d emails after the transcript was asked for; want none more to the bounced address", len(got))
+	}
+	if failures, err := w.db.MailFailures(ctx, 10); err != nil || len(failures) != 1 {
+		t.Errorf("failures %+v, %v; want only the bounce", failures, err)
+	}
 	// A forged bounce address is refused.
 	forged := strings.Replace(e.Bounce, "bounce+", "bounce+1", 1)
 	if err := w.send("", []string{forged}, dsn(forged, "sam@example.net", "failed", "5.1.1", "550 no")); code(err) != 550 {
@@ -317,5 +329,69 @@ func TestAnAutomaticReplyIsNotStored(t *testing.T) {
 	}
 	if said := w.visitorSaid(t, id, v); len(said) != 1 {
 		t.Fatalf("the visitor said %q; want no out-of-office answer", said)
+	}
+}
+
+func TestABlockedVisitorsEmailReplyIsRefusedAndNothingIsStored(t *testing.T) {
+	t.Parallel()
+	w := newInboundWorld(t)
+	ctx := context.Background()
+	v, id, e := w.emailed(t, "sam@example.net")
+	to := strings.Trim(e.To, "<>")
+	if err := w.db.BlockVisitor(ctx, w.alex.ID, v.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	before, err := w.db.Conversation(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.send("sam@example.net", []string{to}, reply("sam@example.net", to, "blocked@example.net", "Let me in!"))
+	if code(err) != 550 {
+		t.Fatalf("a blocked visitor's reply: %v; want 550", err)
+	}
+	after, err := w.db.Conversation(ctx, id)
+	if err != nil || after.LastSeq != before.LastSeq {
+		t.Fatalf("the conversation went from seq %d to %d, %v; want nothing stored", before.LastSeq, after.LastSeq, err)
+	}
+	if said := w.visitorSaid(t, id, v); len(said) != 1 {
+		t.Fatalf("the visitor said %q; want only their first message", said)
+	}
+	if newest, err := w.db.VisitorConversation(ctx, v.ID); err != nil || newest.ID != id {
+		t.Fatalf("the visitor's newest conversation is %d, %v; want no new one (%d)", newest.ID, err, id)
+	}
+}
+
+func TestAPermanentBounceOfADigestIsListedAndStopsTheMembersDigests(t *testing.T) {
+	t.Parallel()
+	w := newInboundWorld(t, func(c *kmail.Config) { c.DigestAfter, c.DigestEvery = time.Minute, time.Hour })
+	ctx := context.Background()
+	bea := w.member(t, "Bea", "bea@example.com")
+	w.direct(t, bea, "Can you cover Friday?")
+	w.clock.Advance(time.Minute + time.Second)
+	w.round(t, 1)
+	got := w.smtp.Messages()
+	if len(got) != 1 || got[0].To[0] != "bea@example.com" {
+		t.Fatalf("%d emails (%+v); want Bea's digest", len(got), got)
+	}
+	bounce := got[0].From
+	if !strings.HasPrefix(bounce, "bounce+") || got[0].Header.Get("Reply-To") != "" {
+		t.Fatalf("the digest's envelope sender %q, Reply-To %q; want a bounce address and no reply address",
+			bounce, got[0].Header.Get("Reply-To"))
+	}
+	if err := w.send("", []string{bounce}, dsn(bounce, "bea@example.com", "failed", "5.1.1",
+		"550 5.1.1 <bea@example.com>: Recipient address rejected: User unknown")); err != nil {
+		t.Fatalf("delivering the report: %v", err)
+	}
+	failures, err := w.db.MailFailures(ctx, 10)
+	if err != nil || len(failures) != 1 || failures[0].Kind != store.MailDigest || failures[0].ConversationID != 0 ||
+		failures[0].Email != "bea@example.com" || !failures[0].Bounced || failures[0].Status != 550 {
+		t.Fatalf("failures %+v, %v; want the digest's bounce", failures, err)
+	}
+	// The address bounced for good: no digest is queued for it again.
+	w.direct(t, bea, "Still there?")
+	w.clock.Advance(2 * time.Hour)
+	w.round(t, 0)
+	if ms, err := w.db.MailsTo(ctx, bea.ID, 10); err != nil || len(ms) != 1 {
+		t.Fatalf("Bea's emails after the bounce: %+v, %v; want only the bounced digest", ms, err)
 	}
 }

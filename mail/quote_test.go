@@ -88,8 +88,12 @@ func TestParseDSN(t *testing.T) {
 	if err != nil || d.Action != "failed" || d.Status != "5.2.2" || d.Recipient != "SAM@example.net" || d.code() != 552 || !d.permanent() {
 		t.Fatalf("parseDSN = %+v, %v", d, err)
 	}
-	if w := d.words(); w != "bounced 5.2.2: 552-5.2.2 The mailbox of <recipient> is full" {
+	if w := d.words(); w != "5.2.2: 552-5.2.2 The mailbox of <recipient> is full" {
 		t.Errorf("words %q", w)
+	}
+	d.Diagnostic = "550 5.1.1 <Sam@Example.net>: Recipient address rejected"
+	if w := d.words(); w != "5.2.2: 550 5.1.1 <recipient>: Recipient address rejected" {
+		t.Errorf("words of an address in angle brackets %q", w)
 	}
 	plain, _ := mail.ReadMessage(strings.NewReader("Subject: Out of office\r\n\r\nAway.\r\n"))
 	if _, err := parseDSN(plain); err != errNotDSN {

@@ -152,6 +152,8 @@ type DueMail struct {
 	Unsubscribed, Disabled bool
 	// Pushed: the recipient has a browser subscribed to push notifications.
 	Pushed bool
+	// Bounced: the recipient's address, as it stands, bounced for good (MailBounced).
+	Bounced bool
 }
 
 // ClaimMails leases up to limit due emails (their quiet period and any retry
@@ -191,7 +193,8 @@ func (db *DB) ClaimMails(ctx context.Context, now time.Time, lease time.Duration
 			o.kind = 'reply' AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = o.conversation_id
 				AND m.user_id = o.visitor_id AND m.last_read_seq >= o.to_seq),
 			v.mail_unsubscribed_at IS NOT NULL, v.disabled_at IS NOT NULL,
-			EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = v.id)`,
+			EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = v.id),
+			coalesce(v.mail_bounced = lower(v.email), false)`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim emails: %w", err)
@@ -199,7 +202,7 @@ func (db *DB) ClaimMails(ctx context.Context, now time.Time, lease time.Duration
 	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueMail, error) {
 		var d DueMail
 		return d, r.Scan(append(mailFields(&d.Mail), &d.Email, &d.Name, &d.Language, &d.Team, &d.Zone,
-			&d.Read, &d.Unsubscribed, &d.Disabled, &d.Pushed)...)
+			&d.Read, &d.Unsubscribed, &d.Disabled, &d.Pushed, &d.Bounced)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim emails: %w", err)
