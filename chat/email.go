@@ -25,4 +25,6 @@ var (
 	ErrNoAddress = errors.New("no email address")
 	// ErrUnsubscribed: the person an email is for asked for no more.
 	ErrUnsubscribed = errors.New("unsubscribed from email")
+	// ErrBounced: email to the address on record bounced for good.
+	ErrBounced = errors.New("email address bounced")
 )

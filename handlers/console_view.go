@@ -362,10 +362,14 @@ func (h *Handler) visitorInfo(ctx context.Context, id int64) (*console.VisitorIn
 	v.ConversationID, v.Mail = id, h.Mail.On
 	if v.Mail && d.Visitor.Email != "" {
 		off, err := h.DB.Unsubscribed(ctx, d.Visitor.ID)
+		var bounced bool
+		if err == nil {
+			bounced, err = h.DB.Bounced(ctx, d.Visitor.ID)
+		}
 		if err != nil {
 			return nil, err
 		}
-		v.MailTo = !off
+		v.MailTo = !off && !bounced
 	}
 	return v, h.visitorHistory(ctx, v, d.Visitor.ID)
 }

@@ -105,6 +105,8 @@ func publicError(loc *i18n.Localizer, err error) (int, string, string) {
 		return http.StatusConflict, "no_address", loc.T("error.mail.noAddress")
 	case errors.Is(err, chat.ErrUnsubscribed):
 		return http.StatusConflict, "unsubscribed", loc.T("error.mail.unsubscribed")
+	case errors.Is(err, chat.ErrBounced):
+		return http.StatusConflict, "address_bounced", loc.T("error.mail.bounced")
 	case errors.Is(err, chat.ErrConflict):
 		return http.StatusConflict, "conflict", loc.T("error.conflict")
 	case errors.Is(err, chat.ErrRateLimited):

@@ -34,7 +34,12 @@ func (s *widgetSocket) transcriptOffer(ctx context.Context, conv chat.Conversati
 	if err != nil {
 		return nil, err
 	}
-	return []templ.Component{widget.Transcript(widget.TranscriptProps{ConversationID: conv.ID, Ask: visitor.Email == ""})}, nil
+	// An address that bounced for good is as none: the visitor gives another.
+	bounced, err := s.h.DB.Bounced(ctx, s.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	return []templ.Component{widget.Transcript(widget.TranscriptProps{ConversationID: conv.ID, Ask: visitor.Email == "" || bounced})}, nil
 }
 
 // transcriptChanged offers the transcript of chat id just resolved, or

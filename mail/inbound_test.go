@@ -300,13 +300,24 @@ func TestADeliveryReportMarksTheEmailBouncedAndStopsEmailToTheAddress(t *testing
 	if ms := w.mails(t, id); len(ms) != 1 {
 		t.Errorf("after a permanent bounce: %+v; want no new email", ms)
 	}
-	// Nor does a transcript go there: the visitor's own, asked for once the
-	// chat is resolved, is dropped when it falls due, and is no failure.
+	// Nor does a transcript go there. An agent's, for the visitor, is refused
+	// with the reason; the visitor's own asks them for another address,
+	// which becomes theirs and lifts the stop.
 	w.resolve(t, id)
-	w.transcript(t, store.Transcript{ConversationID: id, By: chat.Viewer{UserID: v.ID}}, true)
-	w.round(t, 1)
+	if _, err := w.db.RequestTranscript(ctx, store.Transcript{ConversationID: id, By: chat.Viewer{UserID: w.alex.ID, IsAgent: true}}); !errors.Is(err, chat.ErrBounced) {
+		t.Errorf("an agent's transcript for the visitor whose address bounced: %v; want chat.ErrBounced", err)
+	}
+	var invalid *chat.ValidationError
+	if _, err := w.db.RequestTranscript(ctx, store.Transcript{ConversationID: id, By: chat.Viewer{UserID: v.ID}}); !errors.As(err, &invalid) || invalid.Field != "email" {
+		t.Errorf("the visitor's own transcript, with no other address: %v; want the email field asked for", err)
+	}
 	if got := w.smtp.Messages(); len(got) != 1 {
-		t.Errorf("%d emails after the transcript was asked for; want none more to the bounced address", len(got))
+		t.Errorf("%d emails after the refused transcripts; want none more to the bounced address", len(got))
+	}
+	w.transcript(t, store.Transcript{ConversationID: id, By: chat.Viewer{UserID: v.ID}, Email: "sam@example.org"}, true)
+	w.round(t, 1)
+	if got := w.smtp.Messages(); len(got) != 2 || got[1].To[0] != "sam@example.org" {
+		t.Errorf("after the visitor gave another address: %d emails; want the transcript sent to it", len(got))
 	}
 	if failures, err := w.db.MailFailures(ctx, 10); err != nil || len(failures) != 1 {
 		t.Errorf("failures %+v, %v; want only the bounce", failures, err)

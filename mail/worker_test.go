@@ -121,7 +121,7 @@ func TestReplyToAVisitorWhoLeftIsEmailedOnceWithBothParts(t *testing.T) {
 		w := newWorld(t, implicit)
 		_, id := w.chat(t, "sam@example.net", "Where is my order?")
 		w.reply(t, id, "It left today.")
-		w.reply(t, id, "Tracking: <b>42</b>")
+		w.reply(t, id, "Tracking: <b>42</b>\nArriving Friday")
 		w.round(t, 0) // the quiet period holds it
 		w.clock.Advance(quiet + time.Second)
 		w.round(t, 1)
@@ -143,7 +143,9 @@ func TestReplyToAVisitorWhoLeftIsEmailedOnceWithBothParts(t *testing.T) {
 		parts := parts(t, m)
 		for media, wants := range map[string][]string{
 			"text/plain": {"Hello Sam,", "> It left today.", "> Tracking: <b>42</b>", "https://help.example.com/mail/c/", "Stop these emails"},
-			"text/html":  {"<p>It left today.</p>", "Tracking: &lt;b&gt;42&lt;/b&gt;", `href="https://help.example.com/mail/c/`},
+			"text/html": {`<meta name="viewport" content="width=device-width, initial-scale=1">`,
+				`<span style="white-space: pre-wrap">It left today.</span>`,
+				"Tracking: &lt;b&gt;42&lt;/b&gt;", "Arriving Friday</span>", `href="https://help.example.com/mail/c/`},
 		} {
 			for _, want := range wants {
 				if !strings.Contains(parts[media], want) {

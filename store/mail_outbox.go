@@ -363,6 +363,17 @@ func (db *DB) Unsubscribed(ctx context.Context, userID int64) (bool, error) {
 	return off, nil
 }
 
+// Bounced reports whether userID's address, as it stands, bounced for good
+// (MailBounced): email to it is not sent until they give another.
+func (db *DB) Bounced(ctx context.Context, userID int64) (bool, error) {
+	var bounced bool
+	if err := db.pool.QueryRow(ctx, "SELECT coalesce(mail_bounced = lower(email), false) FROM users WHERE id = $1",
+		userID).Scan(&bounced); err != nil {
+		return false, fmt.Errorf("store: user %d bounced: %w", userID, mapErr(err))
+	}
+	return bounced, nil
+}
+
 // TouchWidget records that visitorID's widget, speaking language ("": keep
 // the one recorded), was seen at at.
 func (db *DB) TouchWidget(ctx context.Context, visitorID int64, language string, at time.Time) error {

@@ -75,9 +75,10 @@ func (db *DB) RequestTranscript(ctx context.Context, t Transcript) (bool, error)
 			memberID = &t.By.UserID
 		default:
 			var email string
-			var off bool
-			if err := tx.QueryRow(ctx, "SELECT coalesce(email, ''), mail_unsubscribed_at IS NOT NULL FROM users WHERE id = $1",
-				c.VisitorID).Scan(&email, &off); err != nil {
+			var off, bounced bool
+			if err := tx.QueryRow(ctx, `SELECT coalesce(email, ''), mail_unsubscribed_at IS NOT NULL,
+					coalesce(mail_bounced = lower(email), false) FROM users WHERE id = $1`,
+				c.VisitorID).Scan(&email, &off, &bounced); err != nil {
 				return err
 			}
 			switch {
@@ -85,6 +86,8 @@ func (db *DB) RequestTranscript(ctx context.Context, t Transcript) (bool, error)
 				return chat.ErrNoAddress
 			case off:
 				return chat.ErrUnsubscribed
+			case bounced:
+				return chat.ErrBounced
 			}
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO mail_outbox (kind, conversation_id, visitor_id, member_id, from_seq, to_seq, not_before, next_attempt_at)
@@ -106,14 +109,17 @@ func (db *DB) RequestTranscript(ctx context.Context, t Transcript) (bool, error)
 }
 
 // giveTranscriptAddress makes sure visitorID has an address for their
-// transcript: the one on record, else email, which becomes theirs.
+// transcript: the one on record, else (none, or it bounced for good)
+// email, which becomes theirs.
 func giveTranscriptAddress(ctx context.Context, tx *txn, visitorID int64, email string) error {
 	var onRecord string
-	if err := tx.QueryRow(ctx, "SELECT coalesce(email, '') FROM users WHERE id = $1 FOR UPDATE", visitorID).Scan(&onRecord); err != nil {
+	var bounced bool
+	if err := tx.QueryRow(ctx, "SELECT coalesce(email, ''), coalesce(mail_bounced = lower(email), false) FROM users WHERE id = $1 FOR UPDATE",
+		visitorID).Scan(&onRecord, &bounced); err != nil {
 		return err
 	}
 	switch {
-	case onRecord != "":
+	case onRecord != "" && !bounced:
 		return nil
 	case email == "":
 		return chat.Invalid("email", "mail.transcript.needAddress")
