@@ -16,7 +16,8 @@ import (
 // TestSiteHoursForm: an admin sets a site's business hours and
 // auto-replies on the Sites page; bad hours are refused with a sentence
 // that says what is wrong, and change nothing. A day that closes at 00:00
-// closes at midnight, at the day's end, and shows so to be saved again.
+// closes at midnight, at the day's end, and shows so to be saved again; one
+// that closes before it opens closes the next day.
 func TestSiteHoursForm(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -26,7 +27,7 @@ func TestSiteHoursForm(t *testing.T) {
 	path := fmt.Sprintf("/admin/sites/%d/hours", site.ID)
 	form := url.Values{"_csrf": {b.csrf("/admin/sites")}, "zone": {"Asia/Shanghai"},
 		"open_1": {"09:00"}, "close_1": {"18:00"}, "open_5": {"10:00"}, "close_5": {"16:30"},
-		"open_3": {"20:00"}, "close_3": {"00:00"}, "open_0": {"00:00"}, "close_0": {"00:00"},
+		"open_3": {"20:00"}, "close_3": {"00:00"}, "open_0": {"00:00"}, "close_0": {"00:00"}, "open_6": {"22:00"}, "close_6": {"02:00"},
 		"holidays": {"2026-12-25\n2026-10-01"}, "wait_minutes": {"3"},
 		"waiting_en": {"Hold on <please>"}, "waiting_zh": {"请稍候"}, "outside_en": {""}, "outside_zh": {"已下班"}}
 	if resp, body := b.post(path, form); resp.StatusCode != http.StatusSeeOther {
@@ -38,12 +39,14 @@ func TestSiteHoursForm(t *testing.T) {
 	want.Days[time.Friday] = chat.DayHours{Open: 600, Close: 990}
 	want.Days[time.Wednesday] = chat.DayHours{Open: 1200, Close: 24 * 60}
 	want.Days[time.Sunday] = chat.DayHours{Open: 0, Close: 24 * 60}
+	want.Days[time.Saturday] = chat.DayHours{Open: 22 * 60, Close: 2 * 60}
 	if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("hours = %+v, %v; want %+v", got, err, want)
 	}
 	_, page := b.get("/admin/sites")
 	for _, s := range []string{`name="open_1" value="09:00"`, `name="close_5" value="16:30"`, `name="open_2" value=""`,
 		`name="open_3" value="20:00"`, `name="close_3" value="00:00"`, `name="open_0" value="00:00"`, `name="close_0" value="00:00"`,
+		`name="open_6" value="22:00"`, `name="close_6" value="02:00"`, "22:00 to 06:00, a night shift",
 		"2026-10-01\n2026-12-25</textarea>", `value="Hold on &lt;please&gt;"`, "Business hours and auto-replies"} {
 		if !strings.Contains(page, s) {
 			t.Fatalf("the Sites page does not show %q:\n%s", s, page)
@@ -67,7 +70,8 @@ func TestSiteHoursForm(t *testing.T) {
 
 	for _, c := range []struct{ field, value, says string }{
 		{"zone", "Mars/Olympus", `&#34;Mars/Olympus&#34; is not a time zone such as Asia/Shanghai.`},
-		{"close_1", "08:00", "A day closes after it opens: 09:00 to 08:00 does not."},
+		{"close_1", "09:00", "A day opens before 24:00 and closes at another time than it opens: 09:00 to 09:00 does not."},
+		{"open_1", "24:00", "A day opens before 24:00 and closes at another time than it opens: 24:00 to 18:00 does not."},
 		{"open_1", "9am", `&#34;9am&#34; is not a time such as 09:00.`},
 		{"holidays", "2026-12-32", `&#34;2026-12-32&#34; is not a date such as 2026-12-25.`},
 		{"wait_minutes", "soon", "The wait before the auto-reply is 0 to 1440 minutes."},
