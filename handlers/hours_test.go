@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox/outboxtest"
+	"github.com/kefu-im/kefu/store/storetest"
 )
 
 // TestSiteHoursForm: an admin sets a site's business hours and
@@ -219,5 +222,59 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 	}
 	if _, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID)); !strings.Contains(page, `aria-label="Your email" required`) {
 		t.Fatalf("outside hours, a site that requires the email does not:\n%s", page)
+	}
+}
+
+// TestWidgetHoursLive: a widget left open when its site's team opens
+// switches from the offline form to the chat composer, and back when the
+// team closes, saying when it is back; and at once when an admin changes
+// the hours. Nothing reloads: the switch arrives on the open socket.
+func TestWidgetHoursLive(t *testing.T) {
+	t.Parallel()
+	clock := &outboxtest.Clock{}
+	k := startWith(t, storetest.URL(t), func(c *app.Config) { c.Now = clock.Now })
+	k.ensureAgent()
+	ctx := context.Background()
+	k.agent().onDuty(k.adminID())
+	site, _ := k.newSite("Shop", "https://shop.example.com")
+	// Every day, open from an hour from now for an hour, in UTC.
+	now := clock.Now().UTC()
+	opens := now.Truncate(time.Minute).Add(time.Hour)
+	closes := opens.Add(time.Hour)
+	h := chat.Hours{Zone: "UTC"}
+	for d := range h.Days {
+		h.Days[d] = chat.DayHours{Open: opens.Hour()*60 + opens.Minute(), Close: closes.Hour()*60 + closes.Minute()}
+	}
+	if err := k.db.SetSiteHours(ctx, 0, site.ID, h); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := k.siteWidget(site)
+	back := fmt.Sprintf("We&#39;re back %s %s (UTC).", opens.Weekday(), opens.Format("15:04"))
+	if got := v.all(); !strings.Contains(got, back) || !strings.Contains(got, `data-testid="prechat-email"`) {
+		t.Fatalf("before the opening, the widget does not say %q and ask for an email:\n%s", back, got)
+	}
+
+	clock.Advance(opens.Sub(now))
+	open := v.waitForAll(`data-target="#hours"`, `data-target="#prechat"`)
+	if strings.Contains(open, "We&#39;re back") || strings.Contains(open, `data-testid="prechat-email"`) {
+		t.Fatalf("once the team opened, the widget still says it is away:\n%s", open)
+	}
+
+	clock.Advance(time.Hour)
+	tomorrow := opens.AddDate(0, 0, 1)
+	back = fmt.Sprintf("We&#39;re back %s %s (UTC).", tomorrow.Weekday(), tomorrow.Format("15:04"))
+	if shut := v.waitForAll(`data-target="#prechat"`, "We&#39;re back"); !strings.Contains(shut, back) || !strings.Contains(shut, `data-testid="prechat-email"`) {
+		t.Fatalf("once the team closed, the widget does not say %q and ask for an email:\n%s", back, shut)
+	}
+
+	// The admin opens the site round the clock: the widget switches at once.
+	for d := range h.Days {
+		h.Days[d] = chat.DayHours{Open: 0, Close: 24 * 60}
+	}
+	if err := k.db.SetSiteHours(ctx, 0, site.ID, h); err != nil {
+		t.Fatal(err)
+	}
+	if open := v.waitForAll(`data-target="#hours"`, `data-target="#prechat"`); strings.Contains(open, "We&#39;re back") {
+		t.Fatalf("with the site open round the clock, the widget still says it is away:\n%s", open)
 	}
 }

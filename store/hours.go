@@ -36,8 +36,29 @@ func (db *DB) SiteHours(ctx context.Context, id int64) (chat.Hours, error) {
 	return h, nil
 }
 
+// AllSiteHours returns the business hours of every site whose admin set
+// some, by site id.
+func (db *DB) AllSiteHours(ctx context.Context) (map[int64]chat.Hours, error) {
+	rows, err := db.pool.Query(ctx, "SELECT site_id, "+hoursColumns+" FROM site_hours")
+	if err != nil {
+		return nil, fmt.Errorf("store: hours of every site: %w", err)
+	}
+	out := make(map[int64]chat.Hours)
+	var id int64
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		h, err := scanHours(rowAfter{r, []any{&id}})
+		out[id] = h
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: hours of every site: %w", err)
+	}
+	return out, nil
+}
+
 // SetSiteHours replaces site id's business hours and auto-replies with h,
-// once h is valid; a site that does not exist is chat.ErrNotFound.
+// once h is valid, and tells every instance (chat.EventHours); a site that
+// does not exist is chat.ErrNotFound.
 func (db *DB) SetSiteHours(ctx context.Context, actorID, id int64, h chat.Hours) error {
 	if err := h.Validate(); err != nil {
 		return err
@@ -66,7 +87,10 @@ func (db *DB) SetSiteHours(ctx context.Context, actorID, id int64, h chat.Hours)
 			id, h.Zone, h.Days, h.Holidays, h.WaitMinutes, h.Waiting.EN, h.Waiting.ZH, h.Outside.EN, h.Outside.ZH); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorRef(actorID), "site.hours", siteSubject(id), old, h)
+		if err := audit(ctx, tx, actorRef(actorID), "site.hours", siteSubject(id), old, h); err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventHours})
 	})
 	if err != nil {
 		return fmt.Errorf("store: set hours of site %d: %w", id, mapErr(err))
