@@ -56,6 +56,21 @@ func (db *DB) AllSiteHours(ctx context.Context) (map[int64]chat.Hours, error) {
 	return out, nil
 }
 
+// ReportZone is the time zone a report of site siteID (0: every site) is
+// read in unless it names one: that site's business hours' zone, else that
+// of the first site that has hours, else "UTC".
+func (db *DB) ReportZone(ctx context.Context, siteID int64) (string, error) {
+	var zone string
+	err := db.pool.QueryRow(ctx, "SELECT time_zone FROM site_hours ORDER BY site_id = $1 DESC, site_id LIMIT 1", siteID).Scan(&zone)
+	if err == pgx.ErrNoRows {
+		return "UTC", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: report zone of site %d: %w", siteID, err)
+	}
+	return zone, nil
+}
+
 // SetSiteHours replaces site id's business hours and auto-replies with h,
 // once h is valid, and tells every instance (chat.EventHours); a site that
 // does not exist is chat.ErrNotFound.
