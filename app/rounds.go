@@ -22,9 +22,14 @@ const (
 	// autoReplyEvery is how often the auto-replies due are sent
 	// (store.DB.AutoReply): each to a chat exactly once.
 	autoReplyEvery = 5 * time.Second
+	// hoursEvery is how often this instance's open widgets are told that
+	// their site's team opened or closed (handlers.Handler.ShowHours),
+	// which reads the database only when one is due to.
+	hoursEvery = time.Second
 )
 
-// rounds starts the janitor, the waker, the search indexer and the auto-replier.
+// rounds starts the janitor, the waker, the search indexer, the
+// auto-replier and the business hours' watch.
 func (a *App) rounds() {
 	a.spawn(func(ctx context.Context) {
 		every(ctx, janitorEvery, a.logger, "purge", func(ctx context.Context) (bool, error) {
@@ -47,6 +52,11 @@ func (a *App) rounds() {
 		every(ctx, autoReplyEvery, a.logger, "sending auto-replies", func(ctx context.Context) (bool, error) {
 			n, err := a.db.AutoReply(ctx, a.now())
 			return n >= store.AutoReplyBatch, err
+		})
+	})
+	a.spawn(func(ctx context.Context) {
+		every(ctx, hoursEvery, a.logger, "showing business hours", func(ctx context.Context) (bool, error) {
+			return false, a.handler.ShowHours(ctx)
 		})
 	})
 }

@@ -106,6 +106,9 @@ const (
 	// EventVisitorBlocked: an agent blocked visitor UserID; their open
 	// widgets say chat is unavailable.
 	EventVisitorBlocked EventType = "visitor_blocked"
+	// EventHours: an admin changed a site's business hours; the site's open
+	// widgets say whether its team is there.
+	EventHours EventType = "hours"
 )
 
 // Viewer is who is asking to see something: access rules depend on it.

@@ -102,7 +102,11 @@ func TestHoursValidate(t *testing.T) {
 		{"open until midnight", Hours{Days: [7]DayHours{{Open: 0, Close: 24 * 60}}}, ""},
 		{"an unknown zone", Hours{Zone: "Mars/Olympus"}, "error.hours.zone"},
 		{"the machine's zone", Hours{Zone: "Local"}, "error.hours.zone"},
-		{"closing before opening", Hours{Days: [7]DayHours{time.Monday: {Open: 17 * 60, Close: 9 * 60}}}, "error.hours.range"},
+		{"a night shift, closing the next day", Hours{Days: [7]DayHours{time.Monday: {Open: 22 * 60, Close: 2 * 60}}}, ""},
+		{"until midnight the next day", Hours{Days: [7]DayHours{time.Monday: {Open: 22 * 60, Close: 0}}}, ""},
+		{"closing as it opens", Hours{Days: [7]DayHours{time.Monday: {Open: 9 * 60, Close: 9 * 60}}}, "error.hours.range"},
+		{"opening at the day's end", Hours{Days: [7]DayHours{time.Monday: {Open: 24 * 60, Close: 60}}}, "error.hours.range"},
+		{"a negative close", Hours{Days: [7]DayHours{time.Monday: {Open: 60, Close: -60}}}, "error.hours.range"},
 		{"past midnight", Hours{Days: [7]DayHours{time.Monday: {Open: 60, Close: 25 * 60}}}, "error.hours.range"},
 		{"a malformed date", Hours{Holidays: []string{"2026-13-01"}}, "error.hours.date"},
 		{"a negative wait", Hours{WaitMinutes: -1}, "error.hours.wait"},
@@ -224,5 +228,128 @@ func TestPrechatWhenAway(t *testing.T) {
 	}
 	if got := site(FieldOff).PrechatFor(User{Email: "ada@example.com"}, Absence{Outside: true}).Email; got != FieldOff {
 		t.Errorf("a visitor who gave their email is asked again: %s", got)
+	}
+}
+
+// nightly is open every night from 22:00 until 06:00 the next morning.
+func nightly(zone string, holidays ...string) Hours {
+	h := Hours{Zone: zone, Holidays: holidays}
+	for d := range h.Days {
+		h.Days[d] = DayHours{Open: 22 * 60, Close: 6 * 60}
+	}
+	return h
+}
+
+// TestHoursOvernight: a day whose close is not after its open closes the
+// next day. Open, NextOpening, NextChange and OpenedAt agree across
+// midnight, the end of the week, holidays (a holiday closes the hours that
+// start on it) and changes of the clocks.
+func TestHoursOvernight(t *testing.T) {
+	t.Parallel()
+	const sh, ny = "Asia/Shanghai", "America/New_York"
+	friday := weekdays(sh)
+	friday.Days[time.Friday] = DayHours{Open: 22 * 60, Close: 2 * 60}
+	saturday := weekdays(sh)
+	saturday.Days[time.Saturday] = DayHours{Open: 22 * 60, Close: 6 * 60}
+	joined := weekdays(sh)
+	joined.Days[time.Sunday] = DayHours{Open: 22 * 60, Close: 9 * 60}
+	untilMidnight := Hours{Zone: sh}
+	untilMidnight.Days[time.Tuesday] = DayHours{Open: 20 * 60, Close: 0}
+	skipped := Hours{Zone: ny}
+	skipped.Days[time.Saturday] = DayHours{Open: 22 * 60, Close: 2*60 + 30}
+	// 2026-12-04 is a Friday, 2026-12-25 too.
+	tests := []struct {
+		name   string
+		h      Hours
+		at     time.Time
+		open   bool
+		next   time.Time // the next opening when closed, the closing when open
+		opened time.Time // when open
+	}{
+		{"Friday's night shift, before midnight", friday, at(t, sh, "2026-12-04 23:00"), true,
+			at(t, sh, "2026-12-05 02:00"), at(t, sh, "2026-12-04 22:00")},
+		{"Friday's night shift, on Saturday", friday, at(t, sh, "2026-12-05 01:59"), true,
+			at(t, sh, "2026-12-05 02:00"), at(t, sh, "2026-12-04 22:00")},
+		{"Friday's night shift ends", friday, at(t, sh, "2026-12-05 02:00"), false, at(t, sh, "2026-12-07 09:00"), time.Time{}},
+		{"Friday before the night shift", friday, at(t, sh, "2026-12-04 21:59"), false, at(t, sh, "2026-12-04 22:00"), time.Time{}},
+		{"Saturday night runs into Sunday", saturday, at(t, sh, "2026-12-06 05:00"), true,
+			at(t, sh, "2026-12-06 06:00"), at(t, sh, "2026-12-05 22:00")},
+		{"Sunday morning after the shift", saturday, at(t, sh, "2026-12-06 06:00"), false, at(t, sh, "2026-12-07 09:00"), time.Time{}},
+		{"Sunday night runs into Monday's day", joined, at(t, sh, "2026-12-07 12:00"), true,
+			at(t, sh, "2026-12-07 17:00"), at(t, sh, "2026-12-06 22:00")},
+		{"a close of 00:00 is the night's midnight", untilMidnight, at(t, sh, "2026-12-01 23:59"), true,
+			at(t, sh, "2026-12-02 00:00"), at(t, sh, "2026-12-01 20:00")},
+		{"a holiday closes the night that starts on it", nightly(sh, "2026-12-25"), at(t, sh, "2026-12-25 23:00"), false,
+			at(t, sh, "2026-12-26 22:00"), time.Time{}},
+		{"the night before a holiday runs its course", nightly(sh, "2026-12-25"), at(t, sh, "2026-12-25 05:00"), true,
+			at(t, sh, "2026-12-25 06:00"), at(t, sh, "2026-12-24 22:00")},
+		{"nor does the holiday's night reach the next morning", nightly(sh, "2026-12-25"), at(t, sh, "2026-12-26 03:00"), false,
+			at(t, sh, "2026-12-26 22:00"), time.Time{}},
+		{"read in the site's zone", nightly(sh), at(t, "UTC", "2026-12-01 20:00"), true,
+			at(t, sh, "2026-12-02 06:00"), at(t, sh, "2026-12-01 22:00")},
+		{"every night: the next closing, not the next day's", nightly(sh), at(t, sh, "2026-12-01 23:00"), true,
+			at(t, sh, "2026-12-02 06:00"), at(t, sh, "2026-12-01 22:00")},
+		{"the night the clocks go back is an hour longer", nightly(ny), at(t, ny, "2026-11-01 05:30"), true,
+			at(t, ny, "2026-11-01 06:00"), at(t, ny, "2026-10-31 22:00")},
+		{"the night the clocks go forward", nightly(ny), at(t, ny, "2026-03-08 03:30"), true,
+			at(t, ny, "2026-03-08 06:00"), at(t, ny, "2026-03-07 22:00")},
+		{"a closing the clocks skip comes as much later", skipped, at(t, ny, "2026-03-08 03:15"), true,
+			at(t, ny, "2026-03-08 03:30"), at(t, ny, "2026-03-07 22:00")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.h.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.h.Open(tt.at); got != tt.open {
+				t.Errorf("Open(%v) = %v, want %v", tt.at, got, tt.open)
+			}
+			next, ok := tt.h.NextChange(tt.at)
+			if !ok || !next.Equal(tt.next) {
+				t.Errorf("NextChange(%v) = %v, %v; want %v", tt.at, next, ok, tt.next)
+			}
+			if ok && tt.h.Open(next) == tt.open {
+				t.Errorf("open is %v at %v as at %v", tt.open, next, tt.at)
+			}
+			if ok && tt.h.Open(next.Add(-time.Nanosecond)) != tt.open {
+				t.Errorf("the change comes before %v", next)
+			}
+			opening, ok := tt.h.NextOpening(tt.at)
+			if want := map[bool]time.Time{true: tt.at, false: tt.next}[tt.open]; !ok || !opening.Equal(want) {
+				t.Errorf("NextOpening(%v) = %v, %v; want %v", tt.at, opening, ok, want)
+			}
+			opened, ok := tt.h.OpenedAt(tt.at)
+			if ok != tt.open || !opened.Equal(tt.opened) {
+				t.Errorf("OpenedAt(%v) = %v, %v; want %v", tt.at, opened, ok, tt.opened)
+			}
+		})
+	}
+}
+
+// TestHoursNextChange: a team always open, or never, does not change; a
+// day open from 00:00 to 24:00 joins the night shift before it.
+func TestHoursNextChange(t *testing.T) {
+	t.Parallel()
+	var always Hours
+	for d := range always.Days {
+		always.Days[d] = DayHours{Open: 0, Close: 24 * 60}
+	}
+	if next, ok := always.NextChange(at(t, "UTC", "2026-12-01 10:00")); ok {
+		t.Errorf("round the clock, NextChange = %v", next)
+	}
+	if next, ok := (Hours{}).NextChange(at(t, "UTC", "2026-12-01 10:00")); ok {
+		t.Errorf("with no hours, NextChange = %v", next)
+	}
+	never := Hours{Days: [7]DayHours{time.Monday: {Open: 60, Close: 120}}, Holidays: mondays(t)}
+	if next, ok := never.NextChange(at(t, "UTC", "2026-12-01 00:00")); ok {
+		t.Errorf("closed every open day, NextChange = %v", next)
+	}
+	weekend := nightly("UTC")
+	weekend.Days[time.Saturday] = DayHours{Open: 0, Close: 24 * 60}
+	if next, ok := weekend.NextChange(at(t, "UTC", "2026-12-05 12:00")); !ok || !next.Equal(at(t, "UTC", "2026-12-06 00:00")) {
+		t.Errorf("NextChange = %v, %v; want Sunday 00:00", next, ok)
+	}
+	if opened, ok := weekend.OpenedAt(at(t, "UTC", "2026-12-05 12:00")); !ok || !opened.Equal(at(t, "UTC", "2026-12-04 22:00")) {
+		t.Errorf("OpenedAt = %v, %v; want Friday 22:00", opened, ok)
 	}
 }

@@ -14,8 +14,9 @@ import (
 
 // hoursFromForm reads the hours form: per weekday (0 Sunday … 6 Saturday)
 // open_N and close_N ("09:00"; both empty: closed; a close of "00:00" is
-// midnight at the day's end, as "24:00", which a time input cannot hold),
-// the zone, the holidays one a line, the wait in minutes and the four
+// midnight at the day's end, as "24:00", which a time input cannot hold, so
+// that 00:00 to 00:00 is the whole day; a close before the opening is the
+// next day's), the zone, the holidays one a line, the wait in minutes and the four
 // replies.
 func hoursFromForm(r *http.Request) (chat.Hours, error) {
 	h := chat.Hours{
@@ -37,9 +38,6 @@ func hoursFromForm(r *http.Request) (chat.Hours, error) {
 		}
 		if h.Days[d].Close == 0 {
 			h.Days[d].Close = 24 * 60
-		}
-		if !h.Days[d].IsOpen() {
-			return h, chat.Invalid("hours", "error.hours.range", "Open", chat.Clock(h.Days[d].Open), "Close", chat.Clock(h.Days[d].Close))
 		}
 	}
 	var err error

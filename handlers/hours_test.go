@@ -10,13 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/outbox/outboxtest"
+	"github.com/kefu-im/kefu/store/storetest"
 )
 
 // TestSiteHoursForm: an admin sets a site's business hours and
 // auto-replies on the Sites page; bad hours are refused with a sentence
 // that says what is wrong, and change nothing. A day that closes at 00:00
-// closes at midnight, at the day's end, and shows so to be saved again.
+// closes at midnight, at the day's end, and shows so to be saved again; one
+// that closes before it opens closes the next day.
 func TestSiteHoursForm(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -26,7 +30,7 @@ func TestSiteHoursForm(t *testing.T) {
 	path := fmt.Sprintf("/admin/sites/%d/hours", site.ID)
 	form := url.Values{"_csrf": {b.csrf("/admin/sites")}, "zone": {"Asia/Shanghai"},
 		"open_1": {"09:00"}, "close_1": {"18:00"}, "open_5": {"10:00"}, "close_5": {"16:30"},
-		"open_3": {"20:00"}, "close_3": {"00:00"}, "open_0": {"00:00"}, "close_0": {"00:00"},
+		"open_3": {"20:00"}, "close_3": {"00:00"}, "open_0": {"00:00"}, "close_0": {"00:00"}, "open_6": {"22:00"}, "close_6": {"02:00"},
 		"holidays": {"2026-12-25\n2026-10-01"}, "wait_minutes": {"3"},
 		"waiting_en": {"Hold on <please>"}, "waiting_zh": {"请稍候"}, "outside_en": {""}, "outside_zh": {"已下班"}}
 	if resp, body := b.post(path, form); resp.StatusCode != http.StatusSeeOther {
@@ -38,12 +42,14 @@ func TestSiteHoursForm(t *testing.T) {
 	want.Days[time.Friday] = chat.DayHours{Open: 600, Close: 990}
 	want.Days[time.Wednesday] = chat.DayHours{Open: 1200, Close: 24 * 60}
 	want.Days[time.Sunday] = chat.DayHours{Open: 0, Close: 24 * 60}
+	want.Days[time.Saturday] = chat.DayHours{Open: 22 * 60, Close: 2 * 60}
 	if got, err := k.db.SiteHours(ctx, site.ID); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("hours = %+v, %v; want %+v", got, err, want)
 	}
 	_, page := b.get("/admin/sites")
 	for _, s := range []string{`name="open_1" value="09:00"`, `name="close_5" value="16:30"`, `name="open_2" value=""`,
 		`name="open_3" value="20:00"`, `name="close_3" value="00:00"`, `name="open_0" value="00:00"`, `name="close_0" value="00:00"`,
+		`name="open_6" value="22:00"`, `name="close_6" value="02:00"`, "22:00 to 06:00, a night shift",
 		"2026-10-01\n2026-12-25</textarea>", `value="Hold on &lt;please&gt;"`, "Business hours and auto-replies"} {
 		if !strings.Contains(page, s) {
 			t.Fatalf("the Sites page does not show %q:\n%s", s, page)
@@ -67,7 +73,8 @@ func TestSiteHoursForm(t *testing.T) {
 
 	for _, c := range []struct{ field, value, says string }{
 		{"zone", "Mars/Olympus", `&#34;Mars/Olympus&#34; is not a time zone such as Asia/Shanghai.`},
-		{"close_1", "08:00", "A day closes after it opens: 09:00 to 08:00 does not."},
+		{"close_1", "09:00", "A day opens before 24:00 and closes at another time than it opens: 09:00 to 09:00 does not."},
+		{"open_1", "24:00", "A day opens before 24:00 and closes at another time than it opens: 24:00 to 18:00 does not."},
 		{"open_1", "9am", `&#34;9am&#34; is not a time such as 09:00.`},
 		{"holidays", "2026-12-32", `&#34;2026-12-32&#34; is not a date such as 2026-12-25.`},
 		{"wait_minutes", "soon", "The wait before the auto-reply is 0 to 1440 minutes."},
@@ -215,5 +222,59 @@ func TestWidgetOutsideBusinessHours(t *testing.T) {
 	}
 	if _, page := k.browser().get(fmt.Sprintf("/widget?site=%d", site.ID)); !strings.Contains(page, `aria-label="Your email" required`) {
 		t.Fatalf("outside hours, a site that requires the email does not:\n%s", page)
+	}
+}
+
+// TestWidgetHoursLive: a widget left open when its site's team opens
+// switches from the offline form to the chat composer, and back when the
+// team closes, saying when it is back; and at once when an admin changes
+// the hours. Nothing reloads: the switch arrives on the open socket.
+func TestWidgetHoursLive(t *testing.T) {
+	t.Parallel()
+	clock := &outboxtest.Clock{}
+	k := startWith(t, storetest.URL(t), func(c *app.Config) { c.Now = clock.Now })
+	k.ensureAgent()
+	ctx := context.Background()
+	k.agent().onDuty(k.adminID())
+	site, _ := k.newSite("Shop", "https://shop.example.com")
+	// Every day, open from an hour from now for an hour, in UTC.
+	now := clock.Now().UTC()
+	opens := now.Truncate(time.Minute).Add(time.Hour)
+	closes := opens.Add(time.Hour)
+	h := chat.Hours{Zone: "UTC"}
+	for d := range h.Days {
+		h.Days[d] = chat.DayHours{Open: opens.Hour()*60 + opens.Minute(), Close: closes.Hour()*60 + closes.Minute()}
+	}
+	if err := k.db.SetSiteHours(ctx, 0, site.ID, h); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := k.siteWidget(site)
+	back := fmt.Sprintf("We&#39;re back %s %s (UTC).", opens.Weekday(), opens.Format("15:04"))
+	if got := v.all(); !strings.Contains(got, back) || !strings.Contains(got, `data-testid="prechat-email"`) {
+		t.Fatalf("before the opening, the widget does not say %q and ask for an email:\n%s", back, got)
+	}
+
+	clock.Advance(opens.Sub(now))
+	open := v.waitForAll(`data-target="#hours"`, `data-target="#prechat"`)
+	if strings.Contains(open, "We&#39;re back") || strings.Contains(open, `data-testid="prechat-email"`) {
+		t.Fatalf("once the team opened, the widget still says it is away:\n%s", open)
+	}
+
+	clock.Advance(time.Hour)
+	tomorrow := opens.AddDate(0, 0, 1)
+	back = fmt.Sprintf("We&#39;re back %s %s (UTC).", tomorrow.Weekday(), tomorrow.Format("15:04"))
+	if shut := v.waitForAll(`data-target="#prechat"`, "We&#39;re back"); !strings.Contains(shut, back) || !strings.Contains(shut, `data-testid="prechat-email"`) {
+		t.Fatalf("once the team closed, the widget does not say %q and ask for an email:\n%s", back, shut)
+	}
+
+	// The admin opens the site round the clock: the widget switches at once.
+	for d := range h.Days {
+		h.Days[d] = chat.DayHours{Open: 0, Close: 24 * 60}
+	}
+	if err := k.db.SetSiteHours(ctx, 0, site.ID, h); err != nil {
+		t.Fatal(err)
+	}
+	if open := v.waitForAll(`data-target="#hours"`, `data-target="#prechat"`); strings.Contains(open, "We&#39;re back") {
+		t.Fatalf("with the site open round the clock, the widget still says it is away:\n%s", open)
 	}
 }

@@ -46,6 +46,7 @@ type hub struct {
 	widgets  *live.Registry[*widgetSocket]
 	lanes    *live.Lanes // run until the server's base context ends
 	unread   *unreadCounts
+	hours    hoursWatch
 
 	// mu orders running.Add before running.Wait, and closing stops new sockets.
 	mu      sync.Mutex
@@ -174,6 +175,8 @@ func (hb *hub) handle(ctx context.Context, ev chat.Event) {
 		for _, c := range hb.consoles.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.marked(ev.ConversationID))
 		}
+	case chat.EventHours:
+		err = hb.showHours(ctx, true)
 	case chat.EventVisitorBlocked:
 		for _, c := range hb.widgets.ForUser(ev.UserID) {
 			c.conn.Enqueue(c.showBlocked())
@@ -304,6 +307,9 @@ func (hb *hub) recipients(ctx context.Context, conv chat.Conversation, online []
 func (hb *hub) resync() {
 	hb.h.DB.ForgetSettings() // the bus may have missed their change
 	hb.unread.reset()
+	hb.hours.mu.Lock()
+	hb.hours.stale = true
+	hb.hours.mu.Unlock()
 	for _, c := range hb.consoles.All() {
 		c.conn.Enqueue(c.resync())
 	}

@@ -5,6 +5,7 @@ package handlers
 // agent's page is held to their own chats here, whatever the query says.
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -24,33 +25,18 @@ import (
 const (
 	reportsAll  = "/admin/reports"
 	reportsMine = "/console/reports"
-	reportDays  = 30    // a report shows the last reportDays days unless asked
-	reportZone  = "UTC" // a report's time zone unless asked
+	reportDays  = 30 // a report shows the last reportDays days unless asked
 	dateLayout  = "2006-01-02"
 )
 
 // reportQuery reads a report's filter from r's query: from and to, the
-// first and last day (in time zone tz); by=week; site, agent and label
-// ids. The form is given back as it was sent, to show again. An agent
-// (mine) gets a report of their own chats only.
-func reportQuery(r *http.Request, mine bool, now time.Time) (store.ReportFilter, reports.Form, error) {
+// first and last day (in time zone tz, else the one zone gives for the
+// chosen site, 0 for none); by=week; site, agent and label ids. The form
+// is given back as it was sent, to show again. An agent (mine) gets a
+// report of their own chats only.
+func reportQuery(r *http.Request, mine bool, now time.Time, zone func(siteID int64) (string, error)) (store.ReportFilter, reports.Form, error) {
 	q := r.URL.Query()
 	form := reports.Form{From: q.Get("from"), To: q.Get("to"), Zone: strings.TrimSpace(q.Get("tz")), Weekly: q.Get("by") == "week"}
-	if form.Zone == "" {
-		form.Zone = reportZone
-	}
-	loc, zoneErr := time.LoadLocation(form.Zone)
-	if zoneErr != nil || form.Zone == "Local" {
-		loc = time.UTC
-	}
-	today := now.In(loc)
-	if form.To == "" {
-		form.To = today.Format(dateLayout)
-	}
-	if form.From == "" {
-		form.From = today.AddDate(0, 0, 1-reportDays).Format(dateLayout)
-	}
-	f := store.ReportFilter{Zone: form.Zone, Weekly: form.Weekly}
 	var err error
 	for _, id := range []struct {
 		name string
@@ -66,6 +52,24 @@ func reportQuery(r *http.Request, mine bool, now time.Time) (store.ReportFilter,
 			*id.into = n
 		}
 	}
+	if form.Zone == "" {
+		var zerr error
+		if form.Zone, zerr = zone(max(form.Site, 0)); zerr != nil {
+			return store.ReportFilter{}, form, zerr
+		}
+	}
+	loc, zoneErr := time.LoadLocation(form.Zone)
+	if zoneErr != nil || form.Zone == "Local" {
+		loc = time.UTC
+	}
+	today := now.In(loc)
+	if form.To == "" {
+		form.To = today.Format(dateLayout)
+	}
+	if form.From == "" {
+		form.From = today.AddDate(0, 0, 1-reportDays).Format(dateLayout)
+	}
+	f := store.ReportFilter{Zone: form.Zone, Weekly: form.Weekly}
 	f.SiteID, f.AgentID, f.LabelID = form.Site, form.Agent, form.Label
 	if mine {
 		f.AgentID, form.Agent = accountFrom(r.Context()).ID, 0
@@ -82,6 +86,14 @@ func reportQuery(r *http.Request, mine bool, now time.Time) (store.ReportFilter,
 	return f, form, f.Validate()
 }
 
+// reportZone is the time zone of a report that does not name one: that of
+// the business hours of the site it is held to (siteID, 0: none), else of
+// the first site that has hours, else UTC; so that a team's days are its
+// own and not UTC's.
+func (h *Handler) reportZone(ctx context.Context) func(siteID int64) (string, error) {
+	return func(siteID int64) (string, error) { return h.DB.ReportZone(ctx, siteID) }
+}
+
 // reportPage reads the report r asks for, and what its filters offer. A
 // refused filter gives the page its reason, and no figures.
 func (h *Handler) reportPage(r *http.Request, mine bool) (int, reports.Props, error) {
@@ -90,7 +102,7 @@ func (h *Handler) reportPage(r *http.Request, mine bool) (int, reports.Props, er
 	if mine {
 		p.Action, p.CSV = reportsMine, reportsMine+".csv"
 	}
-	f, form, err := reportQuery(r, mine, h.Now())
+	f, form, err := reportQuery(r, mine, h.Now(), h.reportZone(r.Context()))
 	p.Form = form
 	if err == nil {
 		var rep store.Report
@@ -141,7 +153,7 @@ func (h *Handler) reportsCSV(w http.ResponseWriter, r *http.Request)      { h.re
 // reportCSV answers with the report's figures as CSV, one figure a line:
 // section, item, measure, value. A refused filter is a 400, as a page.
 func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, mine bool) {
-	f, _, err := reportQuery(r, mine, h.Now())
+	f, _, err := reportQuery(r, mine, h.Now(), h.reportZone(r.Context()))
 	var rep store.Report
 	if err == nil {
 		rep, err = h.DB.Report(r.Context(), f)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kefu-im/kefu/chat"
 )
 
 // reportChats stores two chats resolved on 2 March 2026 (UTC): Alex's,
@@ -212,5 +214,64 @@ func TestReportsCSV(t *testing.T) {
 	if !has(mine, "total", "", "started", "1") || !has(mine, "agent", "Kim", "chats", "1") ||
 		slices.ContainsFunc(mine, func(r []string) bool { return r[1] == "Alex" }) {
 		t.Errorf("Kim's CSV is not hers alone: %v", mine)
+	}
+}
+
+// TestReportsZone: a report that names no time zone is read in that of the
+// chosen site's business hours, else of the first site with hours, else
+// UTC; tz in the query overrides it, and the page says which zone it is.
+func TestReportsZone(t *testing.T) {
+	t.Parallel()
+	k := newKefu(t)
+	ctx := context.Background()
+	admin := k.agent()
+	zoneOf := func(path string) string {
+		t.Helper()
+		resp, page := admin.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s\n%s", path, resp.Status, page)
+		}
+		m := regexp.MustCompile(`name="tz" value="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil || !strings.Contains(page, "Days and hours are in the "+m[1]+" time zone") {
+			t.Fatalf("%s does not say which zone it is in:\n%s", path, page)
+		}
+		return m[1]
+	}
+	if got := zoneOf("/admin/reports"); got != "UTC" {
+		t.Errorf("with no site's hours, the zone is %q, want UTC", got)
+	}
+	plain, _ := k.newSite("Plain", "https://plain.example.com")
+	east, _ := k.newSite("East", "https://east.example.com")
+	west, _ := k.newSite("West", "https://west.example.com")
+	for site, zone := range map[int64]string{east.ID: "Asia/Shanghai", west.ID: "America/New_York"} {
+		h := chat.Hours{Zone: zone}
+		h.Days[time.Monday] = chat.DayHours{Open: 9 * 60, Close: 17 * 60}
+		if err := k.db.SetSiteHours(ctx, 0, site, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for path, want := range map[string]string{
+		"/admin/reports": "Asia/Shanghai",
+		fmt.Sprintf("/admin/reports?site=%d", west.ID):        "America/New_York",
+		fmt.Sprintf("/admin/reports?site=%d", plain.ID):       "Asia/Shanghai",
+		fmt.Sprintf("/admin/reports?site=%d&tz=UTC", west.ID): "UTC",
+		"/admin/reports?tz=Europe/Paris":                      "Europe/Paris",
+		"/console/reports":                                    "Asia/Shanghai",
+		fmt.Sprintf("/console/reports?site=%d", west.ID):      "America/New_York",
+	} {
+		if got := zoneOf(path); got != want {
+			t.Errorf("%s: zone %q, want %q", path, got, want)
+		}
+	}
+	// The days shown by default are the zone's: today there, not in UTC.
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().In(ny).Format("2006-01-02")
+	_, page := admin.get(fmt.Sprintf("/admin/reports?site=%d", west.ID))
+	after := time.Now().In(ny).Format("2006-01-02")
+	if !strings.Contains(page, `name="to" value="`+before+`"`) && !strings.Contains(page, `name="to" value="`+after+`"`) {
+		t.Errorf("the report does not end today in New York (%s):\n%s", after, page)
 	}
 }

@@ -35,10 +35,9 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 	}
 	closed := s.closedReason(ctx, settings)
 	sc.closed = &closed
-	back := ""
-	sc.outside = false
+	sc.outside, sc.back = false, ""
 	if !sc.aim.direct {
-		if back, sc.outside, err = s.h.siteOutside(ctx, sc.aim.site.ID); err != nil {
+		if sc.back, sc.outside, err = s.h.siteOutside(ctx, sc.aim.site.ID); err != nil {
 			return err
 		}
 	}
@@ -49,7 +48,7 @@ func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv 
 		return err
 	}
 	sc.prechat = &rules
-	comps := []templ.Component{widget.WaitStatus(w), widget.Hours(back), widget.Availability(closed), widget.Prechat(rules)}
+	comps := []templ.Component{widget.WaitStatus(w), widget.Hours(sc.back), widget.Availability(closed), widget.Prechat(rules)}
 	if conv.Kind == chat.Support && conv.Status == chat.Resolved {
 		unrated, err := s.h.DB.Unrated(ctx, conv.ID)
 		if err != nil {

@@ -54,9 +54,11 @@ type widgetScreen struct {
 	viewAt  time.Time // when the queue view behind wait and anyone was loaded
 	prechat *chat.Prechat
 	closed  *string
-	// outside is whether the widget's site was outside its business hours
-	// at the last resume, which the widget then says (widget_hours.go).
+	// outside is whether the widget's site is outside its business hours,
+	// as it was told at the last resume or opening or closing, and back
+	// when the team is back, which the widget then says (widget_hours.go).
 	outside bool
+	back    string
 	// blocked is whether an agent blocked the visitor (or their address),
 	// as the store said at the last resume or a refused send.
 	blocked bool

@@ -36,8 +36,44 @@ func (db *DB) SiteHours(ctx context.Context, id int64) (chat.Hours, error) {
 	return h, nil
 }
 
+// AllSiteHours returns the business hours of every site whose admin set
+// some, by site id.
+func (db *DB) AllSiteHours(ctx context.Context) (map[int64]chat.Hours, error) {
+	rows, err := db.pool.Query(ctx, "SELECT site_id, "+hoursColumns+" FROM site_hours")
+	if err != nil {
+		return nil, fmt.Errorf("store: hours of every site: %w", err)
+	}
+	out := make(map[int64]chat.Hours)
+	var id int64
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		h, err := scanHours(rowAfter{r, []any{&id}})
+		out[id] = h
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: hours of every site: %w", err)
+	}
+	return out, nil
+}
+
+// ReportZone is the time zone a report of site siteID (0: every site) is
+// read in unless it names one: that site's business hours' zone, else that
+// of the first site that has hours, else "UTC".
+func (db *DB) ReportZone(ctx context.Context, siteID int64) (string, error) {
+	var zone string
+	err := db.pool.QueryRow(ctx, "SELECT time_zone FROM site_hours ORDER BY site_id = $1 DESC, site_id LIMIT 1", siteID).Scan(&zone)
+	if err == pgx.ErrNoRows {
+		return "UTC", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: report zone of site %d: %w", siteID, err)
+	}
+	return zone, nil
+}
+
 // SetSiteHours replaces site id's business hours and auto-replies with h,
-// once h is valid; a site that does not exist is chat.ErrNotFound.
+// once h is valid, and tells every instance (chat.EventHours); a site that
+// does not exist is chat.ErrNotFound.
 func (db *DB) SetSiteHours(ctx context.Context, actorID, id int64, h chat.Hours) error {
 	if err := h.Validate(); err != nil {
 		return err
@@ -66,7 +102,10 @@ func (db *DB) SetSiteHours(ctx context.Context, actorID, id int64, h chat.Hours)
 			id, h.Zone, h.Days, h.Holidays, h.WaitMinutes, h.Waiting.EN, h.Waiting.ZH, h.Outside.EN, h.Outside.ZH); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorRef(actorID), "site.hours", siteSubject(id), old, h)
+		if err := audit(ctx, tx, actorRef(actorID), "site.hours", siteSubject(id), old, h); err != nil {
+			return err
+		}
+		return notify(ctx, tx, chat.Event{Type: chat.EventHours})
 	})
 	if err != nil {
 		return fmt.Errorf("store: set hours of site %d: %w", id, mapErr(err))

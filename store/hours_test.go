@@ -58,8 +58,8 @@ func TestSiteHoursKept(t *testing.T) {
 	bad.Zone = "Nowhere/Atall"
 	says(t, "an unknown zone", db.SetSiteHours(ctx, alex.ID, s.ID, bad), "error.hours.zone")
 	bad = h
-	bad.Days[time.Tuesday] = chat.DayHours{Open: 600, Close: 540}
-	says(t, "closing before opening", db.SetSiteHours(ctx, alex.ID, s.ID, bad), "error.hours.range")
+	bad.Days[time.Tuesday] = chat.DayHours{Open: 600, Close: 600}
+	says(t, "closing as it opens", db.SetSiteHours(ctx, alex.ID, s.ID, bad), "error.hours.range")
 	if got, _ := db.SiteHours(ctx, s.ID); !reflect.DeepEqual(got, h) {
 		t.Fatalf("refused hours changed them: %+v", got)
 	}
@@ -284,5 +284,49 @@ func TestWaitingReplyCountsFromOpening(t *testing.T) {
 	}
 	if got := lines(t, db, old, chat.ReaderVisitor); count(got, chat.LineAutoWaiting) != 0 {
 		t.Fatalf("a chat queued an hour before the wait was turned on heard %v", got)
+	}
+}
+
+// TestWaitingReplyOnANightShift: a chat that queues after midnight on a
+// night shift hears the waiting reply the wait after it queued: the team
+// opened the evening before and is open still.
+func TestWaitingReplyOnANightShift(t *testing.T) {
+	t.Parallel()
+	db, alex := newAdmin(t)
+	ctx := context.Background()
+	now := time.Now()
+	// A zone where it is one in the morning now, and a night shift there
+	// every night from 22:00 to 06:00.
+	off := 1 - now.UTC().Hour()
+	if off < -12 {
+		off += 24
+	}
+	zone := fmt.Sprintf("Etc/GMT%+d", -off)
+	h := chat.Hours{Zone: zone, WaitMinutes: 5}
+	for d := range h.Days {
+		h.Days[d] = chat.DayHours{Open: 22 * 60, Close: 6 * 60}
+	}
+	s, err := db.CreateSite(ctx, alex.ID, chat.Site{Name: "Nights"}, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSiteHours(ctx, alex.ID, s.ID, h); err != nil {
+		t.Fatal(err)
+	}
+	if !h.Open(now) {
+		t.Fatalf("the night shift in %s is closed at %v", zone, now)
+	}
+	id := siteChat(t, db, s.ID, "anyone up?").ID
+	for _, c := range []struct {
+		at   time.Duration
+		want int
+	}{{4 * time.Minute, 0}, {5*time.Minute + time.Second, 1}} {
+		at, want := c.at, c.want
+		if _, err := db.AutoReply(ctx, now.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+		if got := lines(t, db, id, chat.ReaderVisitor); count(got, chat.LineAutoWaiting) != want || count(got, chat.LineAutoOutside) != 0 {
+			t.Fatalf("%v after it queued, the chat heard %v; want %d waiting replies and no outside one", at, got, want)
+		}
 	}
 }
