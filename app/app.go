@@ -134,6 +134,9 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 			mailOn = handlers.Mail{On: true, From: cfg.Mail.From, ReplyDomain: cfg.Mail.ReplyDomain}
 		}
 	}
+	// One preparer for every way a file comes, so that the instance's
+	// bound on images decoded at once holds for all of them.
+	files := chat.NewPreparer(cmp.Or(cfg.MaxUpload, chat.DefaultMaxUpload))
 	if a.mails != nil && cfg.MailInbound != nil {
 		var err error
 		if a.inbound, err = mail.NewInbound(db, mail.InboundConfig{Domain: cfg.Mail.ReplyDomain, Now: cfg.Now}, logger); err != nil {
@@ -153,6 +156,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Metrics:   m,
 		Language:  cfg.Language,
 		MaxUpload: cfg.MaxUpload,
+		Files:     files,
 		Mail:      mailOn,
 	})
 	if a.nats != nil {
