@@ -139,7 +139,8 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	files := chat.NewPreparer(cmp.Or(cfg.MaxUpload, chat.DefaultMaxUpload))
 	if a.mails != nil && cfg.MailInbound != nil {
 		var err error
-		if a.inbound, err = mail.NewInbound(db, mail.InboundConfig{Domain: cfg.Mail.ReplyDomain, Now: cfg.Now}, logger); err != nil {
+		if a.inbound, err = mail.NewInbound(db, mail.InboundConfig{Domain: cfg.Mail.ReplyDomain, Now: cfg.Now, Files: files,
+			Language: cfg.Mail.Language}, logger); err != nil {
 			logger.Error("replies by email stay off", "err", err)
 		}
 		a.inboundLn = cfg.MailInbound
