@@ -134,9 +134,13 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 			mailOn = handlers.Mail{On: true, From: cfg.Mail.From, ReplyDomain: cfg.Mail.ReplyDomain}
 		}
 	}
+	// One preparer for every way a file comes, so that the instance's
+	// bound on images decoded at once holds for all of them.
+	files := chat.NewPreparer(cmp.Or(cfg.MaxUpload, chat.DefaultMaxUpload))
 	if a.mails != nil && cfg.MailInbound != nil {
 		var err error
-		if a.inbound, err = mail.NewInbound(db, mail.InboundConfig{Domain: cfg.Mail.ReplyDomain, Now: cfg.Now}, logger); err != nil {
+		if a.inbound, err = mail.NewInbound(db, mail.InboundConfig{Domain: cfg.Mail.ReplyDomain, Now: cfg.Now, Files: files,
+			Language: cfg.Mail.Language}, logger); err != nil {
 			logger.Error("replies by email stay off", "err", err)
 		}
 		a.inboundLn = cfg.MailInbound
@@ -153,6 +157,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Metrics:   m,
 		Language:  cfg.Language,
 		MaxUpload: cfg.MaxUpload,
+		Files:     files,
 		Mail:      mailOn,
 	})
 	if a.nats != nil {

@@ -11,6 +11,3 @@ var (
 	StatusToken  = statusToken
 	PreviewRunes = previewRunes
 )
-
-// DecodeSlots is h's image decoding slots, for the test that takes them all.
-func (h *Handler) DecodeSlots() chan struct{} { return h.decodes }

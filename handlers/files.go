@@ -6,7 +6,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"mime"
@@ -50,9 +49,9 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// readUpload reads a multipart upload: the file (checked by
-// chat.PrepareUpload against h.MaxUpload) and its client_msg_id. Nothing
-// of a refused upload is kept.
+// readUpload reads a multipart upload: the file (prepared by h.Files,
+// against h.MaxUpload) and its client_msg_id. Nothing of a refused upload
+// is kept.
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) (chat.Upload, string, error) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTime))
 	r.Body = http.MaxBytesReader(w, r.Body, h.MaxUpload+formSlack)
@@ -77,28 +76,8 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) (chat.Uploa
 	if err != nil {
 		return chat.Upload{}, "", errNoFile
 	}
-	if strings.HasPrefix(http.DetectContentType(data), "image/") {
-		// An image is decoded and re-encoded: a few at a time per instance,
-		// so that a burst of large images does not take all its memory.
-		release, err := h.decodeSlot(r.Context())
-		if err != nil {
-			return chat.Upload{}, "", err
-		}
-		defer release()
-	}
-	up, err := chat.PrepareUpload(hdr.Filename, data, h.MaxUpload)
+	up, err := h.Files.Prepare(r.Context(), hdr.Filename, data)
 	return up, clientMsgID, err
-}
-
-// decodeSlot waits for one of the instance's image decoding slots, or for
-// ctx to end (the uploader gave up), and returns what gives it back.
-func (h *Handler) decodeSlot(ctx context.Context) (func(), error) {
-	select {
-	case h.decodes <- struct{}{}:
-		return func() { <-h.decodes }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // sentFile answers an upload that was stored (or found stored, sent

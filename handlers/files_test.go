@@ -418,9 +418,14 @@ func TestImageDecodesWaitForASlot(t *testing.T) {
 	k := start(t, storetest.URL(t))
 	k.ensureAgent()
 	token, _ := k.visitorWithChat()
-	slots := k.app.Handler().DecodeSlots()
-	for range cap(slots) {
-		slots <- struct{}{}
+	files := k.app.Handler().Files
+	var releases []func()
+	for range files.Slots() {
+		release, err := files.Slot(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
 	}
 	if resp, body := k.visitorUpload(token, "notes.txt", []byte("the rain gauge's manual"), "txt"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a text file while every image slot is taken: %s %s", resp.Status, body)
@@ -443,7 +448,7 @@ func TestImageDecodesWaitForASlot(t *testing.T) {
 	if n := k.countAttachments(); n != 1 {
 		t.Fatalf("%d files stored, want the text file only", n)
 	}
-	<-slots
+	releases[0]()
 	if resp, body := k.visitorUpload(token, "a.png", pngBytes(t, 4, 4), "img"); resp.StatusCode != http.StatusOK || k.storedFile(body).Type != chat.Image {
 		t.Fatalf("an image upload once a slot is free: %s %s", resp.Status, body)
 	}

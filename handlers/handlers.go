@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"runtime"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -43,6 +42,9 @@ type Deps struct {
 	Language string
 	// MaxUpload is the largest file a person may send, in bytes (0: chat.DefaultMaxUpload).
 	MaxUpload int64
+	// Files prepares the files people send, against MaxUpload; the
+	// instance's replies by email share it (nil: one of the handlers' own).
+	Files *chat.Preparer
 	// Mail says whether replies reach visitors who left by email.
 	Mail Mail
 }
@@ -69,15 +71,7 @@ type Routing struct {
 type Handler struct {
 	Deps
 	hub *hub // this instance's live sockets
-	// decodes holds a slot for each image being decoded and re-encoded
-	// (files.go): at most imageDecodes at once on this instance.
-	decodes chan struct{}
 }
-
-// imageDecodes is how many uploaded images one instance decodes and
-// re-encodes at once: each may take over a hundred megabytes at
-// chat.MaxImagePixels.
-var imageDecodes = max(runtime.GOMAXPROCS(0), 2)
 
 // New returns kefu's handler.
 func New(d Deps) *Handler {
@@ -93,7 +87,10 @@ func New(d Deps) *Handler {
 	if d.MaxUpload == 0 {
 		d.MaxUpload = chat.DefaultMaxUpload
 	}
-	h := &Handler{Deps: d, decodes: make(chan struct{}, imageDecodes)}
+	if d.Files == nil {
+		d.Files = chat.NewPreparer(d.MaxUpload)
+	}
+	h := &Handler{Deps: d}
 	h.hub = newHub(h)
 	return h
 }

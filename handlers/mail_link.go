@@ -20,6 +20,7 @@ import (
 	"github.com/kefu-im/kefu/mail"
 	"github.com/kefu-im/kefu/store"
 	views "github.com/kefu-im/kefu/views/mail"
+	"github.com/kefu-im/kefu/views/thread"
 )
 
 // mailLink returns the id the link in the path, signed for purpose, names;
@@ -88,8 +89,33 @@ func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// The page's images and files are fetched under the link, the one
+	// credential its reader holds (mailFileShow).
+	r = r.WithContext(thread.FilesAt(r.Context(), mailLinkPath(r)+"/files/"))
 	h.render(w, r, http.StatusOK, views.ConversationPage(views.ConversationProps{Team: cmp.Or(team, i18n.T(r.Context(), "mail.team")),
 		Messages: msgs, VisitorID: v.ID, Action: r.URL.Path}))
+}
+
+// mailLinkPath is the path of the conversation's link in r's path.
+func mailLinkPath(r *http.Request) string {
+	return "/mail/c/" + chi.URLParam(r, "token")
+}
+
+// mailFileShow serves attachment {file} (/thumb: its thumbnail) to the
+// holder of a conversation's link, if it is a file of that conversation
+// (and not revoked, which takes it away): the files of the page the link
+// opens, under the policy of every served file.
+func (h *Handler) mailFileShow(w http.ResponseWriter, r *http.Request) {
+	c, _, ok := h.mailConversation(w, r)
+	if !ok {
+		return
+	}
+	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
+	a, conv, data, err := h.DB.File(r.Context(), chi.URLParam(r, "file"), thumb)
+	if err == nil && conv != c.ID {
+		err = chat.ErrNotFound // another conversation's file is not this link's
+	}
+	h.serveFile(w, r, a, data, thumb, err)
 }
 
 // mailSeenCreate records that the visitor has the conversation's page in

@@ -75,6 +75,8 @@ func (h *Handler) Routes() http.Handler {
 		r.Get("/mail/c/{token}", h.mailConversationShow)
 		r.Post("/mail/c/{token}", h.mailReplyCreate)
 		r.Post("/mail/c/{token}/seen", h.mailSeenCreate)
+		r.Get("/mail/c/{token}/files/{file}", h.mailFileShow)
+		r.Get("/mail/c/{token}/files/{file}/thumb", h.mailFileShow)
 		r.Get("/mail/unsubscribe/{token}", h.mailUnsubscribeShow(mail.UnsubscribePurpose, false))
 		r.Post("/mail/unsubscribe/{token}", h.mailUnsubscribeCreate(mail.UnsubscribePurpose, false))
 		r.Get("/mail/digest/{token}", h.mailUnsubscribeShow(mail.DigestPurpose, true))

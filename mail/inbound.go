@@ -27,6 +27,7 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -47,6 +48,13 @@ type InboundConfig struct {
 	Grace time.Duration
 	// Now is the clock addresses expire by (time.Now when nil).
 	Now func() time.Time
+	// Files prepares a reply's files as the widget's uploads are, against
+	// KEFU_MAX_UPLOAD (nil: one of the listener's own, against
+	// chat.DefaultMaxUpload).
+	Files *chat.Preparer
+	// Language names a file that came without a name (the instance's;
+	// "": i18n.Default).
+	Language string
 }
 
 // DefaultInboundConfig is how kefu listens, but for its domain.
@@ -84,6 +92,10 @@ func NewInbound(inbox Inbox, cfg InboundConfig, logger *slog.Logger) (*Inbound, 
 	if cfg.Now == nil {
 		cfg.Now = d.Now
 	}
+	if cfg.Files == nil {
+		cfg.Files = chat.NewPreparer(chat.DefaultMaxUpload)
+	}
+	cfg.Language = cmp.Or(cfg.Language, i18n.Default)
 	in := &Inbound{inbox: inbox, cfg: cfg, logger: logger}
 	in.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &inboundSession{in: in}, nil }))
 	in.srv.Domain = cfg.Domain
@@ -144,6 +156,7 @@ var (
 	errOneEach      = smtpError(452, 4, 5, 3, "One conversation per message; send the rest again")
 	errUnreadable   = smtpError(554, 5, 6, 0, "The message cannot be read")
 	errNoReply      = smtpError(550, 5, 6, 0, "No reply was found above the quoted email")
+	errNoFileKept   = smtpError(550, 5, 6, 0, "No text above the quoted email, and no file of a kind and size kefu keeps")
 	errTryLater     = smtpError(451, 4, 3, 0, "Cannot take the message now; please try again later")
 	errNotRecipient = smtpError(503, 5, 5, 1, "No valid recipient")
 )
@@ -249,8 +262,11 @@ func (s *inboundSession) Data(r io.Reader) error {
 }
 
 // takeReply stores the reply msg (raw) from the envelope sender from as
-// rep's visitor's message, as the widget would: in their open support
-// chat, or a new one. A message that came already is not stored twice.
+// rep's visitor's messages, as the widget would: in their open support
+// chat, or a new one. Its text is one message, then each of its files one
+// more, as the widget's uploads are prepared; a file kefu does not keep is
+// left out, and the rest are stored. A message that came already is not
+// stored twice, nor any of its files.
 func (in *Inbound) takeReply(ctx context.Context, rep store.MailReplier, from string, msg *mail.Message, raw []byte) error {
 	log := in.logger.With("conversation_id", rep.ConversationID, "visitor_id", rep.VisitorID)
 	if from == "" || automatic(msg.Header) {
@@ -263,26 +279,84 @@ func (in *Inbound) takeReply(ctx context.Context, rep store.MailReplier, from st
 		return errNotVisitor
 	}
 	text, err := messageText(msg)
-	if errors.Is(err, errNoText) {
-		return errNoReply
+	if err != nil && !errors.Is(err, errNoText) {
+		return errUnreadable
 	}
+	// No text above the quote is no message: the files may still be one.
+	body, err := chat.ValidateBody(clipBody(StripQuoted(text)))
+	if err != nil {
+		body = ""
+	}
+	files, total, err := messageFiles(raw, in.cfg.Files.Max)
 	if err != nil {
 		return errUnreadable
 	}
-	body, err := chat.ValidateBody(clipBody(StripQuoted(text)))
-	if err != nil {
+	if body == "" && total == 0 {
 		return errNoReply
 	}
-	m, created, err := in.inbox.SendFromVisitor(ctx, store.Send{SenderID: rep.VisitorID, Body: body, ClientMsgID: replyID(msg, raw)})
-	if err != nil {
-		if refused(err) {
-			log.Info("inbound email: the reply was refused", "err", err)
-			return errRefused
+	id := replyID(msg, raw)
+	if body != "" {
+		m, created, err := in.inbox.SendFromVisitor(ctx, store.Send{SenderID: rep.VisitorID, Body: body, ClientMsgID: id})
+		if err != nil {
+			if refused(err) {
+				log.Info("inbound email: the reply was refused", "err", err)
+				return errRefused
+			}
+			log.Warn("inbound email: storing the reply", "err", err)
+			return errTryLater
 		}
-		log.Warn("inbound email: storing the reply", "err", err)
-		return errTryLater
+		log.Info("inbound email: a reply joined the conversation", "message_id", m.ID, "stored_in", m.ConversationID, "repeat", !created)
 	}
-	log.Info("inbound email: a reply joined the conversation", "message_id", m.ID, "stored_in", m.ConversationID, "repeat", !created)
+	kept, refusal := 0, error(nil)
+	for _, f := range files {
+		err := in.takeFile(ctx, rep, id, f, log)
+		switch {
+		case err == nil:
+			kept++
+		case refused(err):
+			refusal = err
+		default:
+			return errTryLater // tried again, what is stored is found stored
+		}
+	}
+	if dropped := total - kept; dropped > 0 {
+		log.Info("inbound email: files of a reply were left out", "kept", kept, "left_out", dropped, "err", refusal)
+	}
+	if body == "" && kept == 0 {
+		var ve *chat.ValidationError
+		if refusal != nil && !errors.As(refusal, &ve) {
+			return errRefused // the visitor, not the files: a block, the grade
+		}
+		return errNoFileKept
+	}
+	return nil
+}
+
+// takeFile stores file f of the reply whose client message id is replyID
+// as rep's visitor's image or file, prepared as an upload is: nil once it
+// is stored, now or before, a refusal (refused) for a file kefu does not
+// keep, or why it could not be stored now.
+func (in *Inbound) takeFile(ctx context.Context, rep store.MailReplier, replyID string, f mailFile, log *slog.Logger) error {
+	if f.err != nil {
+		return chat.Invalid("file", "error.file.missing") // a body its mail reader encoded wrong
+	}
+	name := f.name
+	if name == "" {
+		name = i18n.For(in.cfg.Language).T("mail.inbound.file", "N", f.index+1) + extensions[f.media]
+	}
+	up, err := in.cfg.Files.Prepare(ctx, name, f.data)
+	if err != nil {
+		return err
+	}
+	m, created, err := in.inbox.SendFromVisitor(ctx, store.Send{SenderID: rep.VisitorID, ClientMsgID: fileID(replyID, f.index),
+		Type: up.Type, Body: up.Name, File: &up})
+	if err != nil {
+		if !refused(err) {
+			log.Warn("inbound email: storing a reply's file", "err", err)
+		}
+		return err
+	}
+	log.Info("inbound email: a reply's file joined the conversation", "message_id", m.ID, "stored_in", m.ConversationID, "repeat", !created)
 	return nil
 }
 

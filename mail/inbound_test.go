@@ -23,6 +23,10 @@ import (
 // replyDomain is the tests' reply domain.
 const replyDomain = "reply.example.com"
 
+// inboundMaxUpload is the largest file the tests' listener keeps (their
+// KEFU_MAX_UPLOAD): small, so that a larger one fits in an email.
+const inboundMaxUpload = 256 << 10
+
 // inboundWorld is a world whose emails carry reply and bounce addresses,
 // with an inbound listener on a loopback port.
 type inboundWorld struct {
@@ -33,8 +37,8 @@ type inboundWorld struct {
 func newInboundWorld(t testing.TB, tune ...func(*kmail.Config)) *inboundWorld {
 	t.Helper()
 	w := &inboundWorld{world: newWorld(t, false, append([]func(*kmail.Config){func(c *kmail.Config) { c.ReplyDomain = replyDomain }}, tune...)...)}
-	in, err := kmail.NewInbound(w.db, kmail.InboundConfig{Domain: replyDomain, Now: w.clock.Now, Timeout: 10 * time.Second},
-		slog.New(slog.DiscardHandler))
+	in, err := kmail.NewInbound(w.db, kmail.InboundConfig{Domain: replyDomain, Now: w.clock.Now, Timeout: 10 * time.Second,
+		Files: chat.NewPreparer(inboundMaxUpload)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,12 @@ package mail
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html"
 	"io"
 	"mime"
 	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
 	"strings"
@@ -113,14 +111,7 @@ func walkText(p part, depth int, found func(media, text string)) error {
 
 // decodeBody is p's body undone from its transfer encoding and charset.
 func decodeBody(p part, charset string) (string, error) {
-	var r io.Reader = p.body
-	switch strings.ToLower(strings.TrimSpace(p.header.Get("Content-Transfer-Encoding"))) {
-	case "quoted-printable":
-		r = quotedprintable.NewReader(r)
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &lineJoiner{r: r})
-	}
-	raw, err := io.ReadAll(r)
+	raw, err := io.ReadAll(transferDecoded(p))
 	if err != nil {
 		return "", fmt.Errorf("reading a text part: %w", err)
 	}

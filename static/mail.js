@@ -2,6 +2,7 @@
 // the conversation once the page is in front of a person. Mail providers
 // fetch the links of the emails they receive to check them; such a fetch
 // runs no script, or shows nothing to anyone, and so reads nothing.
+// An image's thumbnail opens the full image, served under the same link.
 (function () {
   "use strict";
   var page = document.querySelector("[data-seen]");
@@ -15,4 +16,9 @@
   }
   document.addEventListener("visibilitychange", seen);
   seen();
+
+  page.addEventListener("click", function (e) {
+    var thumb = e.target.closest("button[data-viewer]");
+    if (thumb) window.open(thumb.dataset.viewer, "_blank", "noopener");
+  });
 })();

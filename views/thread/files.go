@@ -26,9 +26,33 @@ func IsFetchedByScript(ctx context.Context) bool {
 	return v
 }
 
-// FileURL is where attachment a is served; ThumbURL its thumbnail.
-func FileURL(a chat.Attachment) string  { return "/files/" + a.Token }
-func ThumbURL(a chat.Attachment) string { return "/files/" + a.Token + "/thumb" }
+type filesAtKey struct{}
+
+// FilesAt marks ctx as a page whose files are served under base (ending
+// in "/") rather than /files/: the page an email's link opens has no
+// session and no visitor token, and names its files under the link itself,
+// which is what lets its reader fetch them.
+func FilesAt(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, filesAtKey{}, base)
+}
+
+// filesBase is where the files of ctx's page are served.
+func filesBase(ctx context.Context) string {
+	if base, ok := ctx.Value(filesAtKey{}).(string); ok {
+		return base
+	}
+	return "/files/"
+}
+
+// FileURL is where attachment a is served to the page of ctx.
+func FileURL(ctx context.Context, a chat.Attachment) string {
+	return filesBase(ctx) + a.Token
+}
+
+// ThumbURL is where attachment a's thumbnail is served to the page of ctx.
+func ThumbURL(ctx context.Context, a chat.Attachment) string {
+	return filesBase(ctx) + a.Token + "/thumb"
+}
 
 // source is the attribute that loads url into an img, audio or video: src,
 // or data-src for the widget's script to fetch.
