@@ -68,10 +68,7 @@ func messageFiles(raw []byte, max int64) ([]mailFile, int, error) {
 // walkFiles calls found with each file part under p, its declared type
 // and its name.
 func walkFiles(p part, depth int, found func(p part, media, name string)) error {
-	media, params, err := mime.ParseMediaType(p.header.Get("Content-Type"))
-	if err != nil {
-		media, params = "application/octet-stream", map[string]string{}
-	}
+	media, params := p.mediaType()
 	disp, dparams, _ := mime.ParseMediaType(p.header.Get("Content-Disposition"))
 	switch {
 	case strings.HasPrefix(media, "multipart/"):

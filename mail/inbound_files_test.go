@@ -165,3 +165,20 @@ func TestAnEmailReplyAddsAtMostTenFiles(t *testing.T) {
 		t.Fatalf("the visitor said %d messages (the last %+v); want the text and the first ten files", len(said), said[len(said)-1])
 	}
 }
+
+// TestAnEmailReplyWithoutMIMEHeadersIsItsText: a message with no
+// Content-Type is plain text (RFC 2045), not a file.
+func TestAnEmailReplyWithoutMIMEHeadersIsItsText(t *testing.T) {
+	t.Parallel()
+	w := newInboundWorld(t)
+	v, id, e := w.emailed(t, "sam@example.net")
+	to := strings.Trim(e.To, "<>")
+	raw := "From: sam@example.net\nTo: " + to + "\nMessage-ID: <plain@example.net>\nSubject: Re\n\nThank you!\n"
+	if err := w.send("sam@example.net", []string{to}, raw); err != nil {
+		t.Fatalf("delivering the reply: %v", err)
+	}
+	said := w.visitorMessages(t, id, v)
+	if last := said[len(said)-1]; len(said) != 2 || last.Body != "Thank you!" || last.Attachment != nil {
+		t.Fatalf("the visitor said %d messages, the last %+v; want the text alone", len(said), last)
+	}
+}

@@ -49,6 +49,17 @@ type part struct {
 	body   io.Reader
 }
 
+// mediaType is p's Content-Type and its parameters. Without one, or with
+// one that cannot be read, a part is plain text (RFC 2045's default): the
+// body of an email with no MIME headers is its text, not a file.
+func (p part) mediaType() (string, map[string]string) {
+	media, params, err := mime.ParseMediaType(p.header.Get("Content-Type"))
+	if err != nil {
+		return "text/plain", map[string]string{}
+	}
+	return media, params
+}
+
 // messageText returns the text of msg: its first plain-text part that is
 // not an attachment, else its first HTML part as text.
 func messageText(msg *mail.Message) (string, error) {
@@ -74,10 +85,7 @@ func messageText(msg *mail.Message) (string, error) {
 
 // walkText calls found with each inline text part under p, decoded.
 func walkText(p part, depth int, found func(media, text string)) error {
-	media, params, err := mime.ParseMediaType(p.header.Get("Content-Type"))
-	if err != nil {
-		media, params = "text/plain", map[string]string{} // RFC 2045's default
-	}
+	media, params := p.mediaType()
 	if disp, _, _ := mime.ParseMediaType(p.header.Get("Content-Disposition")); disp == "attachment" {
 		return nil
 	}
