@@ -77,6 +77,7 @@ func run(m *testing.M) int {
 	widgetProxy.Serve(addr)
 
 	code := m.Run()
+	stopSharedBrowser()
 	if err := stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: stopping kefu:", err)
 		code = 1
