@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,28 +164,83 @@ func hostPage(t *testing.T, kefuOrigin string) string {
 	return strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/"
 }
 
-// startBrowser starts a headless Chromium whose life ends with ctx; opts
-// come after kefu's defaults (a language, say).
+// startBrowser returns a browser for one test, which ends with ctx: the
+// package's shared Chromium, or, when the test gives opts (a language, say),
+// a Chromium of its own with opts after kefu's defaults. Starting Chromium
+// costs more than most steps of a test, and every tab the tests open has a
+// browser context of its own (newTab), so sharing one keeps tests apart.
 func startBrowser(t *testing.T, ctx context.Context, opts ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	if len(opts) > 0 {
+		return launchBrowser(t, ctx, opts...)
+	}
+	shared.once.Do(func() {
+		// The shared browser outlives every test; TestMain stops it.
+		shared.ctx, shared.err = launch(context.Background(), &shared.stop)
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	// Tabs opened in browser close when the test's ctx ends, as they did
+	// when each test had its own browser.
+	browser, cancel := context.WithCancel(shared.ctx)
+	stop := context.AfterFunc(ctx, cancel)
+	t.Cleanup(func() { stop(); cancel() })
+	return browser
+}
+
+// shared is the package's Chromium, started by the first test that asks.
+var shared struct {
+	once sync.Once
+	ctx  context.Context
+	err  error
+	stop []context.CancelFunc // in the order to call them
+}
+
+// stopSharedBrowser stops the shared Chromium, if a test started it.
+func stopSharedBrowser() {
+	for _, stop := range shared.stop {
+		stop()
+	}
+}
+
+// launchBrowser starts a Chromium of the test's own, which ends with ctx.
+func launchBrowser(t *testing.T, ctx context.Context, opts ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	var stops []context.CancelFunc
+	t.Cleanup(func() {
+		for _, stop := range stops {
+			stop()
+		}
+	})
+	browser, err := launch(ctx, &stops, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return browser
+}
+
+// launch starts a headless Chromium whose life ends with ctx, and appends to
+// stops what stops it. opts come after kefu's defaults.
+func launch(ctx context.Context, stops *[]context.CancelFunc, opts ...chromedp.ExecAllocatorOption) (context.Context, error) {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatalf("no chromium on PATH (%v): `make test` installs it", err)
+		return nil, fmt.Errorf("no chromium on PATH (%v): `make test` installs it", err)
 	}
-	alloc, cancel := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path),
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
 		// Sound only after the person has used the page, as desktop browsers do.
 		chromedp.Flag("autoplay-policy", "document-user-activation-required"),
 		chromedp.WindowSize(1280, 800)}, opts...)...) // and a fresh user data dir that chromedp removes
-	t.Cleanup(cancel)
-	browser, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	*stops = append(*stops, cancelBrowser, cancelAlloc)
 	// The first run starts the browser; it lives as long as ctx.
 	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
+		return nil, fmt.Errorf("starting %s: %v", path, err)
 	}
-	return browser
+	return browser, nil
 }
 
 // newTab opens a tab in a browser context of its own: no shared cookies or storage.

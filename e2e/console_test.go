@@ -273,7 +273,7 @@ func answerConfirm(t *testing.T, tab context.Context, what, sel string, accept b
 	}
 }
 
-// startConsoleKefu starts a kefu of the test's own, on a fresh data dir,
+// startConsoleKefu starts a kefu of the test's own, on a fresh data dir and database,
 // with Sam added as an agent before its first start and room for two chats
 // per agent. It returns kefu's origin and Sam's user id.
 func startConsoleKefu(t *testing.T, ctx context.Context) (base, samID string) {
@@ -289,13 +289,14 @@ func startConsoleKefu(t *testing.T, ctx context.Context) (base, samID string) {
 			add.Env = append(add.Env, kv)
 		}
 	}
-	add.Env = append(add.Env, "KEFU_DATA_DIR="+data, "KEFU_USER_PASSWORD="+samPassword, "KEFU_CONFIG="+settings)
+	db := "DATABASE_URL=" + ownDatabase(t, ctx)
+	add.Env = append(add.Env, "KEFU_DATA_DIR="+data, "KEFU_USER_PASSWORD="+samPassword, "KEFU_CONFIG="+settings, db)
 	out, err := add.CombinedOutput()
 	m := createdRe.FindSubmatch(out)
 	if err != nil || m == nil || !strings.Contains(string(out), ", an agent") {
 		t.Fatalf("kefu user add: %v\n%s", err, out)
 	}
-	stop, addr, err := startKefu(kefuBin, data, "", "KEFU_CONFIG="+settings, "KEFU_ANSWER_TIMEOUT=0")
+	stop, addr, err := startKefu(kefuBin, data, "", "KEFU_CONFIG="+settings, "KEFU_ANSWER_TIMEOUT=0", db)
 	if err != nil {
 		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
 	}

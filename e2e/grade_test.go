@@ -33,10 +33,11 @@ func TestGradeSwitch(t *testing.T) {
 	if err := os.WriteFile(settings, []byte(`{"customer_service_uids": [], "conversation_grade": 0}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	db := "DATABASE_URL=" + ownDatabase(t, ctx)
 	for _, u := range []struct{ email, name string }{{miaEmail, "Mia"}, {noorEmail, "Noor"}, {fredEmail, "Fred"}} {
-		userAdd(t, ctx, data, u.email, u.name, memberPassword, "KEFU_CONFIG="+settings)
+		userAdd(t, ctx, data, u.email, u.name, memberPassword, "KEFU_CONFIG="+settings, db)
 	}
-	stop, addr, err := startKefu(kefuBin, data, "", "KEFU_CONFIG="+settings)
+	stop, addr, err := startKefu(kefuBin, data, "", "KEFU_CONFIG="+settings, db)
 	if err != nil {
 		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
 	}
@@ -115,7 +116,7 @@ func TestGradeSwitch(t *testing.T) {
 	}
 }
 
-// userAdd runs `kefu user add` on data dir data, before kefu serves from it,
+// userAdd runs `kefu user add` with data dir data, before kefu serves from it,
 // and returns the new user's id; extraEnv ("KEY=value") is added to its environment.
 func userAdd(t *testing.T, ctx context.Context, data, email, name, password string, extraEnv ...string) string {
 	t.Helper()

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/localpg"
 )
@@ -77,6 +79,11 @@ func run(m *testing.M) int {
 	widgetProxy.Serve(addr)
 
 	code := m.Run()
+	stopSharedBrowser()
+	if err := stopDatabases(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: stopping the tests' PostgreSQL:", err)
+		code = 1
+	}
 	if err := stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: stopping kefu:", err)
 		code = 1
@@ -161,21 +168,13 @@ func tempDir(t *testing.T, name string) string {
 	return dir
 }
 
-// kefuOnOwnDatabase starts a kefu for one test on a PostgreSQL of the
-// test's own, so that the test can reach into the database (or take it
-// away). It returns kefu's origin, the database and its URL.
+// kefuOnOwnDatabase starts a kefu for one test on a database of the test's
+// own, so that the test can reach into the database (or take it away). It
+// returns kefu's origin, the database and its URL.
 func kefuOnOwnDatabase(t *testing.T, ctx context.Context, name string) (base string, db *store.DB, dbURL string) {
 	t.Helper()
 	dir := tempDir(t, name)
-	pg, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	if err := pg.EnsureDatabase(ctx, "kefu"); err != nil {
-		t.Fatal(err)
-	}
-	dbURL = pg.ConnString("kefu")
+	dbURL = ownDatabase(t, ctx)
 	stop, addr, err := startKefu(kefuBin, filepath.Join(dir, "data"), "", "DATABASE_URL="+dbURL)
 	if err != nil {
 		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
@@ -190,6 +189,84 @@ func kefuOnOwnDatabase(t *testing.T, ctx context.Context, name string) (base str
 	}
 	t.Cleanup(db.Close)
 	return "http://" + addr, db, dbURL
+}
+
+// databases is the PostgreSQL that holds the tests' own databases, started
+// by the first test that asks for one; TestMain stops it. Each database is a
+// copy of a template that kefu's migrations were run on once: a server and
+// the migrations for every test cost more than most tests' steps.
+var databases struct {
+	once   sync.Once
+	server *localpg.Server
+	dir    string
+	err    error
+	mu     sync.Mutex // CREATE DATABASE … TEMPLATE refuses concurrent use of the template
+	count  int
+}
+
+const databasesTemplate = "kefu_template"
+
+// ownDatabase creates a fresh migrated database for t and returns its URL.
+// The database outlives t: the server and its data go when TestMain ends.
+func ownDatabase(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	databases.once.Do(func() { databases.err = startDatabases() })
+	if databases.err != nil {
+		t.Fatal(databases.err)
+	}
+	databases.mu.Lock()
+	defer databases.mu.Unlock()
+	databases.count++
+	name := fmt.Sprintf("kefu_%d", databases.count)
+	conn, err := pgx.Connect(ctx, databases.server.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+databasesTemplate); err != nil {
+		t.Fatal(err)
+	}
+	return databases.server.ConnString(name)
+}
+
+// startDatabases starts the tests' PostgreSQL and migrates its template.
+func startDatabases() error {
+	// Not the test's context: the server outlives the test that starts it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "kefu-e2e-pg-")
+	if err == nil {
+		// The server runs as the postgres user, which must traverse dir.
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		return err
+	}
+	databases.dir = dir
+	if databases.server, err = localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "pg"), Fast: true}); err != nil {
+		return err
+	}
+	if err := databases.server.EnsureDatabase(ctx, databasesTemplate); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, databases.server.ConnString(databasesTemplate))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
+}
+
+// stopDatabases stops the tests' PostgreSQL, if a test started it.
+func stopDatabases() error {
+	if databases.dir == "" {
+		return nil
+	}
+	defer os.RemoveAll(databases.dir)
+	if databases.server == nil {
+		return nil
+	}
+	return databases.server.Stop()
 }
 
 // anotherKefu starts a second kefu for one test on the database at dbURL,

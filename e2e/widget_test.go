@@ -29,9 +29,10 @@ func TestWidgetOnAThirdPartySite(t *testing.T) {
 	defer cancel()
 	dir := tempDir(t, "widget")
 	data := filepath.Join(dir, "data")
-	annID := userAdd(t, ctx, data, "ann@example.com", "Ann", memberPassword)
-	benID := userAdd(t, ctx, data, "ben@example.com", "Ben", memberPassword)
-	stop, addr, err := startKefu(kefuBin, data, "")
+	db := "DATABASE_URL=" + ownDatabase(t, ctx)
+	annID := userAdd(t, ctx, data, "ann@example.com", "Ann", memberPassword, db)
+	benID := userAdd(t, ctx, data, "ben@example.com", "Ben", memberPassword, db)
+	stop, addr, err := startKefu(kefuBin, data, "", db)
 	if err != nil {
 		t.Fatalf("starting kefu: %v\nkefu's output:\n%s", err, kefuLog.String())
 	}

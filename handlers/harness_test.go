@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,11 +91,7 @@ func newKefu(t testing.TB) *instance {
 }
 
 func (k *instance) ensureAgent() {
-	hash, err := auth.HashPassword(agentPassword)
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	if _, _, err := k.db.EnsureAdmin(context.Background(), store.NewMember{Email: agentEmail, Name: "Alex", PasswordHash: hash}); err != nil {
+	if _, _, err := k.db.EnsureAdmin(context.Background(), store.NewMember{Email: agentEmail, Name: "Alex", PasswordHash: mustHash(k.t, agentPassword)}); err != nil {
 		k.t.Fatal(err)
 	}
 }
@@ -412,11 +409,27 @@ func bubbles(text string) []string {
 	return ids
 }
 
+// mustHash returns an argon2id hash of password, as kefu stores it. Each
+// password is hashed once per run and its hash shared by every test: a hash
+// takes a tenth of a second under the race detector, and the tests would
+// otherwise spend much of their time in it. A shared salt changes nothing
+// that a sign-in checks.
 func mustHash(t testing.TB, password string) string {
 	t.Helper()
+	hashes.mu.Lock()
+	defer hashes.mu.Unlock()
+	if h, ok := hashes.of[password]; ok {
+		return h
+	}
 	h, err := auth.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
 	}
+	hashes.of[password] = h
 	return h
 }
+
+var hashes = struct {
+	mu sync.Mutex
+	of map[string]string
+}{of: map[string]string{}}

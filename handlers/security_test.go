@@ -15,9 +15,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kefu-im/kefu/app"
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/handlers"
-	"github.com/kefu-im/kefu/queue"
 	"github.com/kefu-im/kefu/store"
 	"github.com/kefu-im/kefu/store/storetest"
 )
@@ -402,15 +402,18 @@ func TestLogoutClosesThatSessionsSockets(t *testing.T) {
 // session's expiry.
 func TestExpiredSessionClosesItsSockets(t *testing.T) {
 	t.Parallel()
-	k := newKefu(t)
+	// Sockets check on their presence tick, a third of routing's grace
+	// period: a short one keeps the test from waiting ten seconds.
+	const grace = 3 * time.Second
+	k := startWith(t, storetest.URL(t), func(c *app.Config) { c.Routing.Grace = grace })
+	k.ensureAgent()
 	agent := k.agent()
 	s := k.consoleWith(sessionCookie(t, agent))
 	if _, err := k.db.Pool().Exec(context.Background(), "UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = $1",
 		cookieValue(agent, "kefu_session")); err != nil {
 		t.Fatal(err)
 	}
-	// Sockets check on their presence tick: a third of the grace period.
-	if code := s.waitClosed(queue.DefaultConfig.Grace); code != 4403 {
+	if code := s.waitClosed(grace); code != 4403 {
 		t.Fatalf("the expired session's socket closed with %d, want 4403", code)
 	}
 }

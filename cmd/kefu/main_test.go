@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestBadConfigExits(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	badGrade := filepath.Join(t.TempDir(), "config.json")
 	if err := os.WriteFile(badGrade, []byte(`{"conversation_grade": 50}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -68,6 +69,7 @@ var (
 )
 
 func TestRunServesAndShutsDownGracefully(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_ADDR": "127.0.0.1:0", "KEFU_DEBUG_ADDR": "127.0.0.1:0",
 		"KEFU_ADMIN_EMAIL": "ops@example.com", "KEFU_ADMIN_PASSWORD": "a long password"}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -150,6 +152,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 }
 
 func TestUserAdd(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	env := map[string]string{"DATABASE_URL": storetest.URL(t), "KEFU_USER_PASSWORD": "sam's password"}
 	getenv := func(k string) string { return env[k] }
 	var out bytes.Buffer
@@ -192,6 +195,7 @@ func TestUserAdd(t *testing.T) {
 // TestUserCommandsNeedEmail: a `kefu user` command given no -email says so,
 // rather than that nobody has the email "".
 func TestUserCommandsNeedEmail(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	env := map[string]string{"DATABASE_URL": storetest.URL(t)}
 	getenv := func(k string) string { return env[k] }
 	for _, verb := range []string{"add", "passwd", "disable", "enable"} {
@@ -209,6 +213,7 @@ func TestUserCommandsNeedEmail(t *testing.T) {
 // first start; after that the admin pages hold them and a changed file is
 // left alone.
 func TestConfigSeedsFirstStartOnly(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "first.json"), filepath.Join(dir, "second.json")
 	if err := os.WriteFile(first, []byte(`{"customer_service_uids": false, "conversation_grade": 100, "default_capacity": 2, "other": "ignored"}`), 0o644); err != nil {
@@ -246,6 +251,7 @@ func TestConfigSeedsFirstStartOnly(t *testing.T) {
 // the member's sessions (their session epoch moves on) and lifts the
 // account's sign-in lockout.
 func TestUserAdminAndPasswd(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	ctx := context.Background()
 	for _, unrestricted := range []bool{false, true} {
 		dir := t.TempDir()

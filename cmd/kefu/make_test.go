@@ -22,6 +22,7 @@ var makeErrorRe = regexp.MustCompile(`(?m)^make(\[\d+\])?: \*\*\*`)
 // order and make ends with status 0 (or dies of the SIGINT itself, as a shell
 // shows a Ctrl-C), without a `make: ***` line, and no postgres is left running.
 func TestMakeRunCtrlC(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatalf("no make on PATH (%v): the README's commands need it", err)
 	}

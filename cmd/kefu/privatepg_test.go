@@ -185,6 +185,7 @@ type ack struct {
 // sends are acknowledged again, and every acknowledged message is stored
 // exactly once.
 func TestPrivatePostgresKilled(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	env := privateEnv(t)
 	base, stop := serve(t, env)
 	db := openPrivate(t, env["KEFU_DATA_DIR"])
@@ -315,6 +316,7 @@ func TestPrivatePostgresKilled(t *testing.T) {
 // started again, kefu shuts down in order and exits non-zero with one line
 // saying why.
 func TestPrivatePostgresCannotRestart(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	env := privateEnv(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "KEFU_TEST_RUN_MAIN=1")
@@ -466,6 +468,7 @@ func signedIn(t *testing.T, base string, c *http.Client) bool {
 // socket, and what they change takes effect at once) and while it is stopped
 // (they start the server for themselves and stop it again).
 func TestUserCommandsOnPrivatePostgres(t *testing.T) {
+	t.Parallel() // its own processes, data dir or database
 	env := privateEnv(t)
 	getenv := func(k string) string { return env[k] }
 	kefu := func(args ...string) string {

@@ -21,11 +21,28 @@ import (
 
 const template = "kefu_template"
 
+// ahead is how many databases are cloned before tests ask for them: a clone
+// takes a tenth of a second or more, and a test that finds one ready does
+// not wait for it.
+const ahead = 2
+
 var (
 	server  *localpg.Server
-	cloneMu sync.Mutex // CREATE DATABASE … TEMPLATE refuses concurrent use of the template
 	counter atomic.Int64
+	// clones holds databases cloned ahead, from the one goroutine that
+	// clones (CREATE DATABASE … TEMPLATE refuses concurrent use of the
+	// template).
+	clones chan clone
+	// drops takes the databases of ended tests to the goroutine that drops
+	// them, so that no test waits for it; dropped reports its failures.
+	drops   chan string
+	dropped chan error
 )
+
+type clone struct {
+	name string
+	err  error
+}
 
 // Main starts the package's PostgreSQL, migrates the template database, runs
 // the tests and stops the server. Call it from TestMain.
@@ -57,7 +74,62 @@ func run(m *testing.M) int {
 		log.Print(err)
 		return 1
 	}
-	return m.Run()
+	stopCloning := startCloning()
+	drops, dropped = make(chan string, 1024), make(chan error, 1)
+	go dropAll()
+	code := m.Run()
+	stopCloning()
+	close(drops)
+	if err := <-dropped; err != nil {
+		log.Print(err)
+		code = 1
+	}
+	return code
+}
+
+// startCloning starts the goroutine that keeps ahead databases cloned, and
+// returns a func that stops it.
+func startCloning() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	clones = make(chan clone, ahead)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c := clone{name: fmt.Sprintf("kefu_test_%d_%d", os.Getpid(), counter.Add(1))}
+			c.err = adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{c.name}.Sanitize()+" TEMPLATE "+template)
+			select {
+			case clones <- c:
+			case <-ctx.Done():
+				return // a clone no test took goes with the server
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// dropAll drops the databases sent on drops until it is closed, then sends
+// the first failure, or nil, on dropped.
+func dropAll() {
+	var first error
+	for name := range drops {
+		err := adminExec(context.Background(), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		if err != nil && first == nil {
+			first = fmt.Errorf("storetest: drop database %s: %w", name, err)
+		}
+	}
+	dropped <- first
+}
+
+// adminExec runs sql on the server's postgres database.
+func adminExec(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, server.ConnString("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
 
 func migrateTemplate(ctx context.Context) error {
@@ -79,31 +151,13 @@ func URL(t testing.TB) string {
 	if server == nil {
 		t.Fatal("storetest: call storetest.Main from TestMain")
 	}
-	ctx := context.Background()
-	name := fmt.Sprintf("kefu_test_%d_%d", os.Getpid(), counter.Add(1))
-	admin, err := pgx.Connect(ctx, server.ConnString("postgres"))
-	if err != nil {
-		t.Fatal(err)
+	c := <-clones
+	if c.err != nil {
+		t.Fatal(c.err)
 	}
-	defer admin.Close(ctx)
-	cloneMu.Lock()
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+template)
-	cloneMu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, server.ConnString("postgres"))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Error(err)
-		}
-	})
-	return server.ConnString(name)
+	// The drop is left to dropAll, which fails the run if it cannot.
+	t.Cleanup(func() { drops <- c.name })
+	return server.ConnString(c.name)
 }
 
 // DB opens a fresh migrated database for t, closed and dropped when t ends.
