@@ -8,8 +8,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
-	"mime"
-	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
@@ -55,7 +53,7 @@ func messageFiles(raw []byte, max int64) ([]mailFile, int, error) {
 	}
 	var files []mailFile
 	n := 0
-	err = walkFiles(part{header: textproto.MIMEHeader(msg.Header), body: msg.Body}, 0, func(p part, media, name string) {
+	err = walkFiles(part{header: textproto.MIMEHeader(msg.Header), body: msg.Body}, func(p part, media, name string) {
 		if n < maxReplyFiles {
 			data, err := io.ReadAll(io.LimitReader(transferDecoded(p), max+1))
 			files = append(files, mailFile{index: n, name: name, media: media, data: data, err: err})
@@ -67,34 +65,18 @@ func messageFiles(raw []byte, max int64) ([]mailFile, int, error) {
 
 // walkFiles calls found with each file part under p, its declared type
 // and its name.
-func walkFiles(p part, depth int, found func(p part, media, name string)) error {
-	media, params := p.mediaType()
-	disp, dparams, _ := mime.ParseMediaType(p.header.Get("Content-Disposition"))
-	switch {
-	case strings.HasPrefix(media, "multipart/"):
-		if depth >= maxPartDepth || params["boundary"] == "" {
+func walkFiles(p part, found func(p part, media, name string)) error {
+	return walkParts(p, 0, func(p part, media string, params map[string]string) error {
+		disp, dparams := p.disposition()
+		switch {
+		case (media == "text/plain" || media == "text/html") && disp != "attachment":
+			return nil // the message's text (walkText)
+		case notFiles[media]:
 			return nil
 		}
-		r := multipart.NewReader(p.body, params["boundary"])
-		for {
-			sub, err := r.NextRawPart()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := walkFiles(part{header: sub.Header, body: sub}, depth+1, found); err != nil {
-				return err
-			}
-		}
-	case (media == "text/plain" || media == "text/html") && disp != "attachment":
-		return nil // the message's text (walkText)
-	case notFiles[media]:
+		found(p, media, fileName(dparams["filename"], params["name"]))
 		return nil
-	}
-	found(p, media, fileName(dparams["filename"], params["name"]))
-	return nil
+	})
 }
 
 // fileName is a part's name: its Content-Disposition's filename (RFC 2231

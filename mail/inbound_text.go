@@ -64,7 +64,7 @@ func (p part) mediaType() (string, map[string]string) {
 // not an attachment, else its first HTML part as text.
 func messageText(msg *mail.Message) (string, error) {
 	var plain, htmlText *string
-	err := walkText(part{header: textproto.MIMEHeader(msg.Header), body: msg.Body}, 0, func(media, text string) {
+	err := walkText(part{header: textproto.MIMEHeader(msg.Header), body: msg.Body}, func(media, text string) {
 		switch {
 		case media == "text/plain" && plain == nil:
 			plain = &text
@@ -83,38 +83,50 @@ func messageText(msg *mail.Message) (string, error) {
 	return "", errNoText
 }
 
-// walkText calls found with each inline text part under p, decoded.
-func walkText(p part, depth int, found func(media, text string)) error {
+// walkParts calls leaf with each part under p that is not a multipart, in
+// the message's order, down to maxPartDepth.
+func walkParts(p part, depth int, leaf func(p part, media string, params map[string]string) error) error {
 	media, params := p.mediaType()
-	if disp, _, _ := mime.ParseMediaType(p.header.Get("Content-Disposition")); disp == "attachment" {
+	if !strings.HasPrefix(media, "multipart/") {
+		return leaf(p, media, params)
+	}
+	if depth >= maxPartDepth || params["boundary"] == "" {
 		return nil
 	}
-	switch {
-	case strings.HasPrefix(media, "multipart/"):
-		if depth >= maxPartDepth || params["boundary"] == "" {
+	r := multipart.NewReader(p.body, params["boundary"])
+	for {
+		sub, err := r.NextRawPart()
+		if err == io.EOF {
 			return nil
 		}
-		r := multipart.NewReader(p.body, params["boundary"])
-		for {
-			sub, err := r.NextRawPart()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := walkText(part{header: sub.Header, body: sub}, depth+1, found); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
-	case media == "text/plain" || media == "text/html":
+		if err := walkParts(part{header: sub.Header, body: sub}, depth+1, leaf); err != nil {
+			return err
+		}
+	}
+}
+
+// disposition is p's Content-Disposition: "attachment", "inline" or "".
+func (p part) disposition() (string, map[string]string) {
+	disp, params, _ := mime.ParseMediaType(p.header.Get("Content-Disposition"))
+	return disp, params
+}
+
+// walkText calls found with each inline text part under p, decoded.
+func walkText(p part, found func(media, text string)) error {
+	return walkParts(p, 0, func(p part, media string, params map[string]string) error {
+		if disp, _ := p.disposition(); disp == "attachment" || (media != "text/plain" && media != "text/html") {
+			return nil
+		}
 		text, err := decodeBody(p, params["charset"])
 		if err != nil {
 			return err
 		}
 		found(media, text)
-	}
-	return nil
+		return nil
+	})
 }
 
 // decodeBody is p's body undone from its transfer encoding and charset.
