@@ -53,7 +53,7 @@ func (c *courier) composeDigest(ctx context.Context, d store.DueMail) (*gomail.M
 	}
 	loc := i18n.For(cmp.Or(d.Language, c.language))
 	ctx = i18n.With(ctx, loc)
-	p := views.DigestProps{Name: d.Name, Subject: loc.N("mail.digest.subject", len(missed)), Console: c.link("/console"),
+	p := views.DigestProps{Name: chat.NameIn(loc, d.Name), Subject: loc.N("mail.digest.subject", len(missed)), Console: c.link("/console"),
 		Unsubscribe: c.link(DigestUnsubscribePath(d.MemberID, c.secret, now))}
 	for _, s := range missed {
 		it := views.DigestItem{Title: chat.NameIn(loc, s.Title), Unread: int(s.Unread),

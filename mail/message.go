@@ -20,6 +20,7 @@ import (
 	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 	views "github.com/kefu-im/kefu/views/mail"
+	"github.com/kefu-im/kefu/views/thread"
 )
 
 // Link purposes: a link signed for one reads nothing of the other.
@@ -62,6 +63,7 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 		return nil, err
 	}
 	loc := i18n.For(cmp.Or(d.Language, c.language))
+	lctx := i18n.With(ctx, loc)
 	p := views.ReplyProps{Name: chat.NameIn(loc, d.Name), Team: cmp.Or(d.Team, loc.T("mail.team"))}
 	for _, m := range msgs {
 		if m.Seq > d.ToSeq || len(p.Lines) == maxLines {
@@ -70,11 +72,9 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 		if !m.Type.Said() || m.SenderID == d.VisitorID || m.RevokedAt != nil {
 			continue
 		}
-		text := m.Body
+		text := thread.Text(lctx, m)
 		if a := m.Attachment; a != nil {
 			text = loc.T("mail.reply.file", "Name", a.Name)
-		} else if m.Type == chat.Merged {
-			text = loc.T("mail.reply.merged")
 		}
 		p.Lines = append(p.Lines, views.Line{From: chat.NameIn(loc, m.SenderName), Text: text})
 	}
@@ -86,7 +86,7 @@ func (c *courier) compose(ctx context.Context, d store.DueMail) (*gomail.Msg, er
 	p.Unsubscribe = c.link(UnsubscribePath(d.VisitorID, c.secret, now))
 
 	var html bytes.Buffer
-	if err := views.Reply(p).Render(i18n.With(ctx, loc), &html); err != nil {
+	if err := views.Reply(p).Render(lctx, &html); err != nil {
 		return nil, err
 	}
 	return c.envelope(d, loc.T("mail.reply.subject", "Team", p.Team), p.Unsubscribe, plainText(loc, p), html.String(), now)
