@@ -80,6 +80,12 @@ func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.showMailConversation(w, r, c, v, http.StatusOK, views.ConversationProps{})
+}
+
+// showMailConversation writes conversation c's page for its visitor v with
+// status, and with p's refused reply, if any.
+func (h *Handler) showMailConversation(w http.ResponseWriter, r *http.Request, c chat.Conversation, v chat.User, status int, p views.ConversationProps) {
 	msgs, _, err := h.DB.History(r.Context(), c.ID, c.LastSeq+1, chat.PageSize, chat.ReaderVisitor)
 	var team string
 	if err == nil {
@@ -92,8 +98,8 @@ func (h *Handler) mailConversationShow(w http.ResponseWriter, r *http.Request) {
 	// The page's images and files are fetched under the link, the one
 	// credential its reader holds (mailFileShow).
 	r = r.WithContext(thread.FilesAt(r.Context(), mailLinkPath(r)+"/files/"))
-	h.render(w, r, http.StatusOK, views.ConversationPage(views.ConversationProps{Team: cmp.Or(team, i18n.T(r.Context(), "mail.team")),
-		Messages: msgs, VisitorID: v.ID, Action: r.URL.Path}))
+	p.Team, p.Messages, p.VisitorID, p.Action = cmp.Or(team, i18n.T(r.Context(), "mail.team")), msgs, v.ID, mailLinkPath(r)
+	h.render(w, r, status, views.ConversationPage(p))
 }
 
 // mailLinkPath is the path of the conversation's link in r's path.
@@ -151,8 +157,22 @@ func (h *Handler) mailReplyCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body := strings.TrimSpace(r.PostFormValue("body"))
-	if _, _, err := h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: v.ID, Body: body, Address: clientAddr(r)}); err != nil {
+	raw, id := r.PostFormValue("body"), r.PostFormValue("client_msg_id")
+	body, err := chat.ValidateBody(raw)
+	if err == nil {
+		err = chat.ValidateClientMsgID(id)
+	}
+	if err == nil {
+		// A form sent twice (a double click, a reload) stores one message.
+		_, _, err = h.stored(h.DB.SendFromVisitor(r.Context(), store.Send{SenderID: v.ID, ClientMsgID: id, Body: body,
+			Address: clientAddr(r)}))
+	}
+	if err != nil {
+		// A refusal keeps what the visitor wrote, beside why.
+		if status, _, say := publicError(i18n.From(r.Context()), err); status < http.StatusInternalServerError {
+			h.showMailConversation(w, r, c, v, status, views.ConversationProps{Body: raw, Error: say})
+			return
+		}
 		h.fail(w, r, err)
 		return
 	}

@@ -101,9 +101,23 @@ func TestEmailLinkReopensTheConversationAndRefusesForgedAndExpiredOnes(t *testin
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reply from the link's page: %s", resp.Status)
 	}
+	// The page's form carries a client message id: sent twice, it stores one message.
+	twice := url.Values{"body": {"Is it insured?"}, "client_msg_id": {"mail-form-1"}}
+	for range 2 {
+		if resp, _ := b.send(http.MethodPost, link, twice, http.Header{}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a reply with its client message id: %s", resp.Status)
+		}
+	}
+	// A refused reply keeps what the visitor wrote, beside why, and stores nothing.
+	long := strings.Repeat("x", chat.MaxBodyChars+1)
+	resp, body = b.send(http.MethodPost, link, url.Values{"body": {long}, "client_msg_id": {"mail-form-2"}}, http.Header{})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-testid="mail-reply-error"`) || !strings.Contains(body, long) {
+		t.Fatalf("a refused reply from the link's page: %s; want 400 with the error and the text kept\n%.2000s", resp.Status, body)
+	}
 	msgs, err := k.db.MessagesAfter(ctx, id, 0, 50, chat.ReaderVisitor)
-	if err != nil || msgs[len(msgs)-1].Body != "Thanks, found it" || msgs[len(msgs)-1].SenderID != v.ID {
-		t.Fatalf("the reply is not the conversation's newest message, by the visitor: %+v, %v", msgs, err)
+	if err != nil || len(msgs) < 2 || msgs[len(msgs)-2].Body != "Thanks, found it" || msgs[len(msgs)-1].Body != "Is it insured?" ||
+		msgs[len(msgs)-1].SenderID != v.ID {
+		t.Fatalf("the replies are not the conversation's newest messages, by the visitor, once each: %+v, %v", msgs, err)
 	}
 
 	forged := link[:len(link)-1] + map[bool]string{true: "0", false: "1"}[!strings.HasSuffix(link, "0")]

@@ -116,7 +116,10 @@ func TestVisitorAsksForTheTranscriptFromTheWidgetAfterTheResolve(t *testing.T) {
 		t.Fatalf("the resolved chat's widget offers no transcript with a field for the address:\n%s", shown)
 	}
 	w.send(map[string]any{"type": "transcript", "conversation_id": id, "email": "sam@example.net\r\nBcc: eve@example.org"})
-	w.waitFor("Enter an email address such as name@example.com.")
+	// The refusal, with the address kept in the field for the visitor to mend.
+	if frame := w.waitFor("Enter an email address such as name@example.com."); !strings.Contains(frame, `value="sam@example.net`) {
+		t.Fatalf("the refused address is not kept in the field:\n%s", frame)
+	}
 	if u, err := k.db.User(ctx, v.ID); err != nil || u.Email != "" || k.transcripts(t, id) != 0 {
 		t.Fatalf("a bad address changed %+v (%v) or queued %d", u, err, k.transcripts(t, id))
 	}

@@ -75,7 +75,7 @@ func (s *widgetSocket) transcriptFrame(ctx context.Context, f inFrame) error {
 	queued := false
 	if err == nil {
 		queued, err = s.h.DB.RequestTranscript(ctx, store.Transcript{ConversationID: f.ConversationID,
-			By: chat.Viewer{UserID: s.user.ID}, Email: email})
+			By: s.viewer(), Email: email})
 	}
 	var invalid *chat.ValidationError
 	p := widget.TranscriptProps{ConversationID: f.ConversationID}
@@ -86,7 +86,7 @@ func (s *widgetSocket) transcriptFrame(ctx context.Context, f inFrame) error {
 			p.Done = "widget.transcript.again"
 		}
 	case errors.As(err, &invalid):
-		p.Ask = true
+		p.Ask, p.Email = true, email
 	case errors.Is(err, chat.ErrMailOff), errors.Is(err, chat.ErrOpen):
 	default:
 		return err
