@@ -74,6 +74,13 @@ type bus interface {
 	Ready() <-chan struct{}
 }
 
+// publisher carries the events of this instance's committed changes to
+// every instance, once they have committed; Close sends what it still holds.
+type publisher interface {
+	store.Publisher
+	Close() error
+}
+
 // socketsGrace is how long Stop waits for WebSockets to close.
 const socketsGrace = 5 * time.Second
 
@@ -90,6 +97,7 @@ type App struct {
 	inboundLn  net.Listener
 	deliver    bool
 	bus        bus
+	publisher  publisher     // the NATS bus, or a live.Notifier for NOTIFY
 	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
 	metrics    *metrics.Metrics
 	debug      net.Listener // nil unless Config.Debug
@@ -116,8 +124,12 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	a := &App{logger: logger, metrics: m, debug: cfg.Debug, now: cfg.Now, base: base, cancel: cancel, deliver: cfg.Deliver}
 	if cfg.NATSURL != "" {
 		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
-		db = db.WithPublisher(a.nats)
+		a.bus, a.publisher = a.nats, a.nats
+	} else {
+		a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.resync)
+		a.publisher = live.NewNotifier(cfg.DatabaseURL, store.BusChannel, logger)
 	}
+	db = db.WithPublisher(a.publisher)
 	a.db = db
 	a.dispatcher = queue.NewDispatcher(db, cfg.Routing, logger)
 	if cfg.Deliver {
@@ -160,11 +172,6 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 		Files:     files,
 		Mail:      mailOn,
 	})
-	if a.nats != nil {
-		a.bus = a.nats
-	} else {
-		a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.resync)
-	}
 	return a
 }
 
@@ -283,7 +290,7 @@ func (a *App) errorLog() *log.Logger { return slog.NewLogLogger(a.logger.Handler
 
 // Stop ends the base context, which closes every socket with 1001, waits a
 // little for the sockets to finish closing, then waits for every goroutine
-// Start started, and last closes the connection to NATS, once nothing is
+// Start started, and last closes the publisher (NATS, or the Notifier), once nothing is
 // left to publish. Stop the server from accepting first. Calls after the
 // first return at once.
 func (a *App) Stop() {
@@ -293,10 +300,8 @@ func (a *App) Stop() {
 			a.logger.Warn("some sockets did not close in time")
 		}
 		a.wg.Wait()
-		if a.nats != nil {
-			if err := a.nats.Close(); err != nil {
-				a.logger.Warn("closing the bus", "err", err)
-			}
+		if err := a.publisher.Close(); err != nil {
+			a.logger.Warn("closing the bus", "err", err)
 		}
 	})
 }

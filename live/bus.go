@@ -11,12 +11,15 @@ import (
 )
 
 // Bus listens on a PostgreSQL channel and hands every notification to its
-// handler. Publishers NOTIFY inside the transaction that makes the change, so
-// a notification means a committed change, delivered in commit order.
+// handler, on one goroutine. A notification means a committed change: a
+// serving instance's Notifier sends it once the change has committed, and
+// a DB without a publisher (a `kefu user` command) inside the change's
+// transaction.
 //
 // If the listening connection drops, notifications sent meanwhile are lost;
 // after reconnecting the Bus calls its resync handler so that every local
-// connection rebuilds its view from the database.
+// connection rebuilds its view from the database. It calls it as well when
+// it hears ResyncPayload, which a Notifier sends after losing events.
 type Bus struct {
 	connString string
 	channel    string
@@ -82,6 +85,10 @@ func (b *Bus) listen(ctx context.Context, listening func()) error {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Payload == ResyncPayload {
+			b.onResync(ctx)
+			continue
 		}
 		b.onEvent(ctx, n.Payload)
 	}
