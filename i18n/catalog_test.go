@@ -152,3 +152,28 @@ func walk(v reflect.Value, f func(any)) {
 		}
 	}
 }
+
+// TestPlainMessagesReadAsRendered: a message T looks up without rendering
+// reads as go-i18n renders it, in every language, and the messages with
+// {{…}} or plural forms are rendered.
+func TestPlainMessagesReadAsRendered(t *testing.T) {
+	for _, lang := range Languages {
+		l := For(lang.Code)
+		looked := 0
+		for _, id := range IDs() {
+			got, want := l.T(id), l.localize(id, nil, nil)
+			if got != want {
+				t.Errorf("%s %s: T = %q, rendered %q", lang.Code, id, got, want)
+			}
+			if _, ok := l.plain[id]; ok {
+				looked++
+			}
+		}
+		if looked == 0 || looked == len(IDs()) {
+			t.Errorf("%s: %d of %d messages are looked up, want most but not all", lang.Code, looked, len(IDs()))
+		}
+	}
+	if got := For("en").T("admin.api.keys.create.only", "Name", "Ana"); strings.Contains(got, "<no value>") || !strings.Contains(got, "Ana") {
+		t.Errorf("a message with arguments reads %q", got)
+	}
+}

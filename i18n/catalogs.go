@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // catalogIDs returns the message ids of lang's catalog, sorted.
@@ -22,4 +23,28 @@ func catalogIDs(lang string) ([]string, error) {
 	}
 	slices.Sort(ids)
 	return ids, nil
+}
+
+// plainMessages returns the messages of lang's catalog that are plain
+// strings: neither a template ({{…}}) nor plural forms. Any other message
+// maps to "".
+func plainMessages(lang string) (map[string]string, error) {
+	b, err := catalogs.ReadFile("catalog/" + lang + ".json")
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", lang, err)
+	}
+	out := make(map[string]string, len(raw))
+	for id, v := range raw {
+		var text string
+		if json.Unmarshal(v, &text) == nil && !strings.Contains(text, "{{") {
+			out[id] = text
+		} else {
+			out[id] = ""
+		}
+	}
+	return out, nil
 }

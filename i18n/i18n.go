@@ -71,9 +71,27 @@ func load() {
 	if ids, err = catalogIDs(Default); err != nil {
 		panic(err)
 	}
+	fallback, err := plainMessages(Default)
+	if err != nil {
+		panic(err)
+	}
 	localizers = make(map[string]*Localizer, len(Languages))
 	for _, l := range Languages {
-		localizers[l.Code] = &Localizer{lang: l.Code, loc: goi18n.NewLocalizer(bundle, l.Code, Default), strings: map[string]string{}}
+		own, err := plainMessages(l.Code)
+		if err != nil {
+			panic(err)
+		}
+		loc := &Localizer{lang: l.Code, loc: goi18n.NewLocalizer(bundle, l.Code, Default), plain: map[string]string{}, strings: map[string]string{}}
+		for _, id := range ids {
+			text, translated := own[id]
+			if !translated {
+				text = fallback[id]
+			}
+			if text != "" {
+				loc.plain[id] = loc.localize(id, nil, nil)
+			}
+		}
+		localizers[l.Code] = loc
 	}
 }
 
@@ -142,6 +160,11 @@ type Localizer struct {
 	lang string
 	loc  *goi18n.Localizer
 
+	// plain is each message that is a plain string, without {{…}} or
+	// plural forms, as T without arguments gives it: looked up, not
+	// rendered, since views say most of their words this way.
+	plain map[string]string
+
 	mu      sync.Mutex
 	strings map[string]string // what Strings made, by its arguments: the catalogs never change
 }
@@ -161,6 +184,11 @@ func (l *Localizer) Lang() string { return l.lang }
 // T is the message id, filled in with args: pairs of a name and its value,
 // as the message's {{.Name}} says.
 func (l *Localizer) T(id string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := l.plain[id]; ok {
+			return s
+		}
+	}
 	return l.localize(id, nil, args)
 }
 
