@@ -3,7 +3,8 @@ package main
 // R7: the CPU a web push costs kefu's push worker, from its outbox to a push
 // service, beside webpush-go sending the same push to the same service as
 // its README shows. The push service is a child process, so that its CPU
-// counts on neither side.
+// counts on neither side. A CPU profile of the figure is written, its
+// samples labelled side=kefu or side=webpush-go.
 
 import (
 	"context"
@@ -13,7 +14,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -60,12 +64,19 @@ func (b *bench) pushes(ctx context.Context) error {
 	// block ends by collecting its garbage, so that each pays for its own.
 	var kefuCPU, refCPU time.Duration
 	sent := 0
+	stopProfile, err := b.startPushProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	kefuSide, refSide := pprof.WithLabels(ctx, pprof.Labels("side", "kefu")), pprof.WithLabels(ctx, pprof.Labels("side", "webpush-go"))
 	runtime.GC() // what came before is not theirs
 	for {
 		began := cpuTime()
 		block := 0
+		pprof.SetGoroutineLabels(kefuSide)
 		for block < r7Block {
-			round, err := worker.Round(ctx)
+			round, err := worker.Round(kefuSide)
 			if err != nil {
 				return err
 			}
@@ -81,8 +92,9 @@ func (b *bench) pushes(ctx context.Context) error {
 		kefuCPU += cpuTime() - began
 		sent += block
 		began = cpuTime()
+		pprof.SetGoroutineLabels(refSide)
 		for range block {
-			resp, err := webpush.SendNotificationWithContext(ctx, body, sub, opts)
+			resp, err := webpush.SendNotificationWithContext(refSide, body, sub, opts)
 			if err != nil {
 				return err
 			}
@@ -91,6 +103,8 @@ func (b *bench) pushes(ctx context.Context) error {
 		runtime.GC()
 		refCPU += cpuTime() - began
 	}
+	pprof.SetGoroutineLabels(ctx)
+	stopProfile()
 	load := loadAverage()
 	got, err := receiver.count(ctx)
 	if err != nil {
@@ -103,6 +117,36 @@ func (b *bench) pushes(ctx context.Context) error {
 	b.rows = append(b.rows, row{figure: fmt.Sprintf("R7 CPU per web push, %d pushes", n), kefu: us(kefuCPU),
 		reference: us(refCPU) + " webpush-go", ratio: ratio(float64(kefuCPU), float64(refCPU)), target: "≤ 0.7", load: load})
 	return nil
+}
+
+// startPushProfile starts R7's CPU profile; the function it returns stops
+// it and notes where it is, once.
+func (b *bench) startPushProfile() (func(), error) {
+	if err := os.MkdirAll(b.opts.out, 0o755); err != nil {
+		return nil, err
+	}
+	path, err := filepath.Abs(filepath.Join(b.opts.out, "cpu-r7-push.pprof"))
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	stopped := false
+	return func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		pprof.StopCPUProfile()
+		f.Close()
+		b.notes = append(b.notes, "R7's CPU profile, its samples labelled side=kefu or side=webpush-go: "+path)
+	}, nil
 }
 
 // browserKeys are a subscribed browser's keys, as PushManager makes them.
