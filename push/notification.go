@@ -40,27 +40,40 @@ func describe(d store.DuePush, language string) notification {
 	loc := i18n.For(cmp.Or(d.Language, language))
 	n := notification{URL: "/console/c/" + strconv.FormatInt(d.ConversationID, 10), Tag: Topic(d.ConversationID), Kind: d.Kind}
 	switch d.Kind {
-	case store.PushMessage:
+	case store.PushMessage, store.PushRevoked:
+		// A revoke has the message's tag: the notification shown of the message is replaced.
 		n.Title = loc.T("push.wrote", "Name", chat.NameIn(loc, d.Sender))
 	case store.PushAssigned:
 		n.Title = loc.T("push.assigned", "Name", chat.NameIn(loc, d.Visitor))
-	case store.PushRevoked:
-		// The same tag: the notification shown of the message is replaced.
-		n.Title = loc.T("push.wrote", "Name", chat.NameIn(loc, d.Sender))
-		n.Body = loc.T("push.revoked")
-		return n
 	default:
 		n.Title = loc.T("push.waiting")
 	}
 	if r := []rune(n.Title); len(r) > maxTitle {
 		n.Title = string(r[:maxTitle])
 	}
-	n.Body = preview(d.Text)
-	if d.HideText || d.Kind == store.PushMessage && d.Text == "" { // hidden, or a forwarded chat history: no text of its own
+	switch {
+	case d.Kind == store.PushRevoked:
+		n.Body = loc.T("push.revoked")
+	case d.HideText || d.Kind == store.PushMessage && d.Text == "": // hidden, or a forwarded chat history: no text of its own
 		n.Body = loc.T("push.newMessage")
+	default:
+		n.Body = preview(d.Text)
 	}
 	return n
 }
+
+// recordSize is the size of every push's encrypted body (RFC 8188's record
+// size, which webpush-go pads a push to): room for the longest
+// notification describe can write, so that a push service cannot tell one
+// notification from another by its size, in less than half of the 4096
+// bytes webpush-go pads to when given none. maxPayload is the longest
+// payload it holds: the body also carries the salt, the record size and
+// the sender's key (86 bytes), the padding delimiter and the
+// authentication tag.
+const (
+	recordSize = 1536
+	maxPayload = recordSize - 86 - 1 - 16
+)
 
 // payload is what d's push carries: its words, as JSON.
 func payload(d store.DuePush, language string) ([]byte, error) {

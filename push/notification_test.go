@@ -1,9 +1,11 @@
 package push
 
 import (
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/kefu-im/kefu/i18n"
 	"github.com/kefu-im/kefu/store"
 )
 
@@ -64,6 +66,19 @@ func TestNotificationWordsAreWrittenFromTheFacts(t *testing.T) {
 	} {
 		if n := describe(c.d, c.instance); n.Title != c.title || n.Body != c.body {
 			t.Errorf("%s: %q / %q, want %q / %q", c.name, n.Title, n.Body, c.title, c.body)
+		}
+	}
+	// The longest words fit the record every push is padded to: a title and
+	// a text of the longest, each character of them written in JSON as
+	// \u003c, about the largest conversation id.
+	worst := strings.Repeat("<", 200)
+	for _, kind := range []string{store.PushMessage, store.PushAssigned, store.PushQueued, store.PushRevoked} {
+		for _, l := range i18n.Languages {
+			d := due(kind, worst, worst, worst, false)
+			d.ConversationID = math.MaxInt64
+			if p, err := payload(d, l.Code); err != nil || len(p) > maxPayload {
+				t.Errorf("%s in %s: a payload of %d bytes, more than the %d a record holds (%v)", kind, l.Code, len(p), maxPayload, err)
+			}
 		}
 	}
 	for kind, want := range map[string]string{store.PushMessage: "normal", store.PushAssigned: "high", store.PushQueued: "high"} {

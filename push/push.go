@@ -231,10 +231,15 @@ func (c *courier) send(ctx context.Context, d due) outbox.Attempt {
 	if err != nil {
 		return outbox.Attempt{Err: fmt.Errorf("cannot write the notification: %w", err)}
 	}
+	rs := uint32(recordSize)
+	if len(body) > maxPayload {
+		rs = 0 // webpush-go's own
+	}
 	resp, err := webpush.SendNotificationWithContext(ctx, body,
 		&webpush.Subscription{Endpoint: d.Endpoint, Keys: webpush.Keys{P256dh: d.P256dh, Auth: d.Auth}},
 		&webpush.Options{
 			HTTPClient:      c.client,
+			RecordSize:      rs,
 			Subscriber:      c.subscriber,
 			Topic:           Topic(d.ConversationID),
 			TTL:             int(TTL(d.Kind).Seconds()),
