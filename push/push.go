@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -143,6 +144,9 @@ type courier struct {
 	timeout    time.Duration
 	now        func() time.Time
 	language   string // of a recipient who chose none
+
+	mu   sync.Mutex
+	keys Keys // as last read
 }
 
 func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]due, error) {
@@ -150,8 +154,7 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
-	// Read every round: an admin may have rotated them.
-	keys, err := LoadKeys(ctx, c)
+	keys, err := c.keysOf(ctx, claimed[0].VAPIDPublic)
 	if err != nil {
 		return nil, err // the leases expire and the notifications are claimed again
 	}
@@ -160,6 +163,22 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 		out[i] = due{d, keys}
 	}
 	return out, nil
+}
+
+// keysOf returns the stored key pair whose public key is public, the one
+// the round's claim saw: it is read again only when an admin rotated it.
+func (c *courier) keysOf(ctx context.Context, public string) (Keys, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if public != "" && c.keys.Public == public {
+		return c.keys, nil
+	}
+	keys, err := LoadKeys(ctx, c)
+	if err != nil {
+		return Keys{}, err
+	}
+	c.keys = keys
+	return keys, nil
 }
 
 func (c *courier) Record(ctx context.Context, d due, o outbox.Outcome) error {

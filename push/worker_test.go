@@ -73,6 +73,44 @@ func TestNotificationIsEncryptedSignedAndDescribed(t *testing.T) {
 	}
 }
 
+// TestRotatedKeysSignTheNextRound: a worker keeps the key pair it read
+// while it is the one stored, and signs with the new pair once an admin
+// rotated it.
+func TestRotatedKeysSignTheNextRound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ps := newPushService(t)
+	w := newWorld(t, ps, push.Config{})
+	signedWith := func(r outboxtest.Request) string {
+		t.Helper()
+		keys, err := push.LoadKeys(ctx, w.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := vapidClaims(r.Header.Get("Authorization"), keys.Public); err != nil {
+			t.Fatal(err)
+		}
+		return keys.Public
+	}
+	w.chat(t, "hello")
+	w.round(t, 1)
+	first := signedWith(ps.Requests()[0])
+
+	// Rotating forgets every subscription: the browser subscribes again.
+	if _, err := push.RotateKeys(ctx, w.db, w.alex.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.SavePushSubscription(ctx, w.alex.ID, ps.URL+"/push/v2/def", w.browser.p256dh(), w.browser.auth(),
+		"Firefox on Linux"); err != nil {
+		t.Fatal(err)
+	}
+	w.chat(t, "hello again")
+	w.round(t, 1)
+	if got := ps.Requests(); len(got) != 2 || signedWith(got[1]) == first {
+		t.Fatalf("after rotation: %d requests, the last signed with the first pair", len(got))
+	}
+}
+
 func TestGoneSubscriptionIsDeleted(t *testing.T) {
 	t.Parallel()
 	ps := newPushService(t, 410)

@@ -171,6 +171,10 @@ type DuePush struct {
 	// Stale: the conversation moved on: an assigned chat is no longer the
 	// recipient's, or a queued one no longer waits.
 	Stale bool
+	// VAPIDPublic is the public VAPID key stored when the notification was
+	// claimed ("": none), so that a worker reads the pair again only when
+	// it was rotated.
+	VAPIDPublic string
 }
 
 // ClaimPushes leases up to limit due notifications (their quiet period and
@@ -179,7 +183,7 @@ type DuePush struct {
 // sent. Workers skip rows another is claiming; a worker that dies mid-send
 // leaves a lease that expires, and the notification is claimed again. Each
 // comes with its recipient's state; grace is how long a console socket
-// counts as open after it was last seen.
+// counts as open after it was last seen; the public VAPID key comes too.
 func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.Duration, limit int) ([]DuePush, error) {
 	rows, err := db.pool.Query(ctx, `UPDATE push_outbox o SET attempts = o.attempts + 1, locked_until = $2
 		FROM push_subscriptions s
@@ -208,7 +212,8 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 				WHEN 'assigned' THEN NOT EXISTS (SELECT 1 FROM conversations c
 					WHERE c.id = o.conversation_id AND c.status = 'assigned' AND c.assigned_agent_id = o.user_id)
 				WHEN 'queued' THEN NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = o.conversation_id AND c.status = 'queued')
-				ELSE false END`,
+				ELSE false END,
+			coalesce((SELECT value ->> 'public' FROM settings WHERE key = '`+SettingVAPID+`'), '')`,
 		now, now.Add(lease), limit, now.Add(-grace))
 	if err != nil {
 		return nil, fmt.Errorf("store: claim notifications: %w", err)
@@ -216,7 +221,7 @@ func (db *DB) ClaimPushes(ctx context.Context, now time.Time, grace, lease time.
 	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DuePush, error) {
 		var d DuePush
 		return d, r.Scan(append(pushFields(&d.Push), &d.Endpoint, &d.P256dh, &d.Auth, &d.Sender, &d.Visitor, &d.Text, &d.HideText, &d.Language,
-			&d.Live, &d.Read, &d.Muted, &d.Away, &d.Disabled, &d.Stale)...)
+			&d.Live, &d.Read, &d.Muted, &d.Away, &d.Disabled, &d.Stale, &d.VAPIDPublic)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim notifications: %w", err)

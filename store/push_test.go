@@ -343,7 +343,12 @@ func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
 		t.Fatalf("audit = %+v", entries[0])
 	}
 
-	// Claimed, each carries the facts its words are written from, as they stand.
+	// Claimed, each carries the facts its words are written from, as they
+	// stand, and the public key of the pair to sign it with.
+	public, _, err := db.SeedVAPID(ctx, "the-public-key", "the-private-key")
+	if err != nil {
+		t.Fatal(err)
+	}
 	due, err := db.ClaimPushes(ctx, time.Now(), time.Second, time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -362,6 +367,9 @@ func TestNotificationsEnqueuedWithTheChange(t *testing.T) {
 		t.Fatalf("claimed %d notifications, want 4", len(due))
 	}
 	for _, p := range due {
+		if p.VAPIDPublic != public {
+			t.Errorf("notification %d came with the public key %q, want %q", p.ID, p.VAPIDPublic, public)
+		}
 		f := facts{p.Kind, p.Sender, p.Visitor, p.Text, p.HideText}
 		if p.ConversationID == d.ID && p.UserID == w.alex.ID {
 			if f != (facts{store.PushMessage, "Sam", "", "lunch?", true}) {
