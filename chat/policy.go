@@ -15,6 +15,9 @@ type Settings struct {
 	// Words is the sensitive-word filter. Only the instance's known
 	// settings carry its list; settings read for one change carry its mode.
 	Words Words `json:"-"`
+	// Email is whether email is on: a serving instance has a mail server,
+	// and replies and digests are queued for it.
+	Email bool `json:"-"`
 }
 
 // DefaultSettings apply until an admin or KEFU_CONFIG says otherwise: no

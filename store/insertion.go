@@ -66,6 +66,10 @@ type insertion struct {
 	// The members the message mentions.
 	mentionIDs   []int64
 	mentionNames []string
+	// noEmail is set when the statement holds the settings' version and
+	// those settings have email off: then no email can be queued, and
+	// then sends no statement for one.
+	noEmail bool
 }
 
 // mentionedIn is the CTE men of the members a group's text ($6, by $2)
@@ -195,9 +199,12 @@ func (in *insertion) then(tx *txn) ([]statement, error) {
 		return nil, err
 	}
 	wake := in.wakeOnReply(tx)
-	return append([]statement{in.attachment(), webhooks, pushes(messagePush(in.msg)), replyMail(in.msg, in.conv, in.peer),
-		digestMail(in.msg),
-		announce(tx, deliveredEvent(in))}, wake...), nil
+	mails := []statement{replyMail(in.msg, in.conv, in.peer), digestMail(in.msg)}
+	if in.noEmail {
+		mails = nil
+	}
+	return append(append([]statement{in.attachment(), webhooks, pushes(messagePush(in.msg))}, mails...),
+		append([]statement{announce(tx, deliveredEvent(in))}, wake...)...), nil
 }
 
 // messageEvent announces that m is stored.

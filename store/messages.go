@@ -161,6 +161,7 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 	}
 	in := newInsertion(s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
 		AND (SELECT version FROM settings_version) = $11`+unblockedVisitor, s.SenderID, version)
+	in.noEmail = !settings.Email // the statement checks they are still the settings
 	err = db.inTwoRoundTrips(ctx, in.statement, in.scan, in.then)
 	msg = in.msg
 	if errors.Is(err, pgx.ErrNoRows) {

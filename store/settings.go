@@ -48,7 +48,7 @@ func loadSettingsAt(ctx context.Context, q querier) (chat.Settings, int64, error
 	s.Agents = chat.AgentList{Unrestricted: true}
 	rows, err := q.Query(ctx, `SELECT key, value FROM settings WHERE key = ANY($1)
 		UNION ALL SELECT '', to_jsonb(version) FROM settings_version`,
-		[]string{SettingAgents, SettingGrade, SettingCapacity, SettingWordFilter})
+		[]string{SettingAgents, SettingGrade, SettingCapacity, SettingWordFilter, SettingMailQuiet})
 	if err != nil {
 		return s, 0, err
 	}
@@ -67,6 +67,8 @@ func loadSettingsAt(ctx context.Context, q querier) (chat.Settings, int64, error
 			return json.Unmarshal(raw, &s.Grade)
 		case SettingCapacity:
 			return json.Unmarshal(raw, &s.DefaultCapacity)
+		case SettingMailQuiet:
+			s.Email = true
 		}
 		return nil
 	})
