@@ -125,11 +125,11 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	// Only a text that holds an @ is looked at for mentions, so that a
 	// plain message's statement does no more than it did.
 	at := m.Type == chat.Text && strings.Contains(m.Body, "@")
-	all := at && chat.MentionsAll(m.Body)
+	all := at && chat.MentionsAll(m.Body) // the statement says "$9 AND $10", so that it always names $9
 	in.args = append([]any{key, sender, m.Type.Said(), clientMsgID, m.Type, m.Body, code, m.Args, at, all}, extra...)
 	// A text without an @ (almost every message) has a statement of its
-	// own, without the CTEs that find mentions: planning them costs more
-	// than storing the message.
+	// own, without the CTEs that find and mark mentions: planning and
+	// starting them costs more than storing the message.
 	mentions, ids, names := "NULL", "'{}'::bigint[]", "'{}'::text[]"
 	if at {
 		mentions, ids, names = "(SELECT ids FROM men)", "coalesce((SELECT ids FROM men), '{}')", "coalesce((SELECT names FROM men), '{}')"
@@ -145,13 +145,17 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	in.sql += `
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args, mentions, mention_all)
-			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, ` + mentions + `, $10 AND c.kind = 'group' FROM c
+			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, ` + mentions + `, $9 AND $10 AND c.kind = 'group' FROM c
 			ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-			RETURNING id, conversation_id, seq, created_at, mentions, mention_all),
+			RETURNING id, conversation_id, seq, created_at, mentions, mention_all),`
+	if at {
+		in.sql += `
 		mark AS (
 			UPDATE conversation_members g SET mention_seq = m.seq FROM m
 			WHERE $9 AND g.conversation_id = m.conversation_id AND g.user_id IS DISTINCT FROM $2
-				AND (m.mention_all OR g.user_id = ANY(m.mentions))),
+				AND (m.mention_all OR g.user_id = ANY(m.mentions))),`
+	}
+	in.sql += `
 		read AS (
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
 			SELECT m.conversation_id, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
