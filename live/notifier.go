@@ -29,7 +29,8 @@ const ResyncPayload = "resync"
 // for a flush (synchronous_commit is off on the Notifier's connection): a
 // crash loses the wake-up, which the database's truth does not need.
 //
-// Events go out in the order Publish was called. An instance that stops
+// Events go out in the order Publish was called, each once (equal events
+// go in different statements). An instance that stops
 // between a commit and its NOTIFY loses that event, as with NATS; an event
 // the Notifier could not send (the database out of reach, or more waiting
 // than it holds) makes it send ResyncPayload once it can, so that every
@@ -55,6 +56,9 @@ const maxPending = backlog
 // notifyBatch bounds the events one NOTIFY statement carries.
 const notifyBatch = 1024
 
+// sendWait bounds one NOTIFY statement, connecting included.
+const sendWait = 5 * time.Second
+
 // errClosed is why an event published after Close is lost.
 var errClosed = errors.New("the notifier is closed")
 
@@ -71,7 +75,9 @@ func (n *Notifier) Publish(payload []byte) {
 	switch {
 	case n.closing:
 		n.mu.Unlock()
-		n.dropped(errClosed)
+		// What a socket still open past App.Stop's grace publishes: lost,
+		// as with NATS, and no resync follows, the instance being gone.
+		n.logger.Warn("bus event published after the bus closed: lost", "err", errClosed)
 		return
 	case len(n.pending) >= maxPending:
 		n.mu.Unlock()
@@ -98,12 +104,23 @@ func (n *Notifier) dropped(err error) {
 }
 
 // take returns up to notifyBatch of the events waiting, and whether the
-// Notifier is closing.
+// Notifier is closing. A batch ends before an event equal to one it holds:
+// PostgreSQL delivers a payload sent twice in one transaction once, and two
+// equal events (a host's signal sent twice) are two events.
 func (n *Notifier) take() ([]string, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	batch := n.pending[:min(len(n.pending), notifyBatch):min(len(n.pending), notifyBatch)]
-	n.pending = n.pending[len(batch):]
+	end := min(len(n.pending), notifyBatch)
+	seen := make(map[string]struct{}, end)
+	for i, p := range n.pending[:end] {
+		if _, twice := seen[p]; twice {
+			end = i
+			break
+		}
+		seen[p] = struct{}{}
+	}
+	batch := n.pending[:end:end]
+	n.pending = n.pending[end:]
 	if len(n.pending) == 0 {
 		n.pending = nil // what was taken is not held twice
 	}
@@ -133,10 +150,13 @@ func (n *Notifier) run() {
 			<-n.wake
 			continue
 		}
-		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		// A send that hangs (the database out of reach without a word) is
+		// given up as lost, and Close waits no longer than closeWait.
+		deadline := time.Now().Add(sendWait)
 		if !stop.IsZero() {
-			ctx, cancel = context.WithDeadline(ctx, stop)
+			deadline = stop
 		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		err := n.send(ctx, &conn, batch)
 		cancel()
 		if err == nil {
@@ -169,7 +189,9 @@ func (n *Notifier) send(ctx context.Context, conn **pgx.Conn, batch []string) er
 			return err
 		}
 	}
-	if n.lost.Load() {
+	// Cleared before the resync goes, so that an event lost meanwhile
+	// sets it again; a send that fails sets it again too.
+	if n.lost.Swap(false) {
 		batch = append([]string{ResyncPayload}, batch...)
 	}
 	// One statement, one implicit transaction: its notifications are
@@ -180,9 +202,6 @@ func (n *Notifier) send(ctx context.Context, conn **pgx.Conn, batch []string) er
 		(*conn).Close(context.Background())
 		*conn = nil
 		return err
-	}
-	if len(batch) > 0 && batch[0] == ResyncPayload {
-		n.lost.Store(false)
 	}
 	return nil
 }

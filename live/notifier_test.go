@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,5 +152,60 @@ func TestNotifierLostEventsResyncEveryInstance(t *testing.T) {
 	}
 	if err := n.Close(); err != nil {
 		t.Fatalf("Close = %v: the resync went out", err)
+	}
+}
+
+// TestNotifierSendsEqualEventsEachTime: an event published twice is heard
+// twice, though PostgreSQL delivers a payload sent twice in one
+// transaction once.
+func TestNotifierSendsEqualEventsEachTime(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	l := listen(t, url)
+	n := live.NewNotifier(url, notifierChannel, slog.New(slog.DiscardHandler))
+	sent := []string{`{"n":1}`, `{"n":1}`, `{"n":2}`, `{"n":1}`, `{"n":2}`, `{"n":2}`}
+	for _, p := range sent {
+		n.Publish([]byte(p))
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range sent {
+		if got := l.hear(t); got != want {
+			t.Fatalf("event %d: heard %s, want %s", i, got, want)
+		}
+	}
+}
+
+// TestNotifierKeepsEachPublishersOrder: events published from many
+// goroutines at once are each heard once, each goroutine's in its order.
+func TestNotifierKeepsEachPublishersOrder(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	l := listen(t, url)
+	n := live.NewNotifier(url, notifierChannel, slog.New(slog.DiscardHandler))
+	const publishers, each = 4, 500
+	var wg sync.WaitGroup
+	for p := range publishers {
+		wg.Go(func() {
+			for i := range each {
+				n.Publish(fmt.Appendf(nil, `{"p":%d,"n":%d}`, p, i))
+			}
+		})
+	}
+	wg.Wait()
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	next := make([]int, publishers)
+	for range publishers * each {
+		var p, i int
+		if _, err := fmt.Sscanf(l.hear(t), `{"p":%d,"n":%d}`, &p, &i); err != nil {
+			t.Fatal(err)
+		}
+		if i != next[p] {
+			t.Fatalf("publisher %d: heard event %d, want %d", p, i, next[p])
+		}
+		next[p]++
 	}
 }
