@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// catalogIDs returns the message ids of lang's catalog, sorted.
-func catalogIDs(lang string) ([]string, error) {
+// catalog returns lang's catalog: each message, by id, as its file has it.
+func catalog(lang string) (map[string]json.RawMessage, error) {
 	b, err := catalogs.ReadFile("catalog/" + lang + ".json")
 	if err != nil {
 		return nil, err
@@ -16,6 +16,15 @@ func catalogIDs(lang string) ([]string, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", lang, err)
+	}
+	return raw, nil
+}
+
+// catalogIDs returns the message ids of lang's catalog, sorted.
+func catalogIDs(lang string) ([]string, error) {
+	raw, err := catalog(lang)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, 0, len(raw))
 	for id := range raw {
@@ -29,13 +38,9 @@ func catalogIDs(lang string) ([]string, error) {
 // strings: neither a template ({{…}}) nor plural forms. Any other message
 // maps to "".
 func plainMessages(lang string) (map[string]string, error) {
-	b, err := catalogs.ReadFile("catalog/" + lang + ".json")
+	raw, err := catalog(lang)
 	if err != nil {
 		return nil, err
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("catalog %s: %w", lang, err)
 	}
 	out := make(map[string]string, len(raw))
 	for id, v := range raw {

@@ -14,13 +14,12 @@ import (
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
-// TestKnownSettingsNeverLetAMessageThrough: an instance that keeps the
-// settings in memory, and has not yet heard that another instance closed
-// customer service, still refuses the very next message and stores nothing.
-func TestKnownSettingsNeverLetAMessageThrough(t *testing.T) {
-	t.Parallel()
+// twoInstances opens two DBs on one test database, as two instances
+// would, with an admin who is the one agent, and a visitor.
+func twoInstances(t *testing.T) (url string, here, there *store.DB, admin, visitor chat.User) {
+	t.Helper()
 	ctx := context.Background()
-	url := storetest.URL(t)
+	url = storetest.URL(t)
 	open := func() *store.DB {
 		db, err := store.Open(ctx, url)
 		if err != nil {
@@ -29,7 +28,7 @@ func TestKnownSettingsNeverLetAMessageThrough(t *testing.T) {
 		t.Cleanup(db.Close)
 		return db
 	}
-	here, there := open(), open()
+	here, there = open(), open()
 	admin, _, err := here.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"})
 	if err != nil {
 		t.Fatal(err)
@@ -37,10 +36,20 @@ func TestKnownSettingsNeverLetAMessageThrough(t *testing.T) {
 	if err := here.SetAgentList(ctx, admin.ID, chat.AgentList{IDs: []int64{admin.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	visitor, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	visitor, err = here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return url, here, there, admin, visitor
+}
+
+// TestKnownSettingsNeverLetAMessageThrough: an instance that keeps the
+// settings in memory, and has not yet heard that another instance closed
+// customer service, still refuses the very next message and stores nothing.
+func TestKnownSettingsNeverLetAMessageThrough(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, here, there, admin, visitor := twoInstances(t)
 	if _, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,27 +99,7 @@ func TestKnownSettingsNeverLetAMessageThrough(t *testing.T) {
 func TestKnownSettingsWithEmailOffQueueEveryEmailOnceItIsOn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := storetest.URL(t)
-	open := func() *store.DB {
-		db, err := store.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(db.Close)
-		return db
-	}
-	here, there := open(), open()
-	admin, _, err := here.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := here.SetAgentList(ctx, admin.ID, chat.AgentList{IDs: []int64{admin.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	visitor, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, here, there, admin, visitor := twoInstances(t)
 	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
 	if err != nil {
 		t.Fatal(err)

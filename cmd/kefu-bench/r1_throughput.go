@@ -188,24 +188,36 @@ type profileReport struct {
 // startProfile starts the CPU profile of an R1 run; the function it
 // returns stops it and reads its top entries.
 func (b *bench) startProfile(clients int) (func(), error) {
-	if err := os.MkdirAll(b.opts.out, 0o755); err != nil {
-		return nil, err
-	}
-	path, err := filepath.Abs(filepath.Join(b.opts.out, fmt.Sprintf("cpu-r1-%dclients.pprof", clients)))
+	path, stop, err := b.cpuProfile(fmt.Sprintf("cpu-r1-%dclients.pprof", clients))
 	if err != nil {
-		return nil, err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
 		return nil, err
 	}
 	return func() {
+		stop()
+		b.profile = profileReport{path: path, clients: clients, top: topOfProfile(path)}
+	}, nil
+}
+
+// cpuProfile starts a CPU profile written to name in the output directory,
+// and returns its absolute path and the function that stops it.
+func (b *bench) cpuProfile(name string) (string, func(), error) {
+	if err := os.MkdirAll(b.opts.out, 0o755); err != nil {
+		return "", nil, err
+	}
+	path, err := filepath.Abs(filepath.Join(b.opts.out, name))
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	return path, func() {
 		pprof.StopCPUProfile()
 		f.Close()
-		b.profile = profileReport{path: path, clients: clients, top: topOfProfile(path)}
 	}, nil
 }

@@ -14,8 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"time"
@@ -122,19 +120,8 @@ func (b *bench) pushes(ctx context.Context) error {
 // startPushProfile starts R7's CPU profile; the function it returns stops
 // it and notes where it is, once.
 func (b *bench) startPushProfile() (func(), error) {
-	if err := os.MkdirAll(b.opts.out, 0o755); err != nil {
-		return nil, err
-	}
-	path, err := filepath.Abs(filepath.Join(b.opts.out, "cpu-r7-push.pprof"))
+	path, stop, err := b.cpuProfile("cpu-r7-push.pprof")
 	if err != nil {
-		return nil, err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
 		return nil, err
 	}
 	stopped := false
@@ -143,8 +130,7 @@ func (b *bench) startPushProfile() (func(), error) {
 			return
 		}
 		stopped = true
-		pprof.StopCPUProfile()
-		f.Close()
+		stop()
 		b.notes = append(b.notes, "R7's CPU profile, its samples labelled side=kefu or side=webpush-go: "+path)
 	}, nil
 }
