@@ -97,6 +97,9 @@ type hoursWatch struct {
 type siteHours struct {
 	hours chat.Hours
 	open  bool
+	// next is when the team was due to open or close after that look;
+	// zero: never.
+	next time.Time
 }
 
 // ShowHours tells this instance's open widgets that their site's team has
@@ -125,13 +128,19 @@ func (hb *hub) showHours(ctx context.Context, changed bool) error {
 	moved := make(map[int64]bool)
 	w.next = time.Time{}
 	for id, hours := range all {
-		sites[id] = siteHours{hours: hours, open: hours.Open(now)}
+		next, _ := hours.NextChange(now)
+		sites[id] = siteHours{hours: hours, open: hours.Open(now), next: next}
 		// The first look tells every widget: one may have opened before it,
-		// on the state of a moment since gone.
-		if was, ok := w.sites[id]; w.sites == nil || !ok || was.open != sites[id].open || !reflect.DeepEqual(was.hours, hours) {
+		// on the state of a moment since gone. So does a change that fell
+		// due since the last look, though the state is the same again: the
+		// team opened and closed in between (a look was late), and a widget
+		// may show either.
+		was, ok := w.sites[id]
+		if w.sites == nil || !ok || was.open != sites[id].open || !reflect.DeepEqual(was.hours, hours) ||
+			!was.next.IsZero() && !now.Before(was.next) {
 			moved[id] = true
 		}
-		if next, ok := hours.NextChange(now); ok && (w.next.IsZero() || next.Before(w.next)) {
+		if !next.IsZero() && (w.next.IsZero() || next.Before(w.next)) {
 			w.next = next
 		}
 	}
