@@ -68,6 +68,10 @@ func startWith(t testing.TB, dbURL string, configure func(*app.Config)) *instanc
 	configure(&cfg)
 	a := app.New(db, cfg, logger)
 	srv.Config = a.Server()
+	// The tests share two cores with every other package's and a browser's:
+	// a burst of password checks under the race detector can outlast the
+	// 30 s a response has in production, which says nothing of kefu.
+	srv.Config.WriteTimeout = 2 * time.Minute
 	srv.Start()
 	t.Cleanup(srv.Close)
 	if err := a.Start(ctx); err != nil {
