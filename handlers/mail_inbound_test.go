@@ -18,22 +18,30 @@ import (
 	"github.com/kefu-im/kefu/store/storetest"
 )
 
-// TestEmailComesBackThroughTheInstancesListener: an instance with an
-// inbound listener takes a visitor's reply into the conversation, and a
-// delivery report that its admin page then shows as a bounce.
-func TestEmailComesBackThroughTheInstancesListener(t *testing.T) {
-	t.Parallel()
-	srv := mailtest.Start(t, false)
+// startWithInbound starts an instance that sends email to a mail sink and
+// takes replies on a listener of its own, with an agent.
+func startWithInbound(t *testing.T) (srv *mailtest.Server, k *instance, inbound string) {
+	t.Helper()
+	srv = mailtest.Start(t, false)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := startWith(t, storetest.URL(t), func(c *app.Config) {
+	k = startWith(t, storetest.URL(t), func(c *app.Config) {
 		c.Mail = mail.Config{Config: outbox.Config{Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "Help <help@example.com>",
 			TLS: srv.TLS(), ReplyDomain: "reply.example.com"}
 		c.MailInbound = l
 	})
 	k.ensureAgent()
+	return srv, k, l.Addr().String()
+}
+
+// TestEmailComesBackThroughTheInstancesListener: an instance with an
+// inbound listener takes a visitor's reply into the conversation, and a
+// delivery report that its admin page then shows as a bounce.
+func TestEmailComesBackThroughTheInstancesListener(t *testing.T) {
+	t.Parallel()
+	srv, k, inbound := startWithInbound(t)
 	ctx := context.Background()
 	v, id := k.mailedChat(t, "It left today.")
 	k.mailRound(t, 1)
@@ -42,7 +50,7 @@ func TestEmailComesBackThroughTheInstancesListener(t *testing.T) {
 
 	deliver := func(from, to, raw string) {
 		t.Helper()
-		c, err := smtp.Dial(l.Addr().String())
+		c, err := smtp.Dial(inbound)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,17 +81,7 @@ func TestEmailComesBackThroughTheInstancesListener(t *testing.T) {
 // email shows in the conversation an agent has open, without a reload.
 func TestAnEmailReplyReachesTheAgentsOpenConsoleLive(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.Start(t, false)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := startWith(t, storetest.URL(t), func(c *app.Config) {
-		c.Mail = mail.Config{Config: outbox.Config{Backoff: outboxtest.NoWait}, Server: srv.URL(), From: "Help <help@example.com>",
-			TLS: srv.TLS(), ReplyDomain: "reply.example.com"}
-		c.MailInbound = l
-	})
-	k.ensureAgent()
+	srv, k, inbound := startWithInbound(t)
 	_, id := k.mailedChat(t, "It left today.")
 	k.mailRound(t, 1)
 	replyTo := strings.Trim(srv.Messages()[0].Header.Get("Reply-To"), "<>")
@@ -95,7 +93,7 @@ func TestAnEmailReplyReachesTheAgentsOpenConsoleLive(t *testing.T) {
 	console.send(map[string]any{"type": "resume", "conversation_id": id, "seq": conv.LastSeq})
 	console.waitFor(`data-target="#conversation-list" data-swap="innerHTML"`)
 
-	c, err := smtp.Dial(l.Addr().String())
+	c, err := smtp.Dial(inbound)
 	if err != nil {
 		t.Fatal(err)
 	}
