@@ -18,7 +18,8 @@ import (
 // insertMessage stores s as the next message of its conversation, in one
 // statement: it takes the next seq, inserts the message unless its (sender,
 // client message id) is stored already (errDuplicate, whose rollback also
-// gives the seq back), marks the conversation read for the sender, drops
+// gives the seq back), notes it for the search indexer when it has text,
+// marks the conversation read for the sender, drops
 // the sender's draft there (what they typed is sent), and reads
 // the sender's name and the conversation as it now stands. Then its webhook
 // deliveries, pushes and event go in one round trip.
@@ -156,6 +157,7 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 				AND (m.mention_all OR g.user_id = ANY(m.mentions))),`
 	}
 	in.sql += `
+		pending AS (INSERT INTO search_pending (message_id) SELECT m.id FROM m WHERE $6 <> ''),
 		read AS (
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
 			SELECT m.conversation_id, $2, m.seq FROM m WHERE $2::bigint IS NOT NULL
