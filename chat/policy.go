@@ -18,6 +18,9 @@ type Settings struct {
 	// Email is whether email is on: a serving instance has a mail server,
 	// and replies and digests are queued for it.
 	Email bool `json:"-"`
+	// MessageHooks is whether an enabled webhook listens for new messages:
+	// a message's transaction then queues its deliveries.
+	MessageHooks bool `json:"-"`
 }
 
 // DefaultSettings apply until an admin or KEFU_CONFIG says otherwise: no

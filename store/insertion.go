@@ -94,6 +94,22 @@ var mentionedIn = `ats AS (
 				WHERE r = 1 AND user_id IS DISTINCT FROM $2) mentioned)`
 
 func newInsertion(s Send, where string, key any, extra ...any) *insertion {
+	return insertionOf(s, false, where, key, extra...)
+}
+
+// newAloneInsertion is newInsertion for a statement that is all its
+// transaction does, committed in the same round trip (DB.inOneRoundTrip),
+// for a text message in a support chat when no email can be queued and no
+// webhook listens for messages, which the caller's settings say and the
+// statement checks: then stores nothing. A duplicate (sender, client message
+// id) fails it, rolling back the seq it took; it queues the message's pushes
+// itself, and a snoozed chat, whose waking takes statements of its own, is
+// not picked.
+func newAloneInsertion(s Send, where string, key any, extra ...any) *insertion {
+	return insertionOf(s, true, where, key, extra...)
+}
+
+func insertionOf(s Send, alone bool, where string, key any, extra ...any) *insertion {
 	in := &insertion{msg: chat.Message{ConversationID: s.ConversationID, SenderID: s.SenderID, ClientMsgID: s.ClientMsgID,
 		Type: s.Type, Body: s.Body, Code: s.Code, Args: s.Args, Forwarded: s.Forwarded}, file: s.File}
 	m := &in.msg
@@ -135,6 +151,11 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 	if at {
 		mentions, ids, names = "(SELECT ids FROM men)", "coalesce((SELECT ids FROM men), '{}')", "coalesce((SELECT names FROM men), '{}')"
 	}
+	onConflict := "ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"
+	if alone {
+		where += " AND snoozed_until IS NULL"
+		onConflict = ""
+	}
 	in.sql = `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
@@ -147,7 +168,7 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args, mentions, mention_all)
 			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, ` + mentions + `, $9 AND $10 AND c.kind = 'group' FROM c
-			ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+			` + onConflict + `
 			RETURNING id, conversation_id, seq, created_at, mentions, mention_all),`
 	if at {
 		in.sql += `
@@ -155,6 +176,10 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 			UPDATE conversation_members g SET mention_seq = m.seq FROM m
 			WHERE $9 AND g.conversation_id = m.conversation_id AND g.user_id IS DISTINCT FROM $2
 				AND (m.mention_all OR g.user_id = ANY(m.mentions))),`
+	}
+	if alone {
+		in.sql += `
+		push AS (` + pushesFrom(PushMessage, `(SELECT m.conversation_id AS conv, '`+PushMessage+`'::text AS kind, m.seq, $2::bigint AS sender FROM m) n`) + `),`
 	}
 	in.sql += `
 		pending AS (INSERT INTO search_pending (message_id) SELECT m.id FROM m WHERE $6 <> ''),

@@ -50,7 +50,7 @@ func digestMail(m chat.Message) statement {
 	after, every := fmt.Sprintf(ms, SettingMailDigestAfter), fmt.Sprintf(ms, SettingMailDigestEvery)
 	return statement{sql: `INSERT INTO mail_outbox (kind, member_id, from_seq, to_seq, not_before, next_attempt_at)
 		SELECT 'digest', u.id, 0, 0, t.at, t.at
-		FROM users u CROSS JOIN LATERAL (SELECT greatest(now() + ` + after + `,
+		FROM (SELECT $1::bigint AS conv) n CROSS JOIN users u CROSS JOIN LATERAL (SELECT greatest(now() + ` + after + `,
 			(SELECT max(x.sent_at) FROM mail_outbox x WHERE x.kind = 'digest' AND x.member_id = u.id AND x.sent_at IS NOT NULL)
 				+ ` + every + `) AS at) t
 		WHERE u.id IN (` + pushRecipients[PushMessage] + `) AND u.id <> $2 AND u.kind = 'member'

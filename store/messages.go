@@ -159,11 +159,19 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 		// the database's: the whole way decides under the settings it reads.
 		return msg, false, false, nil
 	}
-	in := newInsertion(s, `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
-		AND (SELECT version FROM settings_version) = $11`+unblockedVisitor, s.SenderID, version)
-	in.noEmail = !settings.Email // the statement checks they are still the settings
-	err = db.inTwoRoundTrips(ctx, in.statement, in.scan, in.then)
-	msg = in.msg
+	const where = `kind = 'support' AND visitor_id = $1 AND status <> 'resolved'
+		AND (SELECT version FROM settings_version) = $11` + unblockedVisitor
+	// The statement checks that these are still the settings.
+	if db.publisher != nil && !settings.Email && !settings.MessageHooks {
+		in := newAloneInsertion(s, where, s.SenderID, version)
+		err = db.inOneRoundTrip(ctx, in.statement, in.scan, func(tx *txn) { announce(tx, deliveredEvent(in)) })
+		msg = in.msg
+	} else {
+		in := newInsertion(s, where, s.SenderID, version)
+		in.noEmail = !settings.Email
+		err = db.inTwoRoundTrips(ctx, in.statement, in.scan, in.then)
+		msg = in.msg
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		// None open, or the settings changed: the whole way reads them again.
 		db.known.forget()

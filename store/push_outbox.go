@@ -36,22 +36,23 @@ func messagePush(m chat.Message) pushNote {
 	return pushNote{kind: PushMessage, conversationID: m.ConversationID, seq: m.Seq, senderID: m.SenderID}
 }
 
-// pushRecipients selects, per kind, the users a note is for ($1 is the conversation):
-// the assigned agent; the other members of a direct or group conversation,
-// or the assigned agent of a support chat; the agents in
-// customer_service_uids who asked to hear of the queue; whoever was
-// notified of a message now revoked ($3 is its seq) and of nothing newer
-// in the conversation since: a browser shows one notification per
-// conversation, and the revoke must not replace a newer one's.
+// pushRecipients selects, per kind, the users a note is for, from the
+// note's row n (conv, kind, seq, sender): the assigned agent; the other
+// members of a direct or group conversation, or the assigned agent of a
+// support chat; the agents in customer_service_uids who asked to hear of
+// the queue; whoever was notified of a message now revoked (n.seq) and of
+// nothing newer in the conversation since: a browser shows one
+// notification per conversation, and the revoke must not replace a newer
+// one's.
 var pushRecipients = map[string]string{
-	PushAssigned: `SELECT c.assigned_agent_id FROM conversations c WHERE c.id = $1 AND c.status = 'assigned'`,
+	PushAssigned: `SELECT c.assigned_agent_id FROM conversations c WHERE c.id = n.conv AND c.status = 'assigned'`,
 	PushMessage: `SELECT cm.user_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
-			WHERE cm.conversation_id = $1 AND c.kind <> 'support'
+			WHERE cm.conversation_id = n.conv AND c.kind <> 'support'
 		UNION ALL
-		SELECT c.assigned_agent_id FROM conversations c WHERE c.id = $1 AND c.kind = 'support' AND c.status = 'assigned'`,
-	PushRevoked: `SELECT o.user_id FROM push_outbox o WHERE o.conversation_id = $1 AND o.seq = $3 AND o.kind = 'message'
-		AND NOT EXISTS (SELECT 1 FROM push_outbox n WHERE n.user_id = o.user_id AND n.conversation_id = $1
-			AND n.kind <> '` + PushRevoked + `' AND n.seq > $3)`,
+		SELECT c.assigned_agent_id FROM conversations c WHERE c.id = n.conv AND c.kind = 'support' AND c.status = 'assigned'`,
+	PushRevoked: `SELECT o.user_id FROM push_outbox o WHERE o.conversation_id = n.conv AND o.seq = n.seq AND o.kind = 'message'
+		AND NOT EXISTS (SELECT 1 FROM push_outbox x WHERE x.user_id = o.user_id AND x.conversation_id = n.conv
+			AND x.kind <> '` + PushRevoked + `' AND x.seq > n.seq)`,
 	PushQueued: `SELECT a.user_id FROM agents a JOIN settings l ON l.key = 'customer_service_uids' AND jsonb_typeof(l.value) = 'array'
 		WHERE a.push_queue AND a.user_id::text IN (SELECT jsonb_array_elements_text(l.value))`,
 }
@@ -66,34 +67,44 @@ func enqueuePush(ctx context.Context, q querier, n pushNote) error {
 }
 
 // pushes is the statement enqueuing note n for every subscribed browser of
-// the users it is for, leaving out its sender, disabled users, agents who
-// are away, and whoever muted the conversation, unless the message
-// mentions them. A browser with a
-// notification still pending for the conversation has that one updated:
-// one notification per conversation, kept up to date. Whether anyone is
-// subscribed is decided inside it: with no one, it inserts nothing.
+// the users it is for (pushesFrom).
 func pushes(n pushNote) statement {
-	recipients, ok := pushRecipients[n.kind]
-	if !ok {
+	sql := pushesFrom(n.kind, `(SELECT $1::bigint AS conv, $2::text AS kind, $3::bigint AS seq, $4::bigint AS sender) n`)
+	if sql == "" {
 		return statement{}
+	}
+	return statement{sql: sql, args: []any{n.conversationID, n.kind, n.seq, n.senderID}}
+}
+
+// pushesFrom is the insert enqueuing a note of kind for every subscribed
+// browser of the users it is for, leaving out its sender, disabled users,
+// agents who are away, and whoever muted the conversation, unless the
+// message mentions them; note is a FROM item giving the note's row n (conv,
+// kind, seq, sender), from parameters or from a message inserted in the
+// same statement. A browser with a notification still pending for the
+// conversation has that one updated: one notification per conversation,
+// kept up to date. Whether anyone is subscribed is decided inside it: with
+// no one, it inserts nothing. An unknown kind is "".
+func pushesFrom(kind, note string) string {
+	recipients, ok := pushRecipients[kind]
+	if !ok {
+		return ""
 	}
 	const at = `(SELECT now() + coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '` + SettingPushQuiet + `'), ` +
 		"5000) * interval '1 millisecond')"
 	const lastVisitorText = `(SELECT m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.conversation_id = $1 AND m.type = 'text' AND m.sender_id = c.visitor_id ORDER BY m.seq DESC LIMIT 1)`
-	return statement{sql: `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, not_before, next_attempt_at)
-		SELECT s.id, s.user_id, $1, $2, coalesce(nullif($3::bigint, 0), ` + lastVisitorText + `, 0), ` + at + `, ` + at + `
-		FROM push_subscriptions s
-		WHERE s.user_id IN (` + recipients + `) AND s.user_id <> $4
-			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)
+		WHERE m.conversation_id = n.conv AND m.type = 'text' AND m.sender_id = c.visitor_id ORDER BY m.seq DESC LIMIT 1)`
+	return `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, not_before, next_attempt_at)
+		SELECT s.id, s.user_id, n.conv, n.kind, coalesce(nullif(n.seq, 0), ` + lastVisitorText + `, 0), ` + at + `, ` + at + `
+		FROM ` + note + ` JOIN push_subscriptions s ON s.user_id IN (` + recipients + `) AND s.user_id IS DISTINCT FROM n.sender
+		WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = s.user_id AND a.state = 'away')
-			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1 AND m.user_id = s.user_id AND m.muted
-				AND NOT ($2 = '` + PushMessage + `' AND $3::bigint > 0 AND m.mention_seq = $3))
+			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = n.conv AND m.user_id = s.user_id AND m.muted
+				AND NOT (n.kind = '` + PushMessage + `' AND n.seq > 0 AND m.mention_seq = n.seq))
 		ON CONFLICT (subscription_id, conversation_id) WHERE sent_at IS NULL AND cancelled_at IS NULL DO UPDATE SET
 			kind = excluded.kind, seq = excluded.seq,
 			not_before = excluded.not_before, next_attempt_at = greatest(o.next_attempt_at, excluded.next_attempt_at),
-			revision = o.revision + 1`,
-		args: []any{n.conversationID, n.kind, n.seq, n.senderID}}
+			revision = o.revision + 1`
 }
 
 // Push is a notification in the outbox, as it stands.

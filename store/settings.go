@@ -47,8 +47,9 @@ func loadSettingsAt(ctx context.Context, q querier) (chat.Settings, int64, error
 	s := chat.DefaultSettings()
 	s.Agents = chat.AgentList{Unrestricted: true}
 	rows, err := q.Query(ctx, `SELECT key, value FROM settings WHERE key = ANY($1)
-		UNION ALL SELECT '', to_jsonb(version) FROM settings_version`,
-		[]string{SettingAgents, SettingGrade, SettingCapacity, SettingWordFilter, SettingMailQuiet})
+		UNION ALL SELECT '', to_jsonb(version) FROM settings_version
+		UNION ALL SELECT $2, 'true' WHERE EXISTS (SELECT 1 FROM webhooks WHERE enabled AND $2 = ANY (events))`,
+		[]string{SettingAgents, SettingGrade, SettingCapacity, SettingWordFilter, SettingMailQuiet}, EventMessageCreated)
 	if err != nil {
 		return s, 0, err
 	}
@@ -69,6 +70,8 @@ func loadSettingsAt(ctx context.Context, q querier) (chat.Settings, int64, error
 			return json.Unmarshal(raw, &s.DefaultCapacity)
 		case SettingMailQuiet:
 			s.Email = true
+		case EventMessageCreated: // not a setting's key: it has no dot
+			s.MessageHooks = true
 		}
 		return nil
 	})

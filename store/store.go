@@ -225,6 +225,41 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 	return nil
 }
 
+// inOneRoundTrip runs first as a transaction of its own, sent with its
+// BEGIN and COMMIT in one round trip, so it must be all the transaction
+// does. scan reads its row. When first fails, the server skips the COMMIT
+// and the transaction is rolled back; when it returns no row, the
+// transaction committed what it changed, which must then be nothing. Once
+// committed, after announces the change's events, which go to the
+// publisher: there must be one, since a NOTIFY would have to be inside the
+// transaction, which ends before its row is read.
+func (db *DB) inOneRoundTrip(ctx context.Context, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	b.Queue(first.sql, first.args...).QueryRow(scan)
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		if pg := conn.Conn().PgConn(); !pg.IsClosed() && pg.TxStatus() != 'I' {
+			// A connection that cannot say ROLLBACK is not given back open.
+			if _, rbErr := conn.Exec(ctx, "ROLLBACK"); rbErr != nil {
+				conn.Conn().Close(ctx)
+			}
+		}
+		return err
+	}
+	t := &txn{publisher: db.publisher}
+	after(t)
+	for _, payload := range t.events {
+		db.publisher.Publish(payload)
+	}
+	return nil
+}
+
 // notify announces ev on the bus: delivered at commit, and not at all on
 // rollback. As with NOTIFY, an event announced twice in one transaction is
 // delivered once.

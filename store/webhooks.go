@@ -250,12 +250,22 @@ func (db *DB) CreateWebhook(ctx context.Context, actorID int64, n NewWebhook) (W
 			RETURNING `+webhookColumns, u, events, n.Secret)); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorRef(actorID), "webhook.create", webhookSubject(w.ID), nil, webhookAudit(w))
+		if err := audit(ctx, tx, actorRef(actorID), "webhook.create", webhookSubject(w.ID), nil, webhookAudit(w)); err != nil {
+			return err
+		}
+		return hooksChanged(ctx, tx)
 	})
 	if err != nil {
 		return w, fmt.Errorf("store: create webhook: %w", mapErr(err))
 	}
 	return w, nil
+}
+
+// hooksChanged tells every instance that the webhooks changed: they keep
+// whether any listens for new messages with their settings
+// (chat.Settings.MessageHooks), and the change counts in settings_version.
+func hooksChanged(ctx context.Context, tx *txn) error {
+	return notify(ctx, tx, chat.Event{Type: chat.EventSettings})
 }
 
 // Webhooks returns every webhook, oldest first.
@@ -287,7 +297,10 @@ func (db *DB) changeWebhook(ctx context.Context, actorID, id int64, action strin
 		if action != "webhook.delete" {
 			next = webhookAudit(w)
 		}
-		return audit(ctx, tx, actorRef(actorID), action, webhookSubject(id), old, next)
+		if err := audit(ctx, tx, actorRef(actorID), action, webhookSubject(id), old, next); err != nil {
+			return err
+		}
+		return hooksChanged(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("store: %s (webhook %d): %w", action, id, mapErr(err))

@@ -1,0 +1,174 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kefu-im/kefu/chat"
+	"github.com/kefu-im/kefu/store"
+)
+
+// The short way of a visitor's message, with a publisher, email off and no
+// webhook listening for messages, commits it in the round trip that stores
+// it. These tests hold it to what the whole way does.
+
+// publishing is twoInstances with a recorder as here's publisher.
+func publishing(t *testing.T) (here, there *store.DB, rec *recorder, admin, visitor chat.User) {
+	t.Helper()
+	_, plain, there, admin, visitor := twoInstances(t)
+	rec = &recorder{db: plain}
+	return plain.WithPublisher(rec), there, rec, admin, visitor
+}
+
+// TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes: a message taken the short
+// way is announced after commit and queues a push for the assigned agent's
+// browser; a resend of it, alone or many at once, stores nothing more and
+// takes no seq, so the next message's seq follows on.
+func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	here, _, rec, admin, visitor := publishing(t)
+	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := here.SetCapacity(ctx, admin.ID, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := here.Take(ctx, first.ConversationID, admin.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	subscribe(t, here, admin.ID, "https://push.example.com/alex")
+	conv, err := here.Conversation(ctx, first.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+
+	send := func(id string) (chat.Message, bool) {
+		t.Helper()
+		msg, created, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: id, Body: "message " + id})
+		if err != nil || !ok {
+			t.Fatalf("SendToOpenChat(%s) = %v, %v", id, ok, err)
+		}
+		return msg, created
+	}
+	second, created := send("2")
+	if !created || second.Seq != conv.LastSeq+1 {
+		t.Fatalf("second message: created %v, seq %d; want a new message at seq %d", created, second.Seq, conv.LastSeq+1)
+	}
+	if evs := rec.take(); len(evs) != 1 || evs[0].Type != chat.EventMessage || evs[0].MessageID != second.ID {
+		t.Fatalf("announced %+v, want the second message's event", evs)
+	}
+	if len(rec.early) != 0 {
+		t.Fatalf("messages %v were announced before they could be read", rec.early)
+	}
+	pushes, err := here.Pushes(ctx, admin.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pushes) != 1 || pushes[0].Kind != store.PushMessage || pushes[0].Seq != second.Seq || pushes[0].ConversationID != first.ConversationID {
+		t.Fatalf("pushes for the agent: %+v, want one for seq %d", pushes, second.Seq)
+	}
+
+	if again, created := send("2"); created || again.ID != second.ID {
+		t.Fatalf("resend: created %v, message %d; want message %d again", created, again.ID, second.ID)
+	}
+	if third, _ := send("3"); third.Seq != second.Seq+1 {
+		t.Fatalf("after a resend the next seq is %d, want %d", third.Seq, second.Seq+1)
+	}
+
+	// The same message sent on many connections at once is stored once.
+	const senders = 8
+	var wg sync.WaitGroup
+	got := make([]chat.Message, senders)
+	made := make([]bool, senders)
+	errs := make([]error, senders)
+	for i := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], made[i], errs[i] = here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "4", Body: "message 4"})
+		}()
+	}
+	wg.Wait()
+	stored := 0
+	for i := range senders {
+		if errs[i] != nil {
+			t.Fatalf("sender %d: %v", i, errs[i])
+		}
+		if made[i] {
+			stored++
+		}
+		if got[i].ID != got[0].ID {
+			t.Fatalf("senders were answered with messages %d and %d", got[0].ID, got[i].ID)
+		}
+	}
+	if stored != 1 || got[0].Seq != second.Seq+2 {
+		t.Fatalf("%d senders stored the message, at seq %d; want 1, at seq %d", stored, got[0].Seq, second.Seq+2)
+	}
+	if fifth, _ := send("5"); fifth.Seq != got[0].Seq+1 {
+		t.Fatalf("after concurrent resends the next seq is %d, want %d", fifth.Seq, got[0].Seq+1)
+	}
+}
+
+// TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay: an instance
+// that has not heard of a webhook added elsewhere does not store a message
+// as if none listened; and a snoozed chat's message wakes it.
+func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	here, there, _, admin, visitor := publishing(t)
+	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := here.KnownSettings(ctx); err != nil || s.MessageHooks {
+		t.Fatalf("known settings %+v, %v; want no message webhooks", s, err)
+	}
+	hook := addWebhook(t, there, admin.ID, store.EventMessageCreated)
+	_, _, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "anyone?"})
+	if err != nil || ok {
+		t.Fatalf("SendToOpenChat with a webhook added elsewhere = %v, %v; want it left to the whole way", ok, err)
+	}
+	second, created, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "anyone?"})
+	if err != nil || !created || second.Seq != first.Seq+1 {
+		t.Fatalf("SendFromVisitor = %+v, %v, %v", second, created, err)
+	}
+	if s, _ := here.KnownSettings(ctx); !s.MessageHooks {
+		t.Fatalf("known settings %+v, want the message webhook known", s)
+	}
+	if _, _, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "3", Body: "hello?"}); err != nil || !ok {
+		t.Fatalf("SendToOpenChat = %v, %v", ok, err)
+	}
+	if n := len(deliveries(t, here, hook.ID)); n != 2 {
+		t.Fatalf("%d deliveries queued, want one for each message since the webhook was added", n)
+	}
+
+	if err := there.DeleteWebhook(ctx, admin.ID, hook.ID); err != nil {
+		t.Fatal(err)
+	}
+	here.ForgetSettings() // as the bus has every instance do after a change
+	if err := here.SetCapacity(ctx, admin.ID, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := here.Take(ctx, first.ConversationID, admin.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := here.Snooze(ctx, first.ConversationID, admin.ID, false, chat.Snooze{UntilReply: true}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	reply, created, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "4", Body: "back again"})
+	if err != nil || !created {
+		t.Fatalf("SendFromVisitor to the snoozed chat = %v, %v", created, err)
+	}
+	conv, err := here.Conversation(ctx, first.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.Snoozed() || conv.LastSeq != reply.Seq+1 {
+		t.Fatalf("after the visitor's reply: snoozed %v, last seq %d; want awake, with the line saying so after seq %d", conv.Snoozed(), conv.LastSeq, reply.Seq)
+	}
+}
