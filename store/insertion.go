@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -144,6 +145,28 @@ func insertionOf(s Send, alone bool, where string, key any, extra ...any) *inser
 	at := m.Type == chat.Text && strings.Contains(m.Body, "@")
 	all := at && chat.MentionsAll(m.Body) // the statement says "$9 AND $10", so that it always names $9
 	in.args = append([]any{key, sender, m.Type.Said(), clientMsgID, m.Type, m.Body, code, m.Args, at, all}, extra...)
+	in.sql = insertionSQL(where, alone, at)
+	return in
+}
+
+// insertionShape is what an insertion's statement text depends on.
+type insertionShape struct {
+	where     string
+	alone, at bool
+}
+
+// insertionSQLs holds each shape's statement text, built once: it is
+// several kilobytes, and pgx finds its prepared statement by it.
+var insertionSQLs sync.Map // insertionShape → string
+
+// insertionSQL is the statement of an insertion into the conversation
+// where picks (newInsertion), alone in its transaction or not
+// (newAloneInsertion), for a text with an @ or not.
+func insertionSQL(where string, alone, at bool) string {
+	shape := insertionShape{where, alone, at}
+	if sql, ok := insertionSQLs.Load(shape); ok {
+		return sql.(string)
+	}
 	// A text without an @ (almost every message) has a statement of its
 	// own, without the CTEs that find and mark mentions: planning and
 	// starting them costs more than storing the message.
@@ -156,32 +179,32 @@ func insertionOf(s Send, alone bool, where string, key any, extra ...any) *inser
 		where += " AND snoozed_until IS NULL"
 		onConflict = ""
 	}
-	in.sql = `WITH c AS (
+	sql := `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
 			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),`
 	if at {
-		in.sql += `
+		sql += `
 		` + mentionedIn + `,`
 	}
-	in.sql += `
+	sql += `
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args, mentions, mention_all)
 			SELECT c.id, c.last_seq, $2, $4, $5, $6, $7, $8, ` + mentions + `, $9 AND $10 AND c.kind = 'group' FROM c
 			` + onConflict + `
 			RETURNING id, conversation_id, seq, created_at, mentions, mention_all),`
 	if at {
-		in.sql += `
+		sql += `
 		mark AS (
 			UPDATE conversation_members g SET mention_seq = m.seq FROM m
 			WHERE $9 AND g.conversation_id = m.conversation_id AND g.user_id IS DISTINCT FROM $2
 				AND (m.mention_all OR g.user_id = ANY(m.mentions))),`
 	}
 	if alone {
-		in.sql += `
+		sql += `
 		push AS (` + pushesFrom(PushMessage, `(SELECT m.conversation_id AS conv, '`+PushMessage+`'::text AS kind, m.seq, $2::bigint AS sender FROM m) n`) + `),`
 	}
-	in.sql += `
+	sql += `
 		pending AS (INSERT INTO search_pending (message_id) SELECT m.id FROM m WHERE $6 <> ''),
 		read AS (
 			INSERT INTO conversation_members AS cm (conversation_id, user_id, last_read_seq)
@@ -194,7 +217,8 @@ func insertionOf(s Send, alone bool, where string, key any, extra ...any) *inser
 			coalesce(m.mention_all, false), ` + ids + `, ` + names + `
 		FROM c LEFT JOIN m ON true LEFT JOIN users u ON u.id = $2 LEFT JOIN users vu ON vu.id = c.visitor_id
 			LEFT JOIN users au ON au.id = c.assigned_agent_id`
-	return in
+	insertionSQLs.Store(shape, sql)
+	return sql
 }
 
 // scan reads the statement's row: a stored message, or errDuplicate when
