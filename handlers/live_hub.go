@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -222,8 +223,7 @@ func (hb *hub) forUser(userID int64) []liveSocket {
 // which consoles' lists show, are each recipient's own, and they are
 // counted together.
 func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
-	online := append(hb.consoles.Users(), hb.widgets.Users()...)
-	if len(online) == 0 {
+	if !hb.anyoneOnline() {
 		return nil
 	}
 	db := hb.db
@@ -241,7 +241,7 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 		}
 	}
 	conv := sum.Conversation
-	recipients, err := hb.recipients(ctx, conv, online)
+	recipients, err := hb.recipients(ctx, conv)
 	if err != nil {
 		return err
 	}
@@ -283,11 +283,11 @@ func (hb *hub) onMessage(ctx context.Context, ev chat.Event) error {
 	return nil
 }
 
-// recipients returns who may see conversation conv live, of those online:
-// a support chat's visitor and whoever is an agent now (an agent taken off
+// recipients returns who may see conversation conv live: a support chat's
+// visitor and whoever is an agent now and online here (an agent taken off
 // the list keeps a member row of the chats they read, and no access); any
 // other conversation's members.
-func (hb *hub) recipients(ctx context.Context, conv chat.Conversation, online []int64) ([]int64, error) {
+func (hb *hub) recipients(ctx context.Context, conv chat.Conversation) ([]int64, error) {
 	if conv.Kind != chat.Support {
 		return hb.db.MemberIDs(ctx, conv.ID)
 	}
@@ -296,13 +296,22 @@ func (hb *hub) recipients(ctx context.Context, conv chat.Conversation, online []
 		return nil, err
 	}
 	recipients := []int64{conv.VisitorID}
-	for _, id := range online {
-		if settings.Agents.Has(id) {
+	if settings.Agents.Unrestricted {
+		return recipients, nil // a list that names nobody
+	}
+	for _, id := range settings.Agents.IDs {
+		if hb.online(id) && !slices.Contains(recipients, id) {
 			recipients = append(recipients, id)
 		}
 	}
 	return recipients, nil
 }
+
+// anyoneOnline reports whether any socket is open on this instance.
+func (hb *hub) anyoneOnline() bool { return !hb.consoles.Empty() || !hb.widgets.Empty() }
+
+// online reports whether userID has a socket open on this instance.
+func (hb *hub) online(userID int64) bool { return hb.consoles.Has(userID) || hb.widgets.Has(userID) }
 
 func (hb *hub) resync() {
 	hb.h.DB.ForgetSettings() // the bus may have missed their change

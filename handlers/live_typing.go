@@ -110,15 +110,14 @@ func (s *widgetSocket) typingFrame(ctx context.Context, f inFrame) error {
 // others returns conversation ev.ConversationID and the sockets on this
 // instance of those who may see it, but for ev.UserID's own.
 func (hb *hub) others(ctx context.Context, ev chat.Event) (chat.Conversation, []liveSocket, error) {
-	online := append(hb.consoles.Users(), hb.widgets.Users()...)
-	if len(online) == 0 {
+	if !hb.anyoneOnline() {
 		return chat.Conversation{}, nil, nil
 	}
 	conv, err := hb.db.Conversation(ctx, ev.ConversationID)
 	if err != nil {
 		return conv, nil, err
 	}
-	ids, err := hb.recipients(ctx, conv, online)
+	ids, err := hb.recipients(ctx, conv)
 	if err != nil {
 		return conv, nil, err
 	}

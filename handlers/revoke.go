@@ -90,8 +90,7 @@ func (h *Handler) apiMessageRevoke(w http.ResponseWriter, r *http.Request) {
 // onRevoked shows a revoked message in place on the threads of this
 // instance that show it, and the list items it may have summed up.
 func (hb *hub) onRevoked(ctx context.Context, ev chat.Event) error {
-	online := append(hb.consoles.Users(), hb.widgets.Users()...)
-	if len(online) == 0 {
+	if !hb.anyoneOnline() {
 		return nil
 	}
 	msg, err := hb.db.Message(ctx, ev.MessageID)
@@ -102,7 +101,7 @@ func (hb *hub) onRevoked(ctx context.Context, ev chat.Event) error {
 	if err != nil {
 		return err
 	}
-	ids, err := hb.recipients(ctx, conv, online)
+	ids, err := hb.recipients(ctx, conv)
 	if err != nil {
 		return err
 	}

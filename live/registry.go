@@ -59,13 +59,16 @@ func (r *Registry[T]) All() []T {
 	return out
 }
 
-// Users returns the ids of the users with at least one connection.
-func (r *Registry[T]) Users() []int64 {
+// Has reports whether userID has a connection.
+func (r *Registry[T]) Has(userID int64) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]int64, 0, len(r.byUser))
-	for id := range r.byUser {
-		out = append(out, id)
-	}
-	return out
+	return len(r.byUser[userID]) > 0
+}
+
+// Empty reports whether there is no connection at all.
+func (r *Registry[T]) Empty() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.byUser) == 0
 }
