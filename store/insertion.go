@@ -99,13 +99,16 @@ func newInsertion(s Send, where string, key any, extra ...any) *insertion {
 }
 
 // newAloneInsertion is newInsertion for a statement that is all its
-// transaction does, committed in the same round trip (DB.inOneRoundTrip),
-// for a text message in a support chat when no email can be queued and no
-// webhook listens for messages, which the caller's settings say and the
-// statement checks: then stores nothing. A duplicate (sender, client message
-// id) fails it, rolling back the seq it took; it queues the message's pushes
-// itself, and a snoozed chat, whose waking takes statements of its own, is
-// not picked.
+// transaction does, committed in the same round trip (DB.inOneRoundTrip):
+// for a text message in a support chat while email is off and no webhook
+// listens for messages. The caller decides that by the settings it knows,
+// and where must check settings_version, so that the statement stores
+// nothing if they changed. It queues the message's pushes itself. It picks
+// no conversation, and stores nothing, for a message whose (sender, client
+// message id) is stored already, or for a snoozed chat, whose waking takes
+// statements of its own: the whole way does those. A duplicate sent at the
+// same moment on another connection fails it, which rolls back the seq it
+// took.
 func newAloneInsertion(s Send, where string, key any, extra ...any) *insertion {
 	return insertionOf(s, true, where, key, extra...)
 }
@@ -149,6 +152,13 @@ func insertionOf(s Send, alone bool, where string, key any, extra ...any) *inser
 	return in
 }
 
+// messageRecipientsOfC is pushRecipients[PushMessage] for the conversation
+// as the statement's c left it: the assignee it read under the row lock,
+// not the one its snapshot may still hold if a take committed meanwhile.
+const messageRecipientsOfC = `SELECT cm.user_id FROM c JOIN conversation_members cm ON cm.conversation_id = c.id WHERE c.kind <> 'support'
+		UNION ALL
+		SELECT c.assigned_agent_id FROM c WHERE c.kind = 'support' AND c.status = 'assigned'`
+
 // insertionShape is what an insertion's statement text depends on.
 type insertionShape struct {
 	where     string
@@ -176,7 +186,8 @@ func insertionSQL(where string, alone, at bool) string {
 	}
 	onConflict := "ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"
 	if alone {
-		where += " AND snoozed_until IS NULL"
+		where += ` AND snoozed_until IS NULL
+			AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.sender_id = $2 AND r.client_msg_id = $4)`
 		onConflict = ""
 	}
 	sql := `WITH c AS (
@@ -202,7 +213,7 @@ func insertionSQL(where string, alone, at bool) string {
 	}
 	if alone {
 		sql += `
-		push AS (` + pushesFrom(PushMessage, `(SELECT m.conversation_id AS conv, '`+PushMessage+`'::text AS kind, m.seq, $2::bigint AS sender FROM m) n`) + `),`
+		push AS (` + pushesFrom(messageRecipientsOfC, `(SELECT m.conversation_id AS conv, '`+PushMessage+`'::text AS kind, m.seq, $2::bigint AS sender FROM m) n`) + `),`
 	}
 	sql += `
 		pending AS (INSERT INTO search_pending (message_id) SELECT m.id FROM m WHERE $6 <> ''),

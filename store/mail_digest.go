@@ -50,10 +50,11 @@ func digestMail(m chat.Message) statement {
 	after, every := fmt.Sprintf(ms, SettingMailDigestAfter), fmt.Sprintf(ms, SettingMailDigestEvery)
 	return statement{sql: `INSERT INTO mail_outbox (kind, member_id, from_seq, to_seq, not_before, next_attempt_at)
 		SELECT 'digest', u.id, 0, 0, t.at, t.at
-		FROM (SELECT $1::bigint AS conv) n CROSS JOIN users u CROSS JOIN LATERAL (SELECT greatest(now() + ` + after + `,
+		FROM (SELECT $1::bigint AS conv) n CROSS JOIN ` + recipientsOf(pushRecipients[PushMessage]) + `
+			JOIN users u ON u.id = r.user_id CROSS JOIN LATERAL (SELECT greatest(now() + ` + after + `,
 			(SELECT max(x.sent_at) FROM mail_outbox x WHERE x.kind = 'digest' AND x.member_id = u.id AND x.sent_at IS NOT NULL)
 				+ ` + every + `) AS at) t
-		WHERE u.id IN (` + pushRecipients[PushMessage] + `) AND u.id <> $2 AND u.kind = 'member'
+		WHERE u.id <> $2 AND u.kind = 'member'
 			AND EXISTS (SELECT 1 FROM settings WHERE key = '` + SettingMailQuiet + `') AND t.at IS NOT NULL
 			AND coalesce(u.email, '') <> '' AND u.disabled_at IS NULL AND u.mail_unsubscribed_at IS NULL
 			AND u.mail_bounced IS DISTINCT FROM lower(u.email)

@@ -173,7 +173,8 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 		msg = in.msg
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		// None open, or the settings changed: the whole way reads them again.
+		// None open, the settings changed, or (one round trip) a resend or a
+		// snoozed chat: the whole way reads the settings again, and does it.
 		db.known.forget()
 		return msg, false, false, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 )
@@ -15,11 +17,11 @@ import (
 // it. These tests hold it to what the whole way does.
 
 // publishing is twoInstances with a recorder as here's publisher.
-func publishing(t *testing.T) (here, there *store.DB, rec *recorder, admin, visitor chat.User) {
+func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder, admin, visitor chat.User) {
 	t.Helper()
-	_, plain, there, admin, visitor := twoInstances(t)
+	url, plain, there, admin, visitor := twoInstances(t)
 	rec = &recorder{db: plain}
-	return plain.WithPublisher(rec), there, rec, admin, visitor
+	return url, plain.WithPublisher(rec), there, rec, admin, visitor
 }
 
 // TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes: a message taken the short
@@ -29,7 +31,7 @@ func publishing(t *testing.T) (here, there *store.DB, rec *recorder, admin, visi
 func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	here, _, rec, admin, visitor := publishing(t)
+	url, here, _, rec, admin, visitor := publishing(t)
 	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
 	if err != nil {
 		t.Fatal(err)
@@ -73,14 +75,32 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 		t.Fatalf("pushes for the agent: %+v, want one for seq %d", pushes, second.Seq)
 	}
 
-	if again, created := send("2"); created || again.ID != second.ID {
-		t.Fatalf("resend: created %v, message %d; want message %d again", created, again.ID, second.ID)
+	// A resend is left to the whole way, which answers with what is stored.
+	if _, _, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "message 2"}); err != nil || ok {
+		t.Fatalf("SendToOpenChat of a resend = %v, %v; want it left to the whole way", ok, err)
+	}
+	if again, created, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "message 2"}); err != nil || created || again.ID != second.ID {
+		t.Fatalf("resend: created %v, message %d, %v; want message %d again", created, again.ID, err, second.ID)
 	}
 	if third, _ := send("3"); third.Seq != second.Seq+1 {
 		t.Fatalf("after a resend the next seq is %d, want %d", third.Seq, second.Seq+1)
 	}
 
 	// The same message sent on many connections at once is stored once.
+	// The chat's row is held locked until two sends at least wait for it,
+	// so that neither sees the other's message stored.
+	lock, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close(ctx) })
+	held, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := held.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", first.ConversationID); err != nil {
+		t.Fatal(err)
+	}
 	const senders = 8
 	var wg sync.WaitGroup
 	got := make([]chat.Message, senders)
@@ -92,6 +112,22 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 			defer wg.Done()
 			got[i], made[i], errs[i] = here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "4", Body: "message 4"})
 		}()
+	}
+	waiting := func() (n int) {
+		t.Helper()
+		if err := lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for deadline := time.Now().Add(10 * time.Second); waiting() < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sends wait for the chat's row, want 2 at least", waiting())
+		}
+	}
+	if err := held.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 	wg.Wait()
 	stored := 0
@@ -120,7 +156,7 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	here, there, _, admin, visitor := publishing(t)
+	_, here, there, _, admin, visitor := publishing(t)
 	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
 	if err != nil {
 		t.Fatal(err)

@@ -69,34 +69,40 @@ func enqueuePush(ctx context.Context, q querier, n pushNote) error {
 // pushes is the statement enqueuing note n for every subscribed browser of
 // the users it is for (pushesFrom).
 func pushes(n pushNote) statement {
-	sql := pushesFrom(n.kind, `(SELECT $1::bigint AS conv, $2::text AS kind, $3::bigint AS seq, $4::bigint AS sender) n`)
-	if sql == "" {
+	recipients, ok := pushRecipients[n.kind]
+	if !ok {
 		return statement{}
 	}
-	return statement{sql: sql, args: []any{n.conversationID, n.kind, n.seq, n.senderID}}
+	return statement{sql: pushesFrom(recipients, `(SELECT $1::bigint AS conv, $2::text AS kind, $3::bigint AS seq, $4::bigint AS sender) n`),
+		args: []any{n.conversationID, n.kind, n.seq, n.senderID}}
 }
 
-// pushesFrom is the insert enqueuing a note of kind for every subscribed
-// browser of the users it is for, leaving out its sender, disabled users,
+// recipientsOf is a FROM item giving, once each, the users r.user_id that
+// recipients selects for the note row n: a lateral join, so that the
+// recipients' queries run with n's values as parameters and use their
+// indexes, which an IN (…) naming n would not.
+func recipientsOf(recipients string) string {
+	return `LATERAL (SELECT DISTINCT r.user_id FROM (` + recipients + `) r (user_id)) r`
+}
+
+// pushesFrom is the insert enqueuing a note for every subscribed browser of
+// the users recipients selects (pushRecipients), leaving out its sender, disabled users,
 // agents who are away, and whoever muted the conversation, unless the
 // message mentions them; note is a FROM item giving the note's row n (conv,
 // kind, seq, sender), from parameters or from a message inserted in the
 // same statement. A browser with a notification still pending for the
 // conversation has that one updated: one notification per conversation,
 // kept up to date. Whether anyone is subscribed is decided inside it: with
-// no one, it inserts nothing. An unknown kind is "".
-func pushesFrom(kind, note string) string {
-	recipients, ok := pushRecipients[kind]
-	if !ok {
-		return ""
-	}
+// no one, it inserts nothing.
+func pushesFrom(recipients, note string) string {
 	const at = `(SELECT now() + coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = '` + SettingPushQuiet + `'), ` +
 		"5000) * interval '1 millisecond')"
 	const lastVisitorText = `(SELECT m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.conversation_id = n.conv AND m.type = 'text' AND m.sender_id = c.visitor_id ORDER BY m.seq DESC LIMIT 1)`
 	return `INSERT INTO push_outbox AS o (subscription_id, user_id, conversation_id, kind, seq, not_before, next_attempt_at)
 		SELECT s.id, s.user_id, n.conv, n.kind, coalesce(nullif(n.seq, 0), ` + lastVisitorText + `, 0), ` + at + `, ` + at + `
-		FROM ` + note + ` JOIN push_subscriptions s ON s.user_id IN (` + recipients + `) AND s.user_id IS DISTINCT FROM n.sender
+		FROM ` + note + ` CROSS JOIN ` + recipientsOf(recipients) + `
+			JOIN push_subscriptions s ON s.user_id = r.user_id AND s.user_id IS DISTINCT FROM n.sender
 		WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = s.user_id AND a.state = 'away')
 			AND NOT EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = n.conv AND m.user_id = s.user_id AND m.muted

@@ -70,7 +70,7 @@ func loadSettingsAt(ctx context.Context, q querier) (chat.Settings, int64, error
 			return json.Unmarshal(raw, &s.DefaultCapacity)
 		case SettingMailQuiet:
 			s.Email = true
-		case EventMessageCreated: // not a setting's key: it has no dot
+		case EventMessageCreated: // not a setting's key: those have no dot
 			s.MessageHooks = true
 		}
 		return nil

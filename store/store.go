@@ -163,9 +163,7 @@ func (db *DB) inTx(ctx context.Context, f func(tx *txn) error) error {
 		return f(t)
 	})
 	if err == nil {
-		for _, payload := range t.events {
-			db.publisher.Publish(payload)
-		}
+		db.publish(t)
 	}
 	return err
 }
@@ -183,19 +181,14 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 		return err
 	}
 	defer conn.Release()
-	begun := false
 	defer func() {
-		if err != nil && begun && !conn.Conn().IsClosed() {
-			// A connection that cannot say ROLLBACK is not given back open.
-			if _, rbErr := conn.Exec(ctx, "ROLLBACK"); rbErr != nil {
-				conn.Conn().Close(ctx)
-			}
+		if err != nil {
+			rollBack(ctx, conn)
 		}
 	}()
 	var b pgx.Batch
 	b.Queue("BEGIN")
 	b.Queue(first.sql, first.args...).QueryRow(scan)
-	begun = true
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
 	}
@@ -210,18 +203,11 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 			b.Queue(s.sql, s.args...)
 		}
 	}
-	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
-		if tag.String() == "ROLLBACK" { // what COMMIT says in a transaction that failed
-			return pgx.ErrTxCommitRollback
-		}
-		return nil
-	})
+	b.Queue("COMMIT").Exec(committed)
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
 	}
-	for _, payload := range t.events {
-		db.publisher.Publish(payload)
-	}
+	db.publish(t)
 	return nil
 }
 
@@ -231,9 +217,12 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 // and the transaction is rolled back; when it returns no row, the
 // transaction committed what it changed, which must then be nothing. Once
 // committed, after announces the change's events, which go to the
-// publisher: there must be one, since a NOTIFY would have to be inside the
-// transaction, which ends before its row is read.
+// publisher: the DB must have one (errNoPublisher), since a NOTIFY would
+// have to be inside the transaction, which ends before its row is read.
 func (db *DB) inOneRoundTrip(ctx context.Context, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
+	if db.publisher == nil {
+		return errNoPublisher
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -242,22 +231,45 @@ func (db *DB) inOneRoundTrip(ctx context.Context, first statement, scan func(pgx
 	var b pgx.Batch
 	b.Queue("BEGIN")
 	b.Queue(first.sql, first.args...).QueryRow(scan)
-	b.Queue("COMMIT")
+	b.Queue("COMMIT").Exec(committed)
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
-		if pg := conn.Conn().PgConn(); !pg.IsClosed() && pg.TxStatus() != 'I' {
-			// A connection that cannot say ROLLBACK is not given back open.
-			if _, rbErr := conn.Exec(ctx, "ROLLBACK"); rbErr != nil {
-				conn.Conn().Close(ctx)
-			}
-		}
+		rollBack(ctx, conn)
 		return err
 	}
 	t := &txn{publisher: db.publisher}
 	after(t)
+	db.publish(t)
+	return nil
+}
+
+// errNoPublisher is inOneRoundTrip's refusal to run without a publisher.
+var errNoPublisher = errors.New("store: a transaction in one round trip needs a publisher for its events")
+
+// committed checks the tag of a COMMIT sent in a batch: in a transaction
+// that failed, COMMIT says ROLLBACK.
+func committed(tag pgconn.CommandTag) error {
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+// rollBack ends the transaction a batch left open or failed on conn, if
+// any. A connection that cannot say ROLLBACK is not given back open.
+func rollBack(ctx context.Context, conn *pgxpool.Conn) {
+	if pg := conn.Conn().PgConn(); pg.IsClosed() || pg.TxStatus() == 'I' {
+		return
+	}
+	if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+		conn.Conn().Close(ctx)
+	}
+}
+
+// publish gives the publisher the events t announced, once t has committed.
+func (db *DB) publish(t *txn) {
 	for _, payload := range t.events {
 		db.publisher.Publish(payload)
 	}
-	return nil
 }
 
 // notify announces ev on the bus: delivered at commit, and not at all on
