@@ -102,6 +102,8 @@ SELECT s1_convs.id, g / c.n + 1, NULL, CASE WHEN g % 97 = 0 THEN 'note' ELSE 'te
 	now() - interval '1 second' * (w.messages - g)
 FROM w, c, generate_series(0, w.messages - 1) g, s1_convs WHERE s1_convs.n = g % c.n;
 
+INSERT INTO search_pending (message_id) SELECT id FROM messages WHERE body <> '';
+
 UPDATE conversations c SET last_seq = m.seq, last_message_at = m.created_at
 FROM (SELECT DISTINCT ON (conversation_id) conversation_id, seq, created_at FROM messages ORDER BY conversation_id, seq DESC) m
 WHERE m.conversation_id = c.id;
@@ -232,8 +234,9 @@ func s1Fill(ctx context.Context, db *store.DB, messages int) (agent, member chat
 	if err := tx.Commit(ctx); err != nil {
 		return agent, member, err
 	}
-	// Every message is pending now: the indexer takes them all, as it
-	// would after a restore.
+	// Every message is pending now, noted as the statement that stores a
+	// message notes it: the indexer takes them all, as it would after a
+	// restore.
 	for {
 		n, err := db.IndexPending(ctx, 100_000)
 		if err != nil {
