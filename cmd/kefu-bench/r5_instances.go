@@ -71,7 +71,8 @@ type crossing struct {
 // chatAcross runs R5's clients on a fresh database served by count
 // instances (their bus NATS at natsURL, if set): the widgets on the first,
 // the console on the last. It paces
-// at b.rate for the window, then floods for the window.
+// at b.rate for warmUp and the window, timing the window, then floods for
+// the window.
 func (b *bench) chatAcross(ctx context.Context, count int, natsURL string) (crossing, error) {
 	var c crossing
 	dbURL, err := b.pg.database(ctx)
@@ -99,7 +100,7 @@ func (b *bench) chatAcross(ctx context.Context, count int, natsURL string) (cros
 	defer b.noteProblems(fmt.Sprintf("R5, %d instances", count), sc)
 	// Latency first: the flood may leave deliveries behind, which would
 	// be timed with the paced messages.
-	if c.latencies, err = sc.paced(ctx, b.rate, b.opts.window); err != nil {
+	if _, c.latencies, err = sc.paced(ctx, b.rate, b.opts.window); err != nil {
 		return c, err
 	}
 	if err := sc.console.settle(ctx, settleTime); err != nil {

@@ -161,41 +161,56 @@ func (l latencies) at(q float64) (time.Duration, bool) {
 // drainTime is how long paced waits, after its last send, for the messages still on their way.
 const drainTime = 10 * time.Second
 
-// paced sends rate messages a second for d, from each visitor in turn,
-// and times each from its send to its arrival on the console. A
-// conversation's deliveries arrive in order, so each arrival is the oldest
-// message of its conversation still on its way.
-func (sc *scenario) paced(ctx context.Context, rate float64, d time.Duration) (latencies, error) {
+// warmUp is how long paced sends, at its pace, before the messages it
+// times: the first ones after an instance starts meet cold pool
+// connections (each prepares and plans the hot statements), cold caches
+// and the first GC cycles, and take several times the steady latency.
+// They are timed apart, as the start-up figure they are.
+const warmUp = time.Second
+
+// paced sends rate messages a second, from each visitor in turn, for
+// warmUp and then for d, and times each from its send to its arrival on
+// the console: those of the first second in start, the others in steady.
+// A conversation's deliveries arrive in order, so each arrival is the
+// oldest message of its conversation still on its way.
+func (sc *scenario) paced(ctx context.Context, rate float64, d time.Duration) (start, steady latencies, err error) {
+	type sending struct {
+		at     time.Time
+		timing *latencies
+	}
 	var mu sync.Mutex
-	waiting := make(map[int64][]time.Time)
-	var l latencies
+	waiting := make(map[int64][]sending)
 	sc.console.listen(func(conv int64, at time.Time) {
 		mu.Lock()
 		defer mu.Unlock()
 		if sent := waiting[conv]; len(sent) > 0 {
-			l.arrived = append(l.arrived, at.Sub(sent[0]))
+			sent[0].timing.arrived = append(sent[0].timing.arrived, at.Sub(sent[0].at))
 			waiting[conv] = sent[1:]
 		}
 	})
 	defer sc.console.listen(nil)
 	interval := time.Duration(float64(time.Second) / rate)
-	start := time.Now()
-	for i := 0; time.Duration(i)*interval < d; i++ {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+	began := time.Now()
+	for i := 0; time.Duration(i)*interval < warmUp+d; i++ {
+		time.Sleep(time.Until(began.Add(time.Duration(i) * interval)))
 		v := sc.visitors[i%len(sc.visitors)]
+		timing := &steady
+		if time.Duration(i)*interval < warmUp {
+			timing = &start
+		}
 		mu.Lock()
-		waiting[v.conv] = append(waiting[v.conv], time.Now())
-		l.sent++
+		waiting[v.conv] = append(waiting[v.conv], sending{time.Now(), timing})
+		timing.sent++
 		mu.Unlock()
 		// A frame this small goes into the socket's buffer at once: the
 		// next send is not held up, and a visitor's sends keep their order.
 		if err := v.send(ctx, sc.nextID()); err != nil {
-			return latencies{}, err
+			return start, steady, err
 		}
 	}
 	for end := time.Now().Add(drainTime); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		mu.Lock()
-		all := len(l.arrived) == l.sent
+		all := len(start.arrived)+len(steady.arrived) == start.sent+steady.sent
 		mu.Unlock()
 		if all {
 			break
@@ -203,8 +218,10 @@ func (sc *scenario) paced(ctx context.Context, rate float64, d time.Duration) (l
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	slices.Sort(l.arrived)
-	return latencies{arrived: slices.Clone(l.arrived), sent: l.sent}, nil
+	slices.Sort(start.arrived)
+	slices.Sort(steady.arrived)
+	return latencies{arrived: slices.Clone(start.arrived), sent: start.sent},
+		latencies{arrived: slices.Clone(steady.arrived), sent: steady.sent}, nil
 }
 
 // inParallel runs f for 0 … n-1 on up to workers goroutines and returns the first error.
