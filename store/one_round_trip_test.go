@@ -16,12 +16,18 @@ import (
 // webhook listening for messages, commits it in the round trip that stores
 // it. These tests hold it to what the whole way does.
 
-// publishing is twoInstances with a recorder as here's publisher.
-func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder, admin, visitor chat.User) {
+// publishing is twoInstances with a recorder as here's publisher, and the
+// visitor's first message, which starts their chat, sent through here.
+func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder, admin, visitor chat.User, first chat.Message) {
 	t.Helper()
 	url, plain, there, admin, visitor := twoInstances(t)
 	rec = &recorder{db: plain}
-	return url, plain.WithPublisher(rec), there, rec, admin, visitor
+	here = plain.WithPublisher(rec)
+	first, _, err := here.SendFromVisitor(context.Background(), store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url, here, there, rec, admin, visitor, first
 }
 
 // TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes: a message taken the short
@@ -31,11 +37,7 @@ func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder,
 func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url, here, _, rec, admin, visitor := publishing(t)
-	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, here, _, rec, admin, visitor, first := publishing(t)
 	if err := here.SetCapacity(ctx, admin.ID, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +158,7 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, here, there, _, admin, visitor := publishing(t)
-	first, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "1", Body: "hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, here, there, _, admin, visitor, first := publishing(t)
 	if s, err := here.KnownSettings(ctx); err != nil || s.MessageHooks {
 		t.Fatalf("known settings %+v, %v; want no message webhooks", s, err)
 	}
