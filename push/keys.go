@@ -2,11 +2,10 @@ package push
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
+
+	webpush "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/kefu-im/kefu/chat"
 )
@@ -36,12 +35,11 @@ type KeyStore interface {
 
 // newKeys makes a new key pair.
 func newKeys() (Keys, error) {
-	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	private, public, err := webpush.GenerateVAPIDKeys()
 	if err != nil {
 		return Keys{}, fmt.Errorf("push: generate vapid keys: %w", err)
 	}
-	b64 := base64.RawURLEncoding
-	return Keys{Public: b64.EncodeToString(k.PublicKey().Bytes()), Private: b64.EncodeToString(k.Bytes())}, nil
+	return Keys{Public: public, Private: private}, nil
 }
 
 // LoadKeys returns the stored key pair; none is chat.ErrNotFound.

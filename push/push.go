@@ -5,8 +5,9 @@
 // each is still needed, and sends it encrypted (RFC 8291) and signed with the
 // VAPID keys (RFC 8292) to the browser's push service. The outbox holds
 // facts (what happened, where, for whom); the words a person reads are
-// written here, when a notification is sent. The keys are made and rotated
-// here too; the store only keeps them.
+// written here, when a notification is sent. The keys are made (by
+// webpush-go) and rotated here too; the store only keeps them. A VAPID token
+// is signed once per push service and reused for hours (webpush.go).
 //
 // A notification waits out a quiet period first, so that a message read at
 // once sends nothing; when it falls due it is cancelled if its recipient has
@@ -128,10 +129,10 @@ func (w *Worker) Prepare(ctx context.Context) error {
 	return w.db.SetPushQuiet(ctx, w.quiet)
 }
 
-// due is a claimed notification with the keys to sign it with.
+// due is a claimed notification with the signer of the keys to sign it with.
 type due struct {
 	store.DuePush
-	keys Keys
+	signer *signer
 }
 
 // courier sends push_outbox's notifications for outbox.Worker.
@@ -145,8 +146,8 @@ type courier struct {
 	now        func() time.Time
 	language   string // of a recipient who chose none
 
-	mu   sync.Mutex
-	keys Keys // as last read
+	mu     sync.Mutex
+	signer *signer // of the keys as last read
 }
 
 func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]due, error) {
@@ -154,31 +155,36 @@ func (c *courier) Claim(ctx context.Context, now time.Time, lease time.Duration,
 	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
-	keys, err := c.keysOf(ctx, claimed[0].VAPIDPublic)
+	signer, err := c.signerOf(ctx, claimed[0].VAPIDPublic)
 	if err != nil {
 		return nil, err // the leases expire and the notifications are claimed again
 	}
 	out := make([]due, len(claimed))
 	for i, d := range claimed {
-		out[i] = due{d, keys}
+		out[i] = due{d, signer}
 	}
 	return out, nil
 }
 
-// keysOf returns the stored key pair whose public key is public, the one
-// the round's claim saw: it is read again only when an admin rotated it.
-func (c *courier) keysOf(ctx context.Context, public string) (Keys, error) {
+// signerOf returns the signer of the stored key pair whose public key is
+// public, the one the round's claim saw: the pair is read again only when
+// an admin rotated it.
+func (c *courier) signerOf(ctx context.Context, public string) (*signer, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if public != "" && c.keys.Public == public {
-		return c.keys, nil
+	if public != "" && c.signer != nil && c.signer.keys.Public == public {
+		return c.signer, nil
 	}
 	keys, err := LoadKeys(ctx, c)
 	if err != nil {
-		return Keys{}, err
+		return nil, err
 	}
-	c.keys = keys
-	return keys, nil
+	s, err := newSigner(keys, c.subscriber, c.now)
+	if err != nil {
+		return nil, err
+	}
+	c.signer = s
+	return s, nil
 }
 
 func (c *courier) Record(ctx context.Context, d due, o outbox.Outcome) error {
@@ -250,22 +256,16 @@ func (c *courier) send(ctx context.Context, d due) outbox.Attempt {
 	if err != nil {
 		return outbox.Attempt{Err: fmt.Errorf("cannot write the notification: %w", err)}
 	}
-	rs := uint32(recordSize)
+	rs := recordSize
 	if len(body) > maxPayload {
-		rs = 0 // webpush-go's own
+		rs = int(webpush.MaxRecordSize)
 	}
-	resp, err := webpush.SendNotificationWithContext(ctx, body,
-		&webpush.Subscription{Endpoint: d.Endpoint, Keys: webpush.Keys{P256dh: d.P256dh, Auth: d.Auth}},
-		&webpush.Options{
-			HTTPClient:      c.client,
-			RecordSize:      rs,
-			Subscriber:      c.subscriber,
-			Topic:           Topic(d.ConversationID),
-			TTL:             int(TTL(d.Kind).Seconds()),
-			Urgency:         webpush.Urgency(Urgency(d.Kind)),
-			VAPIDPublicKey:  d.keys.Public,
-			VAPIDPrivateKey: d.keys.Private,
-		})
+	req, err := d.signer.newRequest(ctx, pushRequest{Endpoint: d.Endpoint, P256dh: d.P256dh, Auth: d.Auth,
+		TTL: TTL(d.Kind), Topic: Topic(d.ConversationID), Urgency: Urgency(d.Kind)}, body, rs)
+	if err != nil {
+		return outbox.Attempt{Err: fmt.Errorf("cannot encrypt or sign: %w", err)}
+	}
+	resp, err := c.client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		switch {
@@ -277,7 +277,7 @@ func (c *courier) send(ctx context.Context, d due) outbox.Attempt {
 		case errors.As(err, &ue):
 			return outbox.Attempt{Err: ue.Err, Retry: true} // without the endpoint, which identifies a device
 		}
-		return outbox.Attempt{Err: fmt.Errorf("cannot encrypt or sign: %w", err)}
+		return outbox.Attempt{Err: err, Retry: true}
 	}
 	// Read a little of the body, so that the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
