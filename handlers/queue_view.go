@@ -11,7 +11,8 @@ import (
 )
 
 // queueView is the queue as waiting visitors and agents see it: loaded once
-// per change for every socket, and by the pages that show it.
+// per change for every socket, and by the pages that show it. A widget's
+// own reads hold its visitor's entry alone (loadWaitView).
 type queueView struct {
 	// loaded is when its reading began: it shows at least every change
 	// committed before then. A socket shows a view only if none it showed
@@ -24,29 +25,54 @@ type queueView struct {
 	loads   map[int64]*console.Load // each agent's open chats and capacity
 }
 
+// loadQueueView reads the whole queue, as agents' consoles show it.
 func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 	v := queueView{loaded: time.Now()}
 	var err error
 	if v.entries, err = h.DB.Queue(ctx); err != nil {
 		return v, err
 	}
+	return v, h.loadAgentsView(ctx, &v)
+}
+
+// loadWaitView is the queue as one visitor's widget shows it: their own
+// place in line (none for visitorID 0), read in a time that does not grow
+// with the queue, since every widget page and socket reads it.
+func (h *Handler) loadWaitView(ctx context.Context, visitorID int64) (queueView, error) {
+	v := queueView{loaded: time.Now()}
+	if visitorID != 0 {
+		e, err := h.DB.QueuePlace(ctx, visitorID)
+		switch {
+		case err == nil:
+			v.entries = []chat.QueueEntry{e}
+		case !isNotFound(err):
+			return v, err
+		}
+	}
+	return v, h.loadAgentsView(ctx, &v)
+}
+
+// loadAgentsView adds to v what the queue's pace and the agents' presence
+// say: the recent assignments, and each agent's load.
+func (h *Handler) loadAgentsView(ctx context.Context, v *queueView) error {
+	var err error
 	if v.recent, err = h.DB.RecentAssignments(ctx, 20); err != nil {
-		return v, err
+		return err
 	}
 	agents, err := h.DB.AgentList(ctx)
 	if err != nil {
-		return v, err
+		return err
 	}
 	loads, err := h.DB.Agents(ctx, h.Now(), h.Routing.Grace, agents.IDs)
 	if err != nil {
-		return v, err
+		return err
 	}
 	v.loads = make(map[int64]*console.Load, len(loads))
 	for _, l := range loads {
 		v.anyone = v.anyone || (l.Online && l.Available && l.Capacity > 0)
 		v.loads[l.ID] = &console.Load{Open: l.Open, Capacity: l.Capacity}
 	}
-	return v, nil
+	return nil
 }
 
 // waitFor is what the visitor sees of the queue.

@@ -133,9 +133,14 @@ func TestWaitingVisitorSeesTheQueueMove(t *testing.T) {
 	first.waitFor("Alex joined the chat.")
 	second.waitFor("You are number 1 in line.")
 
-	third := k.liveWidget(k.visitorToken())
+	thirdToken := k.visitorToken()
+	third := k.liveWidget(thirdToken)
 	third.send(map[string]any{"type": "send", "client_msg_id": "c", "body": "third"})
 	third.waitFor("You are number 2 in line.")
+	// A widget opened again (another tab) reads its own place, not the whole queue.
+	again := k.widget(thirdToken)
+	again.send(map[string]any{"type": "resume"})
+	again.waitFor("You are number 2 in line.")
 
 	// Resolving frees a place: the queue moves up by one.
 	conv := visitorConversation(t, k.db, firstToken)

@@ -81,7 +81,7 @@ func (h *Handler) widgetProps(w http.ResponseWriter, r *http.Request, framed boo
 		}
 		p.SiteID, p.SiteToken, p.Greeting, p.Team, p.Theme = site.ID, siteToken(site.ID, secret), site.Greeting, site.Name, themeURL(site)
 		p.TypingPreview = site.TypingPreview
-		view, err := h.loadQueueView(ctx)
+		view, err := h.loadWaitView(ctx, 0)
 		if err != nil {
 			h.fail(w, r, err)
 			return r, p, false

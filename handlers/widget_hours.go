@@ -172,7 +172,7 @@ func (s *widgetSocket) hoursChanged(sites map[int64]bool) live.Job {
 		}
 		sc.outside, sc.back = outside, back
 		comps := []templ.Component{widget.Hours(back)}
-		view, err := s.h.loadQueueView(ctx)
+		view, err := s.h.loadWaitView(ctx, s.user.ID)
 		if err != nil {
 			return nil, err
 		}

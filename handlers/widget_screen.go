@@ -22,7 +22,7 @@ import (
 // rating form for a resolved, unrated chat.
 func (s *widgetSocket) renderState(ctx context.Context, buf *bytes.Buffer, conv chat.Conversation) error {
 	sc := &s.screen
-	view, err := s.h.loadQueueView(ctx)
+	view, err := s.h.loadWaitView(ctx, s.user.ID)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (s *widgetSocket) settingsChanged(settings chat.Settings) live.Job {
 		// in line" above "chat is unavailable"), and comes back with it.
 		w := widget.Wait{}
 		if closed == "" {
-			view, err := s.h.loadQueueView(ctx)
+			view, err := s.h.loadWaitView(ctx, s.user.ID)
 			if err != nil {
 				return nil, err
 			}

@@ -70,7 +70,7 @@ func (s *widgetSocket) startingChat(ctx context.Context, f inFrame, snd *store.S
 	if err != nil && !isNotFound(err) {
 		return false, err
 	}
-	view, err := s.h.loadQueueView(ctx)
+	view, err := s.h.loadWaitView(ctx, 0)
 	if err != nil {
 		return false, err
 	}

@@ -148,6 +148,23 @@ func TestThreeDispatchersFillEveryAgentExactly(t *testing.T) {
 	if err != nil || len(q) != 82 || q[0].ConversationID != w.chats[18] {
 		t.Fatalf("the queue holds %d chats starting at %v, want 82 starting at %d", len(q), q[0].ConversationID, w.chats[18])
 	}
+	// Each waiting visitor's own place, as their widget reads it, is their place in the whole queue.
+	for _, e := range q {
+		e.Preview = ""
+		if got, err := w.db.QueuePlace(context.Background(), e.VisitorID); err != nil || !got.QueuedAt.Equal(e.QueuedAt) ||
+			got.ConversationID != e.ConversationID || got.Position != e.Position || got.VisitorID != e.VisitorID {
+			t.Fatalf("QueuePlace(%d) = %+v, %v; want %+v", e.VisitorID, got, err, e)
+		}
+	}
+	for id := range assigned {
+		c, err := w.db.Conversation(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := w.db.QueuePlace(context.Background(), c.VisitorID); !errors.Is(err, chat.ErrNotFound) {
+			t.Fatalf("QueuePlace of an assigned chat's visitor = %+v, %v; want chat.ErrNotFound", got, err)
+		}
+	}
 }
 
 func TestDispatchersWhileAgentsComeAndGo(t *testing.T) {

@@ -178,6 +178,26 @@ func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
 	return q, nil
 }
 
+// QueuePlace returns the queued support chat of visitorID with its
+// position, without its preview; none is chat.ErrNotFound. It counts the
+// chats ahead on the queue's partial index, so that a widget learns its
+// place without reading the whole queue, which is what Queue does.
+func (db *DB) QueuePlace(ctx context.Context, visitorID int64) (chat.QueueEntry, error) {
+	var e chat.QueueEntry
+	err := db.pool.QueryRow(ctx, `SELECT c.id, c.visitor_id, c.queued_at,
+			(SELECT count(*) FROM conversations q WHERE q.kind = 'support' AND q.status = 'queued'
+				AND (q.queued_at, q.id) <= (c.queued_at, c.id))
+		FROM conversations c WHERE c.visitor_id = $1 AND c.kind = 'support' AND c.status = 'queued'`,
+		visitorID).Scan(&e.ConversationID, &e.VisitorID, &e.QueuedAt, &e.Position)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, chat.ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("store: queue place: %w", err)
+	}
+	return e, nil
+}
+
 // QueueLength counts the queued support chats, from the queue's own
 // partial index.
 func (db *DB) QueueLength(ctx context.Context) (int, error) {
