@@ -29,7 +29,7 @@ type queueView struct {
 func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 	v := queueView{loaded: time.Now()}
 	var err error
-	if v.entries, err = h.DB.Queue(ctx); err != nil {
+	if v.entries, err = h.DB.Queue(ctx, console.QueueShown); err != nil {
 		return v, err
 	}
 	return v, h.loadAgentsView(ctx, &v)

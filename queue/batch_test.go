@@ -122,7 +122,7 @@ func TestBatchPassesOverAChatATakeHolds(t *testing.T) {
 	if err := take.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if q, err := w.db.Queue(ctx); err != nil || len(q) != 1 || q[0].ConversationID != w.chats[0] {
+	if q, err := w.db.Queue(ctx, 100); err != nil || len(q) != 1 || q[0].ConversationID != w.chats[0] {
 		t.Fatalf("queue %+v, %v; want the chat the take let go, still queued", q, err)
 	}
 }

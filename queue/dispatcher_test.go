@@ -144,9 +144,12 @@ func TestThreeDispatchersFillEveryAgentExactly(t *testing.T) {
 			t.Fatalf("chat %d, among the 18 oldest, was not assigned", id)
 		}
 	}
-	q, err := w.db.Queue(context.Background())
+	q, err := w.db.Queue(context.Background(), 50)
 	if err != nil || len(q) != 82 || q[0].ConversationID != w.chats[18] {
 		t.Fatalf("the queue holds %d chats starting at %v, want 82 starting at %d", len(q), q[0].ConversationID, w.chats[18])
+	}
+	if q[49].Preview == "" || q[50].Preview != "" {
+		t.Fatalf("previews %q at 50 and %q at 51; want the first 50 read, no more", q[49].Preview, q[50].Preview)
 	}
 	// Each waiting visitor's own place, as their widget reads it, is their place in the whole queue.
 	for _, e := range q {
@@ -287,7 +290,7 @@ func TestPositionsStayOneToN(t *testing.T) {
 	}()
 	samples := 0
 	for {
-		q, err := w.db.Queue(ctx)
+		q, err := w.db.Queue(ctx, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +310,7 @@ func TestPositionsStayOneToN(t *testing.T) {
 		case <-done:
 			if len(q) != 10 {
 				// the last sample may predate the end; take one more
-				if q, _ = w.db.Queue(ctx); len(q) != 10 {
+				if q, _ = w.db.Queue(ctx, 100); len(q) != 10 {
 					t.Fatalf("%d chats left in the queue, want 10", len(q))
 				}
 			}
@@ -350,7 +353,7 @@ func TestAnswerTimeoutHandsBack(t *testing.T) {
 	if err != nil || len(back) != 1 || back[0].ConversationID != w.chats[0] || back[0].Reason != "no_answer" {
 		t.Fatalf("after the timeout: handed back %+v, %v; want the unanswered chat", back, err)
 	}
-	q, _ := w.db.Queue(context.Background())
+	q, _ := w.db.Queue(context.Background(), 100)
 	if len(q) != 1 || q[0].ConversationID != w.chats[0] || q[0].Position != 1 {
 		t.Fatalf("queue after hand-back: %+v", q)
 	}
@@ -471,7 +474,7 @@ func TestResolvedChatReopensToTheSameAgent(t *testing.T) {
 		t.Fatalf("message after resolve went to %d (%v), want the same conversation %d reopened", m.ConversationID, err, w.chats[0])
 	}
 	// The queue shows what the visitor wrote last, not their first message.
-	if q, err := w.db.Queue(ctx); err != nil || len(q) != 1 || q[0].Preview != "one more question" {
+	if q, err := w.db.Queue(ctx, 100); err != nil || len(q) != 1 || q[0].Preview != "one more question" {
 		t.Fatalf("the reopened chat's queue row: %+v, %v; want the newest visitor message", q, err)
 	}
 	if n, err := d.Drain(ctx); err != nil || n != 1 || w.assignments()[w.chats[0]] != agent {

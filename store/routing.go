@@ -158,13 +158,17 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, grace, answerTimeout tim
 }
 
 // Queue returns every queued support chat in order, with its position (1 =
-// next) and the visitor's newest text message, from one snapshot: positions
-// are 1..N.
-func (db *DB) Queue(ctx context.Context) ([]chat.QueueEntry, error) {
-	rows, err := db.pool.Query(ctx, `SELECT c.id, c.visitor_id, row_number() OVER (ORDER BY c.queued_at, c.id), c.queued_at,
-		coalesce((SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.type = 'text' AND m.sender_id = c.visitor_id
-			ORDER BY m.seq DESC LIMIT 1), '')
-		FROM conversations c WHERE c.kind = 'support' AND c.status = 'queued' ORDER BY c.queued_at, c.id`)
+// next), from one snapshot: positions are 1..N. The first previews carry
+// the visitor's newest text message; the others, which no console shows,
+// carry none, so that a long queue costs a lookup per chat shown only.
+func (db *DB) Queue(ctx context.Context, previews int) ([]chat.QueueEntry, error) {
+	rows, err := db.pool.Query(ctx, `SELECT q.id, q.visitor_id, q.position, q.queued_at,
+		CASE WHEN q.position <= $1 THEN coalesce((SELECT m.body FROM messages m
+			WHERE m.conversation_id = q.id AND m.type = 'text' AND m.sender_id = q.visitor_id
+			ORDER BY m.seq DESC LIMIT 1), '') ELSE '' END
+		FROM (SELECT c.id, c.visitor_id, c.queued_at, row_number() OVER (ORDER BY c.queued_at, c.id) AS position
+			FROM conversations c WHERE c.kind = 'support' AND c.status = 'queued') q
+		ORDER BY q.position`, previews)
 	if err != nil {
 		return nil, fmt.Errorf("store: queue: %w", err)
 	}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,24 @@ func TestListItemShowsWhereAChatStands(t *testing.T) {
 		if !strings.Contains(zh, want) {
 			t.Errorf("zh-CN lacks %q:\n%s", want, zh)
 		}
+	}
+}
+
+// TestQueuePanelListsTheFirstChats: a long queue lists its first
+// QueueShown chats and counts the others, in the reader's language.
+func TestQueuePanelListsTheFirstChats(t *testing.T) {
+	q := make([]chat.QueueEntry, QueueShown+3)
+	for i := range q {
+		q[i] = chat.QueueEntry{ConversationID: int64(i + 1), Position: i + 1, QueuedAt: time.Now()}
+	}
+	for lang, more := range map[string]string{"en": ">and 3 more waiting<", "zh-CN": ">还有 3 人在排队<"} {
+		got := renderIn(t, lang, QueueItems(q, "token", &Load{Capacity: 5}))
+		if n := strings.Count(got, `data-testid="queued"`); n != QueueShown || !strings.Contains(got, more) ||
+			strings.Contains(got, fmt.Sprintf(`id="queued-%d"`, QueueShown+1)) {
+			t.Errorf("%s: %d chats listed, want %d and %q:\n%s", lang, n, QueueShown, more, got)
+		}
+	}
+	if got := renderIn(t, "en", QueueItems(q[:QueueShown], "token", &Load{Capacity: 5})); strings.Contains(got, "more waiting") {
+		t.Errorf("a queue of %d counts more waiting:\n%s", QueueShown, got)
 	}
 }
