@@ -245,10 +245,12 @@ func TestGroupModeratorsInTheThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	revokeM2 := fmt.Sprintf(`data-revoke="%d"`, m2.ID)
-	if got := bobLive.waitFor("second thing"); !strings.Contains(got, revokeM2) || !strings.Contains(got, pinButton) {
+	// The bubble itself: the list's preview and the pins panel quote the text too.
+	bubbleM2 := fmt.Sprintf(`id="msg-%d"`, m2.ID)
+	if got := bobLive.waitFor(bubbleM2); !strings.Contains(got, revokeM2) || !strings.Contains(got, pinButton) {
 		t.Fatalf("the admin's live bubble lacks Revoke or Pin:\n%s", got)
 	}
-	if got := danLive.waitFor("second thing"); strings.Contains(got, revokeM2) || strings.Contains(got, pinButton) {
+	if got := danLive.waitFor(bubbleM2); strings.Contains(got, revokeM2) || strings.Contains(got, pinButton) {
 		t.Fatalf("a plain member's live bubble offers Revoke or Pin:\n%s", got)
 	}
 	bobLive.send(map[string]any{"type": "revoke", "conversation_id": id, "message_id": m2.ID})
