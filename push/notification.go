@@ -63,16 +63,15 @@ func describe(d store.DuePush, language string) notification {
 }
 
 // recordSize is the size of every push's encrypted body (RFC 8188's record
-// size, which webpush-go pads a push to): room for the longest
-// notification describe can write, so that a push service cannot tell one
-// notification from another by its size, in less than half of the 4096
-// bytes webpush-go pads to when given none. maxPayload is the longest
-// payload it holds: the body also carries the salt, the record size and
-// the sender's key (86 bytes), the padding delimiter and the
-// authentication tag.
+// size, which encrypt pads a push to): room for the longest notification
+// describe can write, so that a push service cannot tell one notification
+// from another by its size, in less than half of the 4096 bytes a record may
+// hold (RFC 8291 §4). maxPayload is the longest payload it holds: the body
+// also carries its header (headerLen: the salt, the record size and the
+// sender's key), the padding delimiter and the authentication tag.
 const (
 	recordSize = 1536
-	maxPayload = recordSize - 86 - 1 - 16
+	maxPayload = recordSize - headerLen - 1 - 16
 )
 
 // payload is what d's push carries: its words, as JSON.

@@ -285,6 +285,10 @@ func (c *courier) send(ctx context.Context, d due) outbox.Attempt {
 	a := outbox.Attempt{Status: resp.StatusCode}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		// The push service refused the token: the next push there gets a new one.
+		d.signer.forget(d.Endpoint)
+		a.Err = fmt.Errorf("HTTP %s", resp.Status)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		a.Err, a.Retry = fmt.Errorf("HTTP %s", resp.Status), true
 		a.Wait = retryAfter(resp.Header.Get("Retry-After"), c.now())

@@ -89,9 +89,12 @@ func newSigner(keys Keys, subscriber string, now func() time.Time) (*signer, err
 	return &signer{keys: keys, key: key, sub: subscriber, now: now, tokens: map[string]token{}}, nil
 }
 
+// audience is the push service of endpoint, as a token names it.
+func audience(endpoint *url.URL) string { return endpoint.Scheme + "://" + endpoint.Host }
+
 // authorization is the Authorization header for a push to endpoint.
 func (s *signer) authorization(endpoint *url.URL) (string, error) {
-	aud := endpoint.Scheme + "://" + endpoint.Host
+	aud := audience(endpoint)
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -112,6 +115,18 @@ func (s *signer) authorization(endpoint *url.URL) (string, error) {
 	t := token{header: "vapid t=" + signed + ", k=" + s.keys.Public, signed: now}
 	s.tokens[aud] = t
 	return t.header, nil
+}
+
+// forget drops the token of endpoint's push service, which refused it: the
+// next push there signs a new one.
+func (s *signer) forget(endpoint string) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	delete(s.tokens, audience(u))
+	s.mu.Unlock()
 }
 
 // pushRequest is what a push carries beside its payload.

@@ -39,9 +39,16 @@ func TestEncryptIsRFC8291(t *testing.T) {
 	if got := base64.RawURLEncoding.EncodeToString(body); got != want {
 		t.Fatalf("encrypted:\n%s\nwant RFC 8291's\n%s", got, want)
 	}
-	if _, err := encrypt(make([]byte, recordSize), ua, b64("BTBZMqHH6r4Tts7J_aSIgg"), as, b64("DGv6ra1nlYgDCS1FRnbzlw"),
-		recordSize, recordSize); !errors.Is(err, errTooLong) {
+	// A record of recordSize holds maxPayload bytes, and not one more.
+	secret, salt := b64("BTBZMqHH6r4Tts7J_aSIgg"), b64("DGv6ra1nlYgDCS1FRnbzlw")
+	if body, err := encrypt(make([]byte, maxPayload), ua, secret, as, salt, recordSize, recordSize); err != nil || len(body) != recordSize {
+		t.Fatalf("the longest payload: %d bytes, %v; want %d", len(body), err, recordSize)
+	}
+	if _, err := encrypt(make([]byte, maxPayload+1), ua, secret, as, salt, recordSize, recordSize); !errors.Is(err, errTooLong) {
 		t.Fatalf("a payload longer than a record: %v, want errTooLong", err)
+	}
+	if _, err := encrypt(plain, ua, secret, as, salt, 100, 200); !errors.Is(err, errTooLong) {
+		t.Fatalf("a record longer than its record size: %v, want errTooLong", err)
 	}
 }
 

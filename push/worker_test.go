@@ -2,9 +2,11 @@ package push_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -36,8 +38,12 @@ func TestNotificationIsEncryptedSignedAndDescribed(t *testing.T) {
 	if s := w.open(t, r); s != want {
 		t.Fatalf("the browser shows %+v, want %+v", s, want)
 	}
+	// Every push is one record of the same size, whatever it says.
+	if len(r.Body) != 1536 || binary.BigEndian.Uint32(r.Body[16:20]) != 1536 {
+		t.Errorf("a body of %d bytes, record size %d; want 1536 and 1536", len(r.Body), binary.BigEndian.Uint32(r.Body[16:20]))
+	}
 	for h, v := range map[string]string{"TTL": "3600", "Urgency": "high", "Topic": fmt.Sprintf("c%d", conv),
-		"Content-Encoding": "aes128gcm"} {
+		"Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream"} {
 		if r.Header.Get(h) != v {
 			t.Errorf("%s: %q, want %q", h, r.Header.Get(h), v)
 		}
@@ -92,9 +98,15 @@ func TestRotatedKeysSignTheNextRound(t *testing.T) {
 		}
 		return keys.Public
 	}
-	w.chat(t, "hello")
+	v, _ := w.chat(t, "hello")
 	w.round(t, 1)
 	first := signedWith(ps.Requests()[0])
+	// The next round sends the token the first signed.
+	w.say(t, v, "still there?")
+	w.round(t, 1)
+	if got := ps.Requests(); len(got) != 2 || got[1].Header.Get("Authorization") != got[0].Header.Get("Authorization") {
+		t.Fatalf("%d requests; the second round signed a new token", len(got))
+	}
 
 	// Rotating forgets every subscription: the browser subscribes again.
 	if _, err := push.RotateKeys(ctx, w.db, w.alex.ID); err != nil {
@@ -106,8 +118,24 @@ func TestRotatedKeysSignTheNextRound(t *testing.T) {
 	}
 	w.chat(t, "hello again")
 	w.round(t, 1)
-	if got := ps.Requests(); len(got) != 2 || signedWith(got[1]) == first {
+	if got := ps.Requests(); len(got) != 3 || signedWith(got[2]) == first {
 		t.Fatalf("after rotation: %d requests, the last signed with the first pair", len(got))
+	}
+}
+
+// TestRefusedTokenIsSignedAgain: a push service that refuses a token gets a
+// new one with the next push.
+func TestRefusedTokenIsSignedAgain(t *testing.T) {
+	t.Parallel()
+	ps := newPushService(t, http.StatusForbidden)
+	w := newWorld(t, ps, push.Config{})
+	v, _ := w.chat(t, "hello")
+	w.round(t, 1)
+	w.say(t, v, "hello?")
+	w.round(t, 1)
+	got := ps.Requests()
+	if len(got) != 2 || got[1].Header.Get("Authorization") == got[0].Header.Get("Authorization") {
+		t.Fatalf("%d requests; after a 403 the next push sent the refused token", len(got))
 	}
 }
 
