@@ -25,7 +25,9 @@ type queueView struct {
 	loads   map[int64]*console.Load // each agent's open chats and capacity
 }
 
-// loadQueueView reads the whole queue, as agents' consoles show it.
+// loadQueueView reads the whole queue: the positions of every waiting
+// visitor, which a queue event shows each widget, and the previews of the
+// chats agents' consoles list.
 func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 	v := queueView{loaded: time.Now()}
 	var err error
@@ -36,8 +38,9 @@ func (h *Handler) loadQueueView(ctx context.Context) (queueView, error) {
 }
 
 // loadWaitView is the queue as one visitor's widget shows it: their own
-// place in line (none for visitorID 0), read in a time that does not grow
-// with the queue, since every widget page and socket reads it.
+// place in line (none for visitorID 0), counted on the queue's index up to
+// that place, with no previews read, since every widget page and socket
+// reads it.
 func (h *Handler) loadWaitView(ctx context.Context, visitorID int64) (queueView, error) {
 	v := queueView{loaded: time.Now()}
 	if visitorID != 0 {
