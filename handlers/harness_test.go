@@ -248,8 +248,13 @@ func (k *instance) wsURL(path string) string {
 	return "ws" + strings.TrimPrefix(k.srv.URL, "http") + path
 }
 
+// patience is how long the harness waits for kefu before it calls a socket
+// stuck: under make test the browser tests and every package run at once,
+// and a handshake has taken over 5 s.
+const patience = 10 * time.Second
+
 func (k *instance) dial(path string, opts *websocket.DialOptions) (*socket, *http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	ws, resp, err := websocket.Dial(ctx, k.wsURL(path), opts)
 	if err != nil {
@@ -367,7 +372,7 @@ func (s *socket) waitForAll(wants ...string) string {
 
 // tryWaitFor is waitFor for a test that expects the socket may close.
 func (s *socket) tryWaitFor(wants ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	has := func(f string) bool {
 		for _, w := range wants {
