@@ -56,11 +56,14 @@ func (h *Handler) loadWaitView(ctx context.Context, visitorID int64) (queueView,
 }
 
 // loadAgentsView adds to v what the queue's pace and the agents' presence
-// say: the recent assignments, and each agent's load.
+// say: the recent assignments, which estimate the wait of v's entries (read
+// only when it has some), and each agent's load.
 func (h *Handler) loadAgentsView(ctx context.Context, v *queueView) error {
-	var err error
-	if v.recent, err = h.DB.RecentAssignments(ctx, 20); err != nil {
-		return err
+	if len(v.entries) > 0 {
+		var err error
+		if v.recent, err = h.DB.RecentAssignments(ctx, 20); err != nil {
+			return err
+		}
 	}
 	agents, err := h.DB.AgentList(ctx)
 	if err != nil {

@@ -239,12 +239,8 @@ func encrypt(plain []byte, ua *ecdh.PublicKey, auth []byte, as *ecdh.PrivateKey,
 	return gcm.Seal(body, nonce, record, nil), nil
 }
 
-// decodeKey decodes a key of a browser's subscription: base64url as the
-// Push API gives it, with or without padding, or standard base64.
+// decodeKey decodes a key of a browser's subscription: base64url, with or
+// without padding, as the Push API gives it and the store accepted it.
 func decodeKey(s string) ([]byte, error) {
-	s = strings.TrimRight(s, "=")
-	if b, err := base64.RawURLEncoding.DecodeString(s); err == nil {
-		return b, nil
-	}
-	return base64.RawStdEncoding.DecodeString(s)
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
