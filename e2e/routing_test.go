@@ -19,8 +19,11 @@ import (
 
 // The routing test runs a kefu of its own, whose agents go offline
 // routingGrace after their console closes and never time out unanswered.
+// Its dozen phases each wait stepTimeout at most for what they expect;
+// routingTimeout bounds them all, with room for make test's load, under
+// which the whole has taken over two minutes.
 const (
-	routingTimeout = 120 * time.Second
+	routingTimeout = 240 * time.Second
 	routingGrace   = 2 * time.Second
 
 	samEmail    = "sam@example.com"
