@@ -156,14 +156,14 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 	}
 }
 
-// handle runs onFrame on a goroutine of its own, and waits for it. What a
+// handle runs onFrame on a worker (workers), and waits for it. What a
 // frame calls (the database, templates) may grow a goroutine's stack far
 // past what reading needs, and the reader's stack is held for as long as
 // the socket is open. A panic in onFrame ends this connection, not the
 // process.
 func (c *Conn) handle(ctx context.Context, onFrame func(context.Context, []byte), frame []byte) {
 	done := make(chan struct{})
-	go func() {
+	pool.run(func() {
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
@@ -171,7 +171,7 @@ func (c *Conn) handle(ctx context.Context, onFrame func(context.Context, []byte)
 			}
 		}()
 		onFrame(ctx, frame)
-	}()
+	})
 	<-done
 }
 
@@ -244,7 +244,8 @@ func (c *Conn) wakeLocked() {
 	}
 	c.writing = true
 	c.writer.Add(1)
-	go c.write(c.ctx)
+	ctx := c.ctx
+	pool.run(func() { c.write(ctx) })
 }
 
 // write is the writer: it closes the socket once Close has been called,
