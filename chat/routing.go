@@ -18,6 +18,11 @@ type AgentLoad struct {
 // Eligible reports whether the agent may get another chat now.
 func (a AgentLoad) Eligible() bool { return a.Online && a.Available && a.Open < a.Capacity }
 
+// OnDuty reports whether the agent takes chats now: online, available and
+// with a capacity, whether or not they have room for one more. A visitor
+// is told someone is there while an agent is on duty.
+func (a AgentLoad) OnDuty() bool { return a.Online && a.Available && a.Capacity > 0 }
+
 // QueuedChat is a chat waiting for an agent.
 type QueuedChat struct {
 	ID       int64

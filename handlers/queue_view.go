@@ -75,7 +75,7 @@ func (h *Handler) loadAgentsView(ctx context.Context, v *queueView) error {
 	}
 	v.loads = make(map[int64]*console.Load, len(loads))
 	for _, l := range loads {
-		v.anyone = v.anyone || (l.Online && l.Available && l.Capacity > 0)
+		v.anyone = v.anyone || l.OnDuty()
 		v.loads[l.ID] = &console.Load{Open: l.Open, Capacity: l.Capacity}
 	}
 	return nil

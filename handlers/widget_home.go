@@ -156,21 +156,23 @@ func (s *widgetSocket) supportTeam(ctx context.Context, settings chat.Settings) 
 	if err != nil {
 		return p, err
 	}
-	available := func(l chat.AgentLoad) bool { return l.Online && l.Available && l.Open < l.Capacity }
-	// The available first, then the online, then the rest, each in the list's order.
+	// Those with room for a chat first, then those on duty, then the online,
+	// then the rest, each in the list's order.
 	rank := func(l chat.AgentLoad) int {
 		switch {
-		case available(l):
+		case l.Eligible():
 			return 0
-		case l.Online:
+		case l.OnDuty():
 			return 1
+		case l.Online:
+			return 2
 		}
-		return 2
+		return 3
 	}
 	slices.SortStableFunc(loads, func(x, y chat.AgentLoad) int { return rank(x) - rank(y) })
 	ids := make([]int64, 0, teamFaces)
 	for _, l := range loads {
-		p.Anyone = p.Anyone || available(l)
+		p.Anyone = p.Anyone || l.OnDuty() // as the queue tells a waiting visitor
 		if len(ids) < teamFaces {
 			ids = append(ids, l.ID)
 		}

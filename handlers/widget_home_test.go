@@ -140,13 +140,30 @@ func TestWidgetSaysTheGradeBeforeTyping(t *testing.T) {
 		strings.Contains(got, "grade-refused") {
 		t.Fatalf("the header of customer service:\n%s", got)
 	}
+	// Alex with a chat and room for no other is still on duty: the visitor
+	// is told someone is there, as the queue tells them while they wait.
+	// With no capacity, Alex is not.
+	k.take(t, k.waitingChat("Another visitor asks", 0))
+	for _, c := range []struct {
+		capacity int
+		want     string
+	}{{1, "We&#39;re online"}, {0, "We&#39;re away right now"}} {
+		if err := k.db.SetCapacity(ctx, admin.ID, c.capacity); err != nil {
+			t.Fatal(err)
+		}
+		v.skip()
+		v.send(map[string]any{"type": "resume", "to": 0})
+		if _, err := v.tryWaitFor(`data-testid="presence">` + c.want); err != nil {
+			t.Fatalf("Alex with 1 chat and a capacity of %d: the header never said %q: %v", c.capacity, c.want, err)
+		}
+	}
 	// The author opens their console: online.
 	authorLive := author.b.console()
 	authorLive.send(map[string]any{"type": "resume"})
 	authorLive.waitFor(`data-target`)
 	v.send(map[string]any{"type": "resume", "to": author.ID})
-	if got := v.waitFor(`data-testid="presence"`); !strings.Contains(got, "Author is online") {
-		t.Fatalf("the author, console open, is not online:\n%s", got)
+	if _, err := v.tryWaitFor(`data-testid="presence">Author is online`); err != nil {
+		t.Fatalf("the author, console open, is not online: %v", err)
 	}
 }
 
