@@ -41,9 +41,9 @@ var DefaultOptions = Options{Queue: 256, WriteTimeout: 10 * time.Second, PingInt
 // Conn is one WebSocket with a bounded queue of pending jobs.
 //
 // An idle connection costs one goroutine, the one in Run, which reads. The
-// writer — the goroutine that runs jobs, pings the peer and closes the
-// socket — is started when there is such work and ends when there is none
-// left; there is never more than one at a time.
+// writer, which runs jobs, pings the peer and closes the socket, is started
+// on a worker of the pool when there is such work, and gives the worker
+// back when there is none left; there is never more than one at a time.
 type Conn struct {
 	ws   *websocket.Conn
 	opts Options
@@ -156,7 +156,7 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 	}
 }
 
-// handle runs onFrame on a worker (workers), and waits for it. What a
+// handle runs onFrame on a worker of the pool, and waits for it. What a
 // frame calls (the database, templates) may grow a goroutine's stack far
 // past what reading needs, and the reader's stack is held for as long as
 // the socket is open. A panic in onFrame ends this connection, not the

@@ -5,10 +5,21 @@ import (
 	"time"
 )
 
-// A function runs at once even while every worker is busy, a worker that
-// finished takes the next function, and one left idle ends.
+// A function runs at once even while every worker is busy; functions run
+// on the idle workers, the one idle for the shortest time first, without
+// starting others; and a worker left idle ends.
 func TestWorkersNeverWaitAndAreReused(t *testing.T) {
-	w := newWorkers(200 * time.Millisecond)
+	w := newWorkers(300 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("never: %s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	release, first := make(chan struct{}), make(chan struct{})
 	w.run(func() { close(first); <-release })
 	<-first
@@ -20,26 +31,20 @@ func TestWorkersNeverWaitAndAreReused(t *testing.T) {
 		t.Fatal("a function waited for a busy worker")
 	}
 	close(release)
-	// Both workers are idle once the first returns: each takes a function handed to it.
-	handed := 0
-	deadline := time.Now().Add(5 * time.Second)
-	for handed < 2 && time.Now().Before(deadline) {
-		ran := make(chan struct{})
-		select {
-		case w.idle <- func() { close(ran) }:
-			<-ran
-			handed++
-		default:
-			time.Sleep(time.Millisecond) // the first worker is still returning
-		}
+	waitUntil("both workers idle", func() bool { return w.idleWorkers() == 2 })
+
+	// Run one after another, the functions go to idle workers: none starts one.
+	ran := make(chan chan struct{}, 1)
+	for range 20 {
+		done := make(chan struct{})
+		w.run(func() { ran <- done; close(done) })
+		<-(<-ran)
+		waitUntil("the worker idle again", func() bool { return w.idleWorkers() == 2 })
 	}
-	if handed < 2 || w.running.Load() != 2 {
-		t.Fatalf("%d functions handed to idle workers, %d workers: want 2 and 2", handed, w.running.Load())
+	if n := w.running.Load(); n != 2 {
+		t.Fatalf("%d workers after 20 functions run one at a time: want the 2 there were", n)
 	}
-	for w.running.Load() > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := w.running.Load(); n != 0 {
-		t.Fatalf("%d workers still running after waiting idle past their wait", n)
-	}
+	// The one left unused runs out its wait and ends first; then the other.
+	waitUntil("a worker ends", func() bool { return w.running.Load() < 2 })
+	waitUntil("every worker ends", func() bool { return w.running.Load() == 0 && w.idleWorkers() == 0 })
 }
