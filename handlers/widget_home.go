@@ -145,7 +145,8 @@ func (s *widgetSocket) renderTeam(ctx context.Context, buf io.Writer, settings c
 // supportTeam is customer service as the header shows it: a few of its
 // agents, those with room for a chat first; whether any is on duty
 // (online, set available and with a capacity, as the queue tells a waiting
-// visitor); and how soon it usually replies. Nobody while no support chat can start.
+// visitor); and how soon it usually replies. Nobody while no support chat
+// can start.
 func (s *widgetSocket) supportTeam(ctx context.Context, settings chat.Settings) (widget.TeamProps, error) {
 	db, now := s.h.DB, s.h.Now()
 	var p widget.TeamProps

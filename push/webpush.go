@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/kefu-im/kefu/store"
 )
 
 // tokenLife is how long a VAPID token is valid (RFC 8292 allows up to 24
@@ -146,7 +148,7 @@ func (s *signer) newRequest(ctx context.Context, r pushRequest, payload []byte, 
 	if err != nil {
 		return nil, err
 	}
-	ua, err := decodeKey(r.P256dh)
+	ua, err := store.DecodeKey(r.P256dh)
 	if err != nil {
 		return nil, fmt.Errorf("the browser's key: %w", err)
 	}
@@ -154,7 +156,7 @@ func (s *signer) newRequest(ctx context.Context, r pushRequest, payload []byte, 
 	if err != nil {
 		return nil, fmt.Errorf("the browser's key: %w", err)
 	}
-	secret, err := decodeKey(r.Auth)
+	secret, err := store.DecodeKey(r.Auth)
 	if err != nil {
 		return nil, fmt.Errorf("the browser's secret: %w", err)
 	}
@@ -237,10 +239,4 @@ func encrypt(plain []byte, ua *ecdh.PublicKey, auth []byte, as *ecdh.PrivateKey,
 	copy(record, plain)
 	record[len(plain)] = 2 // the last record's delimiter; the rest is padding
 	return gcm.Seal(body, nonce, record, nil), nil
-}
-
-// decodeKey decodes a key of a browser's subscription: base64url, with or
-// without padding, as the Push API gives it and the store accepted it.
-func decodeKey(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }

@@ -51,8 +51,9 @@ type vapidRow struct {
 	Private string `json:"private"`
 }
 
-// decodeKey decodes base64url, with or without padding.
-func decodeKey(s string) ([]byte, error) {
+// DecodeKey decodes a key of a browser's push subscription: base64url, with
+// or without padding, as the Push API gives it and SavePushSubscription accepts it.
+func DecodeKey(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
@@ -159,12 +160,12 @@ func validPushSubscription(endpoint, p256dh, auth string) error {
 	if err != nil || u.Host == "" || u.User != nil || len(endpoint) > 2000 || (u.Scheme != "https" && !local) {
 		return chat.Invalid("endpoint", "error.push.endpointHTTPS")
 	}
-	if k, err := decodeKey(p256dh); err != nil || len(k) != 65 {
+	if k, err := DecodeKey(p256dh); err != nil || len(k) != 65 {
 		return chat.Invalid("p256dh", "error.push.p256dhSize")
 	} else if _, err := ecdh.P256().NewPublicKey(k); err != nil {
 		return chat.Invalid("p256dh", "error.push.p256dhPoint")
 	}
-	if k, err := decodeKey(auth); err != nil || len(k) != 16 {
+	if k, err := DecodeKey(auth); err != nil || len(k) != 16 {
 		return chat.Invalid("auth", "error.push.auth")
 	}
 	return nil
