@@ -72,7 +72,15 @@ func (db *DB) MessageColumnsForTest(ctx context.Context, id int64) (body string,
 // Other is another instance's handle on db's database: it knows the
 // settings for itself, and hears nothing of db's changes but the database.
 func (db *DB) Other() *DB {
-	return &DB{pool: db.pool, deliveries: db.deliveries, known: &knownSettings{}}
+	return &DB{pool: db.pool, deliveries: db.deliveries, known: &knownSettings{}, groups: &commitGroups{}}
+}
+
+// WaitingToCommit is how many one-round-trip transactions wait for the
+// commit group under way.
+func (db *DB) WaitingToCommit() int {
+	db.groups.mu.Lock()
+	defer db.groups.mu.Unlock()
+	return len(db.groups.waiting)
 }
 
 // QueryIDForTest runs sql, which returns one id, with args: for tests that

@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 )
@@ -37,7 +39,7 @@ func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder,
 func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url, here, _, rec, admin, visitor, first := publishing(t)
+	url, here, there, rec, admin, visitor, first := publishing(t)
 	if err := here.SetCapacity(ctx, admin.ID, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,8 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 
 	// The same message sent on many connections at once is stored once.
 	// The chat's row is held locked until two sends at least wait for it,
-	// so that neither sees the other's message stored.
+	// so that neither sees the other's message stored: one from each
+	// instance, as the sends of one instance commit one group at a time.
 	lock, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +106,7 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 	if _, err := held.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", first.ConversationID); err != nil {
 		t.Fatal(err)
 	}
+	instances := []*store.DB{here, there.WithPublisher(rec)}
 	const senders = 8
 	var wg sync.WaitGroup
 	got := make([]chat.Message, senders)
@@ -112,7 +116,7 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], made[i], errs[i] = here.SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "4", Body: "message 4"})
+			got[i], made[i], errs[i] = instances[i%2].SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "4", Body: "message 4"})
 		}()
 	}
 	waiting := func() (n int) {
@@ -204,5 +208,149 @@ func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
 	}
 	if conv.Snoozed() || conv.LastSeq != reply.Seq+1 {
 		t.Fatalf("after the visitor's reply: snoozed %v, last seq %d; want awake, with the line saying so after seq %d", conv.Snoozed(), conv.LastSeq, reply.Seq)
+	}
+}
+
+// TestOneRoundTripsThatArriveTogetherCommitTogether: the visitors' messages
+// that arrive while one is committing go in the next transaction, all of
+// them, each at the next seq of its own chat and announced once; and when
+// one of them fails, the others are stored all the same, and it is not.
+func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url, here, _, rec, _, first, firstMsg := publishing(t)
+	visitors := []chat.User{first}
+	lastSeq := map[int64]int64{first.ID: firstMsg.Seq}
+	chatOf := map[int64]int64{first.ID: firstMsg.ConversationID}
+	for i := range 4 {
+		v, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: v.ID, ClientMsgID: "start", Body: fmt.Sprint("hello from ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		visitors, lastSeq[v.ID], chatOf[v.ID] = append(visitors, v), msg.Seq, msg.ConversationID
+	}
+	rec.take()
+	lock, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close(ctx) })
+
+	type sent struct {
+		msg     chat.Message
+		ok      bool
+		err     error
+		visitor int64
+	}
+	// round holds the first visitor's chat locked while their message
+	// waits for it, so that the sends of the others wait for that one
+	// to commit; then it lets them go, and returns what each was told.
+	round := func(bodies []string) (held sent, rest []sent) {
+		t.Helper()
+		tx, err := lock.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", firstMsg.ConversationID); err != nil {
+			t.Fatal(err)
+		}
+		send := func(v int64, body string, into *sent) {
+			into.visitor = v
+			into.msg, _, into.ok, into.err = here.SendToOpenChat(ctx, store.Send{SenderID: v, ClientMsgID: body, Body: body})
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { send(first.ID, bodies[0]+" (held)", &held) })
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			var n int
+			if err := lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d sends wait for the chat's row, want 1", n)
+			}
+		}
+		rest = make([]sent, len(visitors)-1)
+		for i, v := range visitors[1:] {
+			wg.Go(func() { send(v.ID, bodies[1+i], &rest[i]) })
+		}
+		for deadline := time.Now().Add(10 * time.Second); here.WaitingToCommit() < len(rest); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d sends wait to commit, want %d", here.WaitingToCommit(), len(rest))
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		return held, rest
+	}
+	// xmin says which transaction stored a message.
+	storedBy := func(id int64) string {
+		t.Helper()
+		var xmin string
+		if err := lock.QueryRow(ctx, "SELECT xmin::text FROM messages WHERE id = $1", id).Scan(&xmin); err != nil {
+			t.Fatal(err)
+		}
+		return xmin
+	}
+	check := func(s sent) {
+		t.Helper()
+		if s.err != nil || !s.ok || s.msg.Seq != lastSeq[s.visitor]+1 {
+			t.Fatalf("visitor %d: ok %v, seq %d, %v; want their message stored at seq %d", s.visitor, s.ok, s.msg.Seq, s.err, lastSeq[s.visitor]+1)
+		}
+		lastSeq[s.visitor] = s.msg.Seq
+	}
+
+	held, together := round([]string{"a", "b", "c", "d", "e"})
+	check(held)
+	announced := map[int64]int{held.msg.ID: 0}
+	for _, s := range together {
+		check(s)
+		if storedBy(s.msg.ID) != storedBy(together[0].msg.ID) || storedBy(s.msg.ID) == storedBy(held.msg.ID) {
+			t.Fatalf("the messages that waited were stored by transactions %s and %s, the held one by %s; want one of their own",
+				storedBy(together[0].msg.ID), storedBy(s.msg.ID), storedBy(held.msg.ID))
+		}
+		announced[s.msg.ID] = 0
+	}
+	for _, ev := range rec.take() {
+		announced[ev.MessageID]++
+	}
+	for id, n := range announced {
+		if n != 1 {
+			t.Fatalf("message %d was announced %d times, want once", id, n)
+		}
+	}
+
+	// A text PostgreSQL refuses (it holds a NUL) fails the group's
+	// transaction: the others go again alone, and are stored.
+	held, apart := round([]string{"f", "g", "h\x00", "i", "j"})
+	check(held)
+	for i, s := range apart {
+		if i == 1 {
+			if s.err == nil {
+				t.Fatalf("a text with a NUL: stored at seq %d, want an error", s.msg.Seq)
+			}
+			conv, err := here.Conversation(ctx, chatOf[s.visitor])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conv.LastSeq != lastSeq[s.visitor] {
+				t.Fatalf("after the refused text the chat's last seq is %d, want %d", conv.LastSeq, lastSeq[s.visitor])
+			}
+			continue
+		}
+		check(s)
+	}
+	if evs := rec.take(); len(evs) != 4 {
+		t.Fatalf("announced %d events, want the 4 messages stored", len(evs))
 	}
 }

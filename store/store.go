@@ -35,6 +35,10 @@ type DB struct {
 	// known is the settings as this instance knows them, shared by every
 	// DB made from the one Open made.
 	known *knownSettings
+	// groups is where the transactions of inOneRoundTrip wait to commit
+	// together: each DB has its own, its members being on its pool and
+	// announced through its publisher.
+	groups *commitGroups
 	// reportSlot is held by the one report at a time that reads on a
 	// second connection of pool (reports.go); nil when pool has fewer than
 	// two. A report that finds it taken reads on its one connection rather
@@ -92,7 +96,7 @@ func OpenSized(ctx context.Context, url string, size int) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	db := &DB{pool: pool, deliveries: deliveries, known: &knownSettings{}}
+	db := &DB{pool: pool, deliveries: deliveries, known: &knownSettings{}, groups: &commitGroups{}}
 	if size >= 2 {
 		db.reportSlot = make(chan struct{}, 1)
 	}
@@ -124,7 +128,7 @@ func (db *DB) Close() {
 // to sockets: the same database on the deliveries' own connections. Its
 // Close closes those alone; the DB it came from closes them as well.
 func (db *DB) Deliveries() *DB {
-	return &DB{pool: db.deliveries, deliveries: db.deliveries, publisher: db.publisher, known: db.known}
+	return &DB{pool: db.deliveries, deliveries: db.deliveries, publisher: db.publisher, known: db.known, groups: &commitGroups{}}
 }
 
 // Pool is the underlying pool, for the session store.
@@ -143,7 +147,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // change through p, once the change has committed, instead of by NOTIFY
 // inside its transaction.
 func (db *DB) WithPublisher(p Publisher) *DB {
-	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p, known: db.known, reportSlot: db.reportSlot}
+	return &DB{pool: db.pool, deliveries: db.deliveries, publisher: p, known: db.known, groups: &commitGroups{}, reportSlot: db.reportSlot}
 }
 
 // txn is a transaction that keeps the events it announces, when they go to
@@ -211,35 +215,22 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 	return nil
 }
 
-// inOneRoundTrip runs first as a transaction of its own, sent with its
-// BEGIN and COMMIT in one round trip, so it must be all the transaction
-// does. scan reads its row. When first fails, the server skips the COMMIT
+// inOneRoundTrip runs first as a transaction sent with its BEGIN and
+// COMMIT in one round trip, so it must be all the transaction does for
+// it. scan reads its row. When first fails, the server skips the COMMIT
 // and the transaction is rolled back; when it returns no row, the
 // transaction committed what it changed, which must then be nothing. Once
 // committed, after announces the change's events, which go to the
 // publisher: the DB must have one (errNoPublisher), since a NOTIFY would
 // have to be inside the transaction, which ends before its row is read.
+//
+// The transaction may be shared: what arrives while another is under way
+// goes in the next one (see commitGroups).
 func (db *DB) inOneRoundTrip(ctx context.Context, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
 	if db.publisher == nil {
 		return errNoPublisher
 	}
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	var b pgx.Batch
-	b.Queue("BEGIN")
-	b.Queue(first.sql, first.args...).QueryRow(scan)
-	b.Queue("COMMIT").Exec(committed)
-	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
-		rollBack(ctx, conn)
-		return err
-	}
-	t := &txn{publisher: db.publisher}
-	after(t)
-	db.publish(t)
-	return nil
+	return db.groups.commit(db, &roundTrip{ctx: ctx, first: first, scan: scan, after: after})
 }
 
 // errNoPublisher is inOneRoundTrip's refusal to run without a publisher.
