@@ -18,7 +18,7 @@ const (
 	wakeEvery = 5 * time.Second
 	// indexEvery is how often new messages are indexed for search
 	// (store.DB.IndexPending); a search finds them before that too.
-	indexEvery = time.Second
+	indexEvery = 200 * time.Millisecond
 	// autoReplyEvery is how often the auto-replies due are sent
 	// (store.DB.AutoReply): each to a chat exactly once.
 	autoReplyEvery = 5 * time.Second

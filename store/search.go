@@ -271,15 +271,22 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 	return out, err
 }
 
-// IndexBatch is how many pending messages one IndexPending indexes at most.
-const IndexBatch = 500
+// IndexBatch is how many pending messages one IndexPending indexes at
+// most: a few milliseconds of the database's time, so that the messages
+// sent meanwhile do not wait behind tens of them.
+const IndexBatch = 200
 
 // IndexPending moves up to n messages from search_pending into
 // message_search (migration search_behind), oldest first, and returns how
 // many it took. Indexers on several instances take different messages.
 func (db *DB) IndexPending(ctx context.Context, n int) (int, error) {
 	var took int
-	err := db.pool.QueryRow(ctx, `WITH batch AS (
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	// What a crash loses of this transaction is pending again, and is
+	// indexed again: its commit need not wait for the disk.
+	b.Queue("SET LOCAL synchronous_commit = off")
+	b.Queue(`WITH batch AS (
 			DELETE FROM search_pending WHERE message_id IN (
 				SELECT message_id FROM search_pending ORDER BY message_id LIMIT $1 FOR UPDATE SKIP LOCKED)
 			RETURNING message_id),
@@ -287,8 +294,9 @@ func (db *DB) IndexPending(ctx context.Context, n int) (int, error) {
 			INSERT INTO message_search (message_id, body)
 			SELECT m.id, m.body FROM batch b JOIN messages m ON m.id = b.message_id WHERE m.body <> ''
 			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body)
-		SELECT count(*) FROM batch`, n).Scan(&took)
-	if err != nil {
+		SELECT count(*) FROM batch`, n).QueryRow(func(row pgx.Row) error { return row.Scan(&took) })
+	b.Queue("COMMIT").Exec(committed)
+	if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return 0, fmt.Errorf("store: index pending messages: %w", err)
 	}
 	return took, nil
