@@ -68,10 +68,10 @@ func (g *commitGroups) commit(db *DB, rt *roundTrip) error {
 	<-rt.done
 	if group := rt.group; group != nil {
 		db.commitGroup(group)
+		g.next(db) // the database starts on the next group while this one's are answered
 		for _, other := range group[1:] {
 			close(other.done)
 		}
-		g.next(db)
 	}
 	return rt.err
 }
