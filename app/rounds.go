@@ -16,9 +16,12 @@ const (
 	// wakeEvery is how often snoozed chats whose time has come are woken
 	// (store.DB.WakeDue): each exactly once, whichever instance gets to it.
 	wakeEvery = 5 * time.Second
-	// indexEvery is how often new messages are indexed for search
-	// (store.DB.IndexPending); a search finds them before that too.
-	indexEvery = 200 * time.Millisecond
+	// indexEvery is how often an indexer with nothing pending looks for
+	// new messages to index for search (store.DB.IndexPending), and
+	// indexPause how long it waits after a batch that was not full; a
+	// search finds the messages before that too.
+	indexEvery = time.Second
+	indexPause = 50 * time.Millisecond
 	// autoReplyEvery is how often the auto-replies due are sent
 	// (store.DB.AutoReply): each to a chat exactly once.
 	autoReplyEvery = 5 * time.Second
@@ -42,12 +45,7 @@ func (a *App) rounds() {
 			return len(woke) >= store.WakeBatch, err
 		})
 	})
-	a.spawn(func(ctx context.Context) {
-		every(ctx, indexEvery, a.logger, "indexing messages for search", func(ctx context.Context) (bool, error) {
-			n, err := a.db.IndexPending(ctx, store.IndexBatch)
-			return n >= store.IndexBatch, err
-		})
-	})
+	a.spawn(a.indexing)
 	a.spawn(func(ctx context.Context) {
 		every(ctx, autoReplyEvery, a.logger, "sending auto-replies", func(ctx context.Context) (bool, error) {
 			n, err := a.db.AutoReply(ctx, a.now())
@@ -59,6 +57,37 @@ func (a *App) rounds() {
 			return false, a.handler.ShowHours(ctx)
 		})
 	})
+}
+
+// indexing indexes the messages pending for search as they come, in
+// small batches (store.IndexBatch): again at once after a full batch,
+// after indexPause after one that was not, and after indexEvery when none
+// was pending. A busy instance so takes the database a few milliseconds
+// at a time, which the messages sent meanwhile would otherwise wait
+// behind, and an idle one asks once a second.
+func (a *App) indexing(ctx context.Context) {
+	timer := time.NewTimer(indexEvery)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		n, err := a.db.IndexPending(ctx, store.IndexBatch)
+		wait := indexEvery
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				a.logger.Warn("indexing messages for search failed", "err", err)
+			}
+		case n >= store.IndexBatch:
+			wait = 0
+		case n > 0:
+			wait = indexPause
+		}
+		timer.Reset(wait)
+	}
 }
 
 // every calls work each period until ctx ends, and again at once while it

@@ -272,9 +272,8 @@ func (db *DB) searchConversations(ctx context.Context, v chat.Viewer, q string) 
 }
 
 // IndexBatch is how many pending messages one IndexPending indexes at
-// most: a few milliseconds of the database's time, so that the messages
-// sent meanwhile do not wait behind tens of them.
-const IndexBatch = 200
+// most: a couple of milliseconds of the database's time.
+const IndexBatch = 50
 
 // IndexPending moves up to n messages from search_pending into
 // message_search (migration search_behind), oldest first, and returns how
