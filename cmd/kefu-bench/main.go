@@ -30,9 +30,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kefu-im/kefu/app"
 )
 
 func main() {
+	app.SetGCPercent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
