@@ -83,6 +83,11 @@ func (db *DB) WaitingToCommit() int {
 	return len(db.groups.waiting)
 }
 
+// SetGroupLockWaitForTest sets how long db's commit groups wait for a lock.
+func (db *DB) SetGroupLockWaitForTest(d time.Duration) {
+	db.groups.lockWait = d
+}
+
 // QueryIDForTest runs sql, which returns one id, with args: for tests that
 // build rows as they were at times of their choosing.
 func (db *DB) QueryIDForTest(ctx context.Context, sql string, args ...any) (int64, error) {

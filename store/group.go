@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,12 +20,13 @@ import (
 // roundTrip is one transaction of inOneRoundTrip, and its outcome.
 type roundTrip struct {
 	ctx   context.Context
+	key   int64
 	first statement
 	scan  func(pgx.Row) error
 	after func(tx *txn)
 	err   error
-	// done is closed when the round trip's outcome is known, or when it
-	// is to commit group (and so its own) itself.
+	// done is closed when the round trip has its outcome, or when it is
+	// handed group, the next group (its own among them), to commit.
 	done  chan struct{}
 	group []*roundTrip
 }
@@ -31,54 +34,89 @@ type roundTrip struct {
 // commitGroups runs the round trips given to commit one group at a time.
 // One that arrives while none is under way commits at once, alone; those
 // that arrive while a group is under way wait for it, and then commit
-// together in one transaction (at most maxGroup of them), committed by the
-// first of them to arrive. A group is never waited for: it goes as soon as
-// the one before it ends.
+// together in one transaction (at most maxGroup of them), led by the first
+// of them to arrive. A group is never waited for: it goes as soon as the
+// one before it ends.
 //
-// The group's statements run in the order of their first argument (the
-// key the statement picks its conversation by), and in the order they
-// arrived for the same key: groups that lock conversations in one order
-// cannot deadlock one another, and a visitor's messages keep their order.
-// When a statement fails, the server rolls the whole transaction back, and
-// each round trip of the group then goes again alone, so that one refusal
-// costs the others nothing. A statement that picks no conversation changes
-// nothing and leaves the rest of the group be.
+// The group's statements run in the order of their keys, and in the order
+// they arrived for one key, so that groups lock conversations in one order
+// and a visitor's messages keep theirs. A group waits groupLockWait at
+// most for a row another transaction holds. When the server refuses one
+// of its statements, or the wait is longer, the group is rolled back, and
+// each of its round trips goes again in a transaction of its own, outside
+// the groups: a refusal costs the others a retry, and a lock held long
+// (or a deadlock with a transaction that locks conversations in another
+// order) holds up no one else. A statement that picks no conversation
+// changes nothing and leaves the rest of the group be.
 type commitGroups struct {
 	mu      sync.Mutex
 	busy    bool
 	waiting []*roundTrip
+	// lockWait, when set, is the groups' groupLockWait.
+	lockWait time.Duration
 }
 
-// maxGroup bounds the round trips that commit together.
-const maxGroup = 64
+const (
+	// maxGroup bounds the round trips that commit together.
+	maxGroup = 64
+	// groupLockWait bounds a group's wait for a row lock.
+	groupLockWait = 100 * time.Millisecond
+)
+
+var (
+	// errAlone is the outcome of a round trip whose group was rolled
+	// back: it goes again alone.
+	errAlone = errors.New("store: the commit group was rolled back")
+	// errGroupPanicked is the outcome of the round trips of a group whose
+	// leader panicked.
+	errGroupPanicked = errors.New("store: the commit group failed")
+)
 
 // commit runs rt, in a group or alone, and returns its outcome.
 func (g *commitGroups) commit(db *DB, rt *roundTrip) error {
 	g.mu.Lock()
-	if !g.busy {
+	if g.busy {
+		rt.done = make(chan struct{})
+		g.waiting = append(g.waiting, rt)
+		g.mu.Unlock()
+		<-rt.done
+	} else {
 		g.busy = true
 		g.mu.Unlock()
-		db.commitGroup([]*roundTrip{rt})
-		g.next(db)
-		return rt.err
+		rt.group = []*roundTrip{rt}
 	}
-	rt.done = make(chan struct{})
-	g.waiting = append(g.waiting, rt)
-	g.mu.Unlock()
-	<-rt.done
-	if group := rt.group; group != nil {
-		db.commitGroup(group)
-		g.next(db) // the database starts on the next group while this one's are answered
-		for _, other := range group[1:] {
-			close(other.done)
-		}
+	if rt.group != nil {
+		g.lead(db, rt.group)
+	}
+	if errors.Is(rt.err, errAlone) {
+		return db.inOneRoundTripAlone(rt.ctx, rt.first, rt.scan, rt.after)
 	}
 	return rt.err
 }
 
+// lead commits group, hands the round trips that waited meanwhile on as the
+// next group, and then gives the others of group their outcome. A panic on
+// the way still does both, so that no one waits for ever.
+func (g *commitGroups) lead(db *DB, group []*roundTrip) {
+	finished := false
+	defer func() {
+		if !finished {
+			for _, rt := range group {
+				rt.err = errGroupPanicked
+			}
+		}
+		g.next()
+		for _, rt := range group[1:] {
+			close(rt.done)
+		}
+	}()
+	db.commitGroup(group, cmp.Or(g.lockWait, groupLockWait))
+	finished = true
+}
+
 // next hands the round trips that waited to the first of them, which
-// commits them, or notes that no group is under way.
-func (g *commitGroups) next(db *DB) {
+// leads them as the next group, or notes that no group is under way.
+func (g *commitGroups) next() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.waiting) == 0 {
@@ -92,11 +130,11 @@ func (g *commitGroups) next(db *DB) {
 	close(group[0].done)
 }
 
-// commitGroup commits group in one transaction, and sets the outcome of
-// each of its round trips. A round trip whose context has ended does not
-// start.
-func (db *DB) commitGroup(group []*roundTrip) {
-	live := group[:0:0]
+// commitGroup commits group in one transaction that waits lockWait at most
+// for a lock, and gives each of its round trips its outcome. A round trip
+// whose context has ended does not start.
+func (db *DB) commitGroup(group []*roundTrip, lockWait time.Duration) {
+	live := make([]*roundTrip, 0, len(group))
 	for _, rt := range group {
 		if rt.err = rt.ctx.Err(); rt.err == nil {
 			live = append(live, rt)
@@ -105,14 +143,10 @@ func (db *DB) commitGroup(group []*roundTrip) {
 	if len(live) == 0 {
 		return
 	}
-	// The group is committed on behalf of all of its round trips: the one
-	// that commits it may stop waiting, but the group goes on.
+	// The group is committed for all of its round trips: the one that
+	// leads it may stop waiting, and the group goes on.
 	ctx := context.WithoutCancel(live[0].ctx)
-	slices.SortStableFunc(live, func(a, b *roundTrip) int {
-		ka, _ := a.first.args[0].(int64)
-		kb, _ := b.first.args[0].(int64)
-		return cmp.Compare(ka, kb)
-	})
+	slices.SortStableFunc(live, func(a, b *roundTrip) int { return cmp.Compare(a.key, b.key) })
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		for _, rt := range live {
@@ -120,38 +154,39 @@ func (db *DB) commitGroup(group []*roundTrip) {
 		}
 		return
 	}
-	defer conn.Release()
 	var b pgx.Batch
 	b.Queue("BEGIN")
+	b.Queue("SELECT set_config('lock_timeout', $1, true)", strconv.FormatInt(lockWait.Milliseconds(), 10)) // in ms
 	for _, rt := range live {
 		b.Queue(rt.first.sql, rt.first.args...).QueryRow(func(row pgx.Row) error {
-			// What one statement says is its own outcome: the rest of
-			// the batch is read whatever it is, and the COMMIT's tag says
-			// whether the transaction failed.
+			// What a statement says is its own outcome; the batch is read
+			// on, and a statement the server refused fails the rest of
+			// it, COMMIT included.
 			rt.err = rt.scan(row)
 			return nil
 		})
 	}
-	b.Queue("COMMIT").Exec(committed)
+	var didCommit bool
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		didCommit = tag.String() == "COMMIT"
+		return nil
+	})
 	err = conn.SendBatch(ctx, &b).Close()
 	if err != nil {
 		rollBack(ctx, conn)
 	}
+	conn.Release()
 	var refused *pgconn.PgError
 	switch {
-	case (errors.As(err, &refused) || errors.Is(err, pgx.ErrTxCommitRollback)) && len(live) > 1:
-		// The server refused a statement, skipped the rest and rolled
-		// the group back: each goes again alone.
+	case didCommit:
+		// Committed, whatever came after.
+	case err == nil || errors.As(err, &refused):
+		// Rolled back: each goes again alone.
 		for _, rt := range live {
-			db.commitGroup([]*roundTrip{rt})
+			rt.err = errAlone
 		}
 		return
-	case errors.As(err, &refused) || errors.Is(err, pgx.ErrTxCommitRollback):
-		if live[0].err == nil || errors.Is(live[0].err, pgx.ErrNoRows) {
-			live[0].err = err
-		}
-		return
-	case err != nil:
+	default:
 		// Whether it committed is unknown: a send looks for what it
 		// stored by its client message id (DB.sent).
 		for _, rt := range live {

@@ -164,7 +164,7 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 	// The statement checks that these are still the settings.
 	if db.publisher != nil && !settings.Email && !settings.MessageHooks {
 		in := newAloneInsertion(s, where, s.SenderID, version)
-		err = db.inOneRoundTrip(ctx, in.statement, in.scan, func(tx *txn) { announce(tx, deliveredEvent(in)) })
+		err = db.inOneRoundTrip(ctx, s.SenderID, in.statement, in.scan, func(tx *txn) { announce(tx, deliveredEvent(in)) })
 		msg = in.msg
 	} else {
 		in := newInsertion(s, where, s.SenderID, version)

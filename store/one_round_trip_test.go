@@ -219,6 +219,7 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url, here, _, rec, _, first, firstMsg := publishing(t)
+	here.SetGroupLockWaitForTest(time.Minute) // the held send waits in its group
 	visitors := []chat.User{first}
 	lastSeq := map[int64]int64{first.ID: firstMsg.Seq}
 	chatOf := map[int64]int64{first.ID: firstMsg.ConversationID}
@@ -352,5 +353,83 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	}
 	if evs := rec.take(); len(evs) != 4 {
 		t.Fatalf("announced %d events, want the 4 messages stored", len(evs))
+	}
+}
+
+// TestOneRoundTripWaitsForNoOtherVisitorsLock: a message whose chat's row
+// another transaction holds does not hold up the messages of other
+// visitors on the instance, which commit while it waits; it is stored once
+// the row is free.
+func TestOneRoundTripWaitsForNoOtherVisitorsLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url, here, _, rec, _, visitor, first := publishing(t)
+	other, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, _, err := here.SendFromVisitor(ctx, store.Send{SenderID: other.ID, ClientMsgID: "1", Body: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+	lock, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close(ctx) })
+	held, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback(ctx)
+	if _, err := held.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", first.ConversationID); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		msg chat.Message
+		ok  bool
+		err error
+	}
+	send := func(v int64, id string) chan outcome {
+		out := make(chan outcome, 1)
+		go func() {
+			msg, _, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: v, ClientMsgID: id, Body: "message " + id})
+			out <- outcome{msg, ok, err}
+		}()
+		return out
+	}
+	blocked := send(visitor.ID, "2")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var n int
+		if err := lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sends wait for the chat's row, want 1", n)
+		}
+	}
+	select {
+	case o := <-send(other.ID, "2"):
+		if o.err != nil || !o.ok || o.msg.Seq != started.Seq+1 {
+			t.Fatalf("the other visitor's message: ok %v, seq %d, %v; want it stored at seq %d", o.ok, o.msg.Seq, o.err, started.Seq+1)
+		}
+	case o := <-blocked:
+		t.Fatalf("the message whose chat is held locked was answered (%v, %v) before the lock was let go", o.ok, o.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the other visitor's message waited for the held chat's lock")
+	}
+	if err := held.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o := <-blocked; o.err != nil || !o.ok || o.msg.Seq != first.Seq+1 {
+		t.Fatalf("the held chat's message: ok %v, seq %d, %v; want it stored at seq %d", o.ok, o.msg.Seq, o.err, first.Seq+1)
+	}
+	if evs := rec.take(); len(evs) != 2 {
+		t.Fatalf("announced %d events, want the 2 messages", len(evs))
 	}
 }

@@ -295,7 +295,13 @@ func (db *DB) IndexPending(ctx context.Context, n int) (int, error) {
 			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body)
 		SELECT count(*) FROM batch`, n).QueryRow(func(row pgx.Row) error { return row.Scan(&took) })
 	b.Queue("COMMIT").Exec(committed)
-	if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: index pending messages: %w", err)
+	}
+	defer conn.Release()
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		rollBack(ctx, conn)
 		return 0, fmt.Errorf("store: index pending messages: %w", err)
 	}
 	return took, nil

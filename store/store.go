@@ -224,13 +224,38 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 // publisher: the DB must have one (errNoPublisher), since a NOTIFY would
 // have to be inside the transaction, which ends before its row is read.
 //
-// The transaction may be shared: what arrives while another is under way
-// goes in the next one (see commitGroups).
-func (db *DB) inOneRoundTrip(ctx context.Context, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
+// The transaction may be shared with others that arrive at the same time
+// (commitGroups), which commit, and read now(), with it; key orders them
+// (the visitor a message is from).
+func (db *DB) inOneRoundTrip(ctx context.Context, key int64, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
 	if db.publisher == nil {
 		return errNoPublisher
 	}
-	return db.groups.commit(db, &roundTrip{ctx: ctx, first: first, scan: scan, after: after})
+	return db.groups.commit(db, &roundTrip{ctx: ctx, key: key, first: first, scan: scan, after: after})
+}
+
+// inOneRoundTripAlone is inOneRoundTrip in a transaction of its own.
+func (db *DB) inOneRoundTripAlone(ctx context.Context, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	b.Queue(first.sql, first.args...).QueryRow(scan)
+	b.Queue("COMMIT").Exec(committed)
+	err = conn.SendBatch(ctx, &b).Close()
+	if err != nil {
+		rollBack(ctx, conn)
+	}
+	conn.Release()
+	if err != nil {
+		return err
+	}
+	t := &txn{publisher: db.publisher}
+	after(t)
+	db.publish(t)
+	return nil
 }
 
 // errNoPublisher is inOneRoundTrip's refusal to run without a publisher.
