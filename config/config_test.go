@@ -62,6 +62,12 @@ func TestLoadValues(t *testing.T) {
 	if c.DBPool != 0 {
 		t.Fatalf("pool of %d by default, want the store's default", c.DBPool)
 	}
+	if c.GCPercent != DefaultGCPercent {
+		t.Fatalf("GC target %d by default, want %d", c.GCPercent, DefaultGCPercent)
+	}
+	if c, err = Load(env(map[string]string{"GOGC": "100"})); err != nil || c.GCPercent != 0 {
+		t.Fatalf("with GOGC set, kefu sets a GC target of %d (%v), want none", c.GCPercent, err)
+	}
 	c, err = Load(env(map[string]string{"KEFU_DB_POOL": "16"}))
 	if err != nil || c.DBPool != 16 {
 		t.Fatalf("KEFU_DB_POOL = %d, %v", c.DBPool, err)

@@ -25,17 +25,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/kefu-im/kefu/app"
+	"github.com/kefu-im/kefu/config"
 )
 
 func main() {
-	app.SetGCPercent()
+	// kefu as it ships: with its garbage collector's target.
+	if p := config.GCPercent(os.Getenv); p > 0 {
+		debug.SetGCPercent(p)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"syscall"
@@ -31,7 +32,6 @@ import (
 )
 
 func main() {
-	app.SetGCPercent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
@@ -51,6 +51,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
+	}
+	if cfg.GCPercent > 0 {
+		debug.SetGCPercent(cfg.GCPercent)
 	}
 	if _, err := initialSettings(cfg); err != nil {
 		return err
