@@ -32,6 +32,25 @@ func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder,
 	return url, here, there, rec, admin, visitor, first
 }
 
+// awaitLockWaits waits until n statements at least wait for a lock in
+// the database conn is on.
+func awaitLockWaits(t *testing.T, conn *pgx.Conn, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var waiting int
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statements wait for a lock, want %d at least", waiting, n)
+		}
+	}
+}
+
 // TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes: a message taken the short
 // way is announced after commit and queues a push for the assigned agent's
 // browser; a resend of it, alone or many at once, stores nothing more and
@@ -119,19 +138,7 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 			got[i], made[i], errs[i] = instances[i%2].SendFromVisitor(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "4", Body: "message 4"})
 		}()
 	}
-	waiting := func() (n int) {
-		t.Helper()
-		if err := lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	for deadline := time.Now().Add(10 * time.Second); waiting() < 2; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sends wait for the chat's row, want 2 at least", waiting())
-		}
-	}
+	awaitLockWaits(t, lock, 2)
 	if err := held.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -266,19 +273,7 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		wg.Go(func() { send(first.ID, bodies[0]+" (held)", &held) })
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			var n int
-			if err := lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n == 1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d sends wait for the chat's row, want 1", n)
-			}
-		}
+		awaitLockWaits(t, lock, 1)
 		rest = make([]sent, len(visitors)-1)
 		for i, v := range visitors[1:] {
 			wg.Go(func() { send(v.ID, bodies[1+i], &rest[i]) })
@@ -400,19 +395,7 @@ func TestOneRoundTripWaitsForNoOtherVisitorsLock(t *testing.T) {
 		return out
 	}
 	blocked := send(visitor.ID, "2")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		var n int
-		if err := lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sends wait for the chat's row, want 1", n)
-		}
-	}
+	awaitLockWaits(t, lock, 1)
 	select {
 	case o := <-send(other.ID, "2"):
 		if o.err != nil || !o.ok || o.msg.Seq != started.Seq+1 {
