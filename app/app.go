@@ -74,13 +74,6 @@ type bus interface {
 	Ready() <-chan struct{}
 }
 
-// publisher carries the events of this instance's committed changes to
-// every instance, once they have committed; Close sends what it still holds.
-type publisher interface {
-	store.Publisher
-	Close() error
-}
-
 // socketsGrace is how long Stop waits for WebSockets to close.
 const socketsGrace = 5 * time.Second
 
@@ -97,11 +90,13 @@ type App struct {
 	inboundLn  net.Listener
 	deliver    bool
 	bus        bus
-	publisher  publisher     // the NATS bus, or a live.Notifier for NOTIFY
-	nats       *live.NATSBus // nil unless Config.NATSURL: then it is the bus
-	metrics    *metrics.Metrics
-	debug      net.Listener // nil unless Config.Debug
-	now        func() time.Time
+	// loop carries this instance's events to its own handler at once and
+	// to every other instance through the NATS bus, or a live.Notifier for NOTIFY.
+	loop    *live.Loopback
+	nats    *live.NATSBus // nil unless Config.NATSURL: then it is the bus
+	metrics *metrics.Metrics
+	debug   net.Listener // nil unless Config.Debug
+	now     func() time.Time
 
 	base     context.Context
 	cancel   context.CancelFunc
@@ -122,14 +117,16 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 	cfg.Mail.BaseURL = cmp.Or(cfg.Mail.BaseURL, cfg.BaseURL)
 	base, cancel := context.WithCancel(context.Background())
 	a := &App{logger: logger, metrics: m, debug: cfg.Debug, now: cfg.Now, base: base, cancel: cancel, deliver: cfg.Deliver}
+	var publisher live.Publisher
 	if cfg.NATSURL != "" {
-		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onEvent, a.resync)
-		a.bus, a.publisher = a.nats, a.nats
+		a.nats = live.NewNATSBus(cfg.NATSURL, store.BusChannel, logger, a.onOthersEvent, a.resync)
+		a.bus, publisher = a.nats, a.nats
 	} else {
-		a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onEvent, a.resync)
-		a.publisher = live.NewNotifier(cfg.DatabaseURL, store.BusChannel, logger)
+		a.bus = live.NewBus(cfg.DatabaseURL, store.BusChannel, logger, a.onOthersEvent, a.resync)
+		publisher = live.NewNotifier(cfg.DatabaseURL, store.BusChannel, logger)
 	}
-	db = db.WithPublisher(a.publisher)
+	a.loop = live.NewLoopback(publisher, func(payload string) { a.onEvent(a.base, payload) }, func() { a.resync(a.base) })
+	db = db.WithPublisher(a.loop)
 	a.db = db
 	a.dispatcher = queue.NewDispatcher(db, cfg.Routing, logger)
 	if cfg.Deliver {
@@ -179,14 +176,27 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) *App {
 // database, after the bus may have missed events.
 func (a *App) resync(ctx context.Context) { a.handler.Resync(ctx) }
 
-// onEvent hands one bus event to everything on this instance that acts on
-// it: the push worker (a change may have enqueued a notification), the
-// dispatcher (the queue or an agent's room changed), and the sockets.
+// onOthersEvent is onEvent for an event heard on the bus, which this
+// instance's own events reach as well: those it has handled when it
+// published them.
+func (a *App) onOthersEvent(ctx context.Context, payload string) {
+	if !a.loop.Echo(payload) {
+		a.onEvent(ctx, payload)
+	}
+}
+
+// onEvent hands one event to everything on this instance that acts on it:
+// the push worker (a change may have enqueued a notification), the
+// dispatcher (the queue or an agent's room changed), and the sockets. It
+// runs on the bus's goroutine for other instances' events, and on the
+// Loopback's for this instance's.
 func (a *App) onEvent(ctx context.Context, payload string) {
 	if a.pushes != nil {
 		a.pushes.Wake()
 	}
-	// Decoded once here, on the bus's one goroutine, which every event waits for.
+	// Decoded once here, for every socket that shows it. The bus's goroutine
+	// and the Loopback's call this at the same time: what it wakes never
+	// blocks, and the hub puts each event on its conversation's lane.
 	var ev chat.Event
 	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
 		a.logger.Error("bad bus event", "err", err)
@@ -290,8 +300,8 @@ func (a *App) errorLog() *log.Logger { return slog.NewLogLogger(a.logger.Handler
 
 // Stop ends the base context, which closes every socket with 1001, waits a
 // little for the sockets to finish closing, then waits for every goroutine
-// Start started, and last closes the publisher (NATS, or the Notifier), once nothing is
-// left to publish. Stop the server from accepting first. Calls after the
+// Start started, and last closes the Loopback, and through it the bus's
+// publisher (NATS, or the Notifier), once nothing is left to publish. Stop the server from accepting first. Calls after the
 // first return at once.
 func (a *App) Stop() {
 	a.stopOnce.Do(func() {
@@ -300,7 +310,7 @@ func (a *App) Stop() {
 			a.logger.Warn("some sockets did not close in time")
 		}
 		a.wg.Wait()
-		if err := a.publisher.Close(); err != nil {
+		if err := a.loop.Close(); err != nil {
 			a.logger.Warn("closing the bus", "err", err)
 		}
 	})

@@ -35,8 +35,10 @@ type Typing struct {
 }
 
 // MaxEventBytes is the most an event may take on the bus: a NOTIFY payload
-// must be under 8000 bytes. An event with a Delivery that would be larger
-// goes without it.
+// must be under 8000 bytes, and the sending instance adds its origin (a
+// field "o", which no field of Event may be named, before the others: see
+// live.Loopback). An event with a Delivery that would be larger goes
+// without it.
 const MaxEventBytes = 7900
 
 // Delivery is what a message event carries for its recipients: the message

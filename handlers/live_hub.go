@@ -33,8 +33,9 @@ const statusReload websocket.StatusCode = 4001
 const eventLanes = 4
 
 // hub is this instance's live sockets, console and widget, and the turning
-// of bus events into jobs for each of them. It takes each event off the bus
-// onto the lane of its conversation, so that one conversation's events are
+// of events into jobs for each of them. It takes each event (this
+// instance's own from its live.Loopback, the others' off the bus) onto the
+// lane of its conversation, so that one conversation's events are
 // handled in order and different conversations' side by side; it loads
 // what every recipient shares once, and leaves what depends on a browser's
 // screen to each socket's own writer.

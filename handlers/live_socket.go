@@ -140,7 +140,8 @@ func (s *socket) newSend(f inFrame) (store.Send, error) {
 }
 
 // acknowledge answers a stored send. The bubble itself reaches every
-// screen, this one included, through the bus; a resent frame's message may
+// screen, this one included, as an event (this instance's own through its
+// live.Loopback, the others' through the bus); a resent frame's message may
 // never have reached this one, so redeliver shows it here.
 func (s *socket) acknowledge(f inFrame, created bool, redeliver live.Job) {
 	if !created {
