@@ -32,6 +32,34 @@ func publishing(t *testing.T) (url string, here, there *store.DB, rec *recorder,
 	return url, here, there, rec, admin, visitor, first
 }
 
+// locker is a connection of its own to the database at url, which holds
+// chats' rows locked as another transaction would.
+func locker(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// holdChat begins a transaction on conn that holds conversation conv's row
+// locked until it ends.
+func holdChat(t *testing.T, conn *pgx.Conn, conv int64) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", conv); err != nil {
+		tx.Rollback(ctx)
+		t.Fatal(err)
+	}
+	return tx
+}
+
 // awaitLockWaits waits until n statements at least wait for a lock in
 // the database conn is on.
 func awaitLockWaits(t *testing.T, conn *pgx.Conn, n int) {
@@ -113,18 +141,8 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 	// The chat's row is held locked until two sends at least wait for it,
 	// so that neither sees the other's message stored: one from each
 	// instance, as the sends of one instance commit one group at a time.
-	lock, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lock.Close(ctx) })
-	held, err := lock.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := held.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", first.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	lock := locker(t, url)
+	held := holdChat(t, lock, first.ConversationID)
 	instances := []*store.DB{here, there.WithPublisher(rec)}
 	const senders = 8
 	var wg sync.WaitGroup
@@ -242,11 +260,7 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 		visitors, lastSeq[v.ID], chatOf[v.ID] = append(visitors, v), msg.Seq, msg.ConversationID
 	}
 	rec.take()
-	lock, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lock.Close(ctx) })
+	lock := locker(t, url)
 
 	type sent struct {
 		msg     chat.Message
@@ -259,14 +273,8 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	// to commit; then it lets them go, and returns what each was told.
 	round := func(bodies []string) (held sent, rest []sent) {
 		t.Helper()
-		tx, err := lock.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tx := holdChat(t, lock, firstMsg.ConversationID)
 		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", firstMsg.ConversationID); err != nil {
-			t.Fatal(err)
-		}
 		send := func(v int64, body string, into *sent) {
 			into.visitor = v
 			into.msg, _, into.ok, into.err = here.SendToOpenChat(ctx, store.Send{SenderID: v, ClientMsgID: body, Body: body})
@@ -368,19 +376,9 @@ func TestOneRoundTripWaitsForNoOtherVisitorsLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.take()
-	lock, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lock.Close(ctx) })
-	held, err := lock.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lock := locker(t, url)
+	held := holdChat(t, lock, first.ConversationID)
 	defer held.Rollback(ctx)
-	if _, err := held.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", first.ConversationID); err != nil {
-		t.Fatal(err)
-	}
 	type outcome struct {
 		msg chat.Message
 		ok  bool
