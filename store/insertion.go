@@ -184,7 +184,7 @@ func insertionSQL(where string, alone, at bool) string {
 	if at {
 		mentions, ids, names = "(SELECT ids FROM men)", "coalesce((SELECT ids FROM men), '{}')", "coalesce((SELECT names FROM men), '{}')"
 	}
-	onConflict := "ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"
+	onConflict := "ON CONFLICT (sender_id, client_msg_id) DO NOTHING"
 	if alone {
 		where += ` AND snoozed_until IS NULL
 			AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.sender_id = $2 AND r.client_msg_id = $4)`

@@ -72,7 +72,7 @@ func clientsOf(n int) string {
 // insertSQL is the store's insert of a message, as it sends it.
 const insertSQL = `INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, code, args)
 	VALUES ($1, $2, $3, $4, 'text', $5, NULL, '{}')
-	ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+	ON CONFLICT (sender_id, client_msg_id) DO NOTHING
 	RETURNING id, created_at`
 
 // insertRate is the reference: n clients, each on its own connection and
