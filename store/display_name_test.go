@@ -10,7 +10,6 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/store"
-	"github.com/kefu-im/kefu/store/storetest"
 )
 
 // TestDisplayNameIsInlinedAndNamesAsGoDoes: the SQL display_name names a
@@ -20,17 +19,7 @@ import (
 func TestDisplayNameIsInlinedAndNamesAsGoDoes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := storetest.URL(t)
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	db, conn := openWithConn(t)
 	newVisitor := func() int64 {
 		v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/store"
-	"github.com/kefu-im/kefu/store/storetest"
 )
 
 // TestDuplicateCheckHasOneIndexToUse: the one index on messages that starts
@@ -23,12 +22,7 @@ import (
 func TestDuplicateCheckHasOneIndexToUse(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := storetest.URL(t)
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, conn := openWithConn(t)
 	if _, _, err := db.EnsureAdmin(ctx, store.NewMember{Email: "alex@example.com", Name: "Alex", PasswordHash: "x"}); err != nil {
 		t.Fatal(err) // someone to write to
 	}
@@ -58,11 +52,6 @@ func TestDuplicateCheckHasOneIndexToUse(t *testing.T) {
 		t.Fatalf("a resend of c-1 stored message %d (created %v), want the stored %d", again, created, first)
 	}
 
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	type index struct {
 		Unique  bool
 		Columns []string

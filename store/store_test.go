@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kefu-im/kefu/auth"
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
@@ -45,6 +47,26 @@ func newFixture(t *testing.T) fixture {
 		t.Fatalf("VisitorConversation = %+v, %v", conv, err)
 	}
 	return fixture{db: db, visitor: visitor, agent: agent, conv: conv}
+}
+
+// openWithConn opens the store on a fresh database, with a connection of
+// its own to that database for what a test asks PostgreSQL directly; both
+// close when t ends.
+func openWithConn(t *testing.T) (*store.DB, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	url := storetest.URL(t)
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return db, conn
 }
 
 func TestSeqGapFreeUnderConcurrentSenders(t *testing.T) {
