@@ -120,9 +120,7 @@ func (b *bench) insertRate(ctx context.Context, n int) (float64, error) {
 				Scan(&id, &created); err != nil {
 				return err
 			}
-			if time.Now().Before(deadline) {
-				inserted.Add(1)
-			}
+			inserted.Add(1) // begun within the window, as flood counts kefu's messages
 		}
 		return nil
 	})
