@@ -40,9 +40,10 @@ func (s *consoleSocket) placeDelivered(ctx context.Context, buf *bytes.Buffer, s
 
 // countDelivered adds msg to the total unread badge when it counts there:
 // another's message, said, in a conversation of the member's own list
-// (Mine) that they did not mute and do not have open. A hidden one is
-// shown again by the message. A read counts again (listUpdate), unless
-// there is nothing to take away.
+// (Mine) that they did not mute and do not have open, and that the last
+// count did not have already: a count made between the message's commit and
+// its delivery has it. A hidden one is shown again by the message. A read
+// counts again (listUpdate), unless there is nothing to take away.
 func (s *consoleSocket) countDelivered(ctx context.Context, buf *bytes.Buffer, msg chat.Message, conv chat.Conversation) error {
 	v := chat.Viewer{UserID: s.user.ID, IsAgent: s.agent}
 	if msg.SenderID == s.user.ID || !msg.Type.Said() || s.screen.marks.Muted[conv.ID] || s.screen.total >= chat.UnreadCap ||
@@ -52,6 +53,13 @@ func (s *consoleSocket) countDelivered(ctx context.Context, buf *bytes.Buffer, m
 	if mine, _ := (chat.Inbox{View: chat.ViewMine}).Holds(v, conv, nil); !mine {
 		return nil
 	}
+	if msg.Seq <= s.screen.counted[conv.ID] {
+		return nil
+	}
+	if s.screen.counted == nil {
+		s.screen.counted = map[int64]int64{}
+	}
+	s.screen.counted[conv.ID] = msg.Seq
 	s.screen.total++
 	return console.UnreadChanged(s.screen.total).Render(ctx, buf)
 }
@@ -69,11 +77,11 @@ func (s *consoleSocket) renderTotal(ctx context.Context, buf *bytes.Buffer, v ch
 
 // recount counts the member's total unread again and writes the badge.
 func (s *consoleSocket) recount(ctx context.Context, buf *bytes.Buffer, v chat.Viewer) error {
-	n, err := s.h.DB.TotalUnread(ctx, v)
+	n, counted, err := s.h.DB.UnreadCounted(ctx, v)
 	if err != nil {
 		return err
 	}
-	s.screen.total = n
+	s.screen.total, s.screen.counted = n, counted
 	return console.UnreadChanged(n).Render(ctx, buf)
 }
 

@@ -49,9 +49,11 @@ type consoleScreen struct {
 	seen       int64     // how far the open thread shows the other side has read it
 	// marks are the member's pins and mutes, and total the unread badge
 	// as last sent: a delivered message, whose summary is everyone's,
-	// takes its pin and mute from marks, and adds to total, without a query.
-	marks store.ListMarks
-	total int64
+	// takes its pin and mute from marks, and adds to total, without a query,
+	// unless counted says the last count had it already (store.DB.UnreadCounted).
+	marks   store.ListMarks
+	total   int64
+	counted map[int64]int64
 }
 
 // consoleLive is the console's socket, authenticated by the session cookie.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kefu-im/kefu/chat"
 	"github.com/kefu-im/kefu/store"
 )
@@ -170,4 +172,38 @@ func TestTotalUnreadBadge(t *testing.T) {
 	say(t, k.db, withCat.ID, cat.ID, "five")
 	live.waitForAll(`data-swap="sorted"`, fmt.Sprintf(`<li id="conv-%d" class="conv has-unread" data-testid="conversation" data-sort="1.`, withCat.ID),
 		`data-pinned="1"`, badge(1))
+
+	// A count made between a message's commit and its delivery has the
+	// message already: the delivery adds nothing to it. Cat's "six" is
+	// stored with its event held back, Ann's unpin counts again (2), and
+	// only then does kefu hear of "six".
+	var held heldEvents
+	say(t, k.db.WithPublisher(&held), withCat.ID, cat.ID, "six")
+	live.skip()
+	if resp, _ := ann.b.post(fmt.Sprintf("/console/c/%d/pin", withCat.ID), url.Values{"pin": {"0"}, "_csrf": {ann.b.csrf("/console")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unpin: %s", resp.Status)
+	}
+	live.waitFor(badge(2))
+	live.skip()
+	conn, err := pgx.Connect(ctx, k.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, payload := range held {
+		if _, err := conn.Exec(ctx, "SELECT pg_notify($1, $2)", store.BusChannel, string(payload)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if six := live.waitFor(`data-testid="preview">six</span>`); strings.Contains(six, `id="total-unread"`) {
+		t.Fatalf("the delivery of \"six\" counted it again:\n%s", six)
+	}
+	say(t, k.db, withCat.ID, cat.ID, "seven")
+	live.waitFor(badge(3))
 }
+
+// heldEvents is a store.Publisher that keeps what it is given, for a test
+// to publish later.
+type heldEvents [][]byte
+
+func (h *heldEvents) Publish(payload []byte) { *h = append(*h, payload) }

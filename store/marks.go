@@ -115,20 +115,39 @@ func (db *DB) Hide(ctx context.Context, userID, id int64) error {
 // hid: the console's badge on every page. It stops at chat.UnreadCap, so a
 // long unread history costs no more than a short one.
 func (db *DB) TotalUnread(ctx context.Context, v chat.Viewer) (int64, error) {
+	n, _, err := db.UnreadCounted(ctx, v)
+	return n, err
+}
+
+// UnreadCounted is TotalUnread, with the last seq the count saw in each
+// conversation it counted in: a message delivered after the count is in it
+// if its seq is no later, and a live badge adds only the others. A
+// conversation not in the map had nothing unread, so every message of it
+// after the count is new to the count.
+func (db *DB) UnreadCounted(ctx context.Context, v chat.Viewer) (int64, map[int64]int64, error) {
 	var n int64
-	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM conversations c
-		LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
-		JOIN messages um ON um.conversation_id = c.id AND um.seq > coalesce(cm.last_read_seq, 0)
-			AND um.type IN ('text', 'image', 'file') AND um.sender_id IS DISTINCT FROM $1
-		WHERE c.id IN (SELECT conversation_id FROM conversation_members WHERE user_id = $1
-			UNION ALL SELECT id FROM conversations WHERE $2 AND status = 'assigned' AND assigned_agent_id = $1)
-		AND `+visibleTo+` AND c.last_seq > coalesce(cm.last_read_seq, 0) AND `+viewWhere[chat.ViewMine]+
-		notHiddenJoined+` AND NOT coalesce(cm.muted, false)
-		LIMIT `+strconv.Itoa(chat.UnreadCap)+`) n`, v.UserID, v.IsAgent).Scan(&n)
+	var ids, seqs []int64
+	err := db.pool.QueryRow(ctx, `WITH unread AS MATERIALIZED (
+			SELECT c.id, c.last_seq, coalesce(cm.last_read_seq, 0) AS read_seq FROM conversations c
+			LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
+			WHERE c.id IN (SELECT conversation_id FROM conversation_members WHERE user_id = $1
+				UNION ALL SELECT id FROM conversations WHERE $2 AND status = 'assigned' AND assigned_agent_id = $1)
+			AND `+visibleTo+` AND c.last_seq > coalesce(cm.last_read_seq, 0) AND `+viewWhere[chat.ViewMine]+
+		notHiddenJoined+` AND NOT coalesce(cm.muted, false))
+		SELECT (SELECT count(*) FROM (SELECT 1 FROM unread
+				JOIN messages um ON um.conversation_id = unread.id AND um.seq > unread.read_seq
+					AND um.type IN ('text', 'image', 'file') AND um.sender_id IS DISTINCT FROM $1
+				LIMIT `+strconv.Itoa(chat.UnreadCap)+`) n),
+			coalesce((SELECT array_agg(id ORDER BY id) FROM unread), '{}'),
+			coalesce((SELECT array_agg(last_seq ORDER BY id) FROM unread), '{}')`, v.UserID, v.IsAgent).Scan(&n, &ids, &seqs)
 	if err != nil {
-		return 0, fmt.Errorf("store: total unread of user %d: %w", v.UserID, err)
+		return 0, nil, fmt.Errorf("store: total unread of user %d: %w", v.UserID, err)
 	}
-	return n, nil
+	counted := make(map[int64]int64, len(ids))
+	for i, id := range ids {
+		counted[id] = seqs[i]
+	}
+	return n, counted, nil
 }
 
 // ListMarks is what a member marked in their list: the conversations they

@@ -212,6 +212,15 @@ func TestTotalUnread(t *testing.T) {
 	if n := total(maxV); n != 3 {
 		t.Fatalf("Max's total = %d, want 3", n)
 	}
+	// The count says how far it saw in each conversation it counted in, so
+	// that a live badge does not add a message the count already had.
+	withNia, err := db.ConversationFor(ctx, w.maxNia, maxV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, counted, err := db.UnreadCounted(ctx, maxV); err != nil || n != 3 || len(counted) != 2 || counted[w.maxNia] != withNia.LastSeq {
+		t.Fatalf("UnreadCounted = %d, %v, %v; want 3, two conversations, Nia's to seq %d", n, counted, err, withNia.LastSeq)
+	}
 	if err := db.SetMuted(ctx, w.max.ID, w.maxNia, true); err != nil {
 		t.Fatal(err)
 	}
