@@ -53,13 +53,9 @@ func (s *consoleSocket) countDelivered(ctx context.Context, buf *bytes.Buffer, m
 	if mine, _ := (chat.Inbox{View: chat.ViewMine}).Holds(v, conv, nil); !mine {
 		return nil
 	}
-	if msg.Seq <= s.screen.counted[conv.ID] {
+	if msg.Seq <= s.screen.counted[conv.ID] { // the last count had it
 		return nil
 	}
-	if s.screen.counted == nil {
-		s.screen.counted = map[int64]int64{}
-	}
-	s.screen.counted[conv.ID] = msg.Seq
 	s.screen.total++
 	return console.UnreadChanged(s.screen.total).Render(ctx, buf)
 }

@@ -8,10 +8,10 @@
 -- growing. The purge of anonymous visitors and the foreign key from users
 -- find a sender's messages by the new index's first column.
 --
--- The table is locked first, for the whole migration: dropping an index
--- after building one would otherwise need a stronger lock than the build
--- holds, and could deadlock with a transaction that read messages and
--- waits to write them. Sends wait for the build.
+-- The table is locked first, for the whole migration, so that no lock is
+-- ever upgraded midway (a deadlock with a transaction that read messages
+-- and waits to write them). Every read and write of messages waits for the
+-- build.
 LOCK TABLE messages IN ACCESS EXCLUSIVE MODE;
 DROP INDEX messages_client_msg_key;
 DROP INDEX messages_sender_idx;

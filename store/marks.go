@@ -122,8 +122,7 @@ func (db *DB) TotalUnread(ctx context.Context, v chat.Viewer) (int64, error) {
 // UnreadCounted is TotalUnread, with the last seq the count saw in each
 // conversation it counted in: a message delivered after the count is in it
 // if its seq is no later, and a live badge adds only the others. A
-// conversation not in the map had nothing unread, so every message of it
-// after the count is new to the count.
+// conversation not in the map had nothing unread when counted.
 func (db *DB) UnreadCounted(ctx context.Context, v chat.Viewer) (int64, map[int64]int64, error) {
 	var n int64
 	var ids, seqs []int64
