@@ -75,6 +75,9 @@ func (db *DB) Other() *DB {
 	return &DB{pool: db.pool, deliveries: db.deliveries, known: &knownSettings{}, groups: &commitGroups{}}
 }
 
+// GroupsAtOnce is how many commit groups an instance commits at the same time.
+const GroupsAtOnce = groupsAtOnce
+
 // WaitingToCommit is how many one-round-trip transactions wait for the
 // commit group under way.
 func (db *DB) WaitingToCommit() int {

@@ -1,8 +1,8 @@
 package store
 
-// Commit groups: the one-round-trip transactions that arrive while one is
-// committing share the next transaction, so that under load many messages
-// take one BEGIN, one COMMIT and one wait for the disk.
+// Commit groups: the one-round-trip transactions that arrive while the
+// groups under way commit share the next transaction, so that under load
+// many messages take one BEGIN, one COMMIT and one wait for the disk.
 
 import (
 	"cmp"
@@ -31,16 +31,18 @@ type roundTrip struct {
 	group []*roundTrip
 }
 
-// commitGroups runs the round trips given to commit one group at a time.
-// One that arrives while none is under way commits at once, alone; those
-// that arrive while a group is under way wait for it, and then commit
-// together in one transaction (at most maxGroup of them), led by the first
-// of them to arrive. A group is never waited for: it goes as soon as the
-// one before it ends.
+// commitGroups runs the round trips given to commit in groups, at most
+// groupsAtOnce groups at a time. One that arrives while fewer are under way
+// commits at once, alone; those that arrive while they all are wait, and
+// then commit together in one transaction (at most maxGroup of them), led
+// by the first of them to arrive. A group is never waited for: it goes as
+// soon as one under way ends.
 //
 // The group's statements run in the order of their keys, and in the order
 // they arrived for one key, so that groups lock conversations in one order
-// and a visitor's messages keep theirs. A group waits groupLockWait at
+// (two under way at once may wait for each other, never in a circle) and a
+// visitor's messages keep theirs: a socket sends its next message once the
+// last is stored. A group waits groupLockWait at
 // most for a row another transaction holds. When the server refuses one
 // of its statements, or the wait is longer, the group is rolled back, and
 // each of its round trips goes again in a transaction of its own, outside
@@ -50,7 +52,7 @@ type roundTrip struct {
 // changes nothing and leaves the rest of the group be.
 type commitGroups struct {
 	mu      sync.Mutex
-	busy    bool
+	running int // groups under way
 	waiting []*roundTrip
 	// lockWait, when set, is the groups' groupLockWait.
 	lockWait time.Duration
@@ -59,6 +61,10 @@ type commitGroups struct {
 const (
 	// maxGroup bounds the round trips that commit together.
 	maxGroup = 64
+	// groupsAtOnce is how many groups commit at the same time: while one
+	// waits for its round trip or for the disk, the next runs its
+	// statements, on another of the database's cores.
+	groupsAtOnce = 2
 	// groupLockWait bounds a group's wait for a row lock.
 	groupLockWait = 100 * time.Millisecond
 )
@@ -75,13 +81,13 @@ var (
 // commit runs rt, in a group or alone, and returns its outcome.
 func (g *commitGroups) commit(db *DB, rt *roundTrip) error {
 	g.mu.Lock()
-	if g.busy {
+	if g.running == groupsAtOnce {
 		rt.done = make(chan struct{})
 		g.waiting = append(g.waiting, rt)
 		g.mu.Unlock()
 		<-rt.done
 	} else {
-		g.busy = true
+		g.running++
 		g.mu.Unlock()
 		rt.group = []*roundTrip{rt}
 	}
@@ -115,12 +121,12 @@ func (g *commitGroups) lead(db *DB, group []*roundTrip) {
 }
 
 // next hands the round trips that waited to the first of them, which
-// leads them as the next group, or notes that no group is under way.
+// leads them as the next group, or notes that one group fewer is under way.
 func (g *commitGroups) next() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.waiting) == 0 {
-		g.busy = false
+		g.running--
 		return
 	}
 	n := min(len(g.waiting), maxGroup)

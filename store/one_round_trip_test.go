@@ -66,6 +66,11 @@ func awaitLockWaits(t *testing.T, conn *pgx.Conn, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		var waiting int
+		// Within a transaction, what pg_stat_activity says is read once,
+		// and kept until the snapshot is cleared.
+		if _, err := conn.Exec(context.Background(), "SELECT pg_stat_clear_snapshot()"); err != nil {
+			t.Fatal(err)
+		}
 		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
@@ -237,18 +242,20 @@ func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
 }
 
 // TestOneRoundTripsThatArriveTogetherCommitTogether: the visitors' messages
-// that arrive while one is committing go in the next transaction, all of
-// them, each at the next seq of its own chat and announced once; and when
-// one of them fails, the others are stored all the same, and it is not.
+// that arrive while as many groups as commit at once are under way go in
+// the next transaction, all of them, each at the next seq of its own chat
+// and announced once; and when one of them fails, the others are stored all
+// the same, and it is not.
 func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url, here, _, rec, _, first, firstMsg := publishing(t)
-	here.SetGroupLockWaitForTest(time.Minute) // the held send waits in its group
+	here.SetGroupLockWaitForTest(time.Minute) // the held sends wait in their groups
+	const held = store.GroupsAtOnce           // visitors whose chats are held, one send in each group
 	visitors := []chat.User{first}
 	lastSeq := map[int64]int64{first.ID: firstMsg.Seq}
 	chatOf := map[int64]int64{first.ID: firstMsg.ConversationID}
-	for i := range 4 {
+	for i := range held - 1 + 4 {
 		v, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
 		if err != nil {
 			t.Fatal(err)
@@ -268,22 +275,34 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 		err     error
 		visitor int64
 	}
-	// round holds the first visitor's chat locked while their message
-	// waits for it, so that the sends of the others wait for that one
-	// to commit; then it lets them go, and returns what each was told.
-	round := func(bodies []string) (held sent, rest []sent) {
+	// round holds the chats of the first visitors locked while their
+	// messages wait for them, one in each group under way, so that the
+	// sends of the others wait for those to commit; then it lets them go,
+	// and returns what each was told.
+	round := func(bodies []string) (heldSends, rest []sent) {
 		t.Helper()
-		tx := holdChat(t, lock, firstMsg.ConversationID)
+		tx, err := lock.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer tx.Rollback(ctx)
+		for _, v := range visitors[:held] {
+			if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", chatOf[v.ID]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		send := func(v int64, body string, into *sent) {
 			into.visitor = v
 			into.msg, _, into.ok, into.err = here.SendToOpenChat(ctx, store.Send{SenderID: v, ClientMsgID: body, Body: body})
 		}
 		var wg sync.WaitGroup
-		wg.Go(func() { send(first.ID, bodies[0]+" (held)", &held) })
-		awaitLockWaits(t, lock, 1)
-		rest = make([]sent, len(visitors)-1)
-		for i, v := range visitors[1:] {
+		heldSends = make([]sent, held)
+		for i, v := range visitors[:held] {
+			wg.Go(func() { send(v.ID, fmt.Sprintf("%s (held %d)", bodies[0], i), &heldSends[i]) })
+			awaitLockWaits(t, lock, i+1)
+		}
+		rest = make([]sent, len(visitors)-held)
+		for i, v := range visitors[held:] {
 			wg.Go(func() { send(v.ID, bodies[1+i], &rest[i]) })
 		}
 		for deadline := time.Now().Add(10 * time.Second); here.WaitingToCommit() < len(rest); time.Sleep(time.Millisecond) {
@@ -295,7 +314,7 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 			t.Fatal(err)
 		}
 		wg.Wait()
-		return held, rest
+		return heldSends, rest
 	}
 	// xmin says which transaction stored a message.
 	storedBy := func(id int64) string {
@@ -314,14 +333,22 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 		lastSeq[s.visitor] = s.msg.Seq
 	}
 
-	held, together := round([]string{"a", "b", "c", "d", "e"})
-	check(held)
-	announced := map[int64]int{held.msg.ID: 0}
+	heldSends, together := round([]string{"a", "b", "c", "d", "e"})
+	announced := map[int64]int{}
+	for _, h := range heldSends {
+		check(h)
+		announced[h.msg.ID] = 0
+	}
+	if held > 1 && storedBy(heldSends[0].msg.ID) == storedBy(heldSends[1].msg.ID) {
+		t.Fatalf("the held messages were stored by one transaction, %s; want a group each", storedBy(heldSends[0].msg.ID))
+	}
 	for _, s := range together {
 		check(s)
-		if storedBy(s.msg.ID) != storedBy(together[0].msg.ID) || storedBy(s.msg.ID) == storedBy(held.msg.ID) {
-			t.Fatalf("the messages that waited were stored by transactions %s and %s, the held one by %s; want one of their own",
-				storedBy(together[0].msg.ID), storedBy(s.msg.ID), storedBy(held.msg.ID))
+		for _, h := range heldSends {
+			if storedBy(s.msg.ID) != storedBy(together[0].msg.ID) || storedBy(s.msg.ID) == storedBy(h.msg.ID) {
+				t.Fatalf("the messages that waited were stored by transactions %s and %s, a held one by %s; want one of their own",
+					storedBy(together[0].msg.ID), storedBy(s.msg.ID), storedBy(h.msg.ID))
+			}
 		}
 		announced[s.msg.ID] = 0
 	}
@@ -336,8 +363,10 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 
 	// A text PostgreSQL refuses (it holds a NUL) fails the group's
 	// transaction: the others go again alone, and are stored.
-	held, apart := round([]string{"f", "g", "h\x00", "i", "j"})
-	check(held)
+	heldSends, apart := round([]string{"f", "g", "h\x00", "i", "j"})
+	for _, h := range heldSends {
+		check(h)
+	}
 	for i, s := range apart {
 		if i == 1 {
 			if s.err == nil {
@@ -354,8 +383,8 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 		}
 		check(s)
 	}
-	if evs := rec.take(); len(evs) != 4 {
-		t.Fatalf("announced %d events, want the 4 messages stored", len(evs))
+	if evs := rec.take(); len(evs) != held+3 {
+		t.Fatalf("announced %d events, want the %d messages stored", len(evs), held+3)
 	}
 }
 
