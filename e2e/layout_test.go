@@ -35,8 +35,9 @@ const box = sel => rect(document.querySelector(sel));`
 // sites page, the choices look like the fields. In the widget of a site
 // that asks for a name and an email, the pre-chat fields take a full row
 // each above the message box and Send, so that their placeholders can be
-// read. In the console, a "new chat" toast covers nothing of the open chat;
-// and on a phone the console is no wider than the screen.
+// read. In the console, a "new chat" toast covers nothing of the open chat,
+// and on a phone nothing of its composer, however tall, whose reply box takes
+// the chat's width; and on a phone the console is no wider than the screen.
 func TestPagesFit(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	// Many pages, in two languages and at two widths: on a busy 2-core
@@ -324,6 +325,41 @@ func TestPagesFit(t *testing.T) {
 		until(`!`+shown(".topbar .nav")+` && `+shown(".menu-button")),
 		until(`!document.querySelector("details.visitor-panel").open`))
 	screenshot(t, tab, "console-phone-chat.png")
+	// A third visitor writes while the admin, on the phone, has a long reply
+	// half written: the notice covers nothing of the composer, grown with
+	// its text, and its Reply / Private note choice; the reply box takes the
+	// composer's width, and the composer the conversation's.
+	reply := `document.querySelector("textarea[data-testid=composer]")`
+	do(t, tab, "the admin writes a long reply",
+		chromedp.Evaluate[chromedp.Void](`(b => (b.value = "We do.\nTo most of Europe.\nIt takes a week.\nSeeds travel well.\nAsk me for the forms.", b.dispatchEvent(new Event("input", {bubbles: true})), true))(`+reply+`)`),
+		until(reply+`.offsetHeight > 100`))
+	do(t, widget, "the widget forgets Kai", chromedp.Evaluate[chromedp.Void](`(localStorage.clear(), true)`))
+	widget = reopenWidget(t, visitor)
+	writeFirst("Ada", "Do you ship seeds abroad?")
+	do(t, tab, "the admin is told of Ada's chat on the phone", hasText(`#toasts a[data-testid=toast]`, "New chat for you: Ada"))
+	screenshot(t, tab, "console-phone-toast.png")
+	var onPhone struct {
+		Toasts, Composer, Mode, Text, Pane box
+		Row                                float64 // the composer's width inside its padding
+	}
+	if err := json.Unmarshal([]byte(get(t, tab, "the toast and the composer on a phone", chromedp.Evaluate[string](`(() => { `+boxesJS+`
+		const c = getComputedStyle(document.getElementById("composer"));
+		return JSON.stringify({Toasts: box("#toasts"), Composer: box("#composer"), Mode: box("[data-testid=composer-mode]"),
+			Text: box("textarea[data-testid=composer]"), Pane: box("main.pane"),
+			Row: document.getElementById("composer").clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight)});
+	})()`))), &onPhone); err != nil {
+		t.Fatal(err)
+	}
+	if b, c := onPhone.Toasts, onPhone.Composer; b.Right > c.Left && b.Left < c.Right && b.Bottom > c.Top && b.Top < c.Bottom {
+		t.Errorf("on a phone, the toasts (%+v) cover the composer (%+v), whose Reply / Private note choice is at %+v", b, c, onPhone.Mode)
+	}
+	if onPhone.Text.Width < onPhone.Row-1 || onPhone.Composer.Width < onPhone.Pane.Width-1 {
+		t.Errorf("on a phone, the reply box is %.0f px wide in a composer %.0f px wide (%.0f px inside its padding), in a conversation %.0f px wide",
+			onPhone.Text.Width, onPhone.Composer.Width, onPhone.Row, onPhone.Pane.Width)
+	}
+	do(t, tab, "the admin dismisses the notices and the reply",
+		until(`(document.querySelectorAll("#toasts [data-testid=toast-dismiss]").forEach(b => b.click()), document.querySelector("#toasts .toast") === null)`),
+		chromedp.Evaluate[chromedp.Void](`(b => (b.value = "", b.dispatchEvent(new Event("input", {bubbles: true})), true))(`+reply+`)`))
 	do(t, tab, "the menu opens",
 		chromedp.Click(chromedp.CSS(`.menu-button`)),
 		until(shown(".topbar .nav")+` && `+shown("[data-testid=nav-people]")))
