@@ -366,7 +366,8 @@ func widgetSiteToken(siteID int64, secret string) string {
 
 // TestIdentifyLeavesNoChatBehind: a visitor with an open chat signs in to an
 // account that has an open chat already; theirs is resolved, saying where the
-// chat goes on, and both belong to the verified visitor.
+// chat goes on, and both belong to the verified visitor, with every message,
+// even one whose client id the account had used already.
 func TestIdentifyLeavesNoChatBehind(t *testing.T) {
 	t.Parallel()
 	k := newKefu(t)
@@ -383,8 +384,10 @@ func TestIdentifyLeavesNoChatBehind(t *testing.T) {
 	if status, _ := k.identify(site.ID, auth.SignIdentity(claims, secret), first); status != http.StatusCreated {
 		t.Fatalf("first identify: %d", status)
 	}
+	// The phone numbers its messages as the laptop did: the ids meet once
+	// both are Kim's.
 	second := k.visitorToken()
-	write(second, "k2", "From my phone")
+	write(second, "k1", "From my phone")
 	status, body := k.identify(site.ID, auth.SignIdentity(claims, secret), second)
 	if status != http.StatusCreated {
 		t.Fatalf("second identify: %d %v", status, body)
@@ -395,6 +398,9 @@ func TestIdentifyLeavesNoChatBehind(t *testing.T) {
 	}
 	if n := k.count("SELECT count(*) FROM conversations WHERE visitor_id = $1", kim.ID); n != 2 {
 		t.Fatalf("Kim has %d conversations, want both", n)
+	}
+	if n := k.count("SELECT count(*) FROM messages WHERE sender_id = $1 AND body IN ('From my laptop', 'From my phone')", kim.ID); n != 2 {
+		t.Fatalf("Kim has %d of her two messages", n)
 	}
 	if n := k.count("SELECT count(*) FROM conversations WHERE visitor_id = $1 AND status <> 'resolved'", kim.ID); n != 1 {
 		t.Fatalf("Kim has %d open conversations, want 1", n)

@@ -159,7 +159,12 @@ func carryOver(ctx context.Context, tx *txn, anon, to int64) error {
 		anon, to, moved); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE messages SET sender_id = $2 WHERE sender_id = $1 AND conversation_id = ANY($3)`,
+	// A message keeps its client id unless the verified visitor sent one
+	// with the same id (each device numbering its own): a resend needs it
+	// only from the session that sent it, which ends here.
+	if _, err := tx.Exec(ctx, `UPDATE messages m SET sender_id = $2, client_msg_id = CASE WHEN EXISTS (
+			SELECT 1 FROM messages o WHERE o.sender_id = $2 AND o.client_msg_id = m.client_msg_id) THEN NULL ELSE m.client_msg_id END
+		WHERE m.sender_id = $1 AND m.conversation_id = ANY($3)`,
 		anon, to, moved); err != nil {
 		return err
 	}
