@@ -37,7 +37,8 @@ const box = sel => rect(document.querySelector(sel));`
 // each above the message box and Send, so that their placeholders can be
 // read. In the console, a "new chat" toast covers nothing of the open chat,
 // and on a phone nothing of its composer, however tall, whose reply box takes
-// the chat's width; and on a phone the console is no wider than the screen.
+// the chat's width; and on a phone the console is no wider and no taller
+// than the screen.
 func TestPagesFit(t *testing.T) {
 	t.Parallel() // its own kefu and browser
 	// Many pages, in two languages and at two widths: on a busy 2-core
@@ -325,6 +326,15 @@ func TestPagesFit(t *testing.T) {
 		until(`!`+shown(".topbar .nav")+` && `+shown(".menu-button")),
 		until(`!document.querySelector("details.visitor-panel").open`))
 	screenshot(t, tab, "console-phone-chat.png")
+	var tall struct{ Height, Page, Composer float64 }
+	if err := json.Unmarshal([]byte(get(t, tab, "the console's height on a phone", chromedp.Evaluate[string](
+		`JSON.stringify({Height: window.innerHeight, Page: document.documentElement.scrollHeight,
+			Composer: document.getElementById("composer").getBoundingClientRect().bottom})`))), &tall); err != nil {
+		t.Fatal(err)
+	}
+	if tall.Page > tall.Height || tall.Composer > tall.Height {
+		t.Errorf("on a phone %.0f px tall, the console is %.0f px tall, and its composer ends at %.0f px", tall.Height, tall.Page, tall.Composer)
+	}
 	// A third visitor writes while the admin, on the phone, has a long reply
 	// half written: the notice covers nothing of the composer, grown with
 	// its text, and its Reply / Private note choice; the reply box takes the
