@@ -326,15 +326,21 @@ func TestPagesFit(t *testing.T) {
 		until(`!`+shown(".topbar .nav")+` && `+shown(".menu-button")),
 		until(`!document.querySelector("details.visitor-panel").open`))
 	screenshot(t, tab, "console-phone-chat.png")
-	var tall struct{ Height, Page, Composer float64 }
-	if err := json.Unmarshal([]byte(get(t, tab, "the console's height on a phone", chromedp.Evaluate[string](
-		`JSON.stringify({Height: window.innerHeight, Page: document.documentElement.scrollHeight,
-			Composer: document.getElementById("composer").getBoundingClientRect().bottom})`))), &tall); err != nil {
-		t.Fatal(err)
+	// fitsTall checks the console is no taller than the phone's screen,
+	// the composer's foot on it.
+	fitsTall := func(when string) {
+		t.Helper()
+		var tall struct{ Height, Page, Composer float64 }
+		if err := json.Unmarshal([]byte(get(t, tab, "the console's height on a phone "+when, chromedp.Evaluate[string](
+			`JSON.stringify({Height: window.innerHeight, Page: document.documentElement.scrollHeight,
+				Composer: document.getElementById("composer").getBoundingClientRect().bottom})`))), &tall); err != nil {
+			t.Fatal(err)
+		}
+		if tall.Page > tall.Height || tall.Composer > tall.Height {
+			t.Errorf("on a phone %.0f px tall %s, the console is %.0f px tall, and its composer ends at %.0f px", tall.Height, when, tall.Page, tall.Composer)
+		}
 	}
-	if tall.Page > tall.Height || tall.Composer > tall.Height {
-		t.Errorf("on a phone %.0f px tall, the console is %.0f px tall, and its composer ends at %.0f px", tall.Height, tall.Page, tall.Composer)
-	}
+	fitsTall("with a chat open")
 	// A third visitor writes while the admin, on the phone, has a long reply
 	// half written: the notice covers nothing of the composer, grown with
 	// its text, and its Reply / Private note choice; the reply box takes the
@@ -349,12 +355,12 @@ func TestPagesFit(t *testing.T) {
 	do(t, tab, "the admin is told of Ada's chat on the phone", hasText(`#toasts a[data-testid=toast]`, "New chat for you: Ada"))
 	screenshot(t, tab, "console-phone-toast.png")
 	var onPhone struct {
-		Toasts, Composer, Mode, Text, Pane box
-		Row                                float64 // the composer's width inside its padding
+		Toasts, Forward, Composer, Mode, Text, Pane box
+		Row                                         float64 // the composer's width inside its padding
 	}
 	if err := json.Unmarshal([]byte(get(t, tab, "the toast and the composer on a phone", chromedp.Evaluate[string](`(() => { `+boxesJS+`
 		const c = getComputedStyle(document.getElementById("composer"));
-		return JSON.stringify({Toasts: box("#toasts"), Composer: box("#composer"), Mode: box("[data-testid=composer-mode]"),
+		return JSON.stringify({Toasts: box("#toasts"), Forward: box("[data-testid=forward]"), Composer: box("#composer"), Mode: box("[data-testid=composer-mode]"),
 			Text: box("textarea[data-testid=composer]"), Pane: box("main.pane"),
 			Row: document.getElementById("composer").clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight)});
 	})()`))), &onPhone); err != nil {
@@ -362,6 +368,9 @@ func TestPagesFit(t *testing.T) {
 	}
 	if b, c := onPhone.Toasts, onPhone.Composer; b.Right > c.Left && b.Left < c.Right && b.Bottom > c.Top && b.Top < c.Bottom {
 		t.Errorf("on a phone, the toasts (%+v) cover the composer (%+v), whose Reply / Private note choice is at %+v", b, c, onPhone.Mode)
+	}
+	if b, f := onPhone.Toasts, onPhone.Forward; b.Bottom > f.Top {
+		t.Errorf("on a phone, the toasts (%+v) cover Forward (%+v)", b, f)
 	}
 	if onPhone.Text.Width < onPhone.Row-1 || onPhone.Composer.Width < onPhone.Pane.Width-1 {
 		t.Errorf("on a phone, the reply box is %.0f px wide in a composer %.0f px wide (%.0f px inside its padding), in a conversation %.0f px wide",
@@ -385,6 +394,7 @@ func TestPagesFit(t *testing.T) {
 		until(`document.getElementById("status").textContent === "Reconnecting…" && `+shown("[data-testid=connection]")),
 		until(dot+` !== "`+green+`"`))
 	screenshot(t, tab, "console-phone-offline.png")
+	fitsTall("while it reconnects")
 	do(t, tab, "the admin replies offline",
 		chromedp.SendKeys(chromedp.CSS(`textarea[data-testid=composer]`), "Yes, down to -10 °C\n"),
 		until(`Array.from(document.querySelectorAll("#messages .body")).some(e => e.textContent === "Yes, down to -10 °C")`))
