@@ -78,8 +78,8 @@ func (db *DB) Other() *DB {
 // GroupsAtOnce is how many commit groups an instance commits at the same time.
 const GroupsAtOnce = groupsAtOnce
 
-// WaitingToCommit is how many one-round-trip transactions wait for the
-// commit group under way.
+// WaitingToCommit is how many one-round-trip transactions wait for a
+// commit group to end.
 func (db *DB) WaitingToCommit() int {
 	db.groups.mu.Lock()
 	defer db.groups.mu.Unlock()

@@ -33,16 +33,18 @@ type roundTrip struct {
 
 // commitGroups runs the round trips given to commit in groups, at most
 // groupsAtOnce groups at a time. One that arrives while fewer are under way
-// commits at once, alone; those that arrive while they all are wait, and
-// then commit together in one transaction (at most maxGroup of them), led
-// by the first of them to arrive. A group is never waited for: it goes as
-// soon as one under way ends.
+// commits at once, alone; those that arrive while groupsAtOnce are under
+// way wait, and then commit together in one transaction (at most maxGroup
+// of them), led by the first of them to arrive. A group is never waited
+// for: it goes as soon as one under way ends.
 //
 // The group's statements run in the order of their keys, and in the order
 // they arrived for one key, so that groups lock conversations in one order
-// (two under way at once may wait for each other, never in a circle) and a
-// visitor's messages keep theirs: a socket sends its next message once the
-// last is stored. A group waits groupLockWait at
+// (two under way at once may wait for each other, never in a circle). A
+// visitor's messages keep the order they were sent in from one widget,
+// which sends its next once the last is stored; messages sent at the same
+// moment from two (two tabs, or the API) may land in two groups under way,
+// and take their seqs in either order. A group waits groupLockWait at
 // most for a row another transaction holds. When the server refuses one
 // of its statements, or the wait is longer, the group is rolled back, and
 // each of its round trips goes again in a transaction of its own, outside

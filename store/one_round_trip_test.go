@@ -44,16 +44,16 @@ func locker(t *testing.T, url string) *pgx.Conn {
 	return conn
 }
 
-// holdChat begins a transaction on conn that holds conversation conv's row
-// locked until it ends.
-func holdChat(t *testing.T, conn *pgx.Conn, conv int64) pgx.Tx {
+// holdChat begins a transaction on conn that holds the rows of conversations
+// convs locked until it ends.
+func holdChat(t *testing.T, conn *pgx.Conn, convs ...int64) pgx.Tx {
 	t.Helper()
 	ctx := context.Background()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", conv); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE", convs); err != nil {
 		tx.Rollback(ctx)
 		t.Fatal(err)
 	}
@@ -144,8 +144,8 @@ func TestOneRoundTripKeepsSeqGapFreeAndQueuesPushes(t *testing.T) {
 
 	// The same message sent on many connections at once is stored once.
 	// The chat's row is held locked until two sends at least wait for it,
-	// so that neither sees the other's message stored: one from each
-	// instance, as the sends of one instance commit one group at a time.
+	// so that neither sees the other's message stored, whichever instances
+	// and groups they come from.
 	lock := locker(t, url)
 	held := holdChat(t, lock, first.ConversationID)
 	instances := []*store.DB{here, there.WithPublisher(rec)}
@@ -281,16 +281,12 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	// and returns what each was told.
 	round := func(bodies []string) (heldSends, rest []sent) {
 		t.Helper()
-		tx, err := lock.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback(ctx)
+		var convs []int64
 		for _, v := range visitors[:held] {
-			if _, err := tx.Exec(ctx, "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", chatOf[v.ID]); err != nil {
-				t.Fatal(err)
-			}
+			convs = append(convs, chatOf[v.ID])
 		}
+		tx := holdChat(t, lock, convs...)
+		defer tx.Rollback(ctx)
 		send := func(v int64, body string, into *sent) {
 			into.visitor = v
 			into.msg, _, into.ok, into.err = here.SendToOpenChat(ctx, store.Send{SenderID: v, ClientMsgID: body, Body: body})
