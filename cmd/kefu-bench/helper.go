@@ -2,9 +2,11 @@ package main
 
 // The child process: what must not weigh on the figures of the process it
 // measures. `kefu-bench dial` holds many idle widget sockets open (R3);
+// `kefu-bench pace` sends at a pace and times each message's arrival (R2);
 // `kefu-bench receive` is the push service web pushes are sent to (R7). The
-// child says on its first line of output that it is ready, and ends when
-// its standard input closes.
+// child says on its first line of output that it is ready (pace, once it
+// has its timings, which it gives on that line), and ends when its
+// standard input closes.
 
 import (
 	"bufio"
@@ -23,7 +25,7 @@ import (
 	"time"
 )
 
-var helpers = map[string]func(context.Context, []string) error{"dial": dialIdle, "receive": receivePushes}
+var helpers = map[string]func(context.Context, []string) error{"dial": dialIdle, "pace": paceSends, "receive": receivePushes}
 
 func isHelper(name string) bool { return helpers[name] != nil }
 
@@ -143,6 +145,7 @@ func startChild(ctx context.Context, limit time.Duration, name string, args ...s
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		sc.Buffer(nil, 16<<20) // pace's line holds every timing
 		sc.Scan()
 		line <- sc.Text()
 		io.Copy(io.Discard, stdout)

@@ -3,11 +3,19 @@ package main
 // R2: the time from a visitor's send to its arrival on the agent's console,
 // at half R1's best rate, with many widget sockets connected: in the steady
 // state, after warmUp at that pace, and, on a row of its own, in that first
-// second of a fresh instance.
+// second of a fresh instance. The widgets and the console live in a child
+// process (`kefu-bench pace`), so that their reading, timing and garbage
+// are not kefu's: only kefu's own work stands between a send and its
+// arrival.
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -19,17 +27,36 @@ func (b *bench) latency(ctx context.Context) error {
 		return err
 	}
 	defer k.stop()
-	sc, err := newScenario(ctx, k, k, n)
+	c, err := newCast(ctx, k, k, n)
 	if err != nil {
 		return err
 	}
-	defer sc.close()
-	defer b.noteProblems("R2", sc)
-	start, l, err := sc.paced(ctx, b.rate, b.opts.window)
+	file := filepath.Join(b.pg.dir, "cast.json")
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(file)
+	pacer, err := startChild(ctx, 5*time.Minute+2*b.opts.window, "pace", "-base", k.base, "-cast", file,
+		"-rate", strconv.FormatFloat(b.rate, 'f', -1, 64), "-d", b.opts.window.String())
 	if err != nil {
 		return err
 	}
 	load := loadAverage()
+	if err := pacer.stop(); err != nil {
+		return err
+	}
+	var got paceReport
+	if err := json.Unmarshal([]byte(pacer.ready), &got); err != nil {
+		return fmt.Errorf("the pace helper's report: %w", err)
+	}
+	if got.Retried+got.Refused > 0 {
+		b.notes = append(b.notes, fmt.Sprintf("R2: kefu asked for %d sends again and refused %d", got.Retried, got.Refused))
+	}
+	start, l := got.Start.latencies(), got.Steady.latencies()
 	p50, ok50 := l.at(0.50)
 	p99, ok99 := l.at(0.99)
 	spread := "-"
@@ -45,6 +72,64 @@ func (b *bench) latency(ctx context.Context) error {
 		row{figure: "R2 p99 ÷ p50", kefu: spread, target: "≤ 5", load: load},
 		row{figure: fmt.Sprintf("R2 p99 of the first %s, on a fresh instance", warmUp), kefu: quantile(startP99, okStart),
 			reference: fmt.Sprintf("%d of %d arrived", len(start.arrived), start.sent), load: load})
+	return nil
+}
+
+// paceReport is what `kefu-bench pace` found, on its one line of output.
+type paceReport struct {
+	Start, Steady    timings
+	Retried, Refused int64
+}
+
+// timings are latencies as they cross between processes.
+type timings struct {
+	Arrived []time.Duration
+	Sent    int
+}
+
+func (t timings) latencies() latencies { return latencies{arrived: t.Arrived, sent: t.Sent} }
+
+// paceSends is the child's side of R2: it opens the widgets and the console
+// of a cast on kefu, sends at a pace as scenario.paced does, and says what
+// it timed.
+func paceSends(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("pace", flag.ContinueOnError)
+	base := fs.String("base", "", "kefu's base URL")
+	castFile := fs.String("cast", "", "file of the cast, as JSON")
+	rate := fs.Float64("rate", 100, "messages/s")
+	d := fs.Duration("d", 5*time.Second, "how long to time sends, after warming up")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := raiseFileLimit(); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(*castFile)
+	if err != nil {
+		return err
+	}
+	var c cast
+	if err := json.Unmarshal(data, &c); err != nil {
+		return err
+	}
+	k := &instance{base: *base}
+	sc, err := openScenario(ctx, k, k, c)
+	if err != nil {
+		return err
+	}
+	defer sc.close()
+	start, steady, err := sc.paced(ctx, *rate, *d)
+	if err != nil {
+		return err
+	}
+	got := paceReport{Start: timings{start.arrived, start.sent}, Steady: timings{steady.arrived, steady.sent}}
+	got.Retried, got.Refused = sc.problems()
+	line, err := json.Marshal(got)
+	if err != nil {
+		return err
+	}
+	fmt.Println("ready", string(line))
+	untilStdinCloses(ctx)
 	return nil
 }
 

@@ -30,40 +30,64 @@ type scenario struct {
 // what the scenario's setup caused has arrived by then.
 const settleTime = 500 * time.Millisecond
 
-// newScenario makes n visitors, each in an open support chat (their first
+// cast is who takes part in a scenario, made in the database before any
+// socket opens: the visitors, their tokens and open support chats, and the
+// agent's session. It is written down for a child process that plays it.
+type cast struct {
+	IDs    []int64  `json:"ids"`
+	Tokens []string `json:"tokens"`
+	Convs  []int64  `json:"convs"`
+	Cookie string   `json:"cookie"`
+}
+
+// newCast makes n visitors, each in an open support chat (their first
 // message is stored before any socket opens, so that no chat starts during
-// a measurement), opens the agent's console on consoleAt and the visitors'
-// widgets on widgetsAt, and waits for the console to settle.
-func newScenario(ctx context.Context, widgetsAt, consoleAt *instance, n int) (*scenario, error) {
+// a measurement), and signs the agent in on consoleAt.
+func newCast(ctx context.Context, widgetsAt, consoleAt *instance, n int) (cast, error) {
 	db := widgetsAt.db
+	var c cast
 	if _, err := ensureAgent(ctx, db); err != nil {
-		return nil, err
+		return c, err
 	}
-	ids, tokens, err := createVisitors(ctx, db, n)
-	if err != nil {
-		return nil, err
+	var err error
+	if c.IDs, c.Tokens, err = createVisitors(ctx, db, n); err != nil {
+		return c, err
 	}
-	sc := &scenario{visitors: make([]*visitor, n), ours: make(map[int64]bool, n)}
-	convs := make([]int64, n)
+	c.Convs = make([]int64, n)
 	err = inParallel(n, 8, func(i int) error {
-		msg, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: ids[i], ClientMsgID: "first", Body: "hello"})
-		convs[i] = msg.ConversationID
+		msg, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: c.IDs[i], ClientMsgID: "first", Body: "hello"})
+		c.Convs[i] = msg.ConversationID
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return c, err
 	}
-	cookie, err := consoleAt.signIn(ctx)
+	c.Cookie, err = consoleAt.signIn(ctx)
+	return c, err
+}
+
+// newScenario makes a cast of n (newCast) and opens its sockets (openScenario).
+func newScenario(ctx context.Context, widgetsAt, consoleAt *instance, n int) (*scenario, error) {
+	c, err := newCast(ctx, widgetsAt, consoleAt, n)
 	if err != nil {
 		return nil, err
 	}
-	if sc.console, err = openConsole(ctx, consoleAt, cookie); err != nil {
+	return openScenario(ctx, widgetsAt, consoleAt, c)
+}
+
+// openScenario opens the agent's console on consoleAt and the visitors'
+// widgets on widgetsAt, and waits for the console to settle.
+func openScenario(ctx context.Context, widgetsAt, consoleAt *instance, c cast) (*scenario, error) {
+	n := len(c.IDs)
+	sc := &scenario{visitors: make([]*visitor, n), ours: make(map[int64]bool, n)}
+	var err error
+	if sc.console, err = openConsole(ctx, consoleAt, c.Cookie); err != nil {
 		return nil, err
 	}
 	err = inParallel(n, 16, func(i int) error {
-		v, err := openWidget(ctx, widgetsAt, ids[i], tokens[i])
+		v, err := openWidget(ctx, widgetsAt, c.IDs[i], c.Tokens[i])
 		if err == nil {
-			v.conv = convs[i]
+			v.conv = c.Convs[i]
 			sc.visitors[i] = v
 		}
 		return err
@@ -72,8 +96,8 @@ func newScenario(ctx context.Context, widgetsAt, consoleAt *instance, n int) (*s
 		sc.close()
 		return nil, err
 	}
-	for _, c := range convs {
-		sc.ours[c] = true
+	for _, conv := range c.Convs {
+		sc.ours[conv] = true
 	}
 	return sc, sc.console.settle(ctx, settleTime)
 }
