@@ -61,6 +61,7 @@ func TestReadingAThread(t *testing.T) {
 			ELSE '2026-11-20T20:00:00Z'::timestamptz - (120 - g) * interval '30 minutes' END
 		FROM generate_series(3, 120) g`,
 		`UPDATE conversations SET last_seq = 120, last_message_at = '2026-11-20T20:00:00Z' WHERE id = $1`,
+		`UPDATE conversation_activity SET last_message_at = '2026-11-20T20:00:00Z' WHERE conversation_id = $1`,
 	} {
 		args := []any{conv, visitor.ID, admin.ID}
 		if q[0] == 'U' {

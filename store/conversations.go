@@ -117,6 +117,15 @@ func openSupportConversation(ctx context.Context, tx *txn, s Send) (id int64, jo
 	return id, err == nil, err
 }
 
+// movesActivity is the statement that moves the activity of each
+// conversation its CTE c has updated, to c's last_message_at: in the same
+// statement as the update, so that the two always agree, and after it, so
+// that the conversation's row lock is taken first.
+func movesActivity(c string) string {
+	return `INSERT INTO conversation_activity AS a (conversation_id, last_message_at) SELECT id, last_message_at FROM ` + c + `
+			ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_message_at`
+}
+
 // unreadCount counts what $1 has not read in c: other people's text
 // messages after their read mark. System lines and notes are not "unread".
 // Counting stops at chat.UnreadCap, so a long unread thread costs no more than a short one.
@@ -128,13 +137,17 @@ var unreadCount = `(SELECT count(*) FROM (SELECT 1 FROM messages um WHERE um.con
 // unread as its unread count, and whether a message the viewer has not
 // read mentions them: $1 is the viewer, $2 whether they are an
 // agent, and $3 skips the access rule.
-func summarySelect(unread string) string {
+func summarySelect(unread string) string { return summarySelectFrom(unread, "conversations c") }
+
+// summarySelectFrom is summarySelect, with conversations c taken from
+// from.
+func summarySelectFrom(unread, from string) string {
 	return "SELECT " + conversationColumns + ", " + unread + `,
 	coalesce(vu.id, 0), coalesce(vu.kind, 'visitor'), coalesce(vu.name, ''), coalesce(vu.email, ''),
 	lm.id, lm.seq, coalesce(lm.sender_id, 0), lm.type, lm.body, lm.created_at,
 	coalesce(display_name(au), ''), ` + labelsOf + `, coalesce(cm.muted, false), coalesce(cm.mention_seq > cm.last_read_seq, false),
 	cm.pinned_at
-	FROM conversations c
+	FROM ` + from + `
 	LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1
 	LEFT JOIN users au ON au.id = c.assigned_agent_id
 	LEFT JOIN LATERAL (SELECT u.id, u.kind, u.name, u.email FROM users u WHERE u.id = c.visitor_id
@@ -155,6 +168,15 @@ const labelsOf = `coalesce((SELECT json_agg(json_build_object('ID', l.id, 'Name'
 
 // summaryQuery is a conversation as its viewer sees it in a list.
 var summaryQuery = summarySelect(unreadCount)
+
+// byActivityQuery is summaryQuery for a list newest activity first: it
+// walks conversation_activity a, whose order is byActivity, and joins each
+// conversation, so that a page costs the same however deep it starts. A
+// conversation not yet written in has no activity, and is in no such list.
+var byActivityQuery = summarySelectFrom(unreadCount, "conversation_activity a JOIN conversations c ON c.id = a.conversation_id")
+
+// byActivity orders byActivityQuery's conversations, newest activity first.
+const byActivity = " ORDER BY a.last_message_at DESC, a.conversation_id DESC"
 
 // fanOutSummaryQuery is a conversation for every recipient of a fan-out at
 // once: its unread count, which is each recipient's own, is left at 0
@@ -194,8 +216,7 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 
 // Summaries returns the conversations viewer sees, newest activity first, at most limit.
 func (db *DB) Summaries(ctx context.Context, v chat.Viewer, limit int) ([]chat.Summary, error) {
-	// A conversation started but not yet written in is not listed.
-	rows, err := db.pool.Query(ctx, summaryQuery+" AND c.last_seq > 0 ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $4",
+	rows, err := db.pool.Query(ctx, byActivityQuery+byActivity+" LIMIT $4",
 		v.UserID, v.IsAgent, false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: summaries for user %d: %w", v.UserID, err)

@@ -80,8 +80,9 @@ const (
 // activity first, at most limit, after in.Before; and the cursor of the
 // next page (zero: this is the last). It is one query: each item's
 // visitor, last message, unread count, assignee and labels come with it.
-// The order is conversations_activity_idx's, and the page goes on from
-// the cursor by keyset, so that a page costs the same however deep.
+// The order is conversation_activity's (byActivityQuery), and the page
+// goes on from the cursor by keyset, so that a page costs the same however
+// deep.
 //
 // In a view that lists pins first (chat.View.Pinning), the first page
 // starts with every pinned conversation the view holds, newest pin first
@@ -107,11 +108,10 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 	}
 	if !in.Before.IsZero() {
 		args = append(args, in.Before.At, in.Before.ID)
-		where += fmt.Sprintf(" AND (c.last_message_at, c.id) < ($%d, $%d)", len(args)-1, len(args))
+		where += fmt.Sprintf(" AND (a.last_message_at, a.conversation_id) < ($%d, $%d)", len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
-	rows, err := db.pool.Query(ctx, summaryQuery+where+
-		" ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $"+strconv.Itoa(len(args)), args...)
+	rows, err := db.pool.Query(ctx, byActivityQuery+where+byActivity+" LIMIT $"+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, chat.Cursor{}, fmt.Errorf("store: inbox %s for user %d: %w", in.View, v.UserID, err)
 	}

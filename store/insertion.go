@@ -17,7 +17,8 @@ import (
 )
 
 // insertMessage stores s as the next message of its conversation, in one
-// statement: it takes the next seq, inserts the message unless its (sender,
+// statement: it takes the next seq and moves the conversation's activity
+// (conversation_activity), inserts the message unless its (sender,
 // client message id) is stored already (errDuplicate, whose rollback also
 // gives the seq back), notes it for the search indexer when it has text,
 // marks the conversation read for the sender, drops
@@ -193,7 +194,8 @@ func insertionSQL(where string, alone, at bool) string {
 	sql := `WITH c AS (
 			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
 				first_response_at = CASE WHEN $3 AND assigned_agent_id = $2 AND first_response_at IS NULL THEN now() ELSE first_response_at END
-			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),`
+			WHERE ` + where + ` AND ` + mayWriteInGroup + ` RETURNING *),
+		activity AS (` + movesActivity("c") + `),`
 	if at {
 		sql += `
 		` + mentionedIn + `,`
