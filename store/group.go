@@ -1,8 +1,9 @@
 package store
 
-// Commit groups: the one-round-trip transactions that arrive while the
-// groups under way commit share the next transaction, so that under load
-// many messages take one BEGIN, one COMMIT and one wait for the disk.
+// Commit groups: the visitors' messages that arrive while the groups under
+// way commit share the next transaction, and its one statement, so that
+// under load many messages take one BEGIN, one statement, one COMMIT and
+// one wait for the disk.
 
 import (
 	"cmp"
@@ -17,14 +18,15 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// roundTrip is one transaction of inOneRoundTrip, and its outcome.
+// roundTrip is one message of inOneRoundTrip, and its outcome.
 type roundTrip struct {
-	ctx   context.Context
-	key   int64
-	first statement
-	scan  func(pgx.Row) error
-	after func(tx *txn)
-	err   error
+	ctx context.Context
+	// in is the message: its statement alone, and what the group's
+	// statement stores of it and reads back into it.
+	in      *insertion
+	version int64 // of the settings it was decided under
+	after   func(tx *txn)
+	err     error
 	// done is closed when the round trip has its outcome, or when it is
 	// handed group, the next group (its own among them), to commit.
 	done  chan struct{}
@@ -38,19 +40,20 @@ type roundTrip struct {
 // of them), led by the first of them to arrive. A group is never waited
 // for: it goes as soon as one under way ends.
 //
-// The group's statements run in the order of their keys, and in the order
-// they arrived for one key, so that groups lock conversations in one order
-// (two under way at once may wait for each other, never in a circle). A
-// visitor's messages keep the order they were sent in from one widget,
-// which sends its next once the last is stored; messages sent at the same
-// moment from two (two tabs, or the API) may land in two groups under way,
-// and take their seqs in either order. A group waits groupLockWait at
-// most for a row another transaction holds. When the server refuses one
-// of its statements, or the wait is longer, the group is rolled back, and
-// each of its round trips goes again in a transaction of its own, outside
-// the groups: a refusal costs the others a retry, and a lock held long
-// (or a deadlock with a transaction that locks conversations in another
-// order) holds up no one else. A statement that picks no conversation
+// A group's messages are stored by one statement (groupSend), in the
+// order of their senders, and in the order they arrived for one sender,
+// so that groups lock conversations in one order (two under way at once
+// may wait for each other, never in a circle). A visitor's messages keep
+// the order they were sent in from one widget, which sends its next once
+// the last is stored; messages sent at the same moment from two (two tabs,
+// or the API) may land in two groups under way, and take their seqs in
+// either order. A group waits groupLockWait at most for a row another
+// transaction holds. When the server refuses its statement, or the wait is
+// longer, the group is rolled back, and each of its messages goes again in
+// a transaction of its own, with its own statement, outside the groups: a
+// refusal costs the others a retry, and a lock held long (or a deadlock
+// with a transaction that locks conversations in another order) holds up
+// no one else. A message the statement leaves out (no open chat, a resend)
 // changes nothing and leaves the rest of the group be.
 type commitGroups struct {
 	mu      sync.Mutex
@@ -97,7 +100,7 @@ func (g *commitGroups) commit(db *DB, rt *roundTrip) error {
 		g.lead(db, rt.group)
 	}
 	if errors.Is(rt.err, errAlone) {
-		return db.inOneRoundTripAlone(rt.ctx, rt.first, rt.scan, rt.after)
+		return db.inOneRoundTripAlone(rt.ctx, rt.in.statement, rt.in.scan, rt.after)
 	}
 	return rt.err
 }
@@ -154,7 +157,7 @@ func (db *DB) commitGroup(group []*roundTrip, lockWait time.Duration) {
 	// The group is committed for all of its round trips: the one that
 	// leads it may stop waiting, and the group goes on.
 	ctx := context.WithoutCancel(live[0].ctx)
-	slices.SortStableFunc(live, func(a, b *roundTrip) int { return cmp.Compare(a.key, b.key) })
+	slices.SortStableFunc(live, func(a, b *roundTrip) int { return cmp.Compare(a.in.msg.SenderID, b.in.msg.SenderID) })
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		for _, rt := range live {
@@ -165,15 +168,11 @@ func (db *DB) commitGroup(group []*roundTrip, lockWait time.Duration) {
 	var b pgx.Batch
 	b.Queue("BEGIN")
 	b.Queue("SELECT set_config('lock_timeout', $1, true)", strconv.FormatInt(lockWait.Milliseconds(), 10)) // in ms
-	for _, rt := range live {
-		b.Queue(rt.first.sql, rt.first.args...).QueryRow(func(row pgx.Row) error {
-			// What a statement says is its own outcome; the batch is read
-			// on, and a statement the server refused fails the rest of
-			// it, COMMIT included.
-			rt.err = rt.scan(row)
-			return nil
-		})
-	}
+	// What the statement says of each message is its own outcome; a
+	// statement the server refused fails the rest of the batch, COMMIT
+	// included.
+	send, read := groupSend(live)
+	b.Queue(send.sql, send.args...).Query(read)
 	var didCommit bool
 	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
 		didCommit = tag.String() == "COMMIT"

@@ -139,12 +139,14 @@ func (db *DB) SendFromVisitor(ctx context.Context, s Send) (msg chat.Message, cr
 // SendToOpenChat is SendFromVisitor's way for a message that goes on in the
 // visitor's open support chat, taken in one statement: ok is false, and
 // nothing is stored, when they have none, or when the message names an
-// agent, gives pre-chat details or would be refused, which
+// agent, gives pre-chat details, is not a visitor's plain text (a file, a
+// line kefu writes) or would be refused, which
 // SendFromVisitor's whole way decides. The settings it decides by are the
 // ones this instance knows, and the statement stores nothing if they have
 // changed since.
 func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, created, ok bool, err error) {
-	if s.TargetID != 0 || s.VisitorName != "" || s.VisitorEmail != "" || s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) || s.File != nil {
+	if s.TargetID != 0 || s.VisitorName != "" || s.VisitorEmail != "" || s.SenderID == 0 || (s.Type != "" && s.Type != chat.Text) || s.File != nil ||
+		s.Code != "" || len(s.Args) > 0 {
 		return msg, false, false, nil
 	}
 	settings, version, err := db.known.get(ctx, db.pool)
@@ -164,7 +166,7 @@ func (db *DB) SendToOpenChat(ctx context.Context, s Send) (msg chat.Message, cre
 	// The statement checks that these are still the settings.
 	if db.publisher != nil && !settings.Email && !settings.MessageHooks {
 		in := newAloneInsertion(s, where, s.SenderID, version)
-		err = db.inOneRoundTrip(ctx, s.SenderID, in.statement, in.scan, func(tx *txn) { announce(tx, deliveredEvent(in)) })
+		err = db.inOneRoundTrip(ctx, in, version, func(tx *txn) { announce(tx, deliveredEvent(in)) })
 		msg = in.msg
 	} else {
 		in := newInsertion(s, where, s.SenderID, version)

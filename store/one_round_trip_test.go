@@ -244,8 +244,9 @@ func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
 // TestOneRoundTripsThatArriveTogetherCommitTogether: the visitors' messages
 // that arrive while as many groups as commit at once are under way go in
 // the next transaction, all of them, each at the next seq of its own chat
-// and announced once; and when one of them fails, the others are stored all
-// the same, and it is not.
+// (two of one chat at its next two) and announced once; and when one of
+// them fails (a text PostgreSQL refuses, a resend), the others are stored
+// all the same, and it is not.
 func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -278,8 +279,11 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	// round holds the chats of the first visitors locked while their
 	// messages wait for them, one in each group under way, so that the
 	// sends of the others wait for those to commit; then it lets them go,
-	// and returns what each was told.
-	round := func(bodies []string) (heldSends, rest []sent) {
+	// and returns what each was told. The others are the visitors after
+	// the held ones, in turn, each sending the next of bodies[1:] (a body
+	// is its message's client id too); from has them sent by whom it says
+	// instead.
+	round := func(bodies []string, from ...int) (heldSends, rest []sent) {
 		t.Helper()
 		var convs []int64
 		for _, v := range visitors[:held] {
@@ -297,9 +301,13 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 			wg.Go(func() { send(v.ID, fmt.Sprintf("%s (held %d)", bodies[0], i), &heldSends[i]) })
 			awaitLockWaits(t, lock, i+1)
 		}
-		rest = make([]sent, len(visitors)-held)
-		for i, v := range visitors[held:] {
-			wg.Go(func() { send(v.ID, bodies[1+i], &rest[i]) })
+		rest = make([]sent, len(bodies)-1)
+		for i, body := range bodies[1:] {
+			v := visitors[held+i]
+			if from != nil {
+				v = visitors[from[i]]
+			}
+			wg.Go(func() { send(v.ID, body, &rest[i]) })
 		}
 		for deadline := time.Now().Add(10 * time.Second); here.WaitingToCommit() < len(rest); time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
@@ -374,6 +382,70 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 			}
 			if conv.LastSeq != lastSeq[s.visitor] {
 				t.Fatalf("after the refused text the chat's last seq is %d, want %d", conv.LastSeq, lastSeq[s.visitor])
+			}
+			continue
+		}
+		check(s)
+	}
+	if evs := rec.take(); len(evs) != held+3 {
+		t.Fatalf("announced %d events, want the %d messages stored", len(evs), held+3)
+	}
+
+	// Two messages of one chat in the group take the chat's next two seqs,
+	// each its own, in the order they joined it.
+	twice := held
+	heldSends, same := round([]string{"k", "l", "m", "n", "o"}, twice, twice, held+1, held+2)
+	for _, h := range heldSends {
+		check(h)
+	}
+	check(same[2])
+	check(same[3])
+	one, two := same[0], same[1]
+	if two.msg.Seq < one.msg.Seq {
+		one, two = two, one
+	}
+	check(one)
+	check(two)
+	if storedBy(one.msg.ID) != storedBy(two.msg.ID) || storedBy(one.msg.ID) != storedBy(same[3].msg.ID) {
+		t.Fatalf("the messages that waited were stored by transactions %s, %s and %s; want one",
+			storedBy(one.msg.ID), storedBy(two.msg.ID), storedBy(same[3].msg.ID))
+	}
+	seqOf := map[int64]int64{}
+	for _, s := range append(heldSends, one, two, same[2], same[3]) {
+		var body string
+		if err := lock.QueryRow(ctx, "SELECT body FROM messages WHERE conversation_id = $1 AND seq = $2",
+			s.msg.ConversationID, s.msg.Seq).Scan(&body); err != nil || body != s.msg.Body {
+			t.Fatalf("at seq %d of chat %d: %q, %v; want the message said to be there, %q", s.msg.Seq, s.msg.ConversationID, body, err, s.msg.Body)
+		}
+		seqOf[s.msg.ID] = s.msg.Seq
+	}
+	var readTo int64
+	if err := lock.QueryRow(ctx, "SELECT last_read_seq FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+		chatOf[visitors[twice].ID], visitors[twice].ID).Scan(&readTo); err != nil || readTo != two.msg.Seq {
+		t.Fatalf("the visitor who sent two has read to %d, %v; want %d", readTo, err, two.msg.Seq)
+	}
+	for _, ev := range rec.take() {
+		seq, ok := seqOf[ev.MessageID]
+		if !ok || ev.Seq != seq {
+			t.Fatalf("announced message %d at seq %d; want each message stored once, at its own seq (%v)", ev.MessageID, ev.Seq, seqOf)
+		}
+		delete(seqOf, ev.MessageID)
+	}
+	if len(seqOf) > 0 {
+		t.Fatalf("messages %v were not announced", seqOf)
+	}
+
+	// A resend in the group fails it: the others go again alone, and are
+	// stored; the resend stores nothing, and is left to the whole way,
+	// which answers it.
+	heldSends, again := round([]string{"p", "q", "c", "r", "s"})
+	for _, h := range heldSends {
+		check(h)
+	}
+	for i, s := range again {
+		if i == 1 {
+			if s.err != nil || s.ok {
+				t.Fatalf("a resend in the group: ok %v, seq %d, %v; want it left to the whole way", s.ok, s.msg.Seq, s.err)
 			}
 			continue
 		}

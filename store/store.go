@@ -215,23 +215,24 @@ func (db *DB) inTwoRoundTrips(ctx context.Context, first statement, scan func(pg
 	return nil
 }
 
-// inOneRoundTrip runs first as a transaction sent with its BEGIN and
-// COMMIT in one round trip, so it must be all the transaction does for
-// it. scan reads its row. When first fails, the server skips the COMMIT
-// and the transaction is rolled back; when it returns no row, the
-// transaction committed what it changed, which must then be nothing. Once
-// committed, after announces the change's events, which go to the
-// publisher: the DB must have one (errNoPublisher), since a NOTIFY would
-// have to be inside the transaction, which ends before its row is read.
+// inOneRoundTrip stores the visitor's message in (newAloneInsertion's,
+// decided under the settings' version) in a transaction sent with its
+// BEGIN and COMMIT in one round trip: in's statement must be all the
+// transaction does for it. When the statement fails, the server skips the
+// COMMIT and the transaction is rolled back; when it stores nothing
+// (pgx.ErrNoRows), it changed nothing. Once committed, after announces the
+// change's events, which go to the publisher: the DB must have one
+// (errNoPublisher), since a NOTIFY would have to be inside the transaction,
+// which ends before its row is read.
 //
-// The transaction may be shared with others that arrive at the same time
-// (commitGroups), which commit, and read now(), with it; key orders them
-// (the visitor a message is from).
-func (db *DB) inOneRoundTrip(ctx context.Context, key int64, first statement, scan func(pgx.Row) error, after func(tx *txn)) error {
+// The transaction may be shared with the messages of others that arrive at
+// the same time (commitGroups), stored with it in one statement
+// (groupSendSQL), which commit, and read now(), with it.
+func (db *DB) inOneRoundTrip(ctx context.Context, in *insertion, version int64, after func(tx *txn)) error {
 	if db.publisher == nil {
 		return errNoPublisher
 	}
-	return db.groups.commit(db, &roundTrip{ctx: ctx, key: key, first: first, scan: scan, after: after})
+	return db.groups.commit(db, &roundTrip{ctx: ctx, in: in, version: version, after: after})
 }
 
 // inOneRoundTripAlone is inOneRoundTrip in a transaction of its own.
