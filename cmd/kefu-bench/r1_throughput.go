@@ -79,45 +79,16 @@ const insertSQL = `INSERT INTO messages (conversation_id, seq, sender_id, client
 // in its own scratch conversation of a fresh database, inserting the row a
 // message is, one durable commit per insert, as fast as they can.
 func (b *bench) insertRate(ctx context.Context, n int) (float64, error) {
-	db, dbURL, err := b.pg.openDatabase(ctx)
+	w, err := b.openWriters(ctx, n)
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
-	if _, err := ensureAgent(ctx, db); err != nil { // someone to write to
-		return 0, err
-	}
-	ids, _, err := createVisitors(ctx, db, n)
-	if err != nil {
-		return 0, err
-	}
-	convs, seqs, conns := make([]int64, n), make([]int64, n), make([]*pgx.Conn, n)
-	defer func() {
-		for _, conn := range conns {
-			if conn != nil {
-				conn.Close(context.WithoutCancel(ctx))
-			}
-		}
-	}()
-	err = inParallel(n, n, func(i int) error {
-		msg, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: ids[i], ClientMsgID: "first", Body: "hello"})
-		convs[i], seqs[i] = msg.ConversationID, msg.Seq
-		if err == nil {
-			conns[i], err = pgx.Connect(ctx, dbURL)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
+	defer w.close(ctx)
 	deadline := time.Now().Add(b.opts.window)
 	var inserted atomic.Int64
 	err = inParallel(n, n, func(i int) error {
-		for seq := seqs[i] + 1; time.Now().Before(deadline); seq++ {
-			var id int64
-			var created time.Time
-			if err := conns[i].QueryRow(ctx, insertSQL, convs[i], seq, ids[i], fmt.Sprint("ref", seq), fmt.Sprint("bench ref", seq)).
-				Scan(&id, &created); err != nil {
+		for time.Now().Before(deadline) {
+			if err := w.insert(ctx, i); err != nil {
 				return err
 			}
 			inserted.Add(1) // begun within the window, as flood counts kefu's messages
@@ -125,6 +96,63 @@ func (b *bench) insertRate(ctx context.Context, n int) (float64, error) {
 		return nil
 	})
 	return float64(inserted.Load()) / b.opts.window.Seconds(), err
+}
+
+// writers are the references' clients: each on its own connection, in
+// its own scratch conversation of a fresh database.
+type writers struct {
+	db         *store.DB
+	ids, convs []int64
+	seqs       []int64 // the last seq each has taken
+	conns      []*pgx.Conn
+}
+
+func (b *bench) openWriters(ctx context.Context, n int) (*writers, error) {
+	db, dbURL, err := b.pg.openDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writers{db: db, convs: make([]int64, n), seqs: make([]int64, n), conns: make([]*pgx.Conn, n)}
+	if _, err := ensureAgent(ctx, db); err != nil { // someone to write to
+		w.close(ctx)
+		return nil, err
+	}
+	if w.ids, _, err = createVisitors(ctx, db, n); err != nil {
+		w.close(ctx)
+		return nil, err
+	}
+	err = inParallel(n, n, func(i int) error {
+		msg, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: w.ids[i], ClientMsgID: "first", Body: "hello"})
+		w.convs[i], w.seqs[i] = msg.ConversationID, msg.Seq
+		if err == nil {
+			w.conns[i], err = pgx.Connect(ctx, dbURL)
+		}
+		return err
+	})
+	if err != nil {
+		w.close(ctx)
+		return nil, err
+	}
+	return w, nil
+}
+
+// insert has writer i insert its next row, with its durable commit.
+func (w *writers) insert(ctx context.Context, i int) error {
+	w.seqs[i]++
+	seq := w.seqs[i]
+	var id int64
+	var created time.Time
+	return w.conns[i].QueryRow(ctx, insertSQL, w.convs[i], seq, w.ids[i], fmt.Sprint("ref", seq), fmt.Sprint("bench ref", seq)).
+		Scan(&id, &created)
+}
+
+func (w *writers) close(ctx context.Context) {
+	for _, conn := range w.conns {
+		if conn != nil {
+			conn.Close(context.WithoutCancel(ctx))
+		}
+	}
+	w.db.Close()
 }
 
 // kefuRate floods one instance with n visitors for the window. A profiled
