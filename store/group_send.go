@@ -16,7 +16,9 @@ import "github.com/jackc/pgx/v5"
 // order; the chat's row is updated once, and its push, read mark and draft
 // see its last message. Each sender's open chat is found by its index, and
 // the chats are locked in the order of their senders, which drive the
-// update, as the groups' order needs.
+// update, as the groups' order needs; the update checks the chat is still
+// open on the row it locks, so that a chat resolved while the statement
+// waited for it takes no message.
 //
 // A message whose (sender, client message id) is stored already fails the
 // statement (messages_sender_client_key), and with it the group, whose
@@ -39,7 +41,7 @@ var groupSendSQL = `WITH s AS (
 					WHERE kind = 'support' AND visitor_id = k.sender AND status <> 'resolved' LIMIT 1) open),
 		c AS (
 			UPDATE conversations SET last_seq = last_seq + chats.sends, last_message_at = now()
-			FROM chats WHERE conversations.id = chats.id AND snoozed_until IS NULL
+			FROM chats WHERE conversations.id = chats.id AND kind = 'support' AND status <> 'resolved' AND snoozed_until IS NULL
 			RETURNING conversations.*, chats.sends),
 		activity AS (` + movesActivity("c") + `),
 		placed AS (
