@@ -16,8 +16,9 @@ import "github.com/jackc/pgx/v5"
 // order; the chat's row is updated once, and its push, read mark and draft
 // see its last message. Each sender's open chat is found by its index, and
 // the chats are locked in the order of their senders, which drive the
-// update, as the groups' order needs; the update checks the chat is still
-// open on the row it locks, so that a chat resolved while the statement
+// update, as the groups' order needs; the update checks on the row it
+// locks that the chat is still the sender's open chat, so that one
+// resolved, or moved to another visitor (DB.Identify), while the statement
 // waited for it takes no message.
 //
 // A message whose (sender, client message id) is stored already fails the
@@ -41,13 +42,14 @@ var groupSendSQL = `WITH s AS (
 					WHERE kind = 'support' AND visitor_id = k.sender AND status <> 'resolved' LIMIT 1) open),
 		c AS (
 			UPDATE conversations SET last_seq = last_seq + chats.sends, last_message_at = now()
-			FROM chats WHERE conversations.id = chats.id AND kind = 'support' AND status <> 'resolved' AND snoozed_until IS NULL
+			FROM chats WHERE conversations.id = chats.id AND kind = 'support' AND visitor_id = chats.sender AND status <> 'resolved'
+				AND snoozed_until IS NULL
 			RETURNING conversations.*, chats.sends),
 		activity AS (` + movesActivity("c") + `),
 		placed AS (
 			SELECT ok.n, ok.sender, ok.client_msg_id, ok.body, c.id AS conv,
 				c.last_seq - c.sends + row_number() OVER (PARTITION BY c.id ORDER BY ok.n) AS seq
-			FROM ok JOIN c ON c.visitor_id = ok.sender),
+			FROM ok JOIN chats ON chats.sender = ok.sender JOIN c ON c.id = chats.id),
 		m AS (
 			INSERT INTO messages (conversation_id, seq, sender_id, client_msg_id, type, body, args, mention_all)
 			SELECT conv, seq, sender, client_msg_id, 'text', body, '{}', false FROM placed ORDER BY n

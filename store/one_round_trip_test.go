@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -512,41 +513,60 @@ func TestOneRoundTripWaitsForNoOtherVisitorsLock(t *testing.T) {
 	}
 }
 
-// TestOneRoundTripTakesNoMessageIntoAChatResolvedMeanwhile: a message
-// whose chat is resolved while it waits for the chat's row is not stored
-// in it; it is left to the whole way, which starts the visitor a new chat.
-func TestOneRoundTripTakesNoMessageIntoAChatResolvedMeanwhile(t *testing.T) {
+// TestOneRoundTripTakesNoMessageIntoAChatChangedMeanwhile: a message whose
+// chat is resolved, or moved to another visitor (a sign-in's carry-over),
+// while it waits for the chat's row is not stored in it, and takes no seq;
+// it is left to the whole way, which starts the visitor a new chat.
+func TestOneRoundTripTakesNoMessageIntoAChatChangedMeanwhile(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	url, here, _, _, _, visitor, first := publishing(t)
-	here.SetGroupLockWaitForTest(time.Minute) // the send waits in its group
-	lock := locker(t, url)
-	tx, err := lock.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1", first.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	type outcome struct {
-		ok  bool
-		err error
-	}
-	sent := make(chan outcome, 1)
-	go func() {
-		_, _, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "just then"})
-		sent <- outcome{ok, err}
-	}()
-	awaitLockWaits(t, lock, 1)
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if o := <-sent; o.err != nil || o.ok {
-		t.Fatalf("a message to a chat resolved meanwhile: ok %v, %v; want it left to the whole way", o.ok, o.err)
-	}
-	conv, err := here.Conversation(ctx, first.ConversationID)
-	if err != nil || conv.LastSeq != first.Seq {
-		t.Fatalf("the resolved chat's last seq is %d (%v), want %d", conv.LastSeq, err, first.Seq)
+	for _, change := range []struct {
+		name, sql string
+	}{
+		{"resolved", "UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1"},
+		{"moved to another visitor", "UPDATE conversations SET visitor_id = $2 WHERE id = $1"},
+	} {
+		t.Run(change.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			url, here, _, _, _, visitor, first := publishing(t)
+			here.SetGroupLockWaitForTest(time.Minute) // the send waits in its group
+			other, err := here.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lock := locker(t, url)
+			tx, err := lock.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			args := []any{first.ConversationID, other.ID}
+			if !strings.Contains(change.sql, "$2") {
+				args = args[:1]
+			}
+			if _, err := tx.Exec(ctx, change.sql, args...); err != nil {
+				t.Fatal(err)
+			}
+			type outcome struct {
+				ok  bool
+				err error
+			}
+			sent := make(chan outcome, 1)
+			go func() {
+				_, _, ok, err := here.SendToOpenChat(ctx, store.Send{SenderID: visitor.ID, ClientMsgID: "2", Body: "just then"})
+				sent <- outcome{ok, err}
+			}()
+			awaitLockWaits(t, lock, 1)
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if o := <-sent; o.err != nil || o.ok {
+				t.Fatalf("a message to a chat %s meanwhile: ok %v, %v; want it left to the whole way", change.name, o.ok, o.err)
+			}
+			conv, err := here.Conversation(ctx, first.ConversationID)
+			if err != nil || conv.LastSeq != first.Seq {
+				t.Fatalf("the chat's last seq is %d (%v), want %d", conv.LastSeq, err, first.Seq)
+			}
+		})
 	}
 }
