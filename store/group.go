@@ -143,7 +143,9 @@ func (g *commitGroups) next() {
 
 // commitGroup commits group in one transaction that waits lockWait at most
 // for a lock, and gives each of its round trips its outcome. A round trip
-// whose context has ended does not start.
+// whose context has ended does not start. When a resend fails the group
+// (its message is stored already), the group's resends go alone, and the
+// others commit again as a group, once.
 func (db *DB) commitGroup(group []*roundTrip, lockWait time.Duration) {
 	live := make([]*roundTrip, 0, len(group))
 	for _, rt := range group {
@@ -158,34 +160,19 @@ func (db *DB) commitGroup(group []*roundTrip, lockWait time.Duration) {
 	// leads it may stop waiting, and the group goes on.
 	ctx := context.WithoutCancel(live[0].ctx)
 	slices.SortStableFunc(live, func(a, b *roundTrip) int { return cmp.Compare(a.in.msg.SenderID, b.in.msg.SenderID) })
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		for _, rt := range live {
-			rt.err = err
-		}
-		return
-	}
-	var b pgx.Batch
-	b.Queue("BEGIN")
-	b.Queue("SELECT set_config('lock_timeout', $1, true)", strconv.FormatInt(lockWait.Milliseconds(), 10)) // in ms
-	// What the statement says of each message is its own outcome; a
-	// statement the server refused fails the rest of the batch, COMMIT
-	// included.
-	send, read := groupSend(live)
-	b.Queue(send.sql, send.args...).Query(read)
-	var didCommit bool
-	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
-		didCommit = tag.String() == "COMMIT"
-		return nil
-	})
-	err = conn.SendBatch(ctx, &b).Close()
-	if err != nil {
-		rollBack(ctx, conn)
-	}
-	conn.Release()
+	committed, err := db.tryGroup(ctx, live, lockWait)
 	var refused *pgconn.PgError
+	if !committed && errors.As(err, &refused) && refused.ConstraintName == "messages_sender_client_key" {
+		// A resend: the messages stored already go again alone, which
+		// answers them, and the others commit again as a group.
+		rest := db.withoutResends(ctx, live)
+		if len(rest) > 0 && len(rest) < len(live) {
+			live = rest
+			committed, err = db.tryGroup(ctx, live, lockWait)
+		}
+	}
 	switch {
-	case didCommit:
+	case committed:
 		// Committed, whatever came after.
 	case err == nil || errors.As(err, &refused):
 		// Rolled back: each goes again alone.
@@ -208,4 +195,62 @@ func (db *DB) commitGroup(group []*roundTrip, lockWait time.Duration) {
 			db.publish(t)
 		}
 	}
+}
+
+// tryGroup stores the messages of live in one transaction that waits
+// lockWait at most for a lock, and says whether it committed; when it did,
+// each round trip has its outcome.
+func (db *DB) tryGroup(ctx context.Context, live []*roundTrip, lockWait time.Duration) (bool, error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Release()
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	b.Queue("SELECT set_config('lock_timeout', $1, true)", strconv.FormatInt(lockWait.Milliseconds(), 10)) // in ms
+	// What the statement says of each message is its own outcome; a
+	// statement the server refused fails the rest of the batch, COMMIT
+	// included.
+	send, read := groupSend(live)
+	b.Queue(send.sql, send.args...).Query(read)
+	var didCommit bool
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		didCommit = tag.String() == "COMMIT"
+		return nil
+	})
+	err = conn.SendBatch(ctx, &b).Close()
+	if err != nil {
+		rollBack(ctx, conn)
+	}
+	return didCommit, err
+}
+
+// withoutResends gives the round trips of live whose message's (sender,
+// client message id) is stored already errAlone, and returns the others;
+// all of live when it cannot tell.
+func (db *DB) withoutResends(ctx context.Context, live []*roundTrip) []*roundTrip {
+	senders := make([]int64, len(live))
+	ids := make([]string, len(live))
+	for i, rt := range live {
+		senders[i], ids[i] = rt.in.msg.SenderID, rt.in.msg.ClientMsgID
+	}
+	rows, err := db.pool.Query(ctx, `SELECT s.n FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS s (sender, client_msg_id, n)
+		WHERE EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = s.sender AND m.client_msg_id = s.client_msg_id)`, senders, ids)
+	if err != nil {
+		return live
+	}
+	stored, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return live
+	}
+	rest := make([]*roundTrip, 0, len(live))
+	for i, rt := range live {
+		if slices.Contains(stored, int64(i+1)) {
+			rt.err = errAlone
+		} else {
+			rest = append(rest, rt)
+		}
+	}
+	return rest
 }

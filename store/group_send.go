@@ -22,9 +22,9 @@ import "github.com/jackc/pgx/v5"
 // waited for it takes no message.
 //
 // A message whose (sender, client message id) is stored already fails the
-// statement (messages_sender_client_key), and with it the group, whose
-// messages then go again alone: a resend is rare, and a check that found
-// it first would cost every message of every group.
+// statement (messages_sender_client_key), and with it the group, which
+// then looks for its resends (DB.withoutResends): a resend is rare, and a
+// check that found it first would cost every message of every group.
 //
 // Each row is a message stored: its place in $1 … $4 and its seq, then the
 // columns insertion.scan reads. The conversation's columns are those of

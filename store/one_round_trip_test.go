@@ -247,7 +247,7 @@ func TestOneRoundTripLeavesWebhooksAndSnoozedChatsToTheWholeWay(t *testing.T) {
 // the next transaction, all of them, each at the next seq of its own chat
 // (two of one chat at its next two) and announced once; and when one of
 // them fails (a text PostgreSQL refuses, a resend), the others are stored
-// all the same, and it is not.
+// all the same (after a resend, still together), and it is not.
 func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -436,9 +436,9 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 		t.Fatalf("messages %v were not announced", seqOf)
 	}
 
-	// A resend in the group fails it: the others go again alone, and are
-	// stored; the resend stores nothing, and is left to the whole way,
-	// which answers it.
+	// A resend in the group fails it: the others commit again as a group,
+	// and are stored; the resend stores nothing, and is left to the whole
+	// way, which answers it.
 	heldSends, again := round([]string{"p", "q", "c", "r", "s"})
 	for _, h := range heldSends {
 		check(h)
@@ -451,6 +451,10 @@ func TestOneRoundTripsThatArriveTogetherCommitTogether(t *testing.T) {
 			continue
 		}
 		check(s)
+		if storedBy(s.msg.ID) != storedBy(again[0].msg.ID) {
+			t.Fatalf("the others of a group with a resend were stored by transactions %s and %s; want one",
+				storedBy(again[0].msg.ID), storedBy(s.msg.ID))
+		}
 	}
 	if evs := rec.take(); len(evs) != held+3 {
 		t.Fatalf("announced %d events, want the %d messages stored", len(evs), held+3)
