@@ -2,6 +2,7 @@ package main
 
 // The child process: what must not weigh on the figures of the process it
 // measures. `kefu-bench dial` holds many idle widget sockets open (R3);
+// `kefu-bench flood` sends as fast as kefu stores, when told to (R1);
 // `kefu-bench pace` sends at a pace and times each message's arrival (R2);
 // `kefu-bench receive` is the push service web pushes are sent to (R7). The
 // child says on its first line of output that it is ready (pace, once it
@@ -25,7 +26,8 @@ import (
 	"time"
 )
 
-var helpers = map[string]func(context.Context, []string) error{"dial": dialIdle, "pace": paceSends, "receive": receivePushes}
+var helpers = map[string]func(context.Context, []string) error{
+	"dial": dialIdle, "flood": floodSends, "pace": paceSends, "receive": receivePushes}
 
 func isHelper(name string) bool { return helpers[name] != nil }
 
@@ -119,6 +121,8 @@ type child struct {
 	stdin io.WriteCloser
 	// ready is what the child said on its first line, after "ready".
 	ready string
+	// lines are the lines it says after that one.
+	lines chan string
 }
 
 // startChild runs this program as the helper name, and waits up to limit
@@ -141,14 +145,17 @@ func startChild(ctx context.Context, limit time.Duration, name string, args ...s
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &child{cmd: cmd, stdin: stdin}
+	c := &child{cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
 	line := make(chan string, 1)
 	go func() {
+		defer close(c.lines)
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(nil, 16<<20) // pace's line holds every timing
 		sc.Scan()
 		line <- sc.Text()
-		io.Copy(io.Discard, stdout)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
 	}()
 	select {
 	case l := <-line:
@@ -164,9 +171,28 @@ func startChild(ctx context.Context, limit time.Duration, name string, args ...s
 	}
 }
 
+// ask writes line to the child's standard input and waits up to limit for
+// the line it answers with.
+func (c *child) ask(line string, limit time.Duration) (string, error) {
+	if _, err := io.WriteString(c.stdin, line+"\n"); err != nil {
+		return "", err
+	}
+	select {
+	case l, ok := <-c.lines:
+		if !ok {
+			return "", errors.New("the helper ended without answering")
+		}
+		return l, nil
+	case <-time.After(limit):
+		return "", fmt.Errorf("the helper did not answer within %s", limit)
+	}
+}
+
 // stop closes the child's standard input and waits for it to end.
 func (c *child) stop() error {
 	c.stdin.Close()
+	for range c.lines { // what it says as it ends
+	}
 	err := c.cmd.Wait()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

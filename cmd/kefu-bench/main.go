@@ -4,8 +4,8 @@
 // kefu instances in this process through the app package, as cmd/kefu does,
 // so what it measures is kefu's own code; the browsers are WebSocket
 // clients in this process, or, where they must not weigh on what is
-// measured (idle sockets, R2's timed sockets, the push service), in a
-// child process.
+// measured (R1's and R2's senders and console, idle sockets, the push
+// service), in a child process.
 //
 //	R1 messages/s from visitors' sockets to an agent's console ÷ single-row inserts of the same row, per client count
 //	R2 send → receive latency, p50 and p99, at half R1's best rate with many sockets connected

@@ -6,7 +6,11 @@ package main
 // statements each message costs.
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -155,53 +159,156 @@ func (w *writers) close(ctx context.Context) {
 	w.db.Close()
 }
 
-// kefuRate floods one instance with n visitors for the window. A profiled
-// run also writes the CPU profile and counts the statements per message.
+// kefuRate floods one instance with n visitors for the window; their
+// widgets and the agent's console live in a child process (`kefu-bench
+// flood`), so that this process, which the profile samples, is kefu's. A
+// profiled run also writes the CPU profile and counts the statements per
+// message.
 func (b *bench) kefuRate(ctx context.Context, n int, profiled bool) (flow, string, error) {
 	k, err := b.freshInstance(ctx)
 	if err != nil {
 		return flow{}, "", err
 	}
 	defer k.stop()
-	sc, err := newScenario(ctx, k, k, n)
+	c, err := newCast(ctx, k, k, n)
 	if err != nil {
 		return flow{}, "", err
 	}
-	defer sc.close()
-	defer b.noteProblems("R1, "+clientsOf(n), sc)
-	if !profiled {
-		f, err := sc.flood(ctx, b.opts.window)
-		return f, loadAverage(), err
+	file := filepath.Join(b.pg.dir, "cast.json")
+	data, err := json.Marshal(c)
+	if err != nil {
+		return flow{}, "", err
+	}
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return flow{}, "", err
+	}
+	defer os.Remove(file)
+	flooder, err := startChild(ctx, 5*time.Minute, "flood", "-base", k.base, "-cast", file, "-d", b.opts.window.String())
+	if err != nil {
+		return flow{}, "", err
+	}
+	defer flooder.stop()
+	ask := func(what string) (floodReport, error) {
+		var got floodReport
+		line, err := flooder.ask(what, b.opts.window+time.Minute)
+		if err == nil {
+			err = json.Unmarshal([]byte(line), &got)
+		}
+		if err == nil && got.Err != "" {
+			err = errors.New(got.Err)
+		}
+		return got, err
 	}
 	var lastID int64
-	if err := k.db.Pool().QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM messages").Scan(&lastID); err != nil {
-		return flow{}, "", err
+	stopProfile := func() {}
+	if profiled {
+		if err := k.db.Pool().QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM messages").Scan(&lastID); err != nil {
+			return flow{}, "", err
+		}
+		if err := b.pg.resetStatements(ctx); err != nil {
+			return flow{}, "", err
+		}
+		if stopProfile, err = b.startProfile(n); err != nil {
+			return flow{}, "", err
+		}
 	}
-	delivered := sc.console.moved.Load()
-	if err := b.pg.resetStatements(ctx); err != nil {
-		return flow{}, "", err
-	}
-	stopProfile, err := b.startProfile(n)
-	if err != nil {
-		return flow{}, "", err
-	}
-	f, err := sc.flood(ctx, b.opts.window)
+	got, err := ask("go")
 	load := loadAverage()
 	stopProfile()
 	if err != nil {
-		return f, load, err
+		return flow{}, load, err
+	}
+	f := flow{stored: got.Stored, received: got.Received, elapsed: b.opts.window}
+	if got.Retried+got.Refused > 0 {
+		b.notes = append(b.notes, fmt.Sprintf("R1, %s: kefu asked for %d sends again and refused %d", clientsOf(n), got.Retried, got.Refused))
+	}
+	if !profiled {
+		return f, load, nil
 	}
 	// The statements of the deliveries still on their way count too: wait
 	// for them a little, and say how many had arrived.
-	_ = sc.console.settle(ctx, settleTime)
+	settled, err := ask("settle")
+	if err != nil {
+		return f, load, err
+	}
 	if b.statements, err = b.pg.statements(ctx, k.dbURL); err != nil {
 		return f, load, err
 	}
-	b.statements.delivered = sc.console.moved.Load() - delivered
+	b.statements.delivered = settled.Delivered
 	if err := k.db.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE id > $1", lastID).Scan(&b.statements.messages); err != nil {
 		return f, load, err
 	}
 	return f, load, b.statements.write(filepath.Join(filepath.Dir(b.profile.path), fmt.Sprintf("statements-r1-%dclients.txt", n)))
+}
+
+// floodReport is what `kefu-bench flood` answers: to "go", the flow of a
+// flood and the sends kefu asked again or refused; to "settle", the
+// deliveries the console had received since the flood began, once it is
+// quiet.
+type floodReport struct {
+	Stored, Received, Delivered int64
+	Retried, Refused            int64
+	Err                         string `json:",omitempty"`
+}
+
+// floodSends is the child's side of R1: it opens the widgets and the
+// console of a cast on kefu, says it is ready, and then answers each line
+// its parent writes: "go" floods for the window (scenario.flood), and
+// "settle" waits for the console to be quiet.
+func floodSends(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("flood", flag.ContinueOnError)
+	base := fs.String("base", "", "kefu's base URL")
+	castFile := fs.String("cast", "", "file of the cast, as JSON")
+	d := fs.Duration("d", 5*time.Second, "how long a flood lasts")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := raiseFileLimit(); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(*castFile)
+	if err != nil {
+		return err
+	}
+	var c cast
+	if err := json.Unmarshal(data, &c); err != nil {
+		return err
+	}
+	k := &instance{base: *base}
+	sc, err := openScenario(ctx, k, k, c)
+	if err != nil {
+		return err
+	}
+	defer sc.close()
+	fmt.Println("ready", len(sc.visitors))
+	began := sc.console.moved.Load()
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var got floodReport
+		switch in.Text() {
+		case "go":
+			began = sc.console.moved.Load()
+			f, err := sc.flood(ctx, *d)
+			got.Stored, got.Received = f.stored, f.received
+			got.Retried, got.Refused = sc.problems()
+			if err != nil {
+				got.Err = err.Error()
+			}
+		case "settle":
+			if err := sc.console.settle(ctx, settleTime); err != nil {
+				got.Err = err.Error()
+			}
+			got.Delivered = sc.console.moved.Load() - began
+		default:
+			got.Err = fmt.Sprintf("flood: %q is not something it does", in.Text())
+		}
+		line, err := json.Marshal(got)
+		if err != nil {
+			return err
+		}
+		fmt.Println(string(line))
+	}
+	return in.Err()
 }
 
 // profileReport names the CPU profile and holds its top entries.
