@@ -170,20 +170,7 @@ func (b *bench) kefuRate(ctx context.Context, n int, profiled bool) (flow, strin
 		return flow{}, "", err
 	}
 	defer k.stop()
-	c, err := newCast(ctx, k, k, n)
-	if err != nil {
-		return flow{}, "", err
-	}
-	file := filepath.Join(b.pg.dir, "cast.json")
-	data, err := json.Marshal(c)
-	if err != nil {
-		return flow{}, "", err
-	}
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		return flow{}, "", err
-	}
-	defer os.Remove(file)
-	flooder, err := startChild(ctx, 5*time.Minute, "flood", "-base", k.base, "-cast", file, "-d", b.opts.window.String())
+	flooder, err := b.playCast(ctx, k, n, 5*time.Minute, "flood", "-d", b.opts.window.String())
 	if err != nil {
 		return flow{}, "", err
 	}
@@ -257,25 +244,12 @@ type floodReport struct {
 // "settle" waits for the console to be quiet.
 func floodSends(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("flood", flag.ContinueOnError)
-	base := fs.String("base", "", "kefu's base URL")
-	castFile := fs.String("cast", "", "file of the cast, as JSON")
+	base, castFile := castFlags(fs)
 	d := fs.Duration("d", 5*time.Second, "how long a flood lasts")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := raiseFileLimit(); err != nil {
-		return err
-	}
-	data, err := os.ReadFile(*castFile)
-	if err != nil {
-		return err
-	}
-	var c cast
-	if err := json.Unmarshal(data, &c); err != nil {
-		return err
-	}
-	k := &instance{base: *base}
-	sc, err := openScenario(ctx, k, k, c)
+	sc, err := openCast(ctx, *base, *castFile)
 	if err != nil {
 		return err
 	}

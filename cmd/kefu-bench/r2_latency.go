@@ -16,8 +16,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -75,20 +73,7 @@ func (b *bench) paceKefu(ctx context.Context, n int) (paceReport, string, error)
 		return got, "", err
 	}
 	defer k.stop()
-	c, err := newCast(ctx, k, k, n)
-	if err != nil {
-		return got, "", err
-	}
-	file := filepath.Join(b.pg.dir, "cast.json")
-	data, err := json.Marshal(c)
-	if err != nil {
-		return got, "", err
-	}
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		return got, "", err
-	}
-	defer os.Remove(file)
-	pacer, err := startChild(ctx, 5*time.Minute+2*b.opts.window, "pace", "-base", k.base, "-cast", file,
+	pacer, err := b.playCast(ctx, k, n, 5*time.Minute+2*b.opts.window, "pace",
 		"-rate", strconv.FormatFloat(b.rate, 'f', -1, 64), "-d", b.opts.window.String())
 	if err != nil {
 		return got, "", err
@@ -185,26 +170,13 @@ func (t timings) latencies() latencies { return latencies{arrived: t.Arrived, se
 // it timed.
 func paceSends(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("pace", flag.ContinueOnError)
-	base := fs.String("base", "", "kefu's base URL")
-	castFile := fs.String("cast", "", "file of the cast, as JSON")
+	base, castFile := castFlags(fs)
 	rate := fs.Float64("rate", 100, "messages/s")
 	d := fs.Duration("d", 5*time.Second, "how long to time sends, after warming up")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := raiseFileLimit(); err != nil {
-		return err
-	}
-	data, err := os.ReadFile(*castFile)
-	if err != nil {
-		return err
-	}
-	var c cast
-	if err := json.Unmarshal(data, &c); err != nil {
-		return err
-	}
-	k := &instance{base: *base}
-	sc, err := openScenario(ctx, k, k, c)
+	sc, err := openCast(ctx, *base, *castFile)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -64,6 +68,50 @@ func newCast(ctx context.Context, widgetsAt, consoleAt *instance, n int) (cast, 
 	}
 	c.Cookie, err = consoleAt.signIn(ctx)
 	return c, err
+}
+
+// playCast makes a cast of n on k (newCast) and starts the helper that
+// plays it, as `kefu-bench helper -base … -cast FILE args…`, waiting up to
+// limit for it to be ready; the file is gone by the time it returns.
+func (b *bench) playCast(ctx context.Context, k *instance, n int, limit time.Duration, helper string, args ...string) (*child, error) {
+	c, err := newCast(ctx, k, k, n)
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(b.pg.dir, "cast.json")
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return nil, err
+	}
+	defer os.Remove(file)
+	return startChild(ctx, limit, helper, append([]string{"-base", k.base, "-cast", file}, args...)...)
+}
+
+// castFlags are the flags of a helper that plays a cast: kefu's base URL
+// and the cast's file.
+func castFlags(fs *flag.FlagSet) (base, file *string) {
+	return fs.String("base", "", "kefu's base URL"), fs.String("cast", "", "file of the cast, as JSON")
+}
+
+// openCast is the helper's side of playCast: it opens the sockets of the
+// cast in file on the kefu at base (openScenario).
+func openCast(ctx context.Context, base, file string) (*scenario, error) {
+	if err := raiseFileLimit(); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var c cast
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	k := &instance{base: base}
+	return openScenario(ctx, k, k, c)
 }
 
 // newScenario makes a cast of n (newCast) and opens its sockets (openScenario).
