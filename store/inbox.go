@@ -82,7 +82,9 @@ const (
 // visitor, last message, unread count, assignee and labels come with it.
 // The order is conversation_activity's (byActivityQuery), and the page
 // goes on from the cursor by keyset, so that a page costs the same however
-// deep.
+// deep. The Resolved list walks the activity of resolved chats, the others
+// that of the rest, so that the lists of open chats cost the same however
+// many have been resolved.
 //
 // In a view that lists pins first (chat.View.Pinning), the first page
 // starts with every pinned conversation the view holds, newest pin first
@@ -111,7 +113,11 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 		where += fmt.Sprintf(" AND (a.last_message_at, a.conversation_id) < ($%d, $%d)", len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
-	rows, err := db.pool.Query(ctx, byActivityQuery+where+byActivity+" LIMIT $"+strconv.Itoa(len(args)), args...)
+	half := openActivity
+	if in.View == chat.ViewResolved {
+		half = resolvedActivity
+	}
+	rows, err := db.pool.Query(ctx, byActivityQuery+where+half+byActivity+" LIMIT $"+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, chat.Cursor{}, fmt.Errorf("store: inbox %s for user %d: %w", in.View, v.UserID, err)
 	}

@@ -26,7 +26,7 @@ type inboxWorld struct {
 	site                    chat.Site
 }
 
-func newInboxWorld(t *testing.T) inboxWorld {
+func newInboxWorld(t testing.TB) inboxWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := inboxWorld{db: storetest.DB(t)}
@@ -76,7 +76,7 @@ func newInboxWorld(t *testing.T) inboxWorld {
 }
 
 // supportChat starts a visitor's support chat from site (0: none) with body.
-func supportChat(t *testing.T, db *store.DB, body string, site int64) int64 {
+func supportChat(t testing.TB, db *store.DB, body string, site int64) int64 {
 	t.Helper()
 	ctx := context.Background()
 	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
@@ -90,7 +90,7 @@ func supportChat(t *testing.T, db *store.DB, body string, site int64) int64 {
 	return m.ConversationID
 }
 
-func direct(t *testing.T, db *store.DB, from, to int64) int64 {
+func direct(t testing.TB, db *store.DB, from, to int64) int64 {
 	t.Helper()
 	ctx := context.Background()
 	c, err := db.StartDirect(ctx, from, to)
@@ -228,6 +228,66 @@ func mapsEqual(a, b chat.InboxCounts) bool {
 		}
 	}
 	return true
+}
+
+// A chat leaves the lists of open chats when it is resolved and comes back
+// when its visitor writes again: the lists walk the activity of resolved
+// and open chats apart (migration 0036), which follows the chat's status.
+func TestInboxFollowsResolveAndReopen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.DB(t)
+	agent, _, err := db.EnsureAdmin(ctx, store.NewMember{Email: "ann@example.com", Name: "Ann", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnsureAgent(ctx, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.CreateVisitor(ctx, auth.TokenHash(auth.NewToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, ClientMsgID: "first", Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := m.ConversationID
+	if err := db.Take(ctx, id, agent.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ann := chat.Viewer{UserID: agent.ID, IsAgent: true}
+	lists := func(step string, all, resolved []int64) {
+		t.Helper()
+		if got := inboxIDs(t, db, ann, chat.Inbox{View: chat.ViewAll}); !slices.Equal(got, all) {
+			t.Errorf("%s: All = %v, want %v", step, got, all)
+		}
+		if got := inboxIDs(t, db, ann, chat.Inbox{View: chat.ViewResolved}); !slices.Equal(got, resolved) {
+			t.Errorf("%s: Resolved = %v, want %v", step, got, resolved)
+		}
+		list, err := db.Summaries(ctx, chat.Viewer{UserID: v.ID}, 10)
+		if err != nil || len(list) != 1 || list[0].ID != id {
+			t.Errorf("%s: the visitor's own list = %v, %v; want their chat", step, list, err)
+		}
+	}
+	lists("taken", []int64{id}, []int64{})
+	if err := db.Resolve(ctx, id, agent.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	lists("resolved", []int64{}, []int64{id})
+	if _, _, err := db.SendFromVisitor(ctx, store.Send{SenderID: v.ID, ClientMsgID: "again", Body: "one more thing"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inboxIDs(t, db, ann, chat.Inbox{View: chat.ViewUnassigned}); !slices.Equal(got, []int64{id}) {
+		t.Errorf("reopened: Unassigned = %v, want %v", got, []int64{id})
+	}
+	lists("reopened", []int64{id}, []int64{})
+	// A change of status that writes no message (a resolve does, and a
+	// visitor's message) moves the chat between the lists all the same.
+	if err := db.ExecForTest(ctx, "UPDATE conversations SET status = 'resolved' WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	lists("resolved by its status alone", []int64{}, []int64{id})
 }
 
 // TestInboxPages pages through the queue by keyset: exactly a page has no

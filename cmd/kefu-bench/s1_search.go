@@ -108,9 +108,9 @@ UPDATE conversations c SET last_seq = m.seq, last_message_at = m.created_at
 FROM (SELECT DISTINCT ON (conversation_id) conversation_id, seq, created_at FROM messages ORDER BY conversation_id, seq DESC) m
 WHERE m.conversation_id = c.id;
 
-INSERT INTO conversation_activity (conversation_id, last_message_at)
-SELECT id, last_message_at FROM conversations WHERE last_message_at IS NOT NULL
-ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_message_at;
+INSERT INTO conversation_activity (conversation_id, last_message_at, resolved)
+SELECT id, last_message_at, status = 'resolved' FROM conversations WHERE last_message_at IS NOT NULL
+ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_message_at, resolved = excluded.resolved;
 `
 
 // s1Kind is one kind of query, and the queries of that kind S1 draws from.
