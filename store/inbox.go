@@ -66,6 +66,17 @@ func inboxWhere(in chat.Inbox, args *[]any) (string, error) {
 	return w, nil
 }
 
+// activityOf is the condition that has a list of view walk the half of
+// conversation_activity a that holds its chats (openActivity or
+// resolvedActivity), so that the lists and counts of open chats cost the
+// same however many have been resolved.
+func activityOf(view chat.View) string {
+	if view == chat.ViewResolved {
+		return resolvedActivity
+	}
+	return openActivity
+}
+
 // notHiddenJoined and notHidden leave out what viewer $1 hid from their
 // list, until a message comes after the hiding: the first where the
 // viewer's member row is joined as cm (summarySelect), the second where it
@@ -113,11 +124,7 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 		where += fmt.Sprintf(" AND (a.last_message_at, a.conversation_id) < ($%d, $%d)", len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
-	half := openActivity
-	if in.View == chat.ViewResolved {
-		half = resolvedActivity
-	}
-	rows, err := db.pool.Query(ctx, byActivityQuery+where+half+byActivity+" LIMIT $"+strconv.Itoa(len(args)), args...)
+	rows, err := db.pool.Query(ctx, byActivityQuery+where+activityOf(in.View)+byActivity+" LIMIT $"+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, chat.Cursor{}, fmt.Errorf("store: inbox %s for user %d: %w", in.View, v.UserID, err)
 	}
@@ -190,8 +197,8 @@ func (db *DB) InboxCounts(ctx context.Context, v chat.Viewer, f chat.InboxFilter
 		if view.Hides() {
 			hidden = notHidden
 		}
-		q += "(SELECT count(*) FROM (SELECT 1 FROM conversations c WHERE " + visibleTo + " AND c.last_seq > 0 AND " +
-			viewWhere[view] + filter + hidden + " LIMIT $3) n)"
+		q += "(SELECT count(*) FROM (SELECT 1 FROM conversation_activity a JOIN conversations c ON c.id = a.conversation_id WHERE " +
+			visibleTo + " AND c.last_seq > 0 AND " + viewWhere[view] + filter + hidden + activityOf(view) + " LIMIT $3) n)"
 	}
 	counts := make([]int, len(views))
 	dest := make([]any, len(views))
