@@ -12,10 +12,10 @@ import (
 const resolvedHistory = 200_000
 
 // BenchmarkInboxAmongResolved is the views' counts and the first page of
-// each view of an agent's console in a helpdesk whose open chats are a few dozen among
-// resolvedHistory resolved ones, all of them written in, the resolved
-// ones the more recently: a page of Mine or All must not cost more the
-// more chats have been resolved.
+// each view of an agent's console, in a helpdesk whose open chats are a
+// few among resolvedHistory resolved ones, all of them written in, the
+// resolved ones the more recently: the lists of open chats must not cost
+// more the more chats have been resolved.
 func BenchmarkInboxAmongResolved(b *testing.B) {
 	ctx := context.Background()
 	w := newInboxWorld(b)
