@@ -53,7 +53,7 @@ func TestMessageUpdatesItsConversationHOT(t *testing.T) {
 		t.Errorf("conversations: %d updates, %d of them HOT; want %d, all HOT", updates, hot, sends)
 	}
 	var agree bool
-	if err := conn.QueryRow(ctx, `SELECT bool_and(a.last_message_at = c.last_message_at AND a.resolved = (c.status = 'resolved')) AND count(*) = 1
+	if err := conn.QueryRow(ctx, `SELECT bool_and(a.last_message_at = c.last_message_at AND a.support = (c.kind = 'support') AND a.resolved = (c.status = 'resolved')) AND count(*) = 1
 		FROM conversations c JOIN conversation_activity a ON a.conversation_id = c.id`).Scan(&agree); err != nil || !agree {
 		t.Errorf("conversation_activity agrees with conversations: %v, %v", agree, err)
 	}

@@ -197,7 +197,7 @@ func assignAll(ctx context.Context, tx *txn, as []chat.Assignment, byID int64, n
 				first_response_at = NULL, target_released_at = coalesce(c.target_released_at, $3), snoozed_until = NULL,
 				last_seq = c.last_seq + 1, last_message_at = now()
 			FROM a WHERE c.id = a.id
-			RETURNING c.id, c.status, c.last_seq, c.last_message_at, a.agent_id, a.n),
+			RETURNING c.id, c.kind, c.status, c.last_seq, c.last_message_at, a.agent_id, a.n),
 		activity AS (`+movesActivity("c")+`),
 		stamped AS (UPDATE agents SET last_assigned_at = $3 WHERE user_id = ANY($2)),
 		m AS (

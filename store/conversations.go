@@ -119,13 +119,13 @@ func openSupportConversation(ctx context.Context, tx *txn, s Send) (id int64, jo
 
 // movesActivity is the statement that moves the activity of each
 // conversation its CTE c has updated, to c's last_message_at, and notes
-// whether it is resolved: in the same statement as the update, so that the
+// whether it is a support chat, and resolved (lists.go): in the same statement as the update, so that the
 // two always agree, and after it, so that the conversation's row lock is
 // taken first. A later change of status moves resolved too (migration
 // 0036's trigger).
 func movesActivity(c string) string {
-	return `INSERT INTO conversation_activity AS a (conversation_id, last_message_at, resolved)
-			SELECT id, last_message_at, status = 'resolved' FROM ` + c + `
+	return `INSERT INTO conversation_activity AS a (conversation_id, last_message_at, support, resolved)
+			SELECT id, last_message_at, kind = 'support', status = 'resolved' FROM ` + c + `
 			ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_message_at, resolved = excluded.resolved`
 }
 
@@ -172,33 +172,6 @@ const labelsOf = `coalesce((SELECT json_agg(json_build_object('ID', l.id, 'Name'
 // summaryQuery is a conversation as its viewer sees it in a list.
 var summaryQuery = summarySelect(unreadCount)
 
-// byActivityQuery is summaryQuery for a list newest activity first: it
-// walks conversation_activity a, whose order is byActivity, and joins each
-// conversation, so that a page costs the same however deep it starts. A
-// conversation not yet written in has no activity, and is in no such list.
-var byActivityQuery = summarySelectFrom(unreadCount, "conversation_activity a JOIN conversations c ON c.id = a.conversation_id")
-
-// Activity's halves (migration 0036): a list newest activity first walks
-// the index of one, and says which in its condition, so that the planner
-// may use it. Open chats are a few among many resolved ones.
-const (
-	openActivity     = " AND NOT a.resolved"
-	resolvedActivity = " AND a.resolved"
-)
-
-// allActivityQuery is byActivityQuery for a list of both halves, of at
-// most $4: the newest $4 that viewer $1 sees of each half, merged.
-var allActivityQuery = summarySelectFrom(unreadCount, `(
-	(SELECT a.* FROM conversation_activity a JOIN conversations c ON c.id = a.conversation_id
-		WHERE ($3 OR `+visibleTo+`)`+openActivity+byActivity+` LIMIT $4)
-	UNION ALL
-	(SELECT a.* FROM conversation_activity a JOIN conversations c ON c.id = a.conversation_id
-		WHERE ($3 OR `+visibleTo+`)`+resolvedActivity+byActivity+` LIMIT $4)) a
-	JOIN conversations c ON c.id = a.conversation_id`)
-
-// byActivity orders byActivityQuery's conversations, newest activity first.
-const byActivity = " ORDER BY a.last_message_at DESC, a.conversation_id DESC"
-
 // fanOutSummaryQuery is a conversation for every recipient of a fan-out at
 // once: its unread count, which is each recipient's own, is left at 0
 // (see Unread), as counting it for nobody in particular costs the most.
@@ -237,7 +210,7 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 
 // Summaries returns the conversations viewer sees, newest activity first, at most limit.
 func (db *DB) Summaries(ctx context.Context, v chat.Viewer, limit int) ([]chat.Summary, error) {
-	rows, err := db.pool.Query(ctx, allActivityQuery+byActivity+" LIMIT $4",
+	rows, err := db.pool.Query(ctx, summarySelectFrom(unreadCount, listFrom(listSources(v, "", true), "", "$4"))+byActivity+" LIMIT $4",
 		v.UserID, v.IsAgent, false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: summaries for user %d: %w", v.UserID, err)

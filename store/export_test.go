@@ -53,7 +53,7 @@ func (db *DB) LabelForTest(ctx context.Context, name, color string, ids ...int64
 
 // ActiveAtForTest sets the last activity of conversations ids to at, for ties.
 func (db *DB) ActiveAtForTest(ctx context.Context, at time.Time, ids ...int64) error {
-	_, err := db.pool.Exec(ctx, `WITH c AS (UPDATE conversations SET last_message_at = $2 WHERE id = ANY($1) RETURNING id, status, last_message_at)
+	_, err := db.pool.Exec(ctx, `WITH c AS (UPDATE conversations SET last_message_at = $2 WHERE id = ANY($1) RETURNING id, kind, status, last_message_at)
 		`+movesActivity("c"), ids, at)
 	return err
 }

@@ -66,17 +66,6 @@ func inboxWhere(in chat.Inbox, args *[]any) (string, error) {
 	return w, nil
 }
 
-// activityOf is the condition that has a list of view walk the half of
-// conversation_activity a that holds its chats (openActivity or
-// resolvedActivity), so that the lists and counts of open chats cost the
-// same however many have been resolved.
-func activityOf(view chat.View) string {
-	if view == chat.ViewResolved {
-		return resolvedActivity
-	}
-	return openActivity
-}
-
 // notHiddenJoined and notHidden leave out what viewer $1 hid from their
 // list, until a message comes after the hiding: the first where the
 // viewer's member row is joined as cm (summarySelect), the second where it
@@ -93,9 +82,9 @@ const (
 // visitor, last message, unread count, assignee and labels come with it.
 // The order is conversation_activity's (byActivityQuery), and the page
 // goes on from the cursor by keyset, so that a page costs the same however
-// deep. The Resolved list walks the activity of resolved chats, the others
-// that of the rest, so that the lists of open chats cost the same however
-// many have been resolved.
+// deep. It merges the newest of the list's sources (listSources), so that
+// a list costs the same however many chats have been resolved, and however
+// many conversations others have.
 //
 // In a view that lists pins first (chat.View.Pinning), the first page
 // starts with every pinned conversation the view holds, newest pin first
@@ -124,7 +113,8 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 		where += fmt.Sprintf(" AND (a.last_message_at, a.conversation_id) < ($%d, $%d)", len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
-	rows, err := db.pool.Query(ctx, byActivityQuery+where+activityOf(in.View)+byActivity+" LIMIT $"+strconv.Itoa(len(args)), args...)
+	n := "$" + strconv.Itoa(len(args))
+	rows, err := db.pool.Query(ctx, summarySelectFrom(unreadCount, listFrom(listSources(v, in.View, false), where, n))+byActivity+" LIMIT "+n, args...)
 	if err != nil {
 		return nil, chat.Cursor{}, fmt.Errorf("store: inbox %s for user %d: %w", in.View, v.UserID, err)
 	}
@@ -197,8 +187,7 @@ func (db *DB) InboxCounts(ctx context.Context, v chat.Viewer, f chat.InboxFilter
 		if view.Hides() {
 			hidden = notHidden
 		}
-		q += "(SELECT count(*) FROM (SELECT 1 FROM conversation_activity a JOIN conversations c ON c.id = a.conversation_id WHERE " +
-			visibleTo + " AND c.last_seq > 0 AND " + viewWhere[view] + filter + hidden + activityOf(view) + " LIMIT $3) n)"
+		q += "(" + listCount(listSources(v, view, false), " AND c.last_seq > 0 AND "+viewWhere[view]+filter+hidden, "$3") + ")"
 	}
 	counts := make([]int, len(views))
 	dest := make([]any, len(views))

@@ -93,7 +93,7 @@ func (db *DB) WakeDue(ctx context.Context, now time.Time) ([]Woke, error) {
 				UPDATE conversations c SET snoozed_until = NULL, last_seq = c.last_seq + 1, last_message_at = now()
 				FROM (SELECT id FROM conversations WHERE snoozed_until <= $1 ORDER BY snoozed_until, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
 				WHERE c.id = due.id AND c.snoozed_until <= $1
-				RETURNING c.id, c.status, c.assigned_agent_id, c.last_seq, c.last_message_at),
+				RETURNING c.id, c.kind, c.status, c.assigned_agent_id, c.last_seq, c.last_message_at),
 			activity AS (`+movesActivity("c")+`)
 			SELECT id, coalesce(assigned_agent_id, 0), last_seq FROM c`, now, WakeBatch)
 		if err != nil {

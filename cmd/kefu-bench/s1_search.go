@@ -108,8 +108,8 @@ UPDATE conversations c SET last_seq = m.seq, last_message_at = m.created_at
 FROM (SELECT DISTINCT ON (conversation_id) conversation_id, seq, created_at FROM messages ORDER BY conversation_id, seq DESC) m
 WHERE m.conversation_id = c.id;
 
-INSERT INTO conversation_activity (conversation_id, last_message_at, resolved)
-SELECT id, last_message_at, status = 'resolved' FROM conversations WHERE last_message_at IS NOT NULL
+INSERT INTO conversation_activity (conversation_id, last_message_at, support, resolved)
+SELECT id, last_message_at, kind = 'support', status = 'resolved' FROM conversations WHERE last_message_at IS NOT NULL
 ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_message_at, resolved = excluded.resolved;
 `
 
