@@ -21,6 +21,18 @@
 -- status changes, never on a message.
 ALTER TABLE conversation_activity ADD COLUMN support boolean NOT NULL DEFAULT true,
     ADD COLUMN resolved boolean NOT NULL DEFAULT false;
+
+-- The trigger comes first: creating it locks conversations until the
+-- backfill below has committed, so that no status changes in between.
+CREATE FUNCTION conversation_status_moves_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE conversation_activity SET resolved = (NEW.status = 'resolved')
+    WHERE conversation_id = NEW.id AND resolved IS DISTINCT FROM (NEW.status = 'resolved');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER conversation_status_moves_activity AFTER UPDATE OF status ON conversations
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION conversation_status_moves_activity();
+
 UPDATE conversation_activity a SET support = c.kind = 'support', resolved = c.status = 'resolved'
     FROM conversations c WHERE c.id = a.conversation_id AND (c.kind <> 'support' OR c.status = 'resolved');
 -- Whoever adds a row says both.
@@ -31,12 +43,3 @@ CREATE INDEX conversation_activity_open_idx ON conversation_activity (last_messa
     WHERE support AND NOT resolved;
 CREATE INDEX conversation_activity_resolved_idx ON conversation_activity (last_message_at DESC, conversation_id DESC)
     WHERE support AND resolved;
-
-CREATE FUNCTION conversation_status_moves_activity() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE conversation_activity SET resolved = (NEW.status = 'resolved')
-    WHERE conversation_id = NEW.id AND resolved IS DISTINCT FROM (NEW.status = 'resolved');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER conversation_status_moves_activity AFTER UPDATE OF status ON conversations
-    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION conversation_status_moves_activity();

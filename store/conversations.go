@@ -119,10 +119,10 @@ func openSupportConversation(ctx context.Context, tx *txn, s Send) (id int64, jo
 
 // movesActivity is the statement that moves the activity of each
 // conversation its CTE c has updated, to c's last_message_at, and notes
-// whether it is a support chat, and resolved (lists.go): in the same statement as the update, so that the
-// two always agree, and after it, so that the conversation's row lock is
-// taken first. A later change of status moves resolved too (migration
-// 0036's trigger).
+// whether it is a support chat, and resolved (lists.go): in the same
+// statement as the update, so that the two always agree, and after it, so
+// that the conversation's row lock is taken first. A later change of
+// status moves resolved too (migration 0036's trigger).
 func movesActivity(c string) string {
 	return `INSERT INTO conversation_activity AS a (conversation_id, last_message_at, support, resolved)
 			SELECT id, last_message_at, kind = 'support', status = 'resolved' FROM ` + c + `

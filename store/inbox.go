@@ -80,8 +80,8 @@ const (
 // activity first, at most limit, after in.Before; and the cursor of the
 // next page (zero: this is the last). It is one query: each item's
 // visitor, last message, unread count, assignee and labels come with it.
-// The order is conversation_activity's (byActivityQuery), and the page
-// goes on from the cursor by keyset, so that a page costs the same however
+// The order is conversation_activity's (byActivity), and the page goes
+// on from the cursor by keyset, so that a page costs the same however
 // deep. It merges the newest of the list's sources (listSources), so that
 // a list costs the same however many chats have been resolved, and however
 // many conversations others have.

@@ -265,6 +265,9 @@ func TestInboxFollowsResolveAndReopen(t *testing.T) {
 		if got := inboxIDs(t, db, ann, chat.Inbox{View: chat.ViewResolved}); !slices.Equal(got, resolved) {
 			t.Errorf("%s: Resolved = %v, want %v", step, got, resolved)
 		}
+		if n, err := db.InboxCounts(ctx, ann, chat.InboxFilter{}); err != nil || n[chat.ViewAll] != len(all) || n[chat.ViewResolved] != len(resolved) {
+			t.Errorf("%s: counts = %v, %v; want All %d, Resolved %d", step, n, err, len(all), len(resolved))
+		}
 		list, err := db.Summaries(ctx, chat.Viewer{UserID: v.ID}, 10)
 		if err != nil || len(list) != 1 || list[0].ID != id {
 			t.Errorf("%s: the visitor's own list = %v, %v; want their chat", step, list, err)
