@@ -210,7 +210,7 @@ func scanSummary(row pgx.Row) (chat.Summary, error) {
 
 // Summaries returns the conversations viewer sees, newest activity first, at most limit.
 func (db *DB) Summaries(ctx context.Context, v chat.Viewer, limit int) ([]chat.Summary, error) {
-	rows, err := db.pool.Query(ctx, summarySelectFrom(unreadCount, listFrom(listSources(v, "", true), "", "$4"))+byActivity+" LIMIT $4",
+	rows, err := db.pool.Query(ctx, listQuery(listSources(v, "", true), "", "$4"),
 		v.UserID, v.IsAgent, false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: summaries for user %d: %w", v.UserID, err)

@@ -114,7 +114,7 @@ func (db *DB) Inbox(ctx context.Context, v chat.Viewer, in chat.Inbox, limit int
 	}
 	args = append(args, limit+1)
 	n := "$" + strconv.Itoa(len(args))
-	rows, err := db.pool.Query(ctx, summarySelectFrom(unreadCount, listFrom(listSources(v, in.View, false), where, n))+byActivity+" LIMIT "+n, args...)
+	rows, err := db.pool.Query(ctx, listQuery(listSources(v, in.View, false), where, n), args...)
 	if err != nil {
 		return nil, chat.Cursor{}, fmt.Errorf("store: inbox %s for user %d: %w", in.View, v.UserID, err)
 	}

@@ -9,7 +9,7 @@ import (
 // Where a list of conversations, newest activity first, finds them: each
 // source walks few rows however many chats have been resolved and however
 // many conversations other people have, and a list merges the newest of
-// each of its sources (listFrom).
+// each of its sources (listQuery).
 //
 // Support chats are found by their activity (conversation_activity a,
 // whose index is two: open support chats, and resolved ones, migration
@@ -55,29 +55,31 @@ func listSources(v chat.Viewer, view chat.View, all bool) []listSource {
 	return []listSource{openSupport, memberships}
 }
 
-// listFrom is the FROM of a list that merges sources: the newest limit of
+// listQuery is the query of a list that merges sources: the newest n of
 // each that viewer $1 (an agent if $2) sees and where holds (conditions on
-// c, a and cm, the viewer's member row, after the access rule's), as a.
-func listFrom(sources []listSource, where, limit string) string {
-	parts := make([]string, len(sources))
-	for i, s := range sources {
-		parts[i] = "(SELECT a.* FROM " + s.from + memberRow + " WHERE " + s.where + " AND " + visibleTo +
-			where + byActivity + " LIMIT " + limit + ")"
-	}
-	return "(" + strings.Join(parts, " UNION ALL ") + ") a JOIN conversations c ON c.id = a.conversation_id"
+// c, a and cm, the viewer's member row, after the access rule's), then the
+// newest n of them all, each as summarySelect reads it.
+func listQuery(sources []listSource, where, n string) string {
+	from := "(" + sourceParts(sources, "a.*", where+byActivity+" LIMIT "+n) + ") a JOIN conversations c ON c.id = a.conversation_id"
+	return summarySelectFrom(unreadCount, from) + byActivity + " LIMIT " + n
 }
 
 // listCount is the query of how many of sources' conversations viewer $1
-// sees and where holds, at most limit. Each source is counted in the
-// list's order, as its index has it: in the table's order, the planner
-// would hope to meet limit of them soon, and might read all the others.
-func listCount(sources []listSource, where, limit string) string {
+// sees and where holds, at most n. Each source is counted in the list's
+// order, as its index has it: in the table's order, the planner would
+// hope to meet n of them soon, and might read all the others.
+func listCount(sources []listSource, where, n string) string {
+	return "SELECT count(*) FROM (SELECT 1 FROM (" + sourceParts(sources, "1", where+byActivity+" LIMIT "+n) + ") p LIMIT " + n + ") n"
+}
+
+// sourceParts selects cols of each of sources where the access rule and
+// where hold, followed by tail, as one UNION ALL.
+func sourceParts(sources []listSource, cols, tail string) string {
 	parts := make([]string, len(sources))
 	for i, s := range sources {
-		parts[i] = "(SELECT 1 FROM " + s.from + memberRow + " WHERE " + s.where + " AND " + visibleTo +
-			where + byActivity + " LIMIT " + limit + ")"
+		parts[i] = "(SELECT " + cols + " FROM " + s.from + memberRow + " WHERE " + s.where + " AND " + visibleTo + tail + ")"
 	}
-	return "SELECT count(*) FROM (SELECT 1 FROM (" + strings.Join(parts, " UNION ALL ") + ") n LIMIT " + limit + ") n"
+	return strings.Join(parts, " UNION ALL ")
 }
 
 // memberRow joins viewer $1's member row of conversation c, as cm.

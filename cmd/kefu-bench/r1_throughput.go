@@ -244,12 +244,8 @@ type floodReport struct {
 // "settle" waits for the console to be quiet.
 func floodSends(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("flood", flag.ContinueOnError)
-	base, castFile := castFlags(fs)
 	d := fs.Duration("d", 5*time.Second, "how long a flood lasts")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	sc, err := openCast(ctx, *base, *castFile)
+	sc, err := openCast(ctx, fs, args)
 	if err != nil {
 		return err
 	}

@@ -170,13 +170,9 @@ func (t timings) latencies() latencies { return latencies{arrived: t.Arrived, se
 // it timed.
 func paceSends(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("pace", flag.ContinueOnError)
-	base, castFile := castFlags(fs)
 	rate := fs.Float64("rate", 100, "messages/s")
 	d := fs.Duration("d", 5*time.Second, "how long to time sends, after warming up")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	sc, err := openCast(ctx, *base, *castFile)
+	sc, err := openCast(ctx, fs, args)
 	if err != nil {
 		return err
 	}

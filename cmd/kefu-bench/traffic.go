@@ -90,19 +90,18 @@ func (b *bench) playCast(ctx context.Context, k *instance, n int, limit time.Dur
 	return startChild(ctx, limit, helper, append([]string{"-base", k.base, "-cast", file}, args...)...)
 }
 
-// castFlags are the flags of a helper that plays a cast: kefu's base URL
-// and the cast's file.
-func castFlags(fs *flag.FlagSet) (base, file *string) {
-	return fs.String("base", "", "kefu's base URL"), fs.String("cast", "", "file of the cast, as JSON")
-}
-
-// openCast is the helper's side of playCast: it opens the sockets of the
-// cast in file on the kefu at base (openScenario).
-func openCast(ctx context.Context, base, file string) (*scenario, error) {
+// openCast is the helper's side of playCast: it reads the helper's args
+// with fs (which holds the helper's own flags), and opens the sockets of
+// the cast in the file -cast names on the kefu at -base (openScenario).
+func openCast(ctx context.Context, fs *flag.FlagSet, args []string) (*scenario, error) {
+	base, file := fs.String("base", "", "kefu's base URL"), fs.String("cast", "", "file of the cast, as JSON")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
 	if err := raiseFileLimit(); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(*file)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +109,7 @@ func openCast(ctx context.Context, base, file string) (*scenario, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, err
 	}
-	k := &instance{base: base}
+	k := &instance{base: *base}
 	return openScenario(ctx, k, k, c)
 }
 
