@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -39,5 +40,25 @@ func TestTokens(t *testing.T) {
 	a, b := NewToken(), NewToken()
 	if a == b || len(a) != 43 || string(TokenHash(a)) == string(TokenHash(b)) {
 		t.Fatalf("tokens %q %q are not random 256-bit values", a, b)
+	}
+}
+
+// BenchmarkThirtySignInsAtOnce: thirty password checks that start together,
+// as a burst of sign-ins does, until the last has its answer.
+func BenchmarkThirtySignInsAtOnce(b *testing.B) {
+	hash, err := HashPassword("right")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for range 30 {
+			wg.Go(func() {
+				if ok, err := CheckPassword(hash, "wrong"); ok || err != nil {
+					b.Error("a wrong password passed, or failed to check:", err)
+				}
+			})
+		}
+		wg.Wait()
 	}
 }
