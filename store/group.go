@@ -42,12 +42,12 @@ type roundTrip struct {
 //
 // A group's messages are stored by one statement (groupSend), in the
 // order of their senders, and in the order they arrived for one sender,
-// so that groups lock conversations in one order (two under way at once
-// may wait for each other, never in a circle). A visitor's messages keep
+// so that groups lock conversations in one order (two under way at once,
+// on two instances, may wait for each other, never in a circle). A visitor's messages keep
 // the order they were sent in from one widget, which sends its next once
 // the last is stored; messages sent at the same moment from two (two tabs,
-// or the API) may land in two groups under way, and take their seqs in
-// either order. A group waits groupLockWait at most for a row another
+// or the API) may land in two groups, or in one and in a transaction of
+// their own, and take their seqs in either order. A group waits groupLockWait at most for a row another
 // transaction holds. When the server refuses its statement, or the wait is
 // longer, the group is rolled back, and each of its messages goes again in
 // a transaction of its own, with its own statement, outside the groups: a
@@ -66,10 +66,15 @@ type commitGroups struct {
 const (
 	// maxGroup bounds the round trips that commit together.
 	maxGroup = 64
-	// groupsAtOnce is how many groups commit at the same time: while one
-	// waits for its round trip or for the disk, the next runs its
-	// statements, on another of the database's cores.
-	groupsAtOnce = 2
+	// groupsAtOnce is how many groups an instance commits at the same
+	// time. One: what arrives while a group commits goes in the next,
+	// whole, so that the statement's cost of starting, which is most of
+	// it for a few messages, is shared by as many as can share it. Two
+	// at once halve the groups (and double the statements and commits)
+	// to overlap one's wait for the disk with the other's statement; on
+	// two cores that left kefu 15 % slower at 8 and at 32 senders
+	// (`make bench`, R1), and three or four at once slower still.
+	groupsAtOnce = 1
 	// groupLockWait bounds a group's wait for a row lock.
 	groupLockWait = 100 * time.Millisecond
 )
