@@ -3,6 +3,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -26,18 +27,24 @@ const (
 var b64 = base64.RawStdEncoding
 
 // hashing lets one password hash be computed at a time. A sign-in is rare,
-// and a hash holds its memory (19 MiB) and a core for 35 ms: a burst of
-// them (or someone sending many at once) queues, with one hash's memory,
-// and leaves the other cores to the chats. Computed all at once, the
-// hashes share the cores and thrash the memory: 30 at once took 75 s on
-// two cores, two at a time 6.7 s, and one at a time 0.65 s.
+// and a hash holds a core and 19 MiB of fresh memory while it runs: a
+// burst of them (or someone sending many at once) queues for its turn, and
+// leaves the other cores to the chats. Computed all at once, the hashes
+// cost the machine far more than their sum, mapping and unmapping their
+// memory: thirty at once took 75 s on two cores, two at a time 6.7 s, and
+// one at a time 0.7 s (BenchmarkThirtySignInsAtOnce).
 var hashing = make(chan struct{}, 1)
 
-// idKey is argon2.IDKey, in its turn.
-func idKey(password, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) []byte {
-	hashing <- struct{}{}
+// idKey is argon2.IDKey, computed in its turn, or ctx's error when ctx
+// ends first.
+func idKey(ctx context.Context, password, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
+	select {
+	case hashing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	defer func() { <-hashing }()
-	return argon2.IDKey(password, salt, passes, memory, threads, keyLen)
+	return argon2.IDKey(password, salt, passes, memory, threads, keyLen), nil
 }
 
 // HashPassword returns password's argon2id hash in the PHC string format.
@@ -46,7 +53,7 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
-	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key, _ := idKey(context.Background(), []byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -56,7 +63,8 @@ var ErrMalformedHash = errors.New("auth: malformed password hash")
 
 // CheckPassword reports whether password matches hash, in constant time.
 // The hash's own parameters are used, so raising them later keeps old hashes valid.
-func CheckPassword(hash, password string) (bool, error) {
+// It waits for its turn (hashing) until ctx ends, and then returns ctx's error.
+func CheckPassword(ctx context.Context, hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, ErrMalformedHash
@@ -78,7 +86,10 @@ func CheckPassword(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, ErrMalformedHash
 	}
-	got := idKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
+	got, err := idKey(ctx, []byte(password), salt, passes, memory, threads, uint32(len(want)))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

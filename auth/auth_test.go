@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestPasswordRoundTrip(t *testing.T) {
@@ -20,7 +22,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 		t.Fatal("two hashes of one password are equal: the salt is not random")
 	}
 	for pw, want := range map[string]bool{"correct horse battery": true, "correct horse batter": false, "": false} {
-		ok, err := CheckPassword(h, pw)
+		ok, err := CheckPassword(context.Background(), h, pw)
 		if err != nil || ok != want {
 			t.Errorf("CheckPassword(%q) = %v, %v; want %v", pw, ok, err, want)
 		}
@@ -30,7 +32,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 func TestCheckPasswordMalformed(t *testing.T) {
 	for _, h := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=18$m=1,t=1,p=1$c2FsdA$aGFzaA",
 		"$argon2id$v=19$m=x,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=1,t=1,p=1$!!$aGFzaA", "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$"} {
-		if _, err := CheckPassword(h, "pw"); !errors.Is(err, ErrMalformedHash) {
+		if _, err := CheckPassword(context.Background(), h, "pw"); !errors.Is(err, ErrMalformedHash) {
 			t.Errorf("CheckPassword(%q) error = %v, want ErrMalformedHash", h, err)
 		}
 	}
@@ -54,11 +56,27 @@ func BenchmarkThirtySignInsAtOnce(b *testing.B) {
 		var wg sync.WaitGroup
 		for range 30 {
 			wg.Go(func() {
-				if ok, err := CheckPassword(hash, "wrong"); ok || err != nil {
+				if ok, err := CheckPassword(context.Background(), hash, "wrong"); ok || err != nil {
 					b.Error("a wrong password passed, or failed to check:", err)
 				}
 			})
 		}
 		wg.Wait()
+	}
+}
+
+// TestCheckPasswordGivesUpWaiting: a check that waits for its turn stops
+// waiting when its context ends.
+func TestCheckPasswordGivesUpWaiting(t *testing.T) {
+	h, err := HashPassword("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashing <- struct{}{} // another hash's turn
+	defer func() { <-hashing }()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if ok, err := CheckPassword(ctx, h, "pw"); ok || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CheckPassword waiting past its context = %v, %v; want false, the context's error", ok, err)
 	}
 }

@@ -53,7 +53,10 @@ func (h *Handler) loginCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ok, err := auth.CheckPassword(hash, password)
+	ok, err := auth.CheckPassword(ctx, hash, password)
+	if ctx.Err() != nil {
+		return // the client gave up waiting: no one reads an answer
+	}
 	if err != nil && !errors.Is(err, auth.ErrMalformedHash) {
 		h.fail(w, r, err)
 		return

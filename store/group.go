@@ -40,21 +40,23 @@ type roundTrip struct {
 // of them), led by the first of them to arrive. A group is never waited
 // for: it goes as soon as one under way ends.
 //
-// A group's messages are stored by one statement (groupSend), in the
-// order of their senders, and in the order they arrived for one sender,
-// so that groups lock conversations in one order (two under way at once,
-// on two instances, may wait for each other, never in a circle). A visitor's messages keep
-// the order they were sent in from one widget, which sends its next once
-// the last is stored; messages sent at the same moment from two (two tabs,
-// or the API) may land in two groups, or in one and in a transaction of
-// their own, and take their seqs in either order. A group waits groupLockWait at most for a row another
-// transaction holds. When the server refuses its statement, or the wait is
-// longer, the group is rolled back, and each of its messages goes again in
-// a transaction of its own, with its own statement, outside the groups: a
-// refusal costs the others a retry, and a lock held long (or a deadlock
-// with a transaction that locks conversations in another order) holds up
-// no one else. A message the statement leaves out (no open chat, a resend)
-// changes nothing and leaves the rest of the group be.
+// A group's messages are stored by one statement (groupSend), in the order
+// of their senders, and in the order they arrived for one sender, so that
+// groups lock conversations in one order (two under way at once, on two
+// instances, may wait for each other, never in a circle). A visitor's
+// messages keep the order they were sent in from one widget, which sends its
+// next once the last is stored; messages sent at the same moment from two
+// (two tabs, or the API) may land in two groups, or in one and in a
+// transaction of their own, and take their seqs in either order. A group
+// waits groupLockWait at most for a row another transaction holds. When the
+// server refuses its statement, or the wait is longer, the group is rolled
+// back, and each of its messages goes again in a transaction of its own,
+// with its own statement, outside the groups: a refusal costs the others a
+// retry, and a lock held long (or a deadlock with a transaction that locks
+// conversations in another order) holds up the instance's other senders,
+// waiting for the next group, for the group's wait (groupLockWait for each
+// row it waits for), and then no one. A message the statement leaves out (no
+// open chat, a resend) changes nothing and leaves the rest of the group be.
 type commitGroups struct {
 	mu      sync.Mutex
 	running int // groups under way
@@ -68,12 +70,11 @@ const (
 	maxGroup = 64
 	// groupsAtOnce is how many groups an instance commits at the same
 	// time. One: what arrives while a group commits goes in the next,
-	// whole, so that the statement's cost of starting, which is most of
-	// it for a few messages, is shared by as many as can share it. Two
-	// at once halve the groups (and double the statements and commits)
-	// to overlap one's wait for the disk with the other's statement; on
-	// two cores that left kefu 15 % slower at 8 and at 32 senders
-	// (`make bench`, R1), and three or four at once slower still.
+	// whole, so that the statement's start, most of its cost for a few
+	// messages, is shared by as many as can share it. Two at once would
+	// overlap one's wait for the disk with the other's statement, with
+	// twice the statements and commits, each for fewer messages: on two
+	// cores R1 (`make bench`) is 15 % lower at 8 and at 32 senders.
 	groupsAtOnce = 1
 	// groupLockWait bounds a group's wait for a row lock.
 	groupLockWait = 100 * time.Millisecond

@@ -171,7 +171,7 @@ func TestUserAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := auth.CheckPassword(hash, "sam's password"); !ok || u.Name != "Sam" {
+	if ok, _ := auth.CheckPassword(context.Background(), hash, "sam's password"); !ok || u.Name != "Sam" {
 		t.Fatalf("stored user %+v does not sign in with the given password", u)
 	}
 	if list, err := db.AgentList(context.Background()); err != nil || !list.Has(u.ID) {
@@ -278,7 +278,7 @@ func TestUserAdminAndPasswd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := auth.CheckPassword(hash, m[1]); !ok || !kim.IsAdmin {
+		if ok, _ := auth.CheckPassword(context.Background(), hash, m[1]); !ok || !kim.IsAdmin {
 			t.Fatalf("kim = %+v; want an admin who signs in with the printed password", kim)
 		}
 		list, err := db.AgentList(ctx)
@@ -338,7 +338,7 @@ func TestUserAdminAndPasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := auth.CheckPassword(after.PasswordHash, m[1]); !ok || after.SessionEpoch == before.SessionEpoch {
+	if ok, _ := auth.CheckPassword(context.Background(), after.PasswordHash, m[1]); !ok || after.SessionEpoch == before.SessionEpoch {
 		t.Fatalf("after user passwd: signs in with the printed password %v, session epoch %d (was %d)", ok, after.SessionEpoch, before.SessionEpoch)
 	}
 	// The reset lifts the account's lockout, but not the address's own
