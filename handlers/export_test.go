@@ -11,3 +11,6 @@ var (
 	StatusToken  = statusToken
 	PreviewRunes = previewRunes
 )
+
+// WholeMinutes is how a wait is told in minutes, for the tests of what a refusal says.
+var WholeMinutes = wholeMinutes

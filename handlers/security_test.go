@@ -93,7 +93,7 @@ func TestSignInLimitHoldsForParallelAttempts(t *testing.T) {
 	retry, err := strconv.Atoi(resp.Header.Get("Retry-After"))
 	wait := time.Duration(retry) * time.Second
 	if resp.StatusCode != http.StatusTooManyRequests || err != nil || wait < left-time.Second || wait > 15*time.Minute ||
-		!strings.Contains(body, fmt.Sprintf("Too many failed sign-ins. Wait %d minutes", (retry+59)/60)) {
+		!strings.Contains(body, fmt.Sprintf("Too many failed sign-ins. Wait %d minutes", handlers.WholeMinutes(wait))) {
 		t.Fatalf("the right password after the limit: %s, Retry-After %q, want about %s", resp.Status, resp.Header.Get("Retry-After"), left)
 	}
 }
