@@ -64,7 +64,7 @@ type options struct {
 	idleSockets    int           // R3's
 	pushes         int           // R7's
 	messages       int           // S1's
-	rate           float64       // R2's and R5's pace when R1 does not run
+	rate           float64       // R2's pace when R1 does not run
 	out            string        // where the profile goes
 	dataDir        string        // the PostgreSQL's parent directory
 }
@@ -80,7 +80,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.idleSockets, "idle-sockets", 10000, "R3: idle widget sockets")
 	fs.IntVar(&o.pushes, "pushes", 1000, "R7: web pushes sent by each side")
 	fs.IntVar(&o.messages, "messages", 1000000, "S1: messages stored before searching")
-	fs.Float64Var(&o.rate, "rate", 100, "R2 and R5: messages/s to measure latency at, when R1 does not run (else half R1's best)")
+	fs.Float64Var(&o.rate, "rate", 100, "R2: messages/s to measure latency at, when R1 does not run (else half R1's best)")
 	fs.StringVar(&o.out, "out", "bin/bench", "directory for the CPU profile")
 	fs.StringVar(&o.dataDir, "data", "", "directory for the private PostgreSQL (default: a new temporary directory)")
 	if err := fs.Parse(args); err != nil {
@@ -155,7 +155,7 @@ type bench struct {
 	progress func(format string, a ...any)
 	rows     []row
 	notes    []string
-	// rate is what R2 and R5 measure latency at: half of R1's best rate.
+	// rate is what R2 measures latency at: half of R1's best rate.
 	rate float64
 	// statements and profile are what R1 found out about where the time goes.
 	statements *statementReport

@@ -177,7 +177,7 @@ func paceSends(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sc.close()
-	start, steady, err := sc.paced(ctx, *rate, *d)
+	start, steady, err := sc.paced(ctx, *rate, warmUp, *d)
 	if err != nil {
 		return err
 	}

@@ -241,12 +241,12 @@ const drainTime = 10 * time.Second
 // They are timed apart, as the start-up figure they are.
 const warmUp = time.Second
 
-// paced sends rate messages a second, from each visitor in turn, for
-// warmUp and then for d, and times each from its send to its arrival on
-// the console: those of the first second in start, the others in steady.
+// paced sends rate messages a second, from each visitor in turn, for warm
+// and then for d, and times each from its send to its arrival on the
+// console: those sent within warm in start, the others in steady.
 // A conversation's deliveries arrive in order, so each arrival is the
 // oldest message of its conversation still on its way.
-func (sc *scenario) paced(ctx context.Context, rate float64, d time.Duration) (start, steady latencies, err error) {
+func (sc *scenario) paced(ctx context.Context, rate float64, warm, d time.Duration) (start, steady latencies, err error) {
 	type sending struct {
 		at     time.Time
 		timing *latencies
@@ -264,11 +264,11 @@ func (sc *scenario) paced(ctx context.Context, rate float64, d time.Duration) (s
 	defer sc.console.listen(nil)
 	interval := time.Duration(float64(time.Second) / rate)
 	began := time.Now()
-	for i := 0; time.Duration(i)*interval < warmUp+d; i++ {
+	for i := 0; time.Duration(i)*interval < warm+d; i++ {
 		time.Sleep(time.Until(began.Add(time.Duration(i) * interval)))
 		v := sc.visitors[i%len(sc.visitors)]
 		timing := &steady
-		if time.Duration(i)*interval < warmUp {
+		if time.Duration(i)*interval < warm {
 			timing = &start
 		}
 		mu.Lock()
