@@ -286,7 +286,8 @@ func (db *DB) IndexPending(ctx context.Context, n int) (int, error) {
 	// indexed again: its commit need not wait for the disk.
 	b.Queue("SET LOCAL synchronous_commit = off")
 	// Each message is read by its key, in a subquery the planner cannot
-	// turn into a join: as a join, planned while messages looked small (a
+	// flatten (its LIMIT keeps it whole), so that it runs once per message:
+	// flattened into a hash join, planned while messages looked small (a
 	// new database, before its first ANALYZE), each batch read the whole
 	// table, 1–3 ms for 10,000 messages, for as long as the plan lasted.
 	b.Queue(`WITH batch AS (

@@ -86,6 +86,12 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if o.rate <= 0 {
+		return o, fmt.Errorf("-rate: %v is not a number of messages a second", o.rate)
+	}
+	if o.pushes < 1 {
+		return o, fmt.Errorf("-pushes: %d is not a number of pushes", o.pushes)
+	}
 	for _, f := range strings.Split(*figures, ",") {
 		f = strings.ToUpper(strings.TrimSpace(f))
 		if !slices.Contains(allFigures, f) {

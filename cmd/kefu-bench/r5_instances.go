@@ -85,7 +85,8 @@ func (b *bench) instances(ctx context.Context) error {
 			// counts, as it would not within its own window, and before
 			// the paced messages are timed.
 			if err := s.sc.console.settle(ctx, settleTime); err != nil {
-				b.progress("R5: %s: deliveries were still arriving after a turn: %v", s.name, err)
+				b.notes = append(b.notes, fmt.Sprintf("R5, %s: deliveries were still arriving after a flood's turn (%v): "+
+					"what it left may count in the next turn, or be timed as a paced message", s.name, err))
 			}
 		}
 	}

@@ -25,12 +25,12 @@ import (
 	"github.com/kefu-im/kefu/store"
 )
 
-// r7Block is how many pushes each side sends in its turn. The first turn
-// of each is a warm-up, not counted: it opens the connections to the push
-// service and prepares the worker's statements, once for the life of an
-// instance; counted, it made the figure swing by a third from run to run
-// at 1,000 pushes.
-const r7Block = 250
+// r7Block is how many pushes each side sends in its turn: eight of the
+// push worker's rounds. The first turn of each side is not counted: it
+// opens the connections to the push service and prepares the worker's
+// statements on its connections, which a running instance has done long
+// before.
+var r7Block = 8 * push.DefaultConfig.Batch
 
 func (b *bench) pushes(ctx context.Context) error {
 	n := b.opts.pushes

@@ -253,6 +253,9 @@ func (sc *scenario) paced(ctx context.Context, rate float64, warm, d time.Durati
 	}
 	var mu sync.Mutex
 	waiting := make(map[int64][]sending)
+	if rate <= 0 {
+		return start, steady, fmt.Errorf("a pace of %v messages a second", rate)
+	}
 	sc.console.listen(func(conv int64, at time.Time) {
 		mu.Lock()
 		defer mu.Unlock()
