@@ -247,15 +247,15 @@ const warmUp = time.Second
 // A conversation's deliveries arrive in order, so each arrival is the
 // oldest message of its conversation still on its way.
 func (sc *scenario) paced(ctx context.Context, rate float64, warm, d time.Duration) (start, steady latencies, err error) {
+	if rate <= 0 {
+		return start, steady, fmt.Errorf("a pace of %v messages a second", rate)
+	}
 	type sending struct {
 		at     time.Time
 		timing *latencies
 	}
 	var mu sync.Mutex
 	waiting := make(map[int64][]sending)
-	if rate <= 0 {
-		return start, steady, fmt.Errorf("a pace of %v messages a second", rate)
-	}
 	sc.console.listen(func(conv int64, at time.Time) {
 		mu.Lock()
 		defer mu.Unlock()
