@@ -46,6 +46,7 @@ var DefaultOptions = Options{Queue: 256, WriteTimeout: 10 * time.Second, PingInt
 // back when there is none left; there is never more than one at a time.
 type Conn struct {
 	ws   *websocket.Conn
+	out  *gather // what ws writes to
 	opts Options
 	done chan struct{} // closed by the first Close
 
@@ -67,9 +68,9 @@ type Conn struct {
 	closeErr error          // the close handshake's outcome; the writer's until it ends
 }
 
-func newConn(ws *websocket.Conn, opts Options) *Conn {
+func newConn(ws *websocket.Conn, out *gather, opts Options) *Conn {
 	ws.SetReadLimit(opts.ReadLimit)
-	return &Conn{ws: ws, opts: opts, done: make(chan struct{})}
+	return &Conn{ws: ws, out: out, opts: opts, done: make(chan struct{})}
 }
 
 // Enqueue queues j without blocking. When the queue is full the peer is too
@@ -305,13 +306,28 @@ func (c *Conn) run(ctx context.Context, job Job) {
 		c.after.done(false)
 		return
 	}
-	wctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
-	err = c.ws.Write(wctx, websocket.MessageText, frame)
-	cancel()
+	err = c.writeFrame(frame)
 	c.after.done(err == nil)
 	if err != nil {
 		c.Close(websocket.StatusGoingAway, "write timeout")
 	}
+}
+
+// writeFrame writes frame, within WriteTimeout; one longer than the write
+// buffer is gathered and written in one system call.
+func (c *Conn) writeFrame(frame []byte) error {
+	deadline := time.Now().Add(c.opts.WriteTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if len(frame)+maxHeader <= bufferSize {
+		return c.ws.Write(ctx, websocket.MessageText, frame)
+	}
+	c.out.gather()
+	if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+		c.out.drop()
+		return err
+	}
+	return c.out.send(deadline)
 }
 
 // call runs job; a panic in it closes the connection, as an error does.

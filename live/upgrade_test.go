@@ -1,0 +1,99 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingListener hands out connections that count their writes.
+type countingListener struct {
+	net.Listener
+	writes *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	return countingConn{c, l.writes}, err
+}
+
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestEveryFrameIsOneWrite: a frame of any length, longer than the write
+// buffer or not, reaches the peer whole, in one write to the connection.
+func TestEveryFrameIsOneWrite(t *testing.T) {
+	t.Parallel()
+	var writes atomic.Int64
+	conns := make(chan *Conn, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Accept(w, r, DefaultOptions, nil)
+		if err != nil {
+			return
+		}
+		conns <- c
+		go c.Run(context.Background(), func(context.Context, []byte) {})
+	}))
+	srv.Listener = countingListener{srv.Listener, &writes}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	client := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	client.SetReadLimit(-1)
+	c := <-conns
+	for _, n := range []int{1, bufferSize - maxHeader, bufferSize - maxHeader + 1, bufferSize, 2 * bufferSize, 5000, maxKept + 1, 3 * maxKept} {
+		frame := bytes.Repeat([]byte{'a' + byte(n%26)}, n)
+		before := writes.Load()
+		if !c.Send(frame) {
+			t.Fatalf("a frame of %d bytes was refused", n)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, got, err := client.Read(ctx)
+		cancel()
+		if err != nil || !bytes.Equal(got, frame) {
+			t.Fatalf("a frame of %d bytes arrived as %d bytes, %v", n, len(got), err)
+		}
+		if w := writes.Load() - before; w != 1 {
+			t.Errorf("a frame of %d bytes took %d writes, want 1", n, w)
+		}
+	}
+}
+
+// TestLongFramesToAPeerThatDoesNotReadTimeOut: a frame written in one
+// write, past the write buffer, still gives up after WriteTimeout when the
+// peer stops reading, and the connection closes.
+func TestLongFramesToAPeerThatDoesNotReadTimeOut(t *testing.T) {
+	t.Parallel()
+	opts := DefaultOptions
+	opts.WriteTimeout = 100 * time.Millisecond
+	c, _, done := pair(t, context.Background(), opts)
+	// Far more than the two ends' socket buffers hold: the peer reads none.
+	frame := bytes.Repeat([]byte{'x'}, 256<<10)
+	for range 100 {
+		if !c.Send(frame) {
+			break
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a write to a peer that does not read never gave up")
+	}
+	select {
+	case <-c.Done():
+	default:
+		t.Fatal("the connection is not closed after its write gave up")
+	}
+}
