@@ -59,6 +59,7 @@ type peer struct {
 	ws    *websocket.Conn
 	ready chan struct{} // closed by the first frame that answers the resume
 	done  chan struct{} // closed when the socket ends
+	ended error         // why it ended; set before done is closed
 }
 
 // openPeer opens a live socket at path, resumes as live.js does on open,
@@ -85,6 +86,7 @@ func (p *peer) read(answered string, onFrame func(string, time.Time)) {
 		_, data, err := p.ws.Read(context.Background())
 		at := time.Now()
 		if err != nil {
+			p.ended = err
 			return
 		}
 		f := string(data)
@@ -201,6 +203,22 @@ func (c *console) hear(f string, at time.Time) {
 			id, _ := strconv.ParseInt(m[1], 10, 64)
 			onMoved(id, at)
 		}
+	}
+}
+
+// closedByKefu says why kefu closed the console's socket, if it did: a
+// browser reconnects and resumes, and this console does not.
+func (c *console) closedByKefu() string {
+	select {
+	case <-c.done:
+		if code := websocket.CloseStatus(c.ended); code != -1 {
+			var ce websocket.CloseError
+			errors.As(c.ended, &ce)
+			return fmt.Sprintf("%d %s", code, ce.Reason)
+		}
+		return c.ended.Error()
+	default:
+		return ""
 	}
 }
 
