@@ -313,13 +313,14 @@ func (c *Conn) run(ctx context.Context, job Job) {
 	}
 }
 
-// writeFrame writes frame, within WriteTimeout; one longer than the write
-// buffer is gathered and written in one system call.
+// writeFrame writes frame, within WriteTimeout. One longer than the write
+// buffer (up to maxGathered) is gathered and sent in one write to the
+// connection, which send bounds by a deadline of its own.
 func (c *Conn) writeFrame(frame []byte) error {
 	deadline := time.Now().Add(c.opts.WriteTimeout)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if len(frame)+maxHeader <= bufferSize {
+	if len(frame)+maxHeader <= bufferSize || len(frame) > maxGathered {
 		return c.ws.Write(ctx, websocket.MessageText, frame)
 	}
 	c.out.gather()
@@ -327,7 +328,12 @@ func (c *Conn) writeFrame(frame []byte) error {
 		c.out.drop()
 		return err
 	}
-	return c.out.send(deadline)
+	if err := c.out.send(deadline); err != nil {
+		// Part of the frame may be on the wire: nothing may follow it.
+		c.ws.CloseNow()
+		return err
+	}
+	return nil
 }
 
 // call runs job; a panic in it closes the connection, as an error does.

@@ -63,20 +63,25 @@ func (w *ownBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // gather is what a socket's write buffer writes to. A frame longer than the
 // buffer leaves it in two writes (the buffer, full, and the rest), which
 // would be two system calls and two segments for the peer to take in;
-// between gather and send they are gathered, and written in one.
+// between gather and send they are gathered, and written in one. What the
+// library writes meanwhile from its reader goroutine (a pong, the reply to
+// a close) is gathered too, and goes with the frame; should the library
+// close the connection itself in that moment (the peer's close), neither
+// reaches the peer, which sees the socket end without the reply.
 type gather struct {
 	conn net.Conn
 
 	mu       sync.Mutex
-	gathered *[]byte // from gathering while gathering; else nil
+	gathered *[]byte // a buffer from gathering while gathering; nil otherwise
 }
 
 // gathering holds the buffers gather gathers a frame in.
 var gathering = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-// maxKept is the largest buffer given back to gathering: the rare larger
-// frame's is let go.
-const maxKept = 64 << 10
+// maxGathered is the longest frame that is gathered: a longer one is
+// written as the library writes it, its buffer's flush and then the rest,
+// rather than copied for the sake of one write among many.
+const maxGathered = 64 << 10
 
 // Write writes p, or, while gathering, adds it to what is gathered.
 func (g *gather) Write(p []byte) (int, error) {
@@ -108,14 +113,16 @@ func (g *gather) send(deadline time.Time) error {
 		return nil
 	}
 	defer release(b)
-	// The socket's library bounds its writes by closing the connection,
-	// and sets no deadline of its own: this one is cleared after.
+	// ws.Write's context bounded only the gathering, which does no I/O, so
+	// this write needs a deadline of its own. The library never sets one on
+	// the connection (it bounds its writes by closing it): this one is
+	// cleared after, or the library's later writes would fail at it.
 	if err := g.conn.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
 	_, err := g.conn.Write(*b)
-	if clear := g.conn.SetWriteDeadline(time.Time{}); err == nil {
-		err = clear
+	if cerr := g.conn.SetWriteDeadline(time.Time{}); err == nil {
+		err = cerr
 	}
 	return err
 }
@@ -143,7 +150,7 @@ func (g *gather) take() *[]byte {
 
 // release gives b back to gathering, unless it grew too large to keep.
 func release(b *[]byte) {
-	if cap(*b) <= maxKept {
+	if cap(*b) <= maxGathered+maxHeader {
 		*b = (*b)[:0]
 		gathering.Put(b)
 	}
