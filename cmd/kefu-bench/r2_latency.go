@@ -40,9 +40,9 @@ func (b *bench) latency(ctx context.Context) error {
 	if got.Retried+got.Refused > 0 {
 		b.notes = append(b.notes, fmt.Sprintf("R2: kefu asked for %d sends again and refused %d", got.Retried, got.Refused))
 	}
-	if got.ConsoleClosed != "" {
-		b.notes = append(b.notes, fmt.Sprintf("R2: kefu closed the console's socket (%s); a browser would reconnect and resume, "+
-			"the bench's console does not, and what was sent after it is missing", got.ConsoleClosed))
+	if got.ConsoleEnded != "" {
+		b.notes = append(b.notes, fmt.Sprintf("R2: the console's socket ended (%s); a browser would reconnect and resume, "+
+			"the bench's console does not, and what was sent after it is missing", got.ConsoleEnded))
 	}
 	start, l := got.Start.latencies(), got.Steady.latencies()
 	p50, ok50 := l.at(0.50)
@@ -159,8 +159,8 @@ func (b *bench) insertLatencies(ctx context.Context, rate float64, d time.Durati
 type paceReport struct {
 	Start, Steady    timings
 	Retried, Refused int64
-	// ConsoleClosed says why kefu closed the console's socket, if it did.
-	ConsoleClosed string
+	// ConsoleEnded says why the console's socket ended, if it did.
+	ConsoleEnded string
 }
 
 // timings are latencies as they cross between processes.
@@ -189,7 +189,7 @@ func paceSends(ctx context.Context, args []string) error {
 	}
 	got := paceReport{Start: timings{start.arrived, start.sent}, Steady: timings{steady.arrived, steady.sent}}
 	got.Retried, got.Refused = sc.problems()
-	got.ConsoleClosed = sc.console.closedByKefu()
+	got.ConsoleEnded = sc.console.endedWhy()
 	line, err := json.Marshal(got)
 	if err != nil {
 		return err

@@ -206,15 +206,14 @@ func (c *console) hear(f string, at time.Time) {
 	}
 }
 
-// closedByKefu says why kefu closed the console's socket, if it did: a
-// browser reconnects and resumes, and this console does not.
-func (c *console) closedByKefu() string {
+// ended says why the console's socket ended, if it did: a browser
+// reconnects and resumes, and this console does not.
+func (c *console) endedWhy() string {
 	select {
 	case <-c.done:
-		if code := websocket.CloseStatus(c.ended); code != -1 {
-			var ce websocket.CloseError
-			errors.As(c.ended, &ce)
-			return fmt.Sprintf("%d %s", code, ce.Reason)
+		var ce websocket.CloseError
+		if errors.As(c.ended, &ce) {
+			return fmt.Sprintf("%d %s", ce.Code, ce.Reason)
 		}
 		return c.ended.Error()
 	default:
