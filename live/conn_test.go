@@ -29,9 +29,16 @@ func pair(t *testing.T, ctx context.Context, opts Options) (*Conn, *websocket.Co
 // the connections as they open, and what their Run returned.
 func serve(t *testing.T, ctx context.Context, opts Options, onFrame func(context.Context, []byte)) (string, <-chan *Conn, <-chan error) {
 	t.Helper()
+	return serveOn(t, ctx, opts, onFrame, func(l net.Listener) net.Listener { return l })
+}
+
+// serveOn is serve, on the listener wrap makes of the server's.
+func serveOn(t *testing.T, ctx context.Context, opts Options, onFrame func(context.Context, []byte),
+	wrap func(net.Listener) net.Listener) (string, <-chan *Conn, <-chan error) {
+	t.Helper()
 	conns := make(chan *Conn, 1)
 	done := make(chan error, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := Accept(w, r, opts, nil)
 		if err != nil {
 			return
@@ -39,6 +46,8 @@ func serve(t *testing.T, ctx context.Context, opts Options, onFrame func(context
 		conns <- c
 		go func() { done <- c.Run(ctx, onFrame) }()
 	}))
+	srv.Listener = wrap(srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), conns, done
 }

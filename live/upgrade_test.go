@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,19 +36,9 @@ func (c countingConn) Write(p []byte) (int, error) {
 func TestEveryFrameIsOneWrite(t *testing.T) {
 	t.Parallel()
 	var writes atomic.Int64
-	conns := make(chan *Conn, 1)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := Accept(w, r, DefaultOptions, nil)
-		if err != nil {
-			return
-		}
-		conns <- c
-		go c.Run(context.Background(), func(context.Context, []byte) {})
-	}))
-	srv.Listener = countingListener{srv.Listener, &writes}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	client := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	url, conns, _ := serveOn(t, context.Background(), DefaultOptions, func(context.Context, []byte) {},
+		func(l net.Listener) net.Listener { return countingListener{l, &writes} })
+	client := dial(t, url, nil)
 	client.SetReadLimit(-1)
 	c := <-conns
 	for _, n := range []int{1, bufferSize - maxHeader, bufferSize - 2, bufferSize, 2 * bufferSize, 5000, maxGathered, maxGathered + 1, 3 * maxGathered} {

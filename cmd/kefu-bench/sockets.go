@@ -206,7 +206,7 @@ func (c *console) hear(f string, at time.Time) {
 	}
 }
 
-// ended says why the console's socket ended, if it did: a browser
+// endedWhy says why the console's socket ended, if it did: a browser
 // reconnects and resumes, and this console does not.
 func (c *console) endedWhy() string {
 	select {
