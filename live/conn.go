@@ -25,7 +25,15 @@ type Job func(ctx context.Context) ([]byte, error)
 // Options tunes a connection.
 type Options struct {
 	// Queue is how many jobs may wait; one more closes the connection.
+	// It bounds what a connection holds; Lag is what tells a slow peer.
 	Queue int
+	// Lag is how long a job may wait for the writer: a job queued while
+	// the oldest waiting one has waited longer closes the connection. A
+	// peer whose frames fall behind by more than that is better served by
+	// a reconnect, which resumes from the database, than by the backlog;
+	// a burst that the writer works through in time is not a slow peer,
+	// however many jobs it queues. Zero leaves it to Queue.
+	Lag time.Duration
 	// WriteTimeout bounds every write.
 	WriteTimeout time.Duration
 	// PingInterval is how often an idle connection is pinged to find dead peers.
@@ -36,7 +44,11 @@ type Options struct {
 }
 
 // DefaultOptions are sensible for browsers.
-var DefaultOptions = Options{Queue: 256, WriteTimeout: 10 * time.Second, PingInterval: 25 * time.Second, ReadLimit: 32 << 10}
+// A socket that carries many streams' frames takes bursts of hundreds at
+// once (several commit groups delivered together): Queue holds them, and
+// at about a kilobyte a job bounds what a connection holds to a few
+// megabytes; a peer seconds behind reconnects.
+var DefaultOptions = Options{Queue: 4096, Lag: 5 * time.Second, WriteTimeout: 10 * time.Second, PingInterval: 25 * time.Second, ReadLimit: 32 << 10}
 
 // Conn is one WebSocket with a bounded queue of pending jobs.
 //
@@ -53,7 +65,7 @@ type Conn struct {
 	mu      sync.Mutex      // guards the fields below
 	ctx     context.Context // Run's, for jobs, with after; nil until Run starts
 	ping    *time.Timer     // marks a ping due, every PingInterval
-	queue   []Job           // jobs waiting; nil while there are none
+	queue   []queued        // jobs waiting, oldest first; nil while there are none
 	pingDue bool
 	writing bool // the writer is running
 	closed  bool // Close was called: code and reason say how
@@ -66,26 +78,39 @@ type Conn struct {
 	writer   sync.WaitGroup // the writer, while it runs
 	after    *written       // see OnWritten; set by Run, then the writer's
 	closeErr error          // the close handshake's outcome; the writer's until it ends
+
+	now func() time.Time // the clock that times Lag
+}
+
+// queued is a job and when it was queued.
+type queued struct {
+	job Job
+	at  time.Time
 }
 
 func newConn(ws *websocket.Conn, out *gather, opts Options) *Conn {
 	ws.SetReadLimit(opts.ReadLimit)
-	return &Conn{ws: ws, out: out, opts: opts, done: make(chan struct{})}
+	return &Conn{ws: ws, out: out, opts: opts, done: make(chan struct{}), now: time.Now}
 }
 
-// Enqueue queues j without blocking. When the queue is full the peer is too
-// slow: the connection is closed and Enqueue reports false.
+// Enqueue queues j without blocking. When the queue is full, or its oldest
+// job has waited longer than Lag, the peer is too slow: the connection is
+// closed and Enqueue reports false.
 func (c *Conn) Enqueue(j Job) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return false
 	}
-	if len(c.queue) >= c.opts.Queue {
+	var at time.Time
+	if c.opts.Lag > 0 {
+		at = c.now()
+	}
+	if len(c.queue) >= c.opts.Queue || c.opts.Lag > 0 && len(c.queue) > 0 && at.Sub(c.queue[0].at) > c.opts.Lag {
 		c.closeLocked(websocket.StatusTryAgainLater, "too slow: reconnect and resume")
 		return false
 	}
-	c.queue = append(c.queue, j)
+	c.queue = append(c.queue, queued{job: j, at: at})
 	c.wakeLocked()
 	return true
 }
@@ -270,8 +295,8 @@ func (c *Conn) write(ctx context.Context) {
 			c.mu.Unlock()
 			c.sendPing()
 		case len(c.queue) > 0:
-			job := c.queue[0]
-			c.queue[0] = nil
+			job := c.queue[0].job
+			c.queue[0] = queued{}
 			c.queue = c.queue[1:]
 			c.mu.Unlock()
 			c.run(ctx, job)

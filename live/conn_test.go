@@ -62,7 +62,7 @@ func dial(t *testing.T, url string, opts *websocket.DialOptions) *websocket.Conn
 	return client
 }
 
-func TestSlowConsumerIsClosed(t *testing.T) {
+func TestAFullQueueClosesTheConnection(t *testing.T) {
 	opts := DefaultOptions
 	opts.Queue = 2
 	c, client, done := pair(t, context.Background(), opts)
@@ -86,20 +86,123 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	default:
 		t.Fatal("an overflowing queue did not close the connection")
 	}
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := client.Read(context.Background()); err != nil {
-				readErr <- err
-				return
-			}
-		}
-	}()
+	readErr := readUntilClosed(client)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatalf("Run ended with %v", err)
 	}
 	if err := <-readErr; websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+		t.Fatalf("client saw %v, want close 1013 (try again later)", err)
+	}
+}
+
+// readUntilClosed reads client's frames until its socket ends, and returns
+// the error that ended it.
+func readUntilClosed(client *websocket.Conn) <-chan error {
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := client.Read(context.Background()); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	return ended
+}
+
+// setClock makes now the clock that times c's Lag.
+func setClock(c *Conn, now func() time.Time) {
+	c.mu.Lock()
+	c.now = now
+	c.mu.Unlock()
+}
+
+func TestABurstWithinLagIsDelivered(t *testing.T) {
+	c, client, done := pair(t, context.Background(), DefaultOptions)
+	// The clock stands still: however long the burst takes to queue, no
+	// job has waited.
+	at := time.Now()
+	setClock(c, func() time.Time { return at })
+	release := make(chan struct{})
+	if !c.Enqueue(func(context.Context) ([]byte, error) { <-release; return []byte("first"), nil }) {
+		t.Fatal("first job refused")
+	}
+	// A burst of a thousand, queued while the writer is busy: several
+	// commit groups' messages reaching a console at once.
+	const burst = 1000
+	for i := range burst {
+		if !c.Send([]byte(fmt.Sprint(i))) {
+			t.Fatalf("frame %d of a burst refused", i)
+		}
+	}
+	close(release)
+	if !c.Send([]byte("last")) {
+		t.Fatal("the frame after a burst refused")
+	}
+	var got []string
+	for range burst + 2 {
+		_, b, err := client.Read(context.Background())
+		if err != nil {
+			t.Fatalf("after %d frames: %v", len(got), err)
+		}
+		got = append(got, string(b))
+	}
+	if got[0] != "first" || got[burst+1] != "last" {
+		t.Fatalf("read %q first and %q last", got[0], got[burst+1])
+	}
+	for i, f := range got[1 : burst+1] {
+		if f != fmt.Sprint(i) {
+			t.Fatalf("frame %d is %q: out of order", i+1, f)
+		}
+	}
+	select {
+	case <-c.Done():
+		t.Fatal("a burst closed the connection")
+	default:
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	client.Close(websocket.StatusNormalClosure, "")
+	if err := <-done; err != nil {
+		t.Fatalf("Run ended with %v", err)
+	}
+}
+
+func TestAPeerThatFallsBehindByLagIsClosed(t *testing.T) {
+	opts := DefaultOptions
+	opts.Lag = time.Second
+	c, client, done := pair(t, context.Background(), opts)
+	var mu sync.Mutex
+	now := time.Now()
+	setClock(c, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	// A job that blocks the writer stands for a peer that reads slowly.
+	release := make(chan struct{})
+	if !c.Enqueue(func(context.Context) ([]byte, error) { <-release; return []byte("slow"), nil }) {
+		t.Fatal("first job refused")
+	}
+	if !c.Send([]byte("waits")) {
+		t.Fatal("second job refused")
+	}
+	advance(opts.Lag)
+	if !c.Send([]byte("in time")) {
+		t.Fatal("a job refused when the oldest had waited exactly Lag")
+	}
+	advance(time.Millisecond)
+	if c.Send([]byte("too late")) {
+		t.Fatal("a job queued behind one that waited longer than Lag")
+	}
+	select {
+	case <-c.Done():
+	default:
+		t.Fatal("a lagging peer's connection was not closed")
+	}
+	ended := readUntilClosed(client)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("Run ended with %v", err)
+	}
+	if err := <-ended; websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
 		t.Fatalf("client saw %v, want close 1013 (try again later)", err)
 	}
 }
