@@ -24,15 +24,18 @@ type Job func(ctx context.Context) ([]byte, error)
 
 // Options tunes a connection.
 type Options struct {
-	// Queue is how many jobs may wait; one more closes the connection.
-	// It bounds what a connection holds; Lag is what tells a slow peer.
+	// Queue is how many jobs may wait (at least one); one more closes the
+	// connection. It bounds what a connection holds; Lag is what tells a
+	// slow peer.
 	Queue int
-	// Lag is how long a job may wait for the writer: a job queued while
-	// the oldest waiting one has waited longer closes the connection. A
-	// peer whose frames fall behind by more than that is better served by
-	// a reconnect, which resumes from the database, than by the backlog;
-	// a burst that the writer works through in time is not a slow peer,
-	// however many jobs it queues. Zero leaves it to Queue.
+	// Lag is how long a job may wait for the writer once Run has started:
+	// a job queued while the oldest waiting one has waited longer closes
+	// the connection. The wait is the peer's writes and the jobs' own work
+	// ahead of it (a resume's queries) together: frames that far behind
+	// are better replaced by a reconnect, which resumes from the database,
+	// than sent late; a burst that the writer works through in time is not
+	// a slow peer, however many jobs it queues. A writer that stalls with
+	// nothing more queued is WriteTimeout's. Zero leaves it to Queue.
 	Lag time.Duration
 	// WriteTimeout bounds every write.
 	WriteTimeout time.Duration
@@ -79,7 +82,7 @@ type Conn struct {
 	after    *written       // see OnWritten; set by Run, then the writer's
 	closeErr error          // the close handshake's outcome; the writer's until it ends
 
-	now func() time.Time // the clock that times Lag
+	now func() time.Time // the clock that times Lag; guarded by mu
 }
 
 // queued is a job and when it was queued.
@@ -106,7 +109,8 @@ func (c *Conn) Enqueue(j Job) bool {
 	if c.opts.Lag > 0 {
 		at = c.now()
 	}
-	if len(c.queue) >= c.opts.Queue || c.opts.Lag > 0 && len(c.queue) > 0 && at.Sub(c.queue[0].at) > c.opts.Lag {
+	lagging := c.opts.Lag > 0 && c.ctx != nil && len(c.queue) > 0 && at.Sub(c.queue[0].at) > c.opts.Lag
+	if len(c.queue) >= c.opts.Queue || lagging {
 		c.closeLocked(websocket.StatusTryAgainLater, "too slow: reconnect and resume")
 		return false
 	}
@@ -165,6 +169,14 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 	c.mu.Lock()
 	c.after = &written{}
 	c.ctx = withWritten(ctx, c.after)
+	// Jobs queued before Run (while the handler set up) wait for the
+	// writer from now.
+	if c.opts.Lag > 0 {
+		now := c.now()
+		for i := range c.queue {
+			c.queue[i].at = now
+		}
+	}
 	c.ping = time.AfterFunc(c.opts.PingInterval, c.pingTime)
 	if c.closed || len(c.queue) > 0 {
 		c.wakeLocked()

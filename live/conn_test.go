@@ -64,22 +64,26 @@ func dial(t *testing.T, url string, opts *websocket.DialOptions) *websocket.Conn
 
 func TestAFullQueueClosesTheConnection(t *testing.T) {
 	opts := DefaultOptions
-	opts.Queue = 2
+	opts.Queue, opts.Lag = 2, 0
 	c, client, done := pair(t, context.Background(), opts)
+	// Without Lag, however long jobs wait, only the count closes.
+	clock := newClock(c)
 	// A job that blocks the writer stands for a peer that does not read.
 	release := make(chan struct{})
 	if !c.Enqueue(func(context.Context) ([]byte, error) { <-release; return []byte("late"), nil }) {
 		t.Fatal("first job refused")
 	}
-	// The writer holds the first job; two fill the queue; the next overflows.
+	// The writer holds the first job (or is about to); two fill the
+	// queue; the next overflows.
 	accepted := 0
 	for range 4 {
 		if c.Send([]byte("x")) {
 			accepted++
 		}
+		clock.advance(time.Hour)
 	}
-	if accepted > 3 {
-		t.Fatalf("%d frames queued past a queue of 2", accepted)
+	if accepted < 1 || accepted > 2 {
+		t.Fatalf("%d of 4 frames queued on a queue of 2", accepted)
 	}
 	select {
 	case <-c.Done():
@@ -111,27 +115,46 @@ func readUntilClosed(client *websocket.Conn) <-chan error {
 	return ended
 }
 
-// setClock makes now the clock that times c's Lag.
-func setClock(c *Conn, now func() time.Time) {
+// clock is a clock for Lag that moves only when a test says.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// newClock makes a clock c's Lag is timed by.
+func newClock(c *Conn) *clock {
+	k := &clock{now: time.Now()}
 	c.mu.Lock()
-	c.now = now
+	c.now = k.read
 	c.mu.Unlock()
+	return k
+}
+
+func (k *clock) read() time.Time {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.now
+}
+
+func (k *clock) advance(d time.Duration) {
+	k.mu.Lock()
+	k.now = k.now.Add(d)
+	k.mu.Unlock()
 }
 
 func TestABurstWithinLagIsDelivered(t *testing.T) {
 	c, client, done := pair(t, context.Background(), DefaultOptions)
-	// The clock stands still: however long the burst takes to queue, no
-	// job has waited.
-	at := time.Now()
-	setClock(c, func() time.Time { return at })
+	clock := newClock(c)
 	release := make(chan struct{})
 	if !c.Enqueue(func(context.Context) ([]byte, error) { <-release; return []byte("first"), nil }) {
 		t.Fatal("first job refused")
 	}
 	// A burst of a thousand, queued while the writer is busy: several
 	// commit groups' messages reaching a console at once.
+	// The clock reaches exactly Lag with the last of it.
 	const burst = 1000
 	for i := range burst {
+		clock.advance(DefaultOptions.Lag / burst)
 		if !c.Send([]byte(fmt.Sprint(i))) {
 			t.Fatalf("frame %d of a burst refused", i)
 		}
@@ -172,15 +195,15 @@ func TestAPeerThatFallsBehindByLagIsClosed(t *testing.T) {
 	opts := DefaultOptions
 	opts.Lag = time.Second
 	c, client, done := pair(t, context.Background(), opts)
-	var mu sync.Mutex
-	now := time.Now()
-	setClock(c, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	// A job that blocks the writer stands for a peer that reads slowly.
-	release := make(chan struct{})
-	if !c.Enqueue(func(context.Context) ([]byte, error) { <-release; return []byte("slow"), nil }) {
+	clock := newClock(c)
+	advance := clock.advance
+	// A job that blocks the writer stands for a peer that reads slowly;
+	// once it runs, so does Run, and the clock times what waits.
+	started, release := make(chan struct{}), make(chan struct{})
+	if !c.Enqueue(func(context.Context) ([]byte, error) { close(started); <-release; return []byte("slow"), nil }) {
 		t.Fatal("first job refused")
 	}
+	<-started
 	if !c.Send([]byte("waits")) {
 		t.Fatal("second job refused")
 	}
@@ -204,6 +227,41 @@ func TestAPeerThatFallsBehindByLagIsClosed(t *testing.T) {
 	}
 	if err := <-ended; websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
 		t.Fatalf("client saw %v, want close 1013 (try again later)", err)
+	}
+}
+
+func TestJobsQueuedBeforeRunWaitFromRun(t *testing.T) {
+	opts := DefaultOptions
+	opts.Lag = time.Second
+	ran, conns := make(chan error, 1), make(chan *Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Accept(w, r, opts, nil)
+		if err != nil {
+			ran <- err
+			return
+		}
+		conns <- c
+		// The handler sets up (a slow query) while events are queued.
+		clock := newClock(c)
+		c.Send([]byte("during setup"))
+		clock.advance(2 * opts.Lag)
+		if !c.Send([]byte("after setup")) {
+			c.Close(websocket.StatusInternalError, "refused before Run")
+		}
+		ran <- c.Run(context.Background(), func(context.Context, []byte) {})
+	}))
+	t.Cleanup(srv.Close)
+	client := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	for _, want := range []string{"during setup", "after setup"} {
+		_, b, err := client.Read(context.Background())
+		if err != nil || string(b) != want {
+			t.Fatalf("read %q, %v; want %q", b, err, want)
+		}
+	}
+	(<-conns).Close(websocket.StatusNormalClosure, "")
+	client.Close(websocket.StatusNormalClosure, "")
+	if err := <-ran; err != nil {
+		t.Fatalf("Run ended with %v", err)
 	}
 }
 
