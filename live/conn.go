@@ -105,18 +105,20 @@ func (c *Conn) Enqueue(j Job) bool {
 	if c.closed {
 		return false
 	}
-	var at time.Time
-	if c.opts.Lag > 0 {
-		at = c.now()
-	}
-	lagging := c.opts.Lag > 0 && c.ctx != nil && len(c.queue) > 0 && at.Sub(c.queue[0].at) > c.opts.Lag
-	if len(c.queue) >= c.opts.Queue || lagging {
+	now := c.now()
+	if len(c.queue) >= c.opts.Queue || c.laggingLocked(now) {
 		c.closeLocked(websocket.StatusTryAgainLater, "too slow: reconnect and resume")
 		return false
 	}
-	c.queue = append(c.queue, queued{job: j, at: at})
+	c.queue = append(c.queue, queued{job: j, at: now})
 	c.wakeLocked()
 	return true
+}
+
+// laggingLocked says whether, Run having started, the oldest waiting job
+// has waited longer than Lag by now.
+func (c *Conn) laggingLocked(now time.Time) bool {
+	return c.opts.Lag > 0 && c.ctx != nil && len(c.queue) > 0 && now.Sub(c.queue[0].at) > c.opts.Lag
 }
 
 // Send queues a ready frame.
@@ -171,11 +173,9 @@ func (c *Conn) Run(ctx context.Context, onFrame func(ctx context.Context, frame 
 	c.ctx = withWritten(ctx, c.after)
 	// Jobs queued before Run (while the handler set up) wait for the
 	// writer from now.
-	if c.opts.Lag > 0 {
-		now := c.now()
-		for i := range c.queue {
-			c.queue[i].at = now
-		}
+	now := c.now()
+	for i := range c.queue {
+		c.queue[i].at = now
 	}
 	c.ping = time.AfterFunc(c.opts.PingInterval, c.pingTime)
 	if c.closed || len(c.queue) > 0 {

@@ -29,12 +29,19 @@ func pair(t *testing.T, ctx context.Context, opts Options) (*Conn, *websocket.Co
 // the connections as they open, and what their Run returned.
 func serve(t *testing.T, ctx context.Context, opts Options, onFrame func(context.Context, []byte)) (string, <-chan *Conn, <-chan error) {
 	t.Helper()
-	return serveOn(t, ctx, opts, onFrame, func(l net.Listener) net.Listener { return l })
+	return serveOn(t, ctx, opts, onFrame, served{})
 }
 
-// serveOn is serve, on the listener wrap makes of the server's.
-func serveOn(t *testing.T, ctx context.Context, opts Options, onFrame func(context.Context, []byte),
-	wrap func(net.Listener) net.Listener) (string, <-chan *Conn, <-chan error) {
+// served is what serveOn's server does besides serve's.
+type served struct {
+	// wrap makes the server's listener of its own.
+	wrap func(net.Listener) net.Listener
+	// setUp runs between Accept and Run, as a handler's set-up does.
+	setUp func(*Conn)
+}
+
+// serveOn is serve, with what s adds.
+func serveOn(t *testing.T, ctx context.Context, opts Options, onFrame func(context.Context, []byte), s served) (string, <-chan *Conn, <-chan error) {
 	t.Helper()
 	conns := make(chan *Conn, 1)
 	done := make(chan error, 1)
@@ -44,9 +51,14 @@ func serveOn(t *testing.T, ctx context.Context, opts Options, onFrame func(conte
 			return
 		}
 		conns <- c
+		if s.setUp != nil {
+			s.setUp(c)
+		}
 		go func() { done <- c.Run(ctx, onFrame) }()
 	}))
-	srv.Listener = wrap(srv.Listener)
+	if s.wrap != nil {
+		srv.Listener = s.wrap(srv.Listener)
+	}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), conns, done
@@ -196,7 +208,6 @@ func TestAPeerThatFallsBehindByLagIsClosed(t *testing.T) {
 	opts.Lag = time.Second
 	c, client, done := pair(t, context.Background(), opts)
 	clock := newClock(c)
-	advance := clock.advance
 	// A job that blocks the writer stands for a peer that reads slowly;
 	// once it runs, so does Run, and the clock times what waits.
 	started, release := make(chan struct{}), make(chan struct{})
@@ -207,11 +218,11 @@ func TestAPeerThatFallsBehindByLagIsClosed(t *testing.T) {
 	if !c.Send([]byte("waits")) {
 		t.Fatal("second job refused")
 	}
-	advance(opts.Lag)
+	clock.advance(opts.Lag)
 	if !c.Send([]byte("in time")) {
 		t.Fatal("a job refused when the oldest had waited exactly Lag")
 	}
-	advance(time.Millisecond)
+	clock.advance(time.Millisecond)
 	if c.Send([]byte("too late")) {
 		t.Fatal("a job queued behind one that waited longer than Lag")
 	}
@@ -233,25 +244,14 @@ func TestAPeerThatFallsBehindByLagIsClosed(t *testing.T) {
 func TestJobsQueuedBeforeRunWaitFromRun(t *testing.T) {
 	opts := DefaultOptions
 	opts.Lag = time.Second
-	ran, conns := make(chan error, 1), make(chan *Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := Accept(w, r, opts, nil)
-		if err != nil {
-			ran <- err
-			return
-		}
-		conns <- c
-		// The handler sets up (a slow query) while events are queued.
+	// The handler sets up (a slow query) while events are queued.
+	url, conns, done := serveOn(t, context.Background(), opts, func(context.Context, []byte) {}, served{setUp: func(c *Conn) {
 		clock := newClock(c)
 		c.Send([]byte("during setup"))
 		clock.advance(2 * opts.Lag)
-		if !c.Send([]byte("after setup")) {
-			c.Close(websocket.StatusInternalError, "refused before Run")
-		}
-		ran <- c.Run(context.Background(), func(context.Context, []byte) {})
-	}))
-	t.Cleanup(srv.Close)
-	client := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+		c.Send([]byte("after setup"))
+	}})
+	client := dial(t, url, nil)
 	for _, want := range []string{"during setup", "after setup"} {
 		_, b, err := client.Read(context.Background())
 		if err != nil || string(b) != want {
@@ -260,7 +260,7 @@ func TestJobsQueuedBeforeRunWaitFromRun(t *testing.T) {
 	}
 	(<-conns).Close(websocket.StatusNormalClosure, "")
 	client.Close(websocket.StatusNormalClosure, "")
-	if err := <-ran; err != nil {
+	if err := <-done; err != nil {
 		t.Fatalf("Run ended with %v", err)
 	}
 }

@@ -37,7 +37,7 @@ func TestEveryFrameIsOneWrite(t *testing.T) {
 	t.Parallel()
 	var writes atomic.Int64
 	url, conns, _ := serveOn(t, context.Background(), DefaultOptions, func(context.Context, []byte) {},
-		func(l net.Listener) net.Listener { return countingListener{l, &writes} })
+		served{wrap: func(l net.Listener) net.Listener { return countingListener{l, &writes} }})
 	client := dial(t, url, nil)
 	client.SetReadLimit(-1)
 	c := <-conns
