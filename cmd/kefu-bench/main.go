@@ -145,6 +145,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !o.runs(m.figure) {
 			continue
 		}
+		// Each figure meets a server that carries only its own work.
+		if err := pg.settle(ctx); err != nil {
+			return err
+		}
 		if err := m.run(ctx); err != nil {
 			return fmt.Errorf("%s: %w", m.figure, err)
 		}

@@ -31,6 +31,7 @@ type postgres struct {
 	dir     string
 	ownDir  bool // made by startPostgres, removed by stop
 	counter atomic.Int64
+	dropped int64 // kefu_bench_1 … kefu_bench_dropped are gone (settle)
 }
 
 // startPostgres starts a private server under dir (a new temporary
@@ -128,6 +129,25 @@ func (p *postgres) database(ctx context.Context) (string, error) {
 		return err
 	})
 	return p.server.ConnString(name), err
+}
+
+// settle drops the databases made since the last settle and takes a
+// checkpoint, so that what one figure leaves behind does not land on the
+// next: autovacuum of the tens of thousands of rows it wrote, and its
+// dirty pages, which the server would otherwise write out meanwhile.
+func (p *postgres) settle(ctx context.Context) error {
+	return p.admin(ctx, func(conn *pgx.Conn) error {
+		for made := p.counter.Load(); p.dropped < made; p.dropped++ {
+			name := pgx.Identifier{fmt.Sprintf("kefu_bench_%d", p.dropped+1)}.Sanitize()
+			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+				return fmt.Errorf("settling: %w", err)
+			}
+		}
+		if _, err := conn.Exec(ctx, "CHECKPOINT"); err != nil {
+			return fmt.Errorf("settling: %w", err)
+		}
+		return nil
+	})
 }
 
 // openDatabase creates a fresh migrated database and opens it.
