@@ -146,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		// Each figure meets a server that carries only its own work.
-		if err := pg.settle(ctx); err != nil {
+		if err := b.clean(ctx, m.figure); err != nil {
 			return err
 		}
 		if err := m.run(ctx); err != nil {

@@ -31,7 +31,9 @@ type postgres struct {
 	dir     string
 	ownDir  bool // made by startPostgres, removed by stop
 	counter atomic.Int64
-	dropped int64 // kefu_bench_1 … kefu_bench_dropped are gone (settle)
+	// dropped is how many of the databases made are gone: kefu_bench_1
+	// up to kefu_bench_<dropped> (clean).
+	dropped int64
 }
 
 // startPostgres starts a private server under dir (a new temporary
@@ -131,23 +133,32 @@ func (p *postgres) database(ctx context.Context) (string, error) {
 	return p.server.ConnString(name), err
 }
 
-// settle drops the databases made since the last settle and takes a
-// checkpoint, so that what one figure leaves behind does not land on the
-// next: autovacuum of the tens of thousands of rows it wrote, and its
-// dirty pages, which the server would otherwise write out meanwhile.
-func (p *postgres) settle(ctx context.Context) error {
+// clean drops the databases made since the last clean and takes a
+// checkpoint, so that what one measurement leaves behind does not land on
+// the next: the autovacuum of the rows it wrote goes with its database,
+// and a checkpoint the server had coming does not fall inside the next
+// measurement. A database that is still in use is not dropped: the drop
+// fails, after waiting 5 s for its connections to go, and says so.
+// It runs between measurements, never beside one.
+func (p *postgres) clean(ctx context.Context) error {
 	return p.admin(ctx, func(conn *pgx.Conn) error {
 		for made := p.counter.Load(); p.dropped < made; p.dropped++ {
 			name := pgx.Identifier{fmt.Sprintf("kefu_bench_%d", p.dropped+1)}.Sanitize()
-			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-				return fmt.Errorf("settling: %w", err)
+			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+				return err
 			}
 		}
-		if _, err := conn.Exec(ctx, "CHECKPOINT"); err != nil {
-			return fmt.Errorf("settling: %w", err)
-		}
-		return nil
+		_, err := conn.Exec(ctx, "CHECKPOINT")
+		return err
 	})
+}
+
+// clean is postgres.clean, before what is measured next.
+func (b *bench) clean(ctx context.Context, next string) error {
+	if err := b.pg.clean(ctx); err != nil {
+		return fmt.Errorf("dropping the databases before %s, and a checkpoint: %w", next, err)
+	}
+	return nil
 }
 
 // openDatabase creates a fresh migrated database and opens it.

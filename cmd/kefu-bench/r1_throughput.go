@@ -37,12 +37,22 @@ func (b *bench) throughput(ctx context.Context) error {
 		// The reference runs before and after kefu, and their mean is
 		// what kefu is compared with: the disk's pace drifts.
 		b.progress("R1: %s: single-row inserts, kefu, single-row inserts again, %s each", clientsOf(n), b.opts.window)
+		// Each of the three meets a server that carries only its own work.
+		if err := b.clean(ctx, "R1's inserts"); err != nil {
+			return err
+		}
 		before, err := b.insertRate(ctx, n)
 		if err != nil {
 			return err
 		}
+		if err := b.clean(ctx, "R1's kefu"); err != nil {
+			return err
+		}
 		f, load, err := b.kefuRate(ctx, n, n == profiled)
 		if err != nil {
+			return err
+		}
+		if err := b.clean(ctx, "R1's inserts again"); err != nil {
 			return err
 		}
 		after, err := b.insertRate(ctx, n)
