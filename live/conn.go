@@ -335,19 +335,30 @@ func (c *Conn) sendPing() {
 func (c *Conn) run(ctx context.Context, job Job) {
 	frame, err := c.call(ctx, job)
 	if err != nil {
-		c.after.done(false)
+		c.afterWrite(false)
 		c.Close(websocket.StatusInternalError, "server error: reconnect and resume")
 		return
 	}
 	if frame == nil || c.closing() {
-		c.after.done(false)
+		c.afterWrite(false)
 		return
 	}
 	err = c.writeFrame(frame)
-	c.after.done(err == nil)
+	c.afterWrite(err == nil)
 	if err != nil {
 		c.Close(websocket.StatusGoingAway, "write timeout")
 	}
+}
+
+// afterWrite runs what waits for the job's frame (OnWritten); a panic
+// there closes the connection, as one in the job does.
+func (c *Conn) afterWrite(ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.panicked(r)
+		}
+	}()
+	c.after.done(ok)
 }
 
 // writeFrame writes frame, within WriteTimeout. One longer than the write

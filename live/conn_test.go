@@ -429,7 +429,7 @@ func TestFrameSentWithTheHandshakeIsRead(t *testing.T) {
 // panics closes its socket with 1011, and Run says why; the process, and
 // every other socket, go on.
 func TestPanicClosesTheSocketNotTheProcess(t *testing.T) {
-	for _, where := range []string{"job", "frame"} {
+	for _, where := range []string{"job", "frame", "written"} {
 		t.Run(where, func(t *testing.T) {
 			url, conns, done := serve(t, context.Background(), DefaultOptions, func(_ context.Context, frame []byte) {
 				if string(frame) == "boom" {
@@ -438,10 +438,22 @@ func TestPanicClosesTheSocketNotTheProcess(t *testing.T) {
 			})
 			client := dial(t, url, nil)
 			c := <-conns
-			if where == "job" {
+			switch where {
+			case "job":
 				c.Enqueue(func(context.Context) ([]byte, error) { panic("job went wrong") })
-			} else if err := client.Write(context.Background(), websocket.MessageText, []byte("boom")); err != nil {
-				t.Fatal(err)
+			case "frame":
+				if err := client.Write(context.Background(), websocket.MessageText, []byte("boom")); err != nil {
+					t.Fatal(err)
+				}
+			case "written":
+				c.Enqueue(func(ctx context.Context) ([]byte, error) {
+					OnWritten(ctx, func() { panic("what waited for the frame went wrong") })
+					return []byte("the frame"), nil
+				})
+				// The frame is written before what waits for it runs.
+				if _, got, err := client.Read(context.Background()); err != nil || string(got) != "the frame" {
+					t.Fatalf("client read %q, %v; want the frame", got, err)
+				}
 			}
 			_, _, err := client.Read(context.Background())
 			if websocket.CloseStatus(err) != websocket.StatusInternalError {
