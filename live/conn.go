@@ -75,7 +75,8 @@ type Conn struct {
 	code    websocket.StatusCode
 	reason  string
 	ended   bool // Run has stopped reading: no writer starts any more
-	// panicErr is the first panic of a job or a frame handler.
+	// panicErr is the first panic of a job, a frame handler or what
+	// waits for a frame to be written (OnWritten).
 	panicErr *PanicError
 
 	writer   sync.WaitGroup // the writer, while it runs
@@ -213,7 +214,8 @@ func (c *Conn) handle(ctx context.Context, onFrame func(context.Context, []byte)
 	<-done
 }
 
-// PanicError is what Run returns when a job or a frame handler panicked:
+// PanicError is what Run returns when a job, a frame handler or what
+// waited for a frame to be written (OnWritten) panicked:
 // the connection was closed with 1011 and the process goes on.
 type PanicError struct {
 	Value any

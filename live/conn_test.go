@@ -425,9 +425,9 @@ func TestFrameSentWithTheHandshakeIsRead(t *testing.T) {
 	}
 }
 
-// TestPanicClosesTheSocketNotTheProcess: a job or a frame handler that
-// panics closes its socket with 1011, and Run says why; the process, and
-// every other socket, go on.
+// TestPanicClosesTheSocketNotTheProcess: a job, a frame handler or what
+// waits for a frame to be written that panics closes its socket with 1011,
+// and Run says why; the process, and every other socket, go on.
 func TestPanicClosesTheSocketNotTheProcess(t *testing.T) {
 	for _, where := range []string{"job", "frame", "written"} {
 		t.Run(where, func(t *testing.T) {

@@ -19,15 +19,16 @@ func withWritten(ctx context.Context, w *written) context.Context {
 // been written to the socket: what is measured there (how long a message
 // took to reach a browser) includes the write. f is not called when the
 // job returns no frame or the write fails. Outside a job it does nothing.
-// A panic in f closes the connection, as one in the job does.
+// A panic in f closes the connection, as one in the job does; what else
+// waits for that frame does not run.
 func OnWritten(ctx context.Context, f func()) {
 	if w, ok := ctx.Value(writtenKey{}).(*written); ok {
 		w.then = append(w.then, f)
 	}
 }
 
-// done runs what waits for the frame, when it was written, and forgets
-// it, even when one of them panics.
+// done runs what waits for the frame, when it was written, up to the
+// first that panics, and forgets it all.
 func (w *written) done(ok bool) {
 	defer func() {
 		clear(w.then)
