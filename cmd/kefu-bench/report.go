@@ -39,7 +39,7 @@ func (b *bench) print(w io.Writer, took time.Duration) {
 	fmt.Fprintf(w, "machine:    %s\n", b.machine)
 	fmt.Fprintf(w, "PostgreSQL: %s (private server, durable commits, pg_stat_statements)\n", b.machine.pgSettings)
 	fmt.Fprintf(w, "each measurement runs %s; load is the 1-minute load average when it ended\n", b.opts.window)
-	fmt.Fprintf(w, "before each figure, and each of R1's and R2's runs, the databases of those before are dropped and a checkpoint taken\n\n")
+	fmt.Fprint(w, "before each figure, and each of R1's and R2's runs, the databases of those before are dropped and a checkpoint taken\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tkefu\treference or detail\tratio\ttarget\tload")
 	for _, r := range b.rows {
